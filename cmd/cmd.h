@@ -1,0 +1,20 @@
+/*
+ * cmd: one function per subcommand (cmd/<name>.c), each with its own
+ * getopt_long and usage text.  They return the process exit status.
+ */
+#ifndef KBFIX_CMD_H
+#define KBFIX_CMD_H
+
+enum {
+	EXIT_OK = 0,		/* success, or nothing to do */
+	EXIT_FAIL = 1,		/* runtime failure */
+	EXIT_USAGE = 2,		/* bad usage or bad input */
+	EXIT_PARTIAL = 3,	/* some hosts failed, others succeeded */
+};
+
+/* Print "kbfix: <msg>" to stderr. */
+void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+int	cmd_version(int, char **);
+
+#endif

@@ -1,0 +1,79 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#ifndef KBFIX_VERSION
+#define KBFIX_VERSION "0.1.0"
+#endif
+
+static const struct subcommand {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*summary;
+} subcommands[] = {
+	{ "version",	cmd_version,	"print the version" },
+};
+
+#define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+void
+warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kbfix: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: kbfix COMMAND [OPTIONS] [ARGS]\n\n"
+	    "Plan, fetch and apply fixes for known Windows networking crash\n"
+	    "issues across a fleet.  Commands:\n\n", f);
+	for (i = 0; i < NSUBCOMMANDS; i++)
+		fprintf(f, "  %-12s %s\n", subcommands[i].name,
+		    subcommands[i].summary);
+	fputs("\n'kbfix COMMAND --help' describes one command.\n"
+	    "Exit status: 0 success, 1 runtime failure, 2 bad usage or input,\n"
+	    "3 some hosts failed.\n", f);
+}
+
+int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("kbfix %s\n", KBFIX_VERSION);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (i = 0; i < NSUBCOMMANDS; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].fn(argc - 1, argv + 1);
+	warnmsg("'%s' is not a command; see 'kbfix --help'", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,47 @@
+# Sourced by integration tests and benchmarks.  Each check prints
+# "ok - NAME" or "not ok - NAME"; finish() exits non-zero after any failure.
+# $KBFIX is the binary; kbfix() runs it (under valgrind with VALGRIND=1).
+set -u
+: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${BUILD:=build}"
+: "${KBFIX:=$TOP/$BUILD/kbfix}"
+: "${KBFIX_WRAP:=}"
+T_FAILS=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kbfix-test.XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
+
+kbfix() { $KBFIX_WRAP "$KBFIX" "$@"; }
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; T_FAILS=$((T_FAILS + 1)); }
+
+# check NAME COMMAND...: passes when COMMAND exits 0
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1"; printf '#   expected: %s\n#   actual:   %s\n' "$2" "$3"
+	fi
+}
+
+# check_contains NAME FILE_OR_STRING NEEDLE
+check_contains() {
+	local hay=$2
+	[ -f "$hay" ] && hay=$(cat "$hay")
+	if printf '%s' "$hay" | grep -qF -- "$3"; then ok "$1"; else
+		not_ok "$1"; printf '#   missing: %s\n' "$3"
+	fi
+}
+
+# check_status NAME EXPECTED_STATUS COMMAND...
+check_status() {
+	local name=$1 want=$2 rc; shift 2
+	"$@"; rc=$?
+	check_eq "$name (exit $want)" "$want" "$rc"
+}
+
+finish() { [ "$T_FAILS" -eq 0 ]; exit $?; }

@@ -1,0 +1,125 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+static void
+test_buf_add_refuses_past_max(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_adds(&b, "12345678"), 0);
+	assert_int_equal(buf_addc(&b, 'x'), -1);
+	assert_string_equal(buf_str(&b), "12345678");
+	assert_non_null(strstr(err_msg(), "limit"));
+	buf_release(&b);
+}
+
+static void
+test_buf_addf_formats(void **state)
+{
+	struct buf b;
+	char *s;
+	size_t len;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_string_equal(buf_str(&b), "");
+	assert_int_equal(buf_addf(&b, "%s=%d", "a", 42), 0);
+	s = buf_detach(&b, &len);
+	assert_string_equal(s, "a=42");
+	assert_int_equal(len, 4);
+	free(s);
+}
+
+static void
+test_parse_u64_strict(void **state)
+{
+	uint64_t v;
+	uint32_t u;
+	int i;
+
+	(void)state;
+	assert_int_equal(parse_u64("123", 1000, &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(parse_u64("1001", 1000, &v), -1);
+	assert_int_equal(parse_u64("12a", 1000, &v), -1);
+	assert_int_equal(parse_u64("", 1000, &v), -1);
+	assert_int_equal(parse_u64("-1", 1000, &v), -1);
+	assert_int_equal(parse_u32("4294967295", &u), 0);
+	assert_int_equal(u, 4294967295u);
+	assert_int_equal(parse_u32("4294967296", &u), -1);
+	assert_int_equal(parse_int("-5", -10, 10, &i), 0);
+	assert_int_equal(i, -5);
+	assert_int_equal(parse_int("-11", -10, 10, &i), -1);
+	assert_int_equal(parse_int("-1", 0, 10, &i), -1);
+}
+
+static void
+test_err_prefix_adds_context(void **state)
+{
+	(void)state;
+	err_set("field 'os': unknown");
+	err_prefix("%s: ", "inv.json");
+	assert_string_equal(err_msg(), "inv.json: field 'os': unknown");
+}
+
+static void
+test_file_write_atomic_replaces(void **state)
+{
+	char dir[] = "/tmp/kbfix-util.XXXXXX";
+	char *path;
+	struct buf b;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/out.txt", dir);
+	assert_int_equal(file_write_atomic(path, "one", 3, 0644), 0);
+	assert_int_equal(file_write_atomic(path, "second", 6, 0644), 0);
+	assert_int_equal(file_read(path, 100, &b), 0);
+	assert_string_equal(buf_str(&b), "second");
+	buf_release(&b);
+	assert_int_equal(file_read(path, 3, &b), -1);
+	assert_non_null(strstr(err_msg(), "too large"));
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
+static void
+test_time_iso8601_roundtrip(void **state)
+{
+	char s[21];
+	int64_t t;
+
+	(void)state;
+	time_iso8601(1795262400, s);
+	assert_string_equal(s, "2026-11-21T12:00:00Z");
+	assert_int_equal(time_parse_iso8601(s, &t), 0);
+	assert_int_equal(t, 1795262400);
+	assert_int_equal(time_parse_iso8601("tomorrow", &t), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_add_refuses_past_max),
+		cmocka_unit_test(test_buf_addf_formats),
+		cmocka_unit_test(test_parse_u64_strict),
+		cmocka_unit_test(test_err_prefix_adds_context),
+		cmocka_unit_test(test_file_write_atomic_replaces),
+		cmocka_unit_test(test_time_iso8601_roundtrip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,525 @@
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define ERR_MAX	1024
+
+static _Thread_local char errbuf[ERR_MAX];
+
+static void
+oom(void)
+{
+	fputs("kbfix: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		oom();
+	p = realloc(p, n != 0 && size != 0 ? n * size : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return p;
+}
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->max = max ? max : BUF_MAX_DEFAULT;
+}
+
+static int
+buf_grow(struct buf *b, size_t more)
+{
+	size_t need, cap;
+
+	if (more > b->max || b->len > b->max - more) {
+		err_set("buffer limit of %zu bytes exceeded", b->max);
+		return -1;
+	}
+	need = b->len + more + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	b->data = xreallocarray(b->data, cap, 1);
+	b->cap = cap;
+	return 0;
+}
+
+int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (buf_grow(b, n) == -1)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int
+buf_addc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	return buf_add(b, &ch, 1);
+}
+
+int
+buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		err_set("bad format");
+		return -1;
+	}
+	if (buf_grow(b, (size_t)n) == -1)
+		return -1;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void
+buf_release(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+buf_detach(struct buf *b, size_t *len)
+{
+	char *p = b->data ? b->data : xstrdup("");
+
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+const char *
+buf_str(const struct buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+void
+err_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+}
+
+/* errbuf = a + b, truncated to fit. */
+static void
+err_join(const char *a, const char *b)
+{
+	size_t la = strnlen(a, ERR_MAX - 1), lb;
+
+	lb = strnlen(b, ERR_MAX - 1 - la);
+	memmove(errbuf + la, b, lb);
+	memmove(errbuf, a, la);
+	errbuf[la + lb] = '\0';
+}
+
+void
+err_setx_errno(const char *fmt, ...)
+{
+	char tmp[ERR_MAX], *p = tmp;
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp) - 2, fmt, ap);
+	va_end(ap);
+	p += strlen(tmp);
+	memcpy(p, ": ", 3);
+	err_join(tmp, strerror(saved));
+}
+
+void
+err_prefix(const char *fmt, ...)
+{
+	char tmp[ERR_MAX], old[ERR_MAX];
+	va_list ap;
+
+	memcpy(old, errbuf, sizeof(old));
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	err_join(tmp, old);
+}
+
+const char *
+err_msg(void)
+{
+	return errbuf[0] ? errbuf : "unknown error";
+}
+
+int
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0') {
+		err_set("empty number");
+		return -1;
+	}
+	for (p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			err_set("'%s' is not a number", s);
+			return -1;
+		}
+		if (v > (max - (uint64_t)(*p - '0')) / 10) {
+			err_set("'%s' is out of range (at most %llu)", s,
+			    (unsigned long long)max);
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, UINT32_MAX, &v) == -1)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+parse_int(const char *s, int min, int max, int *out)
+{
+	int neg = s != NULL && *s == '-';
+	uint64_t v, lim = neg ? (uint64_t)-(int64_t)min : (uint64_t)max;
+
+	if (neg && min >= 0) {
+		err_set("'%s' must not be negative", s);
+		return -1;
+	}
+	if (parse_u64(neg ? s + 1 : s, lim, &v) == -1)
+		return -1;
+	*out = neg ? (int)-(int64_t)v : (int)v;
+	if (*out < min || *out > max) {
+		err_set("'%s' is out of range (%d to %d)", s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+file_read(const char *path, size_t max, struct buf *out)
+{
+	char chunk[65536];
+	struct stat st;
+	ssize_t n;
+	int fd, rc = -1;
+
+	buf_init(out, max);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_setx_errno("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set("%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		err_set("%s: file is too large (%lld bytes, at most %zu)",
+		    path, (long long)st.st_size, max);
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err_setx_errno("%s", path);
+			goto out;
+		}
+		if (buf_add(out, chunk, (size_t)n) == -1) {
+			err_prefix("%s: ", path);
+			goto out;
+		}
+	}
+	if (out->data == NULL)
+		buf_add(out, "", 0);
+	rc = 0;
+out:
+	if (rc == -1)
+		buf_release(out);
+	close(fd);
+	return rc;
+}
+
+int
+fsync_dir(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd, rc = -1;
+
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		err_setx_errno("%s", path);
+		goto out;
+	}
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		err_setx_errno("%s: fsync", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, c, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd, rc = -1;
+
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		err_setx_errno("%s", path);
+		goto out;
+	}
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		err_setx_errno("%s", path);
+		goto out;
+	}
+	if (fchmod(fd, (mode_t)mode) == -1 || close(fd) == -1) {
+		fd = -1;
+		err_setx_errno("%s", path);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		err_setx_errno("%s", path);
+		goto out;
+	}
+	rc = fsync_dir(path);
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc == -1)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int
+mkdir_p(const char *path, int mode)
+{
+	char *p, *copy = xstrdup(path);
+	int rc = -1;
+
+	for (p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(copy, (mode_t)mode) == -1 && errno != EEXIST) {
+			err_setx_errno("%s", copy);
+			goto out;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+void
+time_iso8601(int64_t epoch, char out[21])
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+time_parse_iso8601(const char *s, int64_t *epoch)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL || (*end != 'Z' && *end != '\0') ||
+	    (*end == 'Z' && end[1] != '\0')) {
+		err_set("'%s' is not a time like 2026-11-21T22:00:00Z", s);
+		return -1;
+	}
+	*epoch = (int64_t)timegm(&tm);
+	return 0;
+}
+
+int64_t
+time_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+str_casecmp_prefix(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix));
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+str_endswith(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}

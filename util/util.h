@@ -1,0 +1,86 @@
+/*
+ * util: memory wrappers, a bounded growable buffer, error messages, strict
+ * number parsing and atomic file writes.  Shared by every module.
+ *
+ * Errors: a failing function returns -1 or NULL and leaves a message with
+ * err_set(); callers may add context in front with err_prefix(); only cmd/
+ * prints it (err_msg()).  The message buffer is per thread.
+ */
+#ifndef KBFIX_UTIL_H
+#define KBFIX_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Out of memory is fatal: these never return NULL. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * struct buf: a NUL-terminated byte buffer that refuses to grow past max.
+ * Invariants: data is NULL or holds len bytes followed by a NUL; len < cap.
+ * buf_add* return 0, or -1 with err_set() when max would be exceeded (the
+ * buffer is left unchanged).  buf_release() frees data and resets the buffer
+ * (max kept); buf_detach() hands data (never NULL) to the caller, who frees.
+ */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;
+};
+
+#define BUF_MAX_DEFAULT	((size_t)1 << 30)
+
+void	 buf_init(struct buf *, size_t max);
+int	 buf_add(struct buf *, const void *, size_t);
+int	 buf_adds(struct buf *, const char *);
+int	 buf_addc(struct buf *, int);
+int	 buf_addf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 buf_vaddf(struct buf *, const char *, va_list);
+void	 buf_reset(struct buf *);
+void	 buf_release(struct buf *);
+char	*buf_detach(struct buf *, size_t *len);
+const char *buf_str(const struct buf *);	/* "" when empty */
+
+/* Errors. */
+void	 err_set(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 err_prefix(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 err_setx_errno(const char *, ...)	/* appends ": strerror(errno)" */
+	    __attribute__((format(printf, 1, 2)));
+const char *err_msg(void);
+
+/* Strict parsing: the whole string, no sign tricks, no overflow. */
+int	 parse_u64(const char *, uint64_t max, uint64_t *out);
+int	 parse_u32(const char *, uint32_t *out);
+int	 parse_int(const char *, int min, int max, int *out);
+
+/*
+ * Files.  file_read() reads a whole regular file of at most max bytes into
+ * out (NUL-terminated).  file_write_atomic() writes a temporary file in the
+ * same directory, fsyncs it, renames it over path and fsyncs the directory:
+ * readers see the old file or the new one, never a part.  fsync_dir() syncs
+ * the directory holding path.
+ */
+int	 file_read(const char *path, size_t max, struct buf *out);
+int	 file_write_atomic(const char *path, const void *, size_t, int mode);
+int	 fsync_dir(const char *path);
+int	 mkdir_p(const char *path, int mode);
+
+/* Time as ISO 8601 UTC, "2026-11-21T12:00:00Z"; buf holds 21 bytes. */
+void	 time_iso8601(int64_t epoch, char out[21]);
+int	 time_parse_iso8601(const char *, int64_t *epoch);
+int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
+
+/* Strings. */
+int	 str_casecmp_prefix(const char *s, const char *prefix);
+char	*str_trim(char *);	/* in place; returns s advanced past spaces */
+int	 str_endswith(const char *, const char *);
+
+#endif

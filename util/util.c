@@ -90,6 +90,7 @@ buf_init(struct buf *b, size_t max)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->max = max ? max : BUF_MAX_DEFAULT;
+	b->failed = 0;
 }
 
 static int
@@ -97,7 +98,8 @@ buf_grow(struct buf *b, size_t more)
 {
 	size_t need, cap;
 
-	if (more > b->max || b->len > b->max - more) {
+	if (b->failed || more > b->max || b->len > b->max - more) {
+		b->failed = 1;
 		err_set("buffer limit of %zu bytes exceeded", b->max);
 		return -1;
 	}
@@ -174,6 +176,7 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->failed = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -184,6 +187,7 @@ buf_release(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }
 
 char *
@@ -522,4 +526,40 @@ str_endswith(const char *s, const char *suffix)
 	size_t ls = strlen(s), lx = strlen(suffix);
 
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+int
+buf_add_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *run = p;
+	char esc[7];
+
+	if (buf_addc(b, '"') == -1)
+		return -1;
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		if (buf_add(b, run, (size_t)(p - run)) == -1)
+			return -1;
+		run = p + 1;
+		esc[0] = '\\';
+		switch (*p) {
+		case '"':  esc[1] = '"'; esc[2] = '\0'; break;
+		case '\\': esc[1] = '\\'; esc[2] = '\0'; break;
+		case '\n': esc[1] = 'n'; esc[2] = '\0'; break;
+		case '\r': esc[1] = 'r'; esc[2] = '\0'; break;
+		case '\t': esc[1] = 't'; esc[2] = '\0'; break;
+		default:
+			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+			esc[4] = hex[*p >> 4]; esc[5] = hex[*p & 15];
+			esc[6] = '\0';
+		}
+		if (buf_adds(b, esc) == -1)
+			return -1;
+	}
+	if (buf_add(b, run, (size_t)(p - run)) == -1)
+		return -1;
+	return buf_addc(b, '"');
 }

@@ -24,8 +24,9 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 /*
  * struct buf: a NUL-terminated byte buffer that refuses to grow past max.
  * Invariants: data is NULL or holds len bytes followed by a NUL; len < cap.
- * buf_add* return 0, or -1 with err_set() when max would be exceeded (the
- * buffer is left unchanged).  buf_release() frees data and resets the buffer
+ * buf_add* return 0, or -1 with err_set() when max would be exceeded: the
+ * buffer is left unchanged and `failed` is set, after which every add fails
+ * too, so a writer may check once at the end (buf_reset() clears it).  buf_release() frees data and resets the buffer
  * (max kept); buf_detach() hands data (never NULL) to the caller, who frees.
  */
 struct buf {
@@ -33,6 +34,7 @@ struct buf {
 	size_t	 len;
 	size_t	 cap;
 	size_t	 max;
+	int	 failed;
 };
 
 #define BUF_MAX_DEFAULT	((size_t)1 << 30)
@@ -48,6 +50,8 @@ void	 buf_reset(struct buf *);
 void	 buf_release(struct buf *);
 char	*buf_detach(struct buf *, size_t *len);
 const char *buf_str(const struct buf *);	/* "" when empty */
+/* Appends s as a JSON string literal, quotes included (UTF-8 passed on). */
+int	 buf_add_json_str(struct buf *, const char *s);
 
 /* Errors. */
 void	 err_set(const char *, ...) __attribute__((format(printf, 1, 2)));

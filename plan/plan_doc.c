@@ -1,0 +1,845 @@
+/*
+ * The plan document, "kbfix-plan/1": names of enums, the strict reader
+ * (plan_parse) and the writer (plan_write_json).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "plan.h"
+
+#define PLAN_MAX	((size_t)1 << 30)
+
+static const char *const status_names[] = {
+	"needs-action", "blocked", "unknown", "compliant", "not-applicable"
+};
+static const char *const state_names[] = {
+	"affected", "fixed", "not-affected", "unknown", "blocked"
+};
+static const char *const action_names[] = {
+	"registry", "multicast-forwarding", "install", "reboot", "verify"
+};
+
+const char *
+plan_status_name(enum plan_status s)
+{
+	return s < PLAN_NSTATUS ? status_names[s] : "?";
+}
+
+const char *
+plan_state_name(enum plan_state s)
+{
+	return s < FINDING_NSTATE ? state_names[s] : "?";
+}
+
+const char *
+plan_action_name(enum plan_action_kind k)
+{
+	return k <= ACTION_VERIFY ? action_names[k] : "?";
+}
+
+static int
+name_index(const char *s, const char *const names[], int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+plan_status_parse(const char *s, enum plan_status *out)
+{
+	int i = name_index(s, status_names, PLAN_NSTATUS);
+
+	if (i < 0) {
+		err_set("'%s' is not a host status (needs-action, blocked, "
+		    "unknown, compliant, not-applicable)", s);
+		return -1;
+	}
+	*out = (enum plan_status)i;
+	return 0;
+}
+
+int
+plan_valid_hostname(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && !strchr("._-", s[n]))
+			return 0;
+	return n >= 1 && n <= 63;
+}
+
+int
+plan_valid_kb(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "KB", 2) != 0)
+		return 0;
+	for (n = 2; s[n]; n++)
+		if (!isdigit((unsigned char)s[n]))
+			return 0;
+	return n >= 8 && n <= 9;	/* six or seven digits */
+}
+
+/* Registry names: printable ASCII, none of cmd.exe's metacharacters. */
+static int
+valid_regchars(const char *s, size_t max)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (s[n] < 0x20 || s[n] > 0x7e || strchr("&|<>^%\"", s[n]))
+			return 0;
+	return n >= 1 && n <= max;
+}
+
+int
+plan_valid_regkey(const char *s)
+{
+	static const char *const roots[] = { "HKLM\\", "HKEY_LOCAL_MACHINE\\" };
+	size_t i;
+
+	if (!valid_regchars(s, 255) || strstr(s, "\\\\") || str_endswith(s, "\\"))
+		return 0;
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (str_casecmp_prefix(s, roots[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+plan_valid_regvalue(const char *s)
+{
+	return valid_regchars(s, 16383) && strchr(s, '\\') == NULL;
+}
+
+/* Reader. */
+
+struct rd {
+	const char	*name;		/* file name for messages */
+	struct buf	 path;		/* JSON path of the current object */
+};
+
+static int
+rd_fail(struct rd *rd, const char *field, const char *what)
+{
+	err_set("%s: %s%s%s: %s", rd->name, buf_str(&rd->path),
+	    rd->path.len ? "." : "", field, what);
+	return -1;
+}
+
+static int
+get_str(struct rd *rd, const cJSON *o, const char *field, int required,
+    char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return required ? rd_fail(rd, field, "missing") : 0;
+	if (!cJSON_IsString(v))
+		return rd_fail(rd, field, "must be a string");
+	*out = xstrdup(v->valuestring);
+	return 0;
+}
+
+static int
+get_int(struct rd *rd, const cJSON *o, const char *field, int min, int max,
+    int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+
+	*out = 0;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
+		return rd_fail(rd, field, "must be an integer");
+	if (v->valuedouble < min || v->valuedouble > max) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "must be %d to %d", min, max);
+		return rd_fail(rd, field, msg);
+	}
+	*out = (int)v->valuedouble;
+	return 0;
+}
+
+static const cJSON *
+get_array(struct rd *rd, const cJSON *o, const char *field, int required)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+
+	if (v == NULL && !required)
+		return NULL;
+	if (!cJSON_IsArray(v)) {
+		rd_fail(rd, field, v ? "must be an array" : "missing");
+		return NULL;
+	}
+	return v;
+}
+
+static void
+rd_enter(struct rd *rd, size_t *mark, const char *field, int index)
+{
+	*mark = rd->path.len;
+	buf_addf(&rd->path, "%s%s[%d]", rd->path.len ? "." : "", field, index);
+}
+
+static void
+rd_leave(struct rd *rd, size_t mark)
+{
+	rd->path.len = mark;
+	if (rd->path.data)
+		rd->path.data[mark] = '\0';
+}
+
+static int
+read_registry(struct rd *rd, const cJSON *o, struct plan_action *a)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "data");
+
+	if (get_str(rd, o, "key", 1, &a->key) == -1 ||
+	    get_str(rd, o, "value", 1, &a->value) == -1 ||
+	    get_str(rd, o, "type", 1, &a->type) == -1)
+		return -1;
+	if (!plan_valid_regkey(a->key))
+		return rd_fail(rd, "key", "not a plain HKLM registry key");
+	if (!plan_valid_regvalue(a->value))
+		return rd_fail(rd, "value", "not a plain registry value name");
+	if (strcmp(a->type, "REG_DWORD") == 0) {
+		if (!cJSON_IsNumber(d) || d->valuedouble < 0 ||
+		    d->valuedouble > 4294967295.0 ||
+		    d->valuedouble != (double)(uint32_t)d->valuedouble)
+			return rd_fail(rd, "data", "must be a 32-bit unsigned integer");
+		a->data_num = (uint32_t)d->valuedouble;
+	} else if (strcmp(a->type, "REG_SZ") == 0) {
+		if (!cJSON_IsString(d) || !valid_regchars(d->valuestring, 1024))
+			return rd_fail(rd, "data", "must be a plain string");
+		a->data_str = xstrdup(d->valuestring);
+	} else
+		return rd_fail(rd, "type", "must be REG_DWORD or REG_SZ");
+	return 0;
+}
+
+static int
+read_multicast(struct rd *rd, const cJSON *o, struct plan_action *a)
+{
+	char *state = NULL;
+	int rc = -1;
+
+	if (get_str(rd, o, "family", 1, &a->family) == -1 ||
+	    get_str(rd, o, "state", 1, &state) == -1)
+		goto out;
+	if (strcmp(a->family, "ipv4") != 0 && strcmp(a->family, "ipv6") != 0) {
+		rd_fail(rd, "family", "must be ipv4 or ipv6");
+		goto out;
+	}
+	if (strcmp(state, "enabled") != 0 && strcmp(state, "disabled") != 0) {
+		rd_fail(rd, "state", "must be enabled or disabled");
+		goto out;
+	}
+	a->enabled = strcmp(state, "enabled") == 0;
+	rc = 0;
+out:
+	free(state);
+	return rc;
+}
+
+static int
+read_action(struct rd *rd, const cJSON *o, struct plan_action *a)
+{
+	char *kind = NULL;
+	int i, rc = -1;
+
+	if (!cJSON_IsObject(o)) {
+		rd_fail(rd, "kind", "action must be an object");
+		return -1;
+	}
+	if (get_str(rd, o, "kind", 1, &kind) == -1)
+		return -1;
+	if ((i = name_index(kind, action_names, ACTION_VERIFY + 1)) < 0) {
+		rd_fail(rd, "kind", "must be registry, multicast-forwarding, "
+		    "install, reboot or verify");
+		goto out;
+	}
+	a->kind = (enum plan_action_kind)i;
+	switch (a->kind) {
+	case ACTION_INSTALL:
+		if (get_str(rd, o, "kb", 1, &a->kb) == -1 ||
+		    get_str(rd, o, "advisory", 0, &a->advisory) == -1 ||
+		    get_str(rd, o, "tcpip_min", 0, &a->tcpip_min) == -1)
+			goto out;
+		if (!plan_valid_kb(a->kb)) {
+			rd_fail(rd, "kb", "must look like KB4345459");
+			goto out;
+		}
+		break;
+	case ACTION_REGISTRY:
+		if (read_registry(rd, o, a) == -1)
+			goto out;
+		break;
+	case ACTION_MULTICAST:
+		if (read_multicast(rd, o, a) == -1)
+			goto out;
+		break;
+	case ACTION_REBOOT:
+	case ACTION_VERIFY:
+		break;
+	}
+	rc = 0;
+out:
+	free(kind);
+	return rc;
+}
+
+static int
+read_findings(struct rd *rd, const cJSON *o, struct plan_host *h)
+{
+	const cJSON *arr = get_array(rd, o, "findings", 0), *f;
+	size_t mark;
+	int i = 0, rc = 0;
+
+	if (arr == NULL)
+		return cJSON_GetObjectItemCaseSensitive(o, "findings") ? -1 : 0;
+	h->findings = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*h->findings));
+	cJSON_ArrayForEach(f, arr) {
+		struct plan_finding *pf = &h->findings[h->nfindings++];
+		char *state = NULL;
+		int st = -1;
+
+		rd_enter(rd, &mark, "findings", i++);
+		if (get_str(rd, f, "advisory", 1, &pf->advisory) == -1 ||
+		    get_str(rd, f, "reason", 1, &pf->reason) == -1 ||
+		    get_str(rd, f, "state", 1, &state) == -1)
+			rc = -1;
+		else if ((st = name_index(state, state_names,
+		    FINDING_NSTATE)) < 0)
+			rc = rd_fail(rd, "state", "not a finding state");
+		else
+			pf->state = (enum plan_state)st;
+		free(state);
+		rd_leave(rd, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+read_actions(struct rd *rd, const cJSON *o, struct plan_host *h)
+{
+	const cJSON *arr = get_array(rd, o, "actions", 0), *a;
+	size_t mark;
+	int i = 0, rc;
+
+	if (arr == NULL)
+		return cJSON_GetObjectItemCaseSensitive(o, "actions") ? -1 : 0;
+	h->actions = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*h->actions));
+	cJSON_ArrayForEach(a, arr) {
+		rd_enter(rd, &mark, "actions", i++);
+		rc = read_action(rd, a, &h->actions[h->nactions++]);
+		rd_leave(rd, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
+{
+	char *status = NULL;
+	int rc = -1;
+
+	if (!cJSON_IsObject(o))
+		return rd_fail(rd, "name", "host must be an object");
+	if (get_str(rd, o, "name", 1, &h->name) == -1 ||
+	    get_str(rd, o, "status", 1, &status) == -1 ||
+	    get_str(rd, o, "address", 0, &h->address) == -1 ||
+	    get_str(rd, o, "user", 0, &h->user) == -1 ||
+	    get_str(rd, o, "transport", 0, &h->transport) == -1 ||
+	    get_str(rd, o, "os", 0, &h->os) == -1 ||
+	    get_str(rd, o, "version", 0, &h->version) == -1 ||
+	    get_str(rd, o, "arch", 0, &h->arch) == -1 ||
+	    get_str(rd, o, "group", 0, &h->group) == -1 ||
+	    get_int(rd, o, "port", 0, 65535, &h->port) == -1 ||
+	    get_int(rd, o, "wave", 0, 1000000, &h->wave) == -1 ||
+	    get_int(rd, o, "estimate_s", 0, 100000000, &h->estimate_s) == -1)
+		goto out;
+	if (!plan_valid_hostname(h->name)) {
+		rd_fail(rd, "name", "must be 1-63 of [A-Za-z0-9._-]");
+		goto out;
+	}
+	if (plan_status_parse(status, &h->status) == -1) {
+		err_prefix("%s: %s.status: ", rd->name, buf_str(&rd->path));
+		goto out;
+	}
+	if (h->transport && strcmp(h->transport, "ssh") != 0 &&
+	    strcmp(h->transport, "manual") != 0) {
+		rd_fail(rd, "transport", "must be ssh or manual");
+		goto out;
+	}
+	if (read_findings(rd, o, h) == -1 || read_actions(rd, o, h) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(status);
+	return rc;
+}
+
+static int
+read_hosts(struct rd *rd, const cJSON *root, struct plan *p)
+{
+	const cJSON *arr = get_array(rd, root, "hosts", 1), *h;
+	size_t mark, i;
+	int n = 0, rc;
+
+	if (arr == NULL)
+		return -1;
+	p->hosts = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*p->hosts));
+	cJSON_ArrayForEach(h, arr) {
+		rd_enter(rd, &mark, "hosts", n++);
+		rc = read_host(rd, h, &p->hosts[p->nhosts++]);
+		for (i = 0; rc == 0 && i + 1 < p->nhosts; i++)
+			if (strcmp(p->hosts[i].name,
+			    p->hosts[p->nhosts - 1].name) == 0)
+				rc = rd_fail(rd, "name", "duplicate host name");
+		rd_leave(rd, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+read_strings(struct rd *rd, const cJSON *o, const char *field,
+    char ***out, size_t *n)
+{
+	const cJSON *arr = get_array(rd, o, field, 1), *s;
+
+	if (arr == NULL)
+		return -1;
+	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**out));
+	cJSON_ArrayForEach(s, arr) {
+		if (!cJSON_IsString(s))
+			return rd_fail(rd, field, "must hold strings");
+		(*out)[(*n)++] = xstrdup(s->valuestring);
+	}
+	return 0;
+}
+
+static int
+read_packages(struct rd *rd, const cJSON *root, struct plan *p)
+{
+	const cJSON *arr = get_array(rd, root, "packages", 0), *o;
+	size_t mark;
+	int n = 0, rc;
+
+	if (arr == NULL)
+		return cJSON_GetObjectItemCaseSensitive(root, "packages") ? -1 : 0;
+	p->packages = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*p->packages));
+	cJSON_ArrayForEach(o, arr) {
+		struct plan_package *pk = &p->packages[p->npackages++];
+
+		rd_enter(rd, &mark, "packages", n++);
+		rc = get_str(rd, o, "kb", 1, &pk->kb);
+		if (rc == 0 && !plan_valid_kb(pk->kb))
+			rc = rd_fail(rd, "kb", "must look like KB4345459");
+		if (rc == 0)
+			rc = get_str(rd, o, "product", 1, &pk->product);
+		if (rc == 0)
+			rc = get_str(rd, o, "arch", 1, &pk->arch);
+		if (rc == 0)
+			rc = read_strings(rd, o, "hosts", &pk->hosts, &pk->nhosts);
+		rd_leave(rd, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+read_advisories(struct rd *rd, const cJSON *root, struct plan *p)
+{
+	const cJSON *arr = get_array(rd, root, "advisories", 0), *o;
+	size_t mark;
+	int n = 0, rc;
+
+	if (arr == NULL)
+		return cJSON_GetObjectItemCaseSensitive(root, "advisories") ? -1 : 0;
+	p->advisories = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*p->advisories));
+	cJSON_ArrayForEach(o, arr) {
+		struct plan_advisory *a = &p->advisories[p->nadvisories++];
+
+		rd_enter(rd, &mark, "advisories", n++);
+		rc = get_str(rd, o, "id", 1, &a->id);
+		if (rc == 0)
+			rc = get_str(rd, o, "title", 0, &a->title);
+		rd_leave(rd, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+json_error_position(const char *buf, const char *at, int *line, int *col)
+{
+	const char *p;
+
+	*line = 1;
+	*col = 1;
+	for (p = buf; p < at; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+static int
+read_window(struct rd *rd, const cJSON *root, struct plan *p)
+{
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "window");
+	int dur;
+
+	if (w == NULL || cJSON_IsNull(w))
+		return 0;
+	buf_adds(&rd->path, "window");
+	if (get_str(rd, w, "start", 1, &p->window_start) == -1 ||
+	    get_int(rd, w, "duration_s", 1, 100000000, &dur) == -1)
+		return -1;
+	p->window_duration_s = dur;
+	buf_reset(&rd->path);
+	return 0;
+}
+
+struct plan *
+plan_parse(const char *name, const char *buf, size_t len)
+{
+	struct rd rd = { .name = name };
+	struct plan *p = xcalloc(1, sizeof(*p));
+	const char *end = NULL;
+	cJSON *root;
+	char *format = NULL;
+	int line, col, rc = -1;
+
+	buf_init(&rd.path, 4096);
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (root == NULL) {
+		json_error_position(buf, end ? end : buf + len, &line, &col);
+		err_set("%s: line %d, column %d: invalid JSON", name, line, col);
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		err_set("%s: a plan is a JSON object", name);
+		goto out;
+	}
+	if (get_str(&rd, root, "format", 1, &format) == -1)
+		goto out;
+	if (strcmp(format, PLAN_FORMAT) != 0) {
+		rd_fail(&rd, "format", "must be \"" PLAN_FORMAT "\"");
+		goto out;
+	}
+	if (get_str(&rd, root, "created", 0, &p->created) == -1 ||
+	    read_window(&rd, root, p) == -1 ||
+	    read_advisories(&rd, root, p) == -1 ||
+	    read_packages(&rd, root, p) == -1 ||
+	    read_hosts(&rd, root, p) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(format);
+	cJSON_Delete(root);
+	buf_release(&rd.path);
+	if (rc == -1) {
+		plan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct plan *
+plan_read(const char *path)
+{
+	struct plan *p;
+	struct buf b;
+
+	if (file_read(path, PLAN_MAX, &b) == -1)
+		return NULL;
+	p = plan_parse(path, b.data, b.len);
+	buf_release(&b);
+	return p;
+}
+
+static void
+host_release(struct plan_host *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nfindings; i++) {
+		free(h->findings[i].advisory);
+		free(h->findings[i].reason);
+	}
+	for (i = 0; i < h->nactions; i++) {
+		struct plan_action *a = &h->actions[i];
+
+		free(a->kb);
+		free(a->advisory);
+		free(a->tcpip_min);
+		free(a->key);
+		free(a->value);
+		free(a->type);
+		free(a->data_str);
+		free(a->family);
+	}
+	free(h->findings);
+	free(h->actions);
+	free(h->name);
+	free(h->address);
+	free(h->user);
+	free(h->transport);
+	free(h->os);
+	free(h->version);
+	free(h->arch);
+	free(h->group);
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t i, j;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nhosts; i++)
+		host_release(&p->hosts[i]);
+	for (i = 0; i < p->npackages; i++) {
+		for (j = 0; j < p->packages[i].nhosts; j++)
+			free(p->packages[i].hosts[j]);
+		free(p->packages[i].hosts);
+		free(p->packages[i].kb);
+		free(p->packages[i].product);
+		free(p->packages[i].arch);
+	}
+	for (i = 0; i < p->nadvisories; i++) {
+		free(p->advisories[i].id);
+		free(p->advisories[i].title);
+	}
+	free(p->hosts);
+	free(p->packages);
+	free(p->advisories);
+	free(p->created);
+	free(p->window_start);
+	free(p);
+}
+
+const struct plan_host *
+plan_host_find(const struct plan *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].name, name) == 0)
+			return &p->hosts[i];
+	return NULL;
+}
+
+/* Writer: JSON straight into a buffer, one key a line, stable key order. */
+
+static void
+w_str(struct buf *b, const char *indent, const char *key, const char *val,
+    int comma)
+{
+	buf_addf(b, "%s\"%s\": ", indent, key);
+	buf_add_json_str(b, val);
+	buf_adds(b, comma ? ",\n" : "\n");
+}
+
+static void
+w_action(struct buf *b, const struct plan_action *a)
+{
+	buf_adds(b, "        {\"kind\": ");
+	buf_add_json_str(b, plan_action_name(a->kind));
+	switch (a->kind) {
+	case ACTION_INSTALL:
+		buf_adds(b, ", \"kb\": ");
+		buf_add_json_str(b, a->kb);
+		if (a->advisory) {
+			buf_adds(b, ", \"advisory\": ");
+			buf_add_json_str(b, a->advisory);
+		}
+		if (a->tcpip_min) {
+			buf_adds(b, ", \"tcpip_min\": ");
+			buf_add_json_str(b, a->tcpip_min);
+		}
+		break;
+	case ACTION_REGISTRY:
+		buf_adds(b, ", \"key\": ");
+		buf_add_json_str(b, a->key);
+		buf_adds(b, ", \"value\": ");
+		buf_add_json_str(b, a->value);
+		buf_adds(b, ", \"type\": ");
+		buf_add_json_str(b, a->type);
+		buf_adds(b, ", \"data\": ");
+		if (a->data_str)
+			buf_add_json_str(b, a->data_str);
+		else
+			buf_addf(b, "%u", a->data_num);
+		break;
+	case ACTION_MULTICAST:
+		buf_adds(b, ", \"family\": ");
+		buf_add_json_str(b, a->family);
+		buf_addf(b, ", \"state\": \"%s\"",
+		    a->enabled ? "enabled" : "disabled");
+		break;
+	case ACTION_REBOOT:
+	case ACTION_VERIFY:
+		break;
+	}
+	buf_adds(b, "}");
+}
+
+static void
+w_opt_str(struct buf *b, const char *key, const char *val)
+{
+	if (val)
+		w_str(b, "      ", key, val, 1);
+}
+
+static void
+w_host(struct buf *b, const struct plan_host *h)
+{
+	size_t i;
+
+	buf_adds(b, "    {\n");
+	w_str(b, "      ", "name", h->name, 1);
+	w_opt_str(b, "address", h->address);
+	if (h->port)
+		buf_addf(b, "      \"port\": %d,\n", h->port);
+	w_opt_str(b, "user", h->user);
+	w_opt_str(b, "transport", h->transport);
+	w_opt_str(b, "os", h->os);
+	w_opt_str(b, "version", h->version);
+	w_opt_str(b, "arch", h->arch);
+	w_opt_str(b, "group", h->group);
+	w_str(b, "      ", "status", plan_status_name(h->status), 1);
+	buf_adds(b, "      \"findings\": [");
+	for (i = 0; i < h->nfindings; i++) {
+		buf_adds(b, i ? ",\n        {\"advisory\": " :
+		    "\n        {\"advisory\": ");
+		buf_add_json_str(b, h->findings[i].advisory);
+		buf_addf(b, ", \"state\": \"%s\", \"reason\": ",
+		    plan_state_name(h->findings[i].state));
+		buf_add_json_str(b, h->findings[i].reason);
+		buf_adds(b, "}");
+	}
+	buf_adds(b, h->nfindings ? "\n      ],\n" : "],\n");
+	buf_adds(b, "      \"actions\": [");
+	for (i = 0; i < h->nactions; i++) {
+		buf_adds(b, i ? ",\n" : "\n");
+		w_action(b, &h->actions[i]);
+	}
+	buf_adds(b, h->nactions ? "\n      ],\n" : "],\n");
+	if (h->estimate_s)
+		buf_addf(b, "      \"estimate_s\": %d,\n", h->estimate_s);
+	buf_addf(b, "      \"wave\": %d\n    }", h->wave);
+}
+
+static void
+w_summary(struct buf *b, const struct plan *p)
+{
+	size_t count[PLAN_NSTATUS] = { 0 }, i;
+	static const enum plan_status order[] = {
+		PLAN_NEEDS_ACTION, PLAN_COMPLIANT, PLAN_NOT_APPLICABLE,
+		PLAN_BLOCKED, PLAN_UNKNOWN
+	};
+
+	for (i = 0; i < p->nhosts; i++)
+		count[p->hosts[i].status]++;
+	buf_addf(b, "  \"summary\": {\"hosts\": %zu", p->nhosts);
+	for (i = 0; i < PLAN_NSTATUS; i++)
+		buf_addf(b, ", \"%s\": %zu", plan_status_name(order[i]),
+		    count[order[i]]);
+	buf_adds(b, "},\n");
+}
+
+static void
+w_packages(struct buf *b, const struct plan *p)
+{
+	size_t i, j;
+
+	buf_adds(b, "  \"packages\": [");
+	for (i = 0; i < p->npackages; i++) {
+		const struct plan_package *pk = &p->packages[i];
+
+		buf_adds(b, i ? ",\n    {\"kb\": " : "\n    {\"kb\": ");
+		buf_add_json_str(b, pk->kb);
+		buf_adds(b, ", \"product\": ");
+		buf_add_json_str(b, pk->product);
+		buf_adds(b, ", \"arch\": ");
+		buf_add_json_str(b, pk->arch);
+		buf_adds(b, ", \"hosts\": [");
+		for (j = 0; j < pk->nhosts; j++) {
+			if (j)
+				buf_adds(b, ", ");
+			buf_add_json_str(b, pk->hosts[j]);
+		}
+		buf_adds(b, "]}");
+	}
+	buf_adds(b, p->npackages ? "\n  ],\n" : "],\n");
+}
+
+int
+plan_write_json(const struct plan *p, struct buf *b)
+{
+	size_t i;
+
+	buf_adds(b, "{\n  \"format\": \"" PLAN_FORMAT "\",\n");
+	if (p->created)
+		w_str(b, "  ", "created", p->created, 1);
+	if (p->window_start) {
+		buf_adds(b, "  \"window\": {\"start\": ");
+		buf_add_json_str(b, p->window_start);
+		buf_addf(b, ", \"duration_s\": %lld},\n",
+		    (long long)p->window_duration_s);
+	}
+	buf_adds(b, "  \"advisories\": [");
+	for (i = 0; i < p->nadvisories; i++) {
+		buf_adds(b, i ? ",\n    {\"id\": " : "\n    {\"id\": ");
+		buf_add_json_str(b, p->advisories[i].id);
+		buf_adds(b, ", \"title\": ");
+		buf_add_json_str(b, p->advisories[i].title ?
+		    p->advisories[i].title : "");
+		buf_adds(b, "}");
+	}
+	buf_adds(b, p->nadvisories ? "\n  ],\n" : "],\n");
+	w_summary(b, p);
+	w_packages(b, p);
+	buf_adds(b, "  \"hosts\": [");
+	for (i = 0; i < p->nhosts; i++) {
+		buf_adds(b, i ? ",\n" : "\n");
+		w_host(b, &p->hosts[i]);
+	}
+	buf_adds(b, p->nhosts ? "\n  ]\n}\n" : "]\n}\n");
+	if (b->failed) {
+		err_set("plan is larger than %zu bytes", b->max);
+		return -1;
+	}
+	return 0;
+}

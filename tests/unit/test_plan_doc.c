@@ -1,0 +1,150 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+
+static const char sample[] =
+    "{\n"
+    "  \"format\": \"kbfix-plan/1\",\n"
+    "  \"created\": \"2026-11-21T12:00:00Z\",\n"
+    "  \"advisories\": [{\"id\": \"tcpip-2018-07\", \"title\": \"t\"}],\n"
+    "  \"summary\": {\"hosts\": 1},\n"
+    "  \"packages\": [{\"kb\": \"KB4345459\", \"product\": \"Windows 7\","
+    " \"arch\": \"x64\", \"hosts\": [\"web01\"]}],\n"
+    "  \"hosts\": [{\"name\": \"web01\", \"address\": \"127.0.0.2\","
+    " \"port\": 2222, \"status\": \"needs-action\", \"group\": \"sql\","
+    " \"findings\": [{\"advisory\": \"tcpip-2018-07\", \"state\": \"affected\","
+    " \"reason\": \"KB4338823 installed\"}],"
+    " \"actions\": [{\"kind\": \"registry\", \"key\":"
+    " \"HKLM\\\\Software\\\\Microsoft\\\\SQMClient\\\\Windows\","
+    " \"value\": \"CEIPEnable\", \"type\": \"REG_DWORD\", \"data\": 0},"
+    " {\"kind\": \"multicast-forwarding\", \"family\": \"ipv4\","
+    " \"state\": \"disabled\"},"
+    " {\"kind\": \"install\", \"kb\": \"KB4345459\"},"
+    " {\"kind\": \"reboot\"}, {\"kind\": \"verify\"}], \"wave\": 2}]\n"
+    "}\n";
+
+static void
+test_plan_parse_reads_every_field(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+
+	(void)state;
+	p = plan_parse("plan.json", sample, strlen(sample));
+	assert_non_null(p);
+	assert_int_equal(p->npackages, 1);
+	assert_string_equal(p->packages[0].product, "Windows 7");
+	assert_string_equal(p->packages[0].hosts[0], "web01");
+	h = plan_host_find(p, "web01");
+	assert_non_null(h);
+	assert_int_equal(h->port, 2222);
+	assert_int_equal(h->wave, 2);
+	assert_string_equal(h->group, "sql");
+	assert_int_equal(h->status, PLAN_NEEDS_ACTION);
+	assert_int_equal(h->nfindings, 1);
+	assert_int_equal(h->findings[0].state, FINDING_AFFECTED);
+	assert_int_equal(h->nactions, 5);
+	assert_int_equal(h->actions[0].kind, ACTION_REGISTRY);
+	assert_string_equal(h->actions[0].value, "CEIPEnable");
+	assert_int_equal(h->actions[0].data_num, 0);
+	assert_int_equal(h->actions[1].kind, ACTION_MULTICAST);
+	assert_int_equal(h->actions[1].enabled, 0);
+	assert_string_equal(h->actions[2].kb, "KB4345459");
+	plan_free(p);
+}
+
+static void
+test_plan_write_json_roundtrips(void **state)
+{
+	struct plan *p, *q;
+	struct buf a, b;
+
+	(void)state;
+	p = plan_parse("plan.json", sample, strlen(sample));
+	assert_non_null(p);
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	assert_int_equal(plan_write_json(p, &a), 0);
+	assert_non_null(strstr(buf_str(&a), "\"needs-action\": 1"));
+	q = plan_parse("again.json", a.data, a.len);
+	assert_non_null(q);
+	assert_int_equal(plan_write_json(q, &b), 0);
+	assert_string_equal(buf_str(&a), buf_str(&b));
+	buf_release(&a);
+	buf_release(&b);
+	plan_free(p);
+	plan_free(q);
+}
+
+static void
+expect_error(const char *doc, const char *needle)
+{
+	struct plan *p = plan_parse("bad.json", doc, strlen(doc));
+
+	assert_null(p);
+	if (strstr(err_msg(), needle) == NULL)
+		fail_msg("error '%s' lacks '%s'", err_msg(), needle);
+}
+
+static void
+test_plan_parse_names_the_bad_field(void **state)
+{
+	(void)state;
+	expect_error("{\"format\": \"kbfix-plan/1\",\n \"hosts\": [}",
+	    "bad.json: line 2, column 12: invalid JSON");
+	expect_error("{\"format\": \"kbfix-plan/2\", \"hosts\": []}",
+	    "format: must be");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"status\": \"needs-action\", \"actions\": [{\"kind\":"
+	    " \"install\", \"kb\": \"KB1 & calc\"}]}]}",
+	    "hosts[0].actions[0].kb: must look like");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"status\": \"compliant\"}, {\"name\": \"a\","
+	    " \"status\": \"compliant\"}]}",
+	    "hosts[1].name: duplicate host name");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"status\": \"needs-action\", \"actions\": [{\"kind\":"
+	    " \"registry\", \"key\": \"HKLM\\\\X\", \"value\": \"V\","
+	    " \"type\": \"REG_DWORD\", \"data\": \"1|x\"}]}]}",
+	    "actions[0].data: must be a 32-bit");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a b\", \"status\": \"compliant\"}]}", "hosts[0].name");
+}
+
+static void
+test_plan_valid_patterns(void **state)
+{
+	(void)state;
+	assert_true(plan_valid_kb("KB4345459"));
+	assert_true(plan_valid_kb("KB976527"));
+	assert_false(plan_valid_kb("KB12"));
+	assert_false(plan_valid_kb("kb4345459"));
+	assert_true(plan_valid_regkey("HKLM\\Software\\Microsoft\\SQMClient\\Windows"));
+	assert_true(plan_valid_regkey("hklm\\SOFTWARE\\Reliability Analysis\\RAC"));
+	assert_false(plan_valid_regkey("HKCU\\Software"));
+	assert_false(plan_valid_regkey("HKLM\\a&b"));
+	assert_false(plan_valid_regkey("HKLM\\a%PATH%"));
+	assert_false(plan_valid_regvalue("a\"b"));
+	assert_true(plan_valid_hostname("web-01.corp"));
+	assert_false(plan_valid_hostname("web01;rm"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_parse_reads_every_field),
+		cmocka_unit_test(test_plan_write_json_roundtrips),
+		cmocka_unit_test(test_plan_parse_names_the_bad_field),
+		cmocka_unit_test(test_plan_valid_patterns),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,6 +9,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
 LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lm -lpthread
+LDLIBS	+= -lcrypto
 
 MODULES	 = util plan catalog transport rollback deploy
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))

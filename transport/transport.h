@@ -151,4 +151,139 @@ void	 transport_stop(struct transport *);
 int	 transport_cmdline(struct buf *out, const char *const argv[]);
 int	 transport_cmdline_join(struct buf *out, const char *const argv[]);
 
+/*
+ * Parsers of Windows command output (FACTS.md section 4), as received over
+ * SSH: ANSI/UTF-8 or UTF-16LE (with a BOM, as wmic writes), CRLF or the
+ * CR CR LF that wmic writes through a pipe.  They need no connection: each
+ * takes bytes and a length.  Strings they return are the caller's (free()
+ * or the matching _release()).
+ */
+
+/* Decode to NUL-terminated text with "\n" line ends (UTF-16 -> UTF-8). */
+char	*winparse_text(const char *, size_t, size_t *outlen);
+
+enum winreg_type {
+	WINREG_SZ, WINREG_EXPAND_SZ, WINREG_MULTI_SZ, WINREG_DWORD,
+	WINREG_QWORD, WINREG_BINARY, WINREG_NONE, WINREG_OTHER
+};
+
+struct winreg_value {
+	char		*key;		/* "HKEY_LOCAL_MACHINE\\Software\\..." */
+	char		*name;		/* "(Default)" for the default value */
+	enum winreg_type type;
+	char		*data;		/* as reg.exe prints it ("0x1", "a\\0b") */
+	uint64_t	 num;		/* DWORD, QWORD */
+	char		**items;	/* MULTI_SZ, nitems strings */
+	size_t		 nitems;
+	unsigned char	*bin;		/* BINARY, binlen bytes */
+	size_t		 binlen;
+};
+
+struct winreg_list {
+	struct winreg_value *v;
+	size_t		 n;
+	char		**subkeys;	/* full paths of listed subkeys */
+	size_t		 nsubkeys;
+	int		 key_found;	/* a key line was printed */
+};
+
+/*
+ * `reg query KEY [/v NAME] [/s]` stdout.  0, or -1 (err_set) on a line
+ * that is not reg.exe's.  A missing key or value gives an empty list with
+ * key_found 0 (reg.exe exits 1 and prints "ERROR: The system was unable
+ * to find the specified registry key or value." on stderr).
+ */
+int	 winparse_reg_query(const char *, size_t, struct winreg_list *);
+const struct winreg_value *winreg_find(const struct winreg_list *,
+	    const char *name);	/* case-insensitive, as Windows */
+void	 winreg_list_release(struct winreg_list *);
+const char *winreg_type_name(enum winreg_type);
+
+enum dism_state {
+	DISM_INSTALLED, DISM_INSTALL_PENDING, DISM_UNINSTALL_PENDING,
+	DISM_STAGED, DISM_SUPERSEDED, DISM_OTHER
+};
+
+struct dism_package {
+	char		*identity;	/* Package_for_KB4345459~31bf...~amd64~~6.1.1.1 */
+	char		 kb[16];	/* "KB4345459", or "" */
+	enum dism_state	 state;
+	char		*state_text;	/* as printed */
+};
+
+struct dism_list {
+	struct dism_package *p;
+	size_t		 n;
+};
+
+/* `dism /online /get-packages` stdout; -1 when no package block parses. */
+int	 winparse_dism_packages(const char *, size_t, struct dism_list *);
+void	 dism_list_release(struct dism_list *);
+
+/*
+ * `wmic ... /value` or `/format:list` output: the value of NAME= (first
+ * occurrence, trimmed), or NULL when absent.  Caller frees.
+ */
+char	*winparse_wmic_value(const char *, size_t, const char *name);
+
+/*
+ * KB ids ("KB4338823") in `wmic qfe get HotFixID` (list or table form):
+ * appends each new one to *kbs (caller frees each and the array).
+ */
+int	 winparse_wmic_qfe(const char *, size_t, char ***kbs, size_t *n);
+
+/* WMI datetime "20261121121712.076000+000" to Unix time (UTC). */
+int	 winparse_wmi_datetime(const char *, int64_t *epoch);
+
+/*
+ * `netsh interface ipv4 show global`: the value of a "Name : value" line,
+ * or NULL.  winparse_netsh_multicast(): 1 enabled, 0 disabled, -1 absent.
+ */
+char	*winparse_netsh_value(const char *, size_t, const char *name);
+int	 winparse_netsh_multicast(const char *, size_t);
+
+struct winsysinfo {
+	char		*host;		/* "WEB01" */
+	char		*os_name;	/* "Microsoft Windows Server 2008 R2 Enterprise" */
+	char		*os_version;	/* "6.1.7601" (build part only) */
+	char		*os_version_text; /* "6.1.7601 Service Pack 1 Build 7601" */
+	char		*arch;		/* "x64", "x86", "ia64" */
+	char		**hotfixes;	/* "KB2479943", ... */
+	size_t		 nhotfixes;
+};
+
+/* `systeminfo /fo csv` (header row and one data row). */
+int	 winparse_systeminfo_csv(const char *, size_t, struct winsysinfo *);
+void	 winsysinfo_release(struct winsysinfo *);
+
+/*
+ * Meaning of exit codes of wusa, dism and shutdown (FACTS.md section 4),
+ * compared as unsigned 32-bit.  winexit_lookup() is NULL for a code the
+ * table does not know.  winexit_describe() appends "0x800f081e (package
+ * not applicable)" (codes above 0xffff in hex, small ones in decimal,
+ * "3010 (success, reboot required)"; unknown: "0x80070002 (unknown)").
+ */
+enum winexit_tool { WINEXIT_WUSA, WINEXIT_DISM, WINEXIT_SHUTDOWN };
+
+enum winexit_class {
+	WINEXIT_OK,		/* done */
+	WINEXIT_OK_REBOOT,	/* done, reboot required */
+	WINEXIT_REBOOTING,	/* done, reboot started */
+	WINEXIT_ALREADY,	/* already installed / uninstalled */
+	WINEXIT_NOT_APPLICABLE,	/* package does not apply to this host */
+	WINEXIT_BUSY,		/* try later: installer or shutdown busy */
+	WINEXIT_DENIED,		/* access denied (wusa over SSH) */
+	WINEXIT_FAILED,		/* anything else */
+};
+
+struct winexit {
+	uint32_t	 code;
+	enum winexit_class class;
+	const char	*meaning;
+};
+
+const struct winexit *winexit_lookup(enum winexit_tool, uint32_t code);
+enum winexit_class winexit_classify(enum winexit_tool, uint32_t code);
+int	 winexit_describe(struct buf *, enum winexit_tool, uint32_t code);
+
 #endif

@@ -11,7 +11,7 @@ CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
 LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lm -lpthread
 LDLIBS	+= -lcrypto
 
-MODULES	 = util plan catalog transport rollback deploy
+MODULES	 = util plan catalog transport rollback deploy discover
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CMD_SRC	 = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

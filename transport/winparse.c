@@ -51,24 +51,50 @@ put_utf8(struct buf *b, unsigned cp)
 	}
 }
 
+/*
+ * UTF-16LE from p[*i] until the end or until a pair that is two printable
+ * ASCII bytes: the next command's ANSI output when outputs of several
+ * commands share one stream (`a & b`).
+ */
 static void
-decode_utf16le(const unsigned char *p, size_t len, struct buf *b)
+decode_utf16le(const unsigned char *p, size_t len, size_t *i, struct buf *b)
 {
-	size_t i = (len >= 2 && p[0] == 0xff && p[1] == 0xfe) ? 2 : 0;
 	unsigned cp, lo;
 
-	for (; i + 1 < len; i += 2) {
-		cp = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
-		if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < len) {
-			lo = (unsigned)p[i + 2] | (unsigned)p[i + 3] << 8;
+	for (; *i + 1 < len; *i += 2) {
+		if (p[*i + 1] != 0 && p[*i] >= 0x0a && p[*i] < 0x7f &&
+		    p[*i + 1] >= 0x0a && p[*i + 1] < 0x7f)
+			return;
+		cp = (unsigned)p[*i] | (unsigned)p[*i + 1] << 8;
+		if (cp >= 0xd800 && cp < 0xdc00 && *i + 3 < len) {
+			lo = (unsigned)p[*i + 2] | (unsigned)p[*i + 3] << 8;
 			if (lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    (lo - 0xdc00);
-				i += 2;
+				*i += 2;
 			}
 		}
-		if (cp != 0)
+		if (cp != 0 && cp != 0xfeff)
 			put_utf8(b, cp);
+	}
+	*i = len;
+}
+
+/* ANSI text, switching to UTF-16LE at each BOM (wmic inside `a & b`). */
+static void
+decode_mixed(const unsigned char *p, size_t len, struct buf *b)
+{
+	size_t i = 0;
+
+	if (looks_utf16le(p, len))
+		decode_utf16le(p, len, &i, b);
+	while (i < len) {
+		if (i + 1 < len && p[i] == 0xff && p[i + 1] == 0xfe) {
+			i += 2;
+			decode_utf16le(p, len, &i, b);
+			continue;
+		}
+		buf_addc(b, p[i++]);
 	}
 }
 
@@ -104,12 +130,10 @@ winparse_text(const char *p, size_t len, size_t *outlen)
 
 	buf_init(&raw, TEXT_MAX);
 	buf_init(&out, TEXT_MAX);
-	if (looks_utf16le(u, len))
-		decode_utf16le(u, len, &raw);
-	else if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+	if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
 		buf_add(&raw, p + 3, len - 3);
 	else
-		buf_add(&raw, p, len);
+		decode_mixed(u, len, &raw);
 	normalise_eol(&raw, &out);
 	buf_release(&raw);
 	s = buf_detach(&out, outlen);

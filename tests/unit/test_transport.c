@@ -91,6 +91,8 @@ test_winparse_reg_query_all_types(void **state)
 static void
 test_winparse_reg_query_missing(void **state)
 {
+	static const char missing[] = "\r\nERROR: The system was unable "
+	    "to find the specified registry key or value.\r\n";
 	struct winreg_list l;
 
 	(void)state;
@@ -99,8 +101,8 @@ test_winparse_reg_query_missing(void **state)
 	assert_false(l.key_found);
 	assert_int_equal(l.n, 0);
 	winreg_list_release(&l);
-	assert_int_equal(winparse_reg_query("\r\nERROR: The system was unable "
-	    "to find the specified registry key or value.\r\n", 79, &l), 0);
+	assert_int_equal(winparse_reg_query(missing, sizeof(missing) - 1, &l),
+	    0);
 	assert_int_equal(l.n, 0);
 	winreg_list_release(&l);
 }

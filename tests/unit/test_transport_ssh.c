@@ -23,11 +23,12 @@
 #include "transport/transport.h"
 
 #define ADDR	"127.0.3.250"
-#define PORT	2299
 
 static char dir[] = "/tmp/kbfix-sshd.XXXXXX";
 static char path_kh[256], path_key[256], path_badkey[256], path_khbad[256];
 static int have_sshd;
+static int PORT;	/* per process: an orphan of a crashed run cannot answer */
+static char hostport[64];
 
 static int
 run(const char *fmt, ...)
@@ -49,6 +50,8 @@ setup(void **state)
 	    mkdtemp(dir) == NULL)
 		return 0;
 	mkdir("/run/sshd", 0755);
+	PORT = 20000 + (int)(getpid() % 20000);
+	snprintf(hostport, sizeof(hostport), "[%s]:%d", ADDR, PORT);
 	if (run("cd %s && ssh-keygen -q -t ed25519 -N '' -f hostkey && "
 	    "ssh-keygen -q -t ed25519 -N '' -f id && "
 	    "ssh-keygen -q -t ed25519 -N '' -f badid && "
@@ -71,7 +74,7 @@ setup(void **state)
 	snprintf(path_key, sizeof(path_key), "%s/id", dir);
 	snprintf(path_badkey, sizeof(path_badkey), "%s/badid", dir);
 	usleep(300000);
-	have_sshd = 1;
+	have_sshd = access(path_kh, R_OK) == 0;
 	return 0;
 }
 
@@ -319,8 +322,9 @@ test_transport_hostkey_unknown_and_changed(void **state)
 	transport_exec(r.conn, "echo no", on_exec, &r);
 	transport_run(t);
 	assert_true(r.connect_failed);
-	assert_non_null(strstr(r.error, "host key for [" ADDR "]:2299 is not "
-	    "known (ssh-ed25519 SHA256:"));
+	assert_non_null(strstr(r.error, "host key for "));
+	assert_non_null(strstr(r.error, hostport));
+	assert_non_null(strstr(r.error, "is not known (ssh-ed25519 SHA256:"));
 	assert_int_equal(r.nexec, 1);
 	assert_true(r.failed[0]);
 	transport_free(t);
@@ -329,7 +333,8 @@ test_transport_hostkey_unknown_and_changed(void **state)
 	t = mk(path_khbad, path_key, 0);
 	r.conn = transport_connect(t, "h1", ADDR, PORT, NULL, on_connect, &r);
 	transport_run(t);
-	assert_non_null(strstr(r.error, "HOST KEY CHANGED for [" ADDR "]:2299"));
+	assert_non_null(strstr(r.error, "HOST KEY CHANGED for "));
+	assert_non_null(strstr(r.error, hostport));
 	transport_free(t);
 
 	memset(&r, 0, sizeof(r));
@@ -340,7 +345,8 @@ test_transport_hostkey_unknown_and_changed(void **state)
 	transport_free(t);
 	buf_init(&kh, 0);
 	assert_int_equal(file_read(empty, 1 << 16, &kh), 0);
-	assert_non_null(strstr(kh.data, "[" ADDR "]:2299 ssh-ed25519 AAAA"));
+	assert_non_null(strstr(kh.data, hostport));
+	assert_non_null(strstr(kh.data, " ssh-ed25519 AAAA"));
 	buf_release(&kh);
 	/* Recorded: now known without --accept-new. */
 	memset(&r, 0, sizeof(r));
@@ -384,8 +390,8 @@ test_transport_connect_refused_and_timer(void **state)
 	r2.conn = transport_connect(t, "up", ADDR, PORT, NULL, on_connect, &r2);
 	transport_exec(r2.conn, "echo up", on_exec, &r2);
 	transport_run(t);
-	assert_non_null(strstr(r.error, "down: connect to " ADDR " port 2300: "
-	    "Connection refused"));
+	assert_non_null(strstr(r.error, "down: connect to " ADDR " port "));
+	assert_non_null(strstr(r.error, ": Connection refused"));
 	assert_string_equal(r2.out[0], "up\n");
 	transport_free(t);
 }

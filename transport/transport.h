@@ -54,8 +54,9 @@ struct transport_opts {
 };
 
 struct transport_result {		/* valid during the callback only */
-	int		 failed;	/* 1: transport error, see error; the
-					   connection is then unusable */
+	int		 failed;	/* 1: transport error (the connection
+					   is then unusable) or output over
+					   output_max; see error */
 	const char	*error;		/* "web01: command timed out after 600 s" */
 	uint32_t	 exit_status;	/* unsigned 32-bit, as Windows returns
 					   it (0x800f081e, not negative) */
@@ -99,7 +100,12 @@ struct transport_conn *transport_connect(struct transport *, const char *name,
  * fine (they start once connected, or fail if the connect fails).  The
  * command deadline (opts.command_timeout_ms or transport_set_timeout())
  * counts from the start of this command; keepalives are sent meanwhile.
- * Returns -1 (err_set) only on a closed handle.
+ * The command's stdin is closed at once (wmic would wait for it).  The
+ * callback gets the exit status, stdout and stderr; result.failed is set
+ * on a transport error (the connection is then unusable) and also when
+ * stdout or stderr exceeded opts.output_max (the connection stays usable;
+ * the kept part is in out/err).  Returns -1 (err_set) only on a closed
+ * handle.
  */
 int	 transport_exec(struct transport_conn *, const char *cmdline,
 	    transport_exec_cb *cb, void *arg);

@@ -183,9 +183,12 @@ test_transport_exec_status_and_streams(void **state)
 	transport_exec(r.conn, "echo out; echo err >&2; exit 7", on_exec, &r);
 	transport_exec(r.conn, "printf 'a\\r\\nb'", on_exec, &r);
 	transport_exec(r.conn, "exit 0", on_exec, &r);
+	/* stdin is closed at once: a command reading it does not hang. */
+	transport_exec(r.conn, "cat; echo done", on_exec, &r);
 	assert_int_equal(transport_run(t), 0);
 	assert_true(r.connected);
-	assert_int_equal(r.nexec, 3);
+	assert_int_equal(r.nexec, 4);
+	assert_string_equal(r.out[3], "done\n");
 	assert_int_equal(r.status[0], 7);
 	assert_string_equal(r.out[0], "out\n");
 	assert_string_equal(r.err[0], "err\n");

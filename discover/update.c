@@ -75,11 +75,13 @@ part(const struct facts *f, const char *name)
 	return NULL;
 }
 
+/* Replace in place (the inventory keeps its order), or append. */
 static void
 set_item(cJSON *obj, const char *key, cJSON *v)
 {
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	cJSON_AddItemToObject(obj, key, v);
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v))
+		cJSON_AddItemToObject(obj, key, v);
 }
 
 static cJSON *

@@ -339,8 +339,11 @@ pending(const struct transport *t)
 	for (c = t->conns; c != NULL; c = c->next) {
 		if (c->closed)
 			return 1;	/* still being torn down */
-		if (c->step == STEP_FAILED)
+		if (c->step == STEP_FAILED) {
+			if (c->ops != NULL)
+				return 1;	/* still to be failed */
 			continue;
+		}
 		if (c->step != STEP_READY || c->ops != NULL)
 			return 1;
 	}

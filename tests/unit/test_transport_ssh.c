@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +67,8 @@ setup(void **state)
 	    "printf 'ListenAddress %s:%d\\nHostKey %s/hostkey\\n"
 	    "AuthorizedKeysFile %s/authorized_keys\\nPidFile %s/pid\\n"
 	    "PermitRootLogin prohibit-password\\nUsePAM no\\nStrictModes no\\n"
-	    "Subsystem sftp internal-sftp\\nMaxSessions 50\\n' > sshd_config && "
+	    "Subsystem sftp internal-sftp\\nMaxSessions 50\\nLogLevel DEBUG1\\n' "
+	    "> sshd_config && "
 	    "/usr/sbin/sshd -f %s/sshd_config -E %s/log",
 	    dir, ADDR, PORT, ADDR, PORT, ADDR, PORT, dir, dir, dir, dir,
 	    dir) != 0)
@@ -360,6 +364,91 @@ test_transport_hostkey_unknown_and_changed(void **state)
 	transport_free(t);
 }
 
+/* A peer that accepts TCP but never speaks: the connect deadline. */
+static void
+test_transport_connect_timeout_in_handshake(void **state)
+{
+	struct transport_opts o;
+	struct sockaddr_in sin;
+	struct transport *t;
+	struct rec r;
+	socklen_t len = sizeof(sin);
+	int64_t t0;
+	int s;
+
+	(void)state;
+	NEED_SSHD();
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = inet_addr(ADDR);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(s, 8), 0);
+	getsockname(s, (struct sockaddr *)&sin, &len);
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.known_hosts = path_kh;
+	o.key_file = path_key;
+	o.connect_timeout_ms = 1000;
+	t = transport_new(&o);
+	r.conn = transport_connect(t, "mute", ADDR, ntohs(sin.sin_port), "x",
+	    on_connect, &r);
+	t0 = time_now_ms();
+	transport_run(t);
+	assert_true(time_now_ms() - t0 < 3000);
+	assert_string_equal(r.error, "mute: connect timed out after 1 s "
+	    "(during SSH handshake)");
+	transport_free(t);
+	close(s);
+}
+
+static int
+keepalives(void)
+{
+	char cmd[512];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "grep -c 'rtype keepalive@' "
+	    "%s/log", dir);
+	if ((f = popen(cmd, "r")) != NULL) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		pclose(f);
+	}
+	return n;
+}
+
+/* Keepalives every second during a 3 s command, which they do not
+ * disturb. */
+static void
+test_transport_keepalive_long_command(void **state)
+{
+	struct transport_opts o;
+	struct transport *t;
+	struct rec r;
+	int before;
+
+	(void)state;
+	NEED_SSHD();
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.known_hosts = path_kh;
+	o.key_file = path_key;
+	o.user = getpwuid(geteuid())->pw_name;
+	o.keepalive_s = 1;
+	t = transport_new(&o);
+	r.conn = transport_connect(t, "h1", ADDR, PORT, NULL, on_connect, &r);
+	before = keepalives();
+	transport_exec(r.conn, "sleep 3; echo slept", on_exec, &r);
+	transport_run(t);
+	assert_int_equal(r.failed[0], 0);
+	assert_string_equal(r.out[0], "slept\n");
+	transport_free(t);
+	/* sshd logs each one at DEBUG1. */
+	assert_true(keepalives() - before >= 2);
+}
+
 static void
 test_transport_auth_refused(void **state)
 {
@@ -475,6 +564,8 @@ main(void)
 		cmocka_unit_test(test_transport_upload_verified),
 		cmocka_unit_test(test_transport_hostkey_unknown_and_changed),
 		cmocka_unit_test(test_transport_auth_refused),
+		cmocka_unit_test(test_transport_connect_timeout_in_handshake),
+		cmocka_unit_test(test_transport_keepalive_long_command),
 		cmocka_unit_test(test_transport_connect_refused_and_timer),
 		cmocka_unit_test(test_transport_parallel_cap),
 	};

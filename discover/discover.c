@@ -331,10 +331,12 @@ load_tree(struct discover *d)
 		err_set("expected {\"defaults\": {...}, \"hosts\": [...]}");
 		return -1;
 	}
-	if (defaults != NULL && (!cJSON_IsObject(defaults) ||
-	    check_fields(defaults, "defaults") == -1))
-		return defaults != NULL && !cJSON_IsObject(defaults) ?
-		    (err_set("field \"defaults\" must be an object"), -1) : -1;
+	if (defaults != NULL && !cJSON_IsObject(defaults)) {
+		err_set("field \"defaults\" must be an object");
+		return -1;
+	}
+	if (defaults != NULL && check_fields(defaults, "defaults") == -1)
+		return -1;
 	d->n = (size_t)cJSON_GetArraySize(hosts);
 	d->hosts = xcalloc(d->n ? d->n : 1, sizeof(*d->hosts));
 	cJSON_ArrayForEach(h, hosts) {
@@ -423,8 +425,6 @@ discover_write(const struct discover *d, const char *path)
 	}
 	rc = file_write_atomic(path, s, strlen(s), 0644);
 	free(s);
-	if (rc == 0 || err_msg()[0] == '\0')
-		return rc;
 	return rc;
 }
 

@@ -318,6 +318,11 @@ test_winparse_text_eol_and_bom(void **state)
 	s = winparse_text("o\0k\0\xe9\0\r\0\n\0", 10, &len);
 	assert_string_equal(s, "ok\xc3\xa9\n");
 	free(s);
+	/* `echo a & wmic ... & echo b`: UTF-16LE inside ANSI text. */
+	s = winparse_text("a \r\n\xff\xfeV\0=\0" "1\0\r\0\r\0\n\0b \r\n",
+	    22, &len);
+	assert_string_equal(s, "a \nV=1\nb \n");
+	free(s);
 }
 
 static void

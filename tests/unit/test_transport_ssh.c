@@ -87,7 +87,9 @@ teardown(void **state)
 {
 	(void)state;
 	if (dir[sizeof(dir) - 2] != 'X') {
-		run("kill $(cat %s/pid) 2>/dev/null; rm -rf %s", dir, dir);
+		run("kill $(cat %s/pid) 2>/dev/null; . %s/agent.env "
+		    ">/dev/null 2>&1 && kill $SSH_AGENT_PID; rm -rf %s", dir,
+		    dir, dir);
 	}
 	return 0;
 }
@@ -449,6 +451,49 @@ test_transport_keepalive_long_command(void **state)
 	assert_true(keepalives() - before >= 2);
 }
 
+/* No key file: the keys of ssh-agent, in turn. */
+static void
+test_transport_auth_agent(void **state)
+{
+	struct transport *t;
+	struct rec r;
+	char sock[300];
+
+	(void)state;
+	NEED_SSHD();
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	assert_int_equal(run("cd %s && ssh-agent -a %s > agent.env && "
+	    "SSH_AUTH_SOCK=%s ssh-add -q badid 2>/dev/null", dir, sock, sock),
+	    0);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	memset(&r, 0, sizeof(r));
+	t = mk(path_kh, NULL, 0);
+	r.conn = transport_connect(t, "h1", ADDR, PORT, NULL, on_connect, &r);
+	transport_run(t);
+	assert_non_null(strstr(r.error, "h1: public key authentication "
+	    "refused for user"));
+	assert_non_null(strstr(r.error, "no ssh-agent key accepted"));
+	transport_free(t);
+	assert_int_equal(run("SSH_AUTH_SOCK=%s ssh-add -q %s 2>/dev/null",
+	    sock, path_key), 0);
+	memset(&r, 0, sizeof(r));
+	t = mk(path_kh, NULL, 0);
+	r.conn = transport_connect(t, "h1", ADDR, PORT, NULL, on_connect, &r);
+	transport_exec(r.conn, "echo via agent", on_exec, &r);
+	transport_run(t);
+	assert_true(r.connected);
+	assert_string_equal(r.out[0], "via agent\n");
+	transport_free(t);
+	setenv("SSH_AUTH_SOCK", "/nonexistent", 1);
+	memset(&r, 0, sizeof(r));
+	t = mk(path_kh, NULL, 0);
+	r.conn = transport_connect(t, "h1", ADDR, PORT, NULL, on_connect, &r);
+	transport_run(t);
+	assert_non_null(strstr(r.error, "cannot reach ssh-agent"));
+	transport_free(t);
+	unsetenv("SSH_AUTH_SOCK");
+}
+
 static void
 test_transport_auth_refused(void **state)
 {
@@ -564,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_transport_upload_verified),
 		cmocka_unit_test(test_transport_hostkey_unknown_and_changed),
 		cmocka_unit_test(test_transport_auth_refused),
+		cmocka_unit_test(test_transport_auth_agent),
 		cmocka_unit_test(test_transport_connect_timeout_in_handshake),
 		cmocka_unit_test(test_transport_keepalive_long_command),
 		cmocka_unit_test(test_transport_connect_refused_and_timer),

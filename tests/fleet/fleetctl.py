@@ -370,7 +370,8 @@ def listening():
     return out
 
 
-def descendants(pid):
+def process_tree():
+    """ppid -> [pid] for every process."""
     children = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -382,6 +383,10 @@ def descendants(pid):
             continue
         ppid = int(st[st.rindex(")") + 2:].split()[1])
         children.setdefault(ppid, []).append(int(d))
+    return children
+
+
+def descendants(pid, children):
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -415,22 +420,26 @@ class Supervisor:
         with open(f"{sshd}/pid", "w") as f:
             f.write(f"{h['proc'].pid}\n")
 
-    def kill_sshd(self, h):
-        p = h["proc"]
-        if p is None:
-            return
-        try:
-            os.kill(p.pid, signal.SIGSTOP)
-        except ProcessLookupError:
-            pass
-        for c in descendants(p.pid):
+    def kill_sshd(self, hosts):
+        """Stop the listeners (no new connections), then kill every
+        session below them: all connections to those hosts drop."""
+        procs = [h["proc"] for h in hosts if h["proc"] is not None]
+        for p in procs:
             try:
-                os.kill(c, signal.SIGKILL)
+                os.kill(p.pid, signal.SIGSTOP)
             except ProcessLookupError:
                 pass
-        p.kill()
-        p.wait()
-        h["proc"] = None
+        tree = process_tree()
+        for p in procs:
+            for c in descendants(p.pid, tree):
+                try:
+                    os.kill(c, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            p.kill()
+            p.wait()
+        for h in hosts:
+            h["proc"] = None
 
     def as_user(self, h, args):
         env = {"PATH": "/usr/bin:/bin", "WINSIM_STATE": h["state"],
@@ -471,7 +480,7 @@ class Supervisor:
         except OSError:
             return
         event(h, "reboot-start")
-        self.kill_sshd(h)
+        self.kill_sshd([h])
         if self.read(h, "faults/never-return") is not None:
             event(h, "reboot-never-returns")
             h["phase"] = "dead"
@@ -539,8 +548,7 @@ class Supervisor:
         self.stopping = True
 
     def stop(self):
-        for h in self.hosts:
-            self.kill_sshd(h)
+        self.kill_sshd(self.hosts)
 
 
 def main(argv):

@@ -72,7 +72,8 @@ check_contains "wrong client key refused" "$T_TMP/err4" \
 check_eq "nothing discovered with a wrong key" \
     "$(python3 -m json.tool "$F/inventory.json")" "$(python3 -m json.tool "$T_TMP/out4.json")"
 
-# 5. A host that is down and one that hangs do not hold up the others.
+# 5. A host that is down, one that hangs and one whose connection drops
+# mid-command do not hold up the others.
 python3 - "$F/inventory.json" "$T_TMP/down.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -80,17 +81,20 @@ d["hosts"].append({"name": "gone01", "address": "127.0.3.90", "port": 2222,
                    "user": "winsim", "os": "windows-7", "installed": ["KB4338823"]})
 json.dump(d, open(sys.argv[2], "w"))
 PY
-mkdir -p "$F/hosts/h010/faults" && echo "" >"$F/hosts/h010/faults/hang"
+echo "" >"$F/hosts/h010/faults/hang"
+echo "" >"$F/hosts/h012/faults/drop"
 start=$(date +%s%N)
 kbfix discover -i "$T_TMP/down.json" -o "$T_TMP/out5.json" "${SSH[@]}" \
     --command-timeout 3 2>"$T_TMP/err5"
 check_eq "down + hanging host: exit 3" 3 $?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-rm -f "$F/hosts/h010/faults/hang"
+rm -f "$F/hosts/h010/faults/hang" "$F/hosts/h012/faults/drop"
 check_contains "down host reported" "$T_TMP/err5" \
     "gone01: connect to 127.0.3.90 port 2222: Connection refused"
 check_contains "hanging host reported" "$T_TMP/err5" "h010: command timed out after 3 s"
-check_contains "the others discovered" "$T_TMP/err5" "19 host(s) discovered, 2 failed"
+check_contains "dropped connection reported" "$T_TMP/err5" \
+    "h012: connection dropped during command"
+check_contains "the others discovered" "$T_TMP/err5" "18 host(s) discovered, 3 failed"
 check "done within the command timeout (${ms} ms)" test "$ms" -lt 8000
 check "others' fields still match" \
     python3 "$HERE/check_discovered.py" "$T_TMP/out5.json" "$F" h001 h002 h009 h011 h020

@@ -149,6 +149,30 @@ test_discover_valid_patterns(void **state)
 	assert_false(discover_valid_registry_path("HKLM\\A%PATH%"));
 }
 
+static void
+test_discover_commands_line(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(discover_commands(&b), 0);
+	assert_true(strncmp(b.data, "echo ==kbfix:systeminfo== & systeminfo "
+	    "/fo csv & echo ==kbfix:qfe== & wmic qfe get HotFixID "
+	    "/format:list & ", 95) == 0);
+	assert_non_null(strstr(b.data, " & wmic datafile where \"name='C:\\\\"
+	    "Windows\\\\System32\\\\drivers\\\\tcpip.sys'\" get Version "
+	    "/value & "));
+	assert_non_null(strstr(b.data, " & reg query \"HKLM\\Software\\"
+	    "Microsoft\\Reliability Analysis\\RAC\" /v RacSampleNumber & "));
+	assert_non_null(strstr(b.data, " & netsh interface ipv4 show global & "));
+	assert_true(str_endswith(b.data, " & echo ==kbfix:boot== & wmic os get "
+	    "lastbootuptime /value"));
+	/* cmd.exe's line limit is 8191 characters. */
+	assert_true(b.len < 8191);
+	buf_release(&b);
+}
+
 static char *
 write_tmp(const char *text)
 {
@@ -216,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_discover_update_pending),
 		cmocka_unit_test(test_discover_update_garbage),
 		cmocka_unit_test(test_discover_valid_patterns),
+		cmocka_unit_test(test_discover_commands_line),
 		cmocka_unit_test(test_discover_load_refuses_metacharacters),
 	};
 

@@ -45,13 +45,14 @@ t1=$(now)
 pssh_ms=$(ms "$t0" "$t1")
 check_eq "parallel-ssh: all $N hosts" "$N" "$(grep -c SUCCESS "$T_TMP/pssh.log")"
 
-# ansible -m raw
+# ansible -m raw (one command per host: no ControlMaster, which would only
+# add a master process per host and leave it running afterwards)
 awk '{split($1, a, "@"); split(a[2], b, ":");
       printf "%s ansible_host=%s ansible_port=%s ansible_user=%s\n", NR, b[1], b[2], a[1]}' \
     "$F/pssh-hosts.txt" | sed 's/^/h/' >"$T_TMP/ansible.ini"
 t0=$(now)
 ANSIBLE_LOCAL_TEMP=$T_TMP/ansible-tmp ANSIBLE_HOST_KEY_CHECKING=True \
-ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$F/known_hosts -o IdentitiesOnly=yes -o ControlMaster=auto -o ControlPersist=60s" \
+ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$F/known_hosts -o IdentitiesOnly=yes -o ControlMaster=no" \
 ANSIBLE_SSH_CONTROL_PATH_DIR=$T_TMP/cp ANSIBLE_SSH_USETTY=False \
 ANSIBLE_PYTHON_INTERPRETER=auto_silent ANSIBLE_NOCOLOR=1 \
     ansible all -i "$T_TMP/ansible.ini" -m raw -a "$CMD" -f $P \

@@ -115,6 +115,13 @@ int	 transport_exec(struct transport_conn *, const char *cmdline,
 	    transport_exec_cb *cb, void *arg);
 
 /*
+ * transport_cmdline(argv) then transport_exec(): -1 (err_set naming the
+ * argument, nothing queued, no callback) when an argument is refused.
+ */
+int	 transport_exec_argv(struct transport_conn *, const char *const argv[],
+	    transport_exec_cb *cb, void *arg);
+
+/*
  * SFTP upload of local_path to remote_path, a Windows path as the SFTP
  * server names it: "/C:/Windows/Temp/kbfix/KB4345459.msu" (the leading
  * slash is required).  The file is written, then its size is read back

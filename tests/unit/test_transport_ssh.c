@@ -177,6 +177,8 @@ mk(const char *kh, const char *key, int accept)
 static void
 test_transport_exec_status_and_streams(void **state)
 {
+	const char *bad[] = { "echo", "a & rm -rf /", NULL };
+	const char *good[] = { "exit", "0", NULL };
 	struct transport *t;
 	struct rec r;
 
@@ -188,7 +190,9 @@ test_transport_exec_status_and_streams(void **state)
 	assert_non_null(r.conn);
 	transport_exec(r.conn, "echo out; echo err >&2; exit 7", on_exec, &r);
 	transport_exec(r.conn, "printf 'a\\r\\nb'", on_exec, &r);
-	transport_exec(r.conn, "exit 0", on_exec, &r);
+	assert_int_equal(transport_exec_argv(r.conn, bad, on_exec, &r), -1);
+	assert_non_null(strstr(err_msg(), "'&' would be interpreted"));
+	assert_int_equal(transport_exec_argv(r.conn, good, on_exec, &r), 0);
 	/* stdin is closed at once: a command reading it does not hang. */
 	transport_exec(r.conn, "cat; echo done", on_exec, &r);
 	assert_int_equal(transport_run(t), 0);

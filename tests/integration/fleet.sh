@@ -110,6 +110,23 @@ check_contains "never-return: logged" "$(state web02)/events.log" "reboot-never-
 rsh 127.0.4.5 ver
 check_eq "other hosts unaffected" 0 "$RC"
 
+# A hung command: the client gives up, the simulator goes with the session.
+probe=hang-probe-$$
+echo "$probe" >"$(state app01)/faults/hang"
+timeout 2 "${SSH[@]}" winsim@127.0.4.5 "echo $probe" >/dev/null 2>&1
+check_eq "fault hang: no answer (client timed out)" 124 "$?"
+gone() { local i; for i in $(seq 1 60); do pgrep -f -- "$1" >/dev/null || return 0; sleep 0.05; done; return 1; }
+check "fault hang: simulator leaves with the session" gone "winsim -c echo $probe"
+rm -f "$(state app01)/faults/hang"
+
+# A reboot at a clock time through a SYSTEM scheduled task.
+at=$(date -u -d '+2 seconds' '+%H:%M:%S %m/%d/%Y')
+rsh 127.0.4.5 "schtasks /create /tn kbfix-reboot /tr \"shutdown /r /t 0 /d p:2:17\" /sc once /st ${at% *} /sd ${at#* } /ru SYSTEM /f"
+check_contains "schtasks /create over ssh" "$T_TMP/out" 'SUCCESS: The scheduled task "kbfix-reboot"'
+check "scheduled reboot: port closes at the task's time" wait_port 127.0.4.5 closed 8
+check "scheduled reboot: host comes back" wait_port 127.0.4.5 open 10
+check_contains "scheduled reboot: run by the task" "$(state app01)/events.log" "task-run kbfix-reboot"
+
 # fleet down leaves nothing behind.
 "$FLEET" down "$D" >"$T_TMP/down.out" 2>&1
 check_eq "fleet down: exit" 0 "$?"

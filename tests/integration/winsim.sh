@@ -302,6 +302,18 @@ check_contains "schtasks /delete /f" "$OUT" 'was successfully deleted.'
 ws app01 'schtasks /query /tn kbfix-mark'
 check_eq "schtasks /query deleted: exit" 1 "$RC"
 
+# wusa: refused in a remote session, works from a SYSTEM task (FACTS.md 4)
+"$MKMSU" KB4345459 x64 6.1.7601.24200 "$ST/web02/C/Windows/Temp/fix.msu"
+ws web02 'wusa C:\Windows\Temp\fix.msu /quiet /norestart'
+check_eq "wusa in a remote session: access denied (5)" 5 "$RC"
+ws web02 'schtasks /create /tn kbfix-wusa /tr "wusa C:\Windows\Temp\fix.msu /quiet /norestart" /sc once /st 23:59 /sd 12/31/2099 /ru SYSTEM /f & schtasks /run /tn kbfix-wusa'
+for i in $(seq 1 50); do grep -q KB4345459 "$ST/web02/packages" && break; sleep 0.05; done
+check_contains "wusa as SYSTEM task: package pending" "$ST/web02/packages" \
+    $'Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\tInstall Pending'
+for i in $(seq 1 50); do grep -q 'task-status' "$ST/web02/events.log" && break; sleep 0.05; done
+ws web02 'schtasks /query /tn kbfix-wusa /fo list /v'
+check_contains "wusa as SYSTEM task: last result 3010" "$OUT" $'Last Result:   3010\r\n'
+
 # event log, lock ---------------------------------------------------------------
 check_contains "events.log: commands logged" "$ST/web01/events.log" " cmd reg query"
 check_contains "events.log: full status logged" "$ST/web01/events.log" " status 3010 dism"

@@ -32,6 +32,7 @@ static const struct {
 	{"reg", cmd_reg},
 	{"dism", cmd_dism},
 	{"expand", cmd_expand},
+	{"wusa", cmd_wusa},
 	{"netsh", cmd_netsh},
 	{"shutdown", cmd_shutdown},
 	{"schtasks", cmd_schtasks},
@@ -322,6 +323,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "--boot") == 0) {
 		rc = host_boot(&h) == 0 ? WS_OK : WS_FAIL;
 	} else if (strcmp(argv[1], "--run-task") == 0) {
+		h.system = 1;
 		rc = task_run(&h, argv[2]) == 0 ? WS_OK : WS_FAIL;
 	} else {
 		host_release(&h);

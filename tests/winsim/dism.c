@@ -17,6 +17,7 @@
  *                                    build is not applicable
  * tests/winsim/mkmsu builds such files.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -340,6 +341,27 @@ host_arch(const struct profile *pr)
 	return strcmp(a, "x64") == 0 ? "amd64" : a;
 }
 
+/* "3010", "0x800F081E" -> the code. */
+static int
+parse_code(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (strncasecmp(s, "0x", 2) != 0)
+		return parse_u32(s, out);
+	for (p = s + 2; *p; p++) {
+		if (!isxdigit((unsigned char)*p) || v > UINT32_MAX >> 4)
+			return -1;
+		v = v * 16 + (uint64_t)(isdigit((unsigned char)*p) ? *p - '0' :
+		    tolower((unsigned char)*p) - 'a' + 10);
+	}
+	if (p == s + 2)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 /* 0 or the fault's code for this KB (faults/add-package-fail holds
  * "CODE [KB...]"; faults/not-applicable holds "" or "KB...". */
 static uint32_t
@@ -352,8 +374,9 @@ add_fault(struct host *h, const char *kb)
 		sp = strchr(f, ' ');
 		if (sp != NULL)
 			*sp++ = '\0';
-		if (sp == NULL || strcasestr(sp, kb) != NULL)
-			code = (uint32_t)strtoul(f, NULL, 0);
+		if ((sp == NULL || strcasestr(sp, kb) != NULL) &&
+		    parse_code(f, &code) == -1)
+			code = WS_FAIL;
 		free(f);
 		if (code != 0)
 			return code;

@@ -24,6 +24,11 @@ check_eq "inventory.json: addresses filled in" "127.0.4.2 2222 winsim|127.0.4.6 
 check_contains "inventory.json: other fields kept" "$D/inventory.json" '"group": "web"'
 check_eq "known_hosts: one key a host" 5 "$(grep -c '^\[127\.0\.4\.[2-6]\]:2222 ssh-ed25519 ' "$D/known_hosts")"
 
+printf '{"hosts": [{"name": "a"}, {"name": "A"}]}' >"$T_TMP/dup.json"
+FLEET_BASE=127.0.4.40 "$FLEET" up "$T_TMP/dup.json" "$T_TMP/dup" >"$T_TMP/dup.out" 2>&1
+check_eq "fleet up, bad inventory: exit 2" 2 "$?"
+check_contains "fleet up, bad inventory: names the host" "$T_TMP/dup.out" "hosts[1].name: duplicate A"
+
 SSH=(ssh -o UserKnownHostsFile="$D/known_hosts" -o StrictHostKeyChecking=yes
     -o BatchMode=yes -o ConnectTimeout=3 -i "$D/id_ed25519" -p 2222)
 rsh() { "${SSH[@]}" "winsim@$1" "$2" >"$T_TMP/out" 2>"$T_TMP/err"; RC=$?; }

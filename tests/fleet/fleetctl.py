@@ -204,6 +204,8 @@ def build_state(m, sdir, extra=None):
         "mcast_ipv6": "disabled",
         "wmic_utf16": "1" if sim.get("wmic_utf16") else "0",
     }
+    if "free_disk" in sim:
+        profile["free_disk"] = str(int(sim["free_disk"]))
     profile.update(extra or {})
     write(os.path.join(sdir, "profile"),
           "".join(f"{k}={v}\n" for k, v in profile.items()))

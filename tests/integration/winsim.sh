@@ -161,6 +161,8 @@ check_contains "wmic os: AD version normalised" "$OUT" $'Version=6.1.7600\r\r\n'
 check_contains "wmic os: arch" "$OUT" 'OSArchitecture=32-bit'
 ws web01 'wmic datafile where name="C:\\Windows\\System32\\drivers\\tcpip.sys" get Version /value'
 check_contains "wmic datafile: tcpip.sys version" "$OUT" $'Version=6.1.7601.24168\r\r\n'
+ws web01 "wmic logicaldisk where \"DeviceID='C:'\" get FreeSpace /value"
+check_contains "wmic logicaldisk: free space of C:" "$OUT" $'FreeSpace=53687091200\r\r\n'
 ws web01 'wmic os get NoSuchProperty'
 check "wmic invalid query fails" test "$RC" -ne 0
 ws web01 'systeminfo /fo csv'

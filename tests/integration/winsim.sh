@@ -50,8 +50,8 @@ check_bytes "reg query missing key: stderr" "$NOTFOUND" "$ERR"
 ws web01 'reg query HKXX\Software'
 check_contains "reg query bad root" "$ERR" "ERROR: Invalid key name."
 ws web01 'reg query HKLM\Software\Microsoft'
-check_bytes "reg query key: subkeys listed" \
-    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\r\n' "$OUT"
+check_bytes "reg query key without values: subkeys only" \
+    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\r\n' "$OUT"
 
 # reg add / delete ----------------------------------------------------------
 ws web01 "reg add \"$SQM\" /v CEIPEnable /t REG_DWORD /d 0"
@@ -65,9 +65,13 @@ check_eq "reg add /f: exit" 0 "$RC"
 ws web01 "reg query \"$SQM\" /v CEIPEnable"
 check_contains "reg add /f: new value read back" "$OUT" "CEIPEnable    REG_DWORD    0x0"
 ws web01 'reg add HKLM\Software\Kbfix /v S /t REG_SZ /d "a b" /f & reg add HKLM\Software\Kbfix /v M /t REG_MULTI_SZ /d "x\0y" /f & reg add HKLM\Software\Kbfix /v B /t REG_BINARY /d 01ab /f & reg add HKLM\Software\Kbfix /v Q /t REG_QWORD /d 4294967296 /f & reg add HKLM\Software\Kbfix /v D /t REG_DWORD /d 0x10 /f'
+ws web01 'reg add HKLM\Software\Kbfix\Sub\Deeper /f'
+ws web01 'reg query HKLM\Software\Kbfix /s'
+check_bytes "reg query /s: every key below, empty ones too" \
+    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\r\n    S    REG_SZ    a b\r\n    M    REG_MULTI_SZ    x\\0y\r\n    B    REG_BINARY    01AB\r\n    Q    REG_QWORD    0x100000000\r\n    D    REG_DWORD    0x10\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\\Sub\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\\Sub\\Deeper\r\n\r\n' "$OUT"
 ws web01 'reg query HKLM\Software\Kbfix'
-check_bytes "reg value types: exact output" \
-    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\r\n    S    REG_SZ    a b\r\n    M    REG_MULTI_SZ    x\\0y\r\n    B    REG_BINARY    01AB\r\n    Q    REG_QWORD    0x100000000\r\n    D    REG_DWORD    0x10\r\n\r\n' "$OUT"
+check_bytes "reg value types and subkey: exact output" \
+    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\r\n    S    REG_SZ    a b\r\n    M    REG_MULTI_SZ    x\\0y\r\n    B    REG_BINARY    01AB\r\n    Q    REG_QWORD    0x100000000\r\n    D    REG_DWORD    0x10\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\\Sub\r\n' "$OUT"
 ws web01 'reg add HKLM\Software\Kbfix /v D /t REG_DWORD /d 4294967296 /f'
 check_eq "reg add: REG_DWORD out of range refused" 1 "$RC"
 ws web01 'reg delete HKLM\Software\Kbfix /v S'

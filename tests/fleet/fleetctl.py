@@ -411,6 +411,7 @@ class Supervisor:
             h["phase"] = "up"
             h["fired"] = set()
         self.children = []
+        self.listen_cache = set()
         self.stopping = False
 
     def start_sshd(self, h):
@@ -503,16 +504,21 @@ class Supervisor:
             self.children.append(self.as_user(h, ["--run-task", f[0]]))
 
     def step(self, h, t, listen):
-        if h["phase"] == "up":
+        if h["phase"] == "up" and h["proc"].poll() is not None:
+            # Not a reboot: an sshd that died is logged and started again.
+            event(h, f"sshd-exited {h['proc'].returncode}")
+            self.start_sshd(h)
+            h["phase"], h["ends"] = "starting", "sshd-restarted"
+        elif h["phase"] == "up":
             self.check_tasks(h, t)
             self.check_shutdown(h, t)
         elif h["phase"] == "down" and t >= h["until"]:
             self.as_user(h, ["--boot"]).wait()
             self.start_sshd(h)
-            h["phase"] = "starting"
+            h["phase"], h["ends"] = "starting", "reboot-end"
         elif h["phase"] == "starting" and \
                 (h["address"], h["port"]) in listen:
-            event(h, "reboot-end")
+            event(h, h["ends"])
             h["phase"] = "up"
 
     def run(self):
@@ -537,10 +543,10 @@ class Supervisor:
         write(os.path.join(self.fdir, "ready"), f"{os.getpid()}\n")
         while not self.stopping:
             t = now_ms()
-            listen = listening() if any(h["phase"] == "starting"
-                                        for h in self.hosts) else set()
             for h in self.hosts:
-                self.step(h, t, listen)
+                self.step(h, t, self.listen_cache)
+            self.listen_cache = listening() if any(
+                h["phase"] == "starting" for h in self.hosts) else set()
             self.children = [c for c in self.children if c.poll() is None]
             time.sleep(0.05)
         self.stop()

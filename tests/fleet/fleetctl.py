@@ -542,6 +542,9 @@ class Supervisor:
             time.sleep(0.02)
         write(os.path.join(self.fdir, "ready"), f"{os.getpid()}\n")
         while not self.stopping:
+            # sshd needs its privilege separation directory for every
+            # connection; something else on the machine may remove it.
+            os.makedirs("/run/sshd", 0o755, exist_ok=True)
             t = now_ms()
             for h in self.hosts:
                 self.step(h, t, self.listen_cache)

@@ -9,7 +9,14 @@
 export FLEET_BASE=127.0.4.2 FLEET_PORT=2222 FLEET_DOWN_MS=1000
 FLEET=$TOP/tests/fleet/fleet
 D=$T_TMP/fleet
-trap '"$FLEET" down "$D" >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
+cleanup() {
+	if [ "$T_FAILS" -gt 0 ]; then
+		tail -n 4 "$D"/sshd/*/sshd.log "$D/supervisor.log" 2>/dev/null | sed 's/^/# /'
+	fi
+	"$FLEET" down "$D" >/dev/null 2>&1
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
 
 if ! "$FLEET" up "$TOP/tests/fleet/small.json" "$D" >"$T_TMP/up.out" 2>&1; then
 	not_ok "fleet up"; cat "$T_TMP/up.out"; finish

@@ -12,6 +12,7 @@
       tasks; SIGTERM stops everything it started
 """
 
+import fcntl
 import json
 import os
 import pwd
@@ -521,9 +522,44 @@ class Supervisor:
             event(h, h["ends"])
             h["phase"] = "up"
 
+    def lock_addresses(self):
+        """One flock per address:port, held for the fleet's life, so two
+        fleets on the same addresses (the same test run from two worktrees
+        at once) take turns instead of colliding.  Taken in address order:
+        no deadlock between overlapping ranges."""
+        d = "/run/lock/kbfix-fleet" if os.path.isdir("/run/lock") else \
+            "/tmp/kbfix-fleet-locks"
+        os.makedirs(d, 0o755, exist_ok=True)
+        deadline = time.time() + int(os.environ.get("FLEET_LOCK_WAIT", 300))
+        addrs = sorted({(socket.inet_aton(h["address"]), h["port"])
+                        for h in self.hosts})
+        self.locks, waited = [], False
+        for a, port in addrs:
+            name = f"{socket.inet_ntoa(a)}-{port}"
+            fd = os.open(os.path.join(d, name), os.O_RDWR | os.O_CREAT, 0o644)
+            self.locks.append(fd)
+            while not self.stopping:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not waited:
+                        print(f"fleet: waiting for {name}, held by another "
+                              "fleet", file=sys.stderr, flush=True)
+                        waited = True
+                    if time.time() > deadline:
+                        return name
+                    time.sleep(0.1)
+        return None
+
     def run(self):
         signal.signal(signal.SIGTERM, self.on_term)
         signal.signal(signal.SIGINT, self.on_term)
+        busy = self.lock_addresses()
+        if busy is not None or self.stopping:
+            write(os.path.join(self.fdir, "failed"),
+                  f"{busy}: still held by another fleet\n")
+            return 1
         for h in self.hosts:
             self.start_sshd(h)
         deadline = time.time() + 60

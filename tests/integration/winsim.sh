@@ -108,6 +108,8 @@ done
 check "refused line ran nothing" bash -c "! grep -q Bad '$ST/web01/registry'"
 ws web01 'reg query "HKLM\Software\A & B"'
 check_eq "& inside quotes is literal" 1 "$RC"
+ws web01 'echo "a  b" c & echo ==kbfix:x=='
+check_bytes "echo: the rest of the line as typed" $'"a  b" c\r\n==kbfix:x==\r\n' "$OUT"
 ws web01 'nosuchtool /x'
 check_bytes "unknown command: cmd.exe message" \
     $'\'nosuchtool\' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n' "$ERR"

@@ -45,7 +45,6 @@ static const struct {
 	{"md", cmd_mkdir},
 	{"rmdir", cmd_rmdir},
 	{"rd", cmd_rmdir},
-	{"echo", cmd_echo},
 	{"ver", cmd_ver},
 	{"hostname", cmd_hostname},
 };
@@ -190,6 +189,19 @@ run_simple(struct host *h, const char *text)
 	if (argv_split(text, &argv, &argc) == -1)
 		return WS_OK;
 	name = command_name(argv[0]);
+	/* echo is cmd.exe's own: it prints the rest of the line as typed,
+	 * quotes included. */
+	if (strcasecmp(name, "echo") == 0) {
+		const char *rest = text + strlen(argv[0]);
+
+		if (*rest == '\0')
+			out_printf(h, "ECHO is on.\r\n");
+		else
+			out_printf(h, "%s\r\n", rest + 1);
+		free(name);
+		argv_free(argv, argc);
+		return WS_OK;
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcasecmp(name, commands[i].name) == 0) {
 			rc = commands[i].fn(h, argc, argv);

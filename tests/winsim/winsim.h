@@ -149,7 +149,6 @@ uint32_t cmd_type(struct host *, int, char **);
 uint32_t cmd_del(struct host *, int, char **);
 uint32_t cmd_mkdir(struct host *, int, char **);
 uint32_t cmd_rmdir(struct host *, int, char **);
-uint32_t cmd_echo(struct host *, int, char **);
 uint32_t cmd_ver(struct host *, int, char **);
 uint32_t cmd_hostname(struct host *, int, char **);
 

@@ -270,7 +270,7 @@ PermitRootLogin no
 AllowUsers {user}
 PrintMotd no
 PrintLastLog no
-PermitTTY no
+PermitTTY yes
 X11Forwarding no
 AllowTcpForwarding no
 AllowAgentForwarding no

@@ -69,6 +69,20 @@ ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=ye
     -i "$D/id_ed25519" -p 2222 winsim@127.0.4.2 ver >/dev/null 2>&1
 check_eq "unknown host key refused (StrictHostKeyChecking)" 255 "$?"
 
+# The benchmark's other clients: parallel-ssh, and Ansible's raw module
+# (which asks for a pty: the fleet permits one).
+parallel-ssh -p 5 -h "$D/pssh-hosts.txt" -i -x "-o UserKnownHostsFile=$D/known_hosts \
+    -o StrictHostKeyChecking=yes -i $D/id_ed25519" 'hostname' >"$T_TMP/pssh.out" 2>&1
+check_eq "parallel-ssh: every host answers" 5 "$(grep -c '\[SUCCESS\]' "$T_TMP/pssh.out")"
+if command -v ansible >/dev/null; then
+	awk '{print $1, "ansible_host=" $2, "ansible_port=" $3, "ansible_user=" $4}' \
+	    "$D/hosts.txt" >"$T_TMP/ansible.ini"
+	ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$D/known_hosts -o StrictHostKeyChecking=yes" \
+	    ansible all -i "$T_TMP/ansible.ini" --private-key "$D/id_ed25519" \
+	    -m raw -a 'ver & hostname' -f 5 >"$T_TMP/ansible.out" 2>&1
+	check_eq "ansible -m raw: every host answers" 5 "$(grep -c '| CHANGED | rc=0' "$T_TMP/ansible.out")"
+fi
+
 # SFTP to the Windows path lands in the host's state directory.
 "$TOP/tests/winsim/mkmsu" KB4345459 x64 6.1.7601.24300 "$T_TMP/fix.msu"
 printf 'put %s /C:/Windows/Temp/fix.msu\n' "$T_TMP/fix.msu" >"$T_TMP/batch"

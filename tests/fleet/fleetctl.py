@@ -359,8 +359,8 @@ def event(h, text):
 
 
 def listening():
-    """(addr, port) pairs in LISTEN state, from /proc/net/tcp."""
-    out = set()
+    """{(addr, port): socket inode} in LISTEN state, from /proc/net/tcp."""
+    out = {}
     with open("/proc/net/tcp") as f:
         next(f)
         for line in f:
@@ -369,8 +369,25 @@ def listening():
                 continue
             a, p = fields[1].split(":")
             addr = socket.inet_ntoa(int(a, 16).to_bytes(4, "little"))
-            out.add((addr, int(p, 16)))
+            out[(addr, int(p, 16))] = fields[9]
     return out
+
+
+def owns_socket(pid, inode):
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                return True
+    except OSError:
+        pass
+    return False
+
+
+def sshd_listening(h, table):
+    """Is this host's own sshd (not another process) listening?"""
+    inode = table.get((h["address"], h["port"]))
+    return inode is not None and h["proc"] is not None and \
+        h["proc"].poll() is None and owns_socket(h["proc"].pid, inode)
 
 
 def process_tree():
@@ -412,7 +429,7 @@ class Supervisor:
             h["phase"] = "up"
             h["fired"] = set()
         self.children = []
-        self.listen_cache = set()
+        self.listen_cache = {}
         self.stopping = False
 
     def start_sshd(self, h):
@@ -517,8 +534,7 @@ class Supervisor:
             self.as_user(h, ["--boot"]).wait()
             self.start_sshd(h)
             h["phase"], h["ends"] = "starting", "reboot-end"
-        elif h["phase"] == "starting" and \
-                (h["address"], h["port"]) in listen:
+        elif h["phase"] == "starting" and sshd_listening(h, listen):
             event(h, h["ends"])
             h["phase"] = "up"
 
@@ -552,6 +568,42 @@ class Supervisor:
                     time.sleep(0.1)
         return None
 
+    def in_use(self, h):
+        """Did this sshd fail because something else holds its address
+        (a fleet that takes no locks, e.g. an older copy of this one)?"""
+        try:
+            with open(os.path.join(h["sshd"], "sshd.log")) as f:
+                return "Address already in use" in f.read()[-4096:]
+        except OSError:
+            return False
+
+    def start_all(self):
+        for h in self.hosts:
+            self.start_sshd(h)
+        deadline = time.time() + 60
+        busy_until = time.time() + int(os.environ.get("FLEET_LOCK_WAIT", 300))
+        while not self.stopping:
+            table = listening()
+            if all(sshd_listening(h, table) for h in self.hosts):
+                return True
+            dead = [h for h in self.hosts if h["proc"].poll() is not None]
+            busy = [h for h in dead if self.in_use(h)]
+            if busy and len(busy) == len(dead) and time.time() < busy_until:
+                time.sleep(0.5)
+                for h in busy:
+                    os.truncate(os.path.join(h["sshd"], "sshd.log"), 0)
+                    self.start_sshd(h)
+                deadline = time.time() + 60
+                continue
+            if dead or time.time() > deadline:
+                names = " ".join(h["name"] for h in dead) or "some"
+                write(os.path.join(self.fdir, "failed"),
+                      f"sshd did not start for: {names}"
+                      f" (see {self.fdir}/sshd/NAME/sshd.log)\n")
+                return False
+            time.sleep(0.02)
+        return False
+
     def run(self):
         signal.signal(signal.SIGTERM, self.on_term)
         signal.signal(signal.SIGINT, self.on_term)
@@ -560,22 +612,9 @@ class Supervisor:
             write(os.path.join(self.fdir, "failed"),
                   f"{busy}: still held by another fleet\n")
             return 1
-        for h in self.hosts:
-            self.start_sshd(h)
-        deadline = time.time() + 60
-        while not self.stopping:
-            want = {(h["address"], h["port"]) for h in self.hosts}
-            if want <= listening():
-                break
-            dead = [h["name"] for h in self.hosts
-                    if h["proc"].poll() is not None]
-            if dead or time.time() > deadline:
-                write(os.path.join(self.fdir, "failed"),
-                      f"sshd did not start for: {' '.join(dead) or 'some'}"
-                      f" (see {self.fdir}/sshd/NAME/sshd.log)\n")
-                self.stop()
-                return 1
-            time.sleep(0.02)
+        if not self.start_all():
+            self.stop()
+            return 1
         write(os.path.join(self.fdir, "ready"), f"{os.getpid()}\n")
         while not self.stopping:
             # sshd needs its privilege separation directory for every
@@ -585,7 +624,7 @@ class Supervisor:
             for h in self.hosts:
                 self.step(h, t, self.listen_cache)
             self.listen_cache = listening() if any(
-                h["phase"] == "starting" for h in self.hosts) else set()
+                h["phase"] == "starting" for h in self.hosts) else {}
             self.children = [c for c in self.children if c.poll() is None]
             time.sleep(0.05)
         self.stop()

@@ -7,6 +7,8 @@
   fleetctl.py init INVENTORY DIR FLEETROOT
       state directories, sshd configs, host keys, known_hosts,
       inventory.json, hosts.txt for `fleet up`
+  fleetctl.py downtimes DIR
+      NAME START_MS END_MS for every reboot (END_MS "-" while down)
   fleetctl.py supervise DIR
       start every sshd of the fleet, carry out reboots, run scheduled
       tasks; SIGTERM stops everything it started
@@ -637,12 +639,38 @@ class Supervisor:
         self.kill_sshd(self.hosts)
 
 
+def cmd_downtimes(fdir):
+    """NAME START_MS END_MS for every reboot of every host (END_MS "-"
+    while it is down), from the event logs: what reboot-group tests
+    check for overlaps."""
+    with open(os.path.join(fdir, "fleet.json")) as f:
+        fleet = json.load(f)
+    for h in fleet["hosts"]:
+        start = None
+        try:
+            with open(os.path.join(h["state"], "events.log")) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            ms, _, ev = line.partition(" ")
+            if ev == "reboot-start":
+                start = ms
+            elif ev == "reboot-end" and start is not None:
+                print(h["name"], start, ms)
+                start = None
+        if start is not None:
+            print(h["name"], start, "-")
+
+
 def main(argv):
     try:
         if len(argv) >= 3 and argv[1] == "state":
             cmd_state(argv[2:])
         elif len(argv) == 5 and argv[1] == "init":
             cmd_init(argv[2:])
+        elif len(argv) == 3 and argv[1] == "downtimes":
+            cmd_downtimes(argv[2])
         elif len(argv) == 3 and argv[1] == "supervise":
             return Supervisor(argv[2]).run()
         else:

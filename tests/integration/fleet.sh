@@ -115,6 +115,9 @@ start=$(awk '$2 == "reboot-start" {print $1}' "$(state web01)/events.log")
 end=$(awk '$2 == "reboot-end" {print $1}' "$(state web01)/events.log")
 check "events.log: down for about FLEET_DOWN_MS" test $((end - start)) -ge 1000
 
+check_eq "fleetctl.py downtimes" "web01 $start $end" \
+    "$(python3 "$TOP/tests/fleet/fleetctl.py" downtimes "$D")"
+
 # A connection dropped in the middle of a command.
 echo systeminfo >"$(state desk01)/faults/drop"
 rsh 127.0.4.4 'systeminfo /fo csv'

@@ -251,7 +251,10 @@ def cmd_state(argv):
 
 
 def ip_add(base, i):
-    n = int.from_bytes(socket.inet_aton(base), "big") + i
+    try:
+        n = int.from_bytes(socket.inet_aton(base), "big") + i
+    except OSError:
+        raise BadInventory(f"FLEET_BASE {base}: not an IPv4 address")
     addr = socket.inet_ntoa(n.to_bytes(4, "big"))
     if not addr.startswith("127."):
         raise BadInventory(f"FLEET_BASE {base}: host {i} leaves 127.0.0.0/8")
@@ -303,7 +306,10 @@ def keygen_all(sshd_dirs):
 def cmd_init(argv):
     inv, fdir, root = argv[0], os.path.abspath(argv[1]), argv[2]
     base = os.environ.get("FLEET_BASE", "127.0.0.2")
-    port = int(os.environ.get("FLEET_PORT", "2222"))
+    port = os.environ.get("FLEET_PORT", "2222")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadInventory(f"FLEET_PORT {port}: not a port number")
+    port = int(port)
     user = os.environ.get("FLEET_USER", "winsim")
     doc, hosts = load_hosts(inv)
     fleet, dirs = [], []

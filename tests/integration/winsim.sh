@@ -290,6 +290,12 @@ check_eq "fault hang: command never answers" 124 "$?"
 ws web02 ver
 check_eq "fault hang: other commands still answer" 0 "$RC"
 rm "$ST/web02/faults/hang"
+echo 'once hostname' >"$ST/web02/faults/hang"
+WINSIM_STATE=$ST/web02 timeout 1 "$WINSIM" -c 'hostname' >/dev/null 2>&1
+check_eq "fault hang once: first matching command hangs" 124 "$?"
+ws web02 hostname
+check_eq "fault hang once: the next one answers" 0 "$RC"
+check "fault hang once: file consumed" test -e "$ST/web02/faults/hang.fired" -a ! -e "$ST/web02/faults/hang"
 
 # schtasks --------------------------------------------------------------------
 ws app01 'schtasks /create /tn kbfix-mark /tr "reg add HKLM\Software\Kbfix /v Ran /t REG_DWORD /d 1 /f" /sc once /st 23:59 /sd 12/31/2099 /ru SYSTEM /f'

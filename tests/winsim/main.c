@@ -115,14 +115,31 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* faults/NAME matches when present and its first line ("" = any command)
- * occurs in the line, case-insensitively. */
+/*
+ * faults/NAME matches when present and its first line ("" = any command)
+ * occurs in the line, case-insensitively.  "once TEXT" (or "once") fires
+ * one time: the first command to match renames the file NAME.fired.
+ */
 static int
 fault_matches(struct host *h, const char *name, const char *line)
 {
-	char *f = fault_read(h, name);
-	int hit = f != NULL && (*f == '\0' || strcasestr(line, f) != NULL);
+	char *f = fault_read(h, name), *from, *to;
+	const char *pat = f;
+	int hit, once = 0;
 
+	if (f != NULL && strncmp(f, "once", 4) == 0 &&
+	    (f[4] == '\0' || f[4] == ' ')) {
+		once = 1;
+		pat = f[4] == ' ' ? f + 5 : f + 4;
+	}
+	hit = f != NULL && (*pat == '\0' || strcasestr(line, pat) != NULL);
+	if (hit && once) {
+		from = xasprintf("%s/faults/%s", h->dir, name);
+		to = xasprintf("%s.fired", from);
+		hit = rename(from, to) == 0;
+		free(from);
+		free(to);
+	}
 	free(f);
 	return hit;
 }

@@ -9,7 +9,14 @@
 export FLEET_BASE=127.0.4.2 FLEET_PORT=2222 FLEET_DOWN_MS=1000
 FLEET=$TOP/tests/fleet/fleet
 D=$T_TMP/fleet
-trap '"$FLEET" down "$D" >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
+cleanup() {
+	if [ "$T_FAILS" -gt 0 ]; then
+		tail -n 4 "$D"/sshd/*/sshd.log "$D/supervisor.log" 2>/dev/null | sed 's/^/# /'
+	fi
+	"$FLEET" down "$D" >/dev/null 2>&1
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
 
 if ! "$FLEET" up "$TOP/tests/fleet/small.json" "$D" >"$T_TMP/up.out" 2>&1; then
 	not_ok "fleet up"; cat "$T_TMP/up.out"; finish
@@ -23,6 +30,11 @@ check_eq "inventory.json: addresses filled in" "127.0.4.2 2222 winsim|127.0.4.6 
     "$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["hosts"]; print("|".join("%s %s %s" % (x["address"], x["port"], x["user"]) for x in (h[0], h[4])))' "$D/inventory.json")"
 check_contains "inventory.json: other fields kept" "$D/inventory.json" '"group": "web"'
 check_eq "known_hosts: one key a host" 5 "$(grep -c '^\[127\.0\.4\.[2-6]\]:2222 ssh-ed25519 ' "$D/known_hosts")"
+
+printf '{"hosts": [{"name": "a"}, {"name": "A"}]}' >"$T_TMP/dup.json"
+FLEET_BASE=127.0.4.40 "$FLEET" up "$T_TMP/dup.json" "$T_TMP/dup" >"$T_TMP/dup.out" 2>&1
+check_eq "fleet up, bad inventory: exit 2" 2 "$?"
+check_contains "fleet up, bad inventory: names the host" "$T_TMP/dup.out" "hosts[1].name: duplicate A"
 
 SSH=(ssh -o UserKnownHostsFile="$D/known_hosts" -o StrictHostKeyChecking=yes
     -o BatchMode=yes -o ConnectTimeout=3 -i "$D/id_ed25519" -p 2222)
@@ -57,6 +69,20 @@ ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=ye
     -i "$D/id_ed25519" -p 2222 winsim@127.0.4.2 ver >/dev/null 2>&1
 check_eq "unknown host key refused (StrictHostKeyChecking)" 255 "$?"
 
+# The benchmark's other clients: parallel-ssh, and Ansible's raw module
+# (which asks for a pty: the fleet permits one).
+parallel-ssh -p 5 -h "$D/pssh-hosts.txt" -i -x "-o UserKnownHostsFile=$D/known_hosts \
+    -o StrictHostKeyChecking=yes -i $D/id_ed25519" 'hostname' >"$T_TMP/pssh.out" 2>&1
+check_eq "parallel-ssh: every host answers" 5 "$(grep -c '\[SUCCESS\]' "$T_TMP/pssh.out")"
+if command -v ansible >/dev/null; then
+	awk '{print $1, "ansible_host=" $2, "ansible_port=" $3, "ansible_user=" $4}' \
+	    "$D/hosts.txt" >"$T_TMP/ansible.ini"
+	ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$D/known_hosts -o StrictHostKeyChecking=yes" \
+	    ansible all -i "$T_TMP/ansible.ini" --private-key "$D/id_ed25519" \
+	    -m raw -a 'ver & hostname' -f 5 >"$T_TMP/ansible.out" 2>&1
+	check_eq "ansible -m raw: every host answers" 5 "$(grep -c '| CHANGED | rc=0' "$T_TMP/ansible.out")"
+fi
+
 # SFTP to the Windows path lands in the host's state directory.
 "$TOP/tests/winsim/mkmsu" KB4345459 x64 6.1.7601.24300 "$T_TMP/fix.msu"
 printf 'put %s /C:/Windows/Temp/fix.msu\n' "$T_TMP/fix.msu" >"$T_TMP/batch"
@@ -89,6 +115,9 @@ start=$(awk '$2 == "reboot-start" {print $1}' "$(state web01)/events.log")
 end=$(awk '$2 == "reboot-end" {print $1}' "$(state web01)/events.log")
 check "events.log: down for about FLEET_DOWN_MS" test $((end - start)) -ge 1000
 
+check_eq "fleetctl.py downtimes" "web01 $start $end" \
+    "$(python3 "$TOP/tests/fleet/fleetctl.py" downtimes "$D")"
+
 # A connection dropped in the middle of a command.
 echo systeminfo >"$(state desk01)/faults/drop"
 rsh 127.0.4.4 'systeminfo /fo csv'
@@ -109,6 +138,23 @@ check "never-return: still down after the down time" bash -c "! (exec 3<>/dev/tc
 check_contains "never-return: logged" "$(state web02)/events.log" "reboot-never-returns"
 rsh 127.0.4.5 ver
 check_eq "other hosts unaffected" 0 "$RC"
+
+# A hung command: the client gives up, the simulator goes with the session.
+probe=hang-probe-$$
+echo "$probe" >"$(state app01)/faults/hang"
+timeout 2 "${SSH[@]}" winsim@127.0.4.5 "echo $probe" >/dev/null 2>&1
+check_eq "fault hang: no answer (client timed out)" 124 "$?"
+gone() { local i; for i in $(seq 1 60); do pgrep -f -- "$1" >/dev/null || return 0; sleep 0.05; done; return 1; }
+check "fault hang: simulator leaves with the session" gone "winsim -c echo $probe"
+rm -f "$(state app01)/faults/hang"
+
+# A reboot at a clock time through a SYSTEM scheduled task.
+at=$(date -u -d '+2 seconds' '+%H:%M:%S %m/%d/%Y')
+rsh 127.0.4.5 "schtasks /create /tn kbfix-reboot /tr \"shutdown /r /t 0 /d p:2:17\" /sc once /st ${at% *} /sd ${at#* } /ru SYSTEM /f"
+check_contains "schtasks /create over ssh" "$T_TMP/out" 'SUCCESS: The scheduled task "kbfix-reboot"'
+check "scheduled reboot: port closes at the task's time" wait_port 127.0.4.5 closed 8
+check "scheduled reboot: host comes back" wait_port 127.0.4.5 open 10
+check_contains "scheduled reboot: run by the task" "$(state app01)/events.log" "task-run kbfix-reboot"
 
 # fleet down leaves nothing behind.
 "$FLEET" down "$D" >"$T_TMP/down.out" 2>&1

@@ -50,8 +50,8 @@ check_bytes "reg query missing key: stderr" "$NOTFOUND" "$ERR"
 ws web01 'reg query HKXX\Software'
 check_contains "reg query bad root" "$ERR" "ERROR: Invalid key name."
 ws web01 'reg query HKLM\Software\Microsoft'
-check_bytes "reg query key: subkeys listed" \
-    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\r\n' "$OUT"
+check_bytes "reg query key without values: subkeys only" \
+    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\r\n' "$OUT"
 
 # reg add / delete ----------------------------------------------------------
 ws web01 "reg add \"$SQM\" /v CEIPEnable /t REG_DWORD /d 0"
@@ -65,9 +65,13 @@ check_eq "reg add /f: exit" 0 "$RC"
 ws web01 "reg query \"$SQM\" /v CEIPEnable"
 check_contains "reg add /f: new value read back" "$OUT" "CEIPEnable    REG_DWORD    0x0"
 ws web01 'reg add HKLM\Software\Kbfix /v S /t REG_SZ /d "a b" /f & reg add HKLM\Software\Kbfix /v M /t REG_MULTI_SZ /d "x\0y" /f & reg add HKLM\Software\Kbfix /v B /t REG_BINARY /d 01ab /f & reg add HKLM\Software\Kbfix /v Q /t REG_QWORD /d 4294967296 /f & reg add HKLM\Software\Kbfix /v D /t REG_DWORD /d 0x10 /f'
+ws web01 'reg add HKLM\Software\Kbfix\Sub\Deeper /f'
+ws web01 'reg query HKLM\Software\Kbfix /s'
+check_bytes "reg query /s: every key below, empty ones too" \
+    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\r\n    S    REG_SZ    a b\r\n    M    REG_MULTI_SZ    x\\0y\r\n    B    REG_BINARY    01AB\r\n    Q    REG_QWORD    0x100000000\r\n    D    REG_DWORD    0x10\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\\Sub\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\\Sub\\Deeper\r\n\r\n' "$OUT"
 ws web01 'reg query HKLM\Software\Kbfix'
-check_bytes "reg value types: exact output" \
-    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\r\n    S    REG_SZ    a b\r\n    M    REG_MULTI_SZ    x\\0y\r\n    B    REG_BINARY    01AB\r\n    Q    REG_QWORD    0x100000000\r\n    D    REG_DWORD    0x10\r\n\r\n' "$OUT"
+check_bytes "reg value types and subkey: exact output" \
+    $'\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\r\n    S    REG_SZ    a b\r\n    M    REG_MULTI_SZ    x\\0y\r\n    B    REG_BINARY    01AB\r\n    Q    REG_QWORD    0x100000000\r\n    D    REG_DWORD    0x10\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Kbfix\\Sub\r\n' "$OUT"
 ws web01 'reg add HKLM\Software\Kbfix /v D /t REG_DWORD /d 4294967296 /f'
 check_eq "reg add: REG_DWORD out of range refused" 1 "$RC"
 ws web01 'reg delete HKLM\Software\Kbfix /v S'
@@ -104,6 +108,8 @@ done
 check "refused line ran nothing" bash -c "! grep -q Bad '$ST/web01/registry'"
 ws web01 'reg query "HKLM\Software\A & B"'
 check_eq "& inside quotes is literal" 1 "$RC"
+ws web01 'echo "a  b" c & echo ==kbfix:x=='
+check_bytes "echo: the rest of the line as typed" $'"a  b" c\r\n==kbfix:x==\r\n' "$OUT"
 ws web01 'nosuchtool /x'
 check_bytes "unknown command: cmd.exe message" \
     $'\'nosuchtool\' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n' "$ERR"
@@ -161,6 +167,8 @@ check_contains "wmic os: AD version normalised" "$OUT" $'Version=6.1.7600\r\r\n'
 check_contains "wmic os: arch" "$OUT" 'OSArchitecture=32-bit'
 ws web01 'wmic datafile where name="C:\\Windows\\System32\\drivers\\tcpip.sys" get Version /value'
 check_contains "wmic datafile: tcpip.sys version" "$OUT" $'Version=6.1.7601.24168\r\r\n'
+ws web01 "wmic logicaldisk where \"DeviceID='C:'\" get FreeSpace /value"
+check_contains "wmic logicaldisk: free space of C:" "$OUT" $'FreeSpace=53687091200\r\r\n'
 ws web01 'wmic os get NoSuchProperty'
 check "wmic invalid query fails" test "$RC" -ne 0
 ws web01 'systeminfo /fo csv'
@@ -282,6 +290,12 @@ check_eq "fault hang: command never answers" 124 "$?"
 ws web02 ver
 check_eq "fault hang: other commands still answer" 0 "$RC"
 rm "$ST/web02/faults/hang"
+echo 'once hostname' >"$ST/web02/faults/hang"
+WINSIM_STATE=$ST/web02 timeout 1 "$WINSIM" -c 'hostname' >/dev/null 2>&1
+check_eq "fault hang once: first matching command hangs" 124 "$?"
+ws web02 hostname
+check_eq "fault hang once: the next one answers" 0 "$RC"
+check "fault hang once: file consumed" test -e "$ST/web02/faults/hang.fired" -a ! -e "$ST/web02/faults/hang"
 
 # schtasks --------------------------------------------------------------------
 ws app01 'schtasks /create /tn kbfix-mark /tr "reg add HKLM\Software\Kbfix /v Ran /t REG_DWORD /d 1 /f" /sc once /st 23:59 /sd 12/31/2099 /ru SYSTEM /f'
@@ -301,6 +315,18 @@ ws app01 'schtasks /delete /tn kbfix-mark /f'
 check_contains "schtasks /delete /f" "$OUT" 'was successfully deleted.'
 ws app01 'schtasks /query /tn kbfix-mark'
 check_eq "schtasks /query deleted: exit" 1 "$RC"
+
+# wusa: refused in a remote session, works from a SYSTEM task (FACTS.md 4)
+"$MKMSU" KB4345459 x64 6.1.7601.24200 "$ST/web02/C/Windows/Temp/fix.msu"
+ws web02 'wusa C:\Windows\Temp\fix.msu /quiet /norestart'
+check_eq "wusa in a remote session: access denied (5)" 5 "$RC"
+ws web02 'schtasks /create /tn kbfix-wusa /tr "wusa C:\Windows\Temp\fix.msu /quiet /norestart" /sc once /st 23:59 /sd 12/31/2099 /ru SYSTEM /f & schtasks /run /tn kbfix-wusa'
+for i in $(seq 1 50); do grep -q KB4345459 "$ST/web02/packages" && break; sleep 0.05; done
+check_contains "wusa as SYSTEM task: package pending" "$ST/web02/packages" \
+    $'Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\tInstall Pending'
+for i in $(seq 1 50); do grep -q 'task-status' "$ST/web02/events.log" && break; sleep 0.05; done
+ws web02 'schtasks /query /tn kbfix-wusa /fo list /v'
+check_contains "wusa as SYSTEM task: last result 3010" "$OUT" $'Last Result:   3010\r\n'
 
 # event log, lock ---------------------------------------------------------------
 check_contains "events.log: commands logged" "$ST/web01/events.log" " cmd reg query"

@@ -71,12 +71,15 @@ static const struct {
 	    "RacSampleNumber" } },
 	[D_NETSH] = { "netsh", { "netsh", "interface", "ipv4", "show",
 	    "global" } },
+	/* The parents: reg.exe prints nothing for a key without values, so
+	 * RebootPending and RebootRequired are looked for among the listed
+	 * subkeys (the exit code is lost in a joined line). */
 	[D_CBS] = { "cbs", { "reg", "query",
 	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "Component Based Servicing\\RebootPending" } },
+	    "Component Based Servicing" } },
 	[D_WUREBOOT] = { "wu", { "reg", "query",
 	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "WindowsUpdate\\Auto Update\\RebootRequired" } },
+	    "WindowsUpdate\\Auto Update" } },
 	[D_PFRO] = { "pfro", { "reg", "query",
 	    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager",
 	    "/v", "PendingFileRenameOperations" } },

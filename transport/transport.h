@@ -204,20 +204,29 @@ struct winreg_value {
 struct winreg_list {
 	struct winreg_value *v;
 	size_t		 n;
-	char		**subkeys;	/* full paths of listed subkeys */
+	char		**subkeys;	/* key lines with no values under them:
+					   the subkeys a query lists */
 	size_t		 nsubkeys;
-	int		 key_found;	/* a key line was printed */
+	int		 key_found;	/* some key line was printed */
+	char		**keys;		/* every key line, in order */
+	size_t		 nkeys;
 };
 
 /*
  * `reg query KEY [/v NAME] [/s]` stdout.  0, or -1 (err_set) on a line
- * that is not reg.exe's.  A missing key or value gives an empty list with
- * key_found 0 (reg.exe exits 1 and prints "ERROR: The system was unable
- * to find the specified registry key or value." on stderr).
+ * that is not reg.exe's.  A missing key or value gives an empty list
+ * (reg.exe exits 1 and prints "ERROR: The system was unable to find the
+ * specified registry key or value." on stderr).  Beware: a key that exists
+ * but holds no values prints no line of its own (only its subkeys), so
+ * without the exit code its existence is told by querying its parent and
+ * looking for it with winreg_has_key().
  */
 int	 winparse_reg_query(const char *, size_t, struct winreg_list *);
 const struct winreg_value *winreg_find(const struct winreg_list *,
 	    const char *name);	/* case-insensitive, as Windows */
+/* 1 when reg.exe printed the key path ("HKLM\..." or "HKEY_LOCAL_MACHINE\
+ * ..."), case-insensitively; 0 otherwise. */
+int	 winreg_has_key(const struct winreg_list *, const char *path);
 void	 winreg_list_release(struct winreg_list *);
 const char *winreg_type_name(enum winreg_type);
 

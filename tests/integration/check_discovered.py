@@ -12,6 +12,8 @@ POL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows"
 RAC = "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Reliability Analysis\\RAC"
 CBS = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
        "Component Based Servicing\\RebootPending")
+WU = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
+      "WindowsUpdate\\Auto Update\\RebootRequired")
 FACTS = [(SQM, "CEIPEnable", "HKLM\\Software\\Microsoft\\SQMClient\\Windows\\CEIPEnable"),
          (SQM, "CEIPSampledIn", "HKLM\\Software\\Microsoft\\SQMClient\\Windows\\CEIPSampledIn"),
          (POL, "CEIPEnable", "HKLM\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows\\CEIPEnable"),
@@ -60,8 +62,8 @@ def main():
             eq(name, path, want, h.get("registry", {}).get(path))
             eq(name, path + " absent", not v,
                path in h.get("registry_absent", []))
-        cbs = any(r[1].lower().startswith(CBS.lower()) for r in reg
-                  if len(r) > 1)
+        cbs = any(r[1].lower().startswith((CBS.lower(), WU.lower()))
+                  for r in reg if len(r) > 1)
         eq(name, "pending_reboot", cbs or bool(pend), h.get("pending_reboot"))
         eq(name, "multicast_forwarding", prof["mcast_ipv4"] == "enabled",
            h.get("multicast_forwarding"))

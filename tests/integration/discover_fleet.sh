@@ -20,6 +20,13 @@ check "fleet up (20 hosts)" "$TOP/tests/fleet/fleet" up "$T_TMP/mixed.json" "$F"
 names=$(python3 -c 'import json,sys; print(" ".join(h["name"] for h in json.load(open(sys.argv[1]))["hosts"]))' "$F/inventory.json")
 SSH=(--known-hosts "$F/known_hosts" -k "$F/id_ed25519")
 
+# Keys without values (reg.exe prints no line for them): a pending reboot
+# told by the RebootPending or RebootRequired key alone.
+printf 'K\t%s\n' 'HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending' \
+    >>"$F/hosts/h003/registry"
+printf 'K\t%s\n' 'HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired' \
+    >>"$F/hosts/h005/registry"
+
 # 1. All 20 hosts, every field.
 kbfix discover -i "$F/inventory.json" -o "$T_TMP/out.json" "${SSH[@]}" \
     --parallel 8 2>"$T_TMP/err1"
@@ -27,6 +34,8 @@ check_eq "discover 20 hosts (exit 0)" 0 $?
 check_contains "summary on stderr" "$T_TMP/err1" "20 host(s) discovered, 0 failed"
 check "every field matches the simulators' state" \
     python3 "$HERE/check_discovered.py" "$T_TMP/out.json" "$F" $names
+check_eq "pending reboots found (h003 h005 h006 h013 h020)" "h003 h005 h006 h013 h020" \
+    "$(python3 -c 'import json,sys; print(" ".join(h["name"] for h in json.load(open(sys.argv[1]))["hosts"] if h.get("pending_reboot")))' "$T_TMP/out.json")"
 check_eq "unknown fields kept" '{"kept": 7}' \
     "$(python3 -c 'import json,sys; print(json.dumps([h for h in json.load(open(sys.argv[1]))["hosts"] if h["name"]=="h008"][0]["custom_field"]))' "$T_TMP/out.json")"
 check_eq "plan-readable fields are typed" "True True True" \

@@ -107,6 +107,38 @@ test_winparse_reg_query_missing(void **state)
 	winreg_list_release(&l);
 }
 
+/* A key with no values prints no line of its own, only its subkeys. */
+static void
+test_winparse_reg_query_subkeys_only(void **state)
+{
+	static const char cbs[] = "\r\n"
+	    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+	    "\\Component Based Servicing\\Packages\r\n"
+	    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+	    "\\Component Based Servicing\\RebootPending\r\n";
+	struct winreg_list l;
+
+	(void)state;
+	assert_int_equal(winparse_reg_query(cbs, sizeof(cbs) - 1, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.nkeys, 2);
+	assert_int_equal(l.nsubkeys, 2);
+	assert_true(winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows\\"
+	    "CurrentVersion\\Component Based Servicing\\rebootpending"));
+	assert_true(winreg_has_key(&l, "HKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	    "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing"
+	    "\\RebootPending"));
+	assert_false(winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows"
+	    "\\CurrentVersion\\Component Based Servicing\\RebootPend"));
+	winreg_list_release(&l);
+	assert_int_equal(winparse_reg_query(reg_dword, sizeof(reg_dword) - 1,
+	    &l), 0);
+	assert_int_equal(l.nsubkeys, 0);
+	assert_true(winreg_has_key(&l,
+	    "HKLM\\Software\\Microsoft\\SQMClient\\Windows"));
+	winreg_list_release(&l);
+}
+
 static void
 test_winparse_reg_query_garbage(void **state)
 {
@@ -436,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_winparse_reg_query_dword),
 		cmocka_unit_test(test_winparse_reg_query_all_types),
 		cmocka_unit_test(test_winparse_reg_query_missing),
+		cmocka_unit_test(test_winparse_reg_query_subkeys_only),
 		cmocka_unit_test(test_winparse_reg_query_garbage),
 		cmocka_unit_test(test_winparse_dism_packages_states),
 		cmocka_unit_test(test_winparse_wmic_qfe_utf16),

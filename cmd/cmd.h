@@ -16,5 +16,6 @@ enum {
 void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 int	cmd_version(int, char **);
+int	cmd_discover(int, char **);
 
 #endif

@@ -14,6 +14,7 @@ static const struct subcommand {
 	const char	*summary;
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
+	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

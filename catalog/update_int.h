@@ -1,0 +1,49 @@
+/*
+ * Private to the Update Catalog part of catalog/: the HTML helpers the page
+ * parsers share, and the HTTP helpers of http.c.  Not a public header.
+ */
+#ifndef KBFIX_CATALOG_UPDATE_INT_H
+#define KBFIX_CATALOG_UPDATE_INT_H
+
+#include <stddef.h>
+
+#include "util/util.h"
+
+struct catalog_client;
+
+/* A view of a page: [p, end). */
+struct html {
+	const char	*p;
+	const char	*end;
+};
+
+/* The start tag ("<td ...") of the element whose id is exactly id. */
+const char *html_find_id(const struct html *, const char *id);
+/* The content of the element starting at tag, up to its closing tag. */
+int	 html_inner(const struct html *, const char *tag, struct html *out);
+/* Text of markup: tags dropped, entities decoded, blanks collapsed. */
+char	*html_text(const struct html *);
+/* Text of the element with that id, or NULL when absent. */
+char	*html_id_text(const struct html *, const char *id);
+/* The value="" attribute of the start tag with that id, or NULL. */
+char	*html_id_value(const struct html *, const char *id);
+/* Finds needle in [p, end). */
+const char *html_strstr(const char *p, const char *end, const char *needle);
+
+/* http.c */
+/*
+ * GET (post NULL) or POST a form to url; retries transport errors, 5xx and
+ * the Catalog's 8DDD0010 error page with back-off.  A 3xx answer is not
+ * followed: *redirect gets its Location (absolute) and body is empty.
+ */
+int	 http_page(struct catalog_client *, const char *url,
+	    const char *post, struct buf *body, char **redirect);
+char	*http_escape(const char *);
+const char *http_ca_file(const struct catalog_client *);
+int	 http_retries(const struct catalog_client *);
+int	 http_backoff_ms(const struct catalog_client *);
+void	 http_sleep_ms(int);
+/* Sets TLS, protocol and timeout options on a CURL easy handle. */
+void	 http_setup(const struct catalog_client *, void *curl);
+
+#endif

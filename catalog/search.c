@@ -90,14 +90,16 @@ out:
 	return rc;
 }
 
-/* At p: `id="GUID_R<digits>"`?  Fills guid and row. */
+/* At p: `id="GUID_R<digits>"` (either quote)?  Fills guid and row. */
 static int
 row_id(const char *p, const char *end, char guid[37], char row[8])
 {
 	size_t n = 0;
+	char q;
 
-	if (end - p < 4 + 36 + 3)
+	if (end - p < 4 + 36 + 3 || (p[3] != '"' && p[3] != '\''))
 		return 0;
+	q = p[3];
 	memcpy(guid, p + 4, 36);
 	guid[36] = '\0';
 	if (!catalog_valid_update_id(guid) || strncmp(p + 40, "_R", 2) != 0)
@@ -105,9 +107,10 @@ row_id(const char *p, const char *end, char guid[37], char row[8])
 	for (p += 42; p < end && isdigit((unsigned char)*p) && n < 7; p++)
 		row[n++] = *p;
 	row[n] = '\0';
-	return n > 0 && p < end && (*p == '"' || *p == '\'');
+	return n > 0 && p < end && *p == q;
 }
 
+/* Rows are found by their ids wherever the attribute sits in the tag. */
 static int
 rows_parse(const struct html *h, struct catalog_update_list *l)
 {
@@ -115,19 +118,21 @@ rows_parse(const struct html *h, struct catalog_update_list *l)
 	char guid[37], row[8];
 	size_t cap = 0;
 
-	while ((p = html_strstr(p, h->end, "<tr id=")) != NULL) {
-		p += 4;
-		if (!row_id(p, h->end, guid, row))
+	while ((p = html_strstr(p, h->end, "id=")) != NULL) {
+		if (!row_id(p, h->end, guid, row)) {
+			p += 3;
 			continue;
+		}
+		p += 3;
 		if (l->n == cap)
 			l->v = xreallocarray(l->v, cap = cap ? cap * 2 : 32,
 			    sizeof(*l->v));
 		memset(&l->v[l->n], 0, sizeof(l->v[0]));
-		for (size_t i = 0; guid[i]; i++)
-			guid[i] = (char)tolower((unsigned char)guid[i]);
 		l->n++;
 		if (row_parse(h, guid, row, &l->v[l->n - 1]) == -1)
 			return -1;
+		for (char *g = l->v[l->n - 1].update_id; *g; g++)
+			*g = (char)tolower((unsigned char)*g);
 	}
 	return 0;
 }

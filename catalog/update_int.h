@@ -6,6 +6,7 @@
 #define KBFIX_CATALOG_UPDATE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/util.h"
 
@@ -45,5 +46,38 @@ int	 http_backoff_ms(const struct catalog_client *);
 void	 http_sleep_ms(int);
 /* Sets TLS, protocol and timeout options on a CURL easy handle. */
 void	 http_setup(const struct catalog_client *, void *curl);
+
+
+/*
+ * download.c: downloads on one libcurl multi loop.  Each request's URL is
+ * fetched into part_path (resumed with Range when it holds bytes already),
+ * hashed while it arrives; redirects are followed by hand and each target
+ * host re-checked against the allow list.  On return every request has ok
+ * set, or error (malloc'd) saying why it failed; part_path is left for the
+ * caller to verify and rename (or remove).
+ */
+struct dl_request {
+	const char	*url;
+	char		*part_path;
+	const char	*name;		/* for messages */
+	uint64_t	 size;		/* expected, 0 when unknown */
+	int		 ok;
+	char		 sha1[41];
+	char		 sha256[65];
+	uint64_t	 bytes;		/* bytes received from the network */
+	char		*error;
+};
+
+struct catalog_progress;
+int	 dl_run(struct catalog_client *, struct dl_request *, size_t n,
+	    int parallel, void (*progress)(const struct catalog_progress *,
+	    void *), void *arg, uint64_t done_before);
+
+/* bundle.c: writes manifest.json, UpdateIDs.txt, SHA1SUMS, SHA256SUMS,
+ * Import-ToWsus.ps1, Install-Offline.cmd and README.txt into dir. */
+struct catalog_bundle;
+int	 bundle_write_meta(const char *dir, const struct catalog_bundle *);
+/* Removes a bundle-shaped tree (files and one level of folders). */
+int	 bundle_remove_tree(const char *dir);
 
 #endif

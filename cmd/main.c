@@ -14,6 +14,10 @@ static const struct subcommand {
 	const char	*summary;
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
+	{ "search",	cmd_search,	"search the Microsoft Update Catalog" },
+	{ "show",	cmd_show,	"one Catalog entry: details, files, supersedence" },
+	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
+	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

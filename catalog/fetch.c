@@ -391,6 +391,7 @@ tmp_make(struct fetch *f)
 		f->tmp = NULL;
 		return -1;
 	}
+	chmod(f->tmp, 0755);	/* mkdtemp makes it 0700 */
 	f->parts = xasprintf("%s/.part", f->tmp);
 	f->filesdir = xasprintf("%s/files", f->tmp);
 	if (mkdir(f->parts, 0700) == -1 || mkdir(f->filesdir, 0755) == -1) {

@@ -30,8 +30,8 @@ usage(FILE *f)
 	    "  --parallel N         downloads at once (1-64, default 4)\n"
 	    "  --archive FILE       also write the bundle as FILE.tar.gz or "
 	    "FILE.zip\n"
-	    "  --cache DIR          keep verified files here and reuse them "
-	    "(default\n"
+	    "  --cache DIR          keep verified files in DIR/packages and "
+	    "reuse them (default\n"
 	    "                       $XDG_CACHE_HOME/kbfix or ~/.cache/kbfix)\n"
 	    "  --no-cache           neither read nor fill a cache\n"
 	    "  --allow-host HOST    also download from HOST (a mirror); the "
@@ -173,8 +173,12 @@ args_check(struct fetch_args *a)
 	if (a->no_cache) {
 		free(a->cache);
 		a->cache = NULL;
-	} else if (a->cache == NULL)
-		a->cache = default_cache();
+	} else {
+		char *root = a->cache ? a->cache : default_cache();
+		/* verified packages live in DIR/packages/<name> */
+		a->cache = root ? xasprintf("%s/packages", root) : NULL;
+		free(root);
+	}
 	a->fo.cache_dir = a->cache;
 	a->fo.problem = problem;
 	if (a->bar)

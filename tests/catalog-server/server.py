@@ -32,6 +32,8 @@ Fault switches, set over HTTP and logged:
     wrong_arch=1         the dialog of the Server 2008 x86 entry lists a
                          file whose pkgProperties.txt says amd64
     sha256=1             dialogs also give each file's SHA-256
+    duplicate=1          searches list the last match twice (another id,
+                         title + " - re-release"): an ambiguous entry
 Every request is appended to --log as "METHOD PATH RANGE STATUS".
 """
 import argparse
@@ -90,8 +92,14 @@ def search_rows(q):
                  "classification": "Updates", "date": "1/%d/2020" % (i % 28 + 1),
                  "version": "n/a", "files": []} for i in range(60)]
     ql = q.lower()
-    return [u for u in CAT["updates"]
+    rows = [u for u in CAT["updates"]
             if ql in u["title"].lower() or ql == u["kb"].lower()]
+    if STATE.get("duplicate") and rows:
+        dup = dict(rows[-1])
+        dup["update_id"] = dup["update_id"][:-4] + "dddd"
+        dup["title"] += " - re-release"
+        rows.append(dup)
+    return rows
 
 
 def row_html(u, r):
@@ -286,7 +294,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
-        qs = urllib.parse.parse_qs(url.query)
+        qs = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         if url.path == "/_fault":
             return self.fault(qs)
         if url.path == "/Search.aspx":

@@ -47,8 +47,7 @@ struct dl_loop {
 	struct dl_item	*items;
 	size_t		 n, running, left;
 	struct catalog_progress prog;
-	void		(*progress)(const struct catalog_progress *, void *);
-	void		*arg;
+	const struct dl_hooks *hooks;
 	int64_t		 last_progress;
 };
 
@@ -209,10 +208,6 @@ item_finish_ok(struct dl_item *it)
 	unsigned int len, i;
 	static const char hex[] = "0123456789abcdef";
 
-	if (fsync(it->fd) == -1) {
-		fail(it, "%s: %s", strerror(errno));
-		return;
-	}
 	EVP_DigestFinal_ex(it->h1, md, &len);
 	for (i = 0; i < len; i++) {
 		it->req->sha1[2 * i] = hex[md[i] >> 4];
@@ -277,6 +272,20 @@ item_redirect(struct dl_loop *l, struct dl_item *it)
 	it->not_before = 0;
 }
 
+/* A request has ended, well or not: close its file, hand it over. */
+static void
+item_close(struct dl_loop *l, struct dl_item *it)
+{
+	if (it->fd != -1) {
+		close(it->fd);
+		it->fd = -1;
+	}
+	l->left--;
+	l->prog.files_done++;
+	if (l->hooks->done)
+		l->hooks->done(it->req, l->hooks->arg);
+}
+
 static void
 item_done(struct dl_loop *l, struct dl_item *it, CURLcode cc)
 {
@@ -314,10 +323,8 @@ item_done(struct dl_loop *l, struct dl_item *it, CURLcode cc)
 	curl_easy_cleanup(it->easy);
 	it->easy = NULL;
 	l->running--;
-	if (it->state == DL_DONE) {
-		l->left--;
-		l->prog.files_done++;
-	}
+	if (it->state == DL_DONE)
+		item_close(l, it);
 }
 
 static void
@@ -327,7 +334,7 @@ progress_tick(struct dl_loop *l, int final)
 	uint64_t done = 0;
 	size_t i;
 
-	if (l->progress == NULL || (!final && now - l->last_progress <
+	if (l->hooks->progress == NULL || (!final && now - l->last_progress <
 	    PROGRESS_MS))
 		return;
 	l->last_progress = now;
@@ -335,7 +342,7 @@ progress_tick(struct dl_loop *l, int final)
 		done += l->items[i].have;
 	l->prog.done = done;
 	l->prog.final = final;
-	l->progress(&l->prog, l->arg);
+	l->hooks->progress(&l->prog, l->hooks->arg);
 }
 
 /* Starts what may start; returns the ms until the next retry is due. */
@@ -354,10 +361,8 @@ schedule(struct dl_loop *l, int parallel)
 				next = it->not_before;
 			continue;
 		}
-		if (item_start(l, it) == -1) {
-			l->left--;
-			l->prog.files_done++;
-		}
+		if (item_start(l, it) == -1)
+			item_close(l, it);
 	}
 	return next == -1 ? 500 : (long)(next - now < 1 ? 1 : next - now);
 }
@@ -408,16 +413,14 @@ items_init(struct dl_loop *l, struct catalog_client *c,
 		if (!catalog_host_allowed(c, reqs[i].url)) {
 			fail(it, "%s: %s", "the URL's host is not on the "
 			    "download allow list (add it with --allow-host)");
-			l->left--;
-			l->prog.files_done++;
+			item_close(l, it);
 		}
 	}
 }
 
 int
 dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
-    int parallel, void (*progress)(const struct catalog_progress *, void *),
-    void *arg, uint64_t done_before)
+    int parallel, const struct dl_hooks *hooks)
 {
 	struct dl_loop l;
 	size_t i;
@@ -427,10 +430,8 @@ dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
 	l.c = c;
 	l.n = l.left = n;
 	l.items = xcalloc(n ? n : 1, sizeof(*l.items));
-	l.progress = progress;
-	l.arg = arg;
+	l.hooks = hooks;
 	l.prog.files = n;
-	(void)done_before;
 	if ((l.multi = curl_multi_init()) == NULL) {
 		err_set("libcurl: cannot make a multi handle");
 		free(l.items);

@@ -302,11 +302,27 @@ landed(struct fetch *f, struct ufile *u, struct dl_request *r)
 	free(dst);
 }
 
+struct landing {
+	struct fetch	*f;
+	struct dl_request *reqs;
+	size_t		*which;
+};
+
+static void
+landed_hook(struct dl_request *r, void *arg)
+{
+	struct landing *ld = arg;
+
+	landed(ld->f, &ld->f->files[ld->which[r - ld->reqs]], r);
+}
+
 static int
 download(struct fetch *f)
 {
 	struct dl_request *reqs = xcalloc(f->nfiles + 1, sizeof(*reqs));
 	size_t i, n = 0, *which = xcalloc(f->nfiles + 1, sizeof(*which));
+	struct landing ld = { f, reqs, which };
+	struct dl_hooks hooks = { f->o->progress, landed_hook, &ld };
 	int par = f->o->parallel > 0 ? f->o->parallel : 4;
 
 	for (i = 0; i < f->nfiles; i++) {
@@ -321,11 +337,10 @@ download(struct fetch *f)
 		    f->files[i].name);
 		which[n++] = i;
 	}
+	hooks.arg = &ld;
 	if (n > 0)
-		dl_run(f->c, reqs, n, par, f->o->progress, f->o->progress_arg,
-		    0);
+		dl_run(f->c, reqs, n, par, &hooks);
 	for (i = 0; i < n; i++) {
-		landed(f, &f->files[which[i]], &reqs[i]);
 		free(reqs[i].part_path);
 		free(reqs[i].error);
 	}
@@ -338,6 +353,31 @@ download(struct fetch *f)
 		return -1;
 	}
 	return 0;
+}
+
+/* Files are not synced one by one while they download; the bundle is
+ * synced once here, before it is renamed into place, so after a crash it
+ * is either absent or complete. */
+static int
+files_sync(struct fetch *f)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < f->nfiles; i++) {
+		char *p = xasprintf("%s/%s", f->filesdir, f->files[i].name);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || fsync(fd) == -1) {
+			err_setx_errno("%s", p);
+			if (fd != -1)
+				close(fd);
+			free(p);
+			return -1;
+		}
+		close(fd);
+		free(p);
+	}
+	return fsync_dir(f->filesdir);
 }
 
 static void
@@ -414,8 +454,8 @@ finish(struct fetch *f)
 		err_setx_errno("%s", f->parts);
 		return -1;
 	}
-	if (bundle_write_meta(f->tmp, &f->bd) == -1 || out_check(f->o->out_dir,
-	    1) == -1)
+	if (files_sync(f) == -1 || bundle_write_meta(f->tmp, &f->bd) == -1 ||
+	    out_check(f->o->out_dir, 1) == -1)
 		return -1;
 	if (rename(f->tmp, f->o->out_dir) == -1) {
 		err_setx_errno("%s", f->o->out_dir);

@@ -69,9 +69,15 @@ struct dl_request {
 };
 
 struct catalog_progress;
+struct dl_hooks {
+	void	(*progress)(const struct catalog_progress *, void *);
+	/* called in the loop as each request ends, so that verification of
+	 * one file overlaps the transfer of the others */
+	void	(*done)(struct dl_request *, void *);
+	void	*arg;
+};
 int	 dl_run(struct catalog_client *, struct dl_request *, size_t n,
-	    int parallel, void (*progress)(const struct catalog_progress *,
-	    void *), void *arg, uint64_t done_before);
+	    int parallel, const struct dl_hooks *);
 
 /* bundle.c: writes manifest.json, UpdateIDs.txt, SHA1SUMS, SHA256SUMS,
  * Import-ToWsus.ps1, Install-Offline.cmd and README.txt into dir. */

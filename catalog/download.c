@@ -1,7 +1,8 @@
 /*
  * Downloads on one curl_multi loop (the curl tool's parallel mode, and
  * rpki-client's http.c: a queue, a connection cap, one state per transfer).
- * Files are hashed as they arrive so verification costs no second read.
+ * Hashing and verification happen off this loop (fetch.c's verification
+ * threads), so the loop only moves bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "catalog.h"
 #include "update_int.h"
@@ -31,7 +31,6 @@ struct dl_item {
 	char		*url;		/* current, after redirects */
 	int		 fd;
 	uint64_t	 have;		/* bytes in the part file */
-	EVP_MD_CTX	*h1, *h2;
 	int		 attempts, redirects;
 	int64_t		 not_before;
 	int		 checked, discard, restart;
@@ -59,36 +58,19 @@ fail(struct dl_item *it, const char *fmt, const char *detail)
 	it->state = DL_DONE;
 }
 
-static void
-hash_reset(struct dl_item *it)
-{
-	EVP_DigestInit_ex(it->h1, EVP_sha1(), NULL);
-	EVP_DigestInit_ex(it->h2, EVP_sha256(), NULL);
-}
-
-/* Opens the part file and hashes what it holds already (resume). */
+/* Opens the part file for appending; what it holds is resumed. */
 static int
 part_open(struct dl_item *it)
 {
-	char chunk[1 << 16];
-	ssize_t n;
+	off_t end;
 
-	it->fd = open(it->req->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (it->fd == -1) {
+	it->fd = open(it->req->part_path, O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0644);
+	if (it->fd == -1 || (end = lseek(it->fd, 0, SEEK_END)) == -1) {
 		fail(it, "%s: %s", strerror(errno));
 		return -1;
 	}
-	hash_reset(it);
-	it->have = 0;
-	while ((n = read(it->fd, chunk, sizeof(chunk))) > 0) {
-		EVP_DigestUpdate(it->h1, chunk, (size_t)n);
-		EVP_DigestUpdate(it->h2, chunk, (size_t)n);
-		it->have += (uint64_t)n;
-	}
-	if (n == -1) {
-		fail(it, "%s: %s", strerror(errno));
-		return -1;
-	}
+	it->have = (uint64_t)end;
 	return 0;
 }
 
@@ -99,7 +81,6 @@ part_truncate(struct dl_item *it)
 		it->write_errno = errno;
 		return -1;
 	}
-	hash_reset(it);
 	it->have = 0;
 	return 0;
 }
@@ -159,8 +140,6 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 		}
 		off += (size_t)w;
 	}
-	EVP_DigestUpdate(it->h1, p, n);
-	EVP_DigestUpdate(it->h2, p, n);
 	it->have += n;
 	it->req->bytes += n;
 	return n;
@@ -204,22 +183,6 @@ item_start(struct dl_loop *l, struct dl_item *it)
 static void
 item_finish_ok(struct dl_item *it)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len, i;
-	static const char hex[] = "0123456789abcdef";
-
-	EVP_DigestFinal_ex(it->h1, md, &len);
-	for (i = 0; i < len; i++) {
-		it->req->sha1[2 * i] = hex[md[i] >> 4];
-		it->req->sha1[2 * i + 1] = hex[md[i] & 15];
-	}
-	it->req->sha1[2 * len] = '\0';
-	EVP_DigestFinal_ex(it->h2, md, &len);
-	for (i = 0; i < len; i++) {
-		it->req->sha256[2 * i] = hex[md[i] >> 4];
-		it->req->sha256[2 * i + 1] = hex[md[i] & 15];
-	}
-	it->req->sha256[2 * len] = '\0';
 	it->req->ok = 1;
 	it->state = DL_DONE;
 }
@@ -405,8 +368,6 @@ items_init(struct dl_loop *l, struct catalog_client *c,
 		it->req = &reqs[i];
 		it->url = xstrdup(reqs[i].url);
 		it->fd = -1;
-		it->h1 = EVP_MD_CTX_new();
-		it->h2 = EVP_MD_CTX_new();
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
 		l->prog.total += reqs[i].size;
@@ -446,8 +407,6 @@ dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
 		struct dl_item *it = &l.items[i];
 		if (it->fd != -1)
 			close(it->fd);
-		EVP_MD_CTX_free(it->h1);
-		EVP_MD_CTX_free(it->h2);
 		free(it->url);
 		bad += !reqs[i].ok;
 	}

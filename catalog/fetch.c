@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,18 +278,91 @@ from_cache(struct fetch *f, struct ufile *u)
 	return rc;
 }
 
-static void
-landed(struct fetch *f, struct ufile *u, struct dl_request *r)
+/*
+ * Verification runs in threads, one per finished download and at most
+ * `parallel` at once, so that hashing a file (SHA-1 and SHA-256 of a few
+ * hundred MB) never stalls the download loop.  A thread only reads the
+ * file and fills its job; renames, the cache and messages stay on the
+ * main thread.
+ */
+struct vjob {
+	struct fetch	*f;
+	struct ufile	*u;
+	struct dl_request *r;
+	pthread_t	 thread;
+	int		 started;
+	int		 rc;
+	char		*msg;
+};
+
+struct landing {
+	struct fetch	*f;
+	struct dl_request *reqs;
+	size_t		*which;
+	struct vjob	*jobs;
+	size_t		 running;
+	size_t		 cap;
+};
+
+static void *
+vjob_run(void *arg)
 {
-	char *dst = xasprintf("%s/%s", f->filesdir, u->name), *m;
+	struct vjob *j = arg;
+
+	j->rc = verify_into(j->f, j->u, j->r->part_path, NULL, NULL);
+	if (j->rc == -1)
+		j->msg = xasprintf("%s: refused: %s", j->u->name, err_msg());
+	return NULL;
+}
+
+/* Waits for one running verification. */
+static void
+vjob_join(struct landing *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->f->nfiles; i++)
+		if (ld->jobs[i].started) {
+			pthread_join(ld->jobs[i].thread, NULL);
+			ld->jobs[i].started = 0;
+			ld->running--;
+			return;
+		}
+}
+
+static void
+landed_hook(struct dl_request *r, void *arg)
+{
+	struct landing *ld = arg;
+	size_t i = (size_t)(r - ld->reqs);
+	struct vjob *j = &ld->jobs[i];
+
+	if (!r->ok)
+		return;
+	while (ld->running > 0 && ld->running >= ld->cap)
+		vjob_join(ld);
+	j->f = ld->f;
+	j->u = &ld->f->files[ld->which[i]];
+	j->r = r;
+	if (pthread_create(&j->thread, NULL, vjob_run, j) != 0) {
+		vjob_run(j);		/* no thread: verify here */
+		return;
+	}
+	j->started = 1;
+	ld->running++;
+}
+
+static void
+landed(struct fetch *f, struct ufile *u, struct dl_request *r,
+    struct vjob *j)
+{
+	char *dst = xasprintf("%s/%s", f->filesdir, u->name);
 
 	if (!r->ok) {
 		problem(f, r->error);
 		unlink(r->part_path);
-	} else if (verify_into(f, u, r->part_path, r->sha1, r->sha256) == -1) {
-		m = xasprintf("%s: refused: %s", u->name, err_msg());
-		problem(f, m);
-		free(m);
+	} else if (j->rc == -1) {
+		problem(f, j->msg);
 		unlink(r->part_path);
 	} else if (rename(r->part_path, dst) == -1) {
 		err_setx_errno("%s", dst);
@@ -299,21 +373,8 @@ landed(struct fetch *f, struct ufile *u, struct dl_request *r)
 		cache_store(f, u);
 	}
 	f->st->bytes_downloaded += r->bytes;
+	free(j->msg);
 	free(dst);
-}
-
-struct landing {
-	struct fetch	*f;
-	struct dl_request *reqs;
-	size_t		*which;
-};
-
-static void
-landed_hook(struct dl_request *r, void *arg)
-{
-	struct landing *ld = arg;
-
-	landed(ld->f, &ld->f->files[ld->which[r - ld->reqs]], r);
 }
 
 static int
@@ -321,9 +382,10 @@ download(struct fetch *f)
 {
 	struct dl_request *reqs = xcalloc(f->nfiles + 1, sizeof(*reqs));
 	size_t i, n = 0, *which = xcalloc(f->nfiles + 1, sizeof(*which));
-	struct landing ld = { f, reqs, which };
-	struct dl_hooks hooks = { f->o->progress, landed_hook, &ld };
+	struct vjob *jobs = xcalloc(f->nfiles + 1, sizeof(*jobs));
 	int par = f->o->parallel > 0 ? f->o->parallel : 4;
+	struct landing ld = { f, reqs, which, jobs, 0, (size_t)par };
+	struct dl_hooks hooks = { f->o->progress, landed_hook, &ld };
 
 	for (i = 0; i < f->nfiles; i++) {
 		if (from_cache(f, &f->files[i]) == 0) {
@@ -337,13 +399,17 @@ download(struct fetch *f)
 		    f->files[i].name);
 		which[n++] = i;
 	}
-	hooks.arg = &ld;
 	if (n > 0)
 		dl_run(f->c, reqs, n, par, &hooks);
+	for (i = 0; i < n; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
 	for (i = 0; i < n; i++) {
+		landed(f, &f->files[which[i]], &reqs[i], &jobs[i]);
 		free(reqs[i].part_path);
 		free(reqs[i].error);
 	}
+	free(jobs);
 	free(reqs);
 	free(which);
 	f->st->failed = (size_t)f->problems;

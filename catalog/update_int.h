@@ -54,7 +54,7 @@ void	 http_setup(const struct catalog_client *, void *curl);
  * hashed while it arrives; redirects are followed by hand and each target
  * host re-checked against the allow list.  On return every request has ok
  * set, or error (malloc'd) saying why it failed; part_path is left for the
- * caller to verify and rename (or remove).
+ * caller to verify and rename (or remove).  Nothing is hashed here.
  */
 struct dl_request {
 	const char	*url;
@@ -62,8 +62,6 @@ struct dl_request {
 	const char	*name;		/* for messages */
 	uint64_t	 size;		/* expected, 0 when unknown */
 	int		 ok;
-	char		 sha1[41];
-	char		 sha256[65];
 	uint64_t	 bytes;		/* bytes received from the network */
 	char		*error;
 };

@@ -23,7 +23,7 @@ catsrv_certs() {
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	    -keyout "$d/server.key" -out "$d/server.csr" \
 	    -subj /CN=127.0.0.1 2>/dev/null || return 1
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
 	    -CAkey "$d/ca.key" -CAcreateserial -out "$d/server.pem" -days 2 \
 	    -extfile "$d/ext.cnf" 2>/dev/null

@@ -27,8 +27,9 @@ Fault switches, set over HTTP and logged:
     cut=NAME             the next download of NAME stops halfway (the
                          connection closes after half the bytes)
     corrupt=NAME         NAME is served with one byte changed
-    redirect=NAME        NAME answers 302 to http://127.0.0.2:PORT/...
-                         (a host not on the allow list)
+    redirect=NAME        NAME answers 302 to https://localhost:PORT/...
+                         (the same server under a host name that is not on
+                         the allow list unless --allow-host localhost)
     wrong_arch=1         the dialog of the Server 2008 x86 entry lists a
                          file whose pkgProperties.txt says amd64
     sha256=1             dialogs also give each file's SHA-256
@@ -366,15 +367,17 @@ class Handler(BaseHTTPRequestHandler):
         if take("dl_503"):
             return self.reply(503, "Service Unavailable")
         with LOCK:
-            redirect = STATE.get("redirect") == name
+            redirect = STATE.get("redirect") == name and not \
+                self.headers.get("Host", "").startswith("localhost")
             cut = STATE.get("cut") == name
             if cut:
                 STATE.pop("cut")
         if redirect:
             port = self.server.server_address[1]
+            scheme = "https" if self.server.tls else "http"
             return self.reply(302, "", headers=[(
-                "Location", "http://127.0.0.2:%d%s%s" % (port, DL_PREFIX,
-                                                         name))])
+                "Location", "%s://localhost:%d%s%s" % (scheme, port,
+                                                       DL_PREFIX, name))])
         self.send_file(path, name, cut)
 
     def send_file(self, path, name, cut):

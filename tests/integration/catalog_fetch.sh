@@ -62,6 +62,11 @@ check_eq "Install-Offline.cmd: one install per file" 4 "$(grep -c '^call :instal
 check_contains "Install-Offline.cmd: 3010 interpreted" "$B/Install-Offline.cmd" '"%E%"=="3010"'
 check_contains "Install-Offline.cmd: DISM not applicable interpreted" "$B/Install-Offline.cmd" '"%E%"=="-2146498530"'
 
+# progress bar on request (stderr), none by default off a terminal
+check_eq "fetch: stderr quiet off a terminal" "" "$(cat "$T_TMP/err")"
+kbfix fetch "$PLAN" -o "$T_TMP/bp" "${CA[@]}" --no-cache --progress >/dev/null 2>"$T_TMP/err"
+check_contains "fetch --progress: bar on stderr" "$T_TMP/err" "4/4 files"
+
 # verify
 out=$(kbfix verify "$B"); rc=$?
 check_eq "verify: clean bundle" "0|$B: 4 file(s) checked, 0 bad" "$rc|$out"
@@ -122,11 +127,17 @@ check_eq "503 then success: two 503s served" 2 "$(catsrv_count '^GET /d/.* - 503
 catsrv_clear
 
 catsrv_fault redirect "$W7FILE"
+before=$(catsrv_count "GET /d/.*$W7FILE - 200")
 kbfix fetch "$PLAN" -o "$T_TMP/f4" "${CA[@]}" "${NC[@]}" >/dev/null 2>"$T_TMP/err"; rc=$?
 check_eq "redirect off the allow list: exit 1" 1 "$rc"
 check_contains "redirect off the allow list: refused" "$T_TMP/err" \
-    "redirected to http://127.0.0.2:$CATSRV_PORT/d/msdownload/update/software/updt/2018/07/$W7FILE, whose host is not on the download allow list"
+    "redirected to https://localhost:$CATSRV_PORT/d/msdownload/update/software/updt/2018/07/$W7FILE, whose host is not on the download allow list"
 check "redirect off the allow list: no partial bundle" no_leftovers "$T_TMP/f4"
+check_eq "redirect off the allow list: nothing fetched from it" "$before" \
+    "$(catsrv_count "GET /d/.*$W7FILE - 200")"
+out=$(kbfix fetch "$PLAN" -o "$T_TMP/f4b" "${CA[@]}" "${NC[@]}" --allow-host localhost 2>&1); rc=$?
+check_eq "redirect to an --allow-host mirror: followed" 0 "$rc"
+check "redirect to an --allow-host mirror: bundle verifies" sh -c "cd '$T_TMP/f4b' && sha1sum -c --quiet SHA1SUMS"
 catsrv_clear
 
 catsrv_fault wrong_arch 1

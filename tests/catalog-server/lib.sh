@@ -3,13 +3,18 @@
 #       127.0.0.1 with openssl, build the .msu files and catalog.json, start
 #       server.py on a free port.  Sets CATSRV_DIR, CATSRV_URL, CATSRV_CA,
 #       CATSRV_LOG, CATSRV_PORT.  The server is stopped when the test exits.
+#   catsrv_start_plain   a second server on the same files over plain
+#       HTTP (after catsrv_start); sets CATSRV_HTTP_URL
 #   catsrv_fault NAME [VALUE]   set a fault switch (see server.py)
 #   catsrv_clear                clear every fault
 #   catsrv_count PATTERN        how many logged requests match PATTERN
-CATSRV_PID=""
+CATSRV_PID="" CATSRV_PLAIN_PID=""
 catsrv_stop() {
-	[ -n "$CATSRV_PID" ] && kill "$CATSRV_PID" 2>/dev/null && wait "$CATSRV_PID" 2>/dev/null
-	CATSRV_PID=""
+	local p
+	for p in $CATSRV_PID $CATSRV_PLAIN_PID; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	CATSRV_PID="" CATSRV_PLAIN_PID=""
 }
 trap 'catsrv_stop; rm -rf "$T_TMP"' EXIT
 
@@ -50,6 +55,19 @@ catsrv_start() {
 	CATSRV_URL=https://127.0.0.1:$CATSRV_PORT
 	CATSRV_CA=$CATSRV_DIR/ca.pem
 	export CATSRV_URL CATSRV_CA
+}
+
+catsrv_start_plain() {
+	local srcdir i
+	srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	python3 "$srcdir/server.py" --root "$CATSRV_DIR" \
+	    --port-file "$CATSRV_DIR/port-plain" --log "$CATSRV_LOG" &
+	CATSRV_PLAIN_PID=$!
+	for i in $(seq 100); do
+		[ -f "$CATSRV_DIR/port-plain" ] && break
+		sleep 0.05
+	done
+	CATSRV_HTTP_URL=http://127.0.0.1:$(cat "$CATSRV_DIR/port-plain") || return 1
 }
 
 catsrv_fault() {

@@ -83,6 +83,16 @@ check_contains "show: unknown id is 'not found'" "$T_TMP/err" "not found in the 
 kbfix show not-a-guid "${CA[@]}" >/dev/null 2>"$T_TMP/err"; rc=$?
 check_eq "show: a non-GUID is bad input" 2 "$rc"
 
+# KBFIX_CATALOG_URL may be plain http://
+catsrv_start_plain
+out=$(KBFIX_CATALOG_URL=$CATSRV_HTTP_URL kbfix search KB4345459 --json); rc=$?
+check_eq "search over http://: 5 rows" "0|5" \
+    "$rc|$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+out=$(kbfix fetch "$TOP/tests/data/catalog-plan.json" -o "$T_TMP/hb" --no-cache \
+    --catalog-url "$CATSRV_HTTP_URL" 2>&1); rc=$?
+check_eq "fetch over http://: exit 0" 0 "$rc"
+check "fetch over http://: hashes check out" sh -c "cd '$T_TMP/hb' && sha256sum -c --quiet SHA256SUMS"
+
 # TLS is verified: without the test CA the server is refused
 kbfix search KB4345459 >/dev/null 2>"$T_TMP/err"; rc=$?
 check_eq "search: untrusted certificate refused" 1 "$rc"

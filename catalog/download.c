@@ -31,6 +31,7 @@ struct dl_item {
 	char		*url;		/* current, after redirects */
 	int		 fd;
 	uint64_t	 have;		/* bytes in the part file */
+	uint64_t	 expect;	/* whole size, once a response says */
 	int		 attempts, redirects;
 	int64_t		 not_before;
 	int		 checked, discard, restart;
@@ -101,10 +102,14 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 static int
 response_start(struct dl_item *it)
 {
+	curl_off_t len = -1;
 	long code = 0;
 
 	it->checked = 1;
 	curl_easy_getinfo(it->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(it->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if ((code == 200 || code == 206) && len >= 0)
+		it->expect = (uint64_t)len + (code == 206 ? it->have : 0);
 	if (code == 206 && it->range_start == (int64_t)it->have)
 		return 0;
 	if (code == 200 || code == 206) {
@@ -294,16 +299,20 @@ static void
 progress_tick(struct dl_loop *l, int final)
 {
 	int64_t now = time_now_ms();
-	uint64_t done = 0;
+	uint64_t done = 0, total = 0;
 	size_t i;
 
 	if (l->hooks->progress == NULL || (!final && now - l->last_progress <
 	    PROGRESS_MS))
 		return;
 	l->last_progress = now;
-	for (i = 0; i < l->n; i++)
-		done += l->items[i].have;
+	for (i = 0; i < l->n; i++) {
+		const struct dl_item *it = &l->items[i];
+		done += it->have;
+		total += it->expect ? it->expect : it->req->size;
+	}
 	l->prog.done = done;
+	l->prog.total = total;
 	l->prog.final = final;
 	l->hooks->progress(&l->prog, l->hooks->arg);
 }
@@ -370,7 +379,6 @@ items_init(struct dl_loop *l, struct catalog_client *c,
 		it->fd = -1;
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
-		l->prog.total += reqs[i].size;
 		if (!catalog_host_allowed(c, reqs[i].url)) {
 			fail(it, "%s: %s", "the URL's host is not on the "
 			    "download allow list (add it with --allow-host)");

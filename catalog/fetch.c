@@ -7,6 +7,7 @@
  * temporary folder: no partial bundle and nothing unverified under a final
  * name.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -466,19 +467,33 @@ files_fill(struct fetch *f)
 		}
 }
 
-/* The bundle folder must not exist, or be empty (removed when replace). */
+static int
+dir_empty(const char *d)
+{
+	struct dirent *de;
+	DIR *dir = opendir(d);
+	int empty = 1;
+
+	if (dir == NULL)
+		return 0;
+	while (empty && (de = readdir(dir)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(dir);
+	return empty;
+}
+
+/* The bundle folder must not exist, or be empty (removed when replace,
+ * since rename() only replaces an empty folder on some systems). */
 static int
 out_check(const char *out, int replace)
 {
 	struct stat st;
-	int empty;
 
 	if (stat(out, &st) == -1)
 		return 0;
-	empty = S_ISDIR(st.st_mode) && (replace ? rmdir(out) == 0 :
-	    st.st_nlink == 2 && rmdir(out) == 0 && mkdir(out, st.st_mode &
-	    07777) == 0);
-	if (!empty) {
+	if (!S_ISDIR(st.st_mode) || !dir_empty(out) ||
+	    (replace && rmdir(out) == -1)) {
 		err_set("%s: already exists and is not an empty folder; "
 		    "choose another -o or remove it", out);
 		return -1;

@@ -227,6 +227,43 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The answer to one attempt: a redirect, an error, or a page. */
+static int
+page_answer(struct catalog_client *c, const char *url, struct buf *body,
+    char **redirect, int *retry)
+{
+	char *loc = NULL;
+	long code = 0;
+
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 300 && code < 400) {
+		curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc);
+		if (loc == NULL) {
+			err_set("%s: HTTP %ld without a Location", url, code);
+			return -1;
+		}
+		*redirect = xstrdup(loc);
+		buf_reset(body);
+		return 0;
+	}
+	if (code != 200) {
+		err_set("%s: HTTP %ld", url, code);
+		*retry = code >= 500 || code == 429;
+		return -1;
+	}
+	if (body->data == NULL)
+		buf_add(body, "", 0);
+	if (html_strstr(body->data, body->data + body->len,
+	    "errorPageDisplayedError") != NULL &&
+	    html_strstr(body->data, body->data + body->len, "8DDD0010")) {
+		/* the Catalog's "try again" error page (FACTS.md section 2) */
+		err_set("%s: the Catalog answered with error 8DDD0010", url);
+		*retry = 1;
+		return -1;
+	}
+	return 0;
+}
+
 /* One attempt.  Returns 0, or -1 with *retry set when trying again may
  * help (transport errors, 5xx, the 8DDD0010 error page). */
 static int
@@ -235,10 +272,9 @@ page_once(struct catalog_client *c, const char *url, const char *post,
 {
 	struct curl_slist *hdr = curl_slist_append(NULL,
 	    "Accept-Language: en-US");	/* dates follow the locale */
-	char errbuf[CURL_ERROR_SIZE] = "", *loc = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
-	long code = 0;
-	int rc = -1;
+	int rc;
 
 	*retry = 0;
 	buf_reset(body);
@@ -253,43 +289,17 @@ page_once(struct catalog_client *c, const char *url, const char *post,
 	if (post)
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, post);
 	cc = curl_easy_perform(c->curl);
-	if (cc != CURLE_OK) {
+	if (cc == CURLE_OK)
+		rc = page_answer(c, url, body, redirect, retry);
+	else {
 		err_set("%s: %s", url, errbuf[0] ? errbuf :
 		    curl_easy_strerror(cc));
 		*retry = cc != CURLE_PEER_FAILED_VERIFICATION &&
 		    cc != CURLE_SSL_CACERT_BADFILE &&
 		    cc != CURLE_UNSUPPORTED_PROTOCOL &&
 		    cc != CURLE_URL_MALFORMAT && cc != CURLE_WRITE_ERROR;
-		goto out;
+		rc = -1;
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (code >= 300 && code < 400) {
-		curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc);
-		if (loc == NULL) {
-			err_set("%s: HTTP %ld without a Location", url, code);
-			goto out;
-		}
-		*redirect = xstrdup(loc);
-		buf_reset(body);
-		rc = 0;
-		goto out;
-	}
-	if (code != 200) {
-		err_set("%s: HTTP %ld", url, code);
-		*retry = code >= 500 || code == 429;
-		goto out;
-	}
-	if (body->data == NULL)
-		buf_add(body, "", 0);
-	if (html_strstr(body->data, body->data + body->len,
-	    "errorPageDisplayedError") != NULL &&
-	    html_strstr(body->data, body->data + body->len, "8DDD0010")) {
-		err_set("%s: the Catalog answered with error 8DDD0010", url);
-		*retry = 1;
-		goto out;
-	}
-	rc = 0;
-out:
 	curl_slist_free_all(hdr);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* kbfix fetch PLAN.json -o DIR [...] */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,19 +83,23 @@ problem(const char *msg, void *arg)
 	warnmsg("%s", msg);
 }
 
+/* Whether d exists and is not an empty folder. */
 static int
 dir_nonempty(const char *d)
 {
+	struct dirent *de;
 	struct stat st;
-	int busy;
+	DIR *dir;
+	int busy = 0;
 
 	if (stat(d, &st) == -1)
 		return 0;
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode) || (dir = opendir(d)) == NULL)
 		return 1;
-	busy = rmdir(d) == -1;
-	if (!busy)
-		mkdir(d, st.st_mode & 07777);
+	while (!busy && (de = readdir(dir)) != NULL)
+		busy = strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
+	closedir(dir);
 	return busy;
 }
 

@@ -347,7 +347,7 @@ readme(struct buf *b, const struct catalog_bundle *bd)
 }
 
 int
-bundle_write_meta(const char *dir, const struct catalog_bundle *bd)
+catalog_bundle_write_meta(const char *dir, const struct catalog_bundle *bd)
 {
 	struct buf b[7];
 	size_t i;
@@ -406,7 +406,7 @@ remove_dir_files(const char *dir, int depth)
 }
 
 int
-bundle_remove_tree(const char *dir)
+catalog_bundle_remove_tree(const char *dir)
 {
 	if (remove_dir_files(dir, 2) == -1) {
 		err_setx_errno("%s: cannot remove", dir);

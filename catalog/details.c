@@ -52,23 +52,23 @@ catalog_page_is_thanks(const char *buf, size_t len)
 {
 	const char *end = buf + len;
 
-	return html_strstr(buf, end, "action=\"./Thanks.aspx") != NULL ||
-	    html_strstr(buf, end, "id=\"thanksHeader\"") != NULL;
+	return catalog_html_strstr(buf, end, "action=\"./Thanks.aspx") != NULL ||
+	    catalog_html_strstr(buf, end, "id=\"thanksHeader\"") != NULL;
 }
 
 /* The value of a labelled div: its text after the label span. */
 static char *
 div_value(const struct html *h, const char *id)
 {
-	const char *tag = html_find_id(h, id), *close;
+	const char *tag = catalog_html_find_id(h, id), *close;
 	struct html in;
 
-	if (tag == NULL || html_inner(h, tag, &in) == -1)
+	if (tag == NULL || catalog_html_inner(h, tag, &in) == -1)
 		return NULL;
-	close = html_strstr(in.p, in.end, "labelTitle");
-	if (close && (close = html_strstr(close, in.end, "</span>")) != NULL)
+	close = catalog_html_strstr(in.p, in.end, "labelTitle");
+	if (close && (close = catalog_html_strstr(close, in.end, "</span>")) != NULL)
 		in.p = close + 7;
-	return html_text(&in);
+	return catalog_html_text(&in);
 }
 
 static void
@@ -88,11 +88,11 @@ links_parse(const struct html *h, struct catalog_ref **v, size_t *n)
 	struct html in;
 	char guid[37];
 
-	while ((p = html_strstr(p, h->end, "<a ")) != NULL) {
+	while ((p = catalog_html_strstr(p, h->end, "<a ")) != NULL) {
 		gt = memchr(p, '>', (size_t)(h->end - p));
-		if (gt == NULL || html_inner(h, p, &in) == -1)
+		if (gt == NULL || catalog_html_inner(h, p, &in) == -1)
 			return;
-		id = html_strstr(p, gt, "updateid=");
+		id = catalog_html_strstr(p, gt, "updateid=");
 		guid[0] = '\0';
 		if (id && gt - id > 9 + 36) {
 			memcpy(guid, id + 9, 36);
@@ -101,7 +101,7 @@ links_parse(const struct html *h, struct catalog_ref **v, size_t *n)
 				guid[i] = (char)tolower((unsigned char)guid[i]);
 		}
 		ref_add(v, n, catalog_valid_update_id(guid) ? xstrdup(guid) :
-		    NULL, html_text(&in));
+		    NULL, catalog_html_text(&in));
 		p = in.end;
 	}
 }
@@ -114,10 +114,10 @@ titles_parse(const struct html *h, struct catalog_ref **v, size_t *n)
 	struct html in;
 	char *t;
 
-	while ((p = html_strstr(p, h->end, "<div")) != NULL) {
-		if (html_inner(h, p, &in) == -1)
+	while ((p = catalog_html_strstr(p, h->end, "<div")) != NULL) {
+		if (catalog_html_inner(h, p, &in) == -1)
 			return;
-		t = html_text(&in);
+		t = catalog_html_text(&in);
 		if (*t != '\0' && strcmp(t, "n/a") != 0)
 			ref_add(v, n, NULL, t);
 		else
@@ -130,10 +130,10 @@ static void
 refs_parse(const struct html *h, const char *id, int links,
     struct catalog_ref **v, size_t *n)
 {
-	const char *tag = html_find_id(h, id);
+	const char *tag = catalog_html_find_id(h, id);
 	struct html in;
 
-	if (tag == NULL || html_inner(h, tag, &in) == -1)
+	if (tag == NULL || catalog_html_inner(h, tag, &in) == -1)
 		return;
 	if (links)
 		links_parse(&in, v, n);
@@ -172,20 +172,20 @@ catalog_details_parse(const char *buf, size_t len, struct catalog_details *d)
 	memset(d, 0, sizeof(*d));
 	if (catalog_page_is_thanks(buf, len))
 		return 0;
-	if ((d->title = html_id_text(&h, "ScopedViewHandler_titleText")) ==
+	if ((d->title = catalog_html_id_text(&h, "ScopedViewHandler_titleText")) ==
 	    NULL) {
 		err_set("ScopedViewInline.aspx: no ScopedViewHandler_titleText");
 		return -1;
 	}
 	d->found = 1;
-	if ((date = html_id_text(&h, "ScopedViewHandler_date")) != NULL &&
+	if ((date = catalog_html_id_text(&h, "ScopedViewHandler_date")) != NULL &&
 	    catalog_date_iso(date, iso) == 0)
 		d->date = xstrdup(iso);
 	free(date);
-	d->description = html_id_text(&h, "ScopedViewHandler_desc");
-	d->reboot = html_id_text(&h, "ScopedViewHandler_rebootBehavior");
-	d->user_input = html_id_text(&h, "ScopedViewHandler_userInput");
-	d->msrc_severity = html_id_text(&h, "ScopedViewHandler_msrcSeverity");
+	d->description = catalog_html_id_text(&h, "ScopedViewHandler_desc");
+	d->reboot = catalog_html_id_text(&h, "ScopedViewHandler_rebootBehavior");
+	d->user_input = catalog_html_id_text(&h, "ScopedViewHandler_userInput");
+	d->msrc_severity = catalog_html_id_text(&h, "ScopedViewHandler_msrcSeverity");
 	d->architecture = div_value(&h, "archDiv");
 	d->classification = div_value(&h, "classificationDiv");
 	d->products = div_value(&h, "productsDiv");
@@ -214,7 +214,7 @@ catalog_details_get(struct catalog_client *c, const char *update_id,
 	url = xasprintf("%s/ScopedViewInline.aspx?updateid=%s",
 	    catalog_client_base(c), update_id);
 	buf_init(&body, 16 << 20);
-	if (http_page(c, url, NULL, &body, &redir) == -1)
+	if (catalog_http_page(c, url, NULL, &body, &redir) == -1)
 		goto out;
 	if (redir != NULL) {
 		if (strstr(redir, "Thanks.aspx") == NULL) {

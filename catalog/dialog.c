@@ -228,7 +228,7 @@ catalog_dialog_parse(const char *buf, size_t len,
 	const char *p = buf, *end = buf + len;
 
 	memset(out, 0, sizeof(*out));
-	while ((p = html_strstr(p, end, key)) != NULL) {
+	while ((p = catalog_html_strstr(p, end, key)) != NULL) {
 		p += sizeof(key) - 1;
 		if (line_parse(&p, end, out) == -1) {
 			err_prefix("DownloadDialog.aspx: ");
@@ -261,11 +261,11 @@ catalog_dialog_get(struct catalog_client *c, const char *update_id,
 	url = xasprintf("%s/DownloadDialog.aspx", catalog_client_base(c));
 	json = xasprintf("[{\"size\":0,\"languages\":\"\",\"uidInfo\":\"%s\","
 	    "\"updateID\":\"%s\"}]", update_id, update_id);
-	esc = http_escape(json);
+	esc = catalog_http_escape(json);
 	form = xasprintf("updateIDs=%s", esc);
 	free(esc);
 	buf_init(&body, 16 << 20);
-	if (http_page(c, url, form, &body, &redir) == -1)
+	if (catalog_http_page(c, url, form, &body, &redir) == -1)
 		goto out;
 	if (redir != NULL) {
 		err_set("%s: redirected to %s", url, redir);

@@ -167,7 +167,7 @@ item_start(struct dl_loop *l, struct dl_item *it)
 	it->checked = it->discard = it->restart = 0;
 	it->range_start = -1;
 	it->errbuf[0] = '\0';
-	http_setup(l->c, e);
+	catalog_http_setup(l->c, e);
 	curl_easy_setopt(e, CURLOPT_URL, it->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, it);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -195,10 +195,10 @@ item_finish_ok(struct dl_item *it)
 static void
 item_retry(struct dl_loop *l, struct dl_item *it, const char *why)
 {
-	int wait = http_backoff_ms(l->c);
+	int wait = catalog_http_backoff_ms(l->c);
 	int i;
 
-	if (it->attempts >= http_retries(l->c)) {
+	if (it->attempts >= catalog_http_retries(l->c)) {
 		char *msg = xasprintf("gave up after %d attempts: %s",
 		    it->attempts + 1, why);
 		fail(it, "%s: %s", msg);
@@ -388,7 +388,7 @@ items_init(struct dl_loop *l, struct catalog_client *c,
 }
 
 int
-dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
+catalog_dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
     int parallel, const struct dl_hooks *hooks)
 {
 	struct dl_loop l;

@@ -401,7 +401,7 @@ download(struct fetch *f)
 		which[n++] = i;
 	}
 	if (n > 0)
-		dl_run(f->c, reqs, n, par, &hooks);
+		catalog_dl_run(f->c, reqs, n, par, &hooks);
 	for (i = 0; i < n; i++)
 		if (jobs[i].started)
 			pthread_join(jobs[i].thread, NULL);
@@ -535,7 +535,7 @@ finish(struct fetch *f)
 		err_setx_errno("%s", f->parts);
 		return -1;
 	}
-	if (files_sync(f) == -1 || bundle_write_meta(f->tmp, &f->bd) == -1 ||
+	if (files_sync(f) == -1 || catalog_bundle_write_meta(f->tmp, &f->bd) == -1 ||
 	    out_check(f->o->out_dir, 1) == -1)
 		return -1;
 	if (rename(f->tmp, f->o->out_dir) == -1) {
@@ -553,7 +553,7 @@ fetch_release(struct fetch *f)
 	size_t i;
 
 	if (f->tmp)
-		bundle_remove_tree(f->tmp);
+		catalog_bundle_remove_tree(f->tmp);
 	for (i = 0; i < f->nsearches; i++) {
 		free(f->searches[i].kb);
 		catalog_update_list_release(&f->searches[i].rows);

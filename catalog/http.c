@@ -134,19 +134,19 @@ catalog_client_base(const struct catalog_client *c)
 }
 
 const char *
-http_ca_file(const struct catalog_client *c)
+catalog_http_ca_file(const struct catalog_client *c)
 {
 	return c->cacert;
 }
 
 int
-http_retries(const struct catalog_client *c)
+catalog_http_retries(const struct catalog_client *c)
 {
 	return c->retries;
 }
 
 int
-http_backoff_ms(const struct catalog_client *c)
+catalog_http_backoff_ms(const struct catalog_client *c)
 {
 	return c->backoff_ms;
 }
@@ -172,7 +172,7 @@ catalog_host_allowed(const struct catalog_client *c, const char *url)
 }
 
 void
-http_setup(const struct catalog_client *c, void *h)
+catalog_http_setup(const struct catalog_client *c, void *h)
 {
 	CURL *curl = h;
 
@@ -192,7 +192,7 @@ http_setup(const struct catalog_client *c, void *h)
 }
 
 void
-http_sleep_ms(int ms)
+catalog_http_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -201,7 +201,7 @@ http_sleep_ms(int ms)
 }
 
 char *
-http_escape(const char *s)
+catalog_http_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	struct buf b;
@@ -253,9 +253,9 @@ page_answer(struct catalog_client *c, const char *url, struct buf *body,
 	}
 	if (body->data == NULL)
 		buf_add(body, "", 0);
-	if (html_strstr(body->data, body->data + body->len,
+	if (catalog_html_strstr(body->data, body->data + body->len,
 	    "errorPageDisplayedError") != NULL &&
-	    html_strstr(body->data, body->data + body->len, "8DDD0010")) {
+	    catalog_html_strstr(body->data, body->data + body->len, "8DDD0010")) {
 		/* the Catalog's "try again" error page (FACTS.md section 2) */
 		err_set("%s: the Catalog answered with error 8DDD0010", url);
 		*retry = 1;
@@ -279,7 +279,7 @@ page_once(struct catalog_client *c, const char *url, const char *post,
 	*retry = 0;
 	buf_reset(body);
 	curl_easy_reset(c->curl);
-	http_setup(c, c->curl);
+	catalog_http_setup(c, c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -305,7 +305,7 @@ page_once(struct catalog_client *c, const char *url, const char *post,
 }
 
 int
-http_page(struct catalog_client *c, const char *url, const char *post,
+catalog_http_page(struct catalog_client *c, const char *url, const char *post,
     struct buf *body, char **redirect)
 {
 	int attempt, retry, wait = c->backoff_ms;
@@ -316,7 +316,7 @@ http_page(struct catalog_client *c, const char *url, const char *post,
 			return 0;
 		if (!retry || attempt >= c->retries)
 			break;
-		http_sleep_ms(wait);
+		catalog_http_sleep_ms(wait);
 		wait = wait * 2 > BACKOFF_CAP ? BACKOFF_CAP : wait * 2;
 	}
 	if (retry)

@@ -301,13 +301,15 @@ file_verify(const struct catalog_bundle *b,
 	} else if (catalog_file_check(path, &ck, sha1, sha256, &info) == -1) {
 		say(problem, arg, "%s: %s", f->path, err_msg());
 		bad = 1;
-	} else if (f->package_cab && strcmp(f->package_cab, info.package_cab)) {
-		say(problem, arg, "%s: package cab is %s, manifest says "
-		    "otherwise", f->path, info.package_cab);
-		bad = 1;
-	}
-	if (!bad)
+	} else {
+		if (f->package_cab && strcmp(f->package_cab,
+		    info.package_cab) != 0) {
+			say(problem, arg, "%s: the package inside is %s, not "
+			    "the manifest's", f->path, info.package_cab);
+			bad = 1;
+		}
 		catalog_msu_info_release(&info);
+	}
 	free(path);
 	return bad;
 }

@@ -14,7 +14,7 @@
 #include "update_int.h"
 
 const char *
-html_strstr(const char *p, const char *end, const char *needle)
+catalog_html_strstr(const char *p, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
 
@@ -41,7 +41,7 @@ id_attr(const struct html *h, const char *id, char quote)
 	if (snprintf(needle, sizeof(needle), "id=%c%s%c", quote, id, quote) >=
 	    (int)sizeof(needle))
 		return NULL;
-	while ((p = html_strstr(p, h->end, needle)) != NULL) {
+	while ((p = catalog_html_strstr(p, h->end, needle)) != NULL) {
 		if (p > h->p && isspace((unsigned char)p[-1]))
 			return p;
 		p++;
@@ -50,7 +50,7 @@ id_attr(const struct html *h, const char *id, char quote)
 }
 
 const char *
-html_find_id(const struct html *h, const char *id)
+catalog_html_find_id(const struct html *h, const char *id)
 {
 	const char *a = id_attr(h, id, '"'), *b = id_attr(h, id, '\'');
 	const char *p;
@@ -90,7 +90,7 @@ tag_at(const char *p, const char *end, const char *name, size_t n, int close)
 }
 
 int
-html_inner(const struct html *h, const char *tag, struct html *out)
+catalog_html_inner(const struct html *h, const char *tag, struct html *out)
 {
 	size_t n = tag_name_len(tag, h->end);
 	const char *p, *gt;
@@ -171,7 +171,7 @@ entity(const char *p, const char *end, struct buf *b)
 }
 
 char *
-html_text(const struct html *h)
+catalog_html_text(const struct html *h)
 {
 	struct buf b;
 	const char *p;
@@ -209,33 +209,33 @@ html_text(const struct html *h)
 }
 
 char *
-html_id_text(const struct html *h, const char *id)
+catalog_html_id_text(const struct html *h, const char *id)
 {
-	const char *tag = html_find_id(h, id);
+	const char *tag = catalog_html_find_id(h, id);
 	struct html in;
 
-	if (tag == NULL || html_inner(h, tag, &in) == -1)
+	if (tag == NULL || catalog_html_inner(h, tag, &in) == -1)
 		return NULL;
-	return html_text(&in);
+	return catalog_html_text(&in);
 }
 
 char *
-html_id_value(const struct html *h, const char *id)
+catalog_html_id_value(const struct html *h, const char *id)
 {
-	const char *tag = html_find_id(h, id), *gt, *v, *q;
+	const char *tag = catalog_html_find_id(h, id), *gt, *v, *q;
 	struct html raw;
 
 	if (tag == NULL || (gt = memchr(tag, '>', (size_t)(h->end - tag))) ==
 	    NULL)
 		return NULL;
-	v = html_strstr(tag, gt, " value=");
+	v = catalog_html_strstr(tag, gt, " value=");
 	if (v == NULL || (v[7] != '"' && v[7] != '\''))
 		return NULL;
 	if ((q = memchr(v + 8, v[7], (size_t)(gt - v - 8))) == NULL)
 		return NULL;
 	raw.p = v + 8;
 	raw.end = q;
-	return html_text(&raw);
+	return catalog_html_text(&raw);
 }
 
 int

@@ -53,7 +53,7 @@ cell(const struct html *h, const char *guid, unsigned col, const char *row)
 	char id[96];
 
 	snprintf(id, sizeof(id), "%s_C%u_R%s", guid, col, row);
-	return html_id_text(h, id);
+	return catalog_html_id_text(h, id);
 }
 
 static int
@@ -70,7 +70,7 @@ row_parse(const struct html *h, const char *guid, const char *row,
 	date = cell(h, guid, 4, row);
 	u->version = cell(h, guid, 5, row);
 	snprintf(id, sizeof(id), "%s_originalSize", guid);
-	size = html_id_text(h, id);
+	size = catalog_html_id_text(h, id);
 	if (u->title == NULL || u->products == NULL ||
 	    u->classification == NULL || date == NULL || u->version == NULL ||
 	    size == NULL) {
@@ -118,7 +118,7 @@ rows_parse(const struct html *h, struct catalog_update_list *l)
 	char guid[37], row[8];
 	size_t cap = 0;
 
-	while ((p = html_strstr(p, h->end, "id=")) != NULL) {
+	while ((p = catalog_html_strstr(p, h->end, "id=")) != NULL) {
 		if (!row_id(p, h->end, guid, row)) {
 			p += 3;
 			continue;
@@ -140,7 +140,7 @@ rows_parse(const struct html *h, struct catalog_update_list *l)
 static int
 banner_parse(const struct html *h, struct catalog_search_page *pg)
 {
-	char *t = html_id_text(h, "ctl00_catalogBody_searchDuration");
+	char *t = catalog_html_id_text(h, "ctl00_catalogBody_searchDuration");
 	int rc = -1;
 
 	if (t == NULL) {
@@ -167,16 +167,16 @@ paging_parse(const struct html *h, struct catalog_search_page *pg)
 	const char *form, *a, *q;
 
 	pg->has_next = pg->page < pg->pages;
-	pg->query_paging = html_strstr(h->p, h->end, "handlePageChange") !=
+	pg->query_paging = catalog_html_strstr(h->p, h->end, "handlePageChange") !=
 	    NULL;
-	pg->viewstate = html_id_value(h, "__VIEWSTATE");
-	pg->viewstate_generator = html_id_value(h, "__VIEWSTATEGENERATOR");
-	pg->event_validation = html_id_value(h, "__EVENTVALIDATION");
-	form = html_find_id(h, "aspnetForm");
-	if (form && (a = html_strstr(form, h->end, "action=\"")) != NULL &&
+	pg->viewstate = catalog_html_id_value(h, "__VIEWSTATE");
+	pg->viewstate_generator = catalog_html_id_value(h, "__VIEWSTATEGENERATOR");
+	pg->event_validation = catalog_html_id_value(h, "__EVENTVALIDATION");
+	form = catalog_html_find_id(h, "aspnetForm");
+	if (form && (a = catalog_html_strstr(form, h->end, "action=\"")) != NULL &&
 	    (q = memchr(a + 8, '"', (size_t)(h->end - a - 8))) != NULL) {
 		struct html raw = { a + 8, q };
-		pg->form_action = html_text(&raw);
+		pg->form_action = catalog_html_text(&raw);
 	}
 }
 
@@ -186,9 +186,9 @@ error_page(const struct html *h, int *retryable)
 {
 	char *t;
 
-	if (html_find_id(h, "errorPageDisplayedError") == NULL)
+	if (catalog_html_find_id(h, "errorPageDisplayedError") == NULL)
 		return 0;
-	t = html_id_text(h, "errorPageDisplayedError");
+	t = catalog_html_id_text(h, "errorPageDisplayedError");
 	*retryable = t != NULL && strstr(t, "8DDD0024") == NULL;
 	err_set("the Catalog answered with its error page (%s)%s",
 	    t && *t ? t : "no code", *retryable ? "" : ", not retryable");
@@ -209,11 +209,11 @@ catalog_search_page_parse(const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (error_page(&h, retryable))
 		return -1;
-	if (html_find_id(&h, "ctl00_catalogBody_noResultText") != NULL) {
+	if (catalog_html_find_id(&h, "ctl00_catalogBody_noResultText") != NULL) {
 		out->no_results = 1;
 		return 0;
 	}
-	if (html_find_id(&h, "ctl00_catalogBody_updateMatches") == NULL) {
+	if (catalog_html_find_id(&h, "ctl00_catalogBody_updateMatches") == NULL) {
 		err_set("Search.aspx: neither results "
 		    "(ctl00_catalogBody_updateMatches) nor a no-result text");
 		return -1;
@@ -231,7 +231,7 @@ next_url(const struct catalog_client *c, const char *query,
     const struct catalog_search_page *pg, char **post)
 {
 	const char *base = catalog_client_base(c), *act = pg->form_action;
-	char *q = http_escape(query), *url, *vs, *vg, *ev;
+	char *q = catalog_http_escape(query), *url, *vs, *vg, *ev;
 
 	*post = NULL;
 	if (pg->query_paging || act == NULL || pg->viewstate == NULL) {
@@ -245,10 +245,10 @@ next_url(const struct catalog_client *c, const char *query,
 	free(q);
 	while (*act == '.' || *act == '/')
 		act++;
-	vs = http_escape(pg->viewstate);
-	vg = http_escape(pg->viewstate_generator ? pg->viewstate_generator :
+	vs = catalog_http_escape(pg->viewstate);
+	vg = catalog_http_escape(pg->viewstate_generator ? pg->viewstate_generator :
 	    "");
-	ev = http_escape(pg->event_validation ? pg->event_validation : "");
+	ev = catalog_http_escape(pg->event_validation ? pg->event_validation : "");
 	*post = xasprintf("__EVENTTARGET=ctl00%%24catalogBody%%24"
 	    "nextPageLinkText&__EVENTARGUMENT=&__VIEWSTATE=%s"
 	    "&__VIEWSTATEGENERATOR=%s&__EVENTVALIDATION=%s", vs, vg, ev);
@@ -279,7 +279,7 @@ catalog_search(struct catalog_client *c, const char *query, size_t limit,
 {
 	struct catalog_search_page pg;
 	struct buf body;
-	char *q = http_escape(query), *url, *post = NULL, *redir = NULL;
+	char *q = catalog_http_escape(query), *url, *post = NULL, *redir = NULL;
 	unsigned last_page = 0;
 	int rc = -1;
 
@@ -292,7 +292,7 @@ catalog_search(struct catalog_client *c, const char *query, size_t limit,
 	buf_init(&body, 64 << 20);
 	for (;;) {
 		buf_reset(&body);
-		if (http_page(c, url, post, &body, &redir) == -1)
+		if (catalog_http_page(c, url, post, &body, &redir) == -1)
 			goto out;
 		if (redir != NULL) {
 			err_set("%s: redirected to %s", url, redir);

@@ -19,33 +19,34 @@ struct html {
 };
 
 /* The start tag ("<td ...") of the element whose id is exactly id. */
-const char *html_find_id(const struct html *, const char *id);
+const char *catalog_html_find_id(const struct html *, const char *id);
 /* The content of the element starting at tag, up to its closing tag. */
-int	 html_inner(const struct html *, const char *tag, struct html *out);
+int	 catalog_html_inner(const struct html *, const char *tag, struct html *out);
 /* Text of markup: tags dropped, entities decoded, blanks collapsed. */
-char	*html_text(const struct html *);
+char	*catalog_html_text(const struct html *);
 /* Text of the element with that id, or NULL when absent. */
-char	*html_id_text(const struct html *, const char *id);
+char	*catalog_html_id_text(const struct html *, const char *id);
 /* The value="" attribute of the start tag with that id, or NULL. */
-char	*html_id_value(const struct html *, const char *id);
+char	*catalog_html_id_value(const struct html *, const char *id);
 /* Finds needle in [p, end). */
-const char *html_strstr(const char *p, const char *end, const char *needle);
+const char *catalog_html_strstr(const char *p, const char *end,
+	    const char *needle);
 
-/* http.c */
 /*
+ * http.c
  * GET (post NULL) or POST a form to url; retries transport errors, 5xx and
  * the Catalog's 8DDD0010 error page with back-off.  A 3xx answer is not
  * followed: *redirect gets its Location (absolute) and body is empty.
  */
-int	 http_page(struct catalog_client *, const char *url,
+int	 catalog_http_page(struct catalog_client *, const char *url,
 	    const char *post, struct buf *body, char **redirect);
-char	*http_escape(const char *);
-const char *http_ca_file(const struct catalog_client *);
-int	 http_retries(const struct catalog_client *);
-int	 http_backoff_ms(const struct catalog_client *);
-void	 http_sleep_ms(int);
+char	*catalog_http_escape(const char *);
+const char *catalog_http_ca_file(const struct catalog_client *);
+int	 catalog_http_retries(const struct catalog_client *);
+int	 catalog_http_backoff_ms(const struct catalog_client *);
+void	 catalog_http_sleep_ms(int);
 /* Sets TLS, protocol and timeout options on a CURL easy handle. */
-void	 http_setup(const struct catalog_client *, void *curl);
+void	 catalog_http_setup(const struct catalog_client *, void *curl);
 
 
 /*
@@ -74,14 +75,14 @@ struct dl_hooks {
 	void	(*done)(struct dl_request *, void *);
 	void	*arg;
 };
-int	 dl_run(struct catalog_client *, struct dl_request *, size_t n,
+int	 catalog_dl_run(struct catalog_client *, struct dl_request *, size_t n,
 	    int parallel, const struct dl_hooks *);
 
 /* bundle.c: writes manifest.json, UpdateIDs.txt, SHA1SUMS, SHA256SUMS,
  * Import-ToWsus.ps1, Install-Offline.cmd and README.txt into dir. */
 struct catalog_bundle;
-int	 bundle_write_meta(const char *dir, const struct catalog_bundle *);
+int	 catalog_bundle_write_meta(const char *dir, const struct catalog_bundle *);
 /* Removes a bundle-shaped tree (files and one level of folders). */
-int	 bundle_remove_tree(const char *dir);
+int	 catalog_bundle_remove_tree(const char *dir);
 
 #endif

@@ -102,7 +102,9 @@ ufile_add(struct fetch *f, const struct catalog_file *cf, const char *kb,
 	f->files[f->nfiles].url = cf->url;
 	f->files[f->nfiles].want_sha1 = cf->sha1;
 	f->files[f->nfiles].want_sha256 = cf->sha256;
-	f->files[f->nfiles].kb = kb;
+	/* a file that does not name the KB (a servicing stack bundled in
+	 * the same entry) is held to its architecture and structure only */
+	f->files[f->nfiles].kb = strcasestr(cf->name, kb + 2) ? kb : NULL;
 	f->files[f->nfiles].arch = arch;
 	return f->nfiles++;
 }

@@ -282,8 +282,10 @@ file_verify(const struct catalog_bundle *b,
     const struct catalog_bundle_file *f,
     void (*problem)(const char *, void *), void *arg)
 {
-	struct catalog_check ck = { f->name, f->sha1, f->sha256, u->kb,
-	    u->arch, NULL, NULL };
+	/* as fetch: the KB is checked in files whose name carries it */
+	struct catalog_check ck = { f->name, f->sha1, f->sha256,
+	    strcasestr(f->name, u->kb + 2) ? u->kb : NULL, u->arch, NULL,
+	    NULL };
 	struct catalog_msu_info info;
 	char *path = catalog_bundle_path(b, f), sha1[41], sha256[65];
 	struct stat st;

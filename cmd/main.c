@@ -15,6 +15,10 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
 	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
+	{ "search",	cmd_search,	"search the Microsoft Update Catalog" },
+	{ "show",	cmd_show,	"one Catalog entry: details, files, supersedence" },
+	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
+	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

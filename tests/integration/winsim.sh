@@ -110,6 +110,15 @@ ws web01 'reg query "HKLM\Software\A & B"'
 check_eq "& inside quotes is literal" 1 "$RC"
 ws web01 'echo "a  b" c & echo ==kbfix:x=='
 check_bytes "echo: the rest of the line as typed" $'"a  b" c\r\n==kbfix:x==\r\n' "$OUT"
+ws web01 'ver &'
+check_eq "trailing & accepted" 0 "$RC"
+ws web01 'ver &&'
+check_eq "trailing && refused" 1 "$RC"
+ws web01 'reg query HKLM\Software\Microsoft\SQMClient\ /v x'
+check_bytes "backslash before a space ends the argument" "$NOTFOUND" "$ERR"
+ws web01 'reg add "HKLM\Software\Q" /v "say \"hi\"" /d "C:\dir\\" /f'
+ws web01 'reg query HKLM\Software\Q'
+check_contains "MSVCRT quoting: \\\" and \\\\ before a quote" "$OUT" $'    say "hi"    REG_SZ    C:\\dir\\\r\n'
 ws web01 'nosuchtool /x'
 check_bytes "unknown command: cmd.exe message" \
     $'\'nosuchtool\' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n' "$ERR"

@@ -207,6 +207,8 @@ def build_state(m, sdir, extra=None):
         "mcast_ipv6": "disabled",
         "wmic_utf16": "1" if sim.get("wmic_utf16") else "0",
     }
+    if sim.get("wmic_reads_stdin"):
+        profile["wmic_reads_stdin"] = "1"
     if "free_disk" in sim:
         profile["free_disk"] = str(int(sim["free_disk"]))
     profile.update(extra or {})

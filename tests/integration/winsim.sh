@@ -178,6 +178,14 @@ ws web01 'wmic datafile where name="C:\\Windows\\System32\\drivers\\tcpip.sys" g
 check_contains "wmic datafile: tcpip.sys version" "$OUT" $'Version=6.1.7601.24168\r\r\n'
 ws web01 "wmic logicaldisk where \"DeviceID='C:'\" get FreeSpace /value"
 check_contains "wmic logicaldisk: free space of C:" "$OUT" $'FreeSpace=53687091200\r\r\n'
+echo wmic_reads_stdin=1 >>"$ST/app01/profile"
+( sleep 0.3; echo x ) | WINSIM_STATE=$ST/app01 timeout 2 "$WINSIM" -c 'wmic qfe get HotFixID' >"$OUT"
+check_contains "wmic_reads_stdin: answers after EOF" "$OUT" "KB4338819"
+WINSIM_STATE=$ST/app01 timeout 1 "$WINSIM" -c 'wmic qfe get HotFixID' < <(sleep 3) >/dev/null
+check_eq "wmic_reads_stdin: waits while stdin stays open" 124 "$?"
+ws app01 'ver'
+check_eq "wmic_reads_stdin: other commands do not wait" 0 "$RC"
+sed -i '/^wmic_reads_stdin=/d' "$ST/app01/profile"
 ws web01 'wmic os get NoSuchProperty'
 check "wmic invalid query fails" test "$RC" -ne 0
 ws web01 'systeminfo /fo csv'

@@ -468,6 +468,7 @@ class Supervisor:
                 except ProcessLookupError:
                     pass
             p.kill()
+        for p in procs:
             p.wait()
         for h in hosts:
             h["proc"] = None

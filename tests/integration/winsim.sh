@@ -344,6 +344,11 @@ check_contains "wusa as SYSTEM task: package pending" "$ST/web02/packages" \
 for i in $(seq 1 50); do grep -q 'task-status' "$ST/web02/events.log" && break; sleep 0.05; done
 ws web02 'schtasks /query /tn kbfix-wusa /fo list /v'
 check_contains "wusa as SYSTEM task: last result 3010" "$OUT" $'Last Result:   3010\r\n'
+ws web02 'reg query "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired"'
+check_eq "wusa: WindowsUpdate RebootRequired set" 0 "$RC"
+env WINSIM_STATE="$ST/web02" "$WINSIM" --boot
+ws web02 'reg query "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired"'
+check_eq "after reboot: WindowsUpdate RebootRequired gone" 1 "$RC"
 
 # event log, lock ---------------------------------------------------------------
 check_contains "events.log: commands logged" "$ST/web01/events.log" " cmd reg query"

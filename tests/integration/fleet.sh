@@ -136,6 +136,8 @@ check "never-return: port closes" wait_port 127.0.4.3 closed 5
 sleep 2
 check "never-return: still down after the down time" bash -c "! (exec 3<>/dev/tcp/127.0.4.3/2222) 2>/dev/null"
 check_contains "never-return: logged" "$(state web02)/events.log" "reboot-never-returns"
+rm "$(state web02)/faults/never-return"
+check "never-return removed: the host comes back" wait_port 127.0.4.3 open 10
 rsh 127.0.4.5 ver
 check_eq "other hosts unaffected" 0 "$RC"
 

@@ -110,6 +110,15 @@ ws web01 'reg query "HKLM\Software\A & B"'
 check_eq "& inside quotes is literal" 1 "$RC"
 ws web01 'echo "a  b" c & echo ==kbfix:x=='
 check_bytes "echo: the rest of the line as typed" $'"a  b" c\r\n==kbfix:x==\r\n' "$OUT"
+ws web01 'ver &'
+check_eq "trailing & accepted" 0 "$RC"
+ws web01 'ver &&'
+check_eq "trailing && refused" 1 "$RC"
+ws web01 'reg query HKLM\Software\Microsoft\SQMClient\ /v x'
+check_bytes "backslash before a space ends the argument" "$NOTFOUND" "$ERR"
+ws web01 'reg add "HKLM\Software\Q" /v "say \"hi\"" /d "C:\dir\\" /f'
+ws web01 'reg query HKLM\Software\Q'
+check_contains "MSVCRT quoting: \\\" and \\\\ before a quote" "$OUT" $'    say "hi"    REG_SZ    C:\\dir\\\r\n'
 ws web01 'nosuchtool /x'
 check_bytes "unknown command: cmd.exe message" \
     $'\'nosuchtool\' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n' "$ERR"
@@ -169,6 +178,14 @@ ws web01 'wmic datafile where name="C:\\Windows\\System32\\drivers\\tcpip.sys" g
 check_contains "wmic datafile: tcpip.sys version" "$OUT" $'Version=6.1.7601.24168\r\r\n'
 ws web01 "wmic logicaldisk where \"DeviceID='C:'\" get FreeSpace /value"
 check_contains "wmic logicaldisk: free space of C:" "$OUT" $'FreeSpace=53687091200\r\r\n'
+echo wmic_reads_stdin=1 >>"$ST/app01/profile"
+( sleep 0.3; echo x ) | WINSIM_STATE=$ST/app01 timeout 2 "$WINSIM" -c 'wmic qfe get HotFixID' >"$OUT"
+check_contains "wmic_reads_stdin: answers after EOF" "$OUT" "KB4338819"
+WINSIM_STATE=$ST/app01 timeout 1 "$WINSIM" -c 'wmic qfe get HotFixID' < <(sleep 3) >/dev/null
+check_eq "wmic_reads_stdin: waits while stdin stays open" 124 "$?"
+ws app01 'ver'
+check_eq "wmic_reads_stdin: other commands do not wait" 0 "$RC"
+sed -i '/^wmic_reads_stdin=/d' "$ST/app01/profile"
 ws web01 'wmic os get NoSuchProperty'
 check "wmic invalid query fails" test "$RC" -ne 0
 ws web01 'systeminfo /fo csv'
@@ -327,6 +344,11 @@ check_contains "wusa as SYSTEM task: package pending" "$ST/web02/packages" \
 for i in $(seq 1 50); do grep -q 'task-status' "$ST/web02/events.log" && break; sleep 0.05; done
 ws web02 'schtasks /query /tn kbfix-wusa /fo list /v'
 check_contains "wusa as SYSTEM task: last result 3010" "$OUT" $'Last Result:   3010\r\n'
+ws web02 'reg query "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired"'
+check_eq "wusa: WindowsUpdate RebootRequired set" 0 "$RC"
+env WINSIM_STATE="$ST/web02" "$WINSIM" --boot
+ws web02 'reg query "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired"'
+check_eq "after reboot: WindowsUpdate RebootRequired gone" 1 "$RC"
 
 # event log, lock ---------------------------------------------------------------
 check_contains "events.log: commands logged" "$ST/web01/events.log" " cmd reg query"

@@ -96,6 +96,10 @@ cmdline_split(const char *line, struct simple **out, size_t *n)
 		start = i + 1;
 		join = next;
 	}
+	/* "a &" is fine for cmd.exe; "a &&" and "a ||" are not. */
+	if (join == JOIN_ALWAYS && line[start + strspn(line + start, " \t")] ==
+	    '\0')
+		return 0;
 	if (push(line, start, i, join, out, n) == -1)
 		goto fail;
 	return 0;
@@ -125,22 +129,24 @@ cmdline_free(struct simple *v, size_t n)
 static size_t
 one_arg(const char *s, struct buf *b)
 {
-	size_t i = 0, bs;
+	size_t i = 0, bs, k;
 	int quoted = 0;
 
 	for (;;) {
 		if (s[i] == '\0' || (!quoted && (s[i] == ' ' || s[i] == '\t')))
 			return i;
+		if (s[i] != '\\' && s[i] != '"') {
+			buf_addc(b, s[i++]);
+			continue;
+		}
 		for (bs = 0; s[i] == '\\'; i++)
 			bs++;
 		if (s[i] != '"') {
-			while (bs-- > 0)
+			for (k = 0; k < bs; k++)
 				buf_addc(b, '\\');
-			if (s[i] != '\0' && s[i] != '\\')
-				buf_addc(b, s[i++]);
 			continue;
 		}
-		for (size_t k = 0; k < bs / 2; k++)
+		for (k = 0; k < bs / 2; k++)
 			buf_addc(b, '\\');
 		if (bs % 2 == 1)
 			buf_addc(b, '"');

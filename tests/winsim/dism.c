@@ -34,6 +34,8 @@
 #define PKG_TOKEN	"31bf3856ad364e35"
 #define CBS_PENDING	"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\" \
 	"CurrentVersion\\Component Based Servicing\\RebootPending"
+#define WU_PENDING	"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\" \
+	"CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired"
 
 struct pkginfo {
 	char	*kb;		/* digits */
@@ -421,8 +423,11 @@ find_kb(struct packages *ps, const char *kb, const char *arch)
 	return p;
 }
 
+/* Reboot markers (FACTS.md section 4): CBS RebootPending for every
+ * pending package; wusa goes through Windows Update, which also sets
+ * WindowsUpdate\Auto Update\RebootRequired. */
 static int
-mark_pending(struct host *h)
+mark_pending_keys(struct host *h, int wu)
 {
 	struct registry r;
 	int rc;
@@ -430,9 +435,17 @@ mark_pending(struct host *h)
 	if (registry_load(h, &r) == -1)
 		return -1;
 	registry_key(&r, CBS_PENDING, 1);
+	if (wu)
+		registry_key(&r, WU_PENDING, 1);
 	rc = registry_save(h, &r);
 	registry_free(&r);
 	return rc;
+}
+
+static int
+mark_pending(struct host *h)
+{
+	return mark_pending_keys(h, 0);
 }
 
 /* dism /quiet without /norestart restarts by itself when needed. */
@@ -778,8 +791,10 @@ wusa_install(struct host *h, const struct profile *pr, const char *msu)
 		rc = 0x80240017u;
 	else
 		rc = record_add(h, &quiet, id, &pi);
-	if (rc == WS_REBOOT_REQUIRED)
+	if (rc == WS_REBOOT_REQUIRED) {
 		event_log(h, "package-pending %s", id);
+		mark_pending_keys(h, 1);
+	}
 	free(id);
 	pkginfo_free(&pi);
 	return rc;

@@ -305,6 +305,30 @@ host_init(struct host *h)
 	return 0;
 }
 
+/*
+ * wmic.exe reads its standard input to the end before it answers when
+ * run without a console (over SSH it waits until the client sends EOF).
+ * Simulated when the profile says wmic_reads_stdin=1; done before the
+ * host lock so a waiting wmic does not block other sessions.
+ */
+static void
+wmic_stdin(struct host *h, const char *line)
+{
+	struct profile pr;
+	char chunk[4096];
+	int wait = 0;
+
+	if (strcasestr(line, "wmic") == NULL || profile_load(h, &pr) == -1)
+		return;
+	wait = strcmp(profile_get(&pr, "wmic_reads_stdin", "0"), "1") == 0;
+	profile_free(&pr);
+	if (!wait)
+		return;
+	event_log(h, "wmic-reads-stdin");
+	while (read(0, chunk, sizeof(chunk)) > 0 || errno == EINTR)
+		errno = 0;
+}
+
 /* Faults that act before the command: slow (ms) and hang. */
 static void
 faults_before(struct host *h, const char *line)
@@ -317,6 +341,7 @@ faults_before(struct host *h, const char *line)
 	free(slow);
 	if (fault_matches(h, "hang", line))
 		hang(h);
+	wmic_stdin(h, line);
 }
 
 static int

@@ -16,5 +16,15 @@ enum {
 void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 int	cmd_version(int, char **);
+int	cmd_plan(int, char **);
+int	cmd_explain(int, char **);
+int	cmd_advisories(int, char **);
+
+/* Shared by plan, explain, advisories (cmd/plan.c). */
+#include "util/util.h"
+struct advisory_set;
+struct advisory_set *cmd_load_advisories(const char *dir);
+int	cmd_created(const char *arg, char out[21], const char **created);
+int	cmd_write_output(const char *path, struct buf *);
 
 #endif

@@ -14,6 +14,9 @@ static const struct subcommand {
 	const char	*summary;
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
+	{ "plan",	cmd_plan,	"plan the fixes for an inventory (dry-run report)" },
+	{ "explain",	cmd_explain,	"why each advisory does or does not apply to a host" },
+	{ "advisories",	cmd_advisories,	"list the advisory catalog in use" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

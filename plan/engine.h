@@ -1,0 +1,33 @@
+/*
+ * Private to plan/: the engine's per-advisory result (engine.c), used by
+ * the plan builder and explain (build.c).
+ */
+#ifndef KBFIX_PLAN_ENGINE_H
+#define KBFIX_PLAN_ENGINE_H
+
+#include "plan.h"
+
+struct advisory;
+struct advisory_target;
+
+struct plan_eval {
+	const struct advisory	*adv;
+	enum plan_state		 state;
+	char			*reason;	/* owned */
+	const char		*kb;		/* install this, or NULL */
+	char			*tcpip_min;	/* file version it brings (hotfix) */
+	const char		*result_branch;	/* "ldr" */
+	const struct advisory_target *target;	/* hotfix build */
+	const char		*covered_by;	/* another install brings the fix */
+	int			 workaround;	/* plan the advisory's workaround */
+};
+
+void	 plan_eval_run(struct plan_eval *, const struct advisory *,
+	    const struct plan_inv_host *, const struct advisory_set *,
+	    enum plan_prefer);
+void	 plan_eval_cover(struct plan_eval *, size_t);
+void	 plan_eval_release(struct plan_eval *);
+const char *plan_channel_infer(const struct advisory_set *,
+	    const struct plan_inv_host *, const char **why_kb);
+
+#endif

@@ -1,0 +1,901 @@
+/*
+ * Inventory readers: JSON, CSV with the same field names (lists separated
+ * by ';'), and the Active Directory export CSV (DESIGN.md "Inventory").
+ * Both formats go through set_field(), so a field means the same in each.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "plan.h"
+
+#define CSV_MAX_FIELDS	64
+
+struct ird {
+	const char	*name;		/* file name */
+	char		 where[128];	/* "hosts[2] (web01)." or "line 4 (web01): " */
+};
+
+static int
+ifail(const struct ird *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+ifail(const struct ird *r, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err_set("%s: %s%s: %s", r->name, r->where, field, msg);
+	return -1;
+}
+
+/* Fields. */
+
+static char **
+split_list(const char *s, size_t *n)
+{
+	char **v = NULL, *copy = xstrdup(s), *p = copy, *e, *t;
+
+	*n = 0;
+	for (;;) {
+		e = strchr(p, ';');
+		if (e)
+			*e = '\0';
+		t = str_trim(p);
+		if (*t) {
+			v = xreallocarray(v, *n + 2, sizeof(*v));
+			v[(*n)++] = xstrdup(t);
+			v[*n] = NULL;
+		}
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	free(copy);
+	return v;
+}
+
+static int
+add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb)
+{
+	char *up = xstrdup(kb), *p;
+
+	for (p = up; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (!plan_valid_kb(up)) {
+		free(up);
+		return ifail(r, "installed", "'%s' is not a KB id like "
+		    "KB4338823", kb);
+	}
+	h->installed = xreallocarray(h->installed, h->ninstalled + 1,
+	    sizeof(*h->installed));
+	h->installed[h->ninstalled++] = up;
+	return 0;
+}
+
+static int
+add_file(const struct ird *r, struct plan_inv_host *h, const char *name,
+    const char *version)
+{
+	struct plan_inv_file *f;
+	char *p;
+
+	if (*name == '\0' || strlen(name) > 255 || strchr(name, '\\'))
+		return ifail(r, "files", "'%s' is not a file name", name);
+	if (!plan_valid_fileversion(version))
+		return ifail(r, "files", "%s: '%s' is not a file version like "
+		    "6.1.7600.16385", name, version);
+	h->files = xreallocarray(h->files, h->nfiles + 1, sizeof(*h->files));
+	f = &h->files[h->nfiles++];
+	f->name = xstrdup(name);
+	for (p = f->name; *p; p++)	/* Windows file names: any case */
+		*p = (char)tolower((unsigned char)*p);
+	f->version = xstrdup(version);
+	return 0;
+}
+
+static int
+add_reg(const struct ird *r, struct plan_inv_host *h, const char *path,
+    int is_num, uint32_t num, const char *str)
+{
+	struct plan_inv_reg *g;
+	char *norm = plan_norm_regpath(path);
+
+	if (norm == NULL)
+		return ifail(r, "registry", "'%s' is not a plain HKLM\\... "
+		    "value path", path);
+	h->registry = xreallocarray(h->registry, h->nregistry + 1,
+	    sizeof(*h->registry));
+	g = &h->registry[h->nregistry++];
+	g->path = norm;
+	g->is_num = is_num;
+	g->num = num;
+	g->str = str ? xstrdup(str) : NULL;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "1", "enabled", "on" };
+	static const char *const no[] = { "false", "no", "0", "disabled", "off" };
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static int
+parse_hex32(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!isxdigit((unsigned char)*s) || strlen(s) > 8)
+		return -1;
+	*out = strtoull(s, &end, 16);
+	return *end == '\0' ? 0 : -1;
+}
+
+/* A string field of a host; CSV passes every field through here. */
+static int
+set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
+    const char *v)
+{
+	char **slot = NULL;
+
+	if (strcmp(field, "arch") == 0) {
+		if ((h->arch = plan_norm_arch(v)) == NULL)
+			return ifail(r, field, "'%s' is not x86, x64 or ia64", v);
+		return 0;
+	}
+	if (strcmp(field, "address") == 0)
+		slot = &h->address;
+	else if (strcmp(field, "user") == 0)
+		slot = &h->user;
+	else if (strcmp(field, "group") == 0)
+		slot = &h->group;
+	else if (strcmp(field, "os") == 0)
+		slot = &h->os_raw;
+	else if (strcmp(field, "channel") == 0)
+		slot = &h->channel;
+	else if (strcmp(field, "transport") == 0)
+		slot = &h->transport;
+	else if (strcmp(field, "version") == 0)
+		slot = &h->version;
+	if (slot == NULL)
+		return 1;
+	if (strlen(v) > 1024)
+		return ifail(r, field, "longer than 1024 bytes");
+	free(*slot);
+	*slot = xstrdup(v);
+	return 0;
+}
+
+static int
+set_csv_list(const struct ird *r, struct plan_inv_host *h, const char *field,
+    const char *v)
+{
+	char **items, *eq;
+	size_t n, i;
+	int rc = 0;
+
+	items = split_list(v, &n);
+	if (strcmp(field, "installed") == 0)
+		h->has_installed = 1;
+	else if (strcmp(field, "files") == 0)
+		h->has_files = 1;
+	else if (strcmp(field, "registry") == 0)
+		h->has_registry = 1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcmp(field, "installed") == 0) {
+			rc = add_kb(r, h, items[i]);
+			continue;
+		}
+		if (strcmp(field, "roles") == 0) {
+			h->roles = xreallocarray(h->roles, h->nroles + 1,
+			    sizeof(*h->roles));
+			h->roles[h->nroles++] = xstrdup(items[i]);
+			continue;
+		}
+		if ((eq = strrchr(items[i], '=')) == NULL) {
+			rc = ifail(r, field, "'%s' is not NAME=VALUE", items[i]);
+			continue;
+		}
+		*eq++ = '\0';
+		if (strcmp(field, "files") == 0)
+			rc = add_file(r, h, str_trim(items[i]), str_trim(eq));
+		else {
+			uint64_t num;
+			char *val = str_trim(eq);
+			int isnum = strncasecmp(val, "0x", 2) == 0 ?
+			    parse_hex32(val + 2, &num) == 0 :
+			    parse_u64(val, 0xffffffffu, &num) == 0;
+
+			rc = add_reg(r, h, str_trim(items[i]), isnum,
+			    (uint32_t)num, isnum ? NULL : val);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+	return rc;
+}
+
+/* A CSV cell: every field as text. */
+static int
+set_csv_field(const struct ird *r, struct plan_inv_host *h, const char *field,
+    const char *v)
+{
+	int rc;
+
+	if (*v == '\0')
+		return 0;		/* an empty cell: the fact is absent */
+	if ((rc = set_str(r, h, field, v)) != 1)
+		return rc;
+	if (strcmp(field, "port") == 0)
+		return parse_int(v, 1, 65535, &h->port) == -1 ?
+		    ifail(r, field, "'%s' is not a port 1-65535", v) : 0;
+	if (strcmp(field, "wave") == 0)
+		return parse_int(v, 1, 1000000, &h->wave) == -1 ?
+		    ifail(r, field, "'%s' is not a wave number 1-1000000", v) : 0;
+	if (strcmp(field, "wfp_callout_drivers") == 0)
+		return parse_int(v, 0, 1000, &h->wfp_drivers) == -1 ?
+		    ifail(r, field, "'%s' is not a count 0-1000", v) : 0;
+	if (strcmp(field, "multicast_forwarding") == 0)
+		return parse_bool(v, &h->multicast) == -1 ?
+		    ifail(r, field, "'%s' is not true or false", v) : 0;
+	if (strcmp(field, "installed") == 0 || strcmp(field, "files") == 0 ||
+	    strcmp(field, "registry") == 0 || strcmp(field, "roles") == 0)
+		return set_csv_list(r, h, field, v);
+	return 0;			/* unknown fields are ignored */
+}
+
+/* Checks and normalisation common to every format. */
+
+static int
+norm_channel(const struct ird *r, struct plan_inv_host *h)
+{
+	char *c = h->channel, *p;
+
+	for (p = c; *p; p++)
+		*p = *p == ' ' || *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+	if (strcmp(c, "security-only") == 0 || strcmp(c, "security") == 0) {
+		free(h->channel);
+		h->channel = xstrdup("security-only");
+	} else if (strcmp(c, "monthly-rollup") == 0 ||
+	    strcmp(c, "rollup") == 0) {
+		free(h->channel);
+		h->channel = xstrdup("monthly-rollup");
+	} else if (strcmp(c, "cumulative") != 0)
+		return ifail(r, "channel", "'%s' is not security-only, "
+		    "monthly-rollup or cumulative", h->channel);
+	return 0;
+}
+
+static int
+host_finish(const struct ird *r, struct plan_inv_host *h)
+{
+	char v[24];
+
+	if (h->os_raw && (h->product = plan_norm_os(h->os_raw)) == NULL)
+		return ifail(r, "os", "'%s' is not a known Windows product "
+		    "(Windows Vista, 7, 8, 8.1, 10, Server 2008, 2008 R2, "
+		    "2012, 2012 R2, 2016, 2019)", h->os_raw);
+	if (h->version) {
+		if (plan_norm_version(h->version, v, sizeof(v)) == -1 ||
+		    (h->product && plan_os_version_check(h->product, v) == -1)) {
+			err_prefix("%s: %sversion: ", r->name, r->where);
+			return -1;
+		}
+		free(h->version);
+		h->version = xstrdup(v);
+	}
+	if (h->channel && norm_channel(r, h) == -1)
+		return -1;
+	if (h->transport) {
+		if (strcasecmp(h->transport, "ssh") != 0 &&
+		    strcasecmp(h->transport, "manual") != 0)
+			return ifail(r, "transport", "'%s' is not ssh or manual",
+			    h->transport);
+		h->transport[0] = (char)tolower((unsigned char)h->transport[0]);
+		for (char *p = h->transport; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	if (h->address && !plan_valid_hostname(h->address))
+		return ifail(r, "address", "'%s' is not a host name or IPv4 "
+		    "address ([A-Za-z0-9._-], 1-63)", h->address);
+	return 0;
+}
+
+static void
+host_init(struct plan_inv_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->multicast = -1;
+	h->wfp_drivers = -1;
+}
+
+static void
+host_release(struct plan_inv_host *h)
+{
+	size_t i;
+
+	free(h->name);
+	free(h->address);
+	free(h->user);
+	free(h->transport);
+	free(h->group);
+	free(h->os_raw);
+	free(h->version);
+	free(h->channel);
+	for (i = 0; i < h->ninstalled; i++)
+		free(h->installed[i]);
+	free(h->installed);
+	for (i = 0; i < h->nfiles; i++) {
+		free(h->files[i].name);
+		free(h->files[i].version);
+	}
+	free(h->files);
+	for (i = 0; i < h->nregistry; i++) {
+		free(h->registry[i].path);
+		free(h->registry[i].str);
+	}
+	free(h->registry);
+	for (i = 0; i < h->nroles; i++)
+		free(h->roles[i]);
+	free(h->roles);
+}
+
+void
+plan_inventory_free(struct plan_inventory *inv)
+{
+	size_t i;
+
+	if (inv == NULL)
+		return;
+	for (i = 0; i < inv->nhosts; i++)
+		host_release(&inv->hosts[i]);
+	free(inv->hosts);
+	free(inv->name);
+	free(inv);
+}
+
+const struct plan_inv_host *
+plan_inventory_find(const struct plan_inventory *inv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inv->nhosts; i++)
+		if (strcasecmp(inv->hosts[i].name, name) == 0)
+			return &inv->hosts[i];
+	return NULL;
+}
+
+/* Duplicate names (case-insensitive, as DNS) in O(n): a hash set. */
+
+static uint64_t
+hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint64_t)tolower((unsigned char)*s)) * 1099511628211ULL;
+	return h;
+}
+
+static int
+check_duplicates(const struct plan_inventory *inv, int csv)
+{
+	size_t cap = 16, i, j;
+	size_t *slots;
+	int rc = 0;
+
+	while (cap < inv->nhosts * 2)
+		cap <<= 1;
+	slots = xcalloc(cap, sizeof(*slots));	/* index + 1, 0: empty */
+	for (i = 0; i < inv->nhosts && rc == 0; i++) {
+		const char *n = inv->hosts[i].name;
+
+		for (j = hash_name(n) & (cap - 1); slots[j];
+		    j = (j + 1) & (cap - 1)) {
+			if (strcasecmp(inv->hosts[slots[j] - 1].name, n) != 0)
+				continue;
+			if (csv)
+				err_set("%s: record %zu: name: duplicate host "
+				    "name '%s' (also record %zu)", inv->name,
+				    i + 1, n, slots[j]);
+			else
+				err_set("%s: hosts[%zu] (%s).name: duplicate "
+				    "host name (also hosts[%zu])", inv->name,
+				    i, n, slots[j] - 1);
+			rc = -1;
+			break;
+		}
+		slots[j] = i + 1;
+	}
+	free(slots);
+	return rc;
+}
+
+/* JSON. */
+
+static const cJSON *
+jfield(const cJSON *o, const cJSON *defaults, const char *field)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+
+	if (v == NULL && defaults)
+		v = cJSON_GetObjectItemCaseSensitive(defaults, field);
+	return cJSON_IsNull(v) ? NULL : v;
+}
+
+static int
+jint(const struct ird *r, const cJSON *v, const char *field, int lo, int hi,
+    int *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
+	    v->valuedouble < lo || v->valuedouble > hi)
+		return ifail(r, field, "must be an integer %d to %d", lo, hi);
+	*out = (int)v->valuedouble;
+	return 0;
+}
+
+static int
+jstrings(const struct ird *r, const cJSON *v, const char *field,
+    struct plan_inv_host *h)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsArray(v))
+		return ifail(r, field, "must be an array of strings");
+	if (strcmp(field, "installed") == 0)
+		h->has_installed = 1;
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e))
+			return ifail(r, field, "must be an array of strings");
+		if (strcmp(field, "installed") == 0) {
+			if (add_kb(r, h, e->valuestring) == -1)
+				return -1;
+		} else {
+			h->roles = xreallocarray(h->roles, h->nroles + 1,
+			    sizeof(*h->roles));
+			h->roles[h->nroles++] = xstrdup(e->valuestring);
+		}
+	}
+	return 0;
+}
+
+static int
+jfiles(const struct ird *r, const cJSON *v, struct plan_inv_host *h)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsObject(v))
+		return ifail(r, "files", "must be an object of file versions, "
+		    "e.g. {\"tcpip.sys\": \"6.1.7600.16385\"}");
+	h->has_files = 1;
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e))
+			return ifail(r, "files", "%s: must be a version string",
+			    e->string);
+		if (add_file(r, h, e->string, e->valuestring) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+jregistry(const struct ird *r, const cJSON *v, struct plan_inv_host *h)
+{
+	const cJSON *e;
+	int rc;
+
+	if (!cJSON_IsObject(v))
+		return ifail(r, "registry", "must be an object of value paths");
+	h->has_registry = 1;
+	cJSON_ArrayForEach(e, v) {
+		if (cJSON_IsNumber(e)) {
+			if (e->valuedouble < 0 || e->valuedouble > 4294967295.0 ||
+			    e->valuedouble != (double)(uint32_t)e->valuedouble)
+				return ifail(r, "registry", "%s: must be a "
+				    "32-bit unsigned integer or a string",
+				    e->string);
+			rc = add_reg(r, h, e->string, 1,
+			    (uint32_t)e->valuedouble, NULL);
+		} else if (cJSON_IsString(e))
+			rc = add_reg(r, h, e->string, 0, 0, e->valuestring);
+		else
+			return ifail(r, "registry", "%s: must be a number or "
+			    "a string", e->string);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+jhost_field(const struct ird *r, const cJSON *v, const char *f,
+    struct plan_inv_host *h)
+{
+	if (strcmp(f, "port") == 0)
+		return jint(r, v, f, 1, 65535, &h->port);
+	if (strcmp(f, "wave") == 0)
+		return jint(r, v, f, 1, 1000000, &h->wave);
+	if (strcmp(f, "wfp_callout_drivers") == 0)
+		return jint(r, v, f, 0, 1000, &h->wfp_drivers);
+	if (strcmp(f, "multicast_forwarding") == 0) {
+		if (!cJSON_IsBool(v))
+			return ifail(r, f, "must be true or false");
+		h->multicast = cJSON_IsTrue(v);
+		return 0;
+	}
+	if (strcmp(f, "installed") == 0 || strcmp(f, "roles") == 0)
+		return jstrings(r, v, f, h);
+	if (strcmp(f, "files") == 0)
+		return jfiles(r, v, h);
+	if (strcmp(f, "registry") == 0)
+		return jregistry(r, v, h);
+	if (!cJSON_IsString(v))
+		return ifail(r, f, "must be a string");
+	return set_str(r, h, f, v->valuestring);
+}
+
+static const char *const json_fields[] = {
+	"address", "port", "user", "os", "version", "arch", "channel",
+	"installed", "files", "multicast_forwarding", "wfp_callout_drivers",
+	"registry", "roles", "group", "wave", "transport"
+};
+
+static int
+jhost(struct ird *r, const cJSON *o, const cJSON *defaults, int i,
+    struct plan_inv_host *h)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name"), *v;
+	size_t f;
+
+	snprintf(r->where, sizeof(r->where), "hosts[%d].", i);
+	if (!cJSON_IsObject(o))
+		return ifail(r, "name", "a host must be an object");
+	if (name == NULL)
+		return ifail(r, "name", "missing");
+	if (!cJSON_IsString(name) || !plan_valid_hostname(name->valuestring))
+		return ifail(r, "name", "must be a string of 1-63 "
+		    "[A-Za-z0-9._-]");
+	h->name = xstrdup(name->valuestring);
+	snprintf(r->where, sizeof(r->where), "hosts[%d] (%s).", i, h->name);
+	for (f = 0; f < sizeof(json_fields) / sizeof(json_fields[0]); f++)
+		if ((v = jfield(o, defaults, json_fields[f])) != NULL &&
+		    jhost_field(r, v, json_fields[f], h) == -1)
+			return -1;
+	return host_finish(r, h);
+}
+
+static void
+json_position(const char *buf, const char *at, int *line, int *col)
+{
+	const char *p;
+
+	*line = 1;
+	*col = 1;
+	for (p = buf; p < at; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+static int
+parse_json(struct plan_inventory *inv, const char *buf, size_t len)
+{
+	struct ird r = { .name = inv->name };
+	const cJSON *hosts, *defaults, *o;
+	const char *end = NULL;
+	cJSON *root;
+	int line, col, i = 0, rc = -1;
+
+	if ((root = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL) {
+		json_position(buf, end ? end : buf + len, &line, &col);
+		err_set("%s: line %d, column %d: invalid JSON", inv->name,
+		    line, col);
+		return -1;
+	}
+	defaults = cJSON_GetObjectItemCaseSensitive(root, "defaults");
+	hosts = cJSON_GetObjectItemCaseSensitive(root, "hosts");
+	if (!cJSON_IsObject(root) || !cJSON_IsArray(hosts)) {
+		err_set("%s: hosts: missing; an inventory is {\"defaults\": "
+		    "{...}, \"hosts\": [...]}", inv->name);
+		goto out;
+	}
+	if (defaults && !cJSON_IsObject(defaults)) {
+		err_set("%s: defaults: must be an object", inv->name);
+		goto out;
+	}
+	inv->hosts = xcalloc((size_t)cJSON_GetArraySize(hosts) + 1,
+	    sizeof(*inv->hosts));
+	cJSON_ArrayForEach(o, hosts) {
+		host_init(&inv->hosts[inv->nhosts]);
+		inv->nhosts++;
+		if (jhost(&r, o, defaults, i++, &inv->hosts[inv->nhosts - 1]) == -1)
+			goto out;
+	}
+	rc = check_duplicates(inv, 0);
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* CSV (RFC 4180: quotes, "" escapes, CRLF or LF, newlines in quotes). */
+
+struct csv {
+	const char	*p, *end;
+	int		 line;		/* line of the next byte */
+	int		 rec_line;	/* first line of the last record */
+	char		*f[CSV_MAX_FIELDS];
+	int		 nf;
+	struct buf	 cell;
+};
+
+static void
+csv_clear(struct csv *c)
+{
+	while (c->nf > 0)
+		free(c->f[--c->nf]);
+}
+
+static int
+csv_quoted(struct csv *c, const char *name)
+{
+	for (c->p++;; c->p++) {
+		if (c->p >= c->end) {
+			err_set("%s: line %d: unterminated quoted field",
+			    name, c->rec_line);
+			return -1;
+		}
+		if (*c->p == '"') {
+			if (c->p + 1 < c->end && c->p[1] == '"') {
+				buf_addc(&c->cell, '"');
+				c->p++;
+				continue;
+			}
+			c->p++;
+			break;
+		}
+		if (*c->p == '\n')
+			c->line++;
+		buf_addc(&c->cell, *c->p);
+	}
+	if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+		err_set("%s: line %d: text after a closing quote", name, c->line);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next record into c->f; 1 at the end of the input. */
+static int
+csv_record(struct csv *c, const char *name)
+{
+	csv_clear(c);
+	if (c->p >= c->end)
+		return 1;
+	c->rec_line = c->line;
+	for (;;) {
+		buf_reset(&c->cell);
+		buf_add(&c->cell, "", 0);
+		if (c->p < c->end && *c->p == '"') {
+			if (csv_quoted(c, name) == -1)
+				return -1;
+		} else {
+			const char *s = c->p;
+
+			while (c->p < c->end && *c->p != ',' && *c->p != '\n' &&
+			    *c->p != '\r' && *c->p != '"')
+				c->p++;
+			if (c->p < c->end && *c->p == '"') {
+				err_set("%s: line %d: a quote inside an "
+				    "unquoted field", name, c->line);
+				return -1;
+			}
+			buf_add(&c->cell, s, (size_t)(c->p - s));
+		}
+		if (c->nf == CSV_MAX_FIELDS || c->cell.failed) {
+			err_set("%s: line %d: more than %d fields or a field "
+			    "too long", name, c->rec_line, CSV_MAX_FIELDS);
+			return -1;
+		}
+		c->f[c->nf++] = xstrdup(buf_str(&c->cell));
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == '\r')
+			c->p++;
+		if (c->p < c->end && *c->p == '\n')
+			c->p++;
+		c->line++;
+		return 0;
+	}
+}
+
+static int
+csv_blank(const struct csv *c)
+{
+	return c->nf == 1 && c->f[0][0] == '\0';
+}
+
+/* Active Directory export columns and the inventory fields they fill. */
+static const char *
+ad_field(const char *col)
+{
+	static const char *const map[][2] = {
+		{ "name", "name" }, { "dnshostname", "address" },
+		{ "operatingsystem", "os" },
+		{ "operatingsystemversion", "version" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(col, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static int
+csv_header(struct csv *c, const char *name, char **cols, int *ad)
+{
+	int i, has_name = 0;
+
+	*ad = 0;
+	for (i = 0; i < c->nf; i++)
+		if (strcasecmp(str_trim(c->f[i]), "operatingsystem") == 0)
+			*ad = 1;
+	for (i = 0; i < c->nf; i++) {
+		const char *f = *ad ? ad_field(str_trim(c->f[i])) :
+		    str_trim(c->f[i]);
+
+		cols[i] = f ? xstrdup(f) : NULL;
+		if (f && strcmp(f, "name") == 0)
+			has_name = 1;
+	}
+	if (!has_name) {
+		err_set("%s: line %d: the header has no 'name' column", name,
+		    c->rec_line);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+csv_host(struct csv *c, struct ird *r, char **cols, int ncols,
+    struct plan_inv_host *h)
+{
+	int i;
+
+	if (c->nf != ncols) {
+		err_set("%s: line %d: %d fields, the header has %d", r->name,
+		    c->rec_line, c->nf, ncols);
+		return -1;
+	}
+	for (i = 0; i < ncols; i++)
+		if (cols[i] && strcmp(cols[i], "name") == 0)
+			h->name = xstrdup(str_trim(c->f[i]));
+	snprintf(r->where, sizeof(r->where), "line %d: ", c->rec_line);
+	if (!plan_valid_hostname(h->name))
+		return ifail(r, "name", "'%s' is not 1-63 of [A-Za-z0-9._-]",
+		    h->name);
+	snprintf(r->where, sizeof(r->where), "line %d (%s): ", c->rec_line,
+	    h->name);
+	for (i = 0; i < ncols; i++)
+		if (cols[i] && strcmp(cols[i], "name") != 0 &&
+		    set_csv_field(r, h, cols[i], str_trim(c->f[i])) == -1)
+			return -1;
+	return host_finish(r, h);
+}
+
+static int
+parse_csv(struct plan_inventory *inv, const char *buf, size_t len)
+{
+	struct csv c = { .p = buf, .end = buf + len, .line = 1 };
+	struct ird r = { .name = inv->name };
+	char *cols[CSV_MAX_FIELDS] = { 0 };
+	size_t cap = 0;
+	int i, ncols = 0, ad, rc = -1, st;
+
+	buf_init(&c.cell, 65536);
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		c.p += 3;
+	/* PowerShell's Export-Csv writes "#TYPE ..." first */
+	while ((st = csv_record(&c, inv->name)) == 0 &&
+	    (csv_blank(&c) || (c.f[0][0] == '#' && c.rec_line == 1)))
+		;
+	if (st != 0) {
+		if (st == 1)
+			err_set("%s: empty inventory (no header line)", inv->name);
+		goto out;
+	}
+	ncols = c.nf;
+	if (csv_header(&c, inv->name, cols, &ad) == -1)
+		goto out;
+	while ((st = csv_record(&c, inv->name)) == 0) {
+		if (csv_blank(&c))
+			continue;
+		if (inv->nhosts == cap) {
+			cap = cap ? cap * 2 : 64;
+			inv->hosts = xreallocarray(inv->hosts, cap,
+			    sizeof(*inv->hosts));
+		}
+		host_init(&inv->hosts[inv->nhosts]);
+		inv->nhosts++;
+		if (csv_host(&c, &r, cols, ncols,
+		    &inv->hosts[inv->nhosts - 1]) == -1)
+			goto out;
+	}
+	if (st == -1)
+		goto out;
+	rc = check_duplicates(inv, 1);
+out:
+	csv_clear(&c);
+	buf_release(&c.cell);
+	for (i = 0; i < ncols; i++)
+		free(cols[i]);
+	return rc;
+}
+
+struct plan_inventory *
+plan_inventory_parse(const char *name, const char *buf, size_t len)
+{
+	struct plan_inventory *inv = xcalloc(1, sizeof(*inv));
+	const char *nul, *p = buf;
+	int rc;
+
+	inv->name = xstrdup(name);
+	if (len > PLAN_INVENTORY_MAX) {
+		err_set("%s: larger than %zu bytes", name, PLAN_INVENTORY_MAX);
+		goto fail;
+	}
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		err_set("%s: binary data (a NUL byte at offset %zu), not a "
+		    "JSON or CSV inventory", name, (size_t)(nul - buf));
+		goto fail;
+	}
+	while (p < buf + len && isspace((unsigned char)*p))
+		p++;
+	if (p < buf + len && (*p == '{' || *p == '['))
+		rc = parse_json(inv, buf, len);
+	else
+		rc = parse_csv(inv, buf, len);
+	if (rc == 0)
+		return inv;
+fail:
+	plan_inventory_free(inv);
+	return NULL;
+}
+
+struct plan_inventory *
+plan_inventory_read(const char *path)
+{
+	struct plan_inventory *inv;
+	struct buf b;
+
+	if (file_read(path, PLAN_INVENTORY_MAX, &b) == -1)
+		return NULL;
+	inv = plan_inventory_parse(path, b.data, b.len);
+	buf_release(&b);
+	return inv;
+}

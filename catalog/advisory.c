@@ -587,7 +587,9 @@ read_model(struct ard *r, const cJSON *root, struct advisory *a)
 	a->model = (enum advisory_model)i;
 	switch (a->model) {
 	case ADVISORY_UPDATE_TABLE:
-		rc = read_rows(r, root, a);
+		rc = get_str(r, root, "problem_text", 1, &a->problem_text);
+		if (rc == 0)
+			rc = read_rows(r, root, a);
 		break;
 	case ADVISORY_HOTFIX:
 		rc = read_hotfix(r, root, a);
@@ -734,6 +736,7 @@ catalog_advisory_free(struct advisory *a)
 	free(a->source);
 	free_strs(a->os, a->nos);
 	free(a->file);
+	free(a->problem_text);
 	free_rows(a);
 	free_targets(a);
 	free_notes(a->prerequisites, a->nprerequisites);

@@ -118,6 +118,7 @@ struct advisory {
 	char		**os;		/* products the advisory concerns */
 	size_t		  nos;
 	char		 *file;		/* hotfix: "tcpip.sys" */
+	char		 *problem_text;	/* update-table: "July 2018" */
 	struct advisory_row *rows;
 	size_t		  nrows;
 	struct advisory_target *targets;

@@ -257,8 +257,8 @@ table_not_installed(struct plan_eval *e, const struct advisory_row **rows,
 	buf_adds(&b, "No problem update (");
 	for (i = 0; i < n; i++)
 		buf_addf(&b, "%s%s", i ? " or " : "", rows[i]->problem[0]);
-	buf_adds(&b, ") is installed, so the host is not affected; when "
-	    "rolling out that month's updates, deploy ");
+	buf_addf(&b, ") is installed, so the host is not affected; when "
+	    "rolling out the %s updates, deploy ", e->adv->problem_text);
 	for (i = 0; i < n; i++) {
 		if (channel && strcmp(rows[i]->channel, "any") != 0 &&
 		    strcmp(rows[i]->channel, channel) != 0)
@@ -331,8 +331,8 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 	}
 	e->kb = row_pick(row, h, prefer);
 	buf_init(&b, 4096);
-	buf_addf(&b, "%s (July 2018, %s) is installed without the fix; "
-	    "install %s", kb, row->label, e->kb);
+	buf_addf(&b, "%s, the %s update for %s, is installed without the "
+	    "fix; install %s", kb, e->adv->problem_text, row->label, e->kb);
 	channel_note(&b, strcmp(row->channel, "any") ? row->channel : NULL,
 	    why ? why : kb, h);
 	buf_adds(&b, ".");

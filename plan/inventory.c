@@ -286,6 +286,18 @@ norm_channel(const struct ird *r, struct plan_inv_host *h)
 	return 0;
 }
 
+/* DNS names up to 253 characters, IPv4 and IPv6 addresses. */
+static int
+valid_address(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && !strchr("._:-", s[n]))
+			return 0;
+	return n >= 1 && n <= 253 && s[0] != '-';
+}
+
 static int
 host_finish(const struct ird *r, struct plan_inv_host *h)
 {
@@ -311,13 +323,12 @@ host_finish(const struct ird *r, struct plan_inv_host *h)
 		    strcasecmp(h->transport, "manual") != 0)
 			return ifail(r, "transport", "'%s' is not ssh or manual",
 			    h->transport);
-		h->transport[0] = (char)tolower((unsigned char)h->transport[0]);
 		for (char *p = h->transport; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	}
-	if (h->address && !plan_valid_hostname(h->address))
-		return ifail(r, "address", "'%s' is not a host name or IPv4 "
-		    "address ([A-Za-z0-9._-], 1-63)", h->address);
+	if (h->address && !valid_address(h->address))
+		return ifail(r, "address", "'%s' is not a host name or IP "
+		    "address (1-253 of [A-Za-z0-9._:-])", h->address);
 	return 0;
 }
 

@@ -170,7 +170,8 @@ test_catalog_advisory_parse_names_field(void **state)
 	refused("{\"id\": \"a\", \"title\": \"t\", \"reboot\": false, \"os\": [\"Windows 7\"],"
 	    " \"model\": \"registry\", \"registry\": {\"enable\": \"HKCU\\\\X\"}}",
 	    "x.json: registry.enable");
-	refused("{\"id\":\"a\"}\0", "binary");
+	assert_null(catalog_advisory_parse("bin.json", "{}\0\1", 4));
+	assert_non_null(strstr(err_msg(), "bin.json: binary data"));
 }
 
 static void

@@ -804,7 +804,7 @@ csv_host(struct csv *c, struct ird *r, char **cols, int ncols,
 		return -1;
 	}
 	for (i = 0; i < ncols; i++)
-		if (cols[i] && strcmp(cols[i], "name") == 0)
+		if (cols[i] && strcmp(cols[i], "name") == 0 && h->name == NULL)
 			h->name = xstrdup(str_trim(c->f[i]));
 	snprintf(r->where, sizeof(r->where), "line %d: ", c->rec_line);
 	if (!plan_valid_hostname(h->name))

@@ -168,19 +168,20 @@ plan_window_parse(const char *s, char **start, int64_t *dur)
 /* One host. */
 
 static void
-add_workaround(struct plan_host *ph, const struct advisory_workaround *w)
+add_workaround(struct plan_arena *ar, struct plan_host *ph,
+    const struct advisory_workaround *w)
 {
 	struct plan_action *a = &ph->actions[ph->nactions++];
 
 	if (w->is_registry) {
 		a->kind = ACTION_REGISTRY;
-		a->key = xstrdup(w->key);
-		a->value = xstrdup(w->value);
-		a->type = xstrdup("REG_DWORD");
+		a->key = plan_arena_strdup(ar, w->key);
+		a->value = plan_arena_strdup(ar, w->value);
+		a->type = plan_arena_strdup(ar, "REG_DWORD");
 		a->data_num = w->data;
 	} else {
 		a->kind = ACTION_MULTICAST;
-		a->family = xstrdup(w->family);
+		a->family = plan_arena_strdup(ar, w->family);
 		a->enabled = w->enabled;
 	}
 }
@@ -199,15 +200,16 @@ planned_kb(const struct plan_host *ph, const char *kb)
 
 /* Workarounds first (no reboot), installs, one reboot, verify. */
 static void
-host_actions(struct plan_host *ph, struct plan_eval *ev, size_t n)
+host_actions(struct plan_arena *ar, struct plan_host *ph,
+    struct plan_eval *ev, size_t n)
 {
 	size_t i;
 	int reboot = 0;
 
-	ph->actions = xcalloc(2 * n + 2, sizeof(*ph->actions));
+	ph->actions = plan_arena_alloc(ar, (2 * n + 2) * sizeof(*ph->actions));
 	for (i = 0; i < n; i++)
 		if (ev[i].workaround)
-			add_workaround(ph, &ev[i].adv->workaround);
+			add_workaround(ar, ph, &ev[i].adv->workaround);
 	for (i = 0; i < n; i++) {
 		struct plan_action *a;
 
@@ -215,9 +217,9 @@ host_actions(struct plan_host *ph, struct plan_eval *ev, size_t n)
 			continue;
 		a = &ph->actions[ph->nactions++];
 		a->kind = ACTION_INSTALL;
-		a->kb = xstrdup(ev[i].kb);
-		a->advisory = xstrdup(ev[i].adv->id);
-		a->tcpip_min = ev[i].tcpip_min ? xstrdup(ev[i].tcpip_min) : NULL;
+		a->kb = plan_arena_strdup(ar, ev[i].kb);
+		a->advisory = plan_arena_strdup(ar, ev[i].adv->id);
+		a->tcpip_min = ev[i].tcpip_min;
 		reboot |= ev[i].adv->reboot;
 		ph->estimate_s += PLAN_EST_INSTALL;
 	}
@@ -266,42 +268,42 @@ default_transport(const struct plan_inv_host *ih)
 }
 
 static char *
-dup_or_null(const char *s)
+dup_or_null(struct plan_arena *ar, const char *s)
 {
-	return s ? xstrdup(s) : NULL;
+	return s ? plan_arena_strdup(ar, s) : NULL;
 }
 
 static void
 host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
-    const struct plan_options *o, struct plan_host *ph, struct plan_eval *ev)
+    const struct plan_options *o, struct plan *p, struct plan_eval *ev)
 {
+	struct plan_arena *ar = p->arena;
+	struct plan_host *ph = &p->hosts[p->nhosts++];
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		plan_eval_run(&ev[i], set->items[i], ih, set, o->prefer);
+		plan_eval_run(&ev[i], ar, set->items[i], ih, set, o->prefer);
 	plan_eval_cover(ev, set->n);
-	ph->findings = xcalloc(set->n + 1, sizeof(*ph->findings));
+	ph->findings = plan_arena_alloc(ar, (set->n + 1) * sizeof(*ph->findings));
 	for (i = 0; i < set->n; i++) {
 		struct plan_finding *f = &ph->findings[ph->nfindings++];
 
-		f->advisory = xstrdup(ev[i].adv->id);
+		/* the ids are the plan's: p->advisories, in set order */
+		f->advisory = p->advisories[i].id;
 		f->state = ev[i].state;
 		f->reason = ev[i].reason;
-		ev[i].reason = NULL;
 	}
-	host_actions(ph, ev, set->n);
-	for (i = 0; i < set->n; i++)
-		plan_eval_release(&ev[i]);
+	host_actions(ar, ph, ev, set->n);
 	ph->status = host_status(ph);
-	ph->name = xstrdup(ih->name);
-	ph->address = xstrdup(ih->address ? ih->address : ih->name);
+	ph->name = plan_arena_strdup(ar, ih->name);
+	ph->address = ih->address ? plan_arena_strdup(ar, ih->address) : ph->name;
 	ph->port = ih->port ? ih->port : 22;
-	ph->user = dup_or_null(ih->user);
-	ph->transport = xstrdup(default_transport(ih));
-	ph->os = dup_or_null(ih->product);
-	ph->version = dup_or_null(ih->version);
-	ph->arch = dup_or_null(ih->arch);
-	ph->group = dup_or_null(ih->group);
+	ph->user = dup_or_null(ar, ih->user);
+	ph->transport = plan_arena_strdup(ar, default_transport(ih));
+	ph->os = dup_or_null(ar, ih->product);
+	ph->version = dup_or_null(ar, ih->version);
+	ph->arch = dup_or_null(ar, ih->arch);
+	ph->group = dup_or_null(ar, ih->group);
 	ph->wave = ih->wave;
 }
 
@@ -420,9 +422,10 @@ collect_packages(struct plan *p)
 				*slot = p->npackages++;
 				pk = &p->packages[*slot];
 				memset(pk, 0, sizeof(*pk));
-				pk->kb = xstrdup(h->actions[j].kb);
-				pk->product = xstrdup(h->os);
-				pk->arch = xstrdup(h->arch);
+				pk->kb = plan_arena_strdup(p->arena,
+				    h->actions[j].kb);
+				pk->product = plan_arena_strdup(p->arena, h->os);
+				pk->arch = plan_arena_strdup(p->arena, h->arch);
 				caps[*slot] = 0;
 			}
 			pk = &p->packages[*slot];
@@ -431,7 +434,7 @@ collect_packages(struct plan *p)
 				pk->hosts = xreallocarray(pk->hosts,
 				    caps[*slot], sizeof(*pk->hosts));
 			}
-			pk->hosts[pk->nhosts++] = xstrdup(h->name);
+			pk->hosts[pk->nhosts++] = h->name;
 		}
 	}
 	if (p->npackages)
@@ -442,32 +445,47 @@ collect_packages(struct plan *p)
 	smap_release(&m);
 }
 
+/* An empty plan in its arena, for nhosts hosts. */
+static struct plan *
+plan_new(const struct advisory_set *set, const struct plan_options *o,
+    size_t nhosts)
+{
+	struct plan *p = xcalloc(1, sizeof(*p));
+	char now[21];
+	size_t i;
+
+	p->arena = plan_arena_new();
+	if (o->created)
+		p->created = plan_arena_strdup(p->arena, o->created);
+	else {
+		time_iso8601((int64_t)time(NULL), now);
+		p->created = plan_arena_strdup(p->arena, now);
+	}
+	p->window_start = dup_or_null(p->arena, o->window_start);
+	p->window_duration_s = o->window_duration_s;
+	p->advisories = plan_arena_alloc(p->arena,
+	    (set->n + 1) * sizeof(*p->advisories));
+	for (i = 0; i < set->n; i++) {
+		p->advisories[i].id = plan_arena_strdup(p->arena,
+		    set->items[i]->id);
+		p->advisories[i].title = plan_arena_strdup(p->arena,
+		    set->items[i]->title);
+	}
+	p->nadvisories = set->n;
+	p->hosts = plan_arena_alloc(p->arena, (nhosts + 1) * sizeof(*p->hosts));
+	return p;
+}
+
 struct plan *
 plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
     const struct plan_options *o)
 {
-	struct plan *p = xcalloc(1, sizeof(*p));
+	struct plan *p = plan_new(set, o, inv->nhosts);
 	struct plan_eval *ev = xcalloc(set->n + 1, sizeof(*ev));
-	char now[21];
 	size_t i;
 
-	if (o->created)
-		p->created = xstrdup(o->created);
-	else {
-		time_iso8601((int64_t)time(NULL), now);
-		p->created = xstrdup(now);
-	}
-	p->window_start = dup_or_null(o->window_start);
-	p->window_duration_s = o->window_duration_s;
-	p->advisories = xcalloc(set->n + 1, sizeof(*p->advisories));
-	for (i = 0; i < set->n; i++) {
-		p->advisories[i].id = xstrdup(set->items[i]->id);
-		p->advisories[i].title = xstrdup(set->items[i]->title);
-	}
-	p->nadvisories = set->n;
-	p->hosts = xcalloc(inv->nhosts + 1, sizeof(*p->hosts));
 	for (i = 0; i < inv->nhosts; i++)
-		host_plan(&inv->hosts[i], set, o, &p->hosts[p->nhosts++], ev);
+		host_plan(&inv->hosts[i], set, o, p, ev);
 	free(ev);
 	assign_waves(p);
 	collect_packages(p);
@@ -560,10 +578,9 @@ plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
 		err_set("%s: no such host in %s", name, inv->name);
 		return -1;
 	}
-	p = xcalloc(1, sizeof(*p));
-	p->hosts = xcalloc(1, sizeof(*p->hosts));
+	p = plan_new(set, o, 1);
 	ev = xcalloc(set->n + 1, sizeof(*ev));
-	host_plan(ih, set, o, &p->hosts[p->nhosts++], ev);
+	host_plan(ih, set, o, p, ev);
 	h = &p->hosts[0];
 	buf_addf(b, "%s: %s\n\nFacts (from %s):\n", h->name,
 	    plan_status_name(h->status), inv->name);

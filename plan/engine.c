@@ -77,15 +77,6 @@ match_host(const struct advisory_match *m, const struct plan_inv_host *h)
 	    in_list(m->os, m->nos, h->product);
 }
 
-static void
-join_list(struct buf *b, char *const *v, size_t n, const char *last)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf_addf(b, "%s%s", i == 0 ? "" : i + 1 == n ? last : ", ",
-		    v[i]);
-}
 
 static const char *
 adv_name(const struct advisory *a)
@@ -100,16 +91,49 @@ set_result(struct plan_eval *e, enum plan_state st, const char *fmt, ...)
 static void
 set_result(struct plan_eval *e, enum plan_state st, const char *fmt, ...)
 {
+	char tmp[2048];
 	va_list ap;
-	struct buf b;
 
-	buf_init(&b, 4096);
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	free(e->reason);
 	e->state = st;
-	e->reason = buf_detach(&b, NULL);
+	e->reason = plan_arena_strdup(e->arena, tmp);
+}
+
+/* A bounded text buffer on the stack: reasons are one sentence. */
+struct sbuf {
+	char	d[1536];
+	size_t	n;
+};
+
+static void
+sb_addf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sb_addf(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (s->n + 1 >= sizeof(s->d))
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(s->d + s->n, sizeof(s->d) - s->n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		s->n += (size_t)r < sizeof(s->d) - s->n ? (size_t)r :
+		    sizeof(s->d) - s->n - 1;
+}
+
+static void
+join_list(struct sbuf *b, char *const *v, size_t n, const char *last)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sb_addf(b, "%s%s", i == 0 ? "" : i + 1 == n ? last : ", ",
+		    v[i]);
 }
 
 /* Checks shared by every model; 1 when the finding is decided. */
@@ -117,7 +141,7 @@ static int
 common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 {
 	const struct advisory *a = e->adv;
-	struct buf b;
+	struct sbuf b = { .n = 0 };
 
 	if (h->product == NULL) {
 		set_result(e, FINDING_UNKNOWN, "The inventory does not give "
@@ -126,11 +150,9 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 		return 1;
 	}
 	if (!in_list(a->os, a->nos, h->product)) {
-		buf_init(&b, 1024);
 		join_list(&b, a->os, a->nos, " and ");
 		set_result(e, FINDING_NOT_AFFECTED, "%s concerns %s only, "
-		    "not %s.", adv_name(a), buf_str(&b), h->product);
-		buf_release(&b);
+		    "not %s.", adv_name(a), b.d, h->product);
 		return 1;
 	}
 	if (h->version == NULL) {
@@ -233,15 +255,15 @@ row_pick(const struct advisory_row *r, const struct plan_inv_host *h,
 }
 
 static void
-channel_note(struct buf *b, const char *channel, const char *why_kb,
+channel_note(struct sbuf *b, const char *channel, const char *why_kb,
     const struct plan_inv_host *h)
 {
 	if (channel == NULL)
 		return;
 	if (h->channel)
-		buf_addf(b, " (channel %s from the inventory)", channel);
+		sb_addf(b, " (channel %s from the inventory)", channel);
 	else
-		buf_addf(b, " (channel %s inferred from installed %s)",
+		sb_addf(b, " (channel %s inferred from installed %s)",
 		    channel, why_kb);
 }
 
@@ -250,27 +272,25 @@ static void
 table_not_installed(struct plan_eval *e, const struct advisory_row **rows,
     size_t n, const char *channel)
 {
-	struct buf b;
+	struct sbuf b = { .n = 0 };
 	size_t i, k = 0;
 
-	buf_init(&b, 4096);
-	buf_adds(&b, "No problem update (");
+	sb_addf(&b, "%s", "No problem update (");
 	for (i = 0; i < n; i++)
-		buf_addf(&b, "%s%s", i ? " or " : "", rows[i]->problem[0]);
-	buf_addf(&b, ") is installed, so the host is not affected; when "
+		sb_addf(&b, "%s%s", i ? " or " : "", rows[i]->problem[0]);
+	sb_addf(&b, ") is installed, so the host is not affected; when "
 	    "rolling out the %s updates, deploy ", e->adv->problem_text);
 	for (i = 0; i < n; i++) {
 		if (channel && strcmp(rows[i]->channel, "any") != 0 &&
 		    strcmp(rows[i]->channel, channel) != 0)
 			continue;
-		buf_addf(&b, "%s%s instead of %s", k++ ? ", or " : "",
+		sb_addf(&b, "%s%s instead of %s", k++ ? ", or " : "",
 		    rows[i]->fix, rows[i]->problem[0]);
 		if (strcmp(rows[i]->channel, "any") != 0)
-			buf_addf(&b, " (%s)", rows[i]->channel);
+			sb_addf(&b, " (%s)", rows[i]->channel);
 	}
-	buf_adds(&b, ".");
-	set_result(e, FINDING_NOT_AFFECTED, "%s", buf_str(&b));
-	buf_release(&b);
+	sb_addf(&b, "%s", ".");
+	set_result(e, FINDING_NOT_AFFECTED, "%s", b.d);
 }
 
 static const struct advisory_row *
@@ -300,7 +320,7 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 	const struct advisory *a = e->adv;
 	const struct advisory_row *rows[16], *row;
 	const char *channel, *why = NULL, *kb = NULL;
-	struct buf b;
+	struct sbuf b = { .n = 0 };
 	size_t i, n = 0;
 
 	for (i = 0; i < a->nrows && n < 16; i++)
@@ -330,14 +350,12 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 		return;
 	}
 	e->kb = row_pick(row, h, prefer);
-	buf_init(&b, 4096);
-	buf_addf(&b, "%s, the %s update for %s, is installed without the "
+	sb_addf(&b, "%s, the %s update for %s, is installed without the "
 	    "fix; install %s", kb, e->adv->problem_text, row->label, e->kb);
 	channel_note(&b, strcmp(row->channel, "any") ? row->channel : NULL,
 	    why ? why : kb, h);
-	buf_adds(&b, ".");
-	set_result(e, FINDING_AFFECTED, "%s", buf_str(&b));
-	buf_release(&b);
+	sb_addf(&b, "%s", ".");
+	set_result(e, FINDING_AFFECTED, "%s", b.d);
 }
 
 /* Hotfix model. */
@@ -483,7 +501,7 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h)
 	res = branch_result(t, br);
 	e->kb = a->kb;
 	e->target = t;
-	e->tcpip_min = xstrdup(res->fixed);
+	e->tcpip_min = plan_arena_strdup(e->arena, res->fixed);
 	e->result_branch = res->name;
 	e->workaround = a->workaround.present && !a->workaround.only_blocked;
 	set_result(e, FINDING_AFFECTED, "%s %s (%s) lacks the fix and the "
@@ -506,14 +524,14 @@ reg_num(const struct plan_inv_reg *r, uint32_t *out)
 /* 1 at risk, 0 not, -1 undecided; the reason is set when not 1. */
 static int
 ceip_at_risk(struct plan_eval *e, const struct plan_inv_host *h,
-    struct buf *why)
+    struct sbuf *why)
 {
 	const struct advisory_registry *g = &e->adv->registry;
 	const struct plan_inv_reg *sampled = reg_value(h, g->sampled_in);
 	uint32_t v, lo = g->low.dflt, hi = g->high.dflt, n;
 
 	if (reg_num(sampled, &v) && v == 1) {
-		buf_adds(why, "CEIPEnable=1 and CEIPSampledIn=1");
+		sb_addf(why, "CEIPEnable=1 and CEIPSampledIn=1");
 		return 1;
 	}
 	reg_num(reg_value(h, g->low.path), &lo);
@@ -531,7 +549,7 @@ ceip_at_risk(struct plan_eval *e, const struct plan_inv_host *h,
 		    "so CEIPSampledIn stays 0: not affected.", n, lo, hi);
 		return 0;
 	}
-	buf_addf(why, "CEIPEnable=1 and RacSampleNumber %u is inside the "
+	sb_addf(why, "CEIPEnable=1 and RacSampleNumber %u is inside the "
 	    "sampling range %u-%u (CEIPSampledIn becomes 1 within 19 hours)",
 	    n, lo, hi);
 	return 1;
@@ -544,7 +562,7 @@ eval_registry(struct plan_eval *e, const struct plan_inv_host *h)
 	const struct advisory_registry *g = &a->registry;
 	const struct plan_inv_reg *pol, *loc, *eff;
 	uint32_t v = 0;
-	struct buf why;
+	struct sbuf why = { .n = 0 };
 
 	if (!h->has_registry) {
 		set_result(e, FINDING_UNKNOWN, "The inventory has no registry "
@@ -561,41 +579,38 @@ eval_registry(struct plan_eval *e, const struct plan_inv_host *h)
 		return;
 	}
 	if (!reg_num(eff, &v) || v != 1) {
-		buf_init(&why, 256);
 		if (eff->is_num)
-			buf_addf(&why, "%u", eff->num);
+			sb_addf(&why, "%u", eff->num);
 		else
-			buf_addf(&why, "\"%s\"", eff->str);
+			sb_addf(&why, "\"%s\"", eff->str);
 		set_result(e, FINDING_NOT_AFFECTED, "CEIPEnable is %s%s, so "
-		    "CEIP is off: not affected.", buf_str(&why),
+		    "CEIP is off: not affected.", why.d,
 		    pol ? " by Group Policy" : "");
-		buf_release(&why);
 		return;
 	}
-	buf_init(&why, 1024);
 	if (ceip_at_risk(e, h, &why) == 1) {
 		if (pol)
 			set_result(e, FINDING_BLOCKED, "%s, and CEIPEnable=1 "
 			    "is set by Group Policy (%s), which overrides the "
 			    "local value: change the GPO setting \"%s\" to "
 			    "Enabled; kbfix does not edit the local value.",
-			    buf_str(&why), g->policy, g->gpo);
+			    why.d, g->policy, g->gpo);
 		else {
 			set_result(e, FINDING_AFFECTED, "%s; workaround: %s "
-			    "(%s has no hotfix).", buf_str(&why),
+			    "(%s has no hotfix).", why.d,
 			    a->workaround.text, a->kb);
 			e->workaround = 1;
 		}
 	}
-	buf_release(&why);
 }
 
 void
-plan_eval_run(struct plan_eval *e, const struct advisory *a,
-    const struct plan_inv_host *h, const struct advisory_set *set,
-    enum plan_prefer prefer)
+plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
+    const struct advisory *a, const struct plan_inv_host *h,
+    const struct advisory_set *set, enum plan_prefer prefer)
 {
 	memset(e, 0, sizeof(*e));
+	e->arena = arena;
 	e->adv = a;
 	if (common_checks(e, h))
 		return;
@@ -647,7 +662,6 @@ void
 plan_eval_cover(struct plan_eval *ev, size_t n)
 {
 	size_t i, j;
-	char *r;
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++) {
@@ -655,19 +669,9 @@ plan_eval_cover(struct plan_eval *ev, size_t n)
 			    (covers(&ev[i], &ev[j]) && i < j))
 				continue;
 			ev[i].covered_by = ev[j].kb;
-			r = xasprintf("%s Planned instead: %s (%s %s) covers "
-			    "this fix too.", ev[i].reason, ev[j].kb,
-			    ev[j].adv->file, ev[j].tcpip_min);
-			free(ev[i].reason);
-			ev[i].reason = r;
+			set_result(&ev[i], ev[i].state, "%s Planned instead: %s "
+			    "(%s %s) covers this fix too.", ev[i].reason,
+			    ev[j].kb, ev[j].adv->file, ev[j].tcpip_min);
 			break;
 		}
-}
-
-void
-plan_eval_release(struct plan_eval *e)
-{
-	free(e->reason);
-	free(e->tcpip_min);
-	e->reason = e->tcpip_min = NULL;
 }

@@ -10,10 +10,17 @@
 struct advisory;
 struct advisory_target;
 
+/* arena.c: strings and arrays of built plans (struct plan.arena). */
+struct plan_arena *plan_arena_new(void);
+void	*plan_arena_alloc(struct plan_arena *, size_t);
+char	*plan_arena_strdup(struct plan_arena *, const char *);
+void	 plan_arena_free(struct plan_arena *);
+
 struct plan_eval {
+	struct plan_arena	*arena;		/* reason and tcpip_min live here */
 	const struct advisory	*adv;
 	enum plan_state		 state;
-	char			*reason;	/* owned */
+	char			*reason;	/* in arena */
 	const char		*kb;		/* install this, or NULL */
 	char			*tcpip_min;	/* file version it brings (hotfix) */
 	const char		*result_branch;	/* "ldr" */
@@ -22,11 +29,11 @@ struct plan_eval {
 	int			 workaround;	/* plan the advisory's workaround */
 };
 
-void	 plan_eval_run(struct plan_eval *, const struct advisory *,
+void	 plan_eval_run(struct plan_eval *, struct plan_arena *,
+	    const struct advisory *,
 	    const struct plan_inv_host *, const struct advisory_set *,
 	    enum plan_prefer);
 void	 plan_eval_cover(struct plan_eval *, size_t);
-void	 plan_eval_release(struct plan_eval *);
 const char *plan_channel_infer(const struct advisory_set *,
 	    const struct plan_inv_host *, const char **why_kb);
 

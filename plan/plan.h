@@ -102,7 +102,16 @@ struct plan_advisory {
 	char		*title;
 };
 
+struct plan_arena;
+
 struct plan {
+	/*
+	 * Plans from plan_build() keep their strings, hosts, findings and
+	 * actions in an arena (the packages and their host arrays are
+	 * malloc'd; package host names point to the hosts' names); parsed
+	 * plans have arena NULL and own every string.  plan_free() knows.
+	 */
+	struct plan_arena *arena;
 	char		*created;	/* ISO 8601 */
 	char		*window_start;	/* NULL when no window */
 	int64_t		 window_duration_s;

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "plan.h"
+#include "engine.h"
 
 #define PLAN_MAX	((size_t)1 << 30)
 
@@ -627,6 +628,14 @@ plan_free(struct plan *p)
 
 	if (p == NULL)
 		return;
+	if (p->arena) {
+		for (i = 0; i < p->npackages; i++)
+			free(p->packages[i].hosts);
+		free(p->packages);
+		plan_arena_free(p->arena);
+		free(p);
+		return;
+	}
 	for (i = 0; i < p->nhosts; i++)
 		host_release(&p->hosts[i]);
 	for (i = 0; i < p->npackages; i++) {
@@ -662,11 +671,31 @@ plan_host_find(const struct plan *p, const char *name)
 
 /* Writer: JSON straight into a buffer, one key a line, stable key order. */
 
+/* An integer between two strings, without printf (hot: once per host). */
+static void
+w_int(struct buf *b, const char *before, int v, const char *after)
+{
+	char num[16], *p = num + sizeof(num);
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_adds(b, before);
+	buf_add(b, p, (size_t)(num + sizeof(num) - p));
+	buf_adds(b, after);
+}
+
 static void
 w_str(struct buf *b, const char *indent, const char *key, const char *val,
     int comma)
 {
-	buf_addf(b, "%s\"%s\": ", indent, key);
+	buf_adds(b, indent);
+	buf_addc(b, '"');
+	buf_adds(b, key);
+	buf_adds(b, "\": ");
 	buf_add_json_str(b, val);
 	buf_adds(b, comma ? ",\n" : "\n");
 }
@@ -731,7 +760,7 @@ w_host(struct buf *b, const struct plan_host *h)
 	w_str(b, "      ", "name", h->name, 1);
 	w_opt_str(b, "address", h->address);
 	if (h->port)
-		buf_addf(b, "      \"port\": %d,\n", h->port);
+		w_int(b, "      \"port\": ", h->port, ",\n");
 	w_opt_str(b, "user", h->user);
 	w_opt_str(b, "transport", h->transport);
 	w_opt_str(b, "os", h->os);
@@ -744,8 +773,9 @@ w_host(struct buf *b, const struct plan_host *h)
 		buf_adds(b, i ? ",\n        {\"advisory\": " :
 		    "\n        {\"advisory\": ");
 		buf_add_json_str(b, h->findings[i].advisory);
-		buf_addf(b, ", \"state\": \"%s\", \"reason\": ",
-		    plan_state_name(h->findings[i].state));
+		buf_adds(b, ", \"state\": \"");
+		buf_adds(b, plan_state_name(h->findings[i].state));
+		buf_adds(b, "\", \"reason\": ");
 		buf_add_json_str(b, h->findings[i].reason);
 		buf_adds(b, "}");
 	}
@@ -757,8 +787,8 @@ w_host(struct buf *b, const struct plan_host *h)
 	}
 	buf_adds(b, h->nactions ? "\n      ],\n" : "],\n");
 	if (h->estimate_s)
-		buf_addf(b, "      \"estimate_s\": %d,\n", h->estimate_s);
-	buf_addf(b, "      \"wave\": %d\n    }", h->wave);
+		w_int(b, "      \"estimate_s\": ", h->estimate_s, ",\n");
+	w_int(b, "      \"wave\": ", h->wave, "\n    }");
 }
 
 static void

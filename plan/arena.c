@@ -1,0 +1,75 @@
+/*
+ * A bump allocator for built plans: a plan of 100,000 hosts holds millions
+ * of small strings, and one free per chunk instead of one per string keeps
+ * plan_build() and plan_free() linear and cheap (tests/bench/plan.sh).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define CHUNK	((size_t)1 << 20)
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 used, cap;
+	_Alignas(16) char data[];
+};
+
+struct plan_arena {
+	struct chunk	*head;
+};
+
+struct plan_arena *
+plan_arena_new(void)
+{
+	return xcalloc(1, sizeof(struct plan_arena));
+}
+
+/* n zeroed bytes, aligned for any member of the plan's structs. */
+void *
+plan_arena_alloc(struct plan_arena *a, size_t n)
+{
+	struct chunk *c = a->head;
+	size_t cap;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (c == NULL || c->cap - c->used < n) {
+		cap = n > CHUNK / 4 ? n : CHUNK;
+		c = xcalloc(1, sizeof(*c) + cap);
+		c->cap = cap;
+		if (cap == CHUNK || a->head == NULL) {
+			c->next = a->head;
+			a->head = c;
+		} else {	/* a big block: keep filling the current chunk */
+			c->next = a->head->next;
+			a->head->next = c;
+		}
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+char *
+plan_arena_strdup(struct plan_arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(plan_arena_alloc(a, n), s, n);
+}
+
+void
+plan_arena_free(struct plan_arena *a)
+{
+	struct chunk *c, *next;
+
+	if (a == NULL)
+		return;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}

@@ -73,3 +73,21 @@ plan_arena_free(struct plan_arena *a)
 	}
 	free(a);
 }
+
+/* Moves child's chunks into a (built on another thread); frees child. */
+void
+plan_arena_adopt(struct plan_arena *a, struct plan_arena *child)
+{
+	struct chunk *c = child->head;
+
+	if (c) {
+		while (c->next)
+			c = c->next;
+		c->next = a->head ? a->head->next : NULL;
+		if (a->head)
+			a->head->next = child->head;
+		else
+			a->head = child->head;
+	}
+	free(child);
+}

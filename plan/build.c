@@ -3,6 +3,7 @@
  * one reboot, verify), status, waves, estimates, packages; and explain.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,10 +276,9 @@ dup_or_null(struct plan_arena *ar, const char *s)
 
 static void
 host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
-    const struct plan_options *o, struct plan *p, struct plan_eval *ev)
+    const struct plan_options *o, const struct plan *p,
+    struct plan_arena *ar, struct plan_host *ph, struct plan_eval *ev)
 {
-	struct plan_arena *ar = p->arena;
-	struct plan_host *ph = &p->hosts[p->nhosts++];
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
@@ -476,17 +476,63 @@ plan_new(const struct advisory_set *set, const struct plan_options *o,
 	return p;
 }
 
+struct b_range {
+	const struct plan_inventory *inv;
+	const struct advisory_set *set;
+	const struct plan_options *o;
+	struct plan		*p;
+	struct plan_arena	*arena;
+	size_t			 from, to;
+};
+
+static void *
+build_range(void *arg)
+{
+	struct b_range *r = arg;
+	struct plan_eval *ev = xcalloc(r->set->n + 1, sizeof(*ev));
+	size_t i;
+
+	for (i = r->from; i < r->to; i++)
+		host_plan(&r->inv->hosts[i], r->set, r->o, r->p, r->arena,
+		    &r->p->hosts[i], ev);
+	free(ev);
+	return NULL;
+}
+
+/* Hosts are independent: a large inventory is planned on two threads. */
+static void
+build_hosts(const struct plan_inventory *inv, const struct advisory_set *set,
+    const struct plan_options *o, struct plan *p)
+{
+	struct b_range r1 = { inv, set, o, p, p->arena, 0, inv->nhosts };
+	struct b_range r2 = r1;
+	pthread_t t;
+	int threaded = inv->nhosts >= PLAN_THREAD_MIN;
+
+	if (threaded) {
+		r1.to = r2.from = inv->nhosts / 2;
+		r2.arena = plan_arena_new();
+		if (pthread_create(&t, NULL, build_range, &r2) != 0) {
+			plan_arena_free(r2.arena);
+			r1.to = inv->nhosts;
+			threaded = 0;
+		}
+	}
+	build_range(&r1);
+	if (threaded) {
+		pthread_join(t, NULL);
+		plan_arena_adopt(p->arena, r2.arena);
+	}
+	p->nhosts = inv->nhosts;
+}
+
 struct plan *
 plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
     const struct plan_options *o)
 {
 	struct plan *p = plan_new(set, o, inv->nhosts);
-	struct plan_eval *ev = xcalloc(set->n + 1, sizeof(*ev));
-	size_t i;
 
-	for (i = 0; i < inv->nhosts; i++)
-		host_plan(&inv->hosts[i], set, o, p, ev);
-	free(ev);
+	build_hosts(inv, set, o, p);
 	assign_waves(p);
 	collect_packages(p);
 	return p;
@@ -580,7 +626,7 @@ plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
 	}
 	p = plan_new(set, o, 1);
 	ev = xcalloc(set->n + 1, sizeof(*ev));
-	host_plan(ih, set, o, p, ev);
+	host_plan(ih, set, o, p, p->arena, &p->hosts[p->nhosts++], ev);
 	h = &p->hosts[0];
 	buf_addf(b, "%s: %s\n\nFacts (from %s):\n", h->name,
 	    plan_status_name(h->status), inv->name);

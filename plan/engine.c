@@ -4,6 +4,8 @@
  * FACTS.md section 1.  build.c turns the results into the plan.
  */
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,9 +152,16 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 		return 1;
 	}
 	if (!in_list(a->os, a->nos, h->product)) {
+		if (e->cache.product == h->product) {
+			e->state = FINDING_NOT_AFFECTED;
+			e->reason = e->cache.product_reason;
+			return 1;
+		}
 		join_list(&b, a->os, a->nos, " and ");
 		set_result(e, FINDING_NOT_AFFECTED, "%s concerns %s only, "
 		    "not %s.", adv_name(a), b.d, h->product);
+		e->cache.product = h->product;
+		e->cache.product_reason = e->reason;
 		return 1;
 	}
 	if (h->version == NULL) {
@@ -434,10 +443,17 @@ hotfix_notes(struct plan_eval *e, const struct plan_inv_host *h)
 
 	for (i = 0; i < a->nincluded; i++)
 		if (match_host(&a->included[i].match, h)) {
+			if (e->cache.note == &a->included[i]) {
+				e->state = FINDING_NOT_AFFECTED;
+				e->reason = e->cache.note_reason;
+				return 1;
+			}
+			e->cache.note = &a->included[i];
 			set_result(e, FINDING_NOT_AFFECTED, "%s (%s) includes "
 			    "the %s fix: builds of a later service pack are "
 			    "not affected.", a->included[i].text, h->version,
 			    a->kb);
+			e->cache.note_reason = e->reason;
 			return 1;
 		}
 	for (i = 0; i < a->nprerequisites; i++) {
@@ -609,7 +625,11 @@ plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
     const struct advisory *a, const struct plan_inv_host *h,
     const struct advisory_set *set, enum plan_prefer prefer)
 {
-	memset(e, 0, sizeof(*e));
+	memset(e, 0, offsetof(struct plan_eval, cache));
+	if (e->cache.arena != arena) {
+		memset(&e->cache, 0, sizeof(e->cache));
+		e->cache.arena = arena;
+	}
 	e->arena = arena;
 	e->adv = a;
 	if (common_checks(e, h))

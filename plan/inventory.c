@@ -444,16 +444,6 @@ check_duplicates(const struct plan_inventory *inv, int csv)
 
 /* JSON. */
 
-static const cJSON *
-jfield(const cJSON *o, const cJSON *defaults, const char *field)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
-
-	if (v == NULL && defaults)
-		v = cJSON_GetObjectItemCaseSensitive(defaults, field);
-	return cJSON_IsNull(v) ? NULL : v;
-}
-
 static int
 jint(const struct ird *r, const cJSON *v, const char *field, int lo, int hi,
     int *out)
@@ -571,12 +561,30 @@ static const char *const json_fields[] = {
 	"registry", "roles", "group", "wave", "transport"
 };
 
+#define NJSON_FIELDS (sizeof(json_fields) / sizeof(json_fields[0]))
+
+static int
+json_field_index(const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < NJSON_FIELDS; i++)
+		if (k[0] == json_fields[i][0] && strcmp(k, json_fields[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * One pass over the host's members, then over the defaults for the fields
+ * the host did not set: a 100,000-host inventory stays linear and cheap.
+ */
 static int
 jhost(struct ird *r, const cJSON *o, const cJSON *defaults, int i,
     struct plan_inv_host *h)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name"), *v;
-	size_t f;
+	uint32_t seen = 0;
+	int f;
 
 	snprintf(r->where, sizeof(r->where), "hosts[%d].", i);
 	if (!cJSON_IsObject(o))
@@ -588,10 +596,24 @@ jhost(struct ird *r, const cJSON *o, const cJSON *defaults, int i,
 		    "[A-Za-z0-9._-]");
 	h->name = xstrdup(name->valuestring);
 	snprintf(r->where, sizeof(r->where), "hosts[%d] (%s).", i, h->name);
-	for (f = 0; f < sizeof(json_fields) / sizeof(json_fields[0]); f++)
-		if ((v = jfield(o, defaults, json_fields[f])) != NULL &&
-		    jhost_field(r, v, json_fields[f], h) == -1)
+	cJSON_ArrayForEach(v, o) {
+		if (v->string == NULL || (f = json_field_index(v->string)) < 0 ||
+		    cJSON_IsNull(v) || (seen & (1u << f)))
+			continue;
+		seen |= 1u << f;
+		if (jhost_field(r, v, json_fields[f], h) == -1)
 			return -1;
+	}
+	if (defaults)
+		cJSON_ArrayForEach(v, defaults) {
+			if (v->string == NULL ||
+			    (f = json_field_index(v->string)) < 0 ||
+			    cJSON_IsNull(v) || (seen & (1u << f)))
+				continue;
+			seen |= 1u << f;
+			if (jhost_field(r, v, json_fields[f], h) == -1)
+				return -1;
+		}
 	return host_finish(r, h);
 }
 

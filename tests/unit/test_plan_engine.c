@@ -534,6 +534,49 @@ test_plan_explain_names_channel_reason(void **state)
 	plan_inventory_free(inv);
 }
 
+/* Enough hosts for the two-thread paths of plan_build and plan_write_json. */
+static void
+test_plan_build_large_inventory_threaded(void **state)
+{
+	struct buf csv, json;
+	struct plan *p, *q;
+	size_t i, n = 9001;
+
+	(void)state;
+	buf_init(&csv, 1 << 24);
+	buf_adds(&csv, "name,os,version,arch,installed\n");
+	for (i = 0; i < n; i++)
+		buf_addf(&csv, "h%05zu,%s,6.1.7601,x64,%s\n", i,
+		    i % 2 ? "Windows 7 Pro" : "Windows Server 2008 R2 Standard",
+		    i % 3 ? "KB4338823" : "KB4343899");
+	p = plan_csv(buf_str(&csv), PLAN_PREFER_CHANNEL);
+	assert_int_equal(p->nhosts, n);
+	for (i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "h%05zu", i);
+		assert_string_equal(p->hosts[i].name, name);
+		/* Windows 7 hosts lack the CEIP registry facts: unknown */
+		assert_int_equal(p->hosts[i].status, i % 3 ? PLAN_NEEDS_ACTION :
+		    i % 2 ? PLAN_UNKNOWN : PLAN_COMPLIANT);
+	}
+	assert_int_equal(p->npackages, 2);
+	assert_int_equal(p->packages[0].nhosts + p->packages[1].nhosts,
+	    n - (n + 2) / 3);
+	buf_init(&json, (size_t)1 << 30);
+	assert_int_equal(plan_write_json(p, &json), 0);
+	q = plan_parse("big.json", json.data, json.len);
+	if (q == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(q->nhosts, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(q->hosts[i].name, p->hosts[i].name);
+	plan_free(q);
+	plan_free(p);
+	buf_release(&json);
+	buf_release(&csv);
+}
+
 static void
 test_plan_window_parse_forms(void **state)
 {
@@ -578,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_plan_build_waves_split_reboot_groups),
 		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
+		cmocka_unit_test(test_plan_build_large_inventory_threaded),
 		cmocka_unit_test(test_plan_window_parse_forms),
 	};
 

@@ -78,6 +78,17 @@ cmd_write_output(const char *path, struct buf *b)
 	return EXIT_OK;
 }
 
+static int
+sink_stdout(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	if (fwrite(data, 1, len, stdout) != len) {
+		err_set("stdout: write failed");
+		return -1;
+	}
+	return 0;
+}
+
 struct plan_args {
 	const char	*inventory, *output, *format, *advisories, *created;
 	char		*window_start;
@@ -167,6 +178,16 @@ cmd_plan(int argc, char **argv)
 		goto out;
 	}
 	p = plan_build(inv, set, &a.opt);
+	if (fmt == PLAN_FORMAT_JSON && a.output == NULL) {
+		/* to stdout a piece at a time: a large plan never sits in memory */
+		rc = EXIT_OK;
+		if (plan_write_json_stream(p, sink_stdout, NULL) == -1 ||
+		    fflush(stdout) != 0) {
+			warnmsg("%s", err_msg());
+			rc = EXIT_FAIL;
+		}
+		goto out;
+	}
 	if (plan_report(p, fmt, &out) == -1) {
 		warnmsg("%s", err_msg());
 		rc = EXIT_FAIL;

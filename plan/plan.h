@@ -137,6 +137,14 @@ struct plan	*plan_parse(const char *name, const char *buf, size_t len);
 struct plan	*plan_read(const char *path);
 void		 plan_free(struct plan *);
 int		 plan_write_json(const struct plan *, struct buf *);
+/*
+ * The same document handed to sink a piece at a time (a few MB at most in
+ * memory); sink returns 0 or -1 with err_set().  plan_write_json() is this
+ * with a sink appending to the buffer.
+ */
+typedef int	(*plan_sink_fn)(void *arg, const char *data, size_t len);
+int		 plan_write_json_stream(const struct plan *, plan_sink_fn,
+		    void *arg);
 const struct plan_host *plan_host_find(const struct plan *, const char *name);
 
 /* Validators shared by readers and by transport callers. */

@@ -921,45 +921,70 @@ w_range(void *arg)
 	size_t i;
 
 	for (i = r->from; i < r->to; i++) {
-		buf_adds(&r->out, i ? ",\n" : "\n");
+		if (i)
+			ADD_LIT(&r->out, ",\n");
+		else
+			ADD_LIT(&r->out, "\n");
 		w_host(&r->out, &r->p->hosts[i]);
 	}
 	return NULL;
 }
 
-/*
- * Hosts are independent: a large plan writes its second half on a second
- * thread (this is a 2-core machine; tests/bench/plan.sh) and appends it.
- */
-static void
-w_hosts(const struct plan *p, struct buf *b)
+/* Hands what b holds to the sink and empties it. */
+static int
+w_flush(struct buf *b, plan_sink_fn sink, void *arg)
 {
-	struct w_range r1 = { p, 0, p->nhosts, { 0 } };
-	struct w_range r2 = { p, p->nhosts / 2, p->nhosts, { 0 } };
-	pthread_t t;
-	int threaded = p->nhosts >= PLAN_THREAD_MIN;
+	int rc = 0;
 
-	r1.out = *b;
-	if (threaded) {
-		r1.to = r2.from;
-		buf_init(&r2.out, b->max);
-		if (pthread_create(&t, NULL, w_range, &r2) != 0)
-			threaded = 0, r1.to = p->nhosts;
-	}
-	w_range(&r1);
-	*b = r1.out;
-	if (threaded) {
-		pthread_join(t, NULL);
-		if (r2.out.failed)
-			b->failed = 1;
-		else if (r2.out.len)
-			buf_add(b, r2.out.data, r2.out.len);
-		buf_release(&r2.out);
-	}
+	if (b->failed) {
+		err_set("plan is larger than %zu bytes", b->max);
+		rc = -1;
+	} else if (b->len && sink(arg, b->data, b->len) == -1)
+		rc = -1;
+	buf_reset(b);
+	return rc;
 }
 
-int
-plan_write_json(const struct plan *p, struct buf *b)
+/*
+ * Hosts go out in batches: the output never has to fit in memory at once,
+ * and a large plan writes each batch's halves on two threads (hosts are
+ * independent; this is a 2-core machine, tests/bench/plan.sh).
+ */
+#define W_BATCH	2048
+
+static int
+w_hosts(const struct plan *p, struct buf *b, plan_sink_fn sink, void *arg)
+{
+	struct w_range r1 = { .p = p }, r2 = { .p = p };
+	size_t at;
+	pthread_t t;
+	int threaded, rc = 0;
+
+	r1.out = *b;
+	buf_init(&r2.out, b->max);
+	for (at = 0; at < p->nhosts && rc == 0; at = r2.to) {
+		r1.from = at;
+		r2.to = at + W_BATCH < p->nhosts ? at + W_BATCH : p->nhosts;
+		r1.to = r2.from = r2.to;
+		threaded = p->nhosts >= PLAN_THREAD_MIN &&
+		    (r1.to = r2.from = at + (r2.to - at) / 2, 1) &&
+		    pthread_create(&t, NULL, w_range, &r2) == 0;
+		if (!threaded)
+			r1.to = r2.from = r2.to;
+		w_range(&r1);
+		if (threaded)
+			pthread_join(t, NULL);
+		rc = w_flush(&r1.out, sink, arg);
+		if (rc == 0 && threaded)
+			rc = w_flush(&r2.out, sink, arg);
+	}
+	*b = r1.out;
+	buf_release(&r2.out);
+	return rc;
+}
+
+static int
+w_head(const struct plan *p, struct buf *b)
 {
 	size_t i;
 
@@ -985,10 +1010,41 @@ plan_write_json(const struct plan *p, struct buf *b)
 	w_summary(b, p);
 	w_packages(b, p);
 	ADD_LIT(b, "  \"hosts\": [");
-	w_hosts(p, b);
-	buf_adds(b, p->nhosts ? "\n  ]\n}\n" : "]\n}\n");
-	if (b->failed) {
-		err_set("plan is larger than %zu bytes", b->max);
+	return 0;
+}
+
+int
+plan_write_json_stream(const struct plan *p, plan_sink_fn sink, void *arg)
+{
+	struct buf b;
+	int rc = -1;
+
+	buf_init(&b, BUF_MAX_DEFAULT);
+	w_head(p, &b);
+	if (p->nhosts == 0)
+		ADD_LIT(&b, "]\n}\n");
+	else if (w_hosts(p, &b, sink, arg) == -1)
+		goto out;
+	else
+		ADD_LIT(&b, "\n  ]\n}\n");
+	rc = w_flush(&b, sink, arg);
+out:
+	buf_release(&b);
+	return rc;
+}
+
+static int
+sink_buf(void *arg, const char *data, size_t len)
+{
+	return buf_add(arg, data, len);
+}
+
+int
+plan_write_json(const struct plan *p, struct buf *b)
+{
+	if (plan_write_json_stream(p, sink_buf, b) == -1 || b->failed) {
+		if (b->failed)
+			err_set("plan is larger than %zu bytes", b->max);
 		return -1;
 	}
 	return 0;

@@ -4,6 +4,7 @@
  * Both formats go through set_field(), so a field means the same in each.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "plan.h"
+#include "engine.h"
 
 #define CSV_MAX_FIELDS	64
 
@@ -633,14 +635,82 @@ json_position(const char *buf, const char *at, int *line, int *col)
 	}
 }
 
+struct j_range {
+	struct plan_inventory	*inv;
+	const cJSON		**objs;
+	const cJSON		*defaults;
+	size_t			 from, to;
+	char			*error;		/* first error of the range */
+};
+
+static void *
+j_range(void *arg)
+{
+	struct j_range *jr = arg;
+	struct ird r = { .name = jr->inv->name };
+	size_t i;
+
+	for (i = jr->from; i < jr->to; i++)
+		if (jhost(&r, jr->objs[i], jr->defaults, (int)i,
+		    &jr->inv->hosts[i]) == -1) {
+			jr->error = xstrdup(err_msg());
+			break;
+		}
+	return NULL;
+}
+
+/* Hosts are independent: a large inventory is converted on two threads. */
+static int
+convert_hosts(struct plan_inventory *inv, const cJSON *hosts,
+    const cJSON *defaults)
+{
+	struct j_range r1 = { .inv = inv, .defaults = defaults }, r2;
+	const cJSON *o;
+	pthread_t t;
+	size_t n = 0;
+	int threaded, rc = 0;
+
+	cJSON_ArrayForEach(o, hosts)
+		n++;
+	r1.objs = xcalloc(n + 1, sizeof(*r1.objs));
+	inv->hosts = xcalloc(n + 1, sizeof(*inv->hosts));
+	n = 0;
+	cJSON_ArrayForEach(o, hosts) {
+		r1.objs[n] = o;
+		host_init(&inv->hosts[n++]);
+	}
+	inv->nhosts = n;
+	r1.to = n;
+	r2 = r1;
+	threaded = n >= PLAN_THREAD_MIN;
+	if (threaded) {
+		r1.to = r2.from = n / 2;
+		if (pthread_create(&t, NULL, j_range, &r2) != 0) {
+			r1.to = n;
+			threaded = 0;
+		}
+	}
+	j_range(&r1);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (r1.error || (threaded && r2.error)) {
+		err_set("%s", r1.error ? r1.error : r2.error);
+		rc = -1;
+	}
+	free(r1.error);
+	if (threaded)
+		free(r2.error);
+	free(r1.objs);
+	return rc;
+}
+
 static int
 parse_json(struct plan_inventory *inv, const char *buf, size_t len)
 {
-	struct ird r = { .name = inv->name };
-	const cJSON *hosts, *defaults, *o;
+	const cJSON *hosts, *defaults;
 	const char *end = NULL;
 	cJSON *root;
-	int line, col, i = 0, rc = -1;
+	int line, col, rc = -1;
 
 	if ((root = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL) {
 		json_position(buf, end ? end : buf + len, &line, &col);
@@ -659,15 +729,8 @@ parse_json(struct plan_inventory *inv, const char *buf, size_t len)
 		err_set("%s: defaults: must be an object", inv->name);
 		goto out;
 	}
-	inv->hosts = xcalloc((size_t)cJSON_GetArraySize(hosts) + 1,
-	    sizeof(*inv->hosts));
-	cJSON_ArrayForEach(o, hosts) {
-		host_init(&inv->hosts[inv->nhosts]);
-		inv->nhosts++;
-		if (jhost(&r, o, defaults, i++, &inv->hosts[inv->nhosts - 1]) == -1)
-			goto out;
-	}
-	rc = check_duplicates(inv, 0);
+	if (convert_hosts(inv, hosts, defaults) == 0)
+		rc = check_duplicates(inv, 0);
 out:
 	cJSON_Delete(root);
 	return rc;

@@ -303,6 +303,36 @@ test_plan_inventory_parse_ad_export(void **state)
 	plan_inventory_free(inv);
 }
 
+/* Large inventories are converted on two threads: errors keep their order. */
+static void
+test_plan_inventory_parse_json_large_first_error(void **state)
+{
+	struct plan_inventory *inv;
+	struct buf b;
+	char *at;
+	size_t i, n = 9000;
+
+	(void)state;
+	buf_init(&b, 1 << 24);
+	buf_adds(&b, "{\"hosts\": [");
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%s{\"name\": \"h%zu\", \"os\": \"%s\", "
+		    "\"version\": \"6.1.7601\"}", i ? ", " : "", i,
+		    i == 7000 ? "Windows 3.1" : i == 8000 ? "OS/2" :
+		    "Windows 7 Pro");
+	buf_adds(&b, "]}");
+	inv = plan_inventory_parse("big.json", b.data, b.len);
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "big.json: hosts[7000] (h7000).os"));
+	/* and the first half's error wins over the second's */
+	at = strstr(b.data, "\"h10\", \"os\": \"Windows 7 Pro");
+	at[strlen("\"h10\", \"os\": \"Windows ")] = '9';
+	inv = plan_inventory_parse("big.json", b.data, b.len);
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "hosts[10] (h10).os"));
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -316,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_plan_inventory_parse_csv),
 		cmocka_unit_test(test_plan_inventory_parse_csv_errors),
 		cmocka_unit_test(test_plan_inventory_parse_ad_export),
+		cmocka_unit_test(test_plan_inventory_parse_json_large_first_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -686,7 +686,7 @@ plan_eval_cover(struct plan_eval *ev, size_t n)
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++) {
 			if (i == j || !covers(&ev[j], &ev[i]) ||
-			    (covers(&ev[i], &ev[j]) && i < j))
+			    (i < j && covers(&ev[i], &ev[j])))
 				continue;
 			ev[i].covered_by = ev[j].kb;
 			set_result(&ev[i], ev[i].state, "%s Planned instead: %s "

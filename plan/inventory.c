@@ -580,13 +580,31 @@ json_field_index(const char *k)
  * One pass over the host's members, then over the defaults for the fields
  * the host did not set: a 100,000-host inventory stays linear and cheap.
  */
+/* The known members of o that *seen does not have yet. */
+static int
+jfields(struct ird *r, const cJSON *o, struct plan_inv_host *h,
+    uint32_t *seen)
+{
+	const cJSON *v;
+	int f;
+
+	for (v = o->child; v; v = v->next) {
+		if (v->string == NULL || (f = json_field_index(v->string)) < 0 ||
+		    cJSON_IsNull(v) || (*seen & (1u << f)))
+			continue;
+		*seen |= 1u << f;
+		if (jhost_field(r, v, json_fields[f], h) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 jhost(struct ird *r, const cJSON *o, const cJSON *defaults, int i,
     struct plan_inv_host *h)
 {
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name"), *v;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
 	uint32_t seen = 0;
-	int f;
 
 	snprintf(r->where, sizeof(r->where), "hosts[%d].", i);
 	if (!cJSON_IsObject(o))
@@ -598,24 +616,9 @@ jhost(struct ird *r, const cJSON *o, const cJSON *defaults, int i,
 		    "[A-Za-z0-9._-]");
 	h->name = xstrdup(name->valuestring);
 	snprintf(r->where, sizeof(r->where), "hosts[%d] (%s).", i, h->name);
-	cJSON_ArrayForEach(v, o) {
-		if (v->string == NULL || (f = json_field_index(v->string)) < 0 ||
-		    cJSON_IsNull(v) || (seen & (1u << f)))
-			continue;
-		seen |= 1u << f;
-		if (jhost_field(r, v, json_fields[f], h) == -1)
-			return -1;
-	}
-	if (defaults)
-		cJSON_ArrayForEach(v, defaults) {
-			if (v->string == NULL ||
-			    (f = json_field_index(v->string)) < 0 ||
-			    cJSON_IsNull(v) || (seen & (1u << f)))
-				continue;
-			seen |= 1u << f;
-			if (jhost_field(r, v, json_fields[f], h) == -1)
-				return -1;
-		}
+	if (jfields(r, o, h, &seen) == -1 ||
+	    (defaults && jfields(r, defaults, h, &seen) == -1))
+		return -1;
 	return host_finish(r, h);
 }
 

@@ -89,6 +89,19 @@ CSV
 check_contains "--advisories DIR is planned with" \
     "$(kbfix plan -i "$T_TMP/h.csv" --advisories "$T_TMP/adv" --format csv)" \
     "s1,needs-action,1,1,install,KB999999,test-hotfix"
+# The README's complete example loads and plans.
+mkdir -p "$T_TMP/readme"
+awk '/A complete example/ {s=1} s && /^```json$/ {f=1; next} f && /^```$/ {exit} f' \
+    README.md > "$T_TMP/readme/example.json"
+check_contains "README example advisory loads" \
+    "$(kbfix advisories --advisories "$T_TMP/readme")" "example-hotfix"
+cat > "$T_TMP/r.csv" <<'CSV'
+name,os,version,arch,installed,files,wfp_callout_drivers
+r1,Windows Server 2008 R2 Standard,6.1.7601,x64,KB4343900,tcpip.sys=6.1.7601.17514,3
+CSV
+check_contains "README example advisory plans" \
+    "$(kbfix plan -i "$T_TMP/r.csv" --advisories "$T_TMP/readme" --format csv)" \
+    "r1,needs-action,1,1,install,KB9999999,example-hotfix"
 echo '{"id": "broken", "title": "x"}' > "$T_TMP/adv/zz.json"
 check_status "malformed advisory refused" 2 kbfix advisories --advisories "$T_TMP/adv"
 check_contains "malformed advisory: file and field named" \

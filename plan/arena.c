@@ -3,6 +3,7 @@
  * of small strings, and one free per chunk instead of one per string keeps
  * plan_build() and plan_free() linear and cheap (tests/bench/plan.sh).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ struct chunk {
 
 struct plan_arena {
 	struct chunk	*head;
+	char		**tab;		/* interned strings, open addressing */
+	size_t		  cap, n;
 };
 
 struct plan_arena *
@@ -60,6 +63,54 @@ plan_arena_strdup(struct plan_arena *a, const char *s)
 	return memcpy(plan_arena_alloc(a, n), s, n);
 }
 
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+intern_grow(struct plan_arena *a)
+{
+	char **old = a->tab;
+	size_t oldcap = a->cap, i, j;
+
+	a->cap = a->cap ? a->cap * 2 : 1024;
+	a->tab = xcalloc(a->cap, sizeof(*a->tab));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i] == NULL)
+			continue;
+		for (j = str_hash(old[i]) & (a->cap - 1); a->tab[j];
+		    j = (j + 1) & (a->cap - 1))
+			;
+		a->tab[j] = old[i];
+	}
+	free(old);
+}
+
+/*
+ * One copy of each distinct string: a fleet's reasons repeat (hosts built
+ * alike get the same sentence), so a 100,000-host plan holds a few
+ * thousand of them, which stay in the cache while the plan is written.
+ */
+char *
+plan_arena_intern(struct plan_arena *a, const char *s)
+{
+	size_t j;
+
+	if ((a->n + 1) * 2 > a->cap)
+		intern_grow(a);
+	for (j = str_hash(s) & (a->cap - 1); a->tab[j]; j = (j + 1) & (a->cap - 1))
+		if (strcmp(a->tab[j], s) == 0)
+			return a->tab[j];
+	a->n++;
+	return a->tab[j] = plan_arena_strdup(a, s);
+}
+
 void
 plan_arena_free(struct plan_arena *a)
 {
@@ -67,6 +118,7 @@ plan_arena_free(struct plan_arena *a)
 
 	if (a == NULL)
 		return;
+	free(a->tab);
 	for (c = a->head; c; c = next) {
 		next = c->next;
 		free(c);
@@ -89,5 +141,6 @@ plan_arena_adopt(struct plan_arena *a, struct plan_arena *child)
 		else
 			a->head = child->head;
 	}
+	free(child->tab);
 	free(child);
 }

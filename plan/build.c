@@ -3,6 +3,8 @@
  * one reboot, verify), status, waves, estimates, packages; and explain.
  */
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,13 +178,13 @@ add_workaround(struct plan_arena *ar, struct plan_host *ph,
 
 	if (w->is_registry) {
 		a->kind = ACTION_REGISTRY;
-		a->key = plan_arena_strdup(ar, w->key);
-		a->value = plan_arena_strdup(ar, w->value);
-		a->type = plan_arena_strdup(ar, "REG_DWORD");
+		a->key = plan_arena_intern(ar, w->key);
+		a->value = plan_arena_intern(ar, w->value);
+		a->type = plan_arena_intern(ar, "REG_DWORD");
 		a->data_num = w->data;
 	} else {
 		a->kind = ACTION_MULTICAST;
-		a->family = plan_arena_strdup(ar, w->family);
+		a->family = plan_arena_intern(ar, w->family);
 		a->enabled = w->enabled;
 	}
 }
@@ -218,8 +220,8 @@ host_actions(struct plan_arena *ar, struct plan_host *ph,
 			continue;
 		a = &ph->actions[ph->nactions++];
 		a->kind = ACTION_INSTALL;
-		a->kb = plan_arena_strdup(ar, ev[i].kb);
-		a->advisory = plan_arena_strdup(ar, ev[i].adv->id);
+		a->kb = plan_arena_intern(ar, ev[i].kb);
+		a->advisory = plan_arena_intern(ar, ev[i].adv->id);
 		a->tcpip_min = ev[i].tcpip_min;
 		reboot |= ev[i].adv->reboot;
 		ph->estimate_s += PLAN_EST_INSTALL;
@@ -271,19 +273,137 @@ default_transport(const struct plan_inv_host *ih)
 static char *
 dup_or_null(struct plan_arena *ar, const char *s)
 {
-	return s ? plan_arena_strdup(ar, s) : NULL;
+	return s ? plan_arena_intern(ar, s) : NULL;
+}
+
+/*
+ * Hosts with the same facts get the same findings: a fleet is built from
+ * a few images and patch levels, so the evaluations are remembered per
+ * distinct set of facts (the key holds every fact the engine reads).
+ */
+#define MEMO_MAX	65536
+
+struct memo {
+	struct smap	 map;		/* facts key -> entry */
+	struct plan_eval *evs;		/* entry i: evs[i * n .. i * n + n) */
+	size_t		 n, entries, cap;
+	size_t		 pending;	/* entry to fill, or SIZE_MAX */
+	struct buf	 key;
+};
+
+static void
+key_add(struct buf *k, const char *s)
+{
+	if (s)
+		buf_adds(k, s);
+	buf_addc(k, 0x1f);
+}
+
+static void
+key_int(struct buf *k, long v)
+{
+	char num[24], *p = num + sizeof(num);
+	unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	key_add(k, p);
+}
+
+static void
+memo_key(struct buf *k, const struct plan_inv_host *h)
+{
+	size_t i;
+
+	buf_reset(k);
+	key_add(k, h->product);
+	key_add(k, h->version);
+	key_add(k, h->arch);
+	key_add(k, h->channel);
+	key_int(k, h->multicast);
+	key_int(k, h->wfp_drivers);
+	key_int(k, h->has_installed * 4 + h->has_files * 2 + h->has_registry);
+	for (i = 0; i < h->ninstalled; i++)
+		key_add(k, h->installed[i]);
+	buf_addc(k, 0x1e);
+	for (i = 0; i < h->nfiles; i++) {
+		key_add(k, h->files[i].name);
+		key_add(k, h->files[i].version);
+	}
+	buf_addc(k, 0x1e);
+	for (i = 0; i < h->nregistry; i++) {
+		key_add(k, h->registry[i].path);
+		if (h->registry[i].is_num)
+			key_int(k, (long)h->registry[i].num);
+		else {
+			buf_addc(k, '"');
+			key_add(k, h->registry[i].str);
+		}
+	}
+}
+
+/* 1 when ev holds the remembered evaluations of facts like h's. */
+static int
+memo_get(struct memo *m, const struct plan_inv_host *h, struct plan_eval *ev)
+{
+	size_t *slot, i;
+	int created;
+
+	m->pending = SIZE_MAX;
+	memo_key(&m->key, h);
+	if (m->key.failed || (m->entries >= MEMO_MAX &&
+	    m->map.n >= MEMO_MAX))
+		return 0;
+	slot = smap_get(&m->map, buf_str(&m->key), &created);
+	if (!created) {
+		for (i = 0; i < m->n; i++)
+			memcpy(&ev[i], &m->evs[*slot * m->n + i],
+			    offsetof(struct plan_eval, cache));
+		return 1;
+	}
+	if (m->entries == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->evs = xreallocarray(m->evs, m->cap * m->n, sizeof(*m->evs));
+	}
+	*slot = m->pending = m->entries++;
+	return 0;
+}
+
+static void
+memo_put(struct memo *m, const struct plan_eval *ev)
+{
+	if (m->pending != SIZE_MAX)
+		memcpy(&m->evs[m->pending * m->n], ev, m->n * sizeof(*ev));
+}
+
+static void
+memo_release(struct memo *m)
+{
+	smap_release(&m->map);
+	free(m->evs);
+	buf_release(&m->key);
 }
 
 static void
 host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
     const struct plan_options *o, const struct plan *p,
-    struct plan_arena *ar, struct plan_host *ph, struct plan_eval *ev)
+    struct plan_arena *ar, struct plan_host *ph, struct plan_eval *ev,
+    struct memo *memo)
 {
 	size_t i;
 
-	for (i = 0; i < set->n; i++)
-		plan_eval_run(&ev[i], ar, set->items[i], ih, set, o->prefer);
-	plan_eval_cover(ev, set->n);
+	if (memo == NULL || !memo_get(memo, ih, ev)) {
+		for (i = 0; i < set->n; i++)
+			plan_eval_run(&ev[i], ar, set->items[i], ih, set,
+			    o->prefer);
+		plan_eval_cover(ev, set->n);
+		if (memo)
+			memo_put(memo, ev);
+	}
 	ph->findings = plan_arena_alloc(ar, (set->n + 1) * sizeof(*ph->findings));
 	for (i = 0; i < set->n; i++) {
 		struct plan_finding *f = &ph->findings[ph->nfindings++];
@@ -299,7 +419,7 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 	ph->address = ih->address ? plan_arena_strdup(ar, ih->address) : ph->name;
 	ph->port = ih->port ? ih->port : 22;
 	ph->user = dup_or_null(ar, ih->user);
-	ph->transport = plan_arena_strdup(ar, default_transport(ih));
+	ph->transport = plan_arena_intern(ar, default_transport(ih));
 	ph->os = dup_or_null(ar, ih->product);
 	ph->version = dup_or_null(ar, ih->version);
 	ph->arch = dup_or_null(ar, ih->arch);
@@ -408,8 +528,11 @@ collect_packages(struct plan *p)
 			if (h->actions[j].kind != ACTION_INSTALL)
 				continue;
 			buf_reset(&key);
-			buf_addf(&key, "%s|%s|%s", h->actions[j].kb, h->os,
-			    h->arch);
+			buf_adds(&key, h->actions[j].kb);
+			buf_addc(&key, '|');
+			buf_adds(&key, h->os);
+			buf_addc(&key, '|');
+			buf_adds(&key, h->arch);
 			slot = smap_get(&m, buf_str(&key), &created);
 			if (created) {
 				if (p->npackages == cap) {
@@ -490,11 +613,14 @@ build_range(void *arg)
 {
 	struct b_range *r = arg;
 	struct plan_eval *ev = xcalloc(r->set->n + 1, sizeof(*ev));
+	struct memo memo = { .n = r->set->n };
 	size_t i;
 
+	buf_init(&memo.key, 16384);
 	for (i = r->from; i < r->to; i++)
 		host_plan(&r->inv->hosts[i], r->set, r->o, r->p, r->arena,
-		    &r->p->hosts[i], ev);
+		    &r->p->hosts[i], ev, &memo);
+	memo_release(&memo);
 	free(ev);
 	return NULL;
 }
@@ -626,7 +752,7 @@ plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
 	}
 	p = plan_new(set, o, 1);
 	ev = xcalloc(set->n + 1, sizeof(*ev));
-	host_plan(ih, set, o, p, p->arena, &p->hosts[p->nhosts++], ev);
+	host_plan(ih, set, o, p, p->arena, &p->hosts[p->nhosts++], ev, NULL);
 	h = &p->hosts[0];
 	buf_addf(b, "%s: %s\n\nFacts (from %s):\n", h->name,
 	    plan_status_name(h->status), inv->name);

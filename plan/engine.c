@@ -100,7 +100,7 @@ set_result(struct plan_eval *e, enum plan_state st, const char *fmt, ...)
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	e->state = st;
-	e->reason = plan_arena_strdup(e->arena, tmp);
+	e->reason = plan_arena_intern(e->arena, tmp);
 }
 
 /* A bounded text buffer on the stack: reasons are one sentence. */
@@ -517,7 +517,7 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h)
 	res = branch_result(t, br);
 	e->kb = a->kb;
 	e->target = t;
-	e->tcpip_min = plan_arena_strdup(e->arena, res->fixed);
+	e->tcpip_min = plan_arena_intern(e->arena, res->fixed);
 	e->result_branch = res->name;
 	e->workaround = a->workaround.present && !a->workaround.only_blocked;
 	set_result(e, FINDING_AFFECTED, "%s %s (%s) lacks the fix and the "

@@ -19,6 +19,7 @@ struct advisory_target;
 struct plan_arena *plan_arena_new(void);
 void	*plan_arena_alloc(struct plan_arena *, size_t);
 char	*plan_arena_strdup(struct plan_arena *, const char *);
+char	*plan_arena_intern(struct plan_arena *, const char *);
 void	 plan_arena_free(struct plan_arena *);
 void	 plan_arena_adopt(struct plan_arena *, struct plan_arena *child);
 

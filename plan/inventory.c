@@ -20,6 +20,7 @@
 
 struct ird {
 	const char	*name;		/* file name */
+	struct plan_arena *arena;	/* where the hosts' strings go */
 	char		 where[128];	/* "hosts[2] (web01)." or "line 4 (web01): " */
 };
 
@@ -40,7 +41,30 @@ ifail(const struct ird *r, const char *field, const char *fmt, ...)
 	return -1;
 }
 
-/* Fields. */
+/* Fields: strings and arrays live in the inventory's arena (one per thread). */
+
+static char *
+adup(const struct ird *r, const char *s)
+{
+	return plan_arena_strdup(r->arena, s);
+}
+
+/*
+ * Room for one more element in an array of n: capacities are 4, 8, 16...
+ * (implied by n), older copies stay in the arena until it is freed.
+ */
+static void *
+agrow(const struct ird *r, void *v, size_t n, size_t size)
+{
+	void *nv;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return v;
+	nv = plan_arena_alloc(r->arena, (n < 4 ? 4 : 2 * n) * size);
+	if (n)
+		memcpy(nv, v, n * size);
+	return nv;
+}
 
 static char **
 split_list(const char *s, size_t *n)
@@ -69,16 +93,14 @@ split_list(const char *s, size_t *n)
 static int
 add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb)
 {
-	char *up = xstrdup(kb), *p;
+	char *up = adup(r, kb), *p;
 
 	for (p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	if (!plan_valid_kb(up)) {
-		free(up);
+	if (!plan_valid_kb(up))
 		return ifail(r, "installed", "'%s' is not a KB id like "
 		    "KB4338823", kb);
-	}
-	h->installed = xreallocarray(h->installed, h->ninstalled + 1,
+	h->installed = agrow(r, h->installed, h->ninstalled,
 	    sizeof(*h->installed));
 	h->installed[h->ninstalled++] = up;
 	return 0;
@@ -96,12 +118,12 @@ add_file(const struct ird *r, struct plan_inv_host *h, const char *name,
 	if (!plan_valid_fileversion(version))
 		return ifail(r, "files", "%s: '%s' is not a file version like "
 		    "6.1.7600.16385", name, version);
-	h->files = xreallocarray(h->files, h->nfiles + 1, sizeof(*h->files));
+	h->files = agrow(r, h->files, h->nfiles, sizeof(*h->files));
 	f = &h->files[h->nfiles++];
-	f->name = xstrdup(name);
+	f->name = adup(r, name);
 	for (p = f->name; *p; p++)	/* Windows file names: any case */
 		*p = (char)tolower((unsigned char)*p);
-	f->version = xstrdup(version);
+	f->version = adup(r, version);
 	return 0;
 }
 
@@ -115,13 +137,13 @@ add_reg(const struct ird *r, struct plan_inv_host *h, const char *path,
 	if (norm == NULL)
 		return ifail(r, "registry", "'%s' is not a plain HKLM\\... "
 		    "value path", path);
-	h->registry = xreallocarray(h->registry, h->nregistry + 1,
-	    sizeof(*h->registry));
+	h->registry = agrow(r, h->registry, h->nregistry, sizeof(*h->registry));
 	g = &h->registry[h->nregistry++];
-	g->path = norm;
+	g->path = adup(r, norm);
+	free(norm);
 	g->is_num = is_num;
 	g->num = num;
-	g->str = str ? xstrdup(str) : NULL;
+	g->str = str ? adup(r, str) : NULL;
 	return 0;
 }
 
@@ -182,8 +204,7 @@ set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
 		return 1;
 	if (strlen(v) > 1024)
 		return ifail(r, field, "longer than 1024 bytes");
-	free(*slot);
-	*slot = xstrdup(v);
+	*slot = adup(r, v);
 	return 0;
 }
 
@@ -208,9 +229,9 @@ set_csv_list(const struct ird *r, struct plan_inv_host *h, const char *field,
 			continue;
 		}
 		if (strcmp(field, "roles") == 0) {
-			h->roles = xreallocarray(h->roles, h->nroles + 1,
+			h->roles = agrow(r, h->roles, h->nroles,
 			    sizeof(*h->roles));
-			h->roles[h->nroles++] = xstrdup(items[i]);
+			h->roles[h->nroles++] = adup(r, items[i]);
 			continue;
 		}
 		if ((eq = strrchr(items[i], '=')) == NULL) {
@@ -276,12 +297,10 @@ norm_channel(const struct ird *r, struct plan_inv_host *h)
 	for (p = c; *p; p++)
 		*p = *p == ' ' || *p == '_' ? '-' : (char)tolower((unsigned char)*p);
 	if (strcmp(c, "security-only") == 0 || strcmp(c, "security") == 0) {
-		free(h->channel);
-		h->channel = xstrdup("security-only");
+		h->channel = adup(r, "security-only");
 	} else if (strcmp(c, "monthly-rollup") == 0 ||
 	    strcmp(c, "rollup") == 0) {
-		free(h->channel);
-		h->channel = xstrdup("monthly-rollup");
+		h->channel = adup(r, "monthly-rollup");
 	} else if (strcmp(c, "cumulative") != 0)
 		return ifail(r, "channel", "'%s' is not security-only, "
 		    "monthly-rollup or cumulative", h->channel);
@@ -315,8 +334,7 @@ host_finish(const struct ird *r, struct plan_inv_host *h)
 			err_prefix("%s: %sversion: ", r->name, r->where);
 			return -1;
 		}
-		free(h->version);
-		h->version = xstrdup(v);
+		h->version = adup(r, v);
 	}
 	if (h->channel && norm_channel(r, h) == -1)
 		return -1;
@@ -342,46 +360,12 @@ host_init(struct plan_inv_host *h)
 	h->wfp_drivers = -1;
 }
 
-static void
-host_release(struct plan_inv_host *h)
-{
-	size_t i;
-
-	free(h->name);
-	free(h->address);
-	free(h->user);
-	free(h->transport);
-	free(h->group);
-	free(h->os_raw);
-	free(h->version);
-	free(h->channel);
-	for (i = 0; i < h->ninstalled; i++)
-		free(h->installed[i]);
-	free(h->installed);
-	for (i = 0; i < h->nfiles; i++) {
-		free(h->files[i].name);
-		free(h->files[i].version);
-	}
-	free(h->files);
-	for (i = 0; i < h->nregistry; i++) {
-		free(h->registry[i].path);
-		free(h->registry[i].str);
-	}
-	free(h->registry);
-	for (i = 0; i < h->nroles; i++)
-		free(h->roles[i]);
-	free(h->roles);
-}
-
 void
 plan_inventory_free(struct plan_inventory *inv)
 {
-	size_t i;
-
 	if (inv == NULL)
 		return;
-	for (i = 0; i < inv->nhosts; i++)
-		host_release(&inv->hosts[i]);
+	plan_arena_free(inv->arena);
 	free(inv->hosts);
 	free(inv->name);
 	free(inv);
@@ -474,9 +458,9 @@ jstrings(const struct ird *r, const cJSON *v, const char *field,
 			if (add_kb(r, h, e->valuestring) == -1)
 				return -1;
 		} else {
-			h->roles = xreallocarray(h->roles, h->nroles + 1,
+			h->roles = agrow(r, h->roles, h->nroles,
 			    sizeof(*h->roles));
-			h->roles[h->nroles++] = xstrdup(e->valuestring);
+			h->roles[h->nroles++] = adup(r, e->valuestring);
 		}
 	}
 	return 0;
@@ -530,38 +514,51 @@ jregistry(const struct ird *r, const cJSON *v, struct plan_inv_host *h)
 	return 0;
 }
 
-static int
-jhost_field(const struct ird *r, const cJSON *v, const char *f,
-    struct plan_inv_host *h)
-{
-	if (strcmp(f, "port") == 0)
-		return jint(r, v, f, 1, 65535, &h->port);
-	if (strcmp(f, "wave") == 0)
-		return jint(r, v, f, 1, 1000000, &h->wave);
-	if (strcmp(f, "wfp_callout_drivers") == 0)
-		return jint(r, v, f, 0, 1000, &h->wfp_drivers);
-	if (strcmp(f, "multicast_forwarding") == 0) {
-		if (!cJSON_IsBool(v))
-			return ifail(r, f, "must be true or false");
-		h->multicast = cJSON_IsTrue(v);
-		return 0;
-	}
-	if (strcmp(f, "installed") == 0 || strcmp(f, "roles") == 0)
-		return jstrings(r, v, f, h);
-	if (strcmp(f, "files") == 0)
-		return jfiles(r, v, h);
-	if (strcmp(f, "registry") == 0)
-		return jregistry(r, v, h);
-	if (!cJSON_IsString(v))
-		return ifail(r, f, "must be a string");
-	return set_str(r, h, f, v->valuestring);
-}
+/* In the order of json_fields[]. */
+enum jfield {
+	F_ADDRESS, F_PORT, F_USER, F_OS, F_VERSION, F_ARCH, F_CHANNEL,
+	F_INSTALLED, F_FILES, F_MULTICAST, F_WFP, F_REGISTRY, F_ROLES,
+	F_GROUP, F_WAVE, F_TRANSPORT
+};
 
 static const char *const json_fields[] = {
 	"address", "port", "user", "os", "version", "arch", "channel",
 	"installed", "files", "multicast_forwarding", "wfp_callout_drivers",
 	"registry", "roles", "group", "wave", "transport"
 };
+
+static int
+jhost_field(const struct ird *r, const cJSON *v, enum jfield f,
+    struct plan_inv_host *h)
+{
+	const char *name = json_fields[f];
+
+	switch (f) {
+	case F_PORT:
+		return jint(r, v, name, 1, 65535, &h->port);
+	case F_WAVE:
+		return jint(r, v, name, 1, 1000000, &h->wave);
+	case F_WFP:
+		return jint(r, v, name, 0, 1000, &h->wfp_drivers);
+	case F_MULTICAST:
+		if (!cJSON_IsBool(v))
+			return ifail(r, name, "must be true or false");
+		h->multicast = cJSON_IsTrue(v);
+		return 0;
+	case F_INSTALLED:
+	case F_ROLES:
+		return jstrings(r, v, name, h);
+	case F_FILES:
+		return jfiles(r, v, h);
+	case F_REGISTRY:
+		return jregistry(r, v, h);
+	default:
+		break;
+	}
+	if (!cJSON_IsString(v))
+		return ifail(r, name, "must be a string");
+	return set_str(r, h, name, v->valuestring);
+}
 
 #define NJSON_FIELDS (sizeof(json_fields) / sizeof(json_fields[0]))
 
@@ -593,7 +590,7 @@ jfields(struct ird *r, const cJSON *o, struct plan_inv_host *h,
 		    cJSON_IsNull(v) || (*seen & (1u << f)))
 			continue;
 		*seen |= 1u << f;
-		if (jhost_field(r, v, json_fields[f], h) == -1)
+		if (jhost_field(r, v, (enum jfield)f, h) == -1)
 			return -1;
 	}
 	return 0;
@@ -614,7 +611,7 @@ jhost(struct ird *r, const cJSON *o, const cJSON *defaults, int i,
 	if (!cJSON_IsString(name) || !plan_valid_hostname(name->valuestring))
 		return ifail(r, "name", "must be a string of 1-63 "
 		    "[A-Za-z0-9._-]");
-	h->name = xstrdup(name->valuestring);
+	h->name = adup(r, name->valuestring);
 	snprintf(r->where, sizeof(r->where), "hosts[%d] (%s).", i, h->name);
 	if (jfields(r, o, h, &seen) == -1 ||
 	    (defaults && jfields(r, defaults, h, &seen) == -1))
@@ -643,6 +640,7 @@ struct j_range {
 	const cJSON		**objs;
 	const cJSON		*defaults;
 	size_t			 from, to;
+	struct plan_arena	*arena;
 	char			*error;		/* first error of the range */
 };
 
@@ -650,7 +648,7 @@ static void *
 j_range(void *arg)
 {
 	struct j_range *jr = arg;
-	struct ird r = { .name = jr->inv->name };
+	struct ird r = { .name = jr->inv->name, .arena = jr->arena };
 	size_t i;
 
 	for (i = jr->from; i < jr->to; i++)
@@ -667,7 +665,8 @@ static int
 convert_hosts(struct plan_inventory *inv, const cJSON *hosts,
     const cJSON *defaults)
 {
-	struct j_range r1 = { .inv = inv, .defaults = defaults }, r2;
+	struct j_range r1 = { .inv = inv, .defaults = defaults,
+	    .arena = inv->arena }, r2;
 	const cJSON *o;
 	pthread_t t;
 	size_t n = 0;
@@ -688,14 +687,18 @@ convert_hosts(struct plan_inventory *inv, const cJSON *hosts,
 	threaded = n >= PLAN_THREAD_MIN;
 	if (threaded) {
 		r1.to = r2.from = n / 2;
+		r2.arena = plan_arena_new();
 		if (pthread_create(&t, NULL, j_range, &r2) != 0) {
+			plan_arena_free(r2.arena);
 			r1.to = n;
 			threaded = 0;
 		}
 	}
 	j_range(&r1);
-	if (threaded)
+	if (threaded) {
 		pthread_join(t, NULL);
+		plan_arena_adopt(inv->arena, r2.arena);
+	}
 	if (r1.error || (threaded && r2.error)) {
 		err_set("%s", r1.error ? r1.error : r2.error);
 		rc = -1;
@@ -893,7 +896,7 @@ csv_host(struct csv *c, struct ird *r, char **cols, int ncols,
 	}
 	for (i = 0; i < ncols; i++)
 		if (cols[i] && strcmp(cols[i], "name") == 0 && h->name == NULL)
-			h->name = xstrdup(str_trim(c->f[i]));
+			h->name = adup(r, str_trim(c->f[i]));
 	snprintf(r->where, sizeof(r->where), "line %d: ", c->rec_line);
 	if (!plan_valid_hostname(h->name))
 		return ifail(r, "name", "'%s' is not 1-63 of [A-Za-z0-9._-]",
@@ -911,7 +914,7 @@ static int
 parse_csv(struct plan_inventory *inv, const char *buf, size_t len)
 {
 	struct csv c = { .p = buf, .end = buf + len, .line = 1 };
-	struct ird r = { .name = inv->name };
+	struct ird r = { .name = inv->name, .arena = inv->arena };
 	char *cols[CSV_MAX_FIELDS] = { 0 };
 	size_t cap = 0;
 	int i, ncols = 0, ad, rc = -1, st;
@@ -964,6 +967,7 @@ plan_inventory_parse(const char *name, const char *buf, size_t len)
 	int rc;
 
 	inv->name = xstrdup(name);
+	inv->arena = plan_arena_new();
 	if (len > PLAN_INVENTORY_MAX) {
 		err_set("%s: larger than %zu bytes", name, PLAN_INVENTORY_MAX);
 		goto fail;

@@ -154,6 +154,20 @@ parse_part(const char **s, unsigned *out)
 	return n ? 0 : -1;
 }
 
+static void
+fmt_u(char **out, unsigned v, char end)
+{
+	char tmp[8];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*(*out)++ = tmp[--n];
+	*(*out)++ = end;
+}
+
 int
 plan_norm_version(const char *s, char *out, size_t outlen)
 {
@@ -175,7 +189,12 @@ plan_norm_version(const char *s, char *out, size_t outlen)
 		if (*p != '\0')
 			goto bad;
 	}
-	snprintf(out, outlen, "%u.%u.%u", major, minor, build);
+	/* the parts have at most 5 digits each: 17 bytes with the NUL */
+	if (outlen < 18)
+		goto bad;
+	fmt_u(&out, major, '.');
+	fmt_u(&out, minor, '.');
+	fmt_u(&out, build, '\0');
 	return 0;
 bad:
 	err_set("'%s' is not a Windows version like 6.1.7601 or 6.1 (7601)",
@@ -245,9 +264,12 @@ plan_norm_regpath(const char *s)
 	if (!plan_valid_regkey(s))
 		return NULL;
 	if (str_casecmp_prefix(s, "HKEY_LOCAL_MACHINE\\") == 0)
-		out = xasprintf("HKLM\\%s", s + strlen("HKEY_LOCAL_MACHINE\\"));
+		s += strlen("HKEY_LOCAL_MACHINE\\");
 	else
-		out = xasprintf("HKLM\\%s", s + strlen("HKLM\\"));
+		s += strlen("HKLM\\");
+	out = xmalloc(strlen(s) + 6);
+	memcpy(out, "HKLM\\", 5);
+	memcpy(out + 5, s, strlen(s) + 1);
 	return out;
 }
 

@@ -201,8 +201,11 @@ struct plan_inv_host {
 	size_t		 nroles;
 };
 
+struct plan_arena;
+
 struct plan_inventory {
 	char		*name;		/* file name */
+	struct plan_arena *arena;	/* every host string and array */
 	struct plan_inv_host *hosts;
 	size_t		 nhosts;
 };

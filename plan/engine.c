@@ -350,7 +350,8 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 	for (i = 0; i < n; i++)
 		if (row_fixed(rows[i], h, &kb)) {
 			set_result(e, FINDING_FIXED, "%s is installed and "
-			    "contains the fix for %s.", kb, rows[i]->label);
+			    "contains the fix for the %s regression (%s).", kb,
+			    a->problem_text, a->id);
 			return;
 		}
 	channel = plan_channel_infer(set, h, &why);
@@ -425,11 +426,15 @@ trigger_checks(struct plan_eval *e, const struct plan_inv_host *h)
 		return 1;
 	}
 	if (on == 0) {
-		set_result(e, FINDING_NOT_AFFECTED, "Not affected: the crash "
-		    "needs %s and the inventory says %s is %s.",
-		    a->trigger.text, a->trigger.fact, a->trigger.is_bool ?
-		    (h->multicast ? "true" : "false") :
-		    h->wfp_drivers == 0 ? "0" : "below that");
+		if (a->trigger.is_bool)
+			set_result(e, FINDING_NOT_AFFECTED, "Not affected: the "
+			    "crash needs %s and the inventory says %s is %s.",
+			    a->trigger.text, a->trigger.fact,
+			    h->multicast ? "true" : "false");
+		else
+			set_result(e, FINDING_NOT_AFFECTED, "Not affected: the "
+			    "crash needs %s and the inventory says %s is %d.",
+			    a->trigger.text, a->trigger.fact, h->wfp_drivers);
 		return 1;
 	}
 	return 0;

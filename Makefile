@@ -146,6 +146,7 @@ fuzz: fuzz-bin
 	    n=$${f##*/fuzz_}; mkdir -p $(FUZZ_DIR)/corpus-$$n; \
 	    echo "== $$f ($(FUZZ_TIME) s)"; \
 	    $$f -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	        -artifact_prefix=$(FUZZ_DIR)/ \
 	        $(FUZZ_DIR)/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -203,6 +203,10 @@ test_plan_inventory_parse_json_errors(void **state)
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"multicast_forwarding\": 1}]}",
 	    "hosts[0] (a).multicast_forwarding", "true or false");
 	refused("t.json", "{\"hosts\": {}}", "t.json: hosts", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"user\": \"x & calc\"}]}",
+	    "hosts[0] (a).user", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"address\": \"a b\"}]}",
+	    "hosts[0] (a).address", NULL);
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"version\": "
 	    "\"10.0.12345\", \"os\": \"Windows 10\"}]}", "not a known", NULL);
 }

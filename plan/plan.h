@@ -105,13 +105,6 @@ struct plan_advisory {
 struct plan_arena;
 
 struct plan {
-	/*
-	 * Plans from plan_build() keep their strings, hosts, findings and
-	 * actions in an arena (the packages and their host arrays are
-	 * malloc'd; package host names point to the hosts' names); parsed
-	 * plans have arena NULL and own every string.  plan_free() knows.
-	 */
-	struct plan_arena *arena;
 	char		*created;	/* ISO 8601 */
 	char		*window_start;	/* NULL when no window */
 	int64_t		 window_duration_s;
@@ -121,6 +114,14 @@ struct plan {
 	size_t		 npackages;
 	struct plan_host *hosts;
 	size_t		 nhosts;
+	/*
+	 * Plans from plan_build() keep their strings, hosts, findings and
+	 * actions in an arena (the packages and their host arrays are
+	 * malloc'd; package host names point to the hosts' names): do not
+	 * free() or replace their strings one by one.  Parsed plans have
+	 * arena NULL and own every string.  plan_free() knows which.
+	 */
+	struct plan_arena *arena;
 };
 
 const char	*plan_status_name(enum plan_status);

@@ -158,8 +158,8 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 			return 1;
 		}
 		join_list(&b, a->os, a->nos, " and ");
-		set_result(e, FINDING_NOT_AFFECTED, "%s concerns %s only, "
-		    "not %s.", adv_name(a), b.d, h->product);
+		set_result(e, FINDING_NOT_AFFECTED, "%s applies to %s only.",
+		    adv_name(a), b.d);
 		e->cache.product = h->product;
 		e->cache.product_reason = e->reason;
 		return 1;
@@ -454,10 +454,9 @@ hotfix_notes(struct plan_eval *e, const struct plan_inv_host *h)
 				return 1;
 			}
 			e->cache.note = &a->included[i];
-			set_result(e, FINDING_NOT_AFFECTED, "%s (%s) includes "
-			    "the %s fix: builds of a later service pack are "
-			    "not affected.", a->included[i].text, h->version,
-			    a->kb);
+			set_result(e, FINDING_NOT_AFFECTED, "Later service "
+			    "pack: %s (%s) includes the %s fix.",
+			    a->included[i].text, h->version, a->kb);
 			e->cache.note_reason = e->reason;
 			return 1;
 		}

@@ -113,8 +113,8 @@ os_server(char words[][16], size_t n)
 	return NULL;
 }
 
-const char *
-plan_norm_os(const char *s)
+static const char *
+norm_os(const char *s)
 {
 	char words[16][16];
 	size_t n = os_words(s, words, 16);
@@ -136,6 +136,34 @@ plan_norm_os(const char *s)
 	if (has_word(words, n, "10"))
 		return "Windows 10";
 	return NULL;
+}
+
+/*
+ * A fleet writes a handful of product names 100,000 times: remember the
+ * last few per thread (an inventory is converted on two threads).
+ */
+#define OS_CACHE	16
+
+const char *
+plan_norm_os(const char *s)
+{
+	static _Thread_local struct {
+		char		 name[64];
+		const char	*product;
+	} cache[OS_CACHE];
+	size_t len = strlen(s), i;
+	const char *p;
+
+	i = (len * 31 + (unsigned char)s[len ? len - 1 : 0]) % OS_CACHE;
+	if (len < sizeof(cache[0].name) && cache[i].product &&
+	    strcmp(cache[i].name, s) == 0)
+		return cache[i].product;
+	p = norm_os(s);
+	if (p && len < sizeof(cache[0].name)) {
+		memcpy(cache[i].name, s, len + 1);
+		cache[i].product = p;
+	}
+	return p;
 }
 
 static int

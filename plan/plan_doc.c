@@ -99,8 +99,14 @@ valid_regchars(const char *s, size_t max)
 	size_t n;
 
 	for (n = 0; s[n]; n++)
-		if (s[n] < 0x20 || s[n] > 0x7e || strchr("&|<>^%\"", s[n]))
+		switch (s[n]) {
+		case '&': case '|': case '<': case '>': case '^': case '%':
+		case '"':
 			return 0;
+		default:
+			if (s[n] < 0x20 || s[n] > 0x7e)
+				return 0;
+		}
 	return n >= 1 && n <= max;
 }
 

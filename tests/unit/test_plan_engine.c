@@ -251,7 +251,7 @@ test_plan_build_kb976527_branches(void **state)
 	assert_int_equal(finding(h, "wfp-classify-handle")->state,
 	    FINDING_NOT_AFFECTED);
 	assert_non_null(strstr(finding(h, "wfp-classify-handle")->reason,
-	    "later service pack"));
+	    "Later service pack"));
 	assert_int_equal(finding(h, "wfp-two-callouts")->state,
 	    FINDING_NOT_AFFECTED);
 	plan_free(p);

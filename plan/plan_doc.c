@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -830,8 +831,70 @@ w_opt_str(struct buf *b, const char *key, const char *val)
 		w_str(b, "      ", key, val, 1);
 }
 
+/*
+ * Finding lines of a built plan repeat: their strings are interned (one
+ * copy per distinct reason), so a line is serialized once and copied for
+ * every host that has the same (advisory, state, reason) pointers.
+ */
+#define FC_SLOTS	4096
+#define FC_MAX		((size_t)8 << 20)
+
+struct fcache {
+	struct {
+		const char	*advisory, *reason;
+		int		 state;
+		size_t		 off, len;
+	} slot[FC_SLOTS];
+	struct buf	 text;
+};
+
 static void
-w_host(struct buf *b, const struct plan_host *h)
+w_finding_raw(struct buf *b, const struct plan_finding *f)
+{
+	ADD_LIT(b, "{\"advisory\": ");
+	w_jstr(b, f->advisory);
+	ADD_LIT(b, ", \"state\": \"");
+	buf_adds(b, plan_state_name(f->state));
+	ADD_LIT(b, "\", \"reason\": ");
+	w_jstr(b, f->reason);
+	ADD_LIT(b, "}");
+}
+
+static void
+w_finding(struct buf *b, const struct plan_finding *f, struct fcache *fc)
+{
+	size_t i, off;
+
+	if (fc == NULL) {
+		w_finding_raw(b, f);
+		return;
+	}
+	i = (((uintptr_t)f->reason >> 4) * 31 + ((uintptr_t)f->advisory >> 4) +
+	    (uintptr_t)f->state) % FC_SLOTS;
+	if (fc->slot[i].reason != f->reason || fc->slot[i].advisory !=
+	    f->advisory || fc->slot[i].state != (int)f->state) {
+		if (fc->text.len > FC_MAX) {
+			memset(fc->slot, 0, sizeof(fc->slot));
+			buf_reset(&fc->text);
+		}
+		off = fc->text.len;
+		w_finding_raw(&fc->text, f);
+		if (fc->text.failed) {
+			buf_reset(&fc->text);
+			w_finding_raw(b, f);
+			return;
+		}
+		fc->slot[i].advisory = f->advisory;
+		fc->slot[i].reason = f->reason;
+		fc->slot[i].state = (int)f->state;
+		fc->slot[i].off = off;
+		fc->slot[i].len = fc->text.len - off;
+	}
+	buf_add(b, fc->text.data + fc->slot[i].off, fc->slot[i].len);
+}
+
+static void
+w_host(struct buf *b, const struct plan_host *h, struct fcache *fc)
 {
 	size_t i;
 
@@ -849,14 +912,11 @@ w_host(struct buf *b, const struct plan_host *h)
 	w_str(b, "      ", "status", plan_status_name(h->status), 1);
 	ADD_LIT(b, "      \"findings\": [");
 	for (i = 0; i < h->nfindings; i++) {
-		buf_adds(b, i ? ",\n        {\"advisory\": " :
-		    "\n        {\"advisory\": ");
-		w_jstr(b, h->findings[i].advisory);
-		ADD_LIT(b, ", \"state\": \"");
-		buf_adds(b, plan_state_name(h->findings[i].state));
-		ADD_LIT(b, "\", \"reason\": ");
-		w_jstr(b, h->findings[i].reason);
-		ADD_LIT(b, "}");
+		if (i)
+			ADD_LIT(b, ",\n        ");
+		else
+			ADD_LIT(b, "\n        ");
+		w_finding(b, &h->findings[i], fc);
 	}
 	buf_adds(b, h->nfindings ? "\n      ],\n" : "],\n");
 	ADD_LIT(b, "      \"actions\": [");
@@ -918,6 +978,7 @@ struct w_range {
 	const struct plan	*p;
 	size_t			 from, to;
 	struct buf		 out;
+	struct fcache		*fc;	/* built plans only (interned strings) */
 };
 
 static void *
@@ -931,7 +992,7 @@ w_range(void *arg)
 			ADD_LIT(&r->out, ",\n");
 		else
 			ADD_LIT(&r->out, "\n");
-		w_host(&r->out, &r->p->hosts[i]);
+		w_host(&r->out, &r->p->hosts[i], r->fc);
 	}
 	return NULL;
 }
@@ -968,6 +1029,12 @@ w_hosts(const struct plan *p, struct buf *b, plan_sink_fn sink, void *arg)
 
 	r1.out = *b;
 	buf_init(&r2.out, b->max);
+	if (p->arena) {
+		r1.fc = xcalloc(1, sizeof(*r1.fc));
+		r2.fc = xcalloc(1, sizeof(*r2.fc));
+		buf_init(&r1.fc->text, FC_MAX * 2);
+		buf_init(&r2.fc->text, FC_MAX * 2);
+	}
 	for (at = 0; at < p->nhosts && rc == 0; at = r2.to) {
 		r1.from = at;
 		r2.to = at + W_BATCH < p->nhosts ? at + W_BATCH : p->nhosts;
@@ -986,6 +1053,12 @@ w_hosts(const struct plan *p, struct buf *b, plan_sink_fn sink, void *arg)
 	}
 	*b = r1.out;
 	buf_release(&r2.out);
+	if (p->arena) {
+		buf_release(&r1.fc->text);
+		buf_release(&r2.fc->text);
+		free(r1.fc);
+		free(r2.fc);
+	}
 	return rc;
 }
 

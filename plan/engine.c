@@ -263,14 +263,18 @@ row_pick(const struct advisory_row *r, const struct plan_inv_host *h,
 	return r->fix;
 }
 
+/* Says where the channel of the row that applies comes from. */
 static void
 channel_note(struct sbuf *b, const char *channel, const char *why_kb,
     const struct plan_inv_host *h)
 {
 	if (channel == NULL)
 		return;
-	if (h->channel)
+	if (h->channel && strcmp(h->channel, channel) == 0)
 		sb_addf(b, " (channel %s from the inventory)", channel);
+	else if (h->channel)
+		sb_addf(b, " (the installed %s is a %s update although the "
+		    "inventory says %s)", why_kb, channel, h->channel);
 	else
 		sb_addf(b, " (channel %s inferred from installed %s)",
 		    channel, why_kb);
@@ -363,7 +367,7 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 	sb_addf(&b, "%s, the %s update for %s, is installed without the "
 	    "fix; install %s", kb, e->adv->problem_text, row->label, e->kb);
 	channel_note(&b, strcmp(row->channel, "any") ? row->channel : NULL,
-	    why ? why : kb, h);
+	    h->channel || why == NULL ? kb : why, h);
 	sb_addf(&b, "%s", ".");
 	set_result(e, FINDING_AFFECTED, "%s", b.d);
 }

@@ -174,6 +174,19 @@ parse_hex32(const char *s, uint64_t *out)
 	return *end == '\0' ? 0 : -1;
 }
 
+/* A value written as text: "1" and "0x10" are REG_DWORDs (reg query prints them so). */
+static int
+add_reg_text(const struct ird *r, struct plan_inv_host *h, const char *path,
+    const char *val)
+{
+	uint64_t num = 0;
+	int isnum = strncasecmp(val, "0x", 2) == 0 ?
+	    parse_hex32(val + 2, &num) == 0 :
+	    parse_u64(val, 0xffffffffu, &num) == 0;
+
+	return add_reg(r, h, path, isnum, (uint32_t)num, isnum ? NULL : val);
+}
+
 /* A string field of a host; CSV passes every field through here. */
 static int
 set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
@@ -241,16 +254,8 @@ set_csv_list(const struct ird *r, struct plan_inv_host *h, const char *field,
 		*eq++ = '\0';
 		if (strcmp(field, "files") == 0)
 			rc = add_file(r, h, str_trim(items[i]), str_trim(eq));
-		else {
-			uint64_t num;
-			char *val = str_trim(eq);
-			int isnum = strncasecmp(val, "0x", 2) == 0 ?
-			    parse_hex32(val + 2, &num) == 0 :
-			    parse_u64(val, 0xffffffffu, &num) == 0;
-
-			rc = add_reg(r, h, str_trim(items[i]), isnum,
-			    (uint32_t)num, isnum ? NULL : val);
-		}
+		else
+			rc = add_reg_text(r, h, str_trim(items[i]), str_trim(eq));
 	}
 	for (i = 0; i < n; i++)
 		free(items[i]);
@@ -519,7 +524,7 @@ jregistry(const struct ird *r, const cJSON *v, struct plan_inv_host *h)
 			rc = add_reg(r, h, e->string, 1,
 			    (uint32_t)e->valuedouble, NULL);
 		} else if (cJSON_IsString(e))
-			rc = add_reg(r, h, e->string, 0, 0, e->valuestring);
+			rc = add_reg_text(r, h, e->string, e->valuestring);
 		else
 			return ifail(r, "registry", "%s: must be a number or "
 			    "a string", e->string);

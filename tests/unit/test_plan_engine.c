@@ -211,6 +211,13 @@ test_plan_build_channel_inferred_with_reason(void **state)
 	    "channel security-only inferred from installed KB4338823"));
 	assert_string_equal(only_install(&p->hosts[2]), "KB4338816");
 	plan_free(p);
+	/* the inventory's channel is used, and a contradiction is named */
+	p = plan_csv(HDR "h1,Windows 7 Enterprise,6.1.7601,x64,security-only,KB4338818,,,,\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_non_null(strstr(finding(&p->hosts[0], "tcpip-2018-07")->reason,
+	    "KB4338818 is a monthly-rollup update although the inventory says "
+	    "security-only"));
+	plan_free(p);
 }
 
 static void

@@ -122,7 +122,7 @@ static const char json_inv[] =
     "   \"version\": \"6.1 (7601)\", \"arch\": \"AMD64\", \"channel\": \"Security Only\",\n"
     "   \"installed\": [\"kb4338823\"], \"files\": {\"Tcpip.SYS\": \"6.1.7601.24158\"},\n"
     "   \"multicast_forwarding\": false, \"wfp_callout_drivers\": 2,\n"
-    "   \"registry\": {\"HKEY_LOCAL_MACHINE\\\\Software\\\\A\\\\B\": 1, \"HKLM\\\\S\\\\C\": \"x\"},\n"
+    "   \"registry\": {\"HKEY_LOCAL_MACHINE\\\\Software\\\\A\\\\B\": 1, \"HKLM\\\\S\\\\C\": \"x\", \"HKLM\\\\S\\\\D\": \"0x10\"},\n"
     "   \"roles\": [\"iis\"], \"group\": \"g1\", \"wave\": 3, \"transport\": \"SSH\",\n"
     "   \"unknown_field\": {\"kept\": true}},\n"
     "  {\"name\": \"web02\", \"port\": 22}\n"
@@ -153,11 +153,13 @@ test_plan_inventory_parse_json_fields(void **state)
 	assert_string_equal(h->files[0].name, "tcpip.sys");
 	assert_int_equal(h->multicast, 0);
 	assert_int_equal(h->wfp_drivers, 2);
-	assert_int_equal(h->nregistry, 2);
+	assert_int_equal(h->nregistry, 3);
 	assert_string_equal(h->registry[0].path, "HKLM\\Software\\A\\B");
 	assert_int_equal(h->registry[0].num, 1);
 	assert_false(h->registry[1].is_num);
 	assert_string_equal(h->registry[1].str, "x");
+	assert_true(h->registry[2].is_num);
+	assert_int_equal(h->registry[2].num, 16);
 	assert_string_equal(h->roles[0], "iis");
 	assert_int_equal(h->wave, 3);
 	assert_string_equal(h->transport, "ssh");

@@ -297,16 +297,22 @@ set_csv_field(const struct ird *r, struct plan_inv_host *h, const char *field,
 static int
 norm_channel(const struct ird *r, struct plan_inv_host *h)
 {
-	char *c = h->channel, *p;
+	char c[32];
+	size_t i;
 
-	for (p = c; *p; p++)
-		*p = *p == ' ' || *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+	/* a copy: the string may be the defaults', shared by every host */
+	for (i = 0; h->channel[i] && i + 1 < sizeof(c); i++)
+		c[i] = h->channel[i] == ' ' || h->channel[i] == '_' ? '-' :
+		    (char)tolower((unsigned char)h->channel[i]);
+	c[i] = '\0';
 	if (strcmp(c, "security-only") == 0 || strcmp(c, "security") == 0) {
 		h->channel = adup(r, "security-only");
 	} else if (strcmp(c, "monthly-rollup") == 0 ||
 	    strcmp(c, "rollup") == 0) {
 		h->channel = adup(r, "monthly-rollup");
-	} else if (strcmp(c, "cumulative") != 0)
+	} else if (strcmp(c, "cumulative") == 0)
+		h->channel = adup(r, "cumulative");
+	else
 		return ifail(r, "channel", "'%s' is not security-only, "
 		    "monthly-rollup or cumulative", h->channel);
 	return 0;
@@ -360,8 +366,8 @@ host_finish(const struct ird *r, struct plan_inv_host *h)
 		    strcasecmp(h->transport, "manual") != 0)
 			return ifail(r, "transport", "'%s' is not ssh or manual",
 			    h->transport);
-		for (char *p = h->transport; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
+		h->transport = adup(r, strcasecmp(h->transport, "ssh") == 0 ?
+		    "ssh" : "manual");
 	}
 	if (h->user && !valid_user(h->user))
 		return ifail(r, "user", "'%s' is not a user name (1-104 "

@@ -339,6 +339,70 @@ test_plan_inventory_parse_json_large_first_error(void **state)
 	buf_release(&b);
 }
 
+/* The streaming JSON reader: escapes, numbers, nesting, duplicates. */
+static void
+test_plan_inventory_parse_json_syntax(void **state)
+{
+	struct plan_inventory *inv;
+	static const char ok[] =
+	    "  {\"x\": [1, -2.5e3, true, null, {\"y\": [[]]}],\n"
+	    "   \"hosts\": [{\"name\": \"a\", \"os\": \"Windows\\u0020 7 \\u00e9\\ud83d\\ude00\\t\",\n"
+	    "     \"unknown\": {\"deep\": [1, {\"z\": \"\\\"\"}]}, \"port\": 2.2e1,\n"
+	    "     \"user\": \"first\", \"user\": \"second\", \"group\": null}],\n"
+	    "   \"defaults\": {\"group\": \"g\", \"arch\": \"x64\"}}\n";
+
+	(void)state;
+	inv = parse("s.json", ok);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_string_equal(inv->hosts[0].os_raw,
+	    "Windows  7 \xc3\xa9\xf0\x9f\x98\x80\t");
+	assert_string_equal(inv->hosts[0].product, "Windows 7");
+	assert_int_equal(inv->hosts[0].port, 22);
+	assert_string_equal(inv->hosts[0].user, "first");
+	assert_string_equal(inv->hosts[0].group, "g");	/* null: default */
+	assert_string_equal(inv->hosts[0].arch, "x64");
+	plan_inventory_free(inv);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\"}]} x", "line 1, column 28", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\\x\"}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"\\ud800\"}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\\u0000\"}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"port\": 01}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"port\": 1.}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"port\": 22.5}]}",
+	    "hosts[0] (a).port", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\",}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\"}],}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\"}]", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [\"a\"]}", "hosts[0].name: a host must be an object", NULL);
+	refused("s.json", "{\"hosts\": [{\"os\": \"x\"}]}", "hosts[0].name: missing", NULL);
+	refused("s.json", "{\"defaults\": {\"port\": \"x\"}, \"hosts\": []}",
+	    "s.json: defaults.port", NULL);
+	refused("s.json", "{\"defaults\": [], \"hosts\": []}", "defaults: must be an object", NULL);
+	refused("s.json", "{\"hosts\": 1}", "hosts: must be an array", NULL);
+	refused("s.json", "[]", "hosts: missing", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"files\": {\"tcpip.sys\": 6}}]}",
+	    "hosts[0] (a).files", "version string");
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"registry\": {\"HKLM\\\\A\\\\B\": -1}}]}",
+	    "hosts[0] (a).registry", "32-bit");
+}
+
+/* Nesting deeper than the reader allows is refused, not a stack overflow. */
+static void
+test_plan_inventory_parse_json_deep(void **state)
+{
+	struct buf b;
+	int i;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "{\"x\": ");
+	for (i = 0; i < 100000; i++)
+		buf_addc(&b, '[');
+	refused("d.json", buf_str(&b), "invalid JSON", NULL);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -353,6 +417,8 @@ main(void)
 		cmocka_unit_test(test_plan_inventory_parse_csv_errors),
 		cmocka_unit_test(test_plan_inventory_parse_ad_export),
 		cmocka_unit_test(test_plan_inventory_parse_json_large_first_error),
+		cmocka_unit_test(test_plan_inventory_parse_json_syntax),
+		cmocka_unit_test(test_plan_inventory_parse_json_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

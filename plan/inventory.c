@@ -1429,14 +1429,20 @@ plan_inventory_parse(const char *name, const char *buf, size_t len)
 		goto fail;
 	}
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		/* PowerShell's Out-File writes UTF-16 unless told otherwise */
 		err_set("%s: binary data (a NUL byte at offset %zu), not a "
-		    "JSON or CSV inventory", name, (size_t)(nul - buf));
+		    "JSON or CSV inventory%s", name, (size_t)(nul - buf),
+		    len >= 2 && (unsigned char)buf[0] == 0xff &&
+		    (unsigned char)buf[1] == 0xfe ? "; it looks like UTF-16: "
+		    "save it as UTF-8" : "");
 		goto fail;
 	}
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;			/* a UTF-8 byte order mark */
 	while (p < buf + len && isspace((unsigned char)*p))
 		p++;
 	if (p < buf + len && (*p == '{' || *p == '['))
-		rc = parse_json(inv, buf, len);
+		rc = parse_json(inv, p, len - (size_t)(p - buf));
 	else
 		rc = parse_csv(inv, buf, len);
 	if (rc == 0)

@@ -223,6 +223,12 @@ test_plan_inventory_parse_binary_refused(void **state)
 	inv = plan_inventory_parse("blob.bin", bin, sizeof(bin));
 	assert_null(inv);
 	assert_non_null(strstr(err_msg(), "blob.bin: binary data"));
+	inv = plan_inventory_parse("ps.json", "\xff\xfe{\0", 4);
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "save it as UTF-8"));
+	inv = parse("bom.json", "\xef\xbb\xbf {\"hosts\": [{\"name\": \"a\"}]}");
+	assert_non_null(inv);
+	plan_inventory_free(inv);
 }
 
 static const char csv_inv[] =

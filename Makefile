@@ -10,13 +10,20 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
 LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lcrypto -lm -lpthread
 
+# Advisories embedded at build time: tools/embed.c writes them as C arrays
+# (no xxd, which Debian does not always install); catalog/advisory.c.
+HOSTCC		?= cc
+ADVISORY_JSON	 = $(sort $(wildcard catalog/advisories/*.json))
+ADVISORY_OBJ	 = $(BUILD)/gen/advisories_data.o
+BENCH_BIN	 = $(BUILD)/tests/bench/json_floor
+
 MODULES	 = util plan catalog transport rollback deploy discover
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CMD_SRC	 = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 WINSIM_SRC = $(wildcard tests/winsim/*.c)
 
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o) $(ADVISORY_OBJ)
 CMD_OBJ	 = $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 WINSIM_OBJ = $(WINSIM_SRC:%.c=$(BUILD)/%.o)
@@ -25,9 +32,10 @@ LIB	 = $(BUILD)/libkbfix.a
 BIN	 = $(BUILD)/kbfix
 WINSIM	 = $(BUILD)/winsim
 
-.PHONY: all test unit integration asan valgrind bench lint fuzz clean demo
+.PHONY: all test unit integration asan valgrind bench lint fuzz clean demo \
+	fuzz-bin
 
-all: $(BIN) kbfix $(WINSIM)
+all: $(BIN) kbfix $(WINSIM) $(BENCH_BIN)
 
 kbfix: $(BIN)
 	ln -sf $(BIN) $@
@@ -54,7 +62,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) \
 	    -lcmocka $(LDLIBS)
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) fuzz-bin
 	BUILD=$(BUILD) tests/run.sh all
 
 unit: $(UNIT_BIN)
@@ -85,5 +93,68 @@ lint:
 
 clean:
 	rm -rf build build-asan build-fuzz kbfix
+
+# Advisories embedded at build time (rules below).
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(HOSTCC) -O1 -o $@ $<
+
+$(BUILD)/gen/advisories_data.c: $(BUILD)/tools/embed $(ADVISORY_JSON)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed $@ $(ADVISORY_JSON)
+
+$(BUILD)/gen/advisories_data.o: $(BUILD)/gen/advisories_data.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# Planner benchmark: the JSON floor (cJSON parse + print, nothing else).
+
+$(BUILD)/tests/bench/json_floor: tests/bench/json_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< -lcjson
+
+# Fuzzing (libFuzzer): the inventory and advisory parsers.  `make fuzz`
+# runs each for FUZZ_TIME seconds; `make test` runs them briefly
+# (tests/integration/plan_fuzz.sh).  Skipped when clang's fuzzer runtime
+# is missing.
+FUZZ_DIR	 = build-fuzz
+FUZZ_TIME	?= 60
+FUZZ_SRC	 = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN	 = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+HAVE_FUZZER	:= $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' | \
+		    clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null && echo yes)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libkbfix.a: $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
+	    $(FUZZ_DIR)/obj/gen/advisories_data.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/obj/gen/advisories_data.o: $(BUILD)/gen/advisories_data.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libkbfix.a
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_DIR)/libkbfix.a $(LDLIBS)
+
+ifeq ($(HAVE_FUZZER),yes)
+fuzz-bin: $(FUZZ_BIN)
+else
+fuzz-bin:
+	@echo "fuzz: skipped (clang's libFuzzer runtime is missing)"
+endif
+
+fuzz: fuzz-bin
+	@for f in $(FUZZ_BIN); do [ -x $$f ] || continue; \
+	    n=$${f##*/fuzz_}; mkdir -p $(FUZZ_DIR)/corpus-$$n; \
+	    echo "== $$f ($(FUZZ_TIME) s)"; \
+	    $$f -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	        -artifact_prefix=$(FUZZ_DIR)/ \
+	        $(FUZZ_DIR)/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(WINSIM_OBJ:.o=.d)

@@ -39,5 +39,15 @@ void	catalog_opts_allow(struct catalog_opts *, const char *host);
 struct catalog_client *catalog_opts_client(struct catalog_opts *);
 void	catalog_opts_release(struct catalog_opts *);
 extern const char catalog_opts_usage[];
+int	cmd_plan(int, char **);
+int	cmd_explain(int, char **);
+int	cmd_advisories(int, char **);
+
+/* Shared by plan, explain, advisories (cmd/plan.c). */
+#include "util/util.h"
+struct advisory_set;
+struct advisory_set *cmd_load_advisories(const char *dir);
+int	cmd_created(const char *arg, char out[21], const char **created);
+int	cmd_write_output(const char *path, struct buf *);
 
 #endif

@@ -19,6 +19,9 @@ static const struct subcommand {
 	{ "show",	cmd_show,	"one Catalog entry: details, files, supersedence" },
 	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
 	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
+	{ "plan",	cmd_plan,	"plan the fixes for an inventory (dry-run report)" },
+	{ "explain",	cmd_explain,	"why each advisory does or does not apply to a host" },
+	{ "advisories",	cmd_advisories,	"list the advisory catalog in use" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

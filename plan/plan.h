@@ -102,6 +102,8 @@ struct plan_advisory {
 	char		*title;
 };
 
+struct plan_arena;
+
 struct plan {
 	char		*created;	/* ISO 8601 */
 	char		*window_start;	/* NULL when no window */
@@ -112,6 +114,14 @@ struct plan {
 	size_t		 npackages;
 	struct plan_host *hosts;
 	size_t		 nhosts;
+	/*
+	 * Plans from plan_build() keep their strings, hosts, findings and
+	 * actions in an arena (the packages and their host arrays are
+	 * malloc'd; package host names point to the hosts' names): do not
+	 * free() or replace their strings one by one.  Parsed plans have
+	 * arena NULL and own every string.  plan_free() knows which.
+	 */
+	struct plan_arena *arena;
 };
 
 const char	*plan_status_name(enum plan_status);
@@ -128,6 +138,14 @@ struct plan	*plan_parse(const char *name, const char *buf, size_t len);
 struct plan	*plan_read(const char *path);
 void		 plan_free(struct plan *);
 int		 plan_write_json(const struct plan *, struct buf *);
+/*
+ * The same document handed to sink a piece at a time (a few MB at most in
+ * memory); sink returns 0 or -1 with err_set().  plan_write_json() is this
+ * with a sink appending to the buffer.
+ */
+typedef int	(*plan_sink_fn)(void *arg, const char *data, size_t len);
+int		 plan_write_json_stream(const struct plan *, plan_sink_fn,
+		    void *arg);
 const struct plan_host *plan_host_find(const struct plan *, const char *name);
 
 /* Validators shared by readers and by transport callers. */
@@ -135,5 +153,156 @@ int		 plan_valid_hostname(const char *);	/* [A-Za-z0-9._-]{1,63} */
 int		 plan_valid_kb(const char *);		/* KB[0-9]{6,7} */
 int		 plan_valid_regkey(const char *);	/* HKLM\... plain chars */
 int		 plan_valid_regvalue(const char *);
+
+/*
+ * Inventory (DESIGN.md "Inventory"): JSON, CSV with the same field names,
+ * or an Active Directory export CSV.  Readers normalise as they read: the
+ * product name (plan_norm_os), the build (plan_norm_version), the
+ * architecture, KB ids (upper case), file names (lower case) and registry
+ * paths (plan_norm_regpath), and validate names, KB ids, versions and
+ * registry paths.  A fact the inventory does not give stays "absent"
+ * (NULL, -1 or has_* = 0): the engine reports it unknown, never guesses.
+ */
+#define PLAN_INVENTORY_MAX	((size_t)256 << 20)	/* bytes */
+
+struct plan_inv_file {
+	char		*name;		/* lower case: "tcpip.sys" */
+	char		*version;	/* "6.1.7600.16385" */
+};
+
+struct plan_inv_reg {
+	char		*path;		/* normalised, plan_norm_regpath() */
+	int		 is_num;
+	uint32_t	 num;		/* REG_DWORD */
+	char		*str;		/* REG_SZ when !is_num */
+};
+
+struct plan_inv_host {
+	char		*name;
+	char		*address, *user, *transport, *group;	/* or NULL */
+	int		 port;		/* 0: not given */
+	int		 wave;		/* 0: not given */
+	char		*os_raw;	/* as written in the inventory, or NULL */
+	const char	*product;	/* normalised product, static, or NULL */
+	char		*version;	/* "6.1.7601" (major.minor.build) or NULL */
+	const char	*arch;		/* "x86", "x64", "ia64" or NULL */
+	char		*channel;	/* security-only, monthly-rollup or NULL */
+	char		**installed;	/* KB ids, upper case */
+	size_t		 ninstalled;
+	int		 has_installed;
+	struct plan_inv_file *files;
+	size_t		 nfiles;
+	int		 has_files;
+	struct plan_inv_reg *registry;
+	size_t		 nregistry;
+	int		 has_registry;
+	int		 multicast;	/* -1 absent, 0, 1 */
+	int		 wfp_drivers;	/* -1 absent */
+	char		**roles;
+	size_t		 nroles;
+};
+
+struct plan_arena;
+
+struct plan_inventory {
+	char		*name;		/* file name */
+	struct plan_arena *arena;	/* every host string and array */
+	struct plan_inv_host *hosts;
+	size_t		 nhosts;
+};
+
+/*
+ * plan_inventory_parse() reads an inventory from a buffer (JSON when the
+ * first non-blank byte is '{', else CSV; an AD export is recognised by its
+ * header); name is used in messages ("inv.csv: line 4: ...",
+ * "inv.json: hosts[2] (web01).port: ...").  plan_inventory_read() reads a
+ * file of at most PLAN_INVENTORY_MAX bytes.  NULL with err_set().
+ */
+struct plan_inventory *plan_inventory_parse(const char *name, const char *buf,
+		    size_t len);
+struct plan_inventory *plan_inventory_read(const char *path);
+void		 plan_inventory_free(struct plan_inventory *);
+const struct plan_inv_host *plan_inventory_find(const struct plan_inventory *,
+		    const char *name);
+
+/*
+ * Normalisation.  plan_norm_os() maps a product name as Windows or AD
+ * writes it ("Windows Server 2008 R2 Enterprise", "Microsoft Windows 7
+ * Professional", "Windows Server(R) 2008 Standard") or an id
+ * ("windows-server-2008-r2") to the Update Catalog's product name
+ * ("Windows Server 2008 R2"), or NULL.  plan_norm_version() turns
+ * "6.1.7601", "6.1.7601.24214" or AD's "6.1 (7601)" into "6.1.7601" in out
+ * (at least 24 bytes); -1 on anything else.  plan_norm_arch() accepts
+ * x86/32-bit, x64/AMD64/64-bit/x86_64, ia64/Itanium.  plan_norm_regpath()
+ * writes "HKLM\<rest>" with the root spelled either way and any case,
+ * for comparison with plan_regpath_eq() (case-insensitive, as Windows).
+ * plan_win10_release() names a Windows 10 build ("1803") or NULL.
+ */
+const char	*plan_norm_os(const char *);
+int		 plan_norm_version(const char *, char *out, size_t outlen);
+const char	*plan_norm_arch(const char *);
+char		*plan_norm_regpath(const char *);	/* NULL: invalid */
+int		 plan_regpath_eq(const char *, const char *);
+const char	*plan_win10_release(const char *version);
+/* 0 when version ("6.1.7601") is a build of product, else -1 with err_set(). */
+int		 plan_os_version_check(const char *product, const char *version);
+/* Compares file versions "a.b.c.d" numerically (<0, 0, >0). */
+int		 plan_version_cmp(const char *, const char *);
+int		 plan_valid_fileversion(const char *);
+
+/*
+ * The engine.  plan_build() evaluates every advisory of set for every host
+ * and builds the plan document: findings, actions (workarounds, installs,
+ * one reboot, verify), status, waves, estimates and packages.  The
+ * advisories and the inventory are only read.  plan_explain() writes the
+ * reasoning for one host as text (-1 with err_set() when there is no such
+ * host).  plan_window_parse() reads "2026-11-21T22:00:00Z/4h" (durations
+ * like 4h, 90m, 1h30m, 3600s, 2d).
+ */
+struct advisory_set;
+
+enum plan_prefer {
+	PLAN_PREFER_CHANNEL,	/* the fix of the host's servicing channel */
+	PLAN_PREFER_MINIMAL,	/* the smallest package on top of what is installed */
+	PLAN_PREFER_LATEST	/* the newest update known to contain the fix */
+};
+
+struct plan_options {
+	enum plan_prefer prefer;
+	const char	*created;	/* ISO 8601, or NULL: now */
+	const char	*window_start;	/* or NULL */
+	int64_t		 window_duration_s;
+};
+
+/* Rough durations for estimate_s (seconds). */
+#define PLAN_EST_WORKAROUND	15
+#define PLAN_EST_INSTALL	420
+#define PLAN_EST_REBOOT		300
+#define PLAN_EST_VERIFY		30
+
+int		 plan_prefer_parse(const char *, enum plan_prefer *);
+int		 plan_window_parse(const char *, char **start, int64_t *dur_s);
+struct plan	*plan_build(const struct plan_inventory *,
+		    const struct advisory_set *, const struct plan_options *);
+int		 plan_explain(const struct plan_inventory *,
+		    const struct advisory_set *, const struct plan_options *,
+		    const char *host, struct buf *out);
+
+/*
+ * Reports of a plan: text (summary, a table per host and per package),
+ * json (plan_write_json), markdown (for a change request), html (one
+ * self-contained page, everything escaped) and csv (a row per host action,
+ * RFC 4180 quoting).
+ */
+enum plan_format {
+	PLAN_FORMAT_TEXT,
+	PLAN_FORMAT_JSON,
+	PLAN_FORMAT_MARKDOWN,
+	PLAN_FORMAT_HTML,
+	PLAN_FORMAT_CSV
+};
+
+int		 plan_format_parse(const char *, enum plan_format *);
+int		 plan_report(const struct plan *, enum plan_format, struct buf *);
 
 #endif

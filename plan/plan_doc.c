@@ -3,6 +3,8 @@
  * (plan_parse) and the writer (plan_write_json).
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "plan.h"
+#include "engine.h"
 
 #define PLAN_MAX	((size_t)1 << 30)
 
@@ -97,8 +100,14 @@ valid_regchars(const char *s, size_t max)
 	size_t n;
 
 	for (n = 0; s[n]; n++)
-		if (s[n] < 0x20 || s[n] > 0x7e || strchr("&|<>^%\"", s[n]))
+		switch (s[n]) {
+		case '&': case '|': case '<': case '>': case '^': case '%':
+		case '"':
 			return 0;
+		default:
+			if (s[n] < 0x20 || s[n] > 0x7e)
+				return 0;
+		}
 	return n >= 1 && n <= max;
 }
 
@@ -398,29 +407,55 @@ out:
 	return rc;
 }
 
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Duplicate names in O(1) per host: an open-addressing set of indexes. */
+static int
+seen_name(const struct plan *p, size_t *slots, size_t cap, size_t idx)
+{
+	const char *name = p->hosts[idx].name;
+	size_t j;
+
+	for (j = name_hash(name) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+		if (strcmp(p->hosts[slots[j] - 1].name, name) == 0)
+			return 1;
+	slots[j] = idx + 1;
+	return 0;
+}
+
 static int
 read_hosts(struct rd *rd, const cJSON *root, struct plan *p)
 {
 	const cJSON *arr = get_array(rd, root, "hosts", 1), *h;
-	size_t mark, i;
-	int n = 0, rc;
+	size_t mark, cap = 16, *slots, total;
+	int n = 0, rc = 0;
 
 	if (arr == NULL)
 		return -1;
-	p->hosts = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
-	    sizeof(*p->hosts));
+	total = (size_t)cJSON_GetArraySize(arr);
+	while (cap < 2 * total)
+		cap <<= 1;
+	slots = xcalloc(cap, sizeof(*slots));
+	p->hosts = xcalloc(total + 1, sizeof(*p->hosts));
 	cJSON_ArrayForEach(h, arr) {
 		rd_enter(rd, &mark, "hosts", n++);
 		rc = read_host(rd, h, &p->hosts[p->nhosts++]);
-		for (i = 0; rc == 0 && i + 1 < p->nhosts; i++)
-			if (strcmp(p->hosts[i].name,
-			    p->hosts[p->nhosts - 1].name) == 0)
-				rc = rd_fail(rd, "name", "duplicate host name");
+		if (rc == 0 && seen_name(p, slots, cap, p->nhosts - 1))
+			rc = rd_fail(rd, "name", "duplicate host name");
 		rd_leave(rd, mark);
 		if (rc == -1)
-			return -1;
+			break;
 	}
-	return 0;
+	free(slots);
+	return rc;
 }
 
 static int
@@ -627,6 +662,14 @@ plan_free(struct plan *p)
 
 	if (p == NULL)
 		return;
+	if (p->arena) {
+		for (i = 0; i < p->npackages; i++)
+			free(p->packages[i].hosts);
+		free(p->packages);
+		plan_arena_free(p->arena);
+		free(p);
+		return;
+	}
 	for (i = 0; i < p->nhosts; i++)
 		host_release(&p->hosts[i]);
 	for (i = 0; i < p->npackages; i++) {
@@ -661,50 +704,116 @@ plan_host_find(const struct plan *p, const char *name)
 }
 
 /* Writer: JSON straight into a buffer, one key a line, stable key order. */
+/* A string literal, without strlen (the writer runs once per host). */
+#define ADD_LIT(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)
+
+
+/*
+ * A JSON string: strings without a quote, a backslash or a control byte
+ * (nearly all of a plan) are checked 8 bytes at a time and copied at once;
+ * the others go through buf_add_json_str().
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+#define HASZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+static int
+plain_json(const char *s, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		/* a byte < 0x20, or equal to '"' or '\\' */
+		if (((w - ONES * 0x20) & ~w & HIGHS) ||
+		    HASZERO(w ^ (ONES * '"')) || HASZERO(w ^ (ONES * '\\')))
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+static void
+w_jstr(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!plain_json(s, n)) {
+		buf_add_json_str(b, s);
+		return;
+	}
+	buf_addc(b, '"');
+	buf_add(b, s, n);
+	buf_addc(b, '"');
+}
+
+
+/* An integer between two strings, without printf (hot: once per host). */
+static void
+w_int(struct buf *b, const char *before, int v, const char *after)
+{
+	char num[16], *p = num + sizeof(num);
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_adds(b, before);
+	buf_add(b, p, (size_t)(num + sizeof(num) - p));
+	buf_adds(b, after);
+}
 
 static void
 w_str(struct buf *b, const char *indent, const char *key, const char *val,
     int comma)
 {
-	buf_addf(b, "%s\"%s\": ", indent, key);
-	buf_add_json_str(b, val);
+	buf_adds(b, indent);
+	buf_addc(b, '"');
+	buf_adds(b, key);
+	ADD_LIT(b, "\": ");
+	w_jstr(b, val);
 	buf_adds(b, comma ? ",\n" : "\n");
 }
 
 static void
 w_action(struct buf *b, const struct plan_action *a)
 {
-	buf_adds(b, "        {\"kind\": ");
-	buf_add_json_str(b, plan_action_name(a->kind));
+	ADD_LIT(b, "        {\"kind\": ");
+	w_jstr(b, plan_action_name(a->kind));
 	switch (a->kind) {
 	case ACTION_INSTALL:
-		buf_adds(b, ", \"kb\": ");
-		buf_add_json_str(b, a->kb);
+		ADD_LIT(b, ", \"kb\": ");
+		w_jstr(b, a->kb);
 		if (a->advisory) {
-			buf_adds(b, ", \"advisory\": ");
-			buf_add_json_str(b, a->advisory);
+			ADD_LIT(b, ", \"advisory\": ");
+			w_jstr(b, a->advisory);
 		}
 		if (a->tcpip_min) {
-			buf_adds(b, ", \"tcpip_min\": ");
-			buf_add_json_str(b, a->tcpip_min);
+			ADD_LIT(b, ", \"tcpip_min\": ");
+			w_jstr(b, a->tcpip_min);
 		}
 		break;
 	case ACTION_REGISTRY:
-		buf_adds(b, ", \"key\": ");
-		buf_add_json_str(b, a->key);
-		buf_adds(b, ", \"value\": ");
-		buf_add_json_str(b, a->value);
-		buf_adds(b, ", \"type\": ");
-		buf_add_json_str(b, a->type);
-		buf_adds(b, ", \"data\": ");
+		ADD_LIT(b, ", \"key\": ");
+		w_jstr(b, a->key);
+		ADD_LIT(b, ", \"value\": ");
+		w_jstr(b, a->value);
+		ADD_LIT(b, ", \"type\": ");
+		w_jstr(b, a->type);
+		ADD_LIT(b, ", \"data\": ");
 		if (a->data_str)
-			buf_add_json_str(b, a->data_str);
+			w_jstr(b, a->data_str);
 		else
 			buf_addf(b, "%u", a->data_num);
 		break;
 	case ACTION_MULTICAST:
-		buf_adds(b, ", \"family\": ");
-		buf_add_json_str(b, a->family);
+		ADD_LIT(b, ", \"family\": ");
+		w_jstr(b, a->family);
 		buf_addf(b, ", \"state\": \"%s\"",
 		    a->enabled ? "enabled" : "disabled");
 		break;
@@ -712,7 +821,7 @@ w_action(struct buf *b, const struct plan_action *a)
 	case ACTION_VERIFY:
 		break;
 	}
-	buf_adds(b, "}");
+	ADD_LIT(b, "}");
 }
 
 static void
@@ -722,16 +831,78 @@ w_opt_str(struct buf *b, const char *key, const char *val)
 		w_str(b, "      ", key, val, 1);
 }
 
+/*
+ * Finding lines of a built plan repeat: their strings are interned (one
+ * copy per distinct reason), so a line is serialized once and copied for
+ * every host that has the same (advisory, state, reason) pointers.
+ */
+#define FC_SLOTS	4096
+#define FC_MAX		((size_t)8 << 20)
+
+struct fcache {
+	struct {
+		const char	*advisory, *reason;
+		int		 state;
+		size_t		 off, len;
+	} slot[FC_SLOTS];
+	struct buf	 text;
+};
+
 static void
-w_host(struct buf *b, const struct plan_host *h)
+w_finding_raw(struct buf *b, const struct plan_finding *f)
+{
+	ADD_LIT(b, "{\"advisory\": ");
+	w_jstr(b, f->advisory);
+	ADD_LIT(b, ", \"state\": \"");
+	buf_adds(b, plan_state_name(f->state));
+	ADD_LIT(b, "\", \"reason\": ");
+	w_jstr(b, f->reason);
+	ADD_LIT(b, "}");
+}
+
+static void
+w_finding(struct buf *b, const struct plan_finding *f, struct fcache *fc)
+{
+	size_t i, off;
+
+	if (fc == NULL) {
+		w_finding_raw(b, f);
+		return;
+	}
+	i = (((uintptr_t)f->reason >> 4) * 31 + ((uintptr_t)f->advisory >> 4) +
+	    (uintptr_t)f->state) % FC_SLOTS;
+	if (fc->slot[i].reason != f->reason || fc->slot[i].advisory !=
+	    f->advisory || fc->slot[i].state != (int)f->state) {
+		if (fc->text.len > FC_MAX) {
+			memset(fc->slot, 0, sizeof(fc->slot));
+			buf_reset(&fc->text);
+		}
+		off = fc->text.len;
+		w_finding_raw(&fc->text, f);
+		if (fc->text.failed) {
+			buf_reset(&fc->text);
+			w_finding_raw(b, f);
+			return;
+		}
+		fc->slot[i].advisory = f->advisory;
+		fc->slot[i].reason = f->reason;
+		fc->slot[i].state = (int)f->state;
+		fc->slot[i].off = off;
+		fc->slot[i].len = fc->text.len - off;
+	}
+	buf_add(b, fc->text.data + fc->slot[i].off, fc->slot[i].len);
+}
+
+static void
+w_host(struct buf *b, const struct plan_host *h, struct fcache *fc)
 {
 	size_t i;
 
-	buf_adds(b, "    {\n");
+	ADD_LIT(b, "    {\n");
 	w_str(b, "      ", "name", h->name, 1);
 	w_opt_str(b, "address", h->address);
 	if (h->port)
-		buf_addf(b, "      \"port\": %d,\n", h->port);
+		w_int(b, "      \"port\": ", h->port, ",\n");
 	w_opt_str(b, "user", h->user);
 	w_opt_str(b, "transport", h->transport);
 	w_opt_str(b, "os", h->os);
@@ -739,26 +910,24 @@ w_host(struct buf *b, const struct plan_host *h)
 	w_opt_str(b, "arch", h->arch);
 	w_opt_str(b, "group", h->group);
 	w_str(b, "      ", "status", plan_status_name(h->status), 1);
-	buf_adds(b, "      \"findings\": [");
+	ADD_LIT(b, "      \"findings\": [");
 	for (i = 0; i < h->nfindings; i++) {
-		buf_adds(b, i ? ",\n        {\"advisory\": " :
-		    "\n        {\"advisory\": ");
-		buf_add_json_str(b, h->findings[i].advisory);
-		buf_addf(b, ", \"state\": \"%s\", \"reason\": ",
-		    plan_state_name(h->findings[i].state));
-		buf_add_json_str(b, h->findings[i].reason);
-		buf_adds(b, "}");
+		if (i)
+			ADD_LIT(b, ",\n        ");
+		else
+			ADD_LIT(b, "\n        ");
+		w_finding(b, &h->findings[i], fc);
 	}
 	buf_adds(b, h->nfindings ? "\n      ],\n" : "],\n");
-	buf_adds(b, "      \"actions\": [");
+	ADD_LIT(b, "      \"actions\": [");
 	for (i = 0; i < h->nactions; i++) {
 		buf_adds(b, i ? ",\n" : "\n");
 		w_action(b, &h->actions[i]);
 	}
 	buf_adds(b, h->nactions ? "\n      ],\n" : "],\n");
 	if (h->estimate_s)
-		buf_addf(b, "      \"estimate_s\": %d,\n", h->estimate_s);
-	buf_addf(b, "      \"wave\": %d\n    }", h->wave);
+		w_int(b, "      \"estimate_s\": ", h->estimate_s, ",\n");
+	w_int(b, "      \"wave\": ", h->wave, "\n    }");
 }
 
 static void
@@ -776,7 +945,7 @@ w_summary(struct buf *b, const struct plan *p)
 	for (i = 0; i < PLAN_NSTATUS; i++)
 		buf_addf(b, ", \"%s\": %zu", plan_status_name(order[i]),
 		    count[order[i]]);
-	buf_adds(b, "},\n");
+	ADD_LIT(b, "},\n");
 }
 
 static void
@@ -784,29 +953,117 @@ w_packages(struct buf *b, const struct plan *p)
 {
 	size_t i, j;
 
-	buf_adds(b, "  \"packages\": [");
+	ADD_LIT(b, "  \"packages\": [");
 	for (i = 0; i < p->npackages; i++) {
 		const struct plan_package *pk = &p->packages[i];
 
 		buf_adds(b, i ? ",\n    {\"kb\": " : "\n    {\"kb\": ");
-		buf_add_json_str(b, pk->kb);
-		buf_adds(b, ", \"product\": ");
-		buf_add_json_str(b, pk->product);
-		buf_adds(b, ", \"arch\": ");
-		buf_add_json_str(b, pk->arch);
-		buf_adds(b, ", \"hosts\": [");
+		w_jstr(b, pk->kb);
+		ADD_LIT(b, ", \"product\": ");
+		w_jstr(b, pk->product);
+		ADD_LIT(b, ", \"arch\": ");
+		w_jstr(b, pk->arch);
+		ADD_LIT(b, ", \"hosts\": [");
 		for (j = 0; j < pk->nhosts; j++) {
 			if (j)
-				buf_adds(b, ", ");
-			buf_add_json_str(b, pk->hosts[j]);
+				ADD_LIT(b, ", ");
+			w_jstr(b, pk->hosts[j]);
 		}
-		buf_adds(b, "]}");
+		ADD_LIT(b, "]}");
 	}
 	buf_adds(b, p->npackages ? "\n  ],\n" : "],\n");
 }
 
-int
-plan_write_json(const struct plan *p, struct buf *b)
+struct w_range {
+	const struct plan	*p;
+	size_t			 from, to;
+	struct buf		 out;
+	struct fcache		*fc;	/* built plans only (interned strings) */
+};
+
+static void *
+w_range(void *arg)
+{
+	struct w_range *r = arg;
+	size_t i;
+
+	for (i = r->from; i < r->to; i++) {
+		if (i)
+			ADD_LIT(&r->out, ",\n");
+		else
+			ADD_LIT(&r->out, "\n");
+		w_host(&r->out, &r->p->hosts[i], r->fc);
+	}
+	return NULL;
+}
+
+/* Hands what b holds to the sink and empties it. */
+static int
+w_flush(struct buf *b, plan_sink_fn sink, void *arg)
+{
+	int rc = 0;
+
+	if (b->failed) {
+		err_set("plan is larger than %zu bytes", b->max);
+		rc = -1;
+	} else if (b->len && sink(arg, b->data, b->len) == -1)
+		rc = -1;
+	buf_reset(b);
+	return rc;
+}
+
+/*
+ * Hosts go out in batches: the output never has to fit in memory at once,
+ * and a large plan writes each batch's halves on two threads (hosts are
+ * independent; this is a 2-core machine, tests/bench/plan.sh).
+ */
+#define W_BATCH	2048
+
+static int
+w_hosts(const struct plan *p, struct buf *b, plan_sink_fn sink, void *arg)
+{
+	struct w_range r1 = { .p = p }, r2 = { .p = p };
+	size_t at;
+	pthread_t t;
+	int threaded, rc = 0;
+
+	r1.out = *b;
+	buf_init(&r2.out, b->max);
+	if (p->arena) {
+		r1.fc = xcalloc(1, sizeof(*r1.fc));
+		r2.fc = xcalloc(1, sizeof(*r2.fc));
+		buf_init(&r1.fc->text, FC_MAX * 2);
+		buf_init(&r2.fc->text, FC_MAX * 2);
+	}
+	for (at = 0; at < p->nhosts && rc == 0; at = r2.to) {
+		r1.from = at;
+		r2.to = at + W_BATCH < p->nhosts ? at + W_BATCH : p->nhosts;
+		r1.to = r2.from = r2.to;
+		threaded = p->nhosts >= PLAN_THREAD_MIN &&
+		    (r1.to = r2.from = at + (r2.to - at) / 2, 1) &&
+		    pthread_create(&t, NULL, w_range, &r2) == 0;
+		if (!threaded)
+			r1.to = r2.from = r2.to;
+		w_range(&r1);
+		if (threaded)
+			pthread_join(t, NULL);
+		rc = w_flush(&r1.out, sink, arg);
+		if (rc == 0 && threaded)
+			rc = w_flush(&r2.out, sink, arg);
+	}
+	*b = r1.out;
+	buf_release(&r2.out);
+	if (p->arena) {
+		buf_release(&r1.fc->text);
+		buf_release(&r2.fc->text);
+		free(r1.fc);
+		free(r2.fc);
+	}
+	return rc;
+}
+
+static int
+w_head(const struct plan *p, struct buf *b)
 {
 	size_t i;
 
@@ -814,31 +1071,59 @@ plan_write_json(const struct plan *p, struct buf *b)
 	if (p->created)
 		w_str(b, "  ", "created", p->created, 1);
 	if (p->window_start) {
-		buf_adds(b, "  \"window\": {\"start\": ");
-		buf_add_json_str(b, p->window_start);
+		ADD_LIT(b, "  \"window\": {\"start\": ");
+		w_jstr(b, p->window_start);
 		buf_addf(b, ", \"duration_s\": %lld},\n",
 		    (long long)p->window_duration_s);
 	}
-	buf_adds(b, "  \"advisories\": [");
+	ADD_LIT(b, "  \"advisories\": [");
 	for (i = 0; i < p->nadvisories; i++) {
 		buf_adds(b, i ? ",\n    {\"id\": " : "\n    {\"id\": ");
-		buf_add_json_str(b, p->advisories[i].id);
-		buf_adds(b, ", \"title\": ");
-		buf_add_json_str(b, p->advisories[i].title ?
+		w_jstr(b, p->advisories[i].id);
+		ADD_LIT(b, ", \"title\": ");
+		w_jstr(b, p->advisories[i].title ?
 		    p->advisories[i].title : "");
-		buf_adds(b, "}");
+		ADD_LIT(b, "}");
 	}
 	buf_adds(b, p->nadvisories ? "\n  ],\n" : "],\n");
 	w_summary(b, p);
 	w_packages(b, p);
-	buf_adds(b, "  \"hosts\": [");
-	for (i = 0; i < p->nhosts; i++) {
-		buf_adds(b, i ? ",\n" : "\n");
-		w_host(b, &p->hosts[i]);
-	}
-	buf_adds(b, p->nhosts ? "\n  ]\n}\n" : "]\n}\n");
-	if (b->failed) {
-		err_set("plan is larger than %zu bytes", b->max);
+	ADD_LIT(b, "  \"hosts\": [");
+	return 0;
+}
+
+int
+plan_write_json_stream(const struct plan *p, plan_sink_fn sink, void *arg)
+{
+	struct buf b;
+	int rc = -1;
+
+	buf_init(&b, BUF_MAX_DEFAULT);
+	w_head(p, &b);
+	if (p->nhosts == 0)
+		ADD_LIT(&b, "]\n}\n");
+	else if (w_hosts(p, &b, sink, arg) == -1)
+		goto out;
+	else
+		ADD_LIT(&b, "\n  ]\n}\n");
+	rc = w_flush(&b, sink, arg);
+out:
+	buf_release(&b);
+	return rc;
+}
+
+static int
+sink_buf(void *arg, const char *data, size_t len)
+{
+	return buf_add(arg, data, len);
+}
+
+int
+plan_write_json(const struct plan *p, struct buf *b)
+{
+	if (plan_write_json_stream(p, sink_buf, b) == -1 || b->failed) {
+		if (b->failed)
+			err_set("plan is larger than %zu bytes", b->max);
 		return -1;
 	}
 	return 0;

@@ -1,0 +1,72 @@
+/*
+ * kbfix explain: why each advisory does or does not apply to one host.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "catalog/catalog.h"
+#include "plan/plan.h"
+#include "cmd.h"
+
+static const char explain_usage[] =
+    "usage: kbfix explain -i INVENTORY [--prefer channel|minimal|latest]\n"
+    "                     [--advisories DIR] HOST\n"
+    "\n"
+    "Prints the facts kbfix read for HOST (normalised, with the servicing\n"
+    "channel and why), every advisory's finding with its reason, and the\n"
+    "actions the plan would carry out.\n";
+
+int
+cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "prefer", required_argument, NULL, 'p' },
+		{ "advisories", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct plan_options o = { 0 };
+	struct plan_inventory *inv = NULL;
+	struct advisory_set *set = NULL;
+	const char *inventory = NULL, *dir = NULL;
+	struct buf out;
+	int c, rc = EXIT_USAGE;
+
+	buf_init(&out, BUF_MAX_DEFAULT);
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'i': inventory = optarg; break;
+		case 'a': dir = optarg; break;
+		case 'p':
+			if (plan_prefer_parse(optarg, &o.prefer) == -1) {
+				warnmsg("--prefer: %s", err_msg());
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(explain_usage, stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			fputs(explain_usage, stderr);
+			goto out;
+		}
+	if (inventory == NULL || optind + 1 != argc) {
+		fputs(explain_usage, stderr);
+		goto out;
+	}
+	if ((set = cmd_load_advisories(dir)) == NULL ||
+	    (inv = plan_inventory_read(inventory)) == NULL ||
+	    plan_explain(inv, set, &o, argv[optind], &out) == -1) {
+		warnmsg("%s", err_msg());
+		goto out;
+	}
+	rc = cmd_write_output(NULL, &out);
+out:
+	buf_release(&out);
+	plan_inventory_free(inv);
+	catalog_advisory_set_free(set);
+	return rc;
+}

@@ -1,0 +1,204 @@
+/*
+ * kbfix plan: an inventory and the advisories in, a remediation plan or a
+ * dry-run report out.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog/catalog.h"
+#include "plan/plan.h"
+#include "cmd.h"
+
+static const char plan_usage[] =
+    "usage: kbfix plan -i INVENTORY [-o FILE] [--format text|json|markdown|html|csv]\n"
+    "                  [--prefer channel|minimal|latest] [--window START/DURATION]\n"
+    "                  [--advisories DIR] [--created TIME]\n"
+    "\n"
+    "Decides, for every host of INVENTORY (JSON, CSV or an Active Directory\n"
+    "export), which advisories apply and what fixes them, and prints a report\n"
+    "(text by default) or writes the plan (-o FILE: JSON by default, written\n"
+    "atomically).  --prefer channel follows the host's servicing channel,\n"
+    "minimal adds the smallest package, latest the newest update with the fix.\n"
+    "--window 2026-11-21T22:00:00Z/4h records the maintenance window.\n"
+    "--advisories DIR adds (or replaces by id) advisory files.  --created or\n"
+    "KBFIX_NOW fixes the plan's timestamp (reproducible output).\n";
+
+struct advisory_set *
+cmd_load_advisories(const char *dir)
+{
+	struct advisory_set *set = catalog_advisory_builtin();
+
+	if (set == NULL)
+		return NULL;
+	if (dir && catalog_advisory_load_dir(set, dir) == -1) {
+		catalog_advisory_set_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+/* --created TIME or KBFIX_NOW, checked; NULL: now. */
+int
+cmd_created(const char *arg, char out[21], const char **created)
+{
+	int64_t t;
+
+	*created = NULL;
+	if (arg == NULL)
+		arg = getenv("KBFIX_NOW");
+	if (arg == NULL || *arg == '\0')
+		return 0;
+	if (time_parse_iso8601(arg, &t) == -1) {
+		warnmsg("--created/KBFIX_NOW: %s", err_msg());
+		return -1;
+	}
+	time_iso8601(t, out);
+	*created = out;
+	return 0;
+}
+
+int
+cmd_write_output(const char *path, struct buf *b)
+{
+	if (path == NULL) {
+		if (fwrite(b->data, 1, b->len, stdout) != b->len ||
+		    fflush(stdout) != 0) {
+			warnmsg("stdout: write failed");
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	if (file_write_atomic(path, b->data, b->len, 0644) == -1) {
+		warnmsg("%s", err_msg());
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int
+sink_stdout(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	if (fwrite(data, 1, len, stdout) != len) {
+		err_set("stdout: write failed");
+		return -1;
+	}
+	return 0;
+}
+
+struct plan_args {
+	const char	*inventory, *output, *format, *advisories, *created;
+	char		*window_start;
+	struct plan_options opt;
+};
+
+static int
+plan_getopt(int argc, char **argv, struct plan_args *a)
+{
+	static const struct option opts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "prefer", required_argument, NULL, 'p' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "advisories", required_argument, NULL, 'a' },
+		{ "created", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "i:o:f:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'i': a->inventory = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'f': a->format = optarg; break;
+		case 'a': a->advisories = optarg; break;
+		case 'c': a->created = optarg; break;
+		case 'p':
+			if (plan_prefer_parse(optarg, &a->opt.prefer) == -1) {
+				warnmsg("--prefer: %s", err_msg());
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			free(a->window_start);
+			if (plan_window_parse(optarg, &a->window_start,
+			    &a->opt.window_duration_s) == -1) {
+				warnmsg("--window: %s", err_msg());
+				return EXIT_USAGE;
+			}
+			a->opt.window_start = a->window_start;
+			break;
+		case 'h':
+			fputs(plan_usage, stdout);
+			return -1;
+		default:
+			fputs(plan_usage, stderr);
+			return EXIT_USAGE;
+		}
+	if (a->inventory == NULL || optind != argc) {
+		fputs(plan_usage, stderr);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_plan(int argc, char **argv)
+{
+	struct plan_args a = { 0 };
+	struct plan_inventory *inv = NULL;
+	struct advisory_set *set = NULL;
+	struct plan *p = NULL;
+	enum plan_format fmt;
+	struct buf out;
+	char created[21];
+	int rc;
+
+	buf_init(&out, BUF_MAX_DEFAULT);
+	if ((rc = plan_getopt(argc, argv, &a)) != EXIT_OK) {
+		rc = rc == -1 ? EXIT_OK : rc;
+		goto out;
+	}
+	rc = EXIT_USAGE;
+	if (plan_format_parse(a.format ? a.format : a.output ? "json" : "text",
+	    &fmt) == -1) {
+		warnmsg("--format: %s", err_msg());
+		goto out;
+	}
+	if (cmd_created(a.created, created, &a.opt.created) == -1)
+		goto out;
+	if ((set = cmd_load_advisories(a.advisories)) == NULL ||
+	    (inv = plan_inventory_read(a.inventory)) == NULL) {
+		warnmsg("%s", err_msg());
+		goto out;
+	}
+	p = plan_build(inv, set, &a.opt);
+	if (fmt == PLAN_FORMAT_JSON && a.output == NULL) {
+		/* to stdout a piece at a time: a large plan never sits in memory */
+		rc = EXIT_OK;
+		if (plan_write_json_stream(p, sink_stdout, NULL) == -1 ||
+		    fflush(stdout) != 0) {
+			warnmsg("%s", err_msg());
+			rc = EXIT_FAIL;
+		}
+		goto out;
+	}
+	if (plan_report(p, fmt, &out) == -1) {
+		warnmsg("%s", err_msg());
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	rc = cmd_write_output(a.output, &out);
+out:
+	buf_release(&out);
+	plan_free(p);
+	plan_inventory_free(inv);
+	catalog_advisory_set_free(set);
+	free(a.window_start);
+	return rc;
+}

@@ -1,0 +1,786 @@
+/*
+ * The plan builder: findings and actions per host (workarounds, installs,
+ * one reboot, verify), status, waves, estimates, packages; and explain.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "catalog/catalog.h"
+#include "engine.h"
+
+/* A string-keyed hash map (owned keys) for packages and reboot groups. */
+struct smap {
+	char		**keys;
+	size_t		 *vals;
+	size_t		  cap, n;
+};
+
+static uint64_t
+smap_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void smap_grow(struct smap *);
+
+/* The slot for key; *created says whether it was added (value 0). */
+static size_t *
+smap_get(struct smap *m, const char *key, int *created)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap)
+		smap_grow(m);
+	for (i = smap_hash(key) & (m->cap - 1); m->keys[i];
+	    i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->keys[i], key) == 0) {
+			*created = 0;
+			return &m->vals[i];
+		}
+	m->keys[i] = xstrdup(key);
+	m->vals[i] = 0;
+	m->n++;
+	*created = 1;
+	return &m->vals[i];
+}
+
+static void
+smap_grow(struct smap *m)
+{
+	struct smap old = *m;
+	size_t i, j;
+
+	m->cap = m->cap ? m->cap * 2 : 64;
+	m->keys = xcalloc(m->cap, sizeof(*m->keys));
+	m->vals = xcalloc(m->cap, sizeof(*m->vals));
+	for (i = 0; i < old.cap; i++) {
+		if (old.keys[i] == NULL)
+			continue;
+		for (j = smap_hash(old.keys[i]) & (m->cap - 1); m->keys[j];
+		    j = (j + 1) & (m->cap - 1))
+			;
+		m->keys[j] = old.keys[i];
+		m->vals[j] = old.vals[i];
+	}
+	free(old.keys);
+	free(old.vals);
+}
+
+static void
+smap_release(struct smap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Options. */
+
+int
+plan_prefer_parse(const char *s, enum plan_prefer *out)
+{
+	if (strcmp(s, "channel") == 0)
+		*out = PLAN_PREFER_CHANNEL;
+	else if (strcmp(s, "minimal") == 0)
+		*out = PLAN_PREFER_MINIMAL;
+	else if (strcmp(s, "latest") == 0)
+		*out = PLAN_PREFER_LATEST;
+	else {
+		err_set("'%s' is not channel, minimal or latest", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_duration(const char *s, int64_t *out)
+{
+	int64_t total = 0, n;
+	const char *p = s;
+
+	if (*p == 'P' || *p == 'p')	/* ISO 8601 "PT4H" */
+		p++;
+	if (*p == 'T' || *p == 't')
+		p++;
+	if (*p == '\0')
+		return -1;
+	while (*p) {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		for (n = 0; isdigit((unsigned char)*p) && n < 100000000; p++)
+			n = n * 10 + (*p - '0');
+		switch (tolower((unsigned char)*p++)) {
+		case 'd': n *= 86400; break;
+		case 'h': n *= 3600; break;
+		case 'm': n *= 60; break;
+		case 's': break;
+		default: return -1;
+		}
+		total += n;
+		if (total > 31 * 86400)
+			return -1;
+	}
+	*out = total;
+	return total > 0 ? 0 : -1;
+}
+
+int
+plan_window_parse(const char *s, char **start, int64_t *dur)
+{
+	const char *slash = strchr(s, '/');
+	char *st, iso[21];
+	int64_t epoch;
+
+	if (slash == NULL) {
+		err_set("window '%s' is not START/DURATION, e.g. "
+		    "2026-11-21T22:00:00Z/4h", s);
+		return -1;
+	}
+	st = xstrndup(s, (size_t)(slash - s));
+	if (time_parse_iso8601(st, &epoch) == -1) {
+		free(st);
+		err_prefix("window: ");
+		return -1;
+	}
+	free(st);
+	if (parse_duration(slash + 1, dur) == -1) {
+		err_set("window: '%s' is not a duration of up to 31 days "
+		    "like 4h, 90m, 1h30m, 3600s or PT4H", slash + 1);
+		return -1;
+	}
+	time_iso8601(epoch, iso);
+	*start = xstrdup(iso);
+	return 0;
+}
+
+/* One host. */
+
+static void
+add_workaround(struct plan_arena *ar, struct plan_host *ph,
+    const struct advisory_workaround *w)
+{
+	struct plan_action *a = &ph->actions[ph->nactions++];
+
+	if (w->is_registry) {
+		a->kind = ACTION_REGISTRY;
+		a->key = plan_arena_intern(ar, w->key);
+		a->value = plan_arena_intern(ar, w->value);
+		a->type = plan_arena_intern(ar, "REG_DWORD");
+		a->data_num = w->data;
+	} else {
+		a->kind = ACTION_MULTICAST;
+		a->family = plan_arena_intern(ar, w->family);
+		a->enabled = w->enabled;
+	}
+}
+
+static int
+planned_kb(const struct plan_host *ph, const char *kb)
+{
+	size_t i;
+
+	for (i = 0; i < ph->nactions; i++)
+		if (ph->actions[i].kind == ACTION_INSTALL &&
+		    strcmp(ph->actions[i].kb, kb) == 0)
+			return 1;
+	return 0;
+}
+
+/* Workarounds first (no reboot), installs, one reboot, verify. */
+static void
+host_actions(struct plan_arena *ar, struct plan_host *ph,
+    struct plan_eval *ev, size_t n)
+{
+	size_t i;
+	int reboot = 0;
+
+	ph->actions = plan_arena_alloc(ar, (2 * n + 2) * sizeof(*ph->actions));
+	for (i = 0; i < n; i++)
+		if (ev[i].workaround)
+			add_workaround(ar, ph, &ev[i].adv->workaround);
+	for (i = 0; i < n; i++) {
+		struct plan_action *a;
+
+		if (!ev[i].kb || ev[i].covered_by || planned_kb(ph, ev[i].kb))
+			continue;
+		a = &ph->actions[ph->nactions++];
+		a->kind = ACTION_INSTALL;
+		a->kb = plan_arena_intern(ar, ev[i].kb);
+		a->advisory = plan_arena_intern(ar, ev[i].adv->id);
+		a->tcpip_min = ev[i].tcpip_min;
+		reboot |= ev[i].adv->reboot;
+		ph->estimate_s += PLAN_EST_INSTALL;
+	}
+	for (i = 0; i < ph->nactions; i++)
+		if (ph->actions[i].kind != ACTION_INSTALL)
+			ph->estimate_s += PLAN_EST_WORKAROUND;
+	if (reboot) {
+		ph->actions[ph->nactions++].kind = ACTION_REBOOT;
+		ph->estimate_s += PLAN_EST_REBOOT;
+	}
+	if (ph->nactions) {
+		ph->actions[ph->nactions++].kind = ACTION_VERIFY;
+		ph->estimate_s += PLAN_EST_VERIFY;
+	}
+}
+
+static enum plan_status
+host_status(const struct plan_host *ph)
+{
+	int seen[FINDING_NSTATE] = { 0 };
+	size_t i;
+
+	for (i = 0; i < ph->nfindings; i++)
+		seen[ph->findings[i].state] = 1;
+	if (ph->nactions)
+		return PLAN_NEEDS_ACTION;
+	if (seen[FINDING_BLOCKED])
+		return PLAN_BLOCKED;
+	if (seen[FINDING_UNKNOWN] || seen[FINDING_AFFECTED])
+		return PLAN_UNKNOWN;
+	if (seen[FINDING_FIXED])
+		return PLAN_COMPLIANT;
+	return PLAN_NOT_APPLICABLE;
+}
+
+/* Win32-OpenSSH does not run on Vista / Server 2008 (FACTS.md 4). */
+static const char *
+default_transport(const struct plan_inv_host *ih)
+{
+	if (ih->transport)
+		return ih->transport;
+	if (ih->product && (strcmp(ih->product, "Windows Vista") == 0 ||
+	    strcmp(ih->product, "Windows Server 2008") == 0))
+		return "manual";
+	return "ssh";
+}
+
+static char *
+dup_or_null(struct plan_arena *ar, const char *s)
+{
+	return s ? plan_arena_intern(ar, s) : NULL;
+}
+
+/*
+ * Hosts with the same facts get the same findings: a fleet is built from
+ * a few images and patch levels, so the evaluations are remembered per
+ * distinct set of facts (the key holds every fact the engine reads).
+ */
+#define MEMO_MAX	65536
+
+struct memo {
+	struct smap	 map;		/* facts key -> entry */
+	struct plan_eval *evs;		/* entry i: evs[i * n .. i * n + n) */
+	size_t		 n, entries, cap;
+	size_t		 pending;	/* entry to fill, or SIZE_MAX */
+	struct buf	 key;
+};
+
+static void
+key_add(struct buf *k, const char *s)
+{
+	if (s)
+		buf_adds(k, s);
+	buf_addc(k, 0x1f);
+}
+
+static void
+key_int(struct buf *k, long v)
+{
+	char num[24], *p = num + sizeof(num);
+	unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	key_add(k, p);
+}
+
+static void
+memo_key(struct buf *k, const struct plan_inv_host *h)
+{
+	size_t i;
+
+	buf_reset(k);
+	key_add(k, h->product);
+	key_add(k, h->version);
+	key_add(k, h->arch);
+	key_add(k, h->channel);
+	key_int(k, h->multicast);
+	key_int(k, h->wfp_drivers);
+	key_int(k, h->has_installed * 4 + h->has_files * 2 + h->has_registry);
+	for (i = 0; i < h->ninstalled; i++)
+		key_add(k, h->installed[i]);
+	buf_addc(k, 0x1e);
+	for (i = 0; i < h->nfiles; i++) {
+		key_add(k, h->files[i].name);
+		key_add(k, h->files[i].version);
+	}
+	buf_addc(k, 0x1e);
+	for (i = 0; i < h->nregistry; i++) {
+		key_add(k, h->registry[i].path);
+		if (h->registry[i].is_num)
+			key_int(k, (long)h->registry[i].num);
+		else {
+			buf_addc(k, '"');
+			key_add(k, h->registry[i].str);
+		}
+	}
+}
+
+/* 1 when ev holds the remembered evaluations of facts like h's. */
+static int
+memo_get(struct memo *m, const struct plan_inv_host *h, struct plan_eval *ev)
+{
+	size_t *slot, i;
+	int created;
+
+	m->pending = SIZE_MAX;
+	memo_key(&m->key, h);
+	if (m->key.failed || (m->entries >= MEMO_MAX &&
+	    m->map.n >= MEMO_MAX))
+		return 0;
+	slot = smap_get(&m->map, buf_str(&m->key), &created);
+	if (!created) {
+		for (i = 0; i < m->n; i++)
+			memcpy(&ev[i], &m->evs[*slot * m->n + i],
+			    offsetof(struct plan_eval, cache));
+		return 1;
+	}
+	if (m->entries == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->evs = xreallocarray(m->evs, m->cap * m->n, sizeof(*m->evs));
+	}
+	*slot = m->pending = m->entries++;
+	return 0;
+}
+
+static void
+memo_put(struct memo *m, const struct plan_eval *ev)
+{
+	if (m->pending != SIZE_MAX)
+		memcpy(&m->evs[m->pending * m->n], ev, m->n * sizeof(*ev));
+}
+
+static void
+memo_release(struct memo *m)
+{
+	smap_release(&m->map);
+	free(m->evs);
+	buf_release(&m->key);
+}
+
+static void
+host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
+    const struct plan_options *o, const struct plan *p,
+    struct plan_arena *ar, struct plan_host *ph, struct plan_eval *ev,
+    struct memo *memo)
+{
+	size_t i;
+
+	if (memo == NULL || !memo_get(memo, ih, ev)) {
+		for (i = 0; i < set->n; i++)
+			plan_eval_run(&ev[i], ar, set->items[i], ih, set,
+			    o->prefer);
+		plan_eval_cover(ev, set->n);
+		if (memo)
+			memo_put(memo, ev);
+	}
+	ph->findings = plan_arena_alloc(ar, (set->n + 1) * sizeof(*ph->findings));
+	for (i = 0; i < set->n; i++) {
+		struct plan_finding *f = &ph->findings[ph->nfindings++];
+
+		/* the ids are the plan's: p->advisories, in set order */
+		f->advisory = p->advisories[i].id;
+		f->state = ev[i].state;
+		f->reason = ev[i].reason;
+	}
+	host_actions(ar, ph, ev, set->n);
+	ph->status = host_status(ph);
+	ph->name = plan_arena_strdup(ar, ih->name);
+	ph->address = ih->address ? plan_arena_strdup(ar, ih->address) : ph->name;
+	ph->port = ih->port ? ih->port : 22;
+	ph->user = dup_or_null(ar, ih->user);
+	ph->transport = plan_arena_intern(ar, default_transport(ih));
+	ph->os = dup_or_null(ar, ih->product);
+	ph->version = dup_or_null(ar, ih->version);
+	ph->arch = dup_or_null(ar, ih->arch);
+	ph->group = dup_or_null(ar, ih->group);
+	ph->wave = ih->wave;
+}
+
+/* Waves: members of a reboot group never share a wave (DESIGN.md). */
+
+struct group {
+	int		*used;		/* explicit waves of members */
+	size_t		 nused;
+	int		 next;
+};
+
+static int
+wave_used(const struct group *g, int w)
+{
+	size_t i;
+
+	for (i = 0; i < g->nused; i++)
+		if (g->used[i] == w)
+			return 1;
+	return 0;
+}
+
+static void
+assign_waves(struct plan *p)
+{
+	struct smap m = { 0 };
+	struct group *groups = NULL;
+	size_t i, *slot, ngroups = 0;
+	int created;
+
+	for (i = 0; i < p->nhosts; i++) {
+		struct plan_host *h = &p->hosts[i];
+
+		if (!h->group)
+			continue;
+		slot = smap_get(&m, h->group, &created);
+		if (created) {
+			groups = xreallocarray(groups, ngroups + 1, sizeof(*groups));
+			memset(&groups[ngroups], 0, sizeof(*groups));
+			groups[ngroups].next = 1;
+			*slot = ngroups++;
+		}
+		if (h->wave) {
+			struct group *g = &groups[*slot];
+
+			g->used = xreallocarray(g->used, g->nused + 1,
+			    sizeof(*g->used));
+			g->used[g->nused++] = h->wave;
+		}
+	}
+	for (i = 0; i < p->nhosts; i++) {
+		struct plan_host *h = &p->hosts[i];
+		struct group *g;
+
+		if (h->wave || h->status != PLAN_NEEDS_ACTION)
+			continue;
+		if (!h->group) {
+			h->wave = 1;
+			continue;
+		}
+		g = &groups[*smap_get(&m, h->group, &created)];
+		while (wave_used(g, g->next))
+			g->next++;
+		h->wave = g->next++;
+	}
+	for (i = 0; i < ngroups; i++)
+		free(groups[i].used);
+	free(groups);
+	smap_release(&m);
+}
+
+/* Packages: once per (kb, product, arch), with the hosts that need it. */
+
+static int
+cmp_package(const void *a, const void *b)
+{
+	const struct plan_package *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->kb, y->kb)) != 0)
+		return c;
+	if ((c = strcmp(x->product, y->product)) != 0)
+		return c;
+	return strcmp(x->arch, y->arch);
+}
+
+static void
+collect_packages(struct plan *p)
+{
+	struct smap m = { 0 };
+	struct buf key;
+	size_t i, j, *slot, *caps = NULL, cap = 0;
+	int created;
+
+	buf_init(&key, 1024);
+	for (i = 0; i < p->nhosts; i++) {
+		const struct plan_host *h = &p->hosts[i];
+
+		for (j = 0; j < h->nactions; j++) {
+			struct plan_package *pk;
+
+			if (h->actions[j].kind != ACTION_INSTALL)
+				continue;
+			buf_reset(&key);
+			buf_adds(&key, h->actions[j].kb);
+			buf_addc(&key, '|');
+			buf_adds(&key, h->os);
+			buf_addc(&key, '|');
+			buf_adds(&key, h->arch);
+			slot = smap_get(&m, buf_str(&key), &created);
+			if (created) {
+				if (p->npackages == cap) {
+					cap = cap ? cap * 2 : 16;
+					p->packages = xreallocarray(p->packages,
+					    cap, sizeof(*p->packages));
+					caps = xreallocarray(caps, cap,
+					    sizeof(*caps));
+				}
+				*slot = p->npackages++;
+				pk = &p->packages[*slot];
+				memset(pk, 0, sizeof(*pk));
+				pk->kb = plan_arena_strdup(p->arena,
+				    h->actions[j].kb);
+				pk->product = plan_arena_strdup(p->arena, h->os);
+				pk->arch = plan_arena_strdup(p->arena, h->arch);
+				caps[*slot] = 0;
+			}
+			pk = &p->packages[*slot];
+			if (pk->nhosts == caps[*slot]) {
+				caps[*slot] = caps[*slot] ? caps[*slot] * 2 : 8;
+				pk->hosts = xreallocarray(pk->hosts,
+				    caps[*slot], sizeof(*pk->hosts));
+			}
+			pk->hosts[pk->nhosts++] = h->name;
+		}
+	}
+	if (p->npackages)
+		qsort(p->packages, p->npackages, sizeof(*p->packages),
+		    cmp_package);
+	free(caps);
+	buf_release(&key);
+	smap_release(&m);
+}
+
+/* An empty plan in its arena, for nhosts hosts. */
+static struct plan *
+plan_new(const struct advisory_set *set, const struct plan_options *o,
+    size_t nhosts)
+{
+	struct plan *p = xcalloc(1, sizeof(*p));
+	char now[21];
+	size_t i;
+
+	p->arena = plan_arena_new();
+	if (o->created)
+		p->created = plan_arena_strdup(p->arena, o->created);
+	else {
+		time_iso8601((int64_t)time(NULL), now);
+		p->created = plan_arena_strdup(p->arena, now);
+	}
+	p->window_start = dup_or_null(p->arena, o->window_start);
+	p->window_duration_s = o->window_duration_s;
+	p->advisories = plan_arena_alloc(p->arena,
+	    (set->n + 1) * sizeof(*p->advisories));
+	for (i = 0; i < set->n; i++) {
+		p->advisories[i].id = plan_arena_strdup(p->arena,
+		    set->items[i]->id);
+		p->advisories[i].title = plan_arena_strdup(p->arena,
+		    set->items[i]->title);
+	}
+	p->nadvisories = set->n;
+	p->hosts = plan_arena_alloc(p->arena, (nhosts + 1) * sizeof(*p->hosts));
+	return p;
+}
+
+struct b_range {
+	const struct plan_inventory *inv;
+	const struct advisory_set *set;
+	const struct plan_options *o;
+	struct plan		*p;
+	struct plan_arena	*arena;
+	size_t			 from, to;
+};
+
+static void *
+build_range(void *arg)
+{
+	struct b_range *r = arg;
+	struct plan_eval *ev = xcalloc(r->set->n + 1, sizeof(*ev));
+	struct memo memo = { .n = r->set->n };
+	size_t i;
+
+	buf_init(&memo.key, 16384);
+	for (i = r->from; i < r->to; i++)
+		host_plan(&r->inv->hosts[i], r->set, r->o, r->p, r->arena,
+		    &r->p->hosts[i], ev, &memo);
+	memo_release(&memo);
+	free(ev);
+	return NULL;
+}
+
+/* Hosts are independent: a large inventory is planned on two threads. */
+static void
+build_hosts(const struct plan_inventory *inv, const struct advisory_set *set,
+    const struct plan_options *o, struct plan *p)
+{
+	struct b_range r1 = { inv, set, o, p, p->arena, 0, inv->nhosts };
+	struct b_range r2 = r1;
+	pthread_t t;
+	int threaded = inv->nhosts >= PLAN_THREAD_MIN;
+
+	if (threaded) {
+		r1.to = r2.from = inv->nhosts / 2;
+		r2.arena = plan_arena_new();
+		if (pthread_create(&t, NULL, build_range, &r2) != 0) {
+			plan_arena_free(r2.arena);
+			r1.to = inv->nhosts;
+			threaded = 0;
+		}
+	}
+	build_range(&r1);
+	if (threaded) {
+		pthread_join(t, NULL);
+		plan_arena_adopt(p->arena, r2.arena);
+	}
+	p->nhosts = inv->nhosts;
+}
+
+struct plan *
+plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
+    const struct plan_options *o)
+{
+	struct plan *p = plan_new(set, o, inv->nhosts);
+
+	build_hosts(inv, set, o, p);
+	assign_waves(p);
+	collect_packages(p);
+	return p;
+}
+
+/* explain */
+
+static void
+explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
+    struct buf *b)
+{
+	const char *why, *ch = plan_channel_infer(set, ih, &why);
+	size_t i;
+
+	buf_addf(b, "  os:        %s", ih->product ? ih->product : "(not given: collect os)");
+	if (ih->os_raw && ih->product && strcmp(ih->os_raw, ih->product))
+		buf_addf(b, " (inventory: \"%s\")", ih->os_raw);
+	buf_addf(b, "\n  version:   %s", ih->version ? ih->version : "(not given: collect version)");
+	if (ih->version && plan_win10_release(ih->version))
+		buf_addf(b, " (version %s)", plan_win10_release(ih->version));
+	buf_addf(b, "\n  arch:      %s\n", ih->arch ? ih->arch : "(not given: collect arch)");
+	if (ih->channel)
+		buf_addf(b, "  channel:   %s (from the inventory)\n", ch);
+	else if (ch)
+		buf_addf(b, "  channel:   %s (inferred from installed %s)\n", ch, why);
+	else
+		buf_adds(b, "  channel:   unknown (no channel-specific update installed)\n");
+	buf_adds(b, "  installed:");
+	for (i = 0; i < ih->ninstalled; i++)
+		buf_addf(b, " %s", ih->installed[i]);
+	buf_adds(b, ih->has_installed ? (ih->ninstalled ? "\n" : " (none)\n") :
+	    " (not collected)\n");
+	buf_adds(b, "  files:    ");
+	for (i = 0; i < ih->nfiles; i++)
+		buf_addf(b, " %s %s", ih->files[i].name, ih->files[i].version);
+	buf_adds(b, ih->has_files ? "\n" : " (not collected)\n");
+	buf_addf(b, "  multicast_forwarding: %s\n", ih->multicast < 0 ?
+	    "(not collected)" : ih->multicast ? "enabled" : "disabled");
+	if (ih->wfp_drivers < 0)
+		buf_adds(b, "  wfp_callout_drivers:  (not collected)\n");
+	else
+		buf_addf(b, "  wfp_callout_drivers:  %d\n", ih->wfp_drivers);
+	for (i = 0; i < ih->nregistry; i++)
+		buf_addf(b, "  registry:  %s = %s%u%s\n", ih->registry[i].path,
+		    ih->registry[i].is_num ? "" : "\"",
+		    ih->registry[i].is_num ? ih->registry[i].num : 0,
+		    ih->registry[i].is_num ? "" : "\"");
+	if (!ih->has_registry)
+		buf_adds(b, "  registry:  (not collected)\n");
+}
+
+static void
+explain_action(const struct plan_action *a, struct buf *b)
+{
+	switch (a->kind) {
+	case ACTION_REGISTRY:
+		buf_addf(b, "set %s\\%s = %u (%s)", a->key, a->value,
+		    a->data_num, a->type);
+		break;
+	case ACTION_MULTICAST:
+		buf_addf(b, "set %s multicast forwarding %s", a->family,
+		    a->enabled ? "enabled" : "disabled");
+		break;
+	case ACTION_INSTALL:
+		buf_addf(b, "install %s (%s)", a->kb, a->advisory);
+		if (a->tcpip_min)
+			buf_addf(b, ", then tcpip.sys >= %s", a->tcpip_min);
+		break;
+	case ACTION_REBOOT:
+		buf_adds(b, "reboot (once, after the installs)");
+		break;
+	case ACTION_VERIFY:
+		buf_adds(b, "verify (updates, file versions, registry, multicast state)");
+		break;
+	}
+}
+
+int
+plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
+    const struct plan_options *o, const char *name, struct buf *b)
+{
+	const struct plan_inv_host *ih = plan_inventory_find(inv, name);
+	struct plan *p;
+	struct plan_eval *ev;
+	const struct plan_host *h;
+	size_t i;
+
+	if (ih == NULL) {
+		err_set("%s: no such host in %s", name, inv->name);
+		return -1;
+	}
+	p = plan_new(set, o, 1);
+	ev = xcalloc(set->n + 1, sizeof(*ev));
+	host_plan(ih, set, o, p, p->arena, &p->hosts[p->nhosts++], ev, NULL);
+	h = &p->hosts[0];
+	buf_addf(b, "%s: %s\n\nFacts (from %s):\n", h->name,
+	    plan_status_name(h->status), inv->name);
+	explain_facts(ih, set, b);
+	buf_addf(b, "  transport: %s%s\n\nAdvisories:\n", h->transport,
+	    ih->transport ? "" : strcmp(h->transport, "manual") == 0 ?
+	    " (Win32-OpenSSH does not run on Vista / Server 2008)" : " (default)");
+	for (i = 0; i < h->nfindings; i++)
+		buf_addf(b, "  %-22s %-13s %s\n", h->findings[i].advisory,
+		    plan_state_name(h->findings[i].state), h->findings[i].reason);
+	buf_adds(b, "\nActions");
+	if (h->nactions)
+		buf_addf(b, " (about %d min):\n", (h->estimate_s + 59) / 60);
+	else
+		buf_adds(b, ": none\n");
+	for (i = 0; i < h->nactions; i++) {
+		buf_addf(b, "  %zu. ", i + 1);
+		explain_action(&h->actions[i], b);
+		buf_adds(b, "\n");
+	}
+	buf_addf(b, "\nStatus: %s (needs-action if any action, else blocked, "
+	    "else unknown, else compliant, else not-applicable)\n",
+	    plan_status_name(h->status));
+	free(ev);
+	plan_free(p);
+	if (b->failed) {
+		err_set("%s: explanation too long", name);
+		return -1;
+	}
+	return 0;
+}

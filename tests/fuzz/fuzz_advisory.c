@@ -1,0 +1,15 @@
+/* libFuzzer target: the advisory file reader. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	catalog_advisory_free(catalog_advisory_parse("fuzz",
+	    (const char *)data, len));
+	return 0;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Bad inventories: a message naming the file and the field or line, exit
+# status 2, and no output file left behind.
+. "$(dirname "$0")/../lib.sh"
+cd "$TOP"
+
+# bad NAME CONTENT EXPECTED_MESSAGE
+bad() {
+	local name=$1 file=$T_TMP/$2 want=$4 err rc
+	printf '%b' "$3" > "$file"
+	rm -f "$T_TMP/out.json"
+	kbfix plan -i "$file" -o "$T_TMP/out.json" 2> "$T_TMP/err"; rc=$?
+	err=$(cat "$T_TMP/err")
+	check_eq "$name: exit 2" 2 "$rc"
+	check_contains "$name: message" "$err" "$want"
+	check "$name: no output file" test ! -e "$T_TMP/out.json"
+	check "$name: no temporary file" bash -c '! ls "$1"/out.json.tmp.* 2>/dev/null' _ "$T_TMP"
+}
+
+bad "invalid JSON" i.json '{"hosts": [\n  {"name": "a" "os": "x"}\n]}' \
+    "i.json: line 2, column"
+bad "wrong type" t.json '{"hosts": [{"name": "a", "wfp_callout_drivers": "two"}]}' \
+    "t.json: hosts[0] (a).wfp_callout_drivers: must be an integer"
+bad "duplicate names" d.json '{"hosts": [{"name": "web01"}, {"name": "WEB01"}]}' \
+    "d.json: hosts[1] (WEB01).name: duplicate host name"
+bad "unknown OS" o.json '{"hosts": [{"name": "a", "os": "Windows 95"}]}' \
+    "o.json: hosts[0] (a).os: 'Windows 95' is not a known Windows product"
+bad "malformed KB" k.json '{"hosts": [{"name": "a", "installed": ["KB43388"]}]}' \
+    "k.json: hosts[0] (a).installed: 'KB43388' is not a KB id"
+bad "malformed version" v.json '{"hosts": [{"name": "a", "version": "seven"}]}' \
+    "v.json: hosts[0] (a).version: 'seven' is not a Windows version"
+bad "ragged CSV" r.csv 'name,os\nweb01,Windows 7\nweb02\n' \
+    "r.csv: line 3: 1 fields, the header has 2"
+bad "bad host name" n.csv 'name\nweb;01\n' "n.csv: line 2: name"
+bad "binary file" b.json '\x7fELF\x02\x01\x01\x00\x00\x00' "b.json: binary data"
+bad "registry path" g.json '{"hosts": [{"name": "a", "registry": {"HKCU\\\\X\\\\Y": 1}}]}' \
+    "g.json: hosts[0] (a).registry: 'HKCU\\X\\Y' is not a plain HKLM"
+
+# A huge file is refused before it is read.
+truncate -s 300M "$T_TMP/huge.json"
+kbfix plan -i "$T_TMP/huge.json" 2> "$T_TMP/err"; rc=$?
+check_eq "huge file: exit 2" 2 "$rc"
+check_contains "huge file: message" "$T_TMP/err" "huge.json: file is too large"
+rm -f "$T_TMP/huge.json"
+
+check_status "missing file" 2 kbfix plan -i "$T_TMP/none.json"
+check_contains "missing file named" "$(kbfix plan -i "$T_TMP/none.json" 2>&1)" \
+    "none.json: No such file"
+
+# An existing output is kept when the input is bad.
+echo keep > "$T_TMP/keep.json"
+kbfix plan -i "$T_TMP/t.json" -o "$T_TMP/keep.json" 2>/dev/null
+check_eq "bad input leaves an existing -o file alone" keep "$(cat "$T_TMP/keep.json")"
+finish

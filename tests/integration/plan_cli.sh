@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# kbfix plan / explain / advisories: every report format, -o, --prefer,
+# --window, --advisories.
+. "$(dirname "$0")/../lib.sh"
+cd "$TOP"
+inv=examples/inventory.json
+
+md=$(kbfix plan -i $inv --format markdown)
+check_contains "markdown: summary" "$md" "## Summary"
+check_contains "markdown: packages table" "$md" "| KB4345459 | Windows 7 | x64 | web01 |"
+check_contains "markdown: per-host actions" "$md" "### fw01 (needs-action"
+check_contains "markdown: reboot count" "$md" "**Reboots: 10 host(s).**"
+
+html=$(kbfix plan -i $inv --format html)
+check_contains "html: a page" "$html" "<!DOCTYPE html>"
+check_contains "html: escaped quotes in reasons" "$html" \
+    "&quot;Turn off Windows Customer Experience Improvement Program&quot;"
+check "html: no raw quote in text" bash -c '! grep -q "GPO setting \"Turn" <<< "$1"' _ "$html"
+
+csv=$(kbfix plan -i $inv --format csv)
+check_contains "csv: header" "$csv" "host,status,wave,step,kind,kb,advisory,product,arch,detail"
+check_contains "csv: one row per action" "$csv" \
+    "fw01,needs-action,1,1,install,KB979278,wfp-two-callouts,Windows 7,x86,install KB979278"
+check_eq "csv: rows for fw01 (install, reboot, verify)" 3 \
+    "$(grep -c '^fw01,' <<< "$csv")"
+
+json=$(kbfix plan -i $inv --format json)
+check_contains "json: the plan document" "$json" '"format": "kbfix-plan/1"'
+check_contains "json: install carries advisory and tcpip_min" "$json" \
+    '{"kind": "install", "kb": "KB979278", "advisory": "wfp-two-callouts", "tcpip_min": "6.1.7600.20648"}'
+check_contains "json: host fields" "$json" '"address": "127.0.0.2"'
+
+out=$T_TMP/report.md
+kbfix plan -i $inv -o "$out" --format markdown
+check_contains "-o writes the chosen format" "$out" "# Remediation plan"
+check "-o leaves no temporary file" bash -c '[ "$(ls "$1" | wc -l)" = 1 ]' _ "$T_TMP"
+
+min=$(kbfix plan -i $inv --prefer minimal --format csv)
+check_contains "--prefer minimal: KB4345459 on top of KB4338818" "$min" \
+    "web02,needs-action,1,1,install,KB4345459"
+lat=$(kbfix plan -i $inv --prefer latest --format csv)
+check_contains "--prefer latest: the August rollup" "$lat" \
+    "web02,needs-action,1,1,install,KB4343900"
+check_status "--prefer bogus" 2 kbfix plan -i $inv --prefer bogus
+
+win=$(kbfix plan -i $inv --window 2026-11-21T22:00:00Z/4h --format json)
+check_contains "--window recorded" "$win" \
+    '"window": {"start": "2026-11-21T22:00:00Z", "duration_s": 14400}'
+check_contains "--window fit in text" \
+    "$(kbfix plan -i $inv --window 2026-11-21T22:00:00Z/4h)" "for 240 min: fits"
+check_status "--window without duration" 2 kbfix plan -i $inv --window 2026-11-21T22:00:00Z
+
+ex=$(kbfix explain -i $inv web02)
+check_contains "explain: normalised os" "$ex" \
+    'Windows Server 2008 R2 (inventory: "Windows Server 2008 R2 Enterprise")'
+check_contains "explain: channel and why" "$ex" \
+    "monthly-rollup (inferred from installed KB4338818)"
+check_contains "explain: actions" "$ex" "1. install KB4338821"
+ex=$(kbfix explain -i $inv mcast01)
+check_contains "explain: manual transport on Server 2008" "$ex" \
+    "manual (Win32-OpenSSH does not run on Vista / Server 2008)"
+check_status "explain: unknown host" 2 kbfix explain -i $inv nohost
+check_contains "explain: unknown host named" \
+    "$(kbfix explain -i $inv nohost 2>&1)" "nohost: no such host"
+
+adv=$(kbfix advisories)
+for a in tcpip-2018-07 wfp-classify-handle ws2-unload-ceip wfp-two-callouts \
+    multicast-forwarding; do
+	check_contains "advisories lists $a" "$adv" "$a"
+done
+check_contains "advisories --json" "$(kbfix advisories --json)" \
+    '"id": "wfp-classify-handle", "title": "Stop 0x50'
+
+# An operator adds an advisory without rebuilding.
+mkdir -p "$T_TMP/adv"
+cat > "$T_TMP/adv/test-hotfix.json" <<'JSON'
+{"id": "test-hotfix", "kb": "KB999999", "title": "A test hotfix", "model": "hotfix",
+ "reboot": true, "os": ["Windows Server 2012 R2"], "file": "tcpip.sys",
+ "trigger": {"fact": "wfp_callout_drivers", "min": 0, "text": "nothing special"},
+ "targets": [{"os": ["Windows Server 2012 R2"], "build": "6.3.9600",
+   "branches": [{"name": "gdr", "from": 16000, "to": 19999, "fixed": "6.3.9600.19000"}]}]}
+JSON
+check_contains "--advisories DIR adds to the list" \
+    "$(kbfix advisories --advisories "$T_TMP/adv")" "test-hotfix"
+cat > "$T_TMP/h.csv" <<'CSV'
+name,os,version,arch,installed,files,wfp_callout_drivers
+s1,Windows Server 2012 R2 Standard,6.3.9600,x64,KB4343898,tcpip.sys=6.3.9600.18000,0
+CSV
+check_contains "--advisories DIR is planned with" \
+    "$(kbfix plan -i "$T_TMP/h.csv" --advisories "$T_TMP/adv" --format csv)" \
+    "s1,needs-action,1,1,install,KB999999,test-hotfix"
+# The README's complete example loads and plans.
+mkdir -p "$T_TMP/readme"
+awk '/A complete example/ {s=1} s && /^```json$/ {f=1; next} f && /^```$/ {exit} f' \
+    README.md > "$T_TMP/readme/example.json"
+check_contains "README example advisory loads" \
+    "$(kbfix advisories --advisories "$T_TMP/readme")" "example-hotfix"
+cat > "$T_TMP/r.csv" <<'CSV'
+name,os,version,arch,installed,files,wfp_callout_drivers
+r1,Windows Server 2008 R2 Standard,6.1.7601,x64,KB4343900,tcpip.sys=6.1.7601.17514,3
+CSV
+check_contains "README example advisory plans" \
+    "$(kbfix plan -i "$T_TMP/r.csv" --advisories "$T_TMP/readme" --format csv)" \
+    "r1,needs-action,1,1,install,KB9999999,example-hotfix"
+echo '{"id": "broken", "title": "x"}' > "$T_TMP/adv/zz.json"
+check_status "malformed advisory refused" 2 kbfix advisories --advisories "$T_TMP/adv"
+check_contains "malformed advisory: file and field named" \
+    "$(kbfix advisories --advisories "$T_TMP/adv" 2>&1)" "zz.json: reboot: missing"
+finish

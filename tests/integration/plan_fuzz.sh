@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# A short libFuzzer run of the inventory and advisory parsers (make fuzz
+# runs them longer).  Seeds: the examples and the built-in advisories.
+# valgrind: skip
+. "$(dirname "$0")/../lib.sh"
+cd "$TOP"
+for t in inventory advisory; do
+	bin=build-fuzz/fuzz_$t
+	if [ ! -x "$bin" ]; then
+		echo "ok - fuzz_$t skipped (clang's libFuzzer runtime is missing)"
+		continue
+	fi
+	mkdir -p "$T_TMP/corpus-$t"
+	check "fuzz_$t: 3 s without a crash" "$bin" -max_total_time=3 \
+	    -max_len=16384 -artifact_prefix="$T_TMP/" "$T_TMP/corpus-$t" \
+	    tests/fuzz/corpus/$t
+done 2> "$T_TMP/fuzz.log"
+grep -E "ERROR|SUMMARY" "$T_TMP/fuzz.log" | head -5
+finish

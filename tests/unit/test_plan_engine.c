@@ -1,0 +1,636 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "plan/plan.h"
+
+static struct advisory_set *set;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	set = catalog_advisory_builtin();
+	return set ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	catalog_advisory_set_free(set);
+	return 0;
+}
+
+/* Plans a CSV inventory (header + rows) with the built-in advisories. */
+static struct plan *
+plan_csv(const char *csv, enum plan_prefer prefer)
+{
+	struct plan_options o = { .prefer = prefer, .created = "2026-11-21T12:00:00Z" };
+	struct plan_inventory *inv;
+	struct plan *p;
+
+	inv = plan_inventory_parse("t.csv", csv, strlen(csv));
+	if (inv == NULL)
+		fail_msg("inventory: %s", err_msg());
+	p = plan_build(inv, set, &o);
+	plan_inventory_free(inv);
+	return p;
+}
+
+static const struct plan_finding *
+finding(const struct plan_host *h, const char *advisory)
+{
+	size_t i;
+
+	for (i = 0; i < h->nfindings; i++)
+		if (strcmp(h->findings[i].advisory, advisory) == 0)
+			return &h->findings[i];
+	fail_msg("no finding %s", advisory);
+	return NULL;
+}
+
+static size_t
+count_kind(const struct plan_host *h, enum plan_action_kind k)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->nactions; i++)
+		n += h->actions[i].kind == k;
+	return n;
+}
+
+static const char *
+only_install(const struct plan_host *h)
+{
+	size_t i;
+	const char *kb = NULL;
+
+	for (i = 0; i < h->nactions; i++)
+		if (h->actions[i].kind == ACTION_INSTALL) {
+			if (kb)
+				fail_msg("%s: two installs", h->name);
+			kb = h->actions[i].kb;
+		}
+	return kb;
+}
+
+#define HDR "name,os,version,arch,channel,installed,files,wfp_callout_drivers,multicast_forwarding,registry\n"
+
+/* Every row of the July 2018 table (FACTS.md 1) with each --prefer. */
+static const struct {
+	const char	*os, *version, *channel, *installed;
+	const char	*channel_kb, *minimal_kb, *latest_kb;
+} july[] = {
+	{ "Windows 10 Enterprise", "10.0.17134", "", "KB4338819", "KB4345421", "KB4345421", "KB4343909" },
+	{ "Windows 10 Pro", "10.0.16299", "", "KB4338825", "KB4345420", "KB4345420", "KB4343897" },
+	{ "Windows 10 Pro", "10.0.15063", "", "KB4338826", "KB4345419", "KB4345419", "KB4343885" },
+	{ "Windows 10 Enterprise", "10.0.14393", "", "KB4338814", "KB4345418", "KB4345418", "KB4343887" },
+	{ "Windows Server 2016 Standard", "10.0.14393", "", "KB4338814", "KB4345418", "KB4345418", "KB4343887" },
+	{ "Windows 10 Enterprise", "10.0.10240", "", "KB4338829", "KB4345455", "KB4345455", "KB4343892" },
+	{ "Windows 8.1 Pro", "6.3.9600", "security-only", "KB4338824", "KB4345424", "KB4345424", "KB4343888" },
+	{ "Windows Server 2012 R2 Standard", "6.3.9600", "", "KB4338824", "KB4345424", "KB4345424", "KB4343888" },
+	{ "Windows 8.1 Pro", "6.3.9600", "", "KB4338815", "KB4338831", "KB4345424", "KB4343898" },
+	{ "Windows Server 2012 R2 Standard", "6.3.9600", "monthly-rollup", "KB4338815", "KB4338831", "KB4345424", "KB4343898" },
+	{ "Windows Server 2012 Standard", "6.2.9200", "", "KB4338820", "KB4345425", "KB4345425", "KB4343896" },
+	{ "Windows Server 2012 Standard", "6.2.9200", "", "KB4338830", "KB4338816", "KB4345425", "KB4343901" },
+	{ "Windows 7 Professional", "6.1.7601", "", "KB4338823", "KB4345459", "KB4345459", "KB4343899" },
+	{ "Windows Server 2008 R2 Enterprise", "6.1.7601", "security-only", "KB4338823", "KB4345459", "KB4345459", "KB4343899" },
+	{ "Windows 7 Professional", "6.1.7601", "", "KB4338818", "KB4338821", "KB4345459", "KB4343900" },
+	{ "Windows Server 2008 R2 Enterprise", "6.1.7601", "", "KB4338818", "KB4338821", "KB4345459", "KB4343900" },
+	{ "Windows Server 2008 Standard", "6.0.6002", "", "KB4295656", "KB4345397", "KB4345397", "KB4345397" },
+};
+
+static void
+test_plan_build_july_row_selects_fix(void **state)
+{
+	static const enum plan_prefer prefs[] = { PLAN_PREFER_CHANNEL,
+	    PLAN_PREFER_MINIMAL, PLAN_PREFER_LATEST };
+	char csv[1024];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(july) / sizeof(july[0]); i++)
+		for (k = 0; k < 3; k++) {
+			const char *want = k == 0 ? july[i].channel_kb :
+			    k == 1 ? july[i].minimal_kb : july[i].latest_kb;
+			struct plan *p;
+
+			snprintf(csv, sizeof(csv), HDR "h1,%s,%s,x64,%s,%s,,,,\n",
+			    july[i].os, july[i].version, july[i].channel,
+			    july[i].installed);
+			p = plan_csv(csv, prefs[k]);
+			if (only_install(&p->hosts[0]) == NULL ||
+			    strcmp(only_install(&p->hosts[0]), want) != 0)
+				fail_msg("row %zu (%s %s) prefer %zu: %s, want %s",
+				    i, july[i].os, july[i].installed, k,
+				    only_install(&p->hosts[0]), want);
+			assert_int_equal(finding(&p->hosts[0],
+			    "tcpip-2018-07")->state, FINDING_AFFECTED);
+			assert_int_equal(p->hosts[0].status, PLAN_NEEDS_ACTION);
+			assert_int_equal(count_kind(&p->hosts[0], ACTION_REBOOT), 1);
+			plan_free(p);
+		}
+}
+
+static void
+test_plan_build_july_fix_or_august_is_compliant(void **state)
+{
+	static const char *const rows[] = {
+		"h1,Windows 7 Enterprise,6.1.7601,x64,,KB4338823;KB4345459,,,,",
+		"h1,Windows 7 Enterprise,6.1.7601,x64,,KB4338818;KB4338821,,,,",
+		"h1,Windows 7 Enterprise,6.1.7601,x64,,KB4338818;KB4345459,,,,",
+		"h1,Windows 7 Enterprise,6.1.7601,x64,,KB4343900,,,,",
+		"h1,Windows Server 2008 R2 Standard,6.1.7601,x64,,KB4338823;KB4343899,,,,",
+		"h1,Windows 10 Pro,10.0.17134,x64,,KB4338819;KB4343909,,,,",
+		"h1,Windows Server 2012 Standard,6.2.9200,x64,,KB4338830;KB4343896,,,,",
+		"h1,Windows Server 2012 R2 Standard,6.3.9600,x64,,KB4338815;KB4343888,,,,",
+		"h1,Windows Server 2008 Standard,6.0.6002,x86,,KB4295656;KB4345397,,,,",
+	};
+	char csv[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct plan *p;
+
+		snprintf(csv, sizeof(csv), HDR "%s\n", rows[i]);
+		p = plan_csv(csv, PLAN_PREFER_CHANNEL);
+		if (finding(&p->hosts[0], "tcpip-2018-07")->state != FINDING_FIXED)
+			fail_msg("%s: %s", rows[i],
+			    finding(&p->hosts[0], "tcpip-2018-07")->reason);
+		assert_int_equal(p->hosts[0].nactions, 0);
+		plan_free(p);
+	}
+}
+
+static void
+test_plan_build_july_absent_names_replacement(void **state)
+{
+	struct plan *p;
+	const struct plan_finding *f;
+
+	(void)state;
+	p = plan_csv(HDR "h1,Windows Server 2008 R2 Standard,6.1.7601,x64,,KB4284826,,,,\n"
+	    "h2,Windows 7 Enterprise,6.1.7601,x64,monthly-rollup,,,,,\n",
+	    PLAN_PREFER_CHANNEL);
+	f = finding(&p->hosts[0], "tcpip-2018-07");
+	assert_int_equal(f->state, FINDING_NOT_AFFECTED);
+	assert_non_null(strstr(f->reason, "KB4345459 instead of KB4338823"));
+	assert_non_null(strstr(f->reason, "KB4338821 instead of KB4338818"));
+	assert_int_equal(p->hosts[0].status, PLAN_NOT_APPLICABLE);
+	/* installed empty cell: the fact is absent, so unknown */
+	f = finding(&p->hosts[1], "tcpip-2018-07");
+	assert_int_equal(f->state, FINDING_UNKNOWN);
+	assert_non_null(strstr(f->reason, "collect installed"));
+	plan_free(p);
+}
+
+static void
+test_plan_build_channel_inferred_with_reason(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = plan_csv(HDR "h1,Windows 7 Enterprise,6.1.7601,x64,,KB4338818,,,,\n"
+	    "h2,Windows 7 Enterprise,6.1.7601,x64,,KB4338823,,,,\n"
+	    "h3,Windows Server 2012 Standard,6.2.9200,x64,,KB4338830,,,,\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_string_equal(only_install(&p->hosts[0]), "KB4338821");
+	assert_non_null(strstr(finding(&p->hosts[0], "tcpip-2018-07")->reason,
+	    "channel monthly-rollup inferred from installed KB4338818"));
+	assert_string_equal(only_install(&p->hosts[1]), "KB4345459");
+	assert_non_null(strstr(finding(&p->hosts[1], "tcpip-2018-07")->reason,
+	    "channel security-only inferred from installed KB4338823"));
+	assert_string_equal(only_install(&p->hosts[2]), "KB4338816");
+	plan_free(p);
+	/* the inventory's channel is used, and a contradiction is named */
+	p = plan_csv(HDR "h1,Windows 7 Enterprise,6.1.7601,x64,security-only,KB4338818,,,,\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_non_null(strstr(finding(&p->hosts[0], "tcpip-2018-07")->reason,
+	    "KB4338818 is a monthly-rollup update although the inventory says "
+	    "security-only"));
+	plan_free(p);
+}
+
+static void
+test_plan_build_kb976527_branches(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+
+	(void)state;
+	p = plan_csv(HDR
+	    "gdr,Windows 7 Enterprise,6.1.7600,x86,,,tcpip.sys=6.1.7600.16385,1,,\n"
+	    "ldr,Windows Server 2008 R2 Standard,6.1.7600,x64,,,tcpip.sys=6.1.7600.20600,1,,\n"
+	    "gdrfixed,Windows 7 Enterprise,6.1.7600,x86,,,tcpip.sys=6.1.7600.16512,1,,\n"
+	    "ldrfixed,Windows 7 Enterprise,6.1.7600,x86,,,tcpip.sys=6.1.7600.20628,1,,\n"
+	    "nodrv,Windows 7 Enterprise,6.1.7600,x86,,,tcpip.sys=6.1.7600.16385,0,,\n"
+	    "nocount,Windows 7 Enterprise,6.1.7600,x86,,,tcpip.sys=6.1.7600.16385,,,\n"
+	    "nofile,Windows 7 Enterprise,6.1.7600,x86,,,,1,,\n"
+	    "sp1,Windows 7 Enterprise,6.1.7601,x86,,,tcpip.sys=6.1.7601.17514,3,,\n",
+	    PLAN_PREFER_CHANNEL);
+	h = plan_host_find(p, "gdr");
+	assert_string_equal(only_install(h), "KB976527");
+	assert_string_equal(h->actions[0].tcpip_min, "6.1.7600.16512");
+	assert_string_equal(h->actions[0].advisory, "wfp-classify-handle");
+	h = plan_host_find(p, "ldr");
+	assert_string_equal(h->actions[0].tcpip_min, "6.1.7600.20628");
+	assert_int_equal(finding(plan_host_find(p, "gdrfixed"),
+	    "wfp-classify-handle")->state, FINDING_FIXED);
+	assert_int_equal(finding(plan_host_find(p, "ldrfixed"),
+	    "wfp-classify-handle")->state, FINDING_FIXED);
+	assert_int_equal(finding(plan_host_find(p, "nodrv"),
+	    "wfp-classify-handle")->state, FINDING_NOT_AFFECTED);
+	assert_non_null(strstr(finding(plan_host_find(p, "nocount"),
+	    "wfp-classify-handle")->reason, "collect wfp_callout_drivers"));
+	assert_non_null(strstr(finding(plan_host_find(p, "nofile"),
+	    "wfp-classify-handle")->reason, "collect files.tcpip.sys"));
+	assert_int_equal(plan_host_find(p, "nofile")->status, PLAN_UNKNOWN);
+	h = plan_host_find(p, "sp1");
+	assert_int_equal(finding(h, "wfp-classify-handle")->state,
+	    FINDING_NOT_AFFECTED);
+	assert_non_null(strstr(finding(h, "wfp-classify-handle")->reason,
+	    "Later service pack"));
+	assert_int_equal(finding(h, "wfp-two-callouts")->state,
+	    FINDING_NOT_AFFECTED);
+	plan_free(p);
+}
+
+static void
+test_plan_build_kb979278_covers_kb976527(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+
+	(void)state;
+	p = plan_csv(HDR
+	    "w7,Windows 7 Enterprise,6.1.7600,x64,,,tcpip.sys=6.1.7600.16385,2,,\n"
+	    "s08,Windows Server 2008 Standard,6.0.6001,x64,,,tcpip.sys=6.0.6001.18000,2,true,\n"
+	    "v2,Windows Vista Business,6.0.6002,x86,,,tcpip.sys=6.0.6002.22300,2,,\n",
+	    PLAN_PREFER_CHANNEL);
+	h = plan_host_find(p, "w7");
+	assert_string_equal(only_install(h), "KB979278");
+	assert_string_equal(h->actions[0].tcpip_min, "6.1.7600.20648");
+	assert_int_equal(finding(h, "wfp-classify-handle")->state,
+	    FINDING_AFFECTED);
+	assert_non_null(strstr(finding(h, "wfp-classify-handle")->reason,
+	    "Planned instead: KB979278"));
+	/* 6.0.6001.22611 (KB979278) >= 6.0.6001.22222 (KB943650) */
+	h = plan_host_find(p, "s08");
+	assert_string_equal(only_install(h), "KB979278");
+	assert_int_equal(count_kind(h, ACTION_MULTICAST), 0);
+	assert_string_equal(h->transport, "manual");
+	h = plan_host_find(p, "v2");
+	assert_string_equal(only_install(h), "KB979278");
+	assert_string_equal(h->actions[0].tcpip_min, "6.0.6002.22319");
+	plan_free(p);
+}
+
+static void
+test_plan_build_kb943650_vista_rtm_blocked_with_workaround(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+	const struct plan_finding *f;
+
+	(void)state;
+	p = plan_csv(HDR
+	    "rtm,Windows Vista Business,6.0.6000,x86,,,tcpip.sys=6.0.6000.16386,0,true,\n"
+	    "rtmoff,Windows Vista Business,6.0.6000,x86,,,,0,false,\n"
+	    "sp1,Windows Vista Business,6.0.6001,x86,,,tcpip.sys=6.0.6001.22222,0,true,\n"
+	    "sp2,Windows Server 2008 Standard,6.0.6002,x64,,,,0,true,\n",
+	    PLAN_PREFER_CHANNEL);
+	h = plan_host_find(p, "rtm");
+	f = finding(h, "multicast-forwarding");
+	assert_int_equal(f->state, FINDING_BLOCKED);
+	assert_non_null(strstr(f->reason, "Windows Vista SP1"));
+	assert_int_equal(h->nactions, 2);
+	assert_int_equal(h->actions[0].kind, ACTION_MULTICAST);
+	assert_string_equal(h->actions[0].family, "ipv4");
+	assert_int_equal(h->actions[0].enabled, 0);
+	assert_int_equal(h->actions[1].kind, ACTION_VERIFY);
+	assert_int_equal(h->status, PLAN_NEEDS_ACTION);
+	assert_int_equal(finding(plan_host_find(p, "rtmoff"),
+	    "multicast-forwarding")->state, FINDING_NOT_AFFECTED);
+	assert_int_equal(finding(plan_host_find(p, "sp1"),
+	    "multicast-forwarding")->state, FINDING_FIXED);
+	f = finding(plan_host_find(p, "sp2"), "multicast-forwarding");
+	assert_int_equal(f->state, FINDING_NOT_AFFECTED);
+	assert_non_null(strstr(f->reason, "SP2"));
+	plan_free(p);
+}
+
+static void
+test_plan_build_kb979278_vista_rtm_blocked(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+
+	(void)state;
+	p = plan_csv(HDR "rtm,Windows Vista Business,6.0.6000,x86,,,"
+	    "tcpip.sys=6.0.6000.16386,2,false,\n", PLAN_PREFER_CHANNEL);
+	h = &p->hosts[0];
+	assert_int_equal(finding(h, "wfp-two-callouts")->state, FINDING_BLOCKED);
+	assert_int_equal(h->nactions, 0);
+	assert_int_equal(h->status, PLAN_BLOCKED);
+	plan_free(p);
+}
+
+#define CEIP "HKLM\\Software\\Microsoft\\SQMClient\\Windows\\"
+#define RAC "HKLM\\Software\\Microsoft\\Reliability Analysis\\RAC\\RacSampleNumber"
+#define POLICY "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows\\CEIPEnable"
+
+static void
+test_plan_build_ceip_cases(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+	const struct plan_finding *f;
+
+	(void)state;
+	p = plan_csv(HDR
+	    "sampled,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSampledIn=1\n"
+	    "inrange,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSampledIn=0;" RAC "=10000000\n"
+	    "outrange,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSampledIn=0;" RAC "=0x98765432\n"
+	    "custom,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSamplingRangeHigh=100;" RAC "=500\n"
+	    "policy,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=0;" POLICY "=1;" CEIP "CEIPSampledIn=1\n"
+	    "off,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=0;" CEIP "CEIPSampledIn=1\n"
+	    "norac,Windows 7 Pro,6.1.7601,x64,,,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSampledIn=0\n"
+	    "noreg,Windows 7 Pro,6.1.7601,x64,,,,,,\n"
+	    "server,Windows Server 2008 R2 Standard,6.1.7601,x64,,,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSampledIn=1\n",
+	    PLAN_PREFER_CHANNEL);
+	h = plan_host_find(p, "sampled");
+	assert_int_equal(finding(h, "ws2-unload-ceip")->state, FINDING_AFFECTED);
+	assert_int_equal(h->nactions, 2);
+	assert_int_equal(h->actions[0].kind, ACTION_REGISTRY);
+	assert_string_equal(h->actions[0].key, "HKLM\\Software\\Microsoft\\SQMClient\\Windows");
+	assert_string_equal(h->actions[0].value, "CEIPEnable");
+	assert_string_equal(h->actions[0].type, "REG_DWORD");
+	assert_int_equal(h->actions[0].data_num, 0);
+	assert_int_equal(count_kind(h, ACTION_REBOOT), 0);
+	assert_int_equal(finding(plan_host_find(p, "inrange"),
+	    "ws2-unload-ceip")->state, FINDING_AFFECTED);
+	assert_int_equal(finding(plan_host_find(p, "outrange"),
+	    "ws2-unload-ceip")->state, FINDING_NOT_AFFECTED);
+	assert_int_equal(finding(plan_host_find(p, "custom"),
+	    "ws2-unload-ceip")->state, FINDING_NOT_AFFECTED);
+	h = plan_host_find(p, "policy");
+	f = finding(h, "ws2-unload-ceip");
+	assert_int_equal(f->state, FINDING_BLOCKED);
+	assert_non_null(strstr(f->reason, "Turn off Windows Customer "
+	    "Experience Improvement Program"));
+	assert_int_equal(h->nactions, 0);
+	assert_int_equal(h->status, PLAN_BLOCKED);
+	assert_int_equal(finding(plan_host_find(p, "off"),
+	    "ws2-unload-ceip")->state, FINDING_NOT_AFFECTED);
+	f = finding(plan_host_find(p, "norac"), "ws2-unload-ceip");
+	assert_int_equal(f->state, FINDING_UNKNOWN);
+	assert_non_null(strstr(f->reason, "RacSampleNumber"));
+	f = finding(plan_host_find(p, "noreg"), "ws2-unload-ceip");
+	assert_int_equal(f->state, FINDING_UNKNOWN);
+	assert_non_null(strstr(f->reason, "collect registry"));
+	assert_int_equal(finding(plan_host_find(p, "server"),
+	    "ws2-unload-ceip")->state, FINDING_NOT_AFFECTED);
+	plan_free(p);
+}
+
+static void
+test_plan_build_status_precedence_and_order(void **state)
+{
+	struct plan *p;
+	const struct plan_host *h;
+
+	(void)state;
+	p = plan_csv(HDR
+	    "all,Windows 7 Pro,6.1.7601,x64,,KB4338823,,,," CEIP "CEIPEnable=1;" CEIP "CEIPSampledIn=1\n"
+	    "blk,Windows 7 Pro,6.1.7601,x64,,,,,," POLICY "=1;" CEIP "CEIPSampledIn=1\n"
+	    "unk,Windows 7 Pro,6.1.7601,x64,,KB4345459,,,,\n"
+	    "ok,Windows 7 Pro,6.1.7601,x64,,KB4345459,,,,\n"
+	    "na,Windows 8.1 Pro,6.3.9600,x64,,KB4284815,,,,\n"
+	    "noarch,Windows 7 Pro,6.1.7601,,,KB4338823,,,,\n",
+	    PLAN_PREFER_CHANNEL);
+	h = plan_host_find(p, "all");
+	assert_int_equal(h->status, PLAN_NEEDS_ACTION);
+	assert_int_equal(h->nactions, 4);
+	assert_int_equal(h->actions[0].kind, ACTION_REGISTRY);
+	assert_int_equal(h->actions[1].kind, ACTION_INSTALL);
+	assert_int_equal(h->actions[2].kind, ACTION_REBOOT);
+	assert_int_equal(h->actions[3].kind, ACTION_VERIFY);
+	assert_int_equal(h->estimate_s, PLAN_EST_WORKAROUND + PLAN_EST_INSTALL +
+	    PLAN_EST_REBOOT + PLAN_EST_VERIFY);
+	assert_string_equal(h->address, "all");
+	assert_int_equal(h->port, 22);
+	assert_string_equal(h->transport, "ssh");
+	assert_string_equal(h->os, "Windows 7");
+	assert_string_equal(h->arch, "x64");
+	assert_int_equal(h->wave, 1);
+	/* blocked (CEIP) beats unknown (installed missing) */
+	assert_int_equal(plan_host_find(p, "blk")->status, PLAN_BLOCKED);
+	/* unknown (registry not collected) beats compliant */
+	assert_int_equal(plan_host_find(p, "unk")->status, PLAN_UNKNOWN);
+	assert_int_equal(plan_host_find(p, "na")->status, PLAN_NOT_APPLICABLE);
+	h = plan_host_find(p, "noarch");
+	assert_int_equal(finding(h, "tcpip-2018-07")->state, FINDING_UNKNOWN);
+	assert_non_null(strstr(finding(h, "tcpip-2018-07")->reason,
+	    "collect arch"));
+	assert_int_equal(h->wave, 0);
+	plan_free(p);
+}
+
+static void
+test_plan_build_packages_per_product_and_arch(void **state)
+{
+	struct plan *p;
+	size_t i, found = 0;
+
+	(void)state;
+	p = plan_csv(HDR
+	    "a,Windows 7 Pro,6.1.7601,x64,,KB4338823,,,,\n"
+	    "b,Windows Server 2008 R2 Standard,6.1.7601,x64,,KB4338823,,,,\n"
+	    "c,Windows 7 Pro,6.1.7601,x64,,KB4338823,,,,\n"
+	    "d,Windows 7 Pro,6.1.7601,x86,,KB4338823,,,,\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_int_equal(p->npackages, 3);
+	for (i = 0; i < p->npackages; i++) {
+		const struct plan_package *pk = &p->packages[i];
+
+		assert_string_equal(pk->kb, "KB4345459");
+		if (strcmp(pk->product, "Windows 7") == 0 &&
+		    strcmp(pk->arch, "x64") == 0) {
+			assert_int_equal(pk->nhosts, 2);
+			assert_string_equal(pk->hosts[0], "a");
+			assert_string_equal(pk->hosts[1], "c");
+			found++;
+		} else if (strcmp(pk->product, "Windows Server 2008 R2") == 0) {
+			assert_int_equal(pk->nhosts, 1);
+			found++;
+		}
+	}
+	assert_int_equal(found, 2);
+	plan_free(p);
+}
+
+static void
+test_plan_build_waves_split_reboot_groups(void **state)
+{
+	const char *csv = "name,os,version,arch,installed,group,wave\n"
+	    "a,Windows 7 Pro,6.1.7601,x64,KB4338823,sql,\n"
+	    "b,Windows 7 Pro,6.1.7601,x64,KB4338823,sql,1\n"
+	    "c,Windows 7 Pro,6.1.7601,x64,KB4338823,sql,\n"
+	    "d,Windows 7 Pro,6.1.7601,x64,KB4338823,,\n"
+	    "e,Windows 7 Pro,6.1.7601,x64,KB4345459,sql,\n";
+	struct plan *p;
+
+	(void)state;
+	p = plan_csv(csv, PLAN_PREFER_CHANNEL);
+	assert_int_equal(plan_host_find(p, "b")->wave, 1);
+	assert_int_equal(plan_host_find(p, "a")->wave, 2);
+	assert_int_equal(plan_host_find(p, "c")->wave, 3);
+	assert_int_equal(plan_host_find(p, "d")->wave, 1);
+	assert_int_equal(plan_host_find(p, "e")->wave, 0);
+	assert_string_equal(plan_host_find(p, "a")->group, "sql");
+	plan_free(p);
+}
+
+static void
+test_plan_build_missing_os_is_unknown(void **state)
+{
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv("name,address\nx1,10.0.0.1\n", PLAN_PREFER_CHANNEL);
+	for (i = 0; i < p->hosts[0].nfindings; i++) {
+		assert_int_equal(p->hosts[0].findings[i].state, FINDING_UNKNOWN);
+		assert_non_null(strstr(p->hosts[0].findings[i].reason,
+		    "collect os"));
+	}
+	assert_int_equal(p->hosts[0].status, PLAN_UNKNOWN);
+	assert_string_equal(p->hosts[0].address, "10.0.0.1");
+	plan_free(p);
+}
+
+static void
+test_plan_explain_names_channel_reason(void **state)
+{
+	const char *csv = HDR "h1,Windows 7 Pro,6.1 (7601),AMD64,,KB4338818,,,,\n";
+	struct plan_options o = { 0 };
+	struct plan_inventory *inv;
+	struct buf b;
+
+	(void)state;
+	inv = plan_inventory_parse("t.csv", csv, strlen(csv));
+	assert_non_null(inv);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(plan_explain(inv, set, &o, "h1", &b), 0);
+	assert_non_null(strstr(buf_str(&b), "inferred from installed KB4338818"));
+	assert_non_null(strstr(buf_str(&b), "install KB4338821"));
+	assert_non_null(strstr(buf_str(&b), "needs-action"));
+	buf_reset(&b);
+	assert_int_equal(plan_explain(inv, set, &o, "nope", &b), -1);
+	assert_non_null(strstr(err_msg(), "nope"));
+	buf_release(&b);
+	plan_inventory_free(inv);
+}
+
+/* Enough hosts for the two-thread paths of plan_build and plan_write_json. */
+static void
+test_plan_build_large_inventory_threaded(void **state)
+{
+	struct buf csv, json;
+	struct plan *p, *q;
+	size_t i, n = 9001;
+
+	(void)state;
+	buf_init(&csv, 1 << 24);
+	buf_adds(&csv, "name,os,version,arch,installed\n");
+	for (i = 0; i < n; i++)
+		buf_addf(&csv, "h%05zu,%s,6.1.7601,x64,%s\n", i,
+		    i % 2 ? "Windows 7 Pro" : "Windows Server 2008 R2 Standard",
+		    i % 3 ? "KB4338823" : "KB4343899");
+	p = plan_csv(buf_str(&csv), PLAN_PREFER_CHANNEL);
+	assert_int_equal(p->nhosts, n);
+	for (i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "h%05zu", i);
+		assert_string_equal(p->hosts[i].name, name);
+		/* Windows 7 hosts lack the CEIP registry facts: unknown */
+		assert_int_equal(p->hosts[i].status, i % 3 ? PLAN_NEEDS_ACTION :
+		    i % 2 ? PLAN_UNKNOWN : PLAN_COMPLIANT);
+	}
+	assert_int_equal(p->npackages, 2);
+	assert_int_equal(p->packages[0].nhosts + p->packages[1].nhosts,
+	    n - (n + 2) / 3);
+	buf_init(&json, (size_t)1 << 30);
+	assert_int_equal(plan_write_json(p, &json), 0);
+	q = plan_parse("big.json", json.data, json.len);
+	if (q == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(q->nhosts, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(q->hosts[i].name, p->hosts[i].name);
+	plan_free(q);
+	plan_free(p);
+	buf_release(&json);
+	buf_release(&csv);
+}
+
+static void
+test_plan_window_parse_forms(void **state)
+{
+	char *start = NULL;
+	int64_t d;
+
+	(void)state;
+	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/4h", &start,
+	    &d), 0);
+	assert_string_equal(start, "2026-11-21T22:00:00Z");
+	assert_int_equal(d, 4 * 3600);
+	free(start);
+	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/1h30m",
+	    &start, &d), 0);
+	assert_int_equal(d, 5400);
+	free(start);
+	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/PT2H",
+	    &start, &d), 0);
+	assert_int_equal(d, 7200);
+	free(start);
+	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z", &start, &d), -1);
+	assert_int_equal(plan_window_parse("tonight/4h", &start, &d), -1);
+	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/4x", &start, &d), -1);
+	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/0h", &start, &d), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_build_july_row_selects_fix),
+		cmocka_unit_test(test_plan_build_july_fix_or_august_is_compliant),
+		cmocka_unit_test(test_plan_build_july_absent_names_replacement),
+		cmocka_unit_test(test_plan_build_channel_inferred_with_reason),
+		cmocka_unit_test(test_plan_build_kb976527_branches),
+		cmocka_unit_test(test_plan_build_kb979278_covers_kb976527),
+		cmocka_unit_test(test_plan_build_kb943650_vista_rtm_blocked_with_workaround),
+		cmocka_unit_test(test_plan_build_kb979278_vista_rtm_blocked),
+		cmocka_unit_test(test_plan_build_ceip_cases),
+		cmocka_unit_test(test_plan_build_status_precedence_and_order),
+		cmocka_unit_test(test_plan_build_packages_per_product_and_arch),
+		cmocka_unit_test(test_plan_build_waves_split_reboot_groups),
+		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
+		cmocka_unit_test(test_plan_explain_names_channel_reason),
+		cmocka_unit_test(test_plan_build_large_inventory_threaded),
+		cmocka_unit_test(test_plan_window_parse_forms),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,431 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+
+static struct plan_inventory *
+parse(const char *name, const char *s)
+{
+	return plan_inventory_parse(name, s, strlen(s));
+}
+
+/* The inventory must be refused with a message holding every needle. */
+static void
+refused(const char *name, const char *s, const char *n1, const char *n2)
+{
+	struct plan_inventory *inv = parse(name, s);
+
+	if (inv != NULL) {
+		plan_inventory_free(inv);
+		fail_msg("accepted: %s", s);
+	}
+	if (strstr(err_msg(), n1) == NULL || (n2 && strstr(err_msg(), n2) == NULL))
+		fail_msg("message '%s' lacks '%s' / '%s'", err_msg(), n1,
+		    n2 ? n2 : "");
+}
+
+static void
+test_plan_norm_os_names(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "Windows Server 2008 R2 Enterprise", "Windows Server 2008 R2" },
+		{ "Microsoft Windows 7 Professional", "Windows 7" },
+		{ "windows-7", "Windows 7" },
+		{ "windows-server-2008-r2", "Windows Server 2008 R2" },
+		{ "Windows Server\xc2\xae 2008 Standard", "Windows Server 2008" },
+		{ "Windows Server (R) 2008 Enterprise", "Windows Server 2008" },
+		{ "Windows Vista\xe2\x84\xa2 Business", "Windows Vista" },
+		{ "Windows Server 2012 R2 Datacenter", "Windows Server 2012 R2" },
+		{ "Windows Server 2012 Standard", "Windows Server 2012" },
+		{ "Windows 8.1 Pro", "Windows 8.1" },
+		{ "windows-8.1", "Windows 8.1" },
+		{ "Windows 10 Enterprise", "Windows 10" },
+		{ "Windows Server 2016 Datacenter", "Windows Server 2016" },
+		{ "Hyper-V Server 2012 R2", "Windows Server 2012 R2" },
+		{ "WINDOWS 7 ENTERPRISE", "Windows 7" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = plan_norm_os(cases[i][0]);
+
+		if (got == NULL || strcmp(got, cases[i][1]) != 0)
+			fail_msg("%s: %s", cases[i][0], got ? got : "NULL");
+	}
+	assert_null(plan_norm_os("Windows XP Professional"));
+	assert_null(plan_norm_os("Ubuntu 22.04"));
+	assert_null(plan_norm_os(""));
+}
+
+static void
+test_plan_norm_version_forms(void **state)
+{
+	char v[24];
+
+	(void)state;
+	assert_int_equal(plan_norm_version("6.1.7601", v, sizeof(v)), 0);
+	assert_string_equal(v, "6.1.7601");
+	assert_int_equal(plan_norm_version("6.1 (7601)", v, sizeof(v)), 0);
+	assert_string_equal(v, "6.1.7601");
+	assert_int_equal(plan_norm_version("10.0.17134.165", v, sizeof(v)), 0);
+	assert_string_equal(v, "10.0.17134");
+	assert_string_equal(plan_win10_release("10.0.17134"), "1803");
+	assert_string_equal(plan_win10_release("10.0.10240"), "1507");
+	assert_string_equal(plan_win10_release("10.0.14393"), "1607");
+	assert_null(plan_win10_release("10.0.12345"));
+	assert_int_equal(plan_norm_version("6.1", v, sizeof(v)), -1);
+	assert_int_equal(plan_norm_version("6.1.x", v, sizeof(v)), -1);
+	assert_int_equal(plan_norm_version("6.1 (7601", v, sizeof(v)), -1);
+	assert_int_equal(plan_norm_version("6.1.7601.1.2", v, sizeof(v)), -1);
+	assert_int_equal(plan_os_version_check("Windows 7", "6.1.7601"), 0);
+	assert_int_equal(plan_os_version_check("Windows 7", "6.3.9600"), -1);
+	assert_int_equal(plan_os_version_check("Windows Server 2016", "10.0.14393"), 0);
+	assert_int_equal(plan_os_version_check("Windows 10", "10.0.12345"), -1);
+}
+
+static void
+test_plan_norm_arch_and_regpath(void **state)
+{
+	char *p;
+
+	(void)state;
+	assert_string_equal(plan_norm_arch("64-bit"), "x64");
+	assert_string_equal(plan_norm_arch("AMD64"), "x64");
+	assert_string_equal(plan_norm_arch("x64"), "x64");
+	assert_string_equal(plan_norm_arch("32-bit"), "x86");
+	assert_string_equal(plan_norm_arch("x86"), "x86");
+	assert_string_equal(plan_norm_arch("Itanium"), "ia64");
+	assert_string_equal(plan_norm_arch("IA64"), "ia64");
+	assert_null(plan_norm_arch("arm64"));
+	p = plan_norm_regpath("hkey_local_machine\\Software\\X\\V");
+	assert_string_equal(p, "HKLM\\Software\\X\\V");
+	assert_true(plan_regpath_eq(p, "HKLM\\SOFTWARE\\x\\v"));
+	free(p);
+	assert_null(plan_norm_regpath("HKCU\\Software\\X"));
+	assert_null(plan_norm_regpath("HKLM\\Software\\X & calc"));
+	assert_true(plan_version_cmp("6.1.7600.20648", "6.1.7600.20628") > 0);
+	assert_true(plan_version_cmp("6.1.7600.16512", "6.1.7600.20628") < 0);
+	assert_int_equal(plan_version_cmp("6.0.6001.22222", "6.0.6001.22222"), 0);
+}
+
+static const char json_inv[] =
+    "{\"defaults\": {\"user\": \"ops\", \"port\": 2222, \"arch\": \"x64\"},\n"
+    " \"hosts\": [\n"
+    "  {\"name\": \"web01\", \"address\": \"127.0.0.2\", \"os\": \"Windows 7 Enterprise\",\n"
+    "   \"version\": \"6.1 (7601)\", \"arch\": \"AMD64\", \"channel\": \"Security Only\",\n"
+    "   \"installed\": [\"kb4338823\"], \"files\": {\"Tcpip.SYS\": \"6.1.7601.24158\"},\n"
+    "   \"multicast_forwarding\": false, \"wfp_callout_drivers\": 2,\n"
+    "   \"registry\": {\"HKEY_LOCAL_MACHINE\\\\Software\\\\A\\\\B\": 1, \"HKLM\\\\S\\\\C\": \"x\", \"HKLM\\\\S\\\\D\": \"0x10\"},\n"
+    "   \"roles\": [\"iis\"], \"group\": \"g1\", \"wave\": 3, \"transport\": \"SSH\",\n"
+    "   \"unknown_field\": {\"kept\": true}},\n"
+    "  {\"name\": \"web02\", \"port\": 22}\n"
+    " ]}\n";
+
+static void
+test_plan_inventory_parse_json_fields(void **state)
+{
+	struct plan_inventory *inv;
+	const struct plan_inv_host *h;
+
+	(void)state;
+	inv = parse("inv.json", json_inv);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->nhosts, 2);
+	h = &inv->hosts[0];
+	assert_string_equal(h->name, "web01");
+	assert_string_equal(h->address, "127.0.0.2");
+	assert_string_equal(h->user, "ops");
+	assert_int_equal(h->port, 2222);
+	assert_string_equal(h->product, "Windows 7");
+	assert_string_equal(h->version, "6.1.7601");
+	assert_string_equal(h->arch, "x64");
+	assert_string_equal(h->channel, "security-only");
+	assert_int_equal(h->ninstalled, 1);
+	assert_string_equal(h->installed[0], "KB4338823");
+	assert_string_equal(h->files[0].name, "tcpip.sys");
+	assert_int_equal(h->multicast, 0);
+	assert_int_equal(h->wfp_drivers, 2);
+	assert_int_equal(h->nregistry, 3);
+	assert_string_equal(h->registry[0].path, "HKLM\\Software\\A\\B");
+	assert_int_equal(h->registry[0].num, 1);
+	assert_false(h->registry[1].is_num);
+	assert_string_equal(h->registry[1].str, "x");
+	assert_true(h->registry[2].is_num);
+	assert_int_equal(h->registry[2].num, 16);
+	assert_string_equal(h->roles[0], "iis");
+	assert_int_equal(h->wave, 3);
+	assert_string_equal(h->transport, "ssh");
+	h = &inv->hosts[1];
+	assert_int_equal(h->port, 22);
+	assert_string_equal(h->user, "ops");
+	assert_string_equal(h->arch, "x64");
+	assert_null(h->product);
+	assert_int_equal(h->multicast, -1);
+	assert_int_equal(h->wfp_drivers, -1);
+	assert_false(h->has_installed);
+	plan_inventory_free(inv);
+}
+
+static void
+test_plan_inventory_parse_json_errors(void **state)
+{
+	(void)state;
+	refused("bad.json", "{\"hosts\": [\n  {\"name\": \"a\",}\n]}",
+	    "bad.json: line 2, column", "invalid JSON");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"port\": \"22\"}]}",
+	    "t.json: hosts[0] (a).port", "integer");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"installed\": \"KB1\"}]}",
+	    "hosts[0] (a).installed", "array");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\"}, {\"name\": \"A\"}]}",
+	    "hosts[1] (A).name: duplicate", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"os\": \"Windows XP\"}]}",
+	    "hosts[0] (a).os", "not a known Windows product");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"installed\": [\"Q123\"]}]}",
+	    "hosts[0] (a).installed", "KB id");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"version\": \"6.1\"}]}",
+	    "hosts[0] (a).version", "6.1.7601");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"os\": \"Windows 7\", "
+	    "\"version\": \"6.3.9600\"}]}", "hosts[0] (a).version",
+	    "not a build of Windows 7");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"files\": "
+	    "{\"tcpip.sys\": \"6.1\"}}]}", "hosts[0] (a).files", "file version");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"registry\": "
+	    "{\"HKCU\\\\X\": 1}}]}", "hosts[0] (a).registry", "HKLM");
+	refused("t.json", "{\"hosts\": [{\"name\": \"a b\"}]}", "hosts[0].name", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"channel\": \"weekly\"}]}",
+	    "hosts[0] (a).channel", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"multicast_forwarding\": 1}]}",
+	    "hosts[0] (a).multicast_forwarding", "true or false");
+	refused("t.json", "{\"hosts\": {}}", "t.json: hosts", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"user\": \"x & calc\"}]}",
+	    "hosts[0] (a).user", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"address\": \"a b\"}]}",
+	    "hosts[0] (a).address", NULL);
+	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"version\": "
+	    "\"10.0.12345\", \"os\": \"Windows 10\"}]}", "not a known", NULL);
+}
+
+static void
+test_plan_inventory_parse_binary_refused(void **state)
+{
+	static const char bin[] = "{\"hosts\": []}\0\x01\x02";
+	struct plan_inventory *inv;
+
+	(void)state;
+	inv = plan_inventory_parse("blob.bin", bin, sizeof(bin));
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "blob.bin: binary data"));
+	inv = plan_inventory_parse("ps.json", "\xff\xfe{\0", 4);
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "save it as UTF-8"));
+	inv = parse("bom.json", "\xef\xbb\xbf {\"hosts\": [{\"name\": \"a\"}]}");
+	assert_non_null(inv);
+	plan_inventory_free(inv);
+}
+
+static const char csv_inv[] =
+    "\xef\xbb\xbfname,os,version,arch,installed,files,registry,multicast_forwarding,port,extra\r\n"
+    "web01,\"Windows Server 2008 R2 Enterprise\",6.1.7601,64-bit,KB4338818; KB4345459,"
+    "tcpip.sys=6.1.7601.24214,\"HKLM\\Software\\A\\V=0x10;HKLM\\Software\\A\\S=a,b\",yes,2222,ignored\r\n"
+    "\r\n"
+    "\"web02\",\"Windows 7 \"\"Pro\"\"\",6.1.7600,x86,,,,,,\r\n";
+
+static void
+test_plan_inventory_parse_csv(void **state)
+{
+	struct plan_inventory *inv;
+	const struct plan_inv_host *h;
+
+	(void)state;
+	inv = parse("inv.csv", csv_inv);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->nhosts, 2);
+	h = &inv->hosts[0];
+	assert_string_equal(h->product, "Windows Server 2008 R2");
+	assert_string_equal(h->arch, "x64");
+	assert_int_equal(h->ninstalled, 2);
+	assert_string_equal(h->installed[1], "KB4345459");
+	assert_string_equal(h->files[0].version, "6.1.7601.24214");
+	assert_int_equal(h->nregistry, 2);
+	assert_int_equal(h->registry[0].num, 16);
+	assert_string_equal(h->registry[1].str, "a,b");
+	assert_int_equal(h->multicast, 1);
+	assert_int_equal(h->port, 2222);
+	h = &inv->hosts[1];
+	assert_string_equal(h->os_raw, "Windows 7 \"Pro\"");
+	assert_string_equal(h->product, "Windows 7");
+	assert_false(h->has_installed);
+	plan_inventory_free(inv);
+}
+
+static void
+test_plan_inventory_parse_csv_errors(void **state)
+{
+	(void)state;
+	refused("r.csv", "name,os\nweb01,Windows 7,extra\n",
+	    "r.csv: line 2: 3 fields, the header has 2", NULL);
+	refused("r.csv", "name,os\nweb01,\"Windows 7\n",
+	    "r.csv: line 2: unterminated", NULL);
+	refused("r.csv", "name,port\nweb01,http\n", "r.csv: line 2 (web01): port",
+	    NULL);
+	refused("r.csv", "os\nWindows 7\n", "no 'name' column", NULL);
+	refused("r.csv", "name\na\nb\nA\n", "r.csv: record 3: name: duplicate", NULL);
+	refused("r.csv", "name,installed\na,KB4338823;4345459\n",
+	    "line 2 (a): installed", "4345459");
+	refused("r.csv", "", "empty inventory", NULL);
+}
+
+static const char ad_export[] =
+    "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADComputer\r\n"
+    "\"Name\",\"DNSHostName\",\"Enabled\",\"OperatingSystem\","
+    "\"OperatingSystemVersion\",\"OperatingSystemServicePack\"\r\n"
+    "\"SQL01\",\"sql01.corp.example.com\",\"True\",\"Windows Server 2008 R2 Enterprise\","
+    "\"6.1 (7601)\",\"Service Pack 1\"\r\n"
+    "\"PC042\",\"pc042.corp.example.com\",\"True\",\"Windows 7 Professional\","
+    "\"6.1 (7600)\",\"\"\r\n"
+    "\"CLUSTER1\",\"\",\"True\",\"\",\"\",\"\"\r\n";
+
+static void
+test_plan_inventory_parse_ad_export(void **state)
+{
+	struct plan_inventory *inv;
+
+	(void)state;
+	inv = parse("ad.csv", ad_export);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->nhosts, 3);
+	assert_string_equal(inv->hosts[0].name, "SQL01");
+	assert_string_equal(inv->hosts[0].address, "sql01.corp.example.com");
+	assert_string_equal(inv->hosts[0].product, "Windows Server 2008 R2");
+	assert_string_equal(inv->hosts[0].version, "6.1.7601");
+	assert_string_equal(inv->hosts[1].version, "6.1.7600");
+	assert_null(inv->hosts[2].product);
+	assert_null(inv->hosts[2].address);
+	assert_non_null(plan_inventory_find(inv, "pc042"));
+	plan_inventory_free(inv);
+}
+
+/* Large inventories are converted on two threads: errors keep their order. */
+static void
+test_plan_inventory_parse_json_large_first_error(void **state)
+{
+	struct plan_inventory *inv;
+	struct buf b;
+	char *at;
+	size_t i, n = 9000;
+
+	(void)state;
+	buf_init(&b, 1 << 24);
+	buf_adds(&b, "{\"hosts\": [");
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%s{\"name\": \"h%zu\", \"os\": \"%s\", "
+		    "\"version\": \"6.1.7601\"}", i ? ", " : "", i,
+		    i == 7000 ? "Windows 3.1" : i == 8000 ? "OS/2" :
+		    "Windows 7 Pro");
+	buf_adds(&b, "]}");
+	inv = plan_inventory_parse("big.json", b.data, b.len);
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "big.json: hosts[7000] (h7000).os"));
+	/* and the first half's error wins over the second's */
+	at = strstr(b.data, "\"h10\", \"os\": \"Windows 7 Pro");
+	at[strlen("\"h10\", \"os\": \"Windows ")] = '9';
+	inv = plan_inventory_parse("big.json", b.data, b.len);
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "hosts[10] (h10).os"));
+	buf_release(&b);
+}
+
+/* The streaming JSON reader: escapes, numbers, nesting, duplicates. */
+static void
+test_plan_inventory_parse_json_syntax(void **state)
+{
+	struct plan_inventory *inv;
+	static const char ok[] =
+	    "  {\"x\": [1, -2.5e3, true, null, {\"y\": [[]]}],\n"
+	    "   \"hosts\": [{\"name\": \"a\", \"os\": \"Windows\\u0020 7 \\u00e9\\ud83d\\ude00\\t\",\n"
+	    "     \"unknown\": {\"deep\": [1, {\"z\": \"\\\"\"}]}, \"port\": 2.2e1,\n"
+	    "     \"user\": \"first\", \"user\": \"second\", \"group\": null}],\n"
+	    "   \"defaults\": {\"group\": \"g\", \"arch\": \"x64\"}}\n";
+
+	(void)state;
+	inv = parse("s.json", ok);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_string_equal(inv->hosts[0].os_raw,
+	    "Windows  7 \xc3\xa9\xf0\x9f\x98\x80\t");
+	assert_string_equal(inv->hosts[0].product, "Windows 7");
+	assert_int_equal(inv->hosts[0].port, 22);
+	assert_string_equal(inv->hosts[0].user, "first");
+	assert_string_equal(inv->hosts[0].group, "g");	/* null: default */
+	assert_string_equal(inv->hosts[0].arch, "x64");
+	plan_inventory_free(inv);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\"}]} x", "line 1, column 28", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\\x\"}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"\\ud800\"}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\\u0000\"}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"port\": 01}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"port\": 1.}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"port\": 22.5}]}",
+	    "hosts[0] (a).port", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\",}]}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\"}],}", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\"}]", "invalid JSON", NULL);
+	refused("s.json", "{\"hosts\": [\"a\"]}", "hosts[0].name: a host must be an object", NULL);
+	refused("s.json", "{\"hosts\": [{\"os\": \"x\"}]}", "hosts[0].name: missing", NULL);
+	refused("s.json", "{\"defaults\": {\"port\": \"x\"}, \"hosts\": []}",
+	    "s.json: defaults.port", NULL);
+	refused("s.json", "{\"defaults\": [], \"hosts\": []}", "defaults: must be an object", NULL);
+	refused("s.json", "{\"hosts\": 1}", "hosts: must be an array", NULL);
+	refused("s.json", "[]", "hosts: missing", NULL);
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"files\": {\"tcpip.sys\": 6}}]}",
+	    "hosts[0] (a).files", "version string");
+	refused("s.json", "{\"hosts\": [{\"name\": \"a\", \"registry\": {\"HKLM\\\\A\\\\B\": -1}}]}",
+	    "hosts[0] (a).registry", "32-bit");
+}
+
+/* Nesting deeper than the reader allows is refused, not a stack overflow. */
+static void
+test_plan_inventory_parse_json_deep(void **state)
+{
+	struct buf b;
+	int i;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "{\"x\": ");
+	for (i = 0; i < 100000; i++)
+		buf_addc(&b, '[');
+	refused("d.json", buf_str(&b), "invalid JSON", NULL);
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_norm_os_names),
+		cmocka_unit_test(test_plan_norm_version_forms),
+		cmocka_unit_test(test_plan_norm_arch_and_regpath),
+		cmocka_unit_test(test_plan_inventory_parse_json_fields),
+		cmocka_unit_test(test_plan_inventory_parse_json_errors),
+		cmocka_unit_test(test_plan_inventory_parse_binary_refused),
+		cmocka_unit_test(test_plan_inventory_parse_csv),
+		cmocka_unit_test(test_plan_inventory_parse_csv_errors),
+		cmocka_unit_test(test_plan_inventory_parse_ad_export),
+		cmocka_unit_test(test_plan_inventory_parse_json_large_first_error),
+		cmocka_unit_test(test_plan_inventory_parse_json_syntax),
+		cmocka_unit_test(test_plan_inventory_parse_json_deep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,177 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "plan/plan.h"
+
+static const char doc[] =
+    "{\"format\": \"kbfix-plan/1\", \"created\": \"2026-11-21T12:00:00Z\",\n"
+    " \"window\": {\"start\": \"2026-11-21T22:00:00Z\", \"duration_s\": 600},\n"
+    " \"advisories\": [{\"id\": \"tcpip-2018-07\", \"title\": \"t\"}],\n"
+    " \"packages\": [{\"kb\": \"KB4345459\", \"product\": \"Windows 7\", \"arch\": \"x64\", \"hosts\": [\"web01\"]}],\n"
+    " \"hosts\": [{\"name\": \"web01\", \"status\": \"needs-action\", \"os\": \"Windows 7\",\n"
+    "   \"findings\": [{\"advisory\": \"tcpip-2018-07\", \"state\": \"affected\",\n"
+    "     \"reason\": \"<script>alert('x')</script> \\\"quoted\\\", and | piped\"}],\n"
+    "   \"actions\": [{\"kind\": \"install\", \"kb\": \"KB4345459\", \"advisory\": \"tcpip-2018-07\"},\n"
+    "     {\"kind\": \"registry\", \"key\": \"HKLM\\\\Software\\\\A, B\", \"value\": \"V\", \"type\": \"REG_DWORD\", \"data\": 0},\n"
+    "     {\"kind\": \"reboot\"}, {\"kind\": \"verify\"}], \"estimate_s\": 1200, \"wave\": 1},\n"
+    "  {\"name\": \"ok01\", \"status\": \"compliant\", \"findings\": [], \"actions\": [], \"wave\": 0}]}\n";
+
+static struct plan *
+sample(void)
+{
+	struct plan *p = plan_parse("p.json", doc, strlen(doc));
+
+	if (p == NULL)
+		fail_msg("%s", err_msg());
+	return p;
+}
+
+static char *
+report(const struct plan *p, enum plan_format f)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 24);
+	assert_int_equal(plan_report(p, f, &b), 0);
+	return buf_detach(&b, NULL);
+}
+
+static void
+test_plan_report_text_has_tables(void **state)
+{
+	struct plan *p = sample();
+	char *s = report(p, PLAN_FORMAT_TEXT);
+
+	(void)state;
+	assert_non_null(strstr(s, "kbfix plan: 2 hosts"));
+	assert_non_null(strstr(s, "needs-action 1"));
+	assert_non_null(strstr(s, "\nHosts\n"));
+	assert_non_null(strstr(s, "\nPackages\n"));
+	assert_non_null(strstr(s, "KB4345459  Windows 7"));
+	assert_non_null(strstr(s, "install KB4345459, registry"));
+	/* 20 min of work does not fit a 10 min window */
+	assert_non_null(strstr(s, "DOES NOT FIT"));
+	free(s);
+	plan_free(p);
+}
+
+static void
+test_plan_report_html_escapes(void **state)
+{
+	struct plan *p = sample();
+	char *s = report(p, PLAN_FORMAT_HTML);
+
+	(void)state;
+	assert_null(strstr(s, "<script>"));
+	assert_non_null(strstr(s, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+	assert_non_null(strstr(s, "&quot;quoted&quot;"));
+	assert_non_null(strstr(s, "<!DOCTYPE html>"));
+	assert_non_null(strstr(s, "</html>"));
+	free(s);
+	plan_free(p);
+}
+
+static void
+test_plan_report_csv_quotes(void **state)
+{
+	struct plan *p = sample();
+	char *s = report(p, PLAN_FORMAT_CSV);
+
+	(void)state;
+	assert_true(strncmp(s, "host,status,wave,step,kind,kb,advisory,product,arch,detail\r\n",
+	    60) == 0);
+	assert_non_null(strstr(s, "web01,needs-action,1,1,install,KB4345459,tcpip-2018-07,Windows 7,,install KB4345459\r\n"));
+	assert_non_null(strstr(s, ",\"registry HKLM\\Software\\A, B\\V=0\"\r\n"));
+	assert_non_null(strstr(s, "ok01,compliant,0,0,none,"));
+	free(s);
+	plan_free(p);
+}
+
+static void
+test_plan_report_markdown_for_change_request(void **state)
+{
+	struct plan *p = sample();
+	char *s = report(p, PLAN_FORMAT_MARKDOWN);
+
+	(void)state;
+	assert_non_null(strstr(s, "## Summary"));
+	assert_non_null(strstr(s, "## Packages"));
+	assert_non_null(strstr(s, "| KB4345459 | Windows 7 | x64 | web01 |"));
+	assert_non_null(strstr(s, "## Actions per host"));
+	assert_non_null(strstr(s, "**Reboots: 1 host(s).**"));
+	assert_non_null(strstr(s, "and \\| piped"));
+	free(s);
+	plan_free(p);
+}
+
+static void
+test_plan_report_json_roundtrip(void **state)
+{
+	const char *csv = "name,os,version,arch,installed,address,port\n"
+	    "web01,Windows 7 Pro,6.1.7601,x64,KB4338823,127.0.0.2,2222\n";
+	struct plan_options o = { .created = "2026-11-21T12:00:00Z",
+	    .window_start = "2026-11-21T22:00:00Z", .window_duration_s = 14400 };
+	struct advisory_set *set = catalog_advisory_builtin();
+	struct plan_inventory *inv = plan_inventory_parse("i.csv", csv, strlen(csv));
+	struct plan *p, *q;
+	char *s;
+
+	(void)state;
+	p = plan_build(inv, set, &o);
+	s = report(p, PLAN_FORMAT_JSON);
+	q = plan_parse("out.json", s, strlen(s));
+	if (q == NULL)
+		fail_msg("%s", err_msg());
+	assert_string_equal(q->window_start, "2026-11-21T22:00:00Z");
+	assert_int_equal(q->window_duration_s, 14400);
+	assert_int_equal(q->nhosts, 1);
+	assert_string_equal(q->hosts[0].address, "127.0.0.2");
+	assert_int_equal(q->hosts[0].port, 2222);
+	assert_string_equal(q->hosts[0].transport, "ssh");
+	assert_string_equal(q->hosts[0].version, "6.1.7601");
+	assert_int_equal(q->hosts[0].estimate_s, p->hosts[0].estimate_s);
+	assert_string_equal(q->hosts[0].actions[0].kb, "KB4345459");
+	assert_string_equal(q->hosts[0].actions[0].advisory, "tcpip-2018-07");
+	assert_int_equal(q->nadvisories, set->n);
+	plan_free(q);
+	plan_free(p);
+	free(s);
+	plan_inventory_free(inv);
+	catalog_advisory_set_free(set);
+}
+
+static void
+test_plan_format_parse_names(void **state)
+{
+	enum plan_format f;
+
+	(void)state;
+	assert_int_equal(plan_format_parse("html", &f), 0);
+	assert_int_equal(f, PLAN_FORMAT_HTML);
+	assert_int_equal(plan_format_parse("md", &f), 0);
+	assert_int_equal(f, PLAN_FORMAT_MARKDOWN);
+	assert_int_equal(plan_format_parse("pdf", &f), -1);
+	assert_non_null(strstr(err_msg(), "pdf"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_report_text_has_tables),
+		cmocka_unit_test(test_plan_report_html_escapes),
+		cmocka_unit_test(test_plan_report_csv_quotes),
+		cmocka_unit_test(test_plan_report_markdown_for_change_request),
+		cmocka_unit_test(test_plan_report_json_roundtrip),
+		cmocka_unit_test(test_plan_format_parse_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

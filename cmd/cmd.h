@@ -16,5 +16,9 @@ enum {
 void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 int	cmd_version(int, char **);
+int	cmd_status(int, char **);
+int	cmd_apply(int, char **);
+int	cmd_resume(int, char **);
+int	cmd_rollback(int, char **);
 
 #endif

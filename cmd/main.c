@@ -14,6 +14,7 @@ static const struct subcommand {
 	const char	*summary;
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
+	{ "status",	cmd_status,	"where each host of a run stands" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -9,8 +9,9 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
 LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lm -lpthread
+LDLIBS	+= -lcrypto
 
-MODULES	 = util plan catalog transport rollback deploy
+MODULES	 = util plan catalog transport rollback deploy discover
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CMD_SRC	 = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

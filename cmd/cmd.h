@@ -20,5 +20,6 @@ int	cmd_status(int, char **);
 int	cmd_apply(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);
+int	cmd_discover(int, char **);
 
 #endif

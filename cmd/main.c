@@ -15,6 +15,7 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
 	{ "status",	cmd_status,	"where each host of a run stands" },
+	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

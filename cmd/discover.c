@@ -1,0 +1,170 @@
+/*
+ * kbfix discover -i INVENTORY -o OUT.json: fill an inventory from live
+ * hosts over SSH.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util/util.h"
+#include "transport/transport.h"
+#include "discover/discover.h"
+
+static const char usage_text[] =
+"usage: kbfix discover -i INVENTORY -o OUT.json [--parallel N]\n"
+"           [--known-hosts FILE] [--accept-new] [-k KEYFILE] [-u USER]\n"
+"           [--connect-timeout S] [--command-timeout S]\n"
+"\n"
+"Connect to every host of INVENTORY (JSON) over SSH, in parallel, and\n"
+"read OS name, version and architecture, installed updates, the tcpip.sys\n"
+"version, the CEIP registry values (local and policy) and RacSampleNumber,\n"
+"IPv4 multicast forwarding and pending reboot.  OUT.json is the inventory\n"
+"with those fields filled in (every other field kept); `kbfix plan` reads\n"
+"it.  Hosts that cannot be reached keep what the input had and are listed\n"
+"on stderr.  Host names, addresses, registry paths and KB ids are checked\n"
+"before any connection is made.\n"
+"\n"
+"  -i, --inventory FILE    inventory to read (JSON)\n"
+"  -o, --output FILE       inventory to write (may be the same file)\n"
+"  -p, --parallel N        open at most N connections at a time (32)\n"
+"      --known-hosts FILE  OpenSSH known_hosts (~/.ssh/known_hosts); an\n"
+"                          unknown or changed host key is refused\n"
+"      --accept-new        trust unknown host keys and record them\n"
+"  -k, --key FILE          private key (default: ssh-agent)\n"
+"  -u, --user USER         user for hosts without one (default: $USER)\n"
+"      --connect-timeout S per host connect timeout in seconds (10)\n"
+"      --command-timeout S per host command timeout in seconds (600)\n"
+"\n"
+"Exit status: 0 all hosts discovered, 1 runtime failure, 2 bad usage or\n"
+"bad inventory, 3 some hosts could not be discovered.\n";
+
+enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT };
+
+static const struct option longopts[] = {
+	{ "inventory",		required_argument, NULL, 'i' },
+	{ "output",		required_argument, NULL, 'o' },
+	{ "parallel",		required_argument, NULL, 'p' },
+	{ "known-hosts",	required_argument, NULL, OPT_KNOWN },
+	{ "accept-new",		no_argument,	   NULL, OPT_ACCEPT },
+	{ "key",		required_argument, NULL, 'k' },
+	{ "user",		required_argument, NULL, 'u' },
+	{ "connect-timeout",	required_argument, NULL, OPT_CTIMEOUT },
+	{ "command-timeout",	required_argument, NULL, OPT_XTIMEOUT },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+seconds(const char *opt, const char *arg, int *ms)
+{
+	int s;
+
+	if (parse_int(arg, 1, 86400, &s) == -1) {
+		warnmsg("discover: %s: '%s' is not a number of seconds (1 to "
+		    "86400)", opt, arg);
+		return -1;
+	}
+	*ms = s * 1000;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct transport_opts *o,
+    const char **in, const char **out)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "i:o:p:k:u:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'i': *in = optarg; break;
+		case 'o': *out = optarg; break;
+		case 'k': o->key_file = optarg; break;
+		case 'u': o->user = optarg; break;
+		case OPT_KNOWN: o->known_hosts = optarg; break;
+		case OPT_ACCEPT: o->accept_new = 1; break;
+		case 'p':
+			if (parse_int(optarg, 1, 10000, &o->parallel) == -1) {
+				warnmsg("discover: --parallel: '%s' is not a "
+				    "number from 1 to 10000", optarg);
+				return -1;
+			}
+			break;
+		case OPT_CTIMEOUT:
+			if (seconds("--connect-timeout", optarg,
+			    &o->connect_timeout_ms) == -1)
+				return -1;
+			break;
+		case OPT_XTIMEOUT:
+			if (seconds("--command-timeout", optarg,
+			    &o->command_timeout_ms) == -1)
+				return -1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || *in == NULL || *out == NULL) {
+		warnmsg("discover: -i INVENTORY and -o OUT.json are required, "
+		    "and nothing else");
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+report(const struct discover *d)
+{
+	size_t i, ok = 0, bad = 0, skipped = 0;
+
+	for (i = 0; i < discover_nhosts(d); i++) {
+		if (discover_host_skipped(d, i))
+			skipped++;
+		else if (discover_host_error(d, i) != NULL) {
+			warnmsg("%s", discover_host_error(d, i));
+			bad++;
+		} else
+			ok++;
+	}
+	fprintf(stderr, "kbfix: discover: %zu host(s) discovered, %zu failed"
+	    ", %zu skipped (transport manual)\n", ok, bad, skipped);
+	if (bad == 0)
+		return EXIT_OK;
+	return EXIT_PARTIAL;
+}
+
+int
+cmd_discover(int argc, char **argv)
+{
+	struct transport_opts o;
+	struct discover *d;
+	const char *in = NULL, *out = NULL;
+	int rc, failed;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_args(argc, argv, &o, &in, &out) == -1)
+		return EXIT_USAGE;
+	if ((d = discover_load(in)) == NULL) {
+		warnmsg("discover: %s", err_msg());
+		return EXIT_USAGE;
+	}
+	if ((failed = discover_run(d, &o)) == -1) {
+		warnmsg("discover: %s", err_msg());
+		discover_free(d);
+		return EXIT_FAIL;
+	}
+	rc = report(d);
+	if (discover_write(d, out) == -1) {
+		warnmsg("discover: %s", err_msg());
+		rc = EXIT_FAIL;
+	}
+	discover_free(d);
+	return rc;
+}

@@ -1,0 +1,446 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+#include "transport/transport.h"
+
+/* Real-format samples (FACTS.md section 4), as the bytes reach us. */
+
+static const char reg_dword[] =
+    "\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\\Windows\r\n"
+    "    CEIPEnable    REG_DWORD    0x1\r\n\r\n";
+
+static const char reg_key[] =
+    "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\r\n"
+    "    BootExecute    REG_MULTI_SZ    autocheck autochk *\\0second item\r\n"
+    "    PendingFileRenameOperations    REG_MULTI_SZ    \\??\\C:\\Windows\\a.tmp\\0\\0\r\n"
+    "    ProtectionMode    REG_DWORD    0xffffffff\r\n"
+    "    Big    REG_QWORD    0x1234567890abcdef\r\n"
+    "    Blob    REG_BINARY    0100FFab\r\n"
+    "    Path    REG_EXPAND_SZ    %SystemRoot%\\system32\r\n"
+    "    Empty    REG_SZ    \r\n"
+    "    ProductName    REG_SZ    Windows Server 2008 R2 Enterprise\r\n"
+    "\r\n"
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\AppCompatCache\r\n"
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment\r\n";
+
+static void
+test_winparse_reg_query_dword(void **state)
+{
+	struct winreg_list l;
+	const struct winreg_value *v;
+
+	(void)state;
+	assert_int_equal(winparse_reg_query(reg_dword, sizeof(reg_dword) - 1,
+	    &l), 0);
+	assert_true(l.key_found);
+	assert_int_equal(l.n, 1);
+	v = winreg_find(&l, "ceipenable");
+	assert_non_null(v);
+	assert_int_equal(v->type, WINREG_DWORD);
+	assert_int_equal(v->num, 1);
+	assert_string_equal(v->key,
+	    "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\\Windows");
+	winreg_list_release(&l);
+}
+
+static void
+test_winparse_reg_query_all_types(void **state)
+{
+	struct winreg_list l;
+	const struct winreg_value *v;
+
+	(void)state;
+	assert_int_equal(winparse_reg_query(reg_key, sizeof(reg_key) - 1,
+	    &l), 0);
+	assert_int_equal(l.n, 8);
+	v = winreg_find(&l, "BootExecute");
+	assert_int_equal(v->type, WINREG_MULTI_SZ);
+	assert_int_equal(v->nitems, 2);
+	assert_string_equal(v->items[0], "autocheck autochk *");
+	assert_string_equal(v->items[1], "second item");
+	v = winreg_find(&l, "PendingFileRenameOperations");
+	assert_int_equal(v->nitems, 2);
+	assert_string_equal(v->items[0], "\\??\\C:\\Windows\\a.tmp");
+	assert_string_equal(v->items[1], "");
+	assert_int_equal(winreg_find(&l, "ProtectionMode")->num, 0xffffffffu);
+	v = winreg_find(&l, "Big");
+	assert_int_equal(v->type, WINREG_QWORD);
+	assert_true(v->num == 0x1234567890abcdefULL);
+	v = winreg_find(&l, "Blob");
+	assert_int_equal(v->binlen, 4);
+	assert_memory_equal(v->bin, "\x01\x00\xff\xab", 4);
+	assert_string_equal(winreg_find(&l, "Path")->data,
+	    "%SystemRoot%\\system32");
+	assert_int_equal(winreg_find(&l, "Path")->type, WINREG_EXPAND_SZ);
+	assert_string_equal(winreg_find(&l, "Empty")->data, "");
+	assert_string_equal(winreg_find(&l, "ProductName")->data,
+	    "Windows Server 2008 R2 Enterprise");
+	assert_int_equal(l.nsubkeys, 2);
+	assert_non_null(strstr(l.subkeys[1], "\\Environment"));
+	assert_null(winreg_find(&l, "Missing"));
+	winreg_list_release(&l);
+}
+
+static void
+test_winparse_reg_query_missing(void **state)
+{
+	struct winreg_list l;
+
+	(void)state;
+	/* reg.exe: exit 1, stdout empty, the error on stderr. */
+	assert_int_equal(winparse_reg_query("", 0, &l), 0);
+	assert_false(l.key_found);
+	assert_int_equal(l.n, 0);
+	winreg_list_release(&l);
+	assert_int_equal(winparse_reg_query("\r\nERROR: The system was unable "
+	    "to find the specified registry key or value.\r\n", 79, &l), 0);
+	assert_int_equal(l.n, 0);
+	winreg_list_release(&l);
+}
+
+static void
+test_winparse_reg_query_garbage(void **state)
+{
+	struct winreg_list l;
+	static const char bad[] = "HKEY_LOCAL_MACHINE\\X\r\nhello world\r\n";
+	static const char badnum[] = "HKEY_LOCAL_MACHINE\\X\r\n"
+	    "    V    REG_DWORD    0x1ffffffff\r\n";
+
+	(void)state;
+	assert_int_equal(winparse_reg_query(bad, sizeof(bad) - 1, &l), -1);
+	assert_non_null(strstr(err_msg(), "line 2"));
+	assert_int_equal(winparse_reg_query(badnum, sizeof(badnum) - 1, &l),
+	    -1);
+}
+
+static const char dism_out[] =
+    "\r\nDeployment Image Servicing and Management tool\r\n"
+    "Version: 6.1.7600.16385\r\n\r\nImage Version: 6.1.7601.18489\r\n\r\n"
+    "Packages listing:\r\n\r\n"
+    "Package Identity : Package_for_KB4338823~31bf3856ad364e35~amd64~~6.1.1.4\r\n"
+    "State : Installed\r\nRelease Type : Security Update\r\n"
+    "Install Time : 7/11/2018 3:14 AM\r\n\r\n"
+    "Package Identity : Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\r\n"
+    "State : Install Pending\r\nRelease Type : Update\r\n"
+    "Install Time : \r\n\r\n"
+    "Package Identity : Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24168.1.5\r\n"
+    "State : Superseded\r\nRelease Type : Update\r\n\r\n"
+    "The operation completed successfully.\r\n";
+
+static void
+test_winparse_dism_packages_states(void **state)
+{
+	struct dism_list l;
+
+	(void)state;
+	assert_int_equal(winparse_dism_packages(dism_out,
+	    sizeof(dism_out) - 1, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.p[0].kb, "KB4338823");
+	assert_int_equal(l.p[0].state, DISM_INSTALLED);
+	assert_string_equal(l.p[1].identity,
+	    "Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1");
+	assert_int_equal(l.p[1].state, DISM_INSTALL_PENDING);
+	assert_string_equal(l.p[2].kb, "");
+	assert_int_equal(l.p[2].state, DISM_SUPERSEDED);
+	dism_list_release(&l);
+	assert_int_equal(winparse_dism_packages("Error: 740\r\n", 12, &l), -1);
+}
+
+/* wmic through a pipe: UTF-16LE with a BOM and CR CR LF line ends. */
+static char *
+utf16(const char *s, size_t *len)
+{
+	size_t n = strlen(s), i;
+	char *p = xmalloc(2 * n + 2);
+
+	p[0] = (char)0xff;
+	p[1] = (char)0xfe;
+	for (i = 0; i < n; i++) {
+		p[2 + 2 * i] = s[i];
+		p[3 + 2 * i] = 0;
+	}
+	*len = 2 * n + 2;
+	return p;
+}
+
+static void
+test_winparse_wmic_qfe_utf16(void **state)
+{
+	char *p, **kbs = NULL;
+	size_t len, n = 0, i;
+
+	(void)state;
+	p = utf16("\r\r\n\r\r\nHotFixID=KB2479943\r\r\n\r\r\n\r\r\n"
+	    "HotFixID=KB4338823\r\r\n\r\r\nHotFixID=KB2479943\r\r\n", &len);
+	assert_int_equal(winparse_wmic_qfe(p, len, &kbs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(kbs[0], "KB2479943");
+	assert_string_equal(kbs[1], "KB4338823");
+	for (i = 0; i < n; i++)
+		free(kbs[i]);
+	free(kbs);
+	free(p);
+}
+
+static void
+test_winparse_wmic_qfe_table_ansi(void **state)
+{
+	static const char t[] = "HotFixID   \r\r\nKB976932   \r\r\n"
+	    "KB4338823  \r\r\n\r\r\n";
+	char **kbs = NULL;
+	size_t n = 0;
+
+	(void)state;
+	winparse_wmic_qfe(t, sizeof(t) - 1, &kbs, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(kbs[0], "KB976932");
+	free(kbs[0]);
+	free(kbs[1]);
+	free(kbs);
+}
+
+static void
+test_winparse_wmic_value_lastboot(void **state)
+{
+	char *p, *v;
+	size_t len;
+	int64_t t;
+
+	(void)state;
+	p = utf16("\r\r\n\r\r\nLastBootUpTime=20261121121712.076000+000\r\r\n"
+	    "\r\r\n\r\r\n", &len);
+	v = winparse_wmic_value(p, len, "lastbootuptime");
+	assert_string_equal(v, "20261121121712.076000+000");
+	assert_int_equal(winparse_wmi_datetime(v, &t), 0);
+	assert_int_equal(t, 1795263432);	/* 2026-11-21T12:17:12Z */
+	assert_int_equal(winparse_wmi_datetime("20261121141712.000000+120",
+	    &t), 0);
+	assert_int_equal(t, 1795263432);
+	assert_int_equal(winparse_wmi_datetime("2026112112171", &t), -1);
+	free(v);
+	free(p);
+	v = winparse_wmic_value("Version=6.1.7601.24168\r\r\n", 25, "Version");
+	assert_string_equal(v, "6.1.7601.24168");
+	free(v);
+	assert_null(winparse_wmic_value("No Instance(s) Available.\r\n", 27,
+	    "Version"));
+}
+
+static const char netsh_out[] =
+    "Querying active state...\r\n\r\nGeneral Global Parameters\r\n"
+    "---------------------------------------------\r\n"
+    "Default Hop Limit                   : 128 hops\r\n"
+    "Neighbor Cache Limit                : 256 entries per interface\r\n"
+    "Route Cache Limit                   : 128 entries per compartment\r\n"
+    "Reassembly Limit                    : 32893088 bytes\r\n"
+    "ICMP Redirects                      : enabled\r\n"
+    "Source Routed Packets               : dontforward\r\n"
+    "Task Offload                        : enabled\r\n"
+    "Dhcp Media Sense                    : enabled\r\n"
+    "Media Sense Logging                 : disabled\r\n"
+    "MLD Level                           : all\r\n"
+    "MLD Version                         : version3\r\n"
+    "Multicast Forwarding                : enabled\r\n"
+    "Group Forwarded Fragments           : disabled\r\n"
+    "Randomize Identifiers               : enabled\r\n"
+    "Address Mask Reply                  : disabled\r\n\r\n";
+
+static void
+test_winparse_netsh_multicast_states(void **state)
+{
+	char *v;
+
+	(void)state;
+	assert_int_equal(winparse_netsh_multicast(netsh_out,
+	    sizeof(netsh_out) - 1), 1);
+	v = winparse_netsh_value(netsh_out, sizeof(netsh_out) - 1,
+	    "Default Hop Limit");
+	assert_string_equal(v, "128 hops");
+	free(v);
+	assert_int_equal(winparse_netsh_multicast("Multicast Forwarding : "
+	    "disabled\r\n", 33), 0);
+	assert_int_equal(winparse_netsh_multicast("nothing\r\n", 9), -1);
+}
+
+static const char sysinfo_csv[] =
+    "\r\n\"Host Name\",\"OS Name\",\"OS Version\",\"OS Manufacturer\","
+    "\"System Type\",\"Hotfix(s)\",\"Network Card(s)\"\r\n"
+    "\"WEB01\",\"Microsoft Windows Server 2008 R2 Enterprise \","
+    "\"6.1.7601 Service Pack 1 Build 7601\",\"Microsoft Corporation\","
+    "\"x64-based PC\",\"3 Hotfix(s) Installed.,[01]: KB2479943,"
+    "[02]: KB976902,[03]: KB4338823\",\"1 NIC(s) Installed.,"
+    "[01]: Intel(R) \"\"PRO\"\"/1000 MT\"\r\n";
+
+static void
+test_winparse_systeminfo_csv_fields(void **state)
+{
+	struct winsysinfo si;
+
+	(void)state;
+	assert_int_equal(winparse_systeminfo_csv(sysinfo_csv,
+	    sizeof(sysinfo_csv) - 1, &si), 0);
+	assert_string_equal(si.host, "WEB01");
+	assert_string_equal(si.os_name,
+	    "Microsoft Windows Server 2008 R2 Enterprise");
+	assert_string_equal(si.os_version, "6.1.7601");
+	assert_string_equal(si.arch, "x64");
+	assert_int_equal(si.nhotfixes, 3);
+	assert_string_equal(si.hotfixes[2], "KB4338823");
+	winsysinfo_release(&si);
+	assert_int_equal(winparse_systeminfo_csv("\"Host Name\"\r\n", 13,
+	    &si), -1);
+}
+
+static void
+test_winparse_text_eol_and_bom(void **state)
+{
+	char *s;
+	size_t len;
+
+	(void)state;
+	s = winparse_text("a\r\r\nb\r\nc\rd\n", 12, &len);
+	assert_string_equal(s, "a\nb\nc\nd\n");
+	free(s);
+	s = winparse_text("\xef\xbb\xbfx\r\n", 6, &len);
+	assert_string_equal(s, "x\n");
+	free(s);
+	/* UTF-16LE without a BOM, and a non-ASCII character (é). */
+	s = winparse_text("o\0k\0\xe9\0\r\0\n\0", 10, &len);
+	assert_string_equal(s, "ok\xc3\xa9\n");
+	free(s);
+}
+
+static void
+test_winexit_describe_codes(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	winexit_describe(&b, WINEXIT_DISM, 0x800f081e);
+	assert_string_equal(b.data, "0x800f081e (package not applicable)");
+	buf_reset(&b);
+	/* cmd.exe shows it as -2146498530: the same unsigned code. */
+	winexit_describe(&b, WINEXIT_DISM, (uint32_t)-2146498530);
+	assert_string_equal(b.data, "0x800f081e (package not applicable)");
+	buf_reset(&b);
+	winexit_describe(&b, WINEXIT_WUSA, 3010);
+	assert_string_equal(b.data, "3010 (success, reboot required)");
+	buf_reset(&b);
+	winexit_describe(&b, WINEXIT_DISM, 0x80070002);
+	assert_string_equal(b.data, "0x80070002 (unknown)");
+	buf_release(&b);
+	assert_int_equal(winexit_classify(WINEXIT_WUSA, 0x00240006),
+	    WINEXIT_ALREADY);
+	assert_int_equal(winexit_classify(WINEXIT_WUSA, 0x80240017),
+	    WINEXIT_NOT_APPLICABLE);
+	assert_int_equal(winexit_classify(WINEXIT_WUSA, 5), WINEXIT_DENIED);
+	assert_int_equal(winexit_classify(WINEXIT_DISM, 1641),
+	    WINEXIT_REBOOTING);
+	assert_int_equal(winexit_classify(WINEXIT_SHUTDOWN, 1190),
+	    WINEXIT_BUSY);
+	assert_int_equal(winexit_classify(WINEXIT_SHUTDOWN, 3010),
+	    WINEXIT_FAILED);
+	assert_int_equal(winexit_classify(WINEXIT_DISM, 1618), WINEXIT_BUSY);
+}
+
+static void
+test_transport_cmdline_quotes(void **state)
+{
+	struct buf b;
+	const char *reg[] = { "reg", "query",
+	    "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", "/v",
+	    "ProductName", NULL };
+	const char *dism[] = { "dism", "/online", "/add-package",
+	    "/packagepath:C:\\Windows\\Temp\\kbfix\\Windows6.1-KB4345459-x64.cab",
+	    "/quiet", "/norestart", NULL };
+	const char *netsh[] = { "netsh", "interface", "ipv4", "set", "global",
+	    "multicastforwarding=disabled", NULL };
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(transport_cmdline(&b, reg), 0);
+	assert_string_equal(b.data, "reg query \"HKLM\\SOFTWARE\\Microsoft\\"
+	    "Windows NT\\CurrentVersion\" /v ProductName");
+	buf_reset(&b);
+	assert_int_equal(transport_cmdline(&b, dism), 0);
+	assert_string_equal(b.data, "dism /online /add-package /packagepath:"
+	    "C:\\Windows\\Temp\\kbfix\\Windows6.1-KB4345459-x64.cab /quiet "
+	    "/norestart");
+	assert_int_equal(transport_cmdline_join(&b, netsh), 0);
+	assert_non_null(strstr(b.data, "/norestart & netsh interface ipv4 "
+	    "set global multicastforwarding=disabled"));
+	buf_release(&b);
+}
+
+static void
+refused(const char *arg, const char *why)
+{
+	struct buf b;
+	const char *argv[] = { "reg", "query", arg, NULL };
+
+	buf_init(&b, 0);
+	buf_adds(&b, "keep");
+	assert_int_equal(transport_cmdline(&b, argv), -1);
+	assert_string_equal(b.data, "keep");
+	assert_non_null(strstr(err_msg(), why));
+	buf_release(&b);
+}
+
+static void
+test_transport_cmdline_refuses_metacharacters(void **state)
+{
+	struct buf b;
+	const char *none[] = { NULL };
+
+	(void)state;
+	refused("HKLM\\X & del C:\\boot.ini", "'&'");
+	refused("a|b", "'|'");
+	refused("a<b", "'<'");
+	refused("a>b", "'>'");
+	refused("a^b", "'^'");
+	refused("%PATH%", "'%'");
+	refused("a\"b", "'\"'");
+	refused("a!b", "'!'");
+	refused("a\nb", "control");
+	refused("a\rb", "control");
+	refused("a\tb", "control");
+	refused("caf\xc3\xa9", "non-ASCII");
+	refused("", "empty");
+	refused("C:\\dir with space\\", "backslash");
+	buf_init(&b, 0);
+	assert_int_equal(transport_cmdline(&b, none), -1);
+	assert_int_equal(transport_cmdline(&b, NULL), -1);
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_winparse_reg_query_dword),
+		cmocka_unit_test(test_winparse_reg_query_all_types),
+		cmocka_unit_test(test_winparse_reg_query_missing),
+		cmocka_unit_test(test_winparse_reg_query_garbage),
+		cmocka_unit_test(test_winparse_dism_packages_states),
+		cmocka_unit_test(test_winparse_wmic_qfe_utf16),
+		cmocka_unit_test(test_winparse_wmic_qfe_table_ansi),
+		cmocka_unit_test(test_winparse_wmic_value_lastboot),
+		cmocka_unit_test(test_winparse_netsh_multicast_states),
+		cmocka_unit_test(test_winparse_systeminfo_csv_fields),
+		cmocka_unit_test(test_winparse_text_eol_and_bom),
+		cmocka_unit_test(test_winexit_describe_codes),
+		cmocka_unit_test(test_transport_cmdline_quotes),
+		cmocka_unit_test(test_transport_cmdline_refuses_metacharacters),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

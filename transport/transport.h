@@ -1,0 +1,289 @@
+/*
+ * transport: SSH to Windows hosts (Win32-OpenSSH, whose shell is cmd.exe)
+ * with libssh2 in non-blocking mode, driven by one poll() loop, plus the
+ * parsers of Windows command output (transport/winparse.c) and the one
+ * builder of cmd.exe command lines.
+ *
+ * Model (as ssh-keyscan and rpki-client's http.c): a struct transport owns
+ * every connection, timer and deadline; each connection is a state machine
+ * (queued, connecting, handshake, host key, auth, ready, closing) advanced by
+ * transport_run().  At most opts.parallel connections are open at a time;
+ * further transport_connect() calls wait in a FIFO queue and start when a
+ * slot is freed by transport_close() (or by a failed connect).
+ *
+ * Callbacks: every callback is called from inside transport_run(), never
+ * from the function that registered it, so a callback may start new work
+ * (connect, exec, upload, timer) or close its connection.  Pointers passed
+ * to a callback (error strings, struct transport_result and its out/err)
+ * are valid only during the callback: copy what you keep.
+ *
+ * Ownership: transport_connect() returns a handle the caller owns and
+ * releases with transport_close() in every case, also after a failed
+ * connect or a transport error (calling it from inside any callback of that
+ * connection is allowed).  After transport_close() no callback of that
+ * connection is called again: queued or running commands and uploads are
+ * dropped silently.  transport_free() closes whatever is left.  Strings
+ * passed in are copied.
+ *
+ * Errors: a function returning -1 leaves a message with err_set(); messages
+ * handed to callbacks start with the host name ("web01: connection dropped
+ * during command").
+ */
+#ifndef KBFIX_TRANSPORT_H
+#define KBFIX_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+struct transport_opts {
+	const char	*known_hosts;	/* NULL: ~/.ssh/known_hosts */
+	int		 accept_new;	/* trust an unknown key on first use and
+					   append it to known_hosts; a changed
+					   key is still refused */
+	const char	*key_file;	/* private key (no passphrase); NULL:
+					   ssh-agent ($SSH_AUTH_SOCK) */
+	const char	*user;		/* when a host has none; NULL: $USER */
+	int		 connect_timeout_ms;	/* 0: 10 s; TCP + SSH + auth */
+	int		 command_timeout_ms;	/* 0: 600 s; per exec/upload */
+	int		 keepalive_s;	/* 0: 15 s; SSH keepalives while busy */
+	int		 parallel;	/* 0: 32 open connections at most */
+	size_t		 output_max;	/* 0: 4 MiB; per stream, more is an
+					   error */
+};
+
+struct transport_result {		/* valid during the callback only */
+	int		 failed;	/* 1: transport error, see error; the
+					   connection is then unusable */
+	const char	*error;		/* "web01: command timed out after 600 s" */
+	uint32_t	 exit_status;	/* unsigned 32-bit, as Windows returns
+					   it (0x800f081e, not negative) */
+	const char	*out, *err;	/* NUL-terminated, never NULL */
+	size_t		 out_len, err_len;
+};
+
+struct transport;
+struct transport_conn;
+
+typedef void transport_connect_cb(struct transport_conn *, int ok,
+    const char *error, void *arg);
+typedef void transport_exec_cb(struct transport_conn *,
+    const struct transport_result *, void *arg);
+typedef void transport_upload_cb(struct transport_conn *, int ok,
+    const char *error, void *arg);
+typedef void transport_timer_cb(void *arg);
+
+/* Returns NULL (err_set) when the known_hosts file cannot be read. */
+struct transport *transport_new(const struct transport_opts *);
+void	 transport_free(struct transport *);
+
+/*
+ * Queue a connection to address:port (port 0: 22; user NULL: opts.user)
+ * under the parallel cap.  name is the host name used in messages.  The
+ * address is resolved here, before the loop (a numeric address needs no
+ * look-up; a name resolved once is cached, so reconnecting from a callback
+ * never blocks the loop).  cb(conn, 1, NULL, arg) once authenticated, or
+ * cb(conn, 0, "web01: ...", arg) on failure (unknown or changed host key
+ * with its SHA256 fingerprint, auth refused, timeout, ...).  Returns NULL
+ * (err_set) only when the address cannot be resolved.
+ */
+struct transport_conn *transport_connect(struct transport *, const char *name,
+    const char *address, int port, const char *user,
+    transport_connect_cb *cb, void *arg);
+
+/*
+ * Run cmdline (build it with transport_cmdline()) on one exec channel of
+ * the connection's session.  Commands and uploads on one connection run one
+ * after the other in the order queued; call before the connect callback is
+ * fine (they start once connected, or fail if the connect fails).  The
+ * command deadline (opts.command_timeout_ms or transport_set_timeout())
+ * counts from the start of this command; keepalives are sent meanwhile.
+ * Returns -1 (err_set) only on a closed handle.
+ */
+int	 transport_exec(struct transport_conn *, const char *cmdline,
+	    transport_exec_cb *cb, void *arg);
+
+/*
+ * SFTP upload of local_path to remote_path, a Windows path as the SFTP
+ * server names it: "/C:/Windows/Temp/kbfix/KB4345459.msu" (the leading
+ * slash is required).  The file is written, then its size is read back
+ * with an SFTP stat and its content re-read over SFTP and compared by
+ * SHA-256 with the local file; any difference fails the upload.  Missing
+ * parent directories are not created (run mkdir first).
+ */
+int	 transport_upload(struct transport_conn *, const char *local_path,
+	    const char *remote_path, transport_upload_cb *cb, void *arg);
+
+/* Per-connection command deadline for later commands; 0: the default. */
+void	 transport_set_timeout(struct transport_conn *, int command_timeout_ms);
+const char *transport_conn_name(const struct transport_conn *);
+
+/* Disconnect (politely, inside the loop) and free the handle; NULL: no-op. */
+void	 transport_close(struct transport_conn *);
+
+/* cb(arg) once, from transport_run(), after delay_ms.  Returns 0. */
+int	 transport_timer(struct transport *, int64_t delay_ms,
+	    transport_timer_cb *cb, void *arg);
+
+/*
+ * Run the loop until nothing is pending (no queued or unfinished connect,
+ * command, upload, timer or closing connection; idle connected handles do
+ * not count) or transport_stop() is called.  0, or -1 (err_set) when poll()
+ * fails.
+ */
+int	 transport_run(struct transport *);
+void	 transport_stop(struct transport *);
+
+/*
+ * The one builder of cmd.exe command lines.  argv[0] is the program, the
+ * rest its arguments, NULL-terminated.  An argument is written bare when it
+ * holds only [A-Za-z0-9_.:/\\=+,@{}~-]; otherwise (spaces, parentheses,
+ * ', a registry path with spaces) it is quoted with "...".  Refused (-1,
+ * err_set naming the argument): an empty argv, program or argument,
+ * & | < > ^ % " and ! (cmd.exe interprets % and ^ even inside quotes, and a
+ * " would end the quoting), control characters and bytes >= 0x80.  Appends
+ * to out; on error out is left as it was.
+ *
+ * transport_cmdline_join() appends " & " and a further command: cmd.exe
+ * runs them one after the other (the only chaining kbfix uses).
+ */
+int	 transport_cmdline(struct buf *out, const char *const argv[]);
+int	 transport_cmdline_join(struct buf *out, const char *const argv[]);
+
+/*
+ * Parsers of Windows command output (FACTS.md section 4), as received over
+ * SSH: ANSI/UTF-8 or UTF-16LE (with a BOM, as wmic writes), CRLF or the
+ * CR CR LF that wmic writes through a pipe.  They need no connection: each
+ * takes bytes and a length.  Strings they return are the caller's (free()
+ * or the matching _release()).
+ */
+
+/* Decode to NUL-terminated text with "\n" line ends (UTF-16 -> UTF-8). */
+char	*winparse_text(const char *, size_t, size_t *outlen);
+
+enum winreg_type {
+	WINREG_SZ, WINREG_EXPAND_SZ, WINREG_MULTI_SZ, WINREG_DWORD,
+	WINREG_QWORD, WINREG_BINARY, WINREG_NONE, WINREG_OTHER
+};
+
+struct winreg_value {
+	char		*key;		/* "HKEY_LOCAL_MACHINE\\Software\\..." */
+	char		*name;		/* "(Default)" for the default value */
+	enum winreg_type type;
+	char		*data;		/* as reg.exe prints it ("0x1", "a\\0b") */
+	uint64_t	 num;		/* DWORD, QWORD */
+	char		**items;	/* MULTI_SZ, nitems strings */
+	size_t		 nitems;
+	unsigned char	*bin;		/* BINARY, binlen bytes */
+	size_t		 binlen;
+};
+
+struct winreg_list {
+	struct winreg_value *v;
+	size_t		 n;
+	char		**subkeys;	/* full paths of listed subkeys */
+	size_t		 nsubkeys;
+	int		 key_found;	/* a key line was printed */
+};
+
+/*
+ * `reg query KEY [/v NAME] [/s]` stdout.  0, or -1 (err_set) on a line
+ * that is not reg.exe's.  A missing key or value gives an empty list with
+ * key_found 0 (reg.exe exits 1 and prints "ERROR: The system was unable
+ * to find the specified registry key or value." on stderr).
+ */
+int	 winparse_reg_query(const char *, size_t, struct winreg_list *);
+const struct winreg_value *winreg_find(const struct winreg_list *,
+	    const char *name);	/* case-insensitive, as Windows */
+void	 winreg_list_release(struct winreg_list *);
+const char *winreg_type_name(enum winreg_type);
+
+enum dism_state {
+	DISM_INSTALLED, DISM_INSTALL_PENDING, DISM_UNINSTALL_PENDING,
+	DISM_STAGED, DISM_SUPERSEDED, DISM_OTHER
+};
+
+struct dism_package {
+	char		*identity;	/* Package_for_KB4345459~31bf...~amd64~~6.1.1.1 */
+	char		 kb[16];	/* "KB4345459", or "" */
+	enum dism_state	 state;
+	char		*state_text;	/* as printed */
+};
+
+struct dism_list {
+	struct dism_package *p;
+	size_t		 n;
+};
+
+/* `dism /online /get-packages` stdout; -1 when no package block parses. */
+int	 winparse_dism_packages(const char *, size_t, struct dism_list *);
+void	 dism_list_release(struct dism_list *);
+
+/*
+ * `wmic ... /value` or `/format:list` output: the value of NAME= (first
+ * occurrence, trimmed), or NULL when absent.  Caller frees.
+ */
+char	*winparse_wmic_value(const char *, size_t, const char *name);
+
+/*
+ * KB ids ("KB4338823") in `wmic qfe get HotFixID` (list or table form):
+ * appends each new one to *kbs (caller frees each and the array).
+ */
+int	 winparse_wmic_qfe(const char *, size_t, char ***kbs, size_t *n);
+
+/* WMI datetime "20261121121712.076000+000" to Unix time (UTC). */
+int	 winparse_wmi_datetime(const char *, int64_t *epoch);
+
+/*
+ * `netsh interface ipv4 show global`: the value of a "Name : value" line,
+ * or NULL.  winparse_netsh_multicast(): 1 enabled, 0 disabled, -1 absent.
+ */
+char	*winparse_netsh_value(const char *, size_t, const char *name);
+int	 winparse_netsh_multicast(const char *, size_t);
+
+struct winsysinfo {
+	char		*host;		/* "WEB01" */
+	char		*os_name;	/* "Microsoft Windows Server 2008 R2 Enterprise" */
+	char		*os_version;	/* "6.1.7601" (build part only) */
+	char		*os_version_text; /* "6.1.7601 Service Pack 1 Build 7601" */
+	char		*arch;		/* "x64", "x86", "ia64" */
+	char		**hotfixes;	/* "KB2479943", ... */
+	size_t		 nhotfixes;
+};
+
+/* `systeminfo /fo csv` (header row and one data row). */
+int	 winparse_systeminfo_csv(const char *, size_t, struct winsysinfo *);
+void	 winsysinfo_release(struct winsysinfo *);
+
+/*
+ * Meaning of exit codes of wusa, dism and shutdown (FACTS.md section 4),
+ * compared as unsigned 32-bit.  winexit_lookup() is NULL for a code the
+ * table does not know.  winexit_describe() appends "0x800f081e (package
+ * not applicable)" (codes above 0xffff in hex, small ones in decimal,
+ * "3010 (success, reboot required)"; unknown: "0x80070002 (unknown)").
+ */
+enum winexit_tool { WINEXIT_WUSA, WINEXIT_DISM, WINEXIT_SHUTDOWN };
+
+enum winexit_class {
+	WINEXIT_OK,		/* done */
+	WINEXIT_OK_REBOOT,	/* done, reboot required */
+	WINEXIT_REBOOTING,	/* done, reboot started */
+	WINEXIT_ALREADY,	/* already installed / uninstalled */
+	WINEXIT_NOT_APPLICABLE,	/* package does not apply to this host */
+	WINEXIT_BUSY,		/* try later: installer or shutdown busy */
+	WINEXIT_DENIED,		/* access denied (wusa over SSH) */
+	WINEXIT_FAILED,		/* anything else */
+};
+
+struct winexit {
+	uint32_t	 code;
+	enum winexit_class class;
+	const char	*meaning;
+};
+
+const struct winexit *winexit_lookup(enum winexit_tool, uint32_t code);
+enum winexit_class winexit_classify(enum winexit_tool, uint32_t code);
+int	 winexit_describe(struct buf *, enum winexit_tool, uint32_t code);
+
+#endif

@@ -1,0 +1,776 @@
+/*
+ * Parsers of Windows command output, from bytes (FACTS.md section 4).
+ * Everything is first decoded by winparse_text(): wmic writes UTF-16LE
+ * with a BOM when its output is a file or a pipe, and CR CR LF line ends;
+ * reg, dism, netsh and systeminfo write the OEM code page with CRLF.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/util.h"
+#include "transport.h"
+
+#define TEXT_MAX	((size_t)64 << 20)
+
+static int
+looks_utf16le(const unsigned char *p, size_t len)
+{
+	size_t i, zeros = 0;
+
+	if (len >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		return 1;
+	if (len < 4 || len % 2 != 0)
+		return 0;
+	/* No BOM: ASCII text in UTF-16LE has a NUL at every odd offset. */
+	for (i = 1; i < len && i < 64; i += 2)
+		zeros += p[i] == 0;
+	return zeros * 2 >= (i / 2) * 2 && p[1] == 0;
+}
+
+static void
+put_utf8(struct buf *b, unsigned cp)
+{
+	if (cp < 0x80)
+		buf_addc(b, (int)cp);
+	else if (cp < 0x800) {
+		buf_addc(b, (int)(0xc0 | cp >> 6));
+		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_addc(b, (int)(0xe0 | cp >> 12));
+		buf_addc(b, (int)(0x80 | (cp >> 6 & 0x3f)));
+		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_addc(b, (int)(0xf0 | cp >> 18));
+		buf_addc(b, (int)(0x80 | (cp >> 12 & 0x3f)));
+		buf_addc(b, (int)(0x80 | (cp >> 6 & 0x3f)));
+		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/*
+ * UTF-16LE from p[*i] until the end or until a pair that is two printable
+ * ASCII bytes: the next command's ANSI output when outputs of several
+ * commands share one stream (`a & b`).
+ */
+static void
+decode_utf16le(const unsigned char *p, size_t len, size_t *i, struct buf *b)
+{
+	unsigned cp, lo;
+
+	for (; *i + 1 < len; *i += 2) {
+		if (p[*i + 1] != 0 && p[*i] >= 0x0a && p[*i] < 0x7f &&
+		    p[*i + 1] >= 0x0a && p[*i + 1] < 0x7f)
+			return;
+		cp = (unsigned)p[*i] | (unsigned)p[*i + 1] << 8;
+		if (cp >= 0xd800 && cp < 0xdc00 && *i + 3 < len) {
+			lo = (unsigned)p[*i + 2] | (unsigned)p[*i + 3] << 8;
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				*i += 2;
+			}
+		}
+		if (cp != 0 && cp != 0xfeff)
+			put_utf8(b, cp);
+	}
+	*i = len;
+}
+
+/* ANSI text, switching to UTF-16LE at each BOM (wmic inside `a & b`). */
+static void
+decode_mixed(const unsigned char *p, size_t len, struct buf *b)
+{
+	size_t i = 0;
+
+	if (looks_utf16le(p, len))
+		decode_utf16le(p, len, &i, b);
+	while (i < len) {
+		if (i + 1 < len && p[i] == 0xff && p[i + 1] == 0xfe) {
+			i += 2;
+			decode_utf16le(p, len, &i, b);
+			continue;
+		}
+		buf_addc(b, p[i++]);
+	}
+}
+
+/* CRLF, CR CR LF and a lone CR all end one line. */
+static void
+normalise_eol(struct buf *in, struct buf *out)
+{
+	size_t i;
+	char ch;
+
+	for (i = 0; i < in->len; i++) {
+		ch = in->data[i];
+		if (ch == '\0')
+			continue;
+		if (ch != '\r') {
+			buf_addc(out, ch);
+			continue;
+		}
+		while (i + 1 < in->len && in->data[i + 1] == '\r')
+			i++;
+		if (i + 1 < in->len && in->data[i + 1] == '\n')
+			i++;
+		buf_addc(out, '\n');
+	}
+}
+
+char *
+winparse_text(const char *p, size_t len, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	struct buf raw, out;
+	char *s;
+
+	buf_init(&raw, TEXT_MAX);
+	buf_init(&out, TEXT_MAX);
+	if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+		buf_add(&raw, p + 3, len - 3);
+	else
+		decode_mixed(u, len, &raw);
+	normalise_eol(&raw, &out);
+	buf_release(&raw);
+	s = buf_detach(&out, outlen);
+	return s;
+}
+
+/* Next line of decoded text, NUL-terminated in place; NULL at the end. */
+static char *
+next_line(char **cur)
+{
+	char *line = *cur, *nl;
+
+	if (line == NULL || *line == '\0')
+		return NULL;
+	if ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		*cur = nl + 1;
+	} else
+		*cur = line + strlen(line);
+	return line;
+}
+
+static void
+rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+}
+
+/* A "KB" followed by 4 to 8 digits at p, not inside a longer word. */
+static size_t
+kb_at(const char *s, const char *p)
+{
+	size_t n = 0;
+
+	if ((p[0] != 'K' && p[0] != 'k') || (p[1] != 'B' && p[1] != 'b'))
+		return 0;
+	if (p > s && isalnum((unsigned char)p[-1]))
+		return 0;
+	while (isdigit((unsigned char)p[2 + n]))
+		n++;
+	if (n < 4 || n > 8 || isalnum((unsigned char)p[2 + n]))
+		return 0;
+	return n + 2;
+}
+
+static int
+kb_add(char ***kbs, size_t *n, const char *p, size_t len)
+{
+	char *kb = xstrndup(p, len);
+	size_t i;
+
+	kb[0] = 'K';
+	kb[1] = 'B';
+	for (i = 0; i < *n; i++)
+		if (strcmp((*kbs)[i], kb) == 0) {
+			free(kb);
+			return 0;
+		}
+	*kbs = xreallocarray(*kbs, *n + 1, sizeof(**kbs));
+	(*kbs)[(*n)++] = kb;
+	return 1;
+}
+
+static void
+kb_scan(const char *s, char ***kbs, size_t *n)
+{
+	const char *p;
+	size_t len;
+
+	for (p = s; *p != '\0'; p++)
+		if ((len = kb_at(s, p)) != 0) {
+			kb_add(kbs, n, p, len);
+			p += len - 1;
+		}
+}
+
+/* reg query */
+
+static const struct {
+	const char	*name;
+	enum winreg_type type;
+} regtypes[] = {
+	{ "REG_SZ", WINREG_SZ }, { "REG_EXPAND_SZ", WINREG_EXPAND_SZ },
+	{ "REG_MULTI_SZ", WINREG_MULTI_SZ }, { "REG_DWORD", WINREG_DWORD },
+	{ "REG_QWORD", WINREG_QWORD }, { "REG_BINARY", WINREG_BINARY },
+	{ "REG_NONE", WINREG_NONE },
+};
+
+const char *
+winreg_type_name(enum winreg_type t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(regtypes) / sizeof(regtypes[0]); i++)
+		if (regtypes[i].type == t)
+			return regtypes[i].name;
+	return "REG_UNKNOWN";
+}
+
+static enum winreg_type
+reg_type(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(regtypes) / sizeof(regtypes[0]); i++)
+		if (strcmp(regtypes[i].name, s) == 0)
+			return regtypes[i].type;
+	return WINREG_OTHER;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int
+reg_number(struct winreg_value *v)
+{
+	const char *p = v->data;
+	uint64_t n = 0;
+	int d;
+
+	if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X') || p[2] == '\0')
+		return -1;
+	for (p += 2; *p != '\0'; p++) {
+		if ((d = hexval((unsigned char)*p)) == -1 ||
+		    n > (UINT64_MAX >> 4))
+			return -1;
+		n = n << 4 | (uint64_t)d;
+	}
+	if (v->type == WINREG_DWORD && n > UINT32_MAX)
+		return -1;
+	v->num = n;
+	return 0;
+}
+
+static int
+reg_binary(struct winreg_value *v)
+{
+	size_t len = strlen(v->data), i;
+	int hi, lo;
+
+	if (len % 2 != 0)
+		return -1;
+	v->bin = xmalloc(len / 2 + 1);
+	for (i = 0; i < len / 2; i++) {
+		hi = hexval((unsigned char)v->data[2 * i]);
+		lo = hexval((unsigned char)v->data[2 * i + 1]);
+		if (hi == -1 || lo == -1)
+			return -1;
+		v->bin[i] = (unsigned char)(hi << 4 | lo);
+	}
+	v->binlen = len / 2;
+	return 0;
+}
+
+/* reg.exe shows REG_MULTI_SZ items separated by the two characters \0. */
+static void
+reg_multi(struct winreg_value *v)
+{
+	const char *p = v->data, *sep;
+
+	while (*p != '\0') {
+		sep = strstr(p, "\\0");
+		v->items = xreallocarray(v->items, v->nitems + 1,
+		    sizeof(*v->items));
+		if (sep == NULL) {
+			v->items[v->nitems++] = xstrdup(p);
+			break;
+		}
+		v->items[v->nitems++] = xstrndup(p, (size_t)(sep - p));
+		p = sep + 2;
+	}
+}
+
+static int
+reg_convert(struct winreg_value *v)
+{
+	switch (v->type) {
+	case WINREG_DWORD:
+	case WINREG_QWORD:
+		return reg_number(v);
+	case WINREG_BINARY:
+	case WINREG_NONE:
+		return reg_binary(v);
+	case WINREG_MULTI_SZ:
+		reg_multi(v);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* "    NAME    REG_TYPE    DATA" (DATA may be empty). */
+static int
+reg_value_line(char *line, const char *key, struct winreg_list *l)
+{
+	struct winreg_value *v;
+	char *sep, *type, *data;
+
+	if ((sep = strstr(line + 4, "    REG_")) == NULL)
+		return -1;
+	*sep = '\0';
+	type = sep + 4;
+	if ((data = strstr(type, "    ")) != NULL) {
+		*data = '\0';
+		data += 4;
+	} else {
+		rtrim(type);
+		data = type + strlen(type);
+	}
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	v = &l->v[l->n++];
+	memset(v, 0, sizeof(*v));
+	v->key = xstrdup(key != NULL ? key : "");
+	v->name = xstrdup(line + 4);
+	v->type = reg_type(type);
+	v->data = xstrdup(data);
+	return reg_convert(v);
+}
+
+static int
+reg_line(char *line, char **key, struct winreg_list *l)
+{
+	rtrim(line);
+	if (*line == '\0' || strncmp(line, "End of search:", 14) == 0 ||
+	    strncmp(line, "ERROR:", 6) == 0)
+		return 0;
+	if (strncmp(line, "HKEY_", 5) == 0) {
+		if (*key != NULL) {
+			l->subkeys = xreallocarray(l->subkeys, l->nsubkeys + 1,
+			    sizeof(*l->subkeys));
+			l->subkeys[l->nsubkeys++] = xstrdup(line);
+		}
+		*key = line;
+		l->key_found = 1;
+		return 0;
+	}
+	if (strncmp(line, "    ", 4) == 0 && *key != NULL)
+		return reg_value_line(line, *key, l);
+	return -1;
+}
+
+int
+winparse_reg_query(const char *p, size_t len, struct winreg_list *l)
+{
+	char *text, *cur, *line, *key = NULL;
+	int lineno = 0, rc = 0;
+
+	memset(l, 0, sizeof(*l));
+	text = cur = winparse_text(p, len, NULL);
+	while ((line = next_line(&cur)) != NULL) {
+		lineno++;
+		if (reg_line(line, &key, l) == -1) {
+			err_set("reg query output, line %d: not a registry "
+			    "key or value line", lineno);
+			rc = -1;
+			break;
+		}
+	}
+	free(text);
+	if (rc == -1)
+		winreg_list_release(l);
+	return rc;
+}
+
+const struct winreg_value *
+winreg_find(const struct winreg_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+void
+winreg_list_release(struct winreg_list *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].name);
+		free(l->v[i].data);
+		free(l->v[i].bin);
+		for (j = 0; j < l->v[i].nitems; j++)
+			free(l->v[i].items[j]);
+		free(l->v[i].items);
+	}
+	for (i = 0; i < l->nsubkeys; i++)
+		free(l->subkeys[i]);
+	free(l->subkeys);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* dism /get-packages */
+
+static enum dism_state
+dism_state(const char *s)
+{
+	if (strcasecmp(s, "Installed") == 0)
+		return DISM_INSTALLED;
+	if (strcasecmp(s, "Install Pending") == 0)
+		return DISM_INSTALL_PENDING;
+	if (strcasecmp(s, "Uninstall Pending") == 0)
+		return DISM_UNINSTALL_PENDING;
+	if (strcasecmp(s, "Staged") == 0)
+		return DISM_STAGED;
+	if (strcasecmp(s, "Superseded") == 0)
+		return DISM_SUPERSEDED;
+	return DISM_OTHER;
+}
+
+/* "Name : value" with any spacing around the colon. */
+static int
+split_colon(char *line, char **name, char **value)
+{
+	char *colon = strchr(line, ':');
+
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	*value = colon + 1;
+	while (**value == ' ')
+		(*value)++;
+	rtrim(*value);
+	rtrim(line);
+	while (*line == ' ')
+		line++;
+	*name = line;
+	return 0;
+}
+
+static void
+dism_identity(struct dism_list *l, const char *id)
+{
+	struct dism_package *pk;
+	const char *p;
+	size_t n;
+
+	l->p = xreallocarray(l->p, l->n + 1, sizeof(*l->p));
+	pk = &l->p[l->n++];
+	memset(pk, 0, sizeof(*pk));
+	pk->identity = xstrdup(id);
+	pk->state = DISM_OTHER;
+	for (p = id; *p != '\0'; p++)
+		if ((n = kb_at(id, p)) != 0) {
+			snprintf(pk->kb, sizeof(pk->kb), "KB%.*s",
+			    (int)(n - 2), p + 2);
+			break;
+		}
+}
+
+int
+winparse_dism_packages(const char *p, size_t len, struct dism_list *l)
+{
+	char *text, *cur, *line, *name, *value;
+	int listing = 0;
+
+	memset(l, 0, sizeof(*l));
+	text = cur = winparse_text(p, len, NULL);
+	while ((line = next_line(&cur)) != NULL) {
+		if (strncmp(line, "Packages listing", 16) == 0)
+			listing = 1;
+		if (split_colon(line, &name, &value) == -1)
+			continue;
+		if (strcasecmp(name, "Package Identity") == 0)
+			dism_identity(l, value);
+		else if (strcasecmp(name, "State") == 0 && l->n > 0 &&
+		    l->p[l->n - 1].state_text == NULL) {
+			l->p[l->n - 1].state = dism_state(value);
+			l->p[l->n - 1].state_text = xstrdup(value);
+		}
+	}
+	free(text);
+	if (l->n == 0 && !listing) {
+		err_set("dism output holds no package listing");
+		return -1;
+	}
+	return 0;
+}
+
+void
+dism_list_release(struct dism_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->p[i].identity);
+		free(l->p[i].state_text);
+	}
+	free(l->p);
+	memset(l, 0, sizeof(*l));
+}
+
+/* wmic */
+
+char *
+winparse_wmic_value(const char *p, size_t len, const char *name)
+{
+	char *text, *cur, *line, *eq, *found = NULL;
+	size_t n = strlen(name);
+
+	text = cur = winparse_text(p, len, NULL);
+	while (found == NULL && (line = next_line(&cur)) != NULL) {
+		if ((eq = strchr(line, '=')) == NULL ||
+		    (size_t)(eq - line) != n || strncasecmp(line, name, n))
+			continue;
+		rtrim(eq + 1);
+		found = xstrdup(eq + 1);
+	}
+	free(text);
+	return found;
+}
+
+int
+winparse_wmic_qfe(const char *p, size_t len, char ***kbs, size_t *n)
+{
+	char *text;
+
+	text = winparse_text(p, len, NULL);
+	kb_scan(text, kbs, n);
+	free(text);
+	return 0;
+}
+
+static int
+digits(const char *s, size_t n, int *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* yyyymmddHHMMSS.mmmmmm+UUU: UUU is the offset from UTC in minutes. */
+int
+winparse_wmi_datetime(const char *s, int64_t *epoch)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, us, off;
+
+	if (strlen(s) != 25 || s[14] != '.' ||
+	    (s[21] != '+' && s[21] != '-') ||
+	    digits(s, 4, &y) || digits(s + 4, 2, &mo) ||
+	    digits(s + 6, 2, &d) || digits(s + 8, 2, &h) ||
+	    digits(s + 10, 2, &mi) || digits(s + 12, 2, &sec) ||
+	    digits(s + 15, 6, &us) || digits(s + 22, 3, &off) ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60) {
+		err_set("\"%s\" is not a WMI datetime", s);
+		return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*epoch = (int64_t)timegm(&tm) - (s[21] == '+' ? off : -off) * 60;
+	return 0;
+}
+
+/* netsh */
+
+char *
+winparse_netsh_value(const char *p, size_t len, const char *want)
+{
+	char *text, *cur, *line, *name, *value, *found = NULL;
+
+	text = cur = winparse_text(p, len, NULL);
+	while (found == NULL && (line = next_line(&cur)) != NULL) {
+		if (split_colon(line, &name, &value) == 0 &&
+		    strcasecmp(name, want) == 0)
+			found = xstrdup(value);
+	}
+	free(text);
+	return found;
+}
+
+int
+winparse_netsh_multicast(const char *p, size_t len)
+{
+	char *v = winparse_netsh_value(p, len, "Multicast Forwarding");
+	int rc = -1;
+
+	if (v != NULL && strcasecmp(v, "enabled") == 0)
+		rc = 1;
+	else if (v != NULL && strcasecmp(v, "disabled") == 0)
+		rc = 0;
+	free(v);
+	return rc;
+}
+
+/* systeminfo /fo csv */
+
+/* One CSV record ("a","b ""c""",...) into fields; advances *cur. */
+static char **
+csv_record(char **cur, size_t *nf)
+{
+	char **f = NULL, *p = *cur;
+	struct buf b;
+
+	*nf = 0;
+	while (*p == '\n')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	for (;;) {
+		buf_init(&b, 0);
+		if (*p == '"') {
+			for (p++; *p != '\0'; p++) {
+				if (*p == '"' && p[1] == '"')
+					buf_addc(&b, *p++);
+				else if (*p == '"')
+					break;
+				else
+					buf_addc(&b, *p);
+			}
+			if (*p == '"')
+				p++;
+		} else
+			while (*p != ',' && *p != '\n' && *p != '\0')
+				buf_addc(&b, *p++);
+		f = xreallocarray(f, *nf + 1, sizeof(*f));
+		f[(*nf)++] = buf_detach(&b, NULL);
+		if (*p != ',')
+			break;
+		p++;
+	}
+	if (*p == '\n')
+		p++;
+	*cur = p;
+	return f;
+}
+
+static void
+csv_free(char **f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+}
+
+static char *
+sys_arch(const char *type)
+{
+	if (strncasecmp(type, "x64", 3) == 0)
+		return xstrdup("x64");
+	if (strncasecmp(type, "x86", 3) == 0)
+		return xstrdup("x86");
+	if (strcasestr(type, "itanium") != NULL ||
+	    strncasecmp(type, "ia64", 4) == 0)
+		return xstrdup("ia64");
+	return xstrdup(type);
+}
+
+static void
+sys_field(struct winsysinfo *si, const char *name, char *value)
+{
+	char *sp;
+
+	rtrim(value);
+	if (strcasecmp(name, "Host Name") == 0)
+		si->host = xstrdup(value);
+	else if (strcasecmp(name, "OS Name") == 0)
+		si->os_name = xstrdup(value);
+	else if (strcasecmp(name, "OS Version") == 0) {
+		si->os_version_text = xstrdup(value);
+		if ((sp = strchr(value, ' ')) != NULL)
+			*sp = '\0';
+		si->os_version = xstrdup(value);
+	} else if (strcasecmp(name, "System Type") == 0)
+		si->arch = sys_arch(value);
+	else if (strcasecmp(name, "Hotfix(s)") == 0)
+		kb_scan(value, &si->hotfixes, &si->nhotfixes);
+}
+
+int
+winparse_systeminfo_csv(const char *p, size_t len, struct winsysinfo *si)
+{
+	char *text, *cur, **head = NULL, **row = NULL;
+	size_t nh = 0, nr = 0, i;
+	int rc = -1;
+
+	memset(si, 0, sizeof(*si));
+	text = cur = winparse_text(p, len, NULL);
+	if ((head = csv_record(&cur, &nh)) == NULL ||
+	    (row = csv_record(&cur, &nr)) == NULL || nr != nh) {
+		err_set("systeminfo output is not a CSV header and row");
+		goto out;
+	}
+	for (i = 0; i < nh; i++)
+		sys_field(si, head[i], row[i]);
+	if (si->os_name == NULL || si->os_version == NULL) {
+		err_set("systeminfo output lacks \"OS Name\" or \"OS Version\"");
+		winsysinfo_release(si);
+		goto out;
+	}
+	rc = 0;
+out:
+	csv_free(head, nh);
+	csv_free(row, nr);
+	free(text);
+	return rc;
+}
+
+void
+winsysinfo_release(struct winsysinfo *si)
+{
+	size_t i;
+
+	free(si->host);
+	free(si->os_name);
+	free(si->os_version);
+	free(si->os_version_text);
+	free(si->arch);
+	for (i = 0; i < si->nhotfixes; i++)
+		free(si->hotfixes[i]);
+	free(si->hotfixes);
+	memset(si, 0, sizeof(*si));
+}

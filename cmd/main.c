@@ -14,7 +14,10 @@ static const struct subcommand {
 	const char	*summary;
 } subcommands[] = {
 	{ "version",	cmd_version,	"print the version" },
+	{ "apply",	cmd_apply,	"carry out a plan on the hosts, in waves" },
 	{ "status",	cmd_status,	"where each host of a run stands" },
+	{ "resume",	cmd_resume,	"continue an interrupted run" },
+	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
 	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
 };
 

@@ -274,13 +274,20 @@ rec_from_json(const cJSON *o, struct rollback_rec *r)
 	return 0;
 }
 
+/* Read records own their strings (the writer only borrows). */
+static void
+cfree(const char *s)
+{
+	free((void *)(uintptr_t)s);
+}
+
 static void
 rec_release(struct rollback_rec *r)
 {
-	free(r->ts); free(r->op); free(r->host); free(r->step);
-	free(r->state); free(r->error); free(r->key); free(r->value);
-	free(r->type); free(r->data); free(r->family); free(r->kb);
-	free(r->identity); free(r->boot); free(r->boot_after);
+	cfree(r->ts); cfree(r->op); cfree(r->host); cfree(r->step);
+	cfree(r->state); cfree(r->error); cfree(r->key); cfree(r->value);
+	cfree(r->type); cfree(r->data); cfree(r->family); cfree(r->kb);
+	cfree(r->identity); cfree(r->boot); cfree(r->boot_after);
 }
 
 /* One line; *bad set when it is not a journal record. */

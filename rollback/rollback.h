@@ -62,22 +62,22 @@ enum rollback_kind {
  */
 struct rollback_rec {
 	uint64_t		 seq;
-	char			*ts;
+	const char		*ts;
 	enum rollback_ev	 ev;
-	char			*op;
-	char			*host;
-	char			*step;
-	char			*state;
-	char			*error;
+	const char		*op;
+	const char		*host;
+	const char		*step;
+	const char		*state;
+	const char		*error;
 	int			 action;
 	enum rollback_kind	 kind;
-	char			*key, *value, *type, *data;
+	const char		*key, *value, *type, *data;
 	int			 existed;
-	char			*family;
+	const char		*family;
 	int			 enabled;
-	char			*kb, *identity;
+	const char		*kb, *identity;
 	int			 installed;
-	char			*boot, *boot_after;
+	const char		*boot, *boot_after;
 };
 
 const char	*rollback_ev_name(enum rollback_ev);

@@ -15,17 +15,20 @@ MODULES	 = util plan catalog transport rollback deploy discover
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CMD_SRC	 = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
+WINSIM_SRC = $(wildcard tests/winsim/*.c)
 
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ	 = $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+WINSIM_OBJ = $(WINSIM_SRC:%.c=$(BUILD)/%.o)
 
 LIB	 = $(BUILD)/libkbfix.a
 BIN	 = $(BUILD)/kbfix
+WINSIM	 = $(BUILD)/winsim
 
 .PHONY: all test unit integration asan valgrind bench lint fuzz clean demo
 
-all: $(BIN) kbfix
+all: $(BIN) kbfix $(WINSIM)
 
 kbfix: $(BIN)
 	ln -sf $(BIN) $@
@@ -41,6 +44,11 @@ $(LIB): $(LIB_OBJ)
 
 $(BIN): $(CMD_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(LDLIBS)
+
+# The Windows host simulator of the test fleet (tests/README.md): only
+# util/ from the library, so it starts fast.
+$(WINSIM): $(WINSIM_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WINSIM_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -72,11 +80,11 @@ demo: all
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' \
-	    $(LIB_SRC) $(CMD_SRC) || { echo 'lint: banned function' >&2; false; }
+	    $(LIB_SRC) $(CMD_SRC) $(WINSIM_SRC) || { echo 'lint: banned function' >&2; false; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 -I. --suppress=missingIncludeSystem $(MODULES) cmd
 
 clean:
 	rm -rf build build-asan build-fuzz kbfix
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(WINSIM_OBJ:.o=.d)

@@ -1,0 +1,564 @@
+#!/usr/bin/env python3
+"""Helper of tests/fleet/fleet (see tests/README.md, "Test fleet").
+
+  fleetctl.py state INVENTORY STATEROOT [NAME...]
+      build simulated host state directories from a kbfix inventory
+      (used by tests that drive winsim without sshd)
+  fleetctl.py init INVENTORY DIR FLEETROOT
+      state directories, sshd configs, host keys, known_hosts,
+      inventory.json, hosts.txt for `fleet up`
+  fleetctl.py supervise DIR
+      start every sshd of the fleet, carry out reboots, run scheduled
+      tasks; SIGTERM stops everything it started
+"""
+
+import json
+import os
+import pwd
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+CBS = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
+       "Component Based Servicing")
+CURVER = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+SERVICES = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services"
+TCPIP = "C:\\Windows\\System32\\drivers\\tcpip.sys"
+
+OS_IDS = {
+    "windows-vista": "Windows Vista Business",
+    "windows-server-2008": "Windows Server 2008 Enterprise",
+    "windows-7": "Windows 7 Professional",
+    "windows-server-2008-r2": "Windows Server 2008 R2 Enterprise",
+    "windows-8": "Windows 8 Pro",
+    "windows-server-2012": "Windows Server 2012 Standard",
+    "windows-8.1": "Windows 8.1 Pro",
+    "windows-server-2012-r2": "Windows Server 2012 R2 Standard",
+    "windows-10": "Windows 10 Pro",
+    "windows-server-2016": "Windows Server 2016 Standard",
+}
+
+# tcpip.sys of the release (RTM or service pack) when the inventory has
+# no files.tcpip.sys.
+TCPIP_BASE = {
+    "6.0.6000": "6.0.6000.16386", "6.0.6001": "6.0.6001.18000",
+    "6.0.6002": "6.0.6002.18005", "6.1.7600": "6.1.7600.16385",
+    "6.1.7601": "6.1.7601.17514", "6.2.9200": "6.2.9200.16384",
+    "6.3.9600": "6.3.9600.16384",
+}
+
+WIN10_RELEASE = {"10240": "1507", "14393": "1607", "15063": "1703",
+                 "16299": "1709", "17134": "1803"}
+
+
+class BadInventory(Exception):
+    pass
+
+
+def load_hosts(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BadInventory(f"{path}: {e}")
+    if not isinstance(doc, dict) or not isinstance(doc.get("hosts"), list):
+        raise BadInventory(f"{path}: expected {{\"hosts\": [...]}}")
+    defaults = doc.get("defaults") or {}
+    hosts, seen = [], set()
+    for i, h in enumerate(doc["hosts"]):
+        if not isinstance(h, dict):
+            raise BadInventory(f"{path}: hosts[{i}] is not an object")
+        m = dict(defaults)
+        m.update(h)
+        name = m.get("name")
+        if not isinstance(name, str) or \
+                not re.fullmatch(r"[A-Za-z0-9._-]{1,63}", name):
+            raise BadInventory(f"{path}: hosts[{i}].name: need 1-63 of "
+                               "[A-Za-z0-9._-]")
+        if name.lower() in seen:
+            raise BadInventory(f"{path}: hosts[{i}].name: duplicate {name}")
+        seen.add(name.lower())
+        hosts.append((h, m))
+    return doc, hosts
+
+
+def norm_version(v):
+    if v is None:
+        return "6.1.7601"
+    m = re.fullmatch(r"(\d+)\.(\d+) \((\d+)\)", str(v))
+    if m:
+        return f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+    return str(v)
+
+
+def norm_arch(a):
+    a = str(a or "x64").lower()
+    if a in ("x64", "amd64", "64-bit", "x86_64"):
+        return "x64"
+    if a in ("x86", "32-bit", "i386"):
+        return "x86"
+    return a
+
+
+def caption(os_field, version):
+    if not os_field:
+        os_field = "windows-7" if version.startswith("6.1") else "Windows"
+    s = str(os_field)
+    if s.lower() in OS_IDS:
+        s = OS_IDS[s.lower()]
+    return s if s.startswith("Microsoft ") else "Microsoft " + s
+
+
+def csd_of(version):
+    return {"6.0.6001": "Service Pack 1", "6.0.6002": "Service Pack 2",
+            "6.1.7601": "Service Pack 1"}.get(version, "")
+
+
+def reg_entry(path, value):
+    """'HKLM\\A\\B\\Name': data -> (key, name, type, text)."""
+    root, _, rest = path.partition("\\")
+    full = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER"}
+    root = full.get(root.upper(), root)
+    key, _, name = (root + "\\" + rest).rpartition("\\")
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return key, name, "REG_DWORD", "0x%x" % value
+    if isinstance(value, list):
+        return key, name, "REG_MULTI_SZ", "\\0".join(map(str, value))
+    if isinstance(value, dict):
+        return key, name, value["type"], str(value["data"])
+    return key, name, "REG_SZ", str(value)
+
+
+def registry_lines(m, version, arch, cap):
+    build = version.split(".")[2] if version.count(".") >= 2 else version
+    major = ".".join(version.split(".")[:2])
+    lines = [("K", CBS), ("K", SERVICES + "\\Tcpip\\Parameters"),
+             ("K", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\"
+                   "Session Manager")]
+    cv = [("ProductName", "REG_SZ", cap.replace("Microsoft ", "", 1)),
+          ("CurrentVersion", "REG_SZ", "6.3" if major == "10.0" else major),
+          ("CurrentBuild", "REG_SZ", build),
+          ("CurrentBuildNumber", "REG_SZ", build),
+          ("SystemRoot", "REG_SZ", "C:\\Windows")]
+    if csd_of(version):
+        cv.append(("CSDVersion", "REG_SZ", csd_of(version)))
+    if build in WIN10_RELEASE:
+        cv.append(("ReleaseId", "REG_SZ", WIN10_RELEASE[build]))
+    lines += [("V", CURVER, n, t, d) for n, t, d in cv]
+    lines.append(("V", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
+                  "Control\\Session Manager\\Environment",
+                  "PROCESSOR_ARCHITECTURE", "REG_SZ",
+                  "AMD64" if arch == "x64" else arch.upper()))
+    lines.append(("V", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
+                  "Control\\ComputerName\\ComputerName", "ComputerName",
+                  "REG_SZ", m["name"].upper()))
+    for i in range(1, int(m.get("wfp_callout_drivers") or 0) + 1):
+        k = f"{SERVICES}\\SimWfpCallout{i}"
+        lines += [("V", k, "Type", "REG_DWORD", "0x1"),
+                  ("V", k, "Start", "REG_DWORD", "0x1"),
+                  ("V", k, "Group", "REG_SZ", "NDIS"),
+                  ("V", k, "ImagePath", "REG_SZ",
+                   f"\\SystemRoot\\system32\\drivers\\simwfpcallout{i}.sys"),
+                  ("V", k, "Description", "REG_SZ",
+                   "Third-party WFP callout driver (simulated)")]
+    for path, value in (m.get("registry") or {}).items():
+        lines.append(("V",) + reg_entry(path, value))
+    for f in lines:
+        if any(c in x for x in f for c in "\t\r\n"):
+            raise BadInventory(f"{m['name']}: registry: tab or newline in {f}")
+    return "".join("\t".join(f) + "\n" for f in lines)
+
+
+def write(path, text, mode=0o644):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.rename(tmp, path)
+
+
+def build_state(m, sdir, extra=None):
+    """One host's state directory (layout: tests/README.md)."""
+    version = norm_version(m.get("version"))
+    arch = norm_arch(m.get("arch"))
+    cap = caption(m.get("os"), version)
+    sim = m.get("winsim") or {}
+    os.makedirs(sdir, exist_ok=True)
+    for d in ("Windows/Temp", "Windows/System32/drivers", "Windows/Logs/DISM",
+              "Users/Administrator"):
+        os.makedirs(os.path.join(sdir, "C", d), exist_ok=True)
+    os.makedirs(os.path.join(sdir, "faults"), exist_ok=True)
+    boot = int(time.time() * 1000) - 3600 * 1000
+    profile = {
+        "name": m["name"], "caption": cap, "version": version,
+        "arch": arch, "csd": csd_of(version), "boot_ms": str(boot),
+        "reboot_down_ms": str(sim.get("reboot_down_ms",
+                                      os.environ.get("FLEET_DOWN_MS", 2000))),
+        "mcast_ipv4": "enabled" if m.get("multicast_forwarding") else
+        "disabled",
+        "mcast_ipv6": "disabled",
+        "wmic_utf16": "1" if sim.get("wmic_utf16") else "0",
+    }
+    profile.update(extra or {})
+    write(os.path.join(sdir, "profile"),
+          "".join(f"{k}={v}\n" for k, v in profile.items()))
+    write(os.path.join(sdir, "registry"),
+          registry_lines(m, version, arch, cap))
+    parch = "amd64" if arch == "x64" else arch
+    pk = ""
+    for kb in m.get("installed") or []:
+        if not re.fullmatch(r"KB\d{5,8}", str(kb)):
+            raise BadInventory(f"{m['name']}: installed: bad KB id {kb!r}")
+        pk += f"Package_for_{kb}~31bf3856ad364e35~{parch}~~6.1.1.1" \
+              "\tInstalled\t-\n"
+    write(os.path.join(sdir, "packages"), pk)
+    files = dict(m.get("files") or {})
+    tcp = files.pop("tcpip.sys", None) or TCPIP_BASE.get(version,
+                                                          version + ".1")
+    vers = f"{TCPIP}\t{tcp}\n"
+    for fname, ver in files.items():
+        vers += f"C:\\Windows\\System32\\drivers\\{fname}\t{ver}\n"
+    write(os.path.join(sdir, "versions"), vers)
+    for line in vers.splitlines():
+        rel = line.split("\t")[0][3:].replace("\\", "/")
+        open(os.path.join(sdir, "C", rel), "a").close()
+    write(os.path.join(sdir, "tasks"), "")
+    for name, content in (sim.get("faults") or {}).items():
+        if not re.fullmatch(r"[a-z-]+", name):
+            raise BadInventory(f"{m['name']}: winsim.faults: bad name {name}")
+        write(os.path.join(sdir, "faults", name), f"{content}\n")
+    open(os.path.join(sdir, "events.log"), "a").close()
+
+
+def cmd_state(argv):
+    inv, root = argv[0], argv[1]
+    _, hosts = load_hosts(inv)
+    for _, m in hosts:
+        if argv[2:] and m["name"] not in argv[2:]:
+            continue
+        build_state(m, os.path.join(root, m["name"]))
+        print(m["name"])
+
+
+def ip_add(base, i):
+    n = int.from_bytes(socket.inet_aton(base), "big") + i
+    addr = socket.inet_ntoa(n.to_bytes(4, "big"))
+    if not addr.startswith("127."):
+        raise BadInventory(f"FLEET_BASE {base}: host {i} leaves 127.0.0.0/8")
+    return addr
+
+
+SSHD_CONFIG = """\
+ListenAddress {addr}:{port}
+HostKey {sshd}/ssh_host_ed25519_key
+PidFile {sshd}/sshd.pid
+AuthorizedKeysFile {root}/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowUsers {user}
+PrintMotd no
+PrintLastLog no
+PermitTTY no
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+UseDNS no
+MaxStartups 200:30:400
+MaxSessions 64
+LogLevel INFO
+SetEnv WINSIM_STATE={root}/hosts/{name} WINSIM_HOST={name} \
+WINSIM_BIN={root}/bin/winsim WINSIM_SFTP={root}/bin/sftp-server
+Subsystem sftp {root}/bin/sftp-server
+"""
+
+
+def keygen_all(sshd_dirs):
+    procs = []
+    for d in sshd_dirs:
+        key = os.path.join(d, "ssh_host_ed25519_key")
+        if os.path.exists(key):
+            continue
+        procs.append(subprocess.Popen(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "",
+             "-f", key], stdout=subprocess.DEVNULL))
+    for p in procs:
+        if p.wait() != 0:
+            raise BadInventory("ssh-keygen failed")
+
+
+def cmd_init(argv):
+    inv, fdir, root = argv[0], os.path.abspath(argv[1]), argv[2]
+    base = os.environ.get("FLEET_BASE", "127.0.0.2")
+    port = int(os.environ.get("FLEET_PORT", "2222"))
+    user = os.environ.get("FLEET_USER", "winsim")
+    doc, hosts = load_hosts(inv)
+    fleet, dirs = [], []
+    for i, (orig, m) in enumerate(hosts):
+        addr = ip_add(base, i)
+        sdir = os.path.join(root, "hosts", m["name"])
+        sshd = os.path.join(fdir, "sshd", m["name"])
+        os.makedirs(sshd, exist_ok=True)
+        build_state(m, sdir, {"address": addr})
+        write(os.path.join(sshd, "sshd_config"), SSHD_CONFIG.format(
+            addr=addr, port=port, sshd=sshd, root=root, user=user,
+            name=m["name"]))
+        orig.update({"address": addr, "port": port, "user": user})
+        fleet.append({"name": m["name"], "address": addr, "port": port,
+                      "state": sdir, "sshd": sshd})
+        dirs.append(sshd)
+    keygen_all(dirs)
+    kh = ""
+    for h in fleet:
+        with open(os.path.join(h["sshd"], "ssh_host_ed25519_key.pub")) as f:
+            k = f.read().split()
+        kh += f"[{h['address']}]:{port} {k[0]} {k[1]}\n"
+    write(os.path.join(fdir, "known_hosts"), kh)
+    write(os.path.join(fdir, "inventory.json"), json.dumps(doc, indent=2)
+          + "\n")
+    write(os.path.join(fdir, "hosts.txt"), "".join(
+        f"{h['name']} {h['address']} {port} {user} {h['state']}\n"
+        for h in fleet))
+    write(os.path.join(fdir, "pssh-hosts.txt"), "".join(
+        f"{user}@{h['address']}:{port}\n" for h in fleet))
+    cfg = ""
+    for h in fleet:
+        cfg += (f"Host {h['name']}\n  HostName {h['address']}\n"
+                f"  Port {port}\n  User {user}\n"
+                f"  IdentityFile {fdir}/id_ed25519\n  IdentitiesOnly yes\n"
+                f"  UserKnownHostsFile {fdir}/known_hosts\n"
+                f"  StrictHostKeyChecking yes\n  BatchMode yes\n")
+    write(os.path.join(fdir, "ssh_config"), cfg)
+    write(os.path.join(fdir, "fleet.json"), json.dumps(
+        {"root": root, "user": user, "port": port, "hosts": fleet},
+        indent=2) + "\n")
+
+
+# Supervisor ---------------------------------------------------------------
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def event(h, text):
+    fd = os.open(os.path.join(h["state"], "events.log"),
+                 os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(fd, f"{now_ms()} {text}\n".encode())
+    os.close(fd)
+
+
+def listening():
+    """(addr, port) pairs in LISTEN state, from /proc/net/tcp."""
+    out = set()
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[3] != "0A":
+                continue
+            a, p = fields[1].split(":")
+            addr = socket.inet_ntoa(int(a, 16).to_bytes(4, "little"))
+            out.add((addr, int(p, 16)))
+    return out
+
+
+def descendants(pid):
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        ppid = int(st[st.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+class Supervisor:
+    def __init__(self, fdir):
+        self.fdir = fdir
+        with open(os.path.join(fdir, "fleet.json")) as f:
+            self.fleet = json.load(f)
+        pw = pwd.getpwnam(self.fleet["user"])
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.hosts = self.fleet["hosts"]
+        for h in self.hosts:
+            h["proc"] = None
+            h["phase"] = "up"
+            h["fired"] = set()
+        self.children = []
+        self.stopping = False
+
+    def start_sshd(self, h):
+        sshd = h["sshd"]
+        h["proc"] = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-f", f"{sshd}/sshd_config",
+             "-E", f"{sshd}/sshd.log"], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, start_new_session=True)
+        with open(f"{sshd}/pid", "w") as f:
+            f.write(f"{h['proc'].pid}\n")
+
+    def kill_sshd(self, h):
+        p = h["proc"]
+        if p is None:
+            return
+        try:
+            os.kill(p.pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
+        for c in descendants(p.pid):
+            try:
+                os.kill(c, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        p.kill()
+        p.wait()
+        h["proc"] = None
+
+    def as_user(self, h, args):
+        env = {"PATH": "/usr/bin:/bin", "WINSIM_STATE": h["state"],
+               "WINSIM_HOST": h["name"]}
+        return subprocess.Popen(
+            [os.path.join(self.fleet["root"], "bin", "winsim")] + args,
+            env=env, user=self.uid, group=self.gid, extra_groups=[],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def read(self, h, name):
+        try:
+            with open(os.path.join(h["state"], name)) as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def profile_int(self, h, key, default):
+        for line in (self.read(h, "profile") or "").splitlines():
+            k, _, v = line.partition("=")
+            if k == key and v.isdigit():
+                return int(v)
+        return default
+
+    def check_shutdown(self, h, t):
+        text = self.read(h, "shutdown")
+        if text is None:
+            return
+        try:
+            due = int(text.split("\t")[0])
+        except ValueError:
+            return
+        if due > t:
+            return
+        try:
+            os.rename(os.path.join(h["state"], "shutdown"),
+                      os.path.join(h["state"], "shutdown.firing"))
+        except OSError:
+            return
+        event(h, "reboot-start")
+        self.kill_sshd(h)
+        if self.read(h, "faults/never-return") is not None:
+            event(h, "reboot-never-returns")
+            h["phase"] = "dead"
+            return
+        h["phase"] = "down"
+        h["until"] = t + self.profile_int(h, "reboot_down_ms", 2000)
+
+    def check_tasks(self, h, t):
+        for line in (self.read(h, "tasks") or "").splitlines():
+            f = line.split("\t")
+            if len(f) < 7 or not f[1].lstrip("-").isdigit():
+                continue
+            nxt = int(f[1])
+            if f[4].lower() != "once" or nxt < 0 or nxt > t or \
+                    (f[0], nxt) in h["fired"]:
+                continue
+            h["fired"].add((f[0], nxt))
+            self.children.append(self.as_user(h, ["--run-task", f[0]]))
+
+    def step(self, h, t, listen):
+        if h["phase"] == "up":
+            self.check_tasks(h, t)
+            self.check_shutdown(h, t)
+        elif h["phase"] == "down" and t >= h["until"]:
+            self.as_user(h, ["--boot"]).wait()
+            self.start_sshd(h)
+            h["phase"] = "starting"
+        elif h["phase"] == "starting" and \
+                (h["address"], h["port"]) in listen:
+            event(h, "reboot-end")
+            h["phase"] = "up"
+
+    def run(self):
+        signal.signal(signal.SIGTERM, self.on_term)
+        signal.signal(signal.SIGINT, self.on_term)
+        for h in self.hosts:
+            self.start_sshd(h)
+        deadline = time.time() + 60
+        while not self.stopping:
+            want = {(h["address"], h["port"]) for h in self.hosts}
+            if want <= listening():
+                break
+            dead = [h["name"] for h in self.hosts
+                    if h["proc"].poll() is not None]
+            if dead or time.time() > deadline:
+                write(os.path.join(self.fdir, "failed"),
+                      f"sshd did not start for: {' '.join(dead) or 'some'}"
+                      f" (see {self.fdir}/sshd/NAME/sshd.log)\n")
+                self.stop()
+                return 1
+            time.sleep(0.02)
+        write(os.path.join(self.fdir, "ready"), f"{os.getpid()}\n")
+        while not self.stopping:
+            t = now_ms()
+            listen = listening() if any(h["phase"] == "starting"
+                                        for h in self.hosts) else set()
+            for h in self.hosts:
+                self.step(h, t, listen)
+            self.children = [c for c in self.children if c.poll() is None]
+            time.sleep(0.05)
+        self.stop()
+        return 0
+
+    def on_term(self, signum, frame):
+        self.stopping = True
+
+    def stop(self):
+        for h in self.hosts:
+            self.kill_sshd(h)
+
+
+def main(argv):
+    try:
+        if len(argv) >= 3 and argv[1] == "state":
+            cmd_state(argv[2:])
+        elif len(argv) == 5 and argv[1] == "init":
+            cmd_init(argv[2:])
+        elif len(argv) == 3 and argv[1] == "supervise":
+            return Supervisor(argv[2]).run()
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    except BadInventory as e:
+        print(f"fleet: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

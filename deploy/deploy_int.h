@@ -86,6 +86,7 @@ struct hostrun {
 	int			 reboot_needed;
 	int			 pkg_present;
 	int			 removed;
+	uint32_t		 dism_exit;
 	int			 uploaded;
 	int			 group_held;
 	int			 parked;	/* waiting for its group */

@@ -758,19 +758,43 @@ step_upload(struct hostrun *h)
 
 static void install_next(struct hostrun *);
 
+static char *
+exit_text(enum winexit_tool tool, uint32_t code)
+{
+	struct buf b;
+
+	buf_init(&b, 256);
+	winexit_describe(&b, tool, code);
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * After dism /add-package the package state decides, not the exit code
+ * alone: present (Installed, or Install Pending: reboot) is success,
+ * absent is a failure explained by the code (FACTS.md section 4: 3010 and
+ * 0x00240005 reboot, 0x00240006 already installed, 0x800F081E not
+ * applicable, 0x80240016 / 1618 busy).
+ */
 static void
 inst_identity(struct hostrun *h, const struct transport_result *res)
 {
 	struct rollback_rec r;
-	char *id = NULL;
+	enum winexit_class cls = winexit_classify(WINEXIT_DISM, h->dism_exit);
+	char *id = NULL, *why;
 	int pending = 0;
 
 	if (!pkg_present(res, act(h, h->ai)->kb, &id, &pending)) {
-		host_fail(h, 0, "dism reported success but %s is not "
-		    "installed", act(h, h->ai)->kb);
+		why = exit_text(WINEXIT_DISM, h->dism_exit);
+		if (cls == WINEXIT_NOT_APPLICABLE)
+			host_fail(h, 0, "%s is not applicable to this host: dism "
+			    "exited %s", act(h, h->ai)->kb, why);
+		else
+			host_fail(h, 0, "%s was not installed: dism /add-package "
+			    "exited %s", act(h, h->ai)->kb, why);
+		free(why);
 		return;
 	}
-	if (pending)
+	if (pending || cls == WINEXIT_OK_REBOOT || cls == WINEXIT_REBOOTING)
 		h->reboot_needed = 1;
 	free(h->identity);
 	h->identity = id;
@@ -785,32 +809,14 @@ inst_identity(struct hostrun *h, const struct transport_result *res)
 	install_next(h);
 }
 
-/* dism exit codes, unsigned (FACTS.md section 4). */
 static void
 inst_dism(struct hostrun *h, const struct transport_result *res)
 {
 	static const char *const pkgs[] = { "dism", "/online",
 	    "/get-packages", NULL };
-	uint32_t x = res->exit_status;
 
-	switch (x) {
-	case 3010: case 1641: case 0x00240005:	/* ok, reboot required */
-		h->reboot_needed = 1;
-		/* FALLTHROUGH */
-	case 0: case 0x00240006:		/* ok; already installed */
-		hx(h, pkgs, inst_identity);
-		return;
-	case 0x800F081E: case 0x80240017:
-		host_fail(h, 0, "dism exited 0x%08x: %s is not applicable to "
-		    "this host", x, act(h, h->ai)->kb);
-		return;
-	case 0x80240016: case 1618:
-		host_fail(h, 0, "dism exited %u: install not allowed (a "
-		    "reboot is pending or another install is running)", x);
-		return;
-	default:
-		host_fail(h, 0, "dism /add-package exited 0x%08x", x);
-	}
+	h->dism_exit = res->exit_status;
+	hx(h, pkgs, inst_identity);
 }
 
 static char *
@@ -931,29 +937,32 @@ reb_done(struct hostrun *h, const char *boot_after)
 	host_step(h, after_wait(h));
 }
 
+/*
+ * 0: the reboot is on its way.  Anything else: abort a scheduled one and
+ * retry once (1190, FACTS.md section 4), then give up.  1115 (a shutdown
+ * in progress) also ends in the wait, through the retry's refusal being
+ * followed by the host going down.
+ */
 static void
 reb_shutdown(struct hostrun *h, const struct transport_result *res)
 {
-	char t[16];
+	char t[16], *why;
 
-	switch (res->exit_status) {
-	case 0:
-	case 1115:		/* a shutdown is already in progress */
+	if (res->exit_status == 0 || res->exit_status == 1115) {
 		host_step(h, h->rollback ? STEP_RB_WAIT : STEP_WAIT);
 		return;
-	case 1190:		/* one is scheduled: abort it and retry */
-		if (h->sub++ < 2) {
-			snprintf(t, sizeof(t), "%d", h->e->o.reboot_delay_s);
-			hx2(h, (const char *const[]){ "shutdown", "/a", NULL },
-			    (const char *const[]){ "shutdown", "/r", "/t",
-			    t, "/d", "p:2:17", "/c", "kbfix: hotfix reboot",
-			    NULL }, reb_shutdown);
-			return;
-		}
-		/* FALLTHROUGH */
-	default:
-		host_fail(h, 0, "shutdown /r exited %u", res->exit_status);
 	}
+	if (h->sub++ < 1) {
+		snprintf(t, sizeof(t), "%d", h->e->o.reboot_delay_s);
+		hx2(h, (const char *const[]){ "shutdown", "/a", NULL },
+		    (const char *const[]){ "shutdown", "/r", "/t", t, "/d",
+		    "p:2:17", "/c", h->rollback ? "kbfix: rollback reboot" :
+		    "kbfix: hotfix reboot", NULL }, reb_shutdown);
+		return;
+	}
+	why = exit_text(WINEXIT_SHUTDOWN, res->exit_status);
+	host_fail(h, 0, "shutdown /r exited %s", why);
+	free(why);
 }
 
 static void
@@ -1284,29 +1293,44 @@ step_cleanup(struct hostrun *h)
 
 static void rb_remove_next(struct hostrun *);
 
+/* After /remove-package: gone or Uninstall Pending (reboot) is success. */
 static void
-rbr_removed(struct hostrun *h, const struct transport_result *res)
+rbr_state(struct hostrun *h, const struct transport_result *res)
 {
+	struct prior *p = &h->priors[h->ai];
 	struct rollback_rec r;
+	char *t = res_text(res), *id = NULL, *state = NULL, *why;
+	int gone = wo_dism_package(t, p->kb, &id, &state) == -1 ||
+	    strcasecmp(state, "Installed") != 0;
 
-	switch (res->exit_status) {
-	case 3010: case 0x00240005: case 1641:
-	case 0:
-		h->removed = 1;
-		break;
-	case 0x00240007:	/* already uninstalled */
-		break;
-	default:
-		host_fail(h, 0, "dism /remove-package exited 0x%08x",
-		    res->exit_status);
+	if (state != NULL && strcasecmp(state, "Install Pending") == 0)
+		gone = 0;
+	free(t);
+	free(id);
+	if (!gone) {
+		why = exit_text(WINEXIT_DISM, h->dism_exit);
+		host_fail(h, 0, "%s is still %s: dism /remove-package exited %s",
+		    p->kb, state, why);
+		free(why);
+		free(state);
 		return;
 	}
+	h->removed = h->removed || state != NULL;
+	free(state);
 	rollback_rec_init(&r);
-	r.identity = h->priors[h->ai].identity;
+	r.identity = p->identity;
 	if (jwrite(h, RB_EV_DONE, &r) == -1)
 		return;
 	h->ai++;
 	rb_remove_next(h);
+}
+
+static void
+rbr_removed(struct hostrun *h, const struct transport_result *res)
+{
+	h->dism_exit = res->exit_status;
+	hx(h, (const char *const[]){ "dism", "/online", "/get-packages",
+	    NULL }, rbr_state);
 }
 
 static void
@@ -1397,6 +1421,7 @@ static void
 rbs_checked(struct hostrun *h, const struct transport_result *res)
 {
 	struct prior *p = &h->priors[h->ai - 1];
+	char *data;
 
 	if (prior_holds(p, res)) {
 		if (h->sub == 1 && jsimple(h, RB_EV_DONE, -1) == -1)
@@ -1414,11 +1439,17 @@ rbs_checked(struct hostrun *h, const struct transport_result *res)
 	h->sub = 1;
 	if (jsimple(h, RB_EV_INTENT, -1) == -1)
 		return;
-	if (p->kind == RB_KIND_REGISTRY && p->existed)
+	if (p->kind == RB_KIND_REGISTRY && p->existed) {
+		/* reg query prints a DWORD as 0x1; reg add gets decimal */
+		data = strcmp(p->type, "REG_DWORD") == 0 ?
+		    xasprintf("%lu", strtoul(p->data, NULL, 0)) :
+		    xstrdup(p->data);
 		hx2(h, (const char *const[]){ "reg", "add", p->key, "/v",
-		    p->value, "/t", p->type, "/d", p->data, "/f", NULL },
+		    p->value, "/t", p->type, "/d", data, "/f", NULL },
 		    (const char *const[]){ "reg", "query", p->key, "/v",
 		    p->value, NULL }, rbs_checked);
+		free(data);
+	}
 	else if (p->kind == RB_KIND_REGISTRY)
 		hx2(h, (const char *const[]){ "reg", "delete", p->key, "/v",
 		    p->value, "/f", NULL }, (const char *const[]){ "reg",

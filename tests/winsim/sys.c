@@ -545,6 +545,38 @@ wmi_emit(struct host *h, const struct buf *o)
 	}
 }
 
+/*
+ * wmic logicaldisk where "DeviceID='C:'" get FreeSpace /value: the free
+ * bytes of C: from the profile's free_disk (default 50 GiB).  Added for
+ * kbfix apply's preflight.
+ */
+static int
+wmi_logicaldisk(struct host *h, const char *cond, char props[8][32],
+    size_t n, struct wmiout *w)
+{
+	struct profile pr;
+	struct wmirow *r;
+	size_t i;
+	int rc = 0;
+
+	if (strcasestr(cond, "'C:'") == NULL)
+		return 0;	/* no instance */
+	if (profile_load(h, &pr) == -1)
+		return -1;
+	r = wmiout_row(w);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcasecmp(props[i], "FreeSpace") == 0)
+			row_add(r, "FreeSpace", xstrdup(profile_get(&pr,
+			    "free_disk", "53687091200")));
+		else if (strcasecmp(props[i], "DeviceID") == 0)
+			row_add(r, "DeviceID", xstrdup("C:"));
+		else
+			rc = -1;
+	}
+	profile_free(&pr);
+	return rc;
+}
+
 static int
 wmi_collect(struct host *h, int argc, char **argv, struct wmiout *w,
     int *list)
@@ -554,7 +586,8 @@ wmi_collect(struct host *h, int argc, char **argv, struct wmiout *w,
 	size_t n;
 	int i = 2;
 
-	if (strcasecmp(alias, "datafile") == 0 && argc > 3 &&
+	if ((strcasecmp(alias, "datafile") == 0 ||
+	    strcasecmp(alias, "logicaldisk") == 0) && argc > 3 &&
 	    strcasecmp(argv[2], "where") == 0) {
 		cond = argv[3];
 		i = 4;
@@ -573,6 +606,8 @@ wmi_collect(struct host *h, int argc, char **argv, struct wmiout *w,
 		return wmi_os(h, props, n, w);
 	if (strcasecmp(alias, "qfe") == 0)
 		return wmi_qfe(h, props, n, w);
+	if (cond != NULL && strcasecmp(alias, "logicaldisk") == 0)
+		return wmi_logicaldisk(h, cond, props, n, w);
 	if (cond != NULL)
 		return wmi_datafile(h, cond, props, n, w);
 	return -1;

@@ -129,13 +129,15 @@ wave_finished(struct engine *e)
 		if (!e->h[i].finished || !e->h[i].started)
 			continue;
 		fin++;
-		if (failed_state(e->h[i].endstate)) {
+		if (e->rollback_run ? strcmp(e->h[i].endstate,
+		    "rollback-failed") == 0 : failed_state(e->h[i].endstate)) {
 			bad++;
 			if (e->h[i].wave == e->wave)
 				wbad++;
 		}
 	}
-	if (e->wave == 0 && e->o.canary > 0 && wbad > 0 && !e->stopping) {
+	if (e->wave == 0 && e->o.canary > 0 && wbad > 0 && !e->stopping &&
+	    !e->rollback_run) {
 		e->stopping = 1;
 		e->stop_reason = xstrdup("run stopped: the canary wave failed");
 	} else if (deploy_max_fail_exceeded(bad, fin, e->o.max_fail_pct) &&
@@ -557,7 +559,7 @@ result_fill(struct engine *e, struct deploy_result *res)
 	for (i = 0; i < e->plan->nhosts; i++) {
 		ph = &e->plan->hosts[i];
 		jh = rollback_replay_host(&rp, ph->name);
-		if (jh == NULL)
+		if (jh == NULL || (e->rollback_run && is_manual(ph)))
 			continue;
 		r = &res->hosts[res->nhosts++];
 		r->name = xstrdup(ph->name);

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Test helper for the apply tests (tests/integration/apply_*.sh).
 
-  mkrun.py inventory N OUT.json [--faults NAME=FAULT:CONTENT ...]
-      an inventory of N hosts cycling through the profiles below, for
-      `tests/fleet/fleet up`
+  mkrun.py inventory N OUT.json [--profiles=P,P] [--faults=NAME:FAULT=TEXT]
+           [--down-ms=NAME:MS]
+      an inventory of N hosts cycling through the profiles below (or the
+      named ones), for `tests/fleet/fleet up`; hosts are named
+      <profile>-<index>
   mkrun.py plan FLEET_INVENTORY OUT.json [--groups K] [--estimate S]
            [--only NAME,NAME] [--manual NAME,NAME] [--waves]
       a kbfix-plan/1 plan for the hosts of the fleet's inventory.json
@@ -48,6 +50,10 @@ PROFILES = [
     ("s08", {"os": "windows-server-2008", "version": "6.0.6001",
              "arch": "x64", "multicast_forwarding": True},
      "Windows Server 2008", None, False, True),
+    ("mix", {"os": "windows-7", "version": "6.1.7601", "arch": "x64",
+             "installed": ["KB4338823"], "multicast_forwarding": True,
+             "registry": {CEIP_KEY + "\\CEIPEnable": 1}},
+     "Windows 7", ("KB4345459", "6.1.7601.24168", "Windows6.1"), True, True),
 ]
 
 
@@ -66,13 +72,25 @@ def cmd_inventory(args):
             host, _, rest = a[len("--faults="):].partition(":")
             fname, _, content = rest.partition("=")
             faults.setdefault(host, {})[fname] = content
+    names = None
+    down = {}
+    for a in args[2:]:
+        if a.startswith("--profiles="):
+            names = a[len("--profiles="):].split(",")
+        elif a.startswith("--down-ms="):
+            host, _, ms = a[len("--down-ms="):].partition(":")
+            down[host] = int(ms)
     hosts = []
     for i in range(n):
-        p = PROFILES[i % len(PROFILES)]
+        p = PROFILES[i % (len(PROFILES) - 1)]
+        if names:
+            p = next(q for q in PROFILES if q[0] == names[i % len(names)])
         h = {"name": f"{p[0]}-{i:03d}"}
         h.update(json.loads(json.dumps(p[1])))
         if h["name"] in faults:
             h["winsim"] = {"faults": faults[h["name"]]}
+        if h["name"] in down:
+            h.setdefault("winsim", {})["reboot_down_ms"] = down[h["name"]]
         hosts.append(h)
     with open(out, "w") as f:
         json.dump({"hosts": hosts}, f, indent=1)

@@ -809,13 +809,36 @@ inst_identity(struct hostrun *h, const struct transport_result *res)
 	install_next(h);
 }
 
+/*
+ * dism prints its result as "Error: 0x800f081e" too; where the exit status
+ * reached us cut to 8 bits (an sshd on a POSIX host), the printed code is
+ * the full one.
+ */
+static uint32_t
+dism_code(const struct transport_result *res)
+{
+	char *t = res_text(res), *p, *end;
+	unsigned long v;
+	uint32_t code = res->exit_status;
+
+	p = code != 0 ? strstr(t, "Error: ") : NULL;
+	if (p != NULL) {
+		v = strtoul(p + 7, &end, 0);
+		if (end != p + 7 && v <= UINT32_MAX &&
+		    (v & 0xff) == (code & 0xff))
+			code = (uint32_t)v;
+	}
+	free(t);
+	return code;
+}
+
 static void
 inst_dism(struct hostrun *h, const struct transport_result *res)
 {
 	static const char *const pkgs[] = { "dism", "/online",
 	    "/get-packages", NULL };
 
-	h->dism_exit = res->exit_status;
+	h->dism_exit = dism_code(res);
 	hx(h, pkgs, inst_identity);
 }
 
@@ -1328,7 +1351,7 @@ rbr_state(struct hostrun *h, const struct transport_result *res)
 static void
 rbr_removed(struct hostrun *h, const struct transport_result *res)
 {
-	h->dism_exit = res->exit_status;
+	h->dism_exit = dism_code(res);
 	hx(h, (const char *const[]){ "dism", "/online", "/get-packages",
 	    NULL }, rbr_state);
 }

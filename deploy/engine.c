@@ -542,6 +542,17 @@ manual_runbooks(struct engine *e)
 	return e->fatal ? -1 : 0;
 }
 
+static int
+targeted(const struct engine *e, const struct plan_host *ph)
+{
+	size_t k;
+
+	for (k = 0; k < e->nh; k++)
+		if (e->h[k].ph == ph)
+			return 1;
+	return 0;
+}
+
 static void
 result_fill(struct engine *e, struct deploy_result *res)
 {
@@ -559,7 +570,7 @@ result_fill(struct engine *e, struct deploy_result *res)
 	for (i = 0; i < e->plan->nhosts; i++) {
 		ph = &e->plan->hosts[i];
 		jh = rollback_replay_host(&rp, ph->name);
-		if (jh == NULL || (e->rollback_run && is_manual(ph)))
+		if (jh == NULL || (e->rollback_run && !targeted(e, ph)))
 			continue;
 		r = &res->hosts[res->nhosts++];
 		r->name = xstrdup(ph->name);

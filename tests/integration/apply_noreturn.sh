@@ -28,7 +28,7 @@ for i in $(seq 1 100); do
 	sleep 0.1
 done
 check "host is back" grep -q reboot-end "$(host_dir mix-000)/events.log"
-out=$(kbfix rollback "$RUN" --host mix-000 2>&1); rc=$?
+out=$(kbfix rollback "$RUN" --host mix-000 --reboot-timeout 20 2>&1); rc=$?; printf "%s\n" "$out" | sed "s/^/# /"
 check_eq "rollback --host: exit 0" 0 "$rc"
 check_contains "rollback --host: one host" "$out" "1 rolled back, 0 failed"
 check_eq "registry, multicast and package restored" \

@@ -120,6 +120,7 @@ struct engine {
 	deploy_progress_cb	*progress;
 	void			*parg;
 	int			 window_wait;
+	int			 lockfd;
 	int			 rollback_run;
 };
 

@@ -3,7 +3,9 @@
  * maintenance window and signals around the per-host machines (host.c),
  * all on the transport's one poll loop.
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -613,6 +615,8 @@ engine_release(struct engine *e)
 		free(h->error); free(h->first_error);
 	}
 	free(e->h);
+	if (e->lockfd > 0)
+		close(e->lockfd);
 	transport_free(e->tp);
 	rollback_journal_close(e->j);
 	rollback_replay_release(&e->rp);
@@ -667,6 +671,27 @@ out:
 	return rc;
 }
 
+/*
+ * One kbfix per run directory: a second apply, resume or rollback while
+ * one runs would drive the same hosts twice.  The lock goes with the
+ * process (also on SIGKILL).
+ */
+static int
+run_lock(struct engine *e)
+{
+	char *path = xasprintf("%s/lock", e->o.run_dir);
+
+	e->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (e->lockfd == -1 || flock(e->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		err_setx_errno("%s: another kbfix is working on this run "
+		    "directory", e->o.run_dir);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
 static int
 engine_setup(struct engine *e, int fresh)
 {
@@ -688,6 +713,8 @@ engine_setup(struct engine *e, int fresh)
 	if (validate(e) == -1)
 		return -2;
 	if (fresh && run_dir_prepare(&e->o) == -1)
+		return -1;
+	if (run_lock(e) == -1)
 		return -1;
 	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1)
 		return -2;

@@ -252,6 +252,24 @@ journal_prior(struct hostrun *h, const struct prior *p, int action)
 /* ------------------------------------------------------------------ */
 /* connect */
 
+/*
+ * The journal of an interrupted run holds a reboot intent without its
+ * outcome: the host may be down for it.  Take its boot time from then.
+ */
+static int
+reboot_in_flight(struct hostrun *h)
+{
+	const struct rollback_host *jh;
+
+	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	if (jh == NULL || jh->reboot_boot == NULL || jh->inflight == NULL ||
+	    strcmp(jh->inflight, h->rollback ? "rb-reboot" : "reboot") != 0 ||
+	    h->boot_before != NULL)
+		return 0;
+	h->boot_before = xstrdup(jh->reboot_boot);
+	return 1;
+}
+
 static void
 on_connect(struct transport_conn *c, int ok, const char *error, void *arg)
 {
@@ -260,6 +278,11 @@ on_connect(struct transport_conn *c, int ok, const char *error, void *arg)
 	(void)c;
 	if (h->e->fatal)
 		return;
+	if (!ok && reboot_in_flight(h)) {
+		/* an interrupted run had started a reboot: wait for it */
+		host_step(h, h->rollback ? STEP_RB_WAIT : STEP_WAIT);
+		return;
+	}
 	if (!ok) {
 		host_fail(h, 1, "%s", error);
 		return;

@@ -87,6 +87,9 @@ struct hostrun {
 	int			 pkg_present;
 	int			 removed;
 	uint32_t		 dism_exit;
+	int			 reboot_issued;
+	int			 retries;
+	int			 install_recorded;
 	int			 uploaded;
 	int			 group_held;
 	int			 parked;	/* waiting for its group */

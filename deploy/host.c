@@ -85,6 +85,63 @@ set_error(struct hostrun *h, const char *fmt, va_list ap)
 }
 
 static void
+retry_connected(struct transport_conn *c, int ok, const char *error,
+    void *arg)
+{
+	struct hostrun *h = arg;
+
+	(void)c;
+	if (h->e->fatal)
+		return;
+	if (!ok) {
+		host_fail(h, 1, "%s", error);
+		return;
+	}
+	host_step(h, h->step);
+}
+
+static void
+retry_timer(void *arg)
+{
+	struct hostrun *h = arg;
+	const struct plan_host *ph = h->ph;
+
+	if (h->e->fatal || h->finished)
+		return;
+	h->conn = transport_connect(h->e->tp, ph->name,
+	    ph->address ? ph->address : ph->name, ph->port, ph->user,
+	    retry_connected, h);
+	if (h->conn == NULL)
+		host_fail(h, 1, "%s", err_msg());
+}
+
+/*
+ * A connection lost in the middle of a step: reconnect and run the step
+ * again, which starts by looking at the host's actual state.  A lost
+ * connection right after shutdown /r is the reboot itself.
+ */
+static int
+host_retry(struct hostrun *h)
+{
+	enum deploy_step s = h->step;
+
+	if (h->e->stopping || s == STEP_CONNECT || s == STEP_RB_CONNECT ||
+	    s == STEP_WAIT || s == STEP_RB_WAIT)
+		return 0;
+	transport_close(h->conn);
+	h->conn = NULL;
+	if ((s == STEP_REBOOT || s == STEP_RB_REBOOT) && h->reboot_issued) {
+		host_step(h, s == STEP_REBOOT ? STEP_WAIT : STEP_RB_WAIT);
+		return 1;
+	}
+	if (h->retries >= 2)
+		return 0;
+	h->retries++;
+	transport_timer(h->e->tp, 500, retry_timer, h);
+	return 1;
+}
+
+static void
 host_fail(struct hostrun *h, int transport_err, const char *fmt, ...)
 {
 	struct rollback_rec r;
@@ -93,6 +150,8 @@ host_fail(struct hostrun *h, int transport_err, const char *fmt, ...)
 	va_start(ap, fmt);
 	set_error(h, fmt, ap);
 	va_end(ap);
+	if (transport_err && h->conn != NULL && host_retry(h))
+		return;
 	rollback_rec_init(&r);
 	r.error = h->error;
 	jwrite(h, RB_EV_FAIL, &r);
@@ -501,6 +560,20 @@ capture_next(struct hostrun *h)
 	host_step(h, STEP_WORKAROUND);
 }
 
+static void
+priors_free(struct hostrun *h)
+{
+	size_t k;
+
+	for (k = 0; k < h->npriors; k++) {
+		free(h->priors[k].key); free(h->priors[k].value);
+		free(h->priors[k].type); free(h->priors[k].data);
+		free(h->priors[k].family); free(h->priors[k].kb);
+		free(h->priors[k].identity);
+	}
+	h->npriors = 0;
+}
+
 /* Priors from the journal (resume, rollback), first record of each. */
 static void
 priors_load(struct hostrun *h, const struct rollback_host *jh)
@@ -551,6 +624,7 @@ step_capture(struct hostrun *h)
 		host_step(h, STEP_WORKAROUND);
 		return;
 	}
+	priors_free(h);	/* a repeated capture starts afresh */
 	h->ai = 0;
 	capture_next(h);
 }
@@ -781,6 +855,39 @@ step_upload(struct hostrun *h)
 
 static void install_next(struct hostrun *);
 
+/* The capture said the package was absent: this run installed it. */
+static int
+installed_by_us(struct hostrun *h, const char *kb)
+{
+	const struct rollback_host *jh;
+	size_t i;
+
+	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	if (h->install_recorded || rollback_host_done(jh, "install"))
+		return 0;
+	for (i = 0; i < h->npriors; i++)
+		if (h->priors[i].kind == RB_KIND_PACKAGE &&
+		    strcasecmp(h->priors[i].kb, kb) == 0)
+			return !h->priors[i].installed;
+	return 0;
+}
+
+/* install done, with the identity rollback removes (after a lost
+ * connection or a crash between dism and its record too) */
+static int
+inst_record(struct hostrun *h)
+{
+	struct rollback_rec r;
+
+	rollback_rec_init(&r);
+	r.action = (int)h->ai;
+	r.kb = act(h, h->ai)->kb;
+	r.identity = h->identity;
+	r.state = h->reboot_needed ? "reboot-required" : "installed";
+	h->install_recorded = 1;
+	return jwrite(h, RB_EV_DONE, &r);
+}
+
 static char *
 exit_text(enum winexit_tool tool, uint32_t code)
 {
@@ -801,7 +908,6 @@ exit_text(enum winexit_tool tool, uint32_t code)
 static void
 inst_identity(struct hostrun *h, const struct transport_result *res)
 {
-	struct rollback_rec r;
 	enum winexit_class cls = winexit_classify(WINEXIT_DISM, h->dism_exit);
 	char *id = NULL, *why;
 	int pending = 0;
@@ -821,12 +927,7 @@ inst_identity(struct hostrun *h, const struct transport_result *res)
 		h->reboot_needed = 1;
 	free(h->identity);
 	h->identity = id;
-	rollback_rec_init(&r);
-	r.action = (int)h->ai;
-	r.kb = act(h, h->ai)->kb;
-	r.identity = id;
-	r.state = h->reboot_needed ? "reboot-required" : "installed";
-	if (jwrite(h, RB_EV_DONE, &r) == -1)
+	if (inst_record(h) == -1)
 		return;
 	h->ai++;
 	install_next(h);
@@ -911,10 +1012,11 @@ inst_check(struct hostrun *h, const struct transport_result *res)
 		/* installed already (by us before a crash, or before) */
 		if (pending)
 			h->reboot_needed = 1;
-		if (h->identity == NULL)
-			h->identity = id;
-		else
-			free(id);
+		free(h->identity);
+		h->identity = id;
+		if (installed_by_us(h, act(h, h->ai)->kb) &&
+		    inst_record(h) == -1)
+			return;
 		h->ai++;
 		install_next(h);
 		return;
@@ -974,6 +1076,7 @@ reb_done(struct hostrun *h, const char *boot_after)
 	if (jwrite(h, RB_EV_DONE, &r) == -1)
 		return;
 	h->reboot_needed = 0;
+	h->reboot_issued = 0;
 	h->removed = 0;
 	if (h->group_held) {
 		deploy_group_release(&h->e->groups, h->ph->group, h->ph->name);
@@ -1022,6 +1125,7 @@ reb_issue(struct hostrun *h)
 	r.boot = h->boot_before;
 	if (jwrite(h, RB_EV_INTENT, &r) == -1)
 		return;
+	h->reboot_issued = 1;
 	h->sub = 0;
 	hx(h, (const char *const[]){ "shutdown", "/r", "/t", t, "/d",
 	    "p:2:17", "/c", h->rollback ? "kbfix: rollback reboot" :

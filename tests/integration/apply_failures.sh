@@ -8,10 +8,11 @@
 . "$TOP/tests/apply/common.sh"
 
 F=add-package-fail=0x80070005
-check "fleet of 12 up" apply_fleet_up 12 \
-    --profiles=mix,w7so,w7so,mix,w7so,w7so,w7so,mix,w7so,w7so,w7so,w7so \
+check "fleet of 13 up" apply_fleet_up 13 \
+    --profiles=mix,w7so,w7so,mix,w7so,w7so,w7so,mix,w7so,w7so,w7so,w7so,w7so \
     --faults=mix-000:$F --faults=mix-003:$F --faults=mix-007:$F \
-    --faults=w7so-011:not-applicable= || finish
+    --faults=w7so-011:not-applicable= \
+    --faults=w7so-012:drop=add-package || finish
 apply_plan all
 apply_bundle "$T_TMP/all.json"
 snap_all before
@@ -74,7 +75,20 @@ check_contains "not applicable: reason" "$out" \
 check_eq "not applicable: host as before" "$(snap_was w7so-011 before)" \
     "$(snap_now w7so-011)"
 
-# 6. Bad input: a KB missing from the bundle is refused before anything.
+# 6. The connection drops right after dism /add-package: kbfix
+# reconnects, finds the package installed, records it and goes on.
+apply_plan drop --only w7so-012
+out=$(kb_apply "$T_TMP/drop.json" "$T_TMP/run6" 2>&1); rc=$?
+check_eq "dropped connection: exit 0" 0 "$rc"
+check "dropped connection: the simulator did drop it" \
+    grep -q "drop" "$(host_dir w7so-012)/events.log"
+check_contains "dropped connection: install recorded with its identity" \
+    "$T_TMP/run6/journal.jsonl" \
+    '"ev":"done","host":"w7so-012","step":"install","action":1,"state":"reboot-required","kb":"KB4345459","identity":"Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1"'
+check_contains "dropped connection: installed" "$(snap_now w7so-012)" \
+    "KB4345459~31bf3856ad364e35~amd64~~6.1.1.1	Installed"
+
+# 7. Bad input: a KB missing from the bundle is refused before anything.
 python3 - "$T_TMP/canary.json" "$T_TMP/bad.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))

@@ -90,6 +90,7 @@ struct hostrun {
 	int			 reboot_issued;
 	int			 retries;
 	int			 install_recorded;
+	enum deploy_step	 wait_next;	/* 0: after_wait() */
 	int			 uploaded;
 	int			 group_held;
 	int			 parked;	/* waiting for its group */

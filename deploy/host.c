@@ -321,11 +321,12 @@ reboot_in_flight(struct hostrun *h)
 	const struct rollback_host *jh;
 
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
-	if (jh == NULL || jh->reboot_boot == NULL || jh->inflight == NULL ||
-	    strcmp(jh->inflight, h->rollback ? "rb-reboot" : "reboot") != 0 ||
-	    h->boot_before != NULL)
+	if (jh == NULL || jh->reboot_boot == NULL || h->boot_before != NULL)
 		return 0;
 	h->boot_before = xstrdup(jh->reboot_boot);
+	/* rollback after an apply cut short in its reboot: undo after it */
+	if (h->rollback && strcmp(jh->reboot_step, "reboot") == 0)
+		h->wait_next = STEP_RB_REMOVE;
 	return 1;
 }
 
@@ -355,6 +356,9 @@ step_connect(struct hostrun *h)
 {
 	const struct plan_host *ph = h->ph;
 
+	/* not a change: marks when the host started (status, durations) */
+	if (jsimple(h, RB_EV_INTENT, -1) == -1)
+		return;
 	h->conn = transport_connect(h->e->tp, ph->name,
 	    ph->address ? ph->address : ph->name, ph->port, ph->user,
 	    on_connect, h);
@@ -1061,6 +1065,8 @@ static const char *const boot_q[] = { "wmic", "os", "get", "lastbootuptime",
 static enum deploy_step
 after_wait(struct hostrun *h)
 {
+	if (h->wait_next != 0)
+		return h->wait_next;
 	return h->rollback ? STEP_RB_VERIFY : STEP_VERIFY;
 }
 
@@ -1068,9 +1074,10 @@ static void
 reb_done(struct hostrun *h, const char *boot_after)
 {
 	struct rollback_rec r;
+	enum deploy_step next;
 
 	rollback_rec_init(&r);
-	r.step = h->rollback ? "rb-reboot" : "reboot";
+	r.step = h->rollback && h->wait_next == 0 ? "rb-reboot" : "reboot";
 	r.boot = h->boot_before;
 	r.boot_after = boot_after;
 	if (jwrite(h, RB_EV_DONE, &r) == -1)
@@ -1083,7 +1090,9 @@ reb_done(struct hostrun *h, const char *boot_after)
 		h->group_held = 0;
 		host_group_retry(h->e);
 	}
-	host_step(h, after_wait(h));
+	next = after_wait(h);
+	h->wait_next = 0;
+	host_step(h, next);
 }
 
 /*
@@ -1148,8 +1157,7 @@ reb_state(struct hostrun *h, const struct transport_result *res)
 	}
 	free(t);
 	if (jh != NULL && jh->reboot_boot != NULL && !h->boot_before &&
-	    jh->inflight != NULL && strcmp(jh->inflight,
-	    h->rollback ? "rb-reboot" : "reboot") == 0 &&
+	    strcmp(jh->reboot_step, h->rollback ? "rb-reboot" : "reboot") == 0 &&
 	    strcmp(jh->reboot_boot, boot) != 0) {
 		/* the reboot of an interrupted run happened meanwhile */
 		h->boot_before = xstrdup(jh->reboot_boot);

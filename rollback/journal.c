@@ -72,6 +72,8 @@ rollback_rec_format(const struct rollback_rec *r, struct buf *b)
 
 	buf_addf(b, "{\"seq\":%llu", (unsigned long long)r->seq);
 	add_str(b, "ts", r->ts);
+	if (r->at_ms > 0)
+		buf_addf(b, ",\"ms\":%lld", (long long)r->at_ms);
 	add_str(b, "ev", rollback_ev_name(r->ev));
 	add_str(b, "op", r->op);
 	add_str(b, "host", r->host);
@@ -158,12 +160,15 @@ int
 rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 {
 	struct buf b;
+	struct timespec now;
 	char ts[21];
 	ssize_t w;
 	int rc = -1;
 
 	buf_init(&b, REC_MAX);
-	time_iso8601((int64_t)time(NULL), ts);
+	clock_gettime(CLOCK_REALTIME, &now);
+	time_iso8601((int64_t)now.tv_sec, ts);
+	r->at_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	r->seq = j->seq + 1;
 	r->ts = ts;
 	if (rollback_rec_format(r, &b) == -1)
@@ -235,6 +240,9 @@ rec_from_json(const cJSON *o, struct rollback_rec *r)
 		return -1;
 	}
 	r->seq = (uint64_t)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(o, "ms");
+	if (cJSON_IsNumber(v))
+		r->at_ms = (int64_t)v->valuedouble;
 	ev = get_s(o, "ev");
 	r->ev = RB_EV_N;
 	for (i = 0; ev != NULL && i < RB_EV_N; i++)

@@ -59,7 +59,10 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 		if (r->step != NULL && r->boot != NULL &&
 		    (strcmp(r->step, "reboot") == 0 ||
 		    strcmp(r->step, "rb-reboot") == 0))
+		{
 			h->reboot_boot = r->boot;
+			h->reboot_step = r->step;
+		}
 		break;
 	case RB_EV_DONE:
 		h->state = "running";

@@ -10,8 +10,10 @@
  * rollback_journal_read() ignores (DESIGN.md "Run directory").  Record
  * format (fields absent when empty):
  *
- *   {"seq":7,"ts":"2026-11-21T13:00:00Z","ev":"intent","host":"web01",
- *    "step":"workaround","action":1, ...}
+ *   {"seq":7,"ts":"2026-11-21T13:00:00Z","ms":1795264800123,"ev":"intent",
+ *    "host":"web01","step":"workaround","action":1, ...}
+ *
+ *   ms      the same time as ts in milliseconds (durations, benchmarks)
  *
  *   ev      begin | end        a run of apply, resume or rollback ("op")
  *           intent             a remote change is about to start
@@ -63,6 +65,7 @@ enum rollback_kind {
 struct rollback_rec {
 	uint64_t		 seq;
 	const char		*ts;
+	int64_t			 at_ms;		/* wall clock, ms since 1970 */
 	enum rollback_ev	 ev;
 	const char		*op;
 	const char		*host;
@@ -139,6 +142,8 @@ struct rollback_host {
 	const char		*identity;	/* installed package identity */
 	const char		*reboot_boot;	/* boot time before an
 						   unfinished reboot, or NULL */
+	const char		*reboot_step;	/* its step: reboot or
+						   rb-reboot */
 	int			 rebooted;	/* a reboot completed */
 	int			 installed;	/* install step done */
 	int			 reboot_needed;	/* install said so, no reboot

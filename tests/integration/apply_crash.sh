@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # valgrind: skip
 # Crash safety: kbfix apply killed with SIGKILL at every journal record of
-# a host's run (21 points covering every step: connect, preflight,
+# a host's run (22 points covering every step: connect, preflight,
 # capture, workarounds, upload, install, reboot, verify, cleanup) and at
 # 4 timed points in the middle of steps (the last while the host is down
 # for its reboot), then `kbfix resume`: every host
 # ends in the same state as an uninterrupted run, with a journal that
-# lost nothing.  Also SIGINT: running hosts stop at a safe point, resume
+# lost nothing (three of them crash again during the resume).  Also SIGINT: running hosts stop at a safe point, resume
 # finishes them.
 #
 # KBFIX_TEST_KILL_AFTER=N (test only) makes kbfix SIGKILL itself right
@@ -14,7 +14,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/apply/common.sh"
 
-NKILL=21	# records of one uninterrupted host run (checked below)
+NKILL=22	# records of one uninterrupted host run (checked below)
 NTIMED=4
 N=$((NKILL + NTIMED + 1))
 profiles=mix
@@ -67,6 +67,11 @@ crash_case() {
 	echo "$rc" >"$run.killrc"
 	cp "$run/journal.jsonl" "$run.atkill"
 	kbfix status "$run" >"$run.status" 2>&1
+	case $i in 8|14|17)	# the resume crashes too, 4 records later
+		KBFIX_TEST_KILL_AFTER=$((i + 4)) kbfix resume "$run" \
+		    >/dev/null 2>&1
+		echo $? >"$run.kill2rc" ;;
+	esac
 	kbfix resume "$run" >"$run.resume" 2>&1
 	echo $? >"$run.resumerc"
 	snap_now "$h" >"$run.snap"
@@ -91,6 +96,9 @@ for i in $(seq 1 $((NKILL + NTIMED))); do
 	if [ "$i" -le $NKILL ]; then
 		check_eq "$what: journal holds exactly $i records" "$i" \
 		    "$(wc -l <"$run.atkill")"
+	fi
+	if [ -f "$run.kill2rc" ]; then
+		check_eq "$what: resume killed too" 137 "$(cat "$run.kill2rc")"
 	fi
 	check_eq "$what: status readable" 0 \
 	    "$(grep -c '^kbfix:' "$run.status")"
@@ -120,7 +128,7 @@ for i in $(seq 1 $((NKILL + NTIMED))); do
 done
 
 # SIGINT: stop at a safe point, journal says where each host stands.
-apply_plan int --only w7so-026,w7so-027,w7so-028,w7so-029
+apply_plan int --only "$(printf 'w7so-%03d,' $N $((N + 1)) $((N + 2)) $((N + 3)))"
 "$KBFIX" apply "$T_TMP/int.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/runi" --known-hosts "$FLEET/known_hosts" \
     -k "$FLEET/id_ed25519" --reboot-delay 0 --canary 0 \
@@ -146,4 +154,6 @@ out=$(kbfix resume "$T_TMP/runi" 2>&1); rc=$?
 check_eq "SIGINT then resume: exit 0" 0 "$rc"
 check_eq "SIGINT then resume: all done" 4 \
     "$(host_states "$T_TMP/runi" | grep -c ' done$')"
+[ "$(host_states "$T_TMP/runi" | grep -c ' done$')" = 4 ] || {
+	sed 's/^/#   /' "$T_TMP/int.out"; printf '%s\n' "$out" | sed 's/^/#   /'; }
 finish

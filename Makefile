@@ -8,8 +8,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
 	   -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
-LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lm -lpthread
-LDLIBS	+= -lcrypto
+LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lcrypto -lm -lpthread
 
 MODULES	 = util plan catalog transport rollback deploy discover
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))

@@ -5,6 +5,8 @@
 #ifndef KBFIX_CMD_H
 #define KBFIX_CMD_H
 
+#include <stddef.h>
+
 enum {
 	EXIT_OK = 0,		/* success, or nothing to do */
 	EXIT_FAIL = 1,		/* runtime failure */
@@ -28,5 +30,25 @@ int	cmd_apply(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_discover(int, char **);
+
+/* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */
+int	cmd_search(int, char **);
+int	cmd_show(int, char **);
+int	cmd_fetch(int, char **);
+int	cmd_verify(int, char **);
+
+/* cmd/catalog_opts.c: --catalog-url, --cacert, --allow-host */
+struct catalog_client;
+struct catalog_opts {
+	const char	*url;
+	const char	*cacert;
+	const char	**hosts;
+	size_t		 nhosts;
+};
+void	catalog_opts_init(struct catalog_opts *);
+void	catalog_opts_allow(struct catalog_opts *, const char *host);
+struct catalog_client *catalog_opts_client(struct catalog_opts *);
+void	catalog_opts_release(struct catalog_opts *);
+extern const char catalog_opts_usage[];
 
 #endif

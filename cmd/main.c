@@ -19,6 +19,10 @@ static const struct subcommand {
 	{ "resume",	cmd_resume,	"continue an interrupted run" },
 	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
 	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
+	{ "search",	cmd_search,	"search the Microsoft Update Catalog" },
+	{ "show",	cmd_show,	"one Catalog entry: details, files, supersedence" },
+	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
+	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

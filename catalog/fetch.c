@@ -1,0 +1,605 @@
+/*
+ * fetch: plan -> verified bundle.  Steps: choose the Catalog entry of each
+ * plan package, list its files, take each unique file from the cache or
+ * download it once into <bundle>.kbfix-tmp.XXXXXX/.part/, verify it, and
+ * only then rename it to files/<name>; write the bundle's documents and
+ * rename the temporary folder into place.  A failure anywhere removes the
+ * temporary folder: no partial bundle and nothing unverified under a final
+ * name.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "plan/plan.h"
+#include "update_int.h"
+
+#define SEARCH_LIMIT	200
+
+struct ufile {				/* one unique file */
+	char		*name;
+	const char	*url;
+	const char	*want_sha1;
+	const char	*want_sha256;
+	const char	*kb;
+	const char	*arch;
+	char		 sha1[41];
+	char		 sha256[65];
+	char		*package_cab;
+	uint64_t	 size;
+	int		 ok;
+};
+
+struct searched {
+	char		*kb;
+	struct catalog_update_list rows;
+};
+
+struct fetch {
+	struct catalog_client *c;
+	const struct catalog_fetch_options *o;
+	struct catalog_fetch_stats *st;
+	struct catalog_bundle bd;
+	struct catalog_download_list *dialogs;
+	size_t		 ndialogs;
+	struct searched *searches;
+	size_t		 nsearches;
+	struct ufile	*files;
+	size_t		 nfiles;
+	char		*tmp, *parts, *filesdir;
+	int		 problems;
+};
+
+static void
+problem(struct fetch *f, const char *msg)
+{
+	f->problems++;
+	if (f->o->problem)
+		f->o->problem(msg, f->o->problem_arg);
+}
+
+static const struct catalog_update_list *
+search_cached(struct fetch *f, const char *kb)
+{
+	struct searched *s;
+	size_t i;
+
+	for (i = 0; i < f->nsearches; i++)
+		if (strcasecmp(f->searches[i].kb, kb) == 0)
+			return &f->searches[i].rows;
+	f->searches = xreallocarray(f->searches, f->nsearches + 1,
+	    sizeof(*f->searches));
+	s = &f->searches[f->nsearches];
+	if (catalog_search(f->c, kb, SEARCH_LIMIT, &s->rows) == -1)
+		return NULL;
+	s->kb = xstrdup(kb);
+	f->nsearches++;
+	return &s->rows;
+}
+
+static size_t
+ufile_add(struct fetch *f, const struct catalog_file *cf, const char *kb,
+    const char *arch)
+{
+	size_t i;
+
+	for (i = 0; i < f->nfiles; i++)
+		if (strcmp(f->files[i].name, cf->name) == 0)
+			return i;	/* one download however many need it */
+	f->files = xreallocarray(f->files, f->nfiles + 1, sizeof(*f->files));
+	memset(&f->files[f->nfiles], 0, sizeof(f->files[0]));
+	f->files[f->nfiles].name = xstrdup(cf->name);
+	f->files[f->nfiles].url = cf->url;
+	f->files[f->nfiles].want_sha1 = cf->sha1;
+	f->files[f->nfiles].want_sha256 = cf->sha256;
+	/* a file that does not name the KB (a servicing stack bundled in
+	 * the same entry) is held to its architecture and structure only */
+	f->files[f->nfiles].kb = strcasestr(cf->name, kb + 2) ? kb : NULL;
+	f->files[f->nfiles].arch = arch;
+	return f->nfiles++;
+}
+
+static void
+update_fill(struct fetch *f, const struct plan_package *pk,
+    const struct catalog_update *row, const struct catalog_download *d)
+{
+	struct catalog_bundle_update *u = &f->bd.updates[f->bd.nupdates++];
+	size_t i;
+
+	u->update_id = xstrdup(row->update_id);
+	u->kb = xstrdup(pk->kb);
+	u->title = xstrdup(row->title);
+	u->product = xstrdup(pk->product);
+	u->arch = xstrdup(pk->arch);
+	u->classification = xstrdup(row->classification);
+	u->hosts = xcalloc(pk->nhosts + 1, sizeof(*u->hosts));
+	for (i = 0; i < pk->nhosts; i++)
+		u->hosts[u->nhosts++] = xstrdup(pk->hosts[i]);
+	u->files = xcalloc(d->nfiles + 1, sizeof(*u->files));
+	for (i = 0; i < d->nfiles; i++) {
+		u->files[i].name = xstrdup(d->files[i].name);
+		u->files[i].path = xasprintf("files/%s", d->files[i].name);
+		u->files[i].url = xstrdup(d->files[i].url);
+		ufile_add(f, &d->files[i], u->kb, u->arch);
+	}
+	u->nfiles = d->nfiles;
+}
+
+static const struct catalog_download *
+dialog_entry(const struct catalog_download_list *l, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].update_id, id) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+static void
+resolve_one(struct fetch *f, const struct plan_package *pk, size_t k)
+{
+	const struct catalog_update_list *rows = search_cached(f, pk->kb);
+	const struct catalog_download *d;
+	size_t idx;
+	char *m;
+
+	if (rows == NULL || catalog_select(rows, pk->kb, pk->product,
+	    pk->arch, &idx) == -1) {
+		problem(f, err_msg());
+		return;
+	}
+	if (catalog_dialog_get(f->c, rows->v[idx].update_id,
+	    &f->dialogs[k]) == -1) {
+		problem(f, err_msg());
+		return;
+	}
+	d = dialog_entry(&f->dialogs[k], rows->v[idx].update_id);
+	if (d == NULL || d->nfiles == 0) {
+		m = xasprintf("%s %s %s: DownloadDialog.aspx lists no file for "
+		    "update %s", pk->kb, pk->product, pk->arch,
+		    rows->v[idx].update_id);
+		problem(f, m);
+		free(m);
+		return;
+	}
+	update_fill(f, pk, &rows->v[idx], d);
+}
+
+static int
+resolve(struct fetch *f, const struct plan *p)
+{
+	size_t i;
+
+	f->bd.updates = xcalloc(p->npackages + 1, sizeof(*f->bd.updates));
+	f->dialogs = xcalloc(p->npackages + 1, sizeof(*f->dialogs));
+	f->ndialogs = p->npackages;
+	for (i = 0; i < p->npackages; i++)
+		resolve_one(f, &p->packages[i], i);
+	if (f->problems) {
+		err_set("%d plan package(s) could not be matched to the "
+		    "Catalog; nothing was downloaded", f->problems);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	struct buf b;
+	int rc;
+
+	/* only for a cache on another file system; files are at most a few
+	 * hundred MB */
+	if (file_read(from, (size_t)1 << 32, &b) == -1)
+		return -1;
+	rc = file_write_atomic(to, b.data, b.len, 0644);
+	buf_release(&b);
+	return rc;
+}
+
+static int
+place(const char *from, const char *to)
+{
+	if (link(from, to) == 0)
+		return 0;
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+		err_setx_errno("%s", to);
+		return -1;
+	}
+	return copy_file(from, to);
+}
+
+static void
+cache_store(struct fetch *f, const struct ufile *u)
+{
+	char *src, *tmp, *dst;
+
+	if (f->o->cache_dir == NULL || mkdir_p(f->o->cache_dir, 0755) == -1)
+		return;
+	src = xasprintf("%s/%s", f->filesdir, u->name);
+	dst = xasprintf("%s/%s", f->o->cache_dir, u->name);
+	tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
+	unlink(tmp);
+	if (place(src, tmp) == 0 && rename(tmp, dst) == -1)
+		unlink(tmp);
+	free(src);
+	free(tmp);
+	free(dst);
+}
+
+static int
+verify_into(struct fetch *f, struct ufile *u, const char *path,
+    const char *have1, const char *have256)
+{
+	struct catalog_check ck = { u->name, u->want_sha1, u->want_sha256,
+	    u->kb, u->arch, have1, have256 };
+	struct catalog_msu_info info;
+	struct stat st;
+
+	if (catalog_file_check(path, &ck, u->sha1, u->sha256, &info) == -1)
+		return -1;
+	u->package_cab = info.package_cab;
+	info.package_cab = NULL;
+	catalog_msu_info_release(&info);
+	if (stat(path, &st) == 0)
+		u->size = (uint64_t)st.st_size;
+	(void)f;
+	return 0;
+}
+
+/* A cached copy is used only after the same checks as a download. */
+static int
+from_cache(struct fetch *f, struct ufile *u)
+{
+	char *c, *dst;
+	int rc = -1;
+
+	if (f->o->cache_dir == NULL)
+		return -1;
+	c = xasprintf("%s/%s", f->o->cache_dir, u->name);
+	dst = xasprintf("%s/%s", f->filesdir, u->name);
+	if (access(c, R_OK) == 0) {
+		if (verify_into(f, u, c, NULL, NULL) == -1)
+			unlink(c);	/* damaged: download again */
+		else if (place(c, dst) == 0)
+			rc = 0;
+	}
+	free(c);
+	free(dst);
+	return rc;
+}
+
+/*
+ * Verification runs in threads, one per finished download and at most
+ * `parallel` at once, so that hashing a file (SHA-1 and SHA-256 of a few
+ * hundred MB) never stalls the download loop.  A thread only reads the
+ * file and fills its job; renames, the cache and messages stay on the
+ * main thread.
+ */
+struct vjob {
+	struct fetch	*f;
+	struct ufile	*u;
+	struct dl_request *r;
+	pthread_t	 thread;
+	int		 started;
+	int		 rc;
+	char		*msg;
+};
+
+struct landing {
+	struct fetch	*f;
+	struct dl_request *reqs;
+	size_t		*which;
+	struct vjob	*jobs;
+	size_t		 running;
+	size_t		 cap;
+};
+
+static void *
+vjob_run(void *arg)
+{
+	struct vjob *j = arg;
+
+	j->rc = verify_into(j->f, j->u, j->r->part_path, NULL, NULL);
+	if (j->rc == -1)
+		j->msg = xasprintf("%s: refused: %s", j->u->name, err_msg());
+	return NULL;
+}
+
+/* Waits for one running verification. */
+static void
+vjob_join(struct landing *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->f->nfiles; i++)
+		if (ld->jobs[i].started) {
+			pthread_join(ld->jobs[i].thread, NULL);
+			ld->jobs[i].started = 0;
+			ld->running--;
+			return;
+		}
+}
+
+static void
+landed_hook(struct dl_request *r, void *arg)
+{
+	struct landing *ld = arg;
+	size_t i = (size_t)(r - ld->reqs);
+	struct vjob *j = &ld->jobs[i];
+
+	if (!r->ok)
+		return;
+	while (ld->running > 0 && ld->running >= ld->cap)
+		vjob_join(ld);
+	j->f = ld->f;
+	j->u = &ld->f->files[ld->which[i]];
+	j->r = r;
+	if (pthread_create(&j->thread, NULL, vjob_run, j) != 0) {
+		vjob_run(j);		/* no thread: verify here */
+		return;
+	}
+	j->started = 1;
+	ld->running++;
+}
+
+static void
+landed(struct fetch *f, struct ufile *u, struct dl_request *r,
+    struct vjob *j)
+{
+	char *dst = xasprintf("%s/%s", f->filesdir, u->name);
+
+	if (!r->ok) {
+		problem(f, r->error);
+		unlink(r->part_path);
+	} else if (j->rc == -1) {
+		problem(f, j->msg);
+		unlink(r->part_path);
+	} else if (rename(r->part_path, dst) == -1) {
+		err_setx_errno("%s", dst);
+		problem(f, err_msg());
+	} else {
+		u->ok = 1;
+		f->st->downloaded++;
+		cache_store(f, u);
+	}
+	f->st->bytes_downloaded += r->bytes;
+	free(j->msg);
+	free(dst);
+}
+
+static int
+download(struct fetch *f)
+{
+	struct dl_request *reqs = xcalloc(f->nfiles + 1, sizeof(*reqs));
+	size_t i, n = 0, *which = xcalloc(f->nfiles + 1, sizeof(*which));
+	struct vjob *jobs = xcalloc(f->nfiles + 1, sizeof(*jobs));
+	int par = f->o->parallel > 0 ? f->o->parallel : 4;
+	struct landing ld = { f, reqs, which, jobs, 0, (size_t)par };
+	struct dl_hooks hooks = { f->o->progress, landed_hook, &ld };
+
+	for (i = 0; i < f->nfiles; i++) {
+		if (from_cache(f, &f->files[i]) == 0) {
+			f->files[i].ok = 1;
+			f->st->cached++;
+			continue;
+		}
+		reqs[n].url = f->files[i].url;
+		reqs[n].name = f->files[i].name;
+		reqs[n].part_path = xasprintf("%s/%s.part", f->parts,
+		    f->files[i].name);
+		which[n++] = i;
+	}
+	if (n > 0)
+		catalog_dl_run(f->c, reqs, n, par, &hooks);
+	for (i = 0; i < n; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+	for (i = 0; i < n; i++) {
+		landed(f, &f->files[which[i]], &reqs[i], &jobs[i]);
+		free(reqs[i].part_path);
+		free(reqs[i].error);
+	}
+	free(jobs);
+	free(reqs);
+	free(which);
+	f->st->failed = (size_t)f->problems;
+	if (f->problems) {
+		err_set("%d file(s) failed; no bundle was written",
+		    f->problems);
+		return -1;
+	}
+	return 0;
+}
+
+/* Files are not synced one by one while they download; the bundle is
+ * synced once here, before it is renamed into place, so after a crash it
+ * is either absent or complete. */
+static int
+files_sync(struct fetch *f)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < f->nfiles; i++) {
+		char *p = xasprintf("%s/%s", f->filesdir, f->files[i].name);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || fsync(fd) == -1) {
+			err_setx_errno("%s", p);
+			if (fd != -1)
+				close(fd);
+			free(p);
+			return -1;
+		}
+		close(fd);
+		free(p);
+	}
+	return fsync_dir(f->filesdir);
+}
+
+static void
+files_fill(struct fetch *f)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < f->bd.nupdates; i++)
+		for (j = 0; j < f->bd.updates[i].nfiles; j++) {
+			struct catalog_bundle_file *bf =
+			    &f->bd.updates[i].files[j];
+			for (k = 0; k < f->nfiles; k++)
+				if (strcmp(f->files[k].name, bf->name) == 0)
+					break;
+			bf->size = f->files[k].size;
+			bf->sha1 = xstrdup(f->files[k].sha1);
+			bf->sha256 = xstrdup(f->files[k].sha256);
+			bf->package_cab = f->files[k].package_cab ?
+			    xstrdup(f->files[k].package_cab) : NULL;
+		}
+}
+
+static int
+dir_empty(const char *d)
+{
+	struct dirent *de;
+	DIR *dir = opendir(d);
+	int empty = 1;
+
+	if (dir == NULL)
+		return 0;
+	while (empty && (de = readdir(dir)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(dir);
+	return empty;
+}
+
+/* The bundle folder must not exist, or be empty (removed when replace,
+ * since rename() only replaces an empty folder on some systems). */
+static int
+out_check(const char *out, int replace)
+{
+	struct stat st;
+
+	if (stat(out, &st) == -1)
+		return 0;
+	if (!S_ISDIR(st.st_mode) || !dir_empty(out) ||
+	    (replace && rmdir(out) == -1)) {
+		err_set("%s: already exists and is not an empty folder; "
+		    "choose another -o or remove it", out);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tmp_make(struct fetch *f)
+{
+	f->tmp = xasprintf("%s.kbfix-tmp.XXXXXX", f->o->out_dir);
+	if (mkdtemp(f->tmp) == NULL) {
+		err_setx_errno("%s: cannot create the bundle's temporary "
+		    "folder beside it", f->o->out_dir);
+		free(f->tmp);
+		f->tmp = NULL;
+		return -1;
+	}
+	chmod(f->tmp, 0755);	/* mkdtemp makes it 0700 */
+	f->parts = xasprintf("%s/.part", f->tmp);
+	f->filesdir = xasprintf("%s/files", f->tmp);
+	if (mkdir(f->parts, 0700) == -1 || mkdir(f->filesdir, 0755) == -1) {
+		err_setx_errno("%s", f->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+finish(struct fetch *f)
+{
+	char created[21];
+
+	time_iso8601((int64_t)time(NULL), created);
+	f->bd.created = xstrdup(created);
+	f->bd.catalog = xstrdup(catalog_client_base(f->c));
+	files_fill(f);
+	if (rmdir(f->parts) == -1) {
+		err_setx_errno("%s", f->parts);
+		return -1;
+	}
+	if (files_sync(f) == -1 || catalog_bundle_write_meta(f->tmp, &f->bd) == -1 ||
+	    out_check(f->o->out_dir, 1) == -1)
+		return -1;
+	if (rename(f->tmp, f->o->out_dir) == -1) {
+		err_setx_errno("%s", f->o->out_dir);
+		return -1;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	return fsync_dir(f->o->out_dir);
+}
+
+static void
+fetch_release(struct fetch *f)
+{
+	size_t i;
+
+	if (f->tmp)
+		catalog_bundle_remove_tree(f->tmp);
+	for (i = 0; i < f->nsearches; i++) {
+		free(f->searches[i].kb);
+		catalog_update_list_release(&f->searches[i].rows);
+	}
+	free(f->searches);
+	for (i = 0; i < f->nfiles; i++) {
+		free(f->files[i].name);
+		free(f->files[i].package_cab);
+	}
+	free(f->files);
+	for (i = 0; i < f->ndialogs; i++)
+		catalog_download_list_release(&f->dialogs[i]);
+	free(f->dialogs);
+	free(f->tmp);
+	free(f->parts);
+	free(f->filesdir);
+}
+
+int
+catalog_fetch(struct catalog_client *c, const struct plan *p,
+    const struct catalog_fetch_options *o, struct catalog_fetch_stats *st)
+{
+	struct fetch f;
+	struct catalog_bundle *bd;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	memset(st, 0, sizeof(*st));
+	f.c = c;
+	f.o = o;
+	f.st = st;
+	if (out_check(o->out_dir, 0) == -1 || resolve(&f, p) == -1)
+		goto out;
+	st->updates = f.bd.nupdates;
+	st->files = f.nfiles;
+	if (tmp_make(&f) == -1 || download(&f) == -1 || finish(&f) == -1)
+		goto out;
+	if (o->archive && catalog_archive_write(o->out_dir, o->archive) == -1)
+		goto out;
+	rc = 0;
+out:
+	bd = xcalloc(1, sizeof(*bd));
+	*bd = f.bd;
+	fetch_release(&f);
+	catalog_bundle_free(bd);
+	return rc;
+}

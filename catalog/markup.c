@@ -1,0 +1,384 @@
+/*
+ * HTML helpers for the Catalog page parsers: find an element by its id,
+ * take its content and its text.  The Catalog's markup changed over the
+ * years but its ids did not (FACTS.md section 2), so nothing here depends
+ * on layout.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+#include "update_int.h"
+
+const char *
+catalog_html_strstr(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (n == 0)
+		return p;
+	while (p && (size_t)(end - p) >= n) {
+		p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
+		if (p == NULL)
+			return NULL;
+		if (memcmp(p, needle, n) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Whether the attribute at a (just after id=) is exactly the id. */
+static const char *
+id_attr(const struct html *h, const char *id, char quote)
+{
+	char needle[256];
+	const char *p = h->p;
+
+	if (snprintf(needle, sizeof(needle), "id=%c%s%c", quote, id, quote) >=
+	    (int)sizeof(needle))
+		return NULL;
+	while ((p = catalog_html_strstr(p, h->end, needle)) != NULL) {
+		if (p > h->p && isspace((unsigned char)p[-1]))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+const char *
+catalog_html_find_id(const struct html *h, const char *id)
+{
+	const char *a = id_attr(h, id, '"'), *b = id_attr(h, id, '\'');
+	const char *p;
+
+	if (a == NULL || (b != NULL && b < a))
+		a = b;
+	if (a == NULL)
+		return NULL;
+	for (p = a; p > h->p && *p != '<'; p--)
+		if (*p == '>')
+			return NULL;
+	return *p == '<' ? p : NULL;
+}
+
+/* Length of the tag name at tag + 1. */
+static size_t
+tag_name_len(const char *tag, const char *end)
+{
+	size_t n = 0;
+
+	while (tag + 1 + n < end && isalnum((unsigned char)tag[1 + n]))
+		n++;
+	return n;
+}
+
+/* Whether p starts "<name" or "</name" followed by a non-name character. */
+static int
+tag_at(const char *p, const char *end, const char *name, size_t n, int close)
+{
+	size_t off = close ? 2 : 1;
+
+	if ((size_t)(end - p) <= off + n || p[0] != '<' ||
+	    (close && p[1] != '/'))
+		return 0;
+	return strncasecmp(p + off, name, n) == 0 &&
+	    !isalnum((unsigned char)p[off + n]);
+}
+
+int
+catalog_html_inner(const struct html *h, const char *tag, struct html *out)
+{
+	size_t n = tag_name_len(tag, h->end);
+	const char *p, *gt;
+	int depth = 1;
+
+	if (n == 0 || (gt = memchr(tag, '>', (size_t)(h->end - tag))) == NULL)
+		return -1;
+	out->p = gt + 1;
+	if (gt[-1] == '/') {		/* <span ... /> */
+		out->end = out->p;
+		return 0;
+	}
+	for (p = gt + 1; p < h->end; p++) {
+		if (*p != '<')
+			continue;
+		if (tag_at(p, h->end, tag + 1, n, 1) && --depth == 0) {
+			out->end = p;
+			return 0;
+		}
+		if (tag_at(p, h->end, tag + 1, n, 0))
+			depth++;
+	}
+	return -1;
+}
+
+static const struct {
+	const char	*name;
+	const char	*text;
+} entities[] = {
+	{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" },
+	{ "apos", "'" }, { "nbsp", " " },
+};
+
+/* Decodes the entity at p ("&...;") into b; returns its length or 0. */
+static size_t
+entity(const char *p, const char *end, struct buf *b)
+{
+	const char *semi = memchr(p, ';', (size_t)(end - p) < 12 ?
+	    (size_t)(end - p) : 12);
+	char num[12];
+	unsigned long v;
+	size_t i, n;
+	char *e;
+
+	if (semi == NULL)
+		return 0;
+	n = (size_t)(semi - p - 1);
+	if (n >= 2 && p[1] == '#') {
+		memcpy(num, p + 2, n - 1);
+		num[n - 1] = '\0';
+		v = (num[0] == 'x' || num[0] == 'X') ?
+		    strtoul(num + 1, &e, 16) : strtoul(num, &e, 10);
+		if (*e != '\0' || v == 0 || v > 0x10ffff)
+			return 0;
+		if (v < 0x80)
+			buf_addc(b, (int)v);
+		else if (v < 0x800)
+			buf_addf(b, "%c%c", (int)(0xc0 | v >> 6),
+			    (int)(0x80 | (v & 0x3f)));
+		else if (v < 0x10000)
+			buf_addf(b, "%c%c%c", (int)(0xe0 | v >> 12),
+			    (int)(0x80 | ((v >> 6) & 0x3f)),
+			    (int)(0x80 | (v & 0x3f)));
+		else
+			buf_addf(b, "%c%c%c%c", (int)(0xf0 | v >> 18),
+			    (int)(0x80 | ((v >> 12) & 0x3f)),
+			    (int)(0x80 | ((v >> 6) & 0x3f)),
+			    (int)(0x80 | (v & 0x3f)));
+		return n + 2;
+	}
+	for (i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
+		if (strlen(entities[i].name) == n &&
+		    strncmp(p + 1, entities[i].name, n) == 0) {
+			buf_adds(b, entities[i].text);
+			return n + 2;
+		}
+	return 0;
+}
+
+char *
+catalog_html_text(const struct html *h)
+{
+	struct buf b;
+	const char *p;
+	size_t n;
+	int space = 0;
+
+	buf_init(&b, 0);
+	for (p = h->p; p < h->end; p++) {
+		if (*p == '<') {
+			const char *gt = memchr(p, '>', (size_t)(h->end - p));
+			if (gt == NULL)
+				break;
+			p = gt;
+			space = 1;
+			continue;
+		}
+		if (isspace((unsigned char)*p)) {
+			space = 1;
+			continue;
+		}
+		if (space && b.len > 0)
+			buf_addc(&b, ' ');
+		space = 0;
+		if (*p == '&' && (n = entity(p, h->end, &b)) > 0) {
+			p += n - 1;
+			continue;
+		}
+		buf_addc(&b, *p);
+	}
+	n = b.len;
+	while (n > 0 && b.data[n - 1] == ' ')	/* &nbsp; at the end */
+		b.data[--n] = '\0';
+	b.len = n;
+	return buf_detach(&b, NULL);
+}
+
+char *
+catalog_html_id_text(const struct html *h, const char *id)
+{
+	const char *tag = catalog_html_find_id(h, id);
+	struct html in;
+
+	if (tag == NULL || catalog_html_inner(h, tag, &in) == -1)
+		return NULL;
+	return catalog_html_text(&in);
+}
+
+char *
+catalog_html_id_value(const struct html *h, const char *id)
+{
+	const char *tag = catalog_html_find_id(h, id), *gt, *v, *q;
+	struct html raw;
+
+	if (tag == NULL || (gt = memchr(tag, '>', (size_t)(h->end - tag))) ==
+	    NULL)
+		return NULL;
+	v = catalog_html_strstr(tag, gt, " value=");
+	if (v == NULL || (v[7] != '"' && v[7] != '\''))
+		return NULL;
+	if ((q = memchr(v + 8, v[7], (size_t)(gt - v - 8))) == NULL)
+		return NULL;
+	raw.p = v + 8;
+	raw.end = q;
+	return catalog_html_text(&raw);
+}
+
+int
+catalog_valid_file_name(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > 200 ||
+	    strstr(s, "..") != NULL)
+		return 0;
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && strchr("._-+", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+catalog_valid_update_id(const char *s)
+{
+	static const int dash[] = { 8, 13, 18, 23 };
+	size_t i, d = 0;
+
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		if (d < 4 && (int)i == dash[d]) {
+			if (s[i] != '-')
+				return 0;
+			d++;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+int
+catalog_name_sha1(const char *name, char hex[41])
+{
+	const char *us = strrchr(name, '_'), *dot;
+	size_t i;
+
+	if (us == NULL || (dot = strchr(us, '.')) == NULL || dot - us != 41) {
+		err_set("%s: the name does not end in _<40 hex digits>.ext",
+		    name);
+		return -1;
+	}
+	for (i = 0; i < 40; i++) {
+		if (!isxdigit((unsigned char)us[1 + i])) {
+			err_set("%s: the name does not end in _<40 hex "
+			    "digits>.ext", name);
+			return -1;
+		}
+		hex[i] = (char)tolower((unsigned char)us[1 + i]);
+	}
+	hex[40] = '\0';
+	return 0;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+catalog_base64_hex(const char *b64, char *hex, size_t hexsize)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned acc = 0;
+	size_t out = 0;
+	int bits = 0, v;
+
+	for (; *b64 && *b64 != '='; b64++) {
+		if ((v = b64val((unsigned char)*b64)) < 0) {
+			err_set("'%s' is not base64", b64);
+			return -1;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (out + 3 > hexsize) {
+				err_set("base64 digest too long");
+				return -1;
+			}
+			hex[out++] = digits[(acc >> (bits + 4)) & 15];
+			hex[out++] = digits[(acc >> bits) & 15];
+		}
+	}
+	if (out >= hexsize)
+		return -1;
+	hex[out] = '\0';
+	return 0;
+}
+
+int
+catalog_date_iso(const char *mdy, char out[11])
+{
+	unsigned m, d, y;
+	char tail;
+
+	if (sscanf(mdy, "%u/%u/%u%c", &m, &d, &y, &tail) != 3 || m < 1 ||
+	    m > 12 || d < 1 || d > 31 || y < 1990 || y > 9999) {
+		err_set("'%s' is not a date like 7/16/2018", mdy);
+		return -1;
+	}
+	snprintf(out, 11, "%04u-%02u-%02u", y, m, d);
+	return 0;
+}
+
+static int
+has_word(const char *title, const char *word)
+{
+	return strcasestr(title, word) != NULL;
+}
+
+const char *
+catalog_title_arch(const char *title)
+{
+	if (has_word(title, "arm64"))
+		return "arm64";
+	if (has_word(title, "itanium") || has_word(title, "ia64"))
+		return "ia64";
+	if (has_word(title, "x64") || has_word(title, "64-bit") ||
+	    has_word(title, "amd64"))
+		return "x64";
+	if (has_word(title, "x86") || has_word(title, "32-bit"))
+		return "x86";
+	if (has_word(title, "arm-based") || has_word(title, " arm "))
+		return "arm";
+	/* Windows 7 / Vista era x86 entries carry no architecture: "Update
+	 * for Windows 7 (KB4345459)". */
+	if (has_word(title, "windows"))
+		return "x86";
+	return NULL;
+}

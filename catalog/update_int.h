@@ -1,0 +1,88 @@
+/*
+ * Private to the Update Catalog part of catalog/: the HTML helpers the page
+ * parsers share, and the HTTP helpers of http.c.  Not a public header.
+ */
+#ifndef KBFIX_CATALOG_UPDATE_INT_H
+#define KBFIX_CATALOG_UPDATE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct catalog_client;
+
+/* A view of a page: [p, end). */
+struct html {
+	const char	*p;
+	const char	*end;
+};
+
+/* The start tag ("<td ...") of the element whose id is exactly id. */
+const char *catalog_html_find_id(const struct html *, const char *id);
+/* The content of the element starting at tag, up to its closing tag. */
+int	 catalog_html_inner(const struct html *, const char *tag, struct html *out);
+/* Text of markup: tags dropped, entities decoded, blanks collapsed. */
+char	*catalog_html_text(const struct html *);
+/* Text of the element with that id, or NULL when absent. */
+char	*catalog_html_id_text(const struct html *, const char *id);
+/* The value="" attribute of the start tag with that id, or NULL. */
+char	*catalog_html_id_value(const struct html *, const char *id);
+/* Finds needle in [p, end). */
+const char *catalog_html_strstr(const char *p, const char *end,
+	    const char *needle);
+
+/*
+ * http.c
+ * GET (post NULL) or POST a form to url; retries transport errors, 5xx and
+ * the Catalog's 8DDD0010 error page with back-off.  A 3xx answer is not
+ * followed: *redirect gets its Location (absolute) and body is empty.
+ */
+int	 catalog_http_page(struct catalog_client *, const char *url,
+	    const char *post, struct buf *body, char **redirect);
+char	*catalog_http_escape(const char *);
+const char *catalog_http_ca_file(const struct catalog_client *);
+int	 catalog_http_retries(const struct catalog_client *);
+int	 catalog_http_backoff_ms(const struct catalog_client *);
+void	 catalog_http_sleep_ms(int);
+/* Sets TLS, protocol and timeout options on a CURL easy handle. */
+void	 catalog_http_setup(const struct catalog_client *, void *curl);
+
+
+/*
+ * download.c: downloads on one libcurl multi loop.  Each request's URL is
+ * fetched into part_path (resumed with Range when it holds bytes already),
+ * hashed while it arrives; redirects are followed by hand and each target
+ * host re-checked against the allow list.  On return every request has ok
+ * set, or error (malloc'd) saying why it failed; part_path is left for the
+ * caller to verify and rename (or remove).  Nothing is hashed here.
+ */
+struct dl_request {
+	const char	*url;
+	char		*part_path;
+	const char	*name;		/* for messages */
+	uint64_t	 size;		/* expected, 0 when unknown */
+	int		 ok;
+	uint64_t	 bytes;		/* bytes received from the network */
+	char		*error;
+};
+
+struct catalog_progress;
+struct dl_hooks {
+	void	(*progress)(const struct catalog_progress *, void *);
+	/* called in the loop as each request ends, so that verification of
+	 * one file overlaps the transfer of the others */
+	void	(*done)(struct dl_request *, void *);
+	void	*arg;
+};
+int	 catalog_dl_run(struct catalog_client *, struct dl_request *, size_t n,
+	    int parallel, const struct dl_hooks *);
+
+/* bundle.c: writes manifest.json, UpdateIDs.txt, SHA1SUMS, SHA256SUMS,
+ * Import-ToWsus.ps1, Install-Offline.cmd and README.txt into dir. */
+struct catalog_bundle;
+int	 catalog_bundle_write_meta(const char *dir, const struct catalog_bundle *);
+/* Removes a bundle-shaped tree (files and one level of folders). */
+int	 catalog_bundle_remove_tree(const char *dir);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * Verification of a package file before it lands in a bundle: SHA-1
+ * against the name's 40 hex digits and the dialog digest, SHA-256, and
+ * the MSU structure (FACTS.md section 3): a Cabinet (MSCF) holding
+ * <Pkg>-pkgProperties.txt (UTF-16LE `Key="Value"` lines naming "KB Article
+ * Number" and "Processor Architecture") and the package <Pkg>.cab.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "catalog.h"
+#include "update_int.h"
+
+#define PROPS_MAX	(256 * 1024)
+#define PROPS_SUFFIX	"-pkgProperties.txt"
+
+static void
+hex_of(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
+{
+	EVP_MD_CTX *c1 = EVP_MD_CTX_new(), *c2 = EVP_MD_CTX_new();
+	unsigned char chunk[1 << 16], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_setx_errno("%s", path);
+		goto out;
+	}
+	EVP_DigestInit_ex(c1, EVP_sha1(), NULL);
+	EVP_DigestInit_ex(c2, EVP_sha256(), NULL);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_setx_errno("%s", path);
+			goto out;
+		}
+		EVP_DigestUpdate(c1, chunk, (size_t)n);
+		EVP_DigestUpdate(c2, chunk, (size_t)n);
+	}
+	EVP_DigestFinal_ex(c1, md, &mdlen);
+	hex_of(md, mdlen, sha1);
+	EVP_DigestFinal_ex(c2, md, &mdlen);
+	hex_of(md, mdlen, sha256);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	EVP_MD_CTX_free(c1);
+	EVP_MD_CTX_free(c2);
+	return rc;
+}
+
+void
+catalog_msu_info_release(struct catalog_msu_info *m)
+{
+	if (m == NULL)
+		return;
+	free(m->kb);
+	free(m->arch);
+	free(m->package_cab);
+	memset(m, 0, sizeof(*m));
+}
+
+/* UTF-16LE (BOM optional) to ASCII; other characters become '?'. */
+static char *
+utf16le_ascii(const unsigned char *p, size_t n)
+{
+	struct buf b;
+	size_t i = 0;
+
+	buf_init(&b, 0);
+	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		i = 2;
+	for (; i + 1 < n; i += 2) {
+		unsigned v = p[i] | (unsigned)p[i + 1] << 8;
+		buf_addc(&b, v < 0x80 ? (int)v : '?');
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The value of `Key="Value"` in the properties text, or NULL. */
+static char *
+prop_value(const char *text, const char *key)
+{
+	const char *p = text, *q;
+	size_t n = strlen(key);
+
+	while (p && *p) {
+		while (*p == '\r' || *p == '\n' || *p == ' ')
+			p++;
+		if (strncasecmp(p, key, n) == 0 && p[n] == '=' &&
+		    p[n + 1] == '"' && (q = strchr(p + n + 2, '"')) != NULL)
+			return xstrndup(p + n + 2, (size_t)(q - p - n - 2));
+		p = strchr(p, '\n');
+	}
+	return NULL;
+}
+
+static char *
+arch_name(const char *a)
+{
+	/* pkgProperties says amd64 where the Catalog and plans say x64 */
+	if (strcasecmp(a, "amd64") == 0 || strcasecmp(a, "x64") == 0)
+		return xstrdup("x64");
+	if (strcasecmp(a, "x86") == 0 || strcasecmp(a, "i386") == 0)
+		return xstrdup("x86");
+	if (strcasecmp(a, "arm64") == 0)
+		return xstrdup("arm64");
+	if (strcasecmp(a, "ia64") == 0)
+		return xstrdup("ia64");
+	return xasprintf("%s", a);
+}
+
+static int
+props_parse(const char *path, const unsigned char *raw, size_t n,
+    struct catalog_msu_info *m)
+{
+	char *text = utf16le_ascii(raw, n), *kb, *arch;
+	int rc = -1;
+
+	kb = prop_value(text, "KB Article Number");
+	arch = prop_value(text, "Processor Architecture");
+	if (kb == NULL || arch == NULL) {
+		err_set("%s: pkgProperties.txt lacks \"%s\"", path,
+		    kb == NULL ? "KB Article Number" :
+		    "Processor Architecture");
+		goto out;
+	}
+	m->kb = str_casecmp_prefix(kb, "KB") == 0 ? xstrdup(kb) :
+	    xasprintf("KB%s", kb);
+	m->arch = arch_name(arch);
+	rc = 0;
+out:
+	free(text);
+	free(kb);
+	free(arch);
+	return rc;
+}
+
+static int
+magic_check(const char *path)
+{
+	unsigned char m[4];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_setx_errno("%s", path);
+		return -1;
+	}
+	n = read(fd, m, sizeof(m));
+	close(fd);
+	if (n != 4 || memcmp(m, "MSCF", 4) != 0) {
+		err_set("%s: not a Cabinet file (expected magic MSCF, found "
+		    "%s)", path, n == 4 && memcmp(m, "MSWI", 4) == 0 ?
+		    "MSWIM, a WIM-based package kbfix does not handle" :
+		    "something else");
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the entry's data (at most PROPS_MAX) into b. */
+static int
+entry_read(struct archive *a, const char *path, struct buf *b)
+{
+	char chunk[8192];
+	la_ssize_t n;
+
+	buf_init(b, PROPS_MAX);
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+		if (buf_add(b, chunk, (size_t)n) == -1) {
+			err_set("%s: pkgProperties.txt is larger than %d bytes",
+			    path, PROPS_MAX);
+			return -1;
+		}
+	if (n < 0) {
+		err_set("%s: %s", path, archive_error_string(a));
+		return -1;
+	}
+	return 0;
+}
+
+struct msu_scan {
+	char		*props_prefix;	/* "Windows6.1-KB4345459-x64" */
+	char		**cabs;
+	size_t		 ncabs;
+};
+
+static int
+entry_visit(struct archive *a, struct archive_entry *e, const char *path,
+    struct msu_scan *s, struct catalog_msu_info *m)
+{
+	const char *name = archive_entry_pathname(e);
+	struct buf b;
+	int rc;
+
+	if (name == NULL)
+		return 0;
+	if (str_endswith(name, PROPS_SUFFIX) && s->props_prefix == NULL) {
+		if (entry_read(a, path, &b) == -1)
+			return -1;
+		rc = props_parse(path, (unsigned char *)b.data, b.len, m);
+		buf_release(&b);
+		s->props_prefix = xstrndup(name, strlen(name) -
+		    strlen(PROPS_SUFFIX));
+		return rc;
+	}
+	if (strlen(name) > 4 && strcasecmp(name + strlen(name) - 4, ".cab") ==
+	    0) {
+		s->cabs = xreallocarray(s->cabs, s->ncabs + 1,
+		    sizeof(*s->cabs));
+		s->cabs[s->ncabs++] = xstrdup(name);
+	}
+	return 0;
+}
+
+/* The package .cab is the one pkgProperties.txt is named after. */
+static int
+cab_pick(const char *path, struct msu_scan *s, struct catalog_msu_info *m)
+{
+	size_t i, n;
+
+	if (s->props_prefix == NULL) {
+		err_set("%s: no *%s inside", path, PROPS_SUFFIX);
+		return -1;
+	}
+	n = strlen(s->props_prefix);
+	for (i = 0; i < s->ncabs; i++)
+		if (strncasecmp(s->cabs[i], s->props_prefix, n) == 0 &&
+		    strcasecmp(s->cabs[i] + n, ".cab") == 0) {
+			m->package_cab = xstrdup(s->cabs[i]);
+			return 0;
+		}
+	err_set("%s: the package %s.cab named by %s%s is not inside", path,
+	    s->props_prefix, s->props_prefix, PROPS_SUFFIX);
+	return -1;
+}
+
+int
+catalog_msu_inspect(const char *path, struct catalog_msu_info *m)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	struct msu_scan s = { NULL, NULL, 0 };
+	size_t i;
+	int r, rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (magic_check(path) == -1)
+		return -1;
+	a = archive_read_new();
+	archive_read_support_format_cab(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		err_set("%s: %s", path, archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
+		if (entry_visit(a, e, path, &s, m) == -1)
+			goto out;
+	if (r != ARCHIVE_EOF) {
+		err_set("%s: damaged Cabinet: %s", path,
+		    archive_error_string(a));
+		goto out;
+	}
+	rc = cab_pick(path, &s, m);
+out:
+	if (rc == -1)
+		catalog_msu_info_release(m);
+	for (i = 0; i < s.ncabs; i++)
+		free(s.cabs[i]);
+	free(s.cabs);
+	free(s.props_prefix);
+	archive_read_free(a);
+	return rc;
+}
+
+static int
+hash_compare(const char *path, const char *what, const char *want,
+    const char *have)
+{
+	if (want == NULL || strcasecmp(want, have) == 0)
+		return 0;
+	err_set("%s: SHA-%s mismatch: expected %s, got %s", path, what, want,
+	    have);
+	return -1;
+}
+
+static int
+msu_compare(const char *path, const struct catalog_check *ck,
+    const struct catalog_msu_info *m)
+{
+	if (ck->kb && strcasecmp(ck->kb, m->kb) != 0) {
+		err_set("%s: wrong KB: expected %s, pkgProperties.txt says %s",
+		    path, ck->kb, m->kb);
+		return -1;
+	}
+	if (ck->arch && strcasecmp(ck->arch, m->arch) != 0) {
+		err_set("%s: wrong architecture: expected %s, "
+		    "pkgProperties.txt says %s", path, ck->arch, m->arch);
+		return -1;
+	}
+	return 0;
+}
+
+int
+catalog_file_check(const char *path, const struct catalog_check *ck,
+    char sha1[41], char sha256[65], struct catalog_msu_info *info)
+{
+	char want[41];
+
+	memset(info, 0, sizeof(*info));
+	if (catalog_name_sha1(ck->name, want) == -1)
+		return -1;
+	if (ck->have_sha1 && ck->have_sha256) {
+		memcpy(sha1, ck->have_sha1, 41);
+		memcpy(sha256, ck->have_sha256, 65);
+	} else if (catalog_file_hashes(path, sha1, sha256) == -1)
+		return -1;
+	if (hash_compare(ck->name, "1 (from the file name)", want, sha1) ==
+	    -1 || hash_compare(ck->name, "1 (Catalog digest)", ck->want_sha1,
+	    sha1) == -1 || hash_compare(ck->name, "256 (Catalog)",
+	    ck->want_sha256, sha256) == -1)
+		return -1;
+	if (catalog_msu_inspect(path, info) == -1)
+		return -1;
+	if (msu_compare(ck->name, ck, info) == -1) {
+		catalog_msu_info_release(info);
+		return -1;
+	}
+	return 0;
+}

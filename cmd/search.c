@@ -1,0 +1,129 @@
+/* kbfix search QUERY [--json] [--limit N] */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "cmd.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: kbfix search QUERY [--json] [--limit N] "
+	    "[--catalog-url URL] [--cacert FILE]\n\n"
+	    "Searches the Microsoft Update Catalog (Search.aspx) and prints "
+	    "one line per\nupdate: id, date, size, classification, title, "
+	    "products.  Pages are followed\nuntil N results (default and "
+	    "most: %d, the Catalog's own cap).\n\n"
+	    "  --json             a JSON array of objects with the keys "
+	    "update_id, title,\n"
+	    "                     products, classification, date (ISO "
+	    "8601), version, size\n"
+	    "                     (bytes); [] when nothing matches\n"
+	    "  --limit N          at most N results (1-%d)\n%s"
+	    "\nExit status: 0 (also when nothing matches), 1 the Catalog "
+	    "failed, 2 bad usage.\n", CATALOG_MAX_RESULTS, CATALOG_MAX_RESULTS,
+	    catalog_opts_usage);
+}
+
+static void
+print_json(const struct catalog_update_list *l)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "[");
+	for (i = 0; i < l->n; i++) {
+		const struct catalog_update *u = &l->v[i];
+		buf_adds(&b, i ? ",\n {" : "\n {");
+		buf_adds(&b, "\"update_id\": ");
+		buf_add_json_str(&b, u->update_id);
+		buf_adds(&b, ", \"title\": ");
+		buf_add_json_str(&b, u->title);
+		buf_adds(&b, ", \"products\": ");
+		buf_add_json_str(&b, u->products);
+		buf_adds(&b, ", \"classification\": ");
+		buf_add_json_str(&b, u->classification);
+		buf_adds(&b, ", \"date\": ");
+		buf_add_json_str(&b, u->date);
+		buf_adds(&b, ", \"version\": ");
+		buf_add_json_str(&b, u->version);
+		buf_addf(&b, ", \"size\": %llu}", (unsigned long long)u->size);
+	}
+	buf_adds(&b, l->n ? "\n]\n" : "]\n");
+	fputs(buf_str(&b), stdout);
+	buf_release(&b);
+}
+
+static void
+print_text(const struct catalog_update_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct catalog_update *u = &l->v[i];
+		printf("%s  %s  %10llu  %-16s  %s  [%s]\n", u->update_id,
+		    u->date, (unsigned long long)u->size, u->classification,
+		    u->title, u->products);
+	}
+	if (l->n == 0)
+		fprintf(stderr, "kbfix: no updates found\n");
+}
+
+int
+cmd_search(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "catalog-url", required_argument, NULL, 'u' },
+		{ "cacert", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct catalog_update_list l = { NULL, 0 };
+	struct catalog_opts co;
+	struct catalog_client *c = NULL;
+	int ch, json = 0, limit = CATALOG_MAX_RESULTS, rc = EXIT_USAGE;
+
+	catalog_opts_init(&co);
+	while ((ch = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'n':
+			if (parse_int(optarg, 1, CATALOG_MAX_RESULTS, &limit)
+			    == -1) {
+				warnmsg("--limit: %s", err_msg());
+				goto out;
+			}
+			break;
+		case 'u': co.url = optarg; break;
+		case 'c': co.cacert = optarg; break;
+		case 'h': usage(stdout); rc = EXIT_OK; goto out;
+		default: usage(stderr); goto out;
+		}
+	}
+	if (optind + 1 != argc || argv[optind][0] == '\0') {
+		usage(stderr);
+		goto out;
+	}
+	if ((c = catalog_opts_client(&co)) == NULL)
+		goto out;
+	if (catalog_search(c, argv[optind], (size_t)limit, &l) == -1) {
+		warnmsg("search: %s", err_msg());
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (json)
+		print_json(&l);
+	else
+		print_text(&l);
+	rc = EXIT_OK;
+out:
+	catalog_update_list_release(&l);
+	catalog_client_free(c);
+	catalog_opts_release(&co);
+	return rc;
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Builds the test Catalog: .msu-shaped Cabinet files made with gcab, and
+catalog.json describing the Catalog entries the server answers for.
+
+  build.py OUT_DIR [--pad-mb N] [--bench N]
+
+Each .msu holds <Pkg>.cab (itself a gcab Cabinet holding update.mum),
+<Pkg>-pkgProperties.txt (UTF-16LE with a BOM, CRLF, Key="Value" lines as
+Windows writes them), <Pkg>.xml (the unattend document naming the cab) and
+WSUSSCAN.cab; it is named <name>_<sha1>.msu like the Catalog's files.
+--bench N builds N files of --pad-mb MB each (for tests/bench/fetch.sh).
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ARCH_PROPS = {"x64": "amd64", "x86": "x86", "ia64": "ia64", "arm64": "arm64"}
+
+
+def gcab(out, cwd, names):
+    subprocess.run(["gcab", "-c", "-n", out] + names, cwd=cwd, check=True)
+
+
+def make_msu(out_dir, stem, pkg, kb, arch, product, pad=0, props_arch=None):
+    """stem "windows6.1-kb4345459-x64", pkg "Windows6.1-KB4345459-x64"."""
+    tmp = tempfile.mkdtemp(dir=out_dir)
+    try:
+        inner = os.path.join(tmp, "inner")
+        os.mkdir(inner)
+        with open(os.path.join(inner, "update.mum"), "w") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<assembly xmlns="urn:schemas-microsoft-com:asm.v3" '
+                    'manifestVersion="1.0"><assemblyIdentity name='
+                    '"Package_for_%s" version="6.1.1.1" processorArchitecture='
+                    '"%s" publicKeyToken="31bf3856ad364e35"/></assembly>\n'
+                    % (kb, ARCH_PROPS[arch]))
+        names = ["update.mum"]
+        if pad:
+            with open(os.path.join(inner, "payload.bin"), "wb") as f:
+                f.write(os.urandom(pad))
+            names.append("payload.bin")
+        gcab(os.path.join(tmp, pkg + ".cab"), inner, names)
+        props = ('ApplicabilityInfo="%s;"\r\nApplies to="%s"\r\n'
+                 'Build Date="2018/07/13"\r\nCompany="Microsoft Corporation"'
+                 '\r\nFile Version="6.1.7601.24168"\r\nInstallation Type='
+                 '"Standalone"\r\nInstaller Engine="Component Based '
+                 'Servicing"\r\nInstaller Version="6.1.0.0"\r\n'
+                 'KB Article Number="%s"\r\nLanguage="ALL"\r\nPackage Type='
+                 '"Update"\r\nProcessor Architecture="%s"\r\nProduct Name='
+                 '"%s"\r\nSupport Link="http://support.microsoft.com/?kbid='
+                 '%s"\r\n' % (product, product, kb[2:],
+                              props_arch or ARCH_PROPS[arch], product, kb[2:]))
+        with open(os.path.join(tmp, pkg + "-pkgProperties.txt"), "wb") as f:
+            f.write(b"\xff\xfe" + props.encode("utf-16-le"))
+        with open(os.path.join(tmp, pkg + ".xml"), "w") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n<unattend '
+                    'xmlns="urn:schemas-microsoft-com:unattend"><servicing>'
+                    '<package action="install"><source location="%%'
+                    'configsetroot%%\\%s.cab" /></package></servicing>'
+                    '</unattend>\n' % pkg)
+        scan = os.path.join(tmp, "scan")
+        os.mkdir(scan)
+        with open(os.path.join(scan, "package.xml"), "w") as f:
+            f.write("<OfflineSyncPackage/>\n")
+        gcab(os.path.join(tmp, "WSUSSCAN.cab"), scan, ["package.xml"])
+        msu = os.path.join(tmp, "out.msu")
+        gcab(msu, tmp, [pkg + ".cab", pkg + "-pkgProperties.txt",
+                        pkg + ".xml", "WSUSSCAN.cab"])
+        sha1 = hashlib.sha1(open(msu, "rb").read()).hexdigest()
+        name = "%s_%s.msu" % (stem, sha1)
+        shutil.move(msu, os.path.join(out_dir, "files", name))
+        return name
+    finally:
+        shutil.rmtree(tmp)
+
+
+def guid(n):
+    return "%08x-4b1d-4c2a-9e10-%012x" % (0x5eed0000 + n, n)
+
+
+def entry(n, title, products, kb, files, date="7/16/2018"):
+    return {"update_id": guid(n), "title": title, "products": products,
+            "classification": "Updates", "date": date, "version": "n/a",
+            "kb": kb, "files": files}
+
+
+def build_example(out):
+    w7 = make_msu(out, "windows6.1-kb4345459-x64", "Windows6.1-KB4345459-x64",
+                  "KB4345459", "x64", "Windows 7")
+    w7x86 = make_msu(out, "windows6.1-kb4345459-x86",
+                     "Windows6.1-KB4345459-x86", "KB4345459", "x86",
+                     "Windows 7")
+    ia64 = make_msu(out, "windows6.1-kb4345459-ia64",
+                    "Windows6.1-KB4345459-ia64", "KB4345459", "ia64",
+                    "Windows Server 2008 R2")
+    w81 = make_msu(out, "windows8.1-kb4345424-x64", "Windows8.1-KB4345424-x64",
+                   "KB4345424", "x64", "Windows 8.1")
+    w81x86 = make_msu(out, "windows8.1-kb4345424-x86",
+                      "Windows8.1-KB4345424-x86", "KB4345424", "x86",
+                      "Windows 8.1")
+    w60 = make_msu(out, "windows6.0-kb4345397-x86", "Windows6.0-KB4345397-x86",
+                   "KB4345397", "x86", "Windows Server 2008")
+    # same KB, named x86, but its pkgProperties says amd64 (fault wrong_arch)
+    w60bad = make_msu(out, "windows6.0-kb4345397-x86",
+                      "Windows6.0-KB4345397-x86", "KB4345397", "x86",
+                      "Windows Server 2008", props_arch="amd64")
+    hf = make_msu(out, "windows6.1-kb976527-x64", "Windows6.1-KB976527-x64",
+                  "KB976527", "x64", "Windows 7")
+    upd = [
+        entry(1, "2018-07 Update for Windows 7 for x64-based Systems "
+              "(KB4345459)", "Windows 7", "KB4345459", [w7]),
+        entry(2, "2018-07 Update for Windows Server 2008 R2 for x64-based "
+              "Systems (KB4345459)", "Windows Server 2008 R2", "KB4345459",
+              [w7]),
+        entry(3, "2018-07 Update for Windows 7 (KB4345459)", "Windows 7",
+              "KB4345459", [w7x86]),
+        entry(4, "2018-07 Update for Windows Server 2008 R2 for "
+              "Itanium-based Systems (KB4345459)", "Windows Server 2008 R2",
+              "KB4345459", [ia64]),
+        entry(5, "2018-07 Update for Windows Embedded Standard 7 for "
+              "x64-based Systems (KB4345459)", "Windows Embedded Standard 7",
+              "KB4345459", [w7]),
+        entry(6, "2018-07 Update for Windows 8.1 for x64-based Systems "
+              "(KB4345424)", "Windows 8.1", "KB4345424", [w81]),
+        entry(7, "2018-07 Update for Windows Server 2012 R2 for x64-based "
+              "Systems (KB4345424)",
+              "Windows Server 2012 R2", "KB4345424", [w81]),
+        entry(8, "2018-07 Update for Windows 8.1 for x86-based Systems "
+              "(KB4345424)", "Windows 8.1", "KB4345424", [w81x86]),
+        entry(9, "2018-07 Update for Windows Server 2008 for x86-based "
+              "Systems (KB4345397)", "Windows Server 2008", "KB4345397",
+              [w60]),
+        entry(10, "Hotfix for Windows 7 for x64-based Systems (KB976527)",
+              "Windows 7", "KB976527", [hf], date="1/26/2010"),
+    ]
+    return {"updates": upd, "wrong_arch": {guid(9): w60bad}}
+
+
+def build_bench(out, n, pad_mb):
+    upd, plan = [], []
+    for i in range(n):
+        kb = "KB%07d" % (9000000 + i)
+        name = make_msu(out, "windows6.1-%s-x64" % kb.lower(),
+                        "Windows6.1-%s-x64" % kb, kb, "x64", "Windows 7",
+                        pad=pad_mb << 20)
+        upd.append(entry(100 + i, "Bench Update for Windows 7 for x64-based "
+                         "Systems (%s)" % kb, "Windows 7", kb, [name]))
+        plan.append({"kb": kb, "product": "Windows 7", "arch": "x64",
+                     "hosts": ["bench%02d" % i]})
+    return {"updates": upd, "bench_plan": plan}
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(os.path.join(out, "files"), exist_ok=True)
+    if "--bench" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--bench") + 1])
+        pad = int(sys.argv[sys.argv.index("--pad-mb") + 1])
+        cat = build_bench(out, n, pad)
+    else:
+        cat = build_example(out)
+    with open(os.path.join(out, "catalog.json"), "w") as f:
+        json.dump(cat, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,107 +1,68 @@
 /*
- * A minimal reader of a fetch bundle's manifest.json (format
- * kbfix-bundle/1, DESIGN.md "Bundle"): which file carries a KB for a host,
- * and the .cab inside it that dism installs.  Stands in until catalog/
- * exports its reader.
+ * The packages of a fetch bundle (DESIGN.md "Bundle"), read with
+ * catalog_bundle_read(): which file carries a KB for a host, where it is,
+ * and the .cab inside it that dism installs.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
-
+#include "catalog/catalog.h"
 #include "deploy/deploy_int.h"
 
-static char *
-jstr(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
 static int
-add_file(struct bundle *b, const char *dir, const cJSON *u, const cJSON *f,
-    const char *mpath)
+add_file(struct bundle *b, const struct catalog_bundle *cb,
+    const struct catalog_bundle_update *u,
+    const struct catalog_bundle_file *f)
 {
 	struct bundle_file bf;
-	const cJSON *hosts, *h;
-	char *rel;
 	struct stat st;
+	size_t k;
 
+	if (strchr(f->name, '/') != NULL || strchr(f->name, '\\') != NULL ||
+	    (f->path != NULL && strstr(f->path, "..") != NULL)) {
+		err_set("%s/manifest.json: %s: not a plain file name", cb->dir,
+		    f->name);
+		return -1;
+	}
 	memset(&bf, 0, sizeof(bf));
-	bf.kb = jstr(u, "kb");
-	bf.arch = jstr(u, "arch");
-	bf.name = jstr(f, "name");
-	bf.package_cab = jstr(f, "package_cab");
-	rel = jstr(f, "path");
-	if (bf.kb == NULL || bf.name == NULL || strchr(bf.name, '/') ||
-	    (rel && strstr(rel, ".."))) {
-		err_set("%s: an update without kb, or a file without a plain "
-		    "name", mpath);
-		free(rel);
-		goto fail;
-	}
-	bf.path = rel ? xasprintf("%s/%s", dir, rel) :
-	    xasprintf("%s/files/%s", dir, bf.name);
-	free(rel);
+	bf.path = catalog_bundle_path(cb, f);
 	if (stat(bf.path, &st) == -1) {
-		err_setx_errno("%s: %s", mpath, bf.path);
-		goto fail;
+		err_setx_errno("%s", bf.path);
+		free(bf.path);
+		return -1;
 	}
+	bf.kb = xstrdup(u->kb);
+	bf.arch = xstrdup(u->arch);
+	bf.name = xstrdup(f->name);
+	bf.package_cab = f->package_cab ? xstrdup(f->package_cab) : NULL;
 	bf.size = (uint64_t)st.st_size;
-	hosts = cJSON_GetObjectItemCaseSensitive(u, "hosts");
-	cJSON_ArrayForEach(h, hosts) {
-		if (!cJSON_IsString(h))
-			continue;
-		bf.hosts = xreallocarray(bf.hosts, bf.nhosts + 1, sizeof(char *));
-		bf.hosts[bf.nhosts++] = xstrdup(h->valuestring);
-	}
+	bf.hosts = xcalloc(u->nhosts + 1, sizeof(char *));
+	for (k = 0; k < u->nhosts; k++)
+		bf.hosts[bf.nhosts++] = xstrdup(u->hosts[k]);
 	b->files = xreallocarray(b->files, b->nfiles + 1, sizeof(bf));
 	b->files[b->nfiles++] = bf;
 	return 0;
-fail:
-	free(bf.kb); free(bf.arch); free(bf.name); free(bf.package_cab);
-	free(bf.path);
-	return -1;
 }
 
 int
 bundle_read(const char *dir, struct bundle *b)
 {
-	struct buf text;
-	cJSON *root = NULL;
-	const cJSON *u, *f, *fmt;
-	char *mpath;
-	int rc = -1;
+	struct catalog_bundle *cb;
+	size_t i, k;
+	int rc = 0;
 
 	memset(b, 0, sizeof(*b));
-	buf_init(&text, (size_t)64 << 20);
-	mpath = xasprintf("%s/manifest.json", dir);
-	if (file_read(mpath, text.max, &text) == -1)
-		goto out;
-	root = cJSON_Parse(buf_str(&text));
-	fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
-	if (root == NULL || !cJSON_IsString(fmt) ||
-	    strcmp(fmt->valuestring, "kbfix-bundle/1") != 0) {
-		err_set("%s: not a kbfix-bundle/1 manifest", mpath);
-		goto out;
-	}
-	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(root,
-	    "updates")) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(u,
-		    "files"))
-			if (add_file(b, dir, u, f, mpath) == -1)
-				goto out;
-	}
-	rc = 0;
-out:
+	if ((cb = catalog_bundle_read(dir)) == NULL)
+		return -1;
+	for (i = 0; i < cb->nupdates && rc == 0; i++)
+		for (k = 0; k < cb->updates[i].nfiles && rc == 0; k++)
+			rc = add_file(b, cb, &cb->updates[i],
+			    &cb->updates[i].files[k]);
+	catalog_bundle_free(cb);
 	if (rc == -1)
 		bundle_release(b);
-	cJSON_Delete(root);
-	free(mpath);
-	buf_release(&text);
 	return rc;
 }
 

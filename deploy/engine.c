@@ -640,7 +640,7 @@ opts_defaults(struct deploy_opts *o)
 		o->reboot_delay_s = 5;
 }
 
-/* Fresh apply: the run directory must not hold a run already. */
+/* Fresh apply: the run directory must not hold a run already (-2). */
 static int
 run_dir_prepare(struct deploy_opts *o)
 {
@@ -655,6 +655,7 @@ run_dir_prepare(struct deploy_opts *o)
 		err_set("%s already holds a run; continue it with 'kbfix "
 		    "resume %s' or pick a new --run-dir", o->run_dir,
 		    o->run_dir);
+		rc = -2;
 		goto out;
 	}
 	plan_abs = realpath(o->plan_path, NULL);
@@ -697,6 +698,7 @@ engine_setup(struct engine *e, int fresh)
 {
 	struct transport_opts to;
 	int64_t now = eng_now();
+	int rc;
 
 	e->plan = plan_read(fresh ? e->o.plan_path : e->o.plan_path);
 	if (e->plan == NULL)
@@ -712,8 +714,8 @@ engine_setup(struct engine *e, int fresh)
 		return -2;
 	if (validate(e) == -1)
 		return -2;
-	if (fresh && run_dir_prepare(&e->o) == -1)
-		return -1;
+	if (fresh && (rc = run_dir_prepare(&e->o)) != 0)
+		return rc;
 	if (run_lock(e) == -1)
 		return -1;
 	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1)

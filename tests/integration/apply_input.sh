@@ -16,10 +16,12 @@ python3 "$TOP/tests/apply/mkrun.py" plan "$T_TMP/inv.json" "$T_TMP/plan.json" \
 mkdir -p "$T_TMP/bundle/files"
 printf 'MSCF-not-really' >"$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu"
 cat >"$T_TMP/bundle/manifest.json" <<'JSON'
-{"format": "kbfix-bundle/1", "updates": [{"kb": "KB4345459", "arch": "x64",
- "product": "Windows 7", "hosts": ["mix-000"],
+{"format": "kbfix-bundle/1", "updates": [{
+ "update_id": "00000000-0000-0000-0000-000000000001", "kb": "KB4345459",
+ "arch": "x64", "product": "Windows 7", "hosts": ["mix-000"],
  "files": [{"name": "windows6.1-kb4345459-x64_0123.msu",
   "path": "files/windows6.1-kb4345459-x64_0123.msu",
+  "size": 15, "sha1": "0123", "sha256": "0123",
   "package_cab": "Windows6.1-KB4345459-x64.cab"}]}]}
 JSON
 

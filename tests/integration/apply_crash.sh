@@ -54,8 +54,12 @@ crash_case() {
 		local pid=$!
 		if [ "$i" -eq $((NKILL + NTIMED)) ]; then
 			# while the host is down for its reboot
-			until grep -q '"ev":"intent","host":"'"$h"'","step":"reboot"' \
-			    "$run/journal.jsonl" 2>/dev/null; do sleep 0.02; done
+			for k in $(seq 1 1000); do
+				grep -q '"ev":"intent","host":"'"$h"'","step":"reboot"' \
+				    "$run/journal.jsonl" 2>/dev/null && break
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.02
+			done
 			sleep 0.1
 		else
 			sleep "${delays[i - NKILL - 1]}"

@@ -36,11 +36,12 @@ static const char usage_text[] =
 "  -u, --user USER         user for hosts without one (default: $USER)\n"
 "      --connect-timeout S per host connect timeout in seconds (10)\n"
 "      --command-timeout S per host command timeout in seconds (600)\n"
+"      --print-command     print the cmd.exe line run on each host, and exit\n"
 "\n"
 "Exit status: 0 all hosts discovered, 1 runtime failure, 2 bad usage or\n"
 "bad inventory, 3 some hosts could not be discovered.\n";
 
-enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT };
+enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_PRINT };
 
 static const struct option longopts[] = {
 	{ "inventory",		required_argument, NULL, 'i' },
@@ -52,6 +53,7 @@ static const struct option longopts[] = {
 	{ "user",		required_argument, NULL, 'u' },
 	{ "connect-timeout",	required_argument, NULL, OPT_CTIMEOUT },
 	{ "command-timeout",	required_argument, NULL, OPT_XTIMEOUT },
+	{ "print-command",	no_argument,	   NULL, OPT_PRINT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -68,6 +70,21 @@ seconds(const char *opt, const char *arg, int *ms)
 	}
 	*ms = s * 1000;
 	return 0;
+}
+
+static int
+print_command(void)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (discover_commands(&b) == -1) {
+		warnmsg("discover: %s", err_msg());
+		return EXIT_FAIL;
+	}
+	printf("%s\n", b.data);
+	buf_release(&b);
+	return EXIT_OK;
 }
 
 static int
@@ -105,6 +122,8 @@ parse_args(int argc, char **argv, struct transport_opts *o,
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);
+		case OPT_PRINT:
+			exit(print_command());
 		default:
 			fputs(usage_text, stderr);
 			return -1;

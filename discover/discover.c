@@ -71,12 +71,15 @@ static const struct {
 	    "RacSampleNumber" } },
 	[D_NETSH] = { "netsh", { "netsh", "interface", "ipv4", "show",
 	    "global" } },
+	/* The parents: reg.exe prints nothing for a key without values, so
+	 * RebootPending and RebootRequired are looked for among the listed
+	 * subkeys (the exit code is lost in a joined line). */
 	[D_CBS] = { "cbs", { "reg", "query",
 	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "Component Based Servicing\\RebootPending" } },
+	    "Component Based Servicing" } },
 	[D_WUREBOOT] = { "wu", { "reg", "query",
 	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "WindowsUpdate\\Auto Update\\RebootRequired" } },
+	    "WindowsUpdate\\Auto Update" } },
 	[D_PFRO] = { "pfro", { "reg", "query",
 	    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager",
 	    "/v", "PendingFileRenameOperations" } },
@@ -331,10 +334,12 @@ load_tree(struct discover *d)
 		err_set("expected {\"defaults\": {...}, \"hosts\": [...]}");
 		return -1;
 	}
-	if (defaults != NULL && (!cJSON_IsObject(defaults) ||
-	    check_fields(defaults, "defaults") == -1))
-		return defaults != NULL && !cJSON_IsObject(defaults) ?
-		    (err_set("field \"defaults\" must be an object"), -1) : -1;
+	if (defaults != NULL && !cJSON_IsObject(defaults)) {
+		err_set("field \"defaults\" must be an object");
+		return -1;
+	}
+	if (defaults != NULL && check_fields(defaults, "defaults") == -1)
+		return -1;
 	d->n = (size_t)cJSON_GetArraySize(hosts);
 	d->hosts = xcalloc(d->n ? d->n : 1, sizeof(*d->hosts));
 	cJSON_ArrayForEach(h, hosts) {
@@ -423,8 +428,6 @@ discover_write(const struct discover *d, const char *path)
 	}
 	rc = file_write_atomic(path, s, strlen(s), 0644);
 	free(s);
-	if (rc == 0 || err_msg()[0] == '\0')
-		return rc;
 	return rc;
 }
 

@@ -18,6 +18,10 @@
 #define SQM	"HKLM\\Software\\Microsoft\\SQMClient\\Windows\\"
 #define SQMPOL	"HKLM\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows\\"
 #define RAC	"HKLM\\Software\\Microsoft\\Reliability Analysis\\RAC\\"
+#define CBS	"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\" \
+		"Component Based Servicing\\"
+#define WU	"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\" \
+		"WindowsUpdate\\Auto Update\\"
 
 struct part {
 	const char	*name;
@@ -75,11 +79,13 @@ part(const struct facts *f, const char *name)
 	return NULL;
 }
 
+/* Replace in place (the inventory keeps its order), or append. */
 static void
 set_item(cJSON *obj, const char *key, cJSON *v)
 {
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	cJSON_AddItemToObject(obj, key, v);
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v))
+		cJSON_AddItemToObject(obj, key, v);
 }
 
 static cJSON *
@@ -238,7 +244,8 @@ do_registry(cJSON *host, struct facts *f)
 	reg_fact(host, &rac, RAC, "RacSampleNumber");
 	/* FACTS.md 4: either key present, or file renames queued. */
 	v = winreg_find(&pfro, "PendingFileRenameOperations");
-	if (cbs.key_found || wu.key_found ||
+	if (winreg_has_key(&cbs, CBS "RebootPending") ||
+	    winreg_has_key(&wu, WU "RebootRequired") ||
 	    (v != NULL && v->nitems > 0 && v->items[0][0] != '\0'))
 		f->pending_reboot = 1;
 	rc = 0;

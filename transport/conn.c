@@ -372,7 +372,11 @@ step_ready(struct transport_conn *c, int64_t now)
 			    command_timeout_ms(c) / 1000);
 			return -1;
 		}
-		keepalive(c, now);
+		/* Only while a command runs quietly: an upload keeps the
+		 * session busy itself, and a keepalive must not cut into a
+		 * packet libssh2 is still sending. */
+		if (op->kind == OP_EXEC && op->step == OPS_IO)
+			keepalive(c, now);
 		return 0;
 	}
 	c->keepalive_at = 0;

@@ -94,6 +94,18 @@ knownhosts_release(struct transport *t)
 	t->kh_session = NULL;
 }
 
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 static void
 host_string(const struct transport_conn *c, struct buf *b)
 {
@@ -144,10 +156,35 @@ known_type_name(int typemask)
 	}
 }
 
+/* Append the names of list (comma-separated) that libssh2 supports and b
+ * lacks. */
+static void
+add_supported(struct buf *b, const char *list, const char **algs, int nalgs)
+{
+	const char *p, *end;
+	char name[64];
+	int i;
+
+	for (p = list; *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p), p);
+		for (i = 0; i < nalgs; i++)
+			if (strcmp(algs[i], name) == 0)
+				break;
+		if (i == nalgs || in_list(buf_str(b), name))
+			continue;
+		if (b->len)
+			buf_addc(b, ',');
+		buf_adds(b, name);
+	}
+}
+
 /*
  * Host key algorithms, with the types known_hosts records for this host
  * first (as OpenSSH orders them), so a host with several keys offers the
- * one we can check.
+ * one we can check.  Only names this libssh2 supports: its
+ * method_pref() mishandles unknown ones (overlapping memcpy).
  */
 const char *
 knownhosts_prefs(struct transport_conn *c)
@@ -158,24 +195,24 @@ knownhosts_prefs(struct transport_conn *c)
 	static char pref[512];
 	struct libssh2_knownhost *e = NULL;
 	struct buf want, b;
-	const char *n;
+	const char **algs = NULL, *n;
+	int nalgs;
 
 	buf_init(&want, 0);
 	buf_init(&b, sizeof(pref) - 1);
+	nalgs = libssh2_session_supported_algs(c->session,
+	    LIBSSH2_METHOD_HOSTKEY, &algs);
 	host_string(c, &want);
-	while (libssh2_knownhost_get(c->t->kh, &e, e) == 0) {
-		if (e->name == NULL || strcmp(e->name, want.data) != 0 ||
-		    (n = known_type_name(e->typemask)) == NULL ||
-		    strstr(buf_str(&b), n) != NULL)
-			continue;
-		if (b.len)
-			buf_addc(&b, ',');
-		buf_adds(&b, n);
+	while (nalgs > 0 && libssh2_knownhost_get(c->t->kh, &e, e) == 0) {
+		if (e->name != NULL && strcmp(e->name, want.data) == 0 &&
+		    (n = known_type_name(e->typemask)) != NULL)
+			add_supported(&b, n, algs, nalgs);
 	}
-	if (b.len)
-		buf_addc(&b, ',');
-	buf_adds(&b, all);
-	snprintf(pref, sizeof(pref), "%s", buf_str(&b));
+	if (nalgs > 0)
+		add_supported(&b, all, algs, nalgs);
+	snprintf(pref, sizeof(pref), "%s", b.len ? buf_str(&b) : all);
+	if (nalgs > 0)
+		libssh2_free(c->session, algs);
 	buf_release(&want);
 	buf_release(&b);
 	return pref;

@@ -110,15 +110,32 @@ exec_open(struct transport_conn *c, struct tp_op *op)
 	return -1;
 }
 
+/*
+ * Send the command, then EOF on its stdin: nothing is ever typed into a
+ * command, and a program that reads stdin (wmic waits for it, reg without
+ * /f prompts) sees end of input instead of waiting forever.
+ */
 static int
 exec_start(struct transport_conn *c, struct tp_op *op)
 {
-	int rc = libssh2_channel_exec(op->channel, op->cmdline);
+	int rc;
 
+	if (!op->exec_sent) {
+		rc = libssh2_channel_exec(op->channel, op->cmdline);
+		if (rc == EAGAIN_SSH)
+			return 0;
+		if (rc != 0) {
+			conn_fail(c, "cannot start a command: %s",
+			    session_msg(c));
+			return -1;
+		}
+		op->exec_sent = 1;
+	}
+	rc = libssh2_channel_send_eof(op->channel);
 	if (rc == EAGAIN_SSH)
 		return 0;
 	if (rc != 0) {
-		conn_fail(c, "cannot start a command: %s", session_msg(c));
+		conn_fail(c, "connection dropped during command");
 		return -1;
 	}
 	return 1;

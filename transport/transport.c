@@ -220,6 +220,20 @@ transport_exec(struct transport_conn *c, const char *cmdline,
 }
 
 int
+transport_exec_argv(struct transport_conn *c, const char *const argv[],
+    transport_exec_cb *cb, void *arg)
+{
+	struct buf line;
+	int rc = -1;
+
+	buf_init(&line, 0);
+	if (transport_cmdline(&line, argv) == 0)
+		rc = transport_exec(c, line.data, cb, arg);
+	buf_release(&line);
+	return rc;
+}
+
+int
 transport_upload(struct transport_conn *c, const char *local_path,
     const char *remote_path, transport_upload_cb *cb, void *arg)
 {
@@ -339,8 +353,11 @@ pending(const struct transport *t)
 	for (c = t->conns; c != NULL; c = c->next) {
 		if (c->closed)
 			return 1;	/* still being torn down */
-		if (c->step == STEP_FAILED)
+		if (c->step == STEP_FAILED) {
+			if (c->ops != NULL)
+				return 1;	/* still to be failed */
 			continue;
+		}
 		if (c->step != STEP_READY || c->ops != NULL)
 			return 1;
 	}

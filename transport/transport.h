@@ -9,7 +9,8 @@
  * (queued, connecting, handshake, host key, auth, ready, closing) advanced by
  * transport_run().  At most opts.parallel connections are open at a time;
  * further transport_connect() calls wait in a FIFO queue and start when a
- * slot is freed by transport_close() (or by a failed connect).
+ * slot is freed: by transport_close(), or when a connection fails (its
+ * session is then torn down at once).
  *
  * Callbacks: every callback is called from inside transport_run(), never
  * from the function that registered it, so a callback may start new work
@@ -47,15 +48,17 @@ struct transport_opts {
 	const char	*user;		/* when a host has none; NULL: $USER */
 	int		 connect_timeout_ms;	/* 0: 10 s; TCP + SSH + auth */
 	int		 command_timeout_ms;	/* 0: 600 s; per exec/upload */
-	int		 keepalive_s;	/* 0: 15 s; SSH keepalives while busy */
+	int		 keepalive_s;	/* 0: 15 s; SSH keepalives while a
+					   command runs */
 	int		 parallel;	/* 0: 32 open connections at most */
 	size_t		 output_max;	/* 0: 4 MiB; per stream, more is an
 					   error */
 };
 
 struct transport_result {		/* valid during the callback only */
-	int		 failed;	/* 1: transport error, see error; the
-					   connection is then unusable */
+	int		 failed;	/* 1: transport error (the connection
+					   is then unusable) or output over
+					   output_max; see error */
 	const char	*error;		/* "web01: command timed out after 600 s" */
 	uint32_t	 exit_status;	/* unsigned 32-bit, as Windows returns
 					   it (0x800f081e, not negative) */
@@ -98,10 +101,24 @@ struct transport_conn *transport_connect(struct transport *, const char *name,
  * after the other in the order queued; call before the connect callback is
  * fine (they start once connected, or fail if the connect fails).  The
  * command deadline (opts.command_timeout_ms or transport_set_timeout())
- * counts from the start of this command; keepalives are sent meanwhile.
- * Returns -1 (err_set) only on a closed handle.
+ * counts from the start of this command; keepalives are sent meanwhile;
+ * a command (or upload) past its deadline fails the connection ("web01:
+ * command timed out after 600 s"): reconnect to go on.
+ * The command's stdin is closed at once (wmic would wait for it).  The
+ * callback gets the exit status, stdout and stderr; result.failed is set
+ * on a transport error (the connection is then unusable) and also when
+ * stdout or stderr exceeded opts.output_max (the connection stays usable;
+ * the kept part is in out/err).  Returns -1 (err_set) only on a closed
+ * handle.
  */
 int	 transport_exec(struct transport_conn *, const char *cmdline,
+	    transport_exec_cb *cb, void *arg);
+
+/*
+ * transport_cmdline(argv) then transport_exec(): -1 (err_set naming the
+ * argument, nothing queued, no callback) when an argument is refused.
+ */
+int	 transport_exec_argv(struct transport_conn *, const char *const argv[],
 	    transport_exec_cb *cb, void *arg);
 
 /*
@@ -109,8 +126,10 @@ int	 transport_exec(struct transport_conn *, const char *cmdline,
  * server names it: "/C:/Windows/Temp/kbfix/KB4345459.msu" (the leading
  * slash is required).  The file is written, then its size is read back
  * with an SFTP stat and its content re-read over SFTP and compared by
- * SHA-256 with the local file; any difference fails the upload.  Missing
- * parent directories are not created (run mkdir first).
+ * SHA-256 with the local file; any difference fails the upload.  An
+ * existing file is replaced.  Missing parent directories are not created
+ * (run mkdir first).  An SFTP refusal (no such directory, permission) fails
+ * only the upload; a broken session fails the connection.
  */
 int	 transport_upload(struct transport_conn *, const char *local_path,
 	    const char *remote_path, transport_upload_cb *cb, void *arg);
@@ -122,7 +141,8 @@ const char *transport_conn_name(const struct transport_conn *);
 /* Disconnect (politely, inside the loop) and free the handle; NULL: no-op. */
 void	 transport_close(struct transport_conn *);
 
-/* cb(arg) once, from transport_run(), after delay_ms.  Returns 0. */
+/* cb(arg) once, from transport_run(), after delay_ms (no cancelling: let
+ * the callback check its own state).  Returns 0. */
 int	 transport_timer(struct transport *, int64_t delay_ms,
 	    transport_timer_cb *cb, void *arg);
 
@@ -130,7 +150,8 @@ int	 transport_timer(struct transport *, int64_t delay_ms,
  * Run the loop until nothing is pending (no queued or unfinished connect,
  * command, upload, timer or closing connection; idle connected handles do
  * not count) or transport_stop() is called.  0, or -1 (err_set) when poll()
- * fails.
+ * fails.  May be called again to go on (e.g. after queueing more work);
+ * not from inside a callback.
  */
 int	 transport_run(struct transport *);
 void	 transport_stop(struct transport *);
@@ -145,8 +166,9 @@ void	 transport_stop(struct transport *);
  * " would end the quoting), control characters and bytes >= 0x80.  Appends
  * to out; on error out is left as it was.
  *
- * transport_cmdline_join() appends " & " and a further command: cmd.exe
- * runs them one after the other (the only chaining kbfix uses).
+ * transport_cmdline_join() appends " & " (unless out is empty) and a
+ * further command: cmd.exe runs them one after the other whatever their
+ * exit codes (the only chaining kbfix uses).
  */
 int	 transport_cmdline(struct buf *out, const char *const argv[]);
 int	 transport_cmdline_join(struct buf *out, const char *const argv[]);
@@ -182,20 +204,29 @@ struct winreg_value {
 struct winreg_list {
 	struct winreg_value *v;
 	size_t		 n;
-	char		**subkeys;	/* full paths of listed subkeys */
+	char		**subkeys;	/* key lines with no values under them:
+					   the subkeys a query lists */
 	size_t		 nsubkeys;
-	int		 key_found;	/* a key line was printed */
+	int		 key_found;	/* some key line was printed */
+	char		**keys;		/* every key line, in order */
+	size_t		 nkeys;
 };
 
 /*
  * `reg query KEY [/v NAME] [/s]` stdout.  0, or -1 (err_set) on a line
- * that is not reg.exe's.  A missing key or value gives an empty list with
- * key_found 0 (reg.exe exits 1 and prints "ERROR: The system was unable
- * to find the specified registry key or value." on stderr).
+ * that is not reg.exe's.  A missing key or value gives an empty list
+ * (reg.exe exits 1 and prints "ERROR: The system was unable to find the
+ * specified registry key or value." on stderr).  Beware: a key that exists
+ * but holds no values prints no line of its own (only its subkeys), so
+ * without the exit code its existence is told by querying its parent and
+ * looking for it with winreg_has_key().
  */
 int	 winparse_reg_query(const char *, size_t, struct winreg_list *);
 const struct winreg_value *winreg_find(const struct winreg_list *,
 	    const char *name);	/* case-insensitive, as Windows */
+/* 1 when reg.exe printed the key path ("HKLM\..." or "HKEY_LOCAL_MACHINE\
+ * ..."), case-insensitively; 0 otherwise. */
+int	 winreg_has_key(const struct winreg_list *, const char *path);
 void	 winreg_list_release(struct winreg_list *);
 const char *winreg_type_name(enum winreg_type);
 

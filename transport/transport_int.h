@@ -54,7 +54,7 @@ struct tp_op {
 	transport_exec_cb *exec_cb;
 	LIBSSH2_CHANNEL	*channel;
 	struct buf	 out, err;
-	int		 out_over, err_over, close_sent;
+	int		 out_over, err_over, close_sent, exec_sent;
 	uint32_t	 exit_status;
 	/* upload */
 	char		*local, *remote;

@@ -362,49 +362,100 @@ reg_value_line(char *line, const char *key, struct winreg_list *l)
 	return reg_convert(v);
 }
 
+static void
+push(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+/* The last key line had no values under it: a listed subkey. */
+static void
+close_key(struct winreg_list *l, size_t nvals_at_key)
+{
+	if (l->nkeys > 0 && l->n == nvals_at_key)
+		push(&l->subkeys, &l->nsubkeys, l->keys[l->nkeys - 1]);
+}
+
 static int
-reg_line(char *line, char **key, struct winreg_list *l)
+reg_line(char *line, size_t *mark, struct winreg_list *l)
 {
 	rtrim(line);
 	if (*line == '\0' || strncmp(line, "End of search:", 14) == 0 ||
 	    strncmp(line, "ERROR:", 6) == 0)
 		return 0;
 	if (strncmp(line, "HKEY_", 5) == 0) {
-		if (*key != NULL) {
-			l->subkeys = xreallocarray(l->subkeys, l->nsubkeys + 1,
-			    sizeof(*l->subkeys));
-			l->subkeys[l->nsubkeys++] = xstrdup(line);
-		}
-		*key = line;
+		close_key(l, *mark);
+		push(&l->keys, &l->nkeys, line);
+		*mark = l->n;
 		l->key_found = 1;
 		return 0;
 	}
-	if (strncmp(line, "    ", 4) == 0 && *key != NULL)
-		return reg_value_line(line, *key, l);
+	if (strncmp(line, "    ", 4) == 0 && l->nkeys > 0)
+		return reg_value_line(line, l->keys[l->nkeys - 1], l);
 	return -1;
 }
 
 int
 winparse_reg_query(const char *p, size_t len, struct winreg_list *l)
 {
-	char *text, *cur, *line, *key = NULL;
+	char *text, *cur, *line;
+	size_t mark = 0;
 	int lineno = 0, rc = 0;
 
 	memset(l, 0, sizeof(*l));
 	text = cur = winparse_text(p, len, NULL);
 	while ((line = next_line(&cur)) != NULL) {
 		lineno++;
-		if (reg_line(line, &key, l) == -1) {
+		if (reg_line(line, &mark, l) == -1) {
 			err_set("reg query output, line %d: not a registry "
 			    "key or value line", lineno);
 			rc = -1;
 			break;
 		}
 	}
+	if (rc == 0)
+		close_key(l, mark);
 	free(text);
 	if (rc == -1)
 		winreg_list_release(l);
 	return rc;
+}
+
+/* "HKLM\X" and "HKEY_LOCAL_MACHINE\X" name the same key. */
+static const char *
+long_root(const char *path, char *buf, size_t len)
+{
+	static const char *const roots[][2] = {
+		{ "HKLM\\", "HKEY_LOCAL_MACHINE\\" },
+		{ "HKCU\\", "HKEY_CURRENT_USER\\" },
+		{ "HKU\\", "HKEY_USERS\\" },
+		{ "HKCR\\", "HKEY_CLASSES_ROOT\\" },
+		{ "HKCC\\", "HKEY_CURRENT_CONFIG\\" },
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		n = strlen(roots[i][0]);
+		if (strncasecmp(path, roots[i][0], n) == 0) {
+			snprintf(buf, len, "%s%s", roots[i][1], path + n);
+			return buf;
+		}
+	}
+	return path;
+}
+
+int
+winreg_has_key(const struct winreg_list *l, const char *path)
+{
+	char buf[1024];
+	size_t i;
+
+	path = long_root(path, buf, sizeof(buf));
+	for (i = 0; i < l->nkeys; i++)
+		if (strcasecmp(l->keys[i], path) == 0)
+			return 1;
+	return 0;
 }
 
 const struct winreg_value *
@@ -435,6 +486,9 @@ winreg_list_release(struct winreg_list *l)
 	for (i = 0; i < l->nsubkeys; i++)
 		free(l->subkeys[i]);
 	free(l->subkeys);
+	for (i = 0; i < l->nkeys; i++)
+		free(l->keys[i]);
+	free(l->keys);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }

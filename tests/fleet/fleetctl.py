@@ -7,11 +7,14 @@
   fleetctl.py init INVENTORY DIR FLEETROOT
       state directories, sshd configs, host keys, known_hosts,
       inventory.json, hosts.txt for `fleet up`
+  fleetctl.py downtimes DIR
+      NAME START_MS END_MS for every reboot (END_MS "-" while down)
   fleetctl.py supervise DIR
       start every sshd of the fleet, carry out reboots, run scheduled
       tasks; SIGTERM stops everything it started
 """
 
+import fcntl
 import json
 import os
 import pwd
@@ -204,6 +207,8 @@ def build_state(m, sdir, extra=None):
         "mcast_ipv6": "disabled",
         "wmic_utf16": "1" if sim.get("wmic_utf16") else "0",
     }
+    if "free_disk" in sim:
+        profile["free_disk"] = str(int(sim["free_disk"]))
     profile.update(extra or {})
     write(os.path.join(sdir, "profile"),
           "".join(f"{k}={v}\n" for k, v in profile.items()))
@@ -246,7 +251,10 @@ def cmd_state(argv):
 
 
 def ip_add(base, i):
-    n = int.from_bytes(socket.inet_aton(base), "big") + i
+    try:
+        n = int.from_bytes(socket.inet_aton(base), "big") + i
+    except OSError:
+        raise BadInventory(f"FLEET_BASE {base}: not an IPv4 address")
     addr = socket.inet_ntoa(n.to_bytes(4, "big"))
     if not addr.startswith("127."):
         raise BadInventory(f"FLEET_BASE {base}: host {i} leaves 127.0.0.0/8")
@@ -267,7 +275,7 @@ PermitRootLogin no
 AllowUsers {user}
 PrintMotd no
 PrintLastLog no
-PermitTTY no
+PermitTTY yes
 X11Forwarding no
 AllowTcpForwarding no
 AllowAgentForwarding no
@@ -298,7 +306,10 @@ def keygen_all(sshd_dirs):
 def cmd_init(argv):
     inv, fdir, root = argv[0], os.path.abspath(argv[1]), argv[2]
     base = os.environ.get("FLEET_BASE", "127.0.0.2")
-    port = int(os.environ.get("FLEET_PORT", "2222"))
+    port = os.environ.get("FLEET_PORT", "2222")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadInventory(f"FLEET_PORT {port}: not a port number")
+    port = int(port)
     user = os.environ.get("FLEET_USER", "winsim")
     doc, hosts = load_hosts(inv)
     fleet, dirs = [], []
@@ -356,8 +367,8 @@ def event(h, text):
 
 
 def listening():
-    """(addr, port) pairs in LISTEN state, from /proc/net/tcp."""
-    out = set()
+    """{(addr, port): socket inode} in LISTEN state, from /proc/net/tcp."""
+    out = {}
     with open("/proc/net/tcp") as f:
         next(f)
         for line in f:
@@ -366,11 +377,29 @@ def listening():
                 continue
             a, p = fields[1].split(":")
             addr = socket.inet_ntoa(int(a, 16).to_bytes(4, "little"))
-            out.add((addr, int(p, 16)))
+            out[(addr, int(p, 16))] = fields[9]
     return out
 
 
-def descendants(pid):
+def owns_socket(pid, inode):
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                return True
+    except OSError:
+        pass
+    return False
+
+
+def sshd_listening(h, table):
+    """Is this host's own sshd (not another process) listening?"""
+    inode = table.get((h["address"], h["port"]))
+    return inode is not None and h["proc"] is not None and \
+        h["proc"].poll() is None and owns_socket(h["proc"].pid, inode)
+
+
+def process_tree():
+    """ppid -> [pid] for every process."""
     children = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -382,6 +411,10 @@ def descendants(pid):
             continue
         ppid = int(st[st.rindex(")") + 2:].split()[1])
         children.setdefault(ppid, []).append(int(d))
+    return children
+
+
+def descendants(pid, children):
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -404,6 +437,7 @@ class Supervisor:
             h["phase"] = "up"
             h["fired"] = set()
         self.children = []
+        self.listen_cache = {}
         self.stopping = False
 
     def start_sshd(self, h):
@@ -415,22 +449,26 @@ class Supervisor:
         with open(f"{sshd}/pid", "w") as f:
             f.write(f"{h['proc'].pid}\n")
 
-    def kill_sshd(self, h):
-        p = h["proc"]
-        if p is None:
-            return
-        try:
-            os.kill(p.pid, signal.SIGSTOP)
-        except ProcessLookupError:
-            pass
-        for c in descendants(p.pid):
+    def kill_sshd(self, hosts):
+        """Stop the listeners (no new connections), then kill every
+        session below them: all connections to those hosts drop."""
+        procs = [h["proc"] for h in hosts if h["proc"] is not None]
+        for p in procs:
             try:
-                os.kill(c, signal.SIGKILL)
+                os.kill(p.pid, signal.SIGSTOP)
             except ProcessLookupError:
                 pass
-        p.kill()
-        p.wait()
-        h["proc"] = None
+        tree = process_tree()
+        for p in procs:
+            for c in descendants(p.pid, tree):
+                try:
+                    os.kill(c, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            p.kill()
+            p.wait()
+        for h in hosts:
+            h["proc"] = None
 
     def as_user(self, h, args):
         env = {"PATH": "/usr/bin:/bin", "WINSIM_STATE": h["state"],
@@ -471,7 +509,7 @@ class Supervisor:
         except OSError:
             return
         event(h, "reboot-start")
-        self.kill_sshd(h)
+        self.kill_sshd([h])
         if self.read(h, "faults/never-return") is not None:
             event(h, "reboot-never-returns")
             h["phase"] = "dead"
@@ -492,44 +530,109 @@ class Supervisor:
             self.children.append(self.as_user(h, ["--run-task", f[0]]))
 
     def step(self, h, t, listen):
-        if h["phase"] == "up":
+        if h["phase"] == "up" and h["proc"].poll() is not None:
+            # Not a reboot: an sshd that died is logged and started again.
+            event(h, f"sshd-exited {h['proc'].returncode}")
+            self.start_sshd(h)
+            h["phase"], h["ends"] = "starting", "sshd-restarted"
+        elif h["phase"] == "up":
             self.check_tasks(h, t)
             self.check_shutdown(h, t)
         elif h["phase"] == "down" and t >= h["until"]:
             self.as_user(h, ["--boot"]).wait()
             self.start_sshd(h)
-            h["phase"] = "starting"
-        elif h["phase"] == "starting" and \
-                (h["address"], h["port"]) in listen:
-            event(h, "reboot-end")
+            h["phase"], h["ends"] = "starting", "reboot-end"
+        elif h["phase"] == "starting" and sshd_listening(h, listen):
+            event(h, h["ends"])
             h["phase"] = "up"
+
+    def lock_addresses(self):
+        """One flock per address:port, held for the fleet's life, so two
+        fleets on the same addresses (the same test run from two worktrees
+        at once) take turns instead of colliding.  Taken in address order:
+        no deadlock between overlapping ranges."""
+        d = "/run/lock/kbfix-fleet" if os.path.isdir("/run/lock") else \
+            "/tmp/kbfix-fleet-locks"
+        os.makedirs(d, 0o755, exist_ok=True)
+        deadline = time.time() + int(os.environ.get("FLEET_LOCK_WAIT", 300))
+        addrs = sorted({(socket.inet_aton(h["address"]), h["port"])
+                        for h in self.hosts})
+        self.locks, waited = [], False
+        for a, port in addrs:
+            name = f"{socket.inet_ntoa(a)}-{port}"
+            fd = os.open(os.path.join(d, name), os.O_RDWR | os.O_CREAT, 0o644)
+            self.locks.append(fd)
+            while not self.stopping:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not waited:
+                        print(f"fleet: waiting for {name}, held by another "
+                              "fleet", file=sys.stderr, flush=True)
+                        waited = True
+                    if time.time() > deadline:
+                        return name
+                    time.sleep(0.1)
+        return None
+
+    def in_use(self, h):
+        """Did this sshd fail because something else holds its address
+        (a fleet that takes no locks, e.g. an older copy of this one)?"""
+        try:
+            with open(os.path.join(h["sshd"], "sshd.log")) as f:
+                return "Address already in use" in f.read()[-4096:]
+        except OSError:
+            return False
+
+    def start_all(self):
+        for h in self.hosts:
+            self.start_sshd(h)
+        deadline = time.time() + 60
+        busy_until = time.time() + int(os.environ.get("FLEET_LOCK_WAIT", 300))
+        while not self.stopping:
+            table = listening()
+            if all(sshd_listening(h, table) for h in self.hosts):
+                return True
+            dead = [h for h in self.hosts if h["proc"].poll() is not None]
+            busy = [h for h in dead if self.in_use(h)]
+            if busy and len(busy) == len(dead) and time.time() < busy_until:
+                time.sleep(0.5)
+                for h in busy:
+                    os.truncate(os.path.join(h["sshd"], "sshd.log"), 0)
+                    self.start_sshd(h)
+                deadline = time.time() + 60
+                continue
+            if dead or time.time() > deadline:
+                names = " ".join(h["name"] for h in dead) or "some"
+                write(os.path.join(self.fdir, "failed"),
+                      f"sshd did not start for: {names}"
+                      f" (see {self.fdir}/sshd/NAME/sshd.log)\n")
+                return False
+            time.sleep(0.02)
+        return False
 
     def run(self):
         signal.signal(signal.SIGTERM, self.on_term)
         signal.signal(signal.SIGINT, self.on_term)
-        for h in self.hosts:
-            self.start_sshd(h)
-        deadline = time.time() + 60
-        while not self.stopping:
-            want = {(h["address"], h["port"]) for h in self.hosts}
-            if want <= listening():
-                break
-            dead = [h["name"] for h in self.hosts
-                    if h["proc"].poll() is not None]
-            if dead or time.time() > deadline:
-                write(os.path.join(self.fdir, "failed"),
-                      f"sshd did not start for: {' '.join(dead) or 'some'}"
-                      f" (see {self.fdir}/sshd/NAME/sshd.log)\n")
-                self.stop()
-                return 1
-            time.sleep(0.02)
+        busy = self.lock_addresses()
+        if busy is not None or self.stopping:
+            write(os.path.join(self.fdir, "failed"),
+                  f"{busy}: still held by another fleet\n")
+            return 1
+        if not self.start_all():
+            self.stop()
+            return 1
         write(os.path.join(self.fdir, "ready"), f"{os.getpid()}\n")
         while not self.stopping:
+            # sshd needs its privilege separation directory for every
+            # connection; something else on the machine may remove it.
+            os.makedirs("/run/sshd", 0o755, exist_ok=True)
             t = now_ms()
-            listen = listening() if any(h["phase"] == "starting"
-                                        for h in self.hosts) else set()
             for h in self.hosts:
-                self.step(h, t, listen)
+                self.step(h, t, self.listen_cache)
+            self.listen_cache = listening() if any(
+                h["phase"] == "starting" for h in self.hosts) else {}
             self.children = [c for c in self.children if c.poll() is None]
             time.sleep(0.05)
         self.stop()
@@ -539,8 +642,31 @@ class Supervisor:
         self.stopping = True
 
     def stop(self):
-        for h in self.hosts:
-            self.kill_sshd(h)
+        self.kill_sshd(self.hosts)
+
+
+def cmd_downtimes(fdir):
+    """NAME START_MS END_MS for every reboot of every host (END_MS "-"
+    while it is down), from the event logs: what reboot-group tests
+    check for overlaps."""
+    with open(os.path.join(fdir, "fleet.json")) as f:
+        fleet = json.load(f)
+    for h in fleet["hosts"]:
+        start = None
+        try:
+            with open(os.path.join(h["state"], "events.log")) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            ms, _, ev = line.partition(" ")
+            if ev == "reboot-start":
+                start = ms
+            elif ev == "reboot-end" and start is not None:
+                print(h["name"], start, ms)
+                start = None
+        if start is not None:
+            print(h["name"], start, "-")
 
 
 def main(argv):
@@ -549,6 +675,8 @@ def main(argv):
             cmd_state(argv[2:])
         elif len(argv) == 5 and argv[1] == "init":
             cmd_init(argv[2:])
+        elif len(argv) == 3 and argv[1] == "downtimes":
+            cmd_downtimes(argv[2])
         elif len(argv) == 3 and argv[1] == "supervise":
             return Supervisor(argv[2]).run()
         else:

@@ -42,7 +42,7 @@ sample(struct buf *b, int pending)
 	    "Management tool\r\nVersion: 6.1.7600.16385\r\n\r\n"
 	    "Packages listing:\r\n\r\nPackage Identity : Package_for_KB4338823"
 	    "~31bf3856ad364e35~amd64~~6.1.1.4\r\nState : Installed\r\n\r\n");
-	if (pending)
+	if (pending == 1)
 		buf_adds(b, "Package Identity : Package_for_KB4345459~31bf3856"
 		    "ad364e35~amd64~~6.1.1.1\r\nState : Install Pending\r\n\r\n");
 	buf_adds(b, "The operation completed successfully.\r\n"
@@ -56,7 +56,13 @@ sample(struct buf *b, int pending)
 	    "    RacSampleNumber    REG_DWORD    0x2a\r\n\r\n"
 	    "==kbfix:netsh== \r\nQuerying active state...\r\n\r\n"
 	    "Multicast Forwarding                : enabled\r\n\r\n"
-	    "==kbfix:cbs== \r\n==kbfix:wu== \r\n==kbfix:pfro== \r\n"
+	    "==kbfix:cbs== \r\n\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
+	    "Windows\\CurrentVersion\\Component Based Servicing\\Packages\r\n");
+	if (pending == 2)
+		buf_adds(b, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\"
+		    "CurrentVersion\\Component Based Servicing\\"
+		    "RebootPending\r\n");
+	buf_adds(b, "==kbfix:wu== \r\n==kbfix:pfro== \r\n"
 	    "==kbfix:boot== \r\n");
 	add_utf16(b, "\r\r\n\r\r\nLastBootUpTime=20261121121712.076000+000"
 	    "\r\r\n\r\r\n\r\r\n");
@@ -119,6 +125,25 @@ test_discover_update_pending(void **state)
 	cJSON_Delete(h);
 }
 
+/* An empty RebootPending key: seen among the subkeys of its parent. */
+static void
+test_discover_update_cbs_key(void **state)
+{
+	cJSON *h = cJSON_Parse("{\"name\":\"web01\"}");
+	struct buf b;
+	char *s;
+
+	(void)state;
+	sample(&b, 2);
+	assert_int_equal(discover_update(h, b.data, b.len), 0);
+	s = cJSON_PrintUnformatted(h);
+	assert_non_null(strstr(s, "\"pending_updates\":[]"));
+	assert_non_null(strstr(s, "\"pending_reboot\":true"));
+	free(s);
+	buf_release(&b);
+	cJSON_Delete(h);
+}
+
 static void
 test_discover_update_garbage(void **state)
 {
@@ -147,6 +172,30 @@ test_discover_valid_patterns(void **state)
 	assert_false(discover_valid_registry_path("HKLM\\A\\\\B"));
 	assert_false(discover_valid_registry_path("HKXX\\A"));
 	assert_false(discover_valid_registry_path("HKLM\\A%PATH%"));
+}
+
+static void
+test_discover_commands_line(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(discover_commands(&b), 0);
+	assert_true(strncmp(b.data, "echo ==kbfix:systeminfo== & systeminfo "
+	    "/fo csv & echo ==kbfix:qfe== & wmic qfe get HotFixID "
+	    "/format:list & ", 95) == 0);
+	assert_non_null(strstr(b.data, " & wmic datafile where \"name='C:\\\\"
+	    "Windows\\\\System32\\\\drivers\\\\tcpip.sys'\" get Version "
+	    "/value & "));
+	assert_non_null(strstr(b.data, " & reg query \"HKLM\\Software\\"
+	    "Microsoft\\Reliability Analysis\\RAC\" /v RacSampleNumber & "));
+	assert_non_null(strstr(b.data, " & netsh interface ipv4 show global & "));
+	assert_true(str_endswith(b.data, " & echo ==kbfix:boot== & wmic os get "
+	    "lastbootuptime /value"));
+	/* cmd.exe's line limit is 8191 characters. */
+	assert_true(b.len < 8191);
+	buf_release(&b);
 }
 
 static char *
@@ -214,8 +263,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discover_update_fields),
 		cmocka_unit_test(test_discover_update_pending),
+		cmocka_unit_test(test_discover_update_cbs_key),
 		cmocka_unit_test(test_discover_update_garbage),
 		cmocka_unit_test(test_discover_valid_patterns),
+		cmocka_unit_test(test_discover_commands_line),
 		cmocka_unit_test(test_discover_load_refuses_metacharacters),
 	};
 

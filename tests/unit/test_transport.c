@@ -91,6 +91,8 @@ test_winparse_reg_query_all_types(void **state)
 static void
 test_winparse_reg_query_missing(void **state)
 {
+	static const char missing[] = "\r\nERROR: The system was unable "
+	    "to find the specified registry key or value.\r\n";
 	struct winreg_list l;
 
 	(void)state;
@@ -99,9 +101,41 @@ test_winparse_reg_query_missing(void **state)
 	assert_false(l.key_found);
 	assert_int_equal(l.n, 0);
 	winreg_list_release(&l);
-	assert_int_equal(winparse_reg_query("\r\nERROR: The system was unable "
-	    "to find the specified registry key or value.\r\n", 79, &l), 0);
+	assert_int_equal(winparse_reg_query(missing, sizeof(missing) - 1, &l),
+	    0);
 	assert_int_equal(l.n, 0);
+	winreg_list_release(&l);
+}
+
+/* A key with no values prints no line of its own, only its subkeys. */
+static void
+test_winparse_reg_query_subkeys_only(void **state)
+{
+	static const char cbs[] = "\r\n"
+	    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+	    "\\Component Based Servicing\\Packages\r\n"
+	    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+	    "\\Component Based Servicing\\RebootPending\r\n";
+	struct winreg_list l;
+
+	(void)state;
+	assert_int_equal(winparse_reg_query(cbs, sizeof(cbs) - 1, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.nkeys, 2);
+	assert_int_equal(l.nsubkeys, 2);
+	assert_true(winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows\\"
+	    "CurrentVersion\\Component Based Servicing\\rebootpending"));
+	assert_true(winreg_has_key(&l, "HKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	    "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing"
+	    "\\RebootPending"));
+	assert_false(winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows"
+	    "\\CurrentVersion\\Component Based Servicing\\RebootPend"));
+	winreg_list_release(&l);
+	assert_int_equal(winparse_reg_query(reg_dword, sizeof(reg_dword) - 1,
+	    &l), 0);
+	assert_int_equal(l.nsubkeys, 0);
+	assert_true(winreg_has_key(&l,
+	    "HKLM\\Software\\Microsoft\\SQMClient\\Windows"));
 	winreg_list_release(&l);
 }
 
@@ -316,6 +350,11 @@ test_winparse_text_eol_and_bom(void **state)
 	s = winparse_text("o\0k\0\xe9\0\r\0\n\0", 10, &len);
 	assert_string_equal(s, "ok\xc3\xa9\n");
 	free(s);
+	/* `echo a & wmic ... & echo b`: UTF-16LE inside ANSI text. */
+	s = winparse_text("a \r\n\xff\xfeV\0=\0" "1\0\r\0\r\0\n\0b \r\n",
+	    22, &len);
+	assert_string_equal(s, "a \nV=1\nb \n");
+	free(s);
 }
 
 static void
@@ -429,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_winparse_reg_query_dword),
 		cmocka_unit_test(test_winparse_reg_query_all_types),
 		cmocka_unit_test(test_winparse_reg_query_missing),
+		cmocka_unit_test(test_winparse_reg_query_subkeys_only),
 		cmocka_unit_test(test_winparse_reg_query_garbage),
 		cmocka_unit_test(test_winparse_dism_packages_states),
 		cmocka_unit_test(test_winparse_wmic_qfe_utf16),

@@ -32,6 +32,7 @@ static const struct {
 	{"reg", cmd_reg},
 	{"dism", cmd_dism},
 	{"expand", cmd_expand},
+	{"wusa", cmd_wusa},
 	{"netsh", cmd_netsh},
 	{"shutdown", cmd_shutdown},
 	{"schtasks", cmd_schtasks},
@@ -44,7 +45,6 @@ static const struct {
 	{"md", cmd_mkdir},
 	{"rmdir", cmd_rmdir},
 	{"rd", cmd_rmdir},
-	{"echo", cmd_echo},
 	{"ver", cmd_ver},
 	{"hostname", cmd_hostname},
 };
@@ -115,14 +115,31 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* faults/NAME matches when present and its first line ("" = any command)
- * occurs in the line, case-insensitively. */
+/*
+ * faults/NAME matches when present and its first line ("" = any command)
+ * occurs in the line, case-insensitively.  "once TEXT" (or "once") fires
+ * one time: the first command to match renames the file NAME.fired.
+ */
 static int
 fault_matches(struct host *h, const char *name, const char *line)
 {
-	char *f = fault_read(h, name);
-	int hit = f != NULL && (*f == '\0' || strcasestr(line, f) != NULL);
+	char *f = fault_read(h, name), *from, *to;
+	const char *pat = f;
+	int hit, once = 0;
 
+	if (f != NULL && strncmp(f, "once", 4) == 0 &&
+	    (f[4] == '\0' || f[4] == ' ')) {
+		once = 1;
+		pat = f[4] == ' ' ? f + 5 : f + 4;
+	}
+	hit = f != NULL && (*pat == '\0' || strcasestr(line, pat) != NULL);
+	if (hit && once) {
+		from = xasprintf("%s/faults/%s", h->dir, name);
+		to = xasprintf("%s.fired", from);
+		hit = rename(from, to) == 0;
+		free(from);
+		free(to);
+	}
 	free(f);
 	return hit;
 }
@@ -189,6 +206,19 @@ run_simple(struct host *h, const char *text)
 	if (argv_split(text, &argv, &argc) == -1)
 		return WS_OK;
 	name = command_name(argv[0]);
+	/* echo is cmd.exe's own: it prints the rest of the line as typed,
+	 * quotes included. */
+	if (strcasecmp(name, "echo") == 0) {
+		const char *rest = text + strlen(argv[0]);
+
+		if (*rest == '\0')
+			out_printf(h, "ECHO is on.\r\n");
+		else
+			out_printf(h, "%s\r\n", rest + 1);
+		free(name);
+		argv_free(argv, argc);
+		return WS_OK;
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcasecmp(name, commands[i].name) == 0) {
 			rc = commands[i].fn(h, argc, argv);
@@ -322,6 +352,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "--boot") == 0) {
 		rc = host_boot(&h) == 0 ? WS_OK : WS_FAIL;
 	} else if (strcmp(argv[1], "--run-task") == 0) {
+		h.system = 1;
 		rc = task_run(&h, argv[2]) == 0 ? WS_OK : WS_FAIL;
 	} else {
 		host_release(&h);

@@ -162,9 +162,14 @@ free_keys(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * One key as reg.exe prints it: its path, its values, a blank line.  The
+ * key queried itself is left out when it has no values ("always" is 0);
+ * its subkeys under /s are not (Wine's tests of reg.exe, run on Windows).
+ */
 static size_t
 print_key(struct host *h, struct registry *r, const char *path,
-    const char *name)
+    const char *name, int always)
 {
 	struct regkey *k = registry_key(r, path, 0);
 	struct regval *v;
@@ -179,6 +184,8 @@ print_key(struct host *h, struct registry *r, const char *path,
 		out_printf(h, "\r\n");
 		return 1;
 	}
+	if (!always && (k == NULL || k->nvals == 0))
+		return 0;
 	out_printf(h, "%s\r\n", path);
 	for (i = 0; k != NULL && i < k->nvals; i++, found++)
 		print_value(h, &k->vals[i]);
@@ -211,7 +218,7 @@ query_one(struct host *h, struct registry *r, const struct regargs *a)
 		return WS_OK;
 	}
 	out_printf(h, "\r\n");
-	print_key(h, r, a->key, NULL);
+	print_key(h, r, a->key, NULL, 0);
 	sub = keys_below(r, a->key, &n);
 	for (i = 1; i < n; i++)
 		if (strchr(sub[i] + blen + 1, '\\') == NULL)
@@ -228,7 +235,7 @@ query_recursive(struct host *h, struct registry *r, const struct regargs *a)
 
 	out_printf(h, "\r\n");
 	for (i = 0; i < n; i++)
-		found += print_key(h, r, all[i], a->name);
+		found += print_key(h, r, all[i], a->name, i > 0);
 	free_keys(all, n);
 	if (a->name == NULL)
 		return WS_OK;

@@ -1,5 +1,5 @@
 /*
- * schtasks /create /tn NAME /tr CMD /sc once /st HH:MM [/sd MM/DD/YYYY]
+ * schtasks /create /tn NAME /tr CMD /sc once /st HH:MM[:SS] [/sd MM/DD/YYYY]
  * /ru SYSTEM /f, /run /tn, /query [/tn] [/fo list|table] [/v], /delete
  * /tn /f (FACTS.md section 4: a reboot at a clock time).  STATE/tasks has
  * one task a line: NAME<TAB>NEXT_MS<TAB>STATUS<TAB>RU<TAB>SC<TAB>LAST<TAB>TR
@@ -164,13 +164,14 @@ parse_args(struct taskargs *a, int argc, char **argv)
 static int
 start_time(const struct taskargs *a, long long *ms)
 {
-	unsigned hh, mm, mo, dd, yy;
+	unsigned hh, mm, ss = 0, mo, dd, yy;
 	struct tm tm;
 	time_t now = time(NULL);
 	char tail;
+	int n;
 
-	if (sscanf(a->st, "%u:%u%c", &hh, &mm, &tail) != 2 || hh > 23 ||
-	    mm > 59)
+	n = sscanf(a->st, "%u:%u:%u%c", &hh, &mm, &ss, &tail);
+	if ((n != 2 && n != 3) || hh > 23 || mm > 59 || ss > 59)
 		return -1;
 	gmtime_r(&now, &tm);
 	if (a->sd != NULL) {
@@ -183,7 +184,7 @@ start_time(const struct taskargs *a, long long *ms)
 	}
 	tm.tm_hour = (int)hh;
 	tm.tm_min = (int)mm;
-	tm.tm_sec = 0;
+	tm.tm_sec = (int)ss;
 	*ms = (long long)timegm(&tm) * 1000;
 	return 0;
 }
@@ -340,9 +341,15 @@ task_query(struct host *h, struct tasks *ts, const struct taskargs *a)
 static int
 spawn_task(const char *name)
 {
+	char self[4096];
+	ssize_t n;
 	pid_t pid;
 	int fd, st;
 
+	/* readlink, not exec of /proc/self/exe: right under valgrind too. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return -1;
+	self[n] = '\0';
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
@@ -353,8 +360,7 @@ spawn_task(const char *name)
 		dup2(fd, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execl("/proc/self/exe", "winsim", "--run-task", name,
-		    (char *)NULL);
+		execl(self, "winsim", "--run-task", name, (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);

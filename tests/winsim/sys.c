@@ -752,7 +752,7 @@ cmd_systeminfo(struct host *h, int argc, char **argv)
 	return WS_OK;
 }
 
-/* ver, hostname, echo -------------------------------------------------- */
+/* ver, hostname -------------------------------------------------- */
 
 uint32_t
 cmd_ver(struct host *h, int argc, char **argv)
@@ -775,16 +775,5 @@ cmd_hostname(struct host *h, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	out_printf(h, "%s\r\n", h->name);
-	return WS_OK;
-}
-
-uint32_t
-cmd_echo(struct host *h, int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		out_printf(h, "%s%s", argv[i], i + 1 < argc ? " " : "");
-	out_printf(h, "\r\n");
 	return WS_OK;
 }

@@ -40,7 +40,7 @@ struct host {
 	struct buf	 out;		/* stdout of the running command */
 	struct buf	 err;		/* stderr of the running command */
 	int		 lockfd;
-	char		*line;		/* the command being run (faults) */
+	int		 system;	/* a scheduled task, running as SYSTEM */
 };
 
 /* Profile: key=value lines in STATE/profile. */
@@ -139,6 +139,7 @@ int	 arg_prefix(const char *arg, const char *opt, const char **rest);
 uint32_t cmd_reg(struct host *, int, char **);
 uint32_t cmd_dism(struct host *, int, char **);
 uint32_t cmd_expand(struct host *, int, char **);
+uint32_t cmd_wusa(struct host *, int, char **);
 uint32_t cmd_netsh(struct host *, int, char **);
 uint32_t cmd_shutdown(struct host *, int, char **);
 uint32_t cmd_schtasks(struct host *, int, char **);
@@ -148,7 +149,6 @@ uint32_t cmd_type(struct host *, int, char **);
 uint32_t cmd_del(struct host *, int, char **);
 uint32_t cmd_mkdir(struct host *, int, char **);
 uint32_t cmd_rmdir(struct host *, int, char **);
-uint32_t cmd_echo(struct host *, int, char **);
 uint32_t cmd_ver(struct host *, int, char **);
 uint32_t cmd_hostname(struct host *, int, char **);
 

@@ -48,7 +48,6 @@ int	 wo_reg_value(const char *out, const char *name, char **type,
 	    char **data);
 int	 wo_dism_package(const char *out, const char *kb, char **identity,
 	    char **state);
-int	 wo_dism_state_of(const char *out, const char *identity, char **state);
 int	 wo_multicast(const char *out, int *enabled);
 int	 wo_version_cmp(const char *a, const char *b);
 

@@ -4,9 +4,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "deploy/deploy.h"
+#include "deploy/deploy_int.h"
 #include "util/util.h"
 
 static void
@@ -133,6 +135,77 @@ test_deploy_group_acquire_one_at_a_time(void **state)
 	deploy_grouplock_release(&l);
 }
 
+static void
+test_wo_reg_value_after_reg_add(void **state)
+{
+	static const char out[] = "The operation completed successfully.\r\n"
+	    "\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\\Windows\r\n"
+	    "    CEIPEnable    REG_DWORD    0x0\r\n\r\n";
+	char *t = wo_text(out, sizeof(out) - 1), *type = NULL, *data = NULL;
+
+	(void)state;
+	assert_int_equal(wo_reg_value(t, "ceipenable", &type, &data), 0);
+	assert_string_equal(type, "REG_DWORD");
+	assert_string_equal(data, "0x0");
+	free(type);
+	free(data);
+	assert_int_equal(wo_reg_value(t, "Other", &type, &data), -1);
+	free(t);
+}
+
+static void
+test_wo_dism_package_by_kb(void **state)
+{
+	static const char out[] = "Deployment Image Servicing and Management "
+	    "tool\r\n\r\nPackage Identity : Package_for_KB4338823~31bf3856ad364e35"
+	    "~amd64~~6.1.1.1\r\nState : Installed\r\n\r\nPackage Identity : "
+	    "Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\r\nState : "
+	    "Install Pending\r\n\r\nThe operation completed successfully.\r\n";
+	char *t = wo_text(out, sizeof(out) - 1), *id = NULL, *st = NULL;
+
+	(void)state;
+	assert_int_equal(wo_dism_package(t, "KB4345459", &id, &st), 0);
+	assert_string_equal(id,
+	    "Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1");
+	assert_string_equal(st, "Install Pending");
+	free(id);
+	free(st);
+	assert_int_equal(wo_dism_package(t, "KB434545", &id, &st), -1);
+	free(t);
+}
+
+static void
+test_wo_value_utf16_wmic(void **state)
+{
+	static const char out[] = "\xff\xfe\r\0\r\0\n\0L\0a\0s\0t\0B\0o\0o\0t\0"
+	    "U\0p\0T\0i\0m\0e\0=\0" "2\0" "0\0" "2\0" "6\0\r\0\r\0\n\0";
+	char *t = wo_text(out, sizeof(out) - 1), *v = NULL;
+
+	(void)state;
+	assert_int_equal(wo_value(t, "LastBootUpTime", &v), 0);
+	assert_string_equal(v, "2026");
+	free(v);
+	free(t);
+}
+
+static void
+test_wo_multicast_and_versions(void **state)
+{
+	int on = -1;
+
+	(void)state;
+	assert_int_equal(wo_multicast("Querying active state...\n\nGeneral "
+	    "Global Parameters\n---------------------------------------------\n"
+	    "Default Hop Limit                   : 128 hops\n"
+	    "Multicast Forwarding                : enabled\n", &on), 0);
+	assert_int_equal(on, 1);
+	assert_int_equal(wo_multicast("nothing\n", &on), -1);
+	assert_true(wo_version_cmp("6.1.7601.24168", "6.1.7601.17514") > 0);
+	assert_true(wo_version_cmp("6.1.7601.2416", "6.1.7601.24168") < 0);
+	assert_int_equal(wo_version_cmp("10.0.17134.167", "10.0.17134.167"), 0);
+	assert_true(wo_version_cmp("6.1.7601", "6.1.7601.1") < 0);
+}
+
 int
 main(void)
 {
@@ -144,6 +217,10 @@ main(void)
 		cmocka_unit_test(test_deploy_window_fits_defers),
 		cmocka_unit_test(test_deploy_max_fail_exceeded_threshold),
 		cmocka_unit_test(test_deploy_group_acquire_one_at_a_time),
+		cmocka_unit_test(test_wo_reg_value_after_reg_add),
+		cmocka_unit_test(test_wo_dism_package_by_kb),
+		cmocka_unit_test(test_wo_value_utf16_wmic),
+		cmocka_unit_test(test_wo_multicast_and_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

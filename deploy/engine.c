@@ -282,6 +282,7 @@ run_save(const struct deploy_opts *o, const char *plan_abs,
     const char *bundle_abs)
 {
 	struct buf b, plan;
+	char *kh, *key;
 	char *path;
 	int rc = -1;
 
@@ -291,8 +292,13 @@ run_save(const struct deploy_opts *o, const char *plan_abs,
 	json_kv(&b, "plan", plan_abs);
 	json_kv(&b, "bundle", bundle_abs);
 	json_kv(&b, "window", o->window);
-	json_kv(&b, "known_hosts", o->known_hosts);
-	json_kv(&b, "key", o->key_file);
+	/* absolute, so that resume works from another directory */
+	kh = o->known_hosts ? realpath(o->known_hosts, NULL) : NULL;
+	key = o->key_file ? realpath(o->key_file, NULL) : NULL;
+	json_kv(&b, "known_hosts", kh ? kh : o->known_hosts);
+	json_kv(&b, "key", key ? key : o->key_file);
+	free(kh);
+	free(key);
 	json_kv(&b, "user", o->user);
 	buf_addf(&b, ",\n  \"parallel\": %d, \"canary\": %d, \"max_fail\": %d"
 	    ", \"reboot_timeout\": %d, \"reboot_delay\": %d"

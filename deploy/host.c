@@ -425,7 +425,7 @@ pre_os(struct hostrun *h, const struct transport_result *res)
 		host_fail(h, 0, "wmic os: %s", err_msg());
 	} else if (drifted(h, cap, ver)) {
 		host_end(h, "drifted");
-	} else if (res->exit_status == 0 && !(jh && jh->installed)) {
+	} else if (res->exit_status == 0 && !(jh && jh->install_started)) {
 		/* RebootPending exists and it is not ours (FACTS 4) */
 		host_fail(h, 0, "a reboot is pending from before kbfix; "
 		    "reboot the host, then resume");

@@ -56,6 +56,8 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 	case RB_EV_INTENT:
 		h->state = "running";
 		h->inflight = r->step;
+		if (r->step != NULL && strcmp(r->step, "install") == 0)
+			h->install_started = 1;
 		if (r->step != NULL && r->boot != NULL &&
 		    (strcmp(r->step, "reboot") == 0 ||
 		    strcmp(r->step, "rb-reboot") == 0))
@@ -85,6 +87,7 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 			h->rolled_back = 1;
 			h->npriors = h->ndone = 0;
 			h->installed = h->reboot_needed = h->rebooted = 0;
+			h->install_started = 0;
 			h->identity = NULL;
 		}
 		break;

@@ -146,6 +146,7 @@ struct rollback_host {
 						   rb-reboot */
 	int			 rebooted;	/* a reboot completed */
 	int			 installed;	/* install step done */
+	int			 install_started;	/* an install intent */
 	int			 reboot_needed;	/* install said so, no reboot
 						   since */
 	int			 rolled_back;

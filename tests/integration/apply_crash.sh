@@ -3,8 +3,9 @@
 # Crash safety: kbfix apply killed with SIGKILL at every journal record of
 # a host's run (22 points covering every step: connect, preflight,
 # capture, workarounds, upload, install, reboot, verify, cleanup) and at
-# 4 timed points in the middle of steps (the last while the host is down
-# for its reboot), then `kbfix resume`: every host
+# 4 timed points in the middle of steps (the third right after dism
+# installed, before its outcome is journaled; the last while the host is
+# down for its reboot), then `kbfix resume`: every host
 # ends in the same state as an uninterrupted run, with a journal that
 # lost nothing (three of them crash again during the resume).  Also SIGINT: running hosts stop at a safe point, resume
 # finishes them.
@@ -24,7 +25,7 @@ check "fleet up" apply_fleet_up $((N + 4)) --profiles=$profiles || finish
 apply_plan all
 apply_bundle "$T_TMP/all.json"
 name() { printf 'mix-%03d' "$1"; }
-delays=(0.15 0.35 0.6)	# timed kills, in the middle of steps
+delays=(0.15 0.35)	# timed kills, in the middle of steps
 
 # Reference: host 0, uninterrupted.
 apply_plan p0 --only "$(name 0)"
@@ -52,7 +53,15 @@ crash_case() {
 		    --run-dir "$run" --known-hosts "$FLEET/known_hosts" \
 		    -k "$FLEET/id_ed25519" --reboot-delay 0 >/dev/null 2>&1 &
 		local pid=$!
-		if [ "$i" -eq $((NKILL + NTIMED)) ]; then
+		if [ "$i" -eq $((NKILL + NTIMED - 1)) ]; then
+			# dism has installed, its outcome not yet recorded
+			for k in $(seq 1 1000); do
+				grep -q "^[0-9]* status [0-9]* dism /online /add-package" \
+				    "$(host_dir "$h")/events.log" && break
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.005
+			done
+		elif [ "$i" -eq $((NKILL + NTIMED)) ]; then
 			# while the host is down for its reboot
 			for k in $(seq 1 1000); do
 				grep -q '"ev":"intent","host":"'"$h"'","step":"reboot"' \

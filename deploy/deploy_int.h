@@ -83,7 +83,6 @@ struct hostrun {
 	char			*boot_before;
 	char			*identity;
 	int			 reboot_needed;
-	int			 pkg_present;
 	int			 removed;
 	uint32_t		 dism_exit;
 	int			 reboot_issued;

@@ -706,7 +706,7 @@ engine_setup(struct engine *e, int fresh)
 	int64_t now = eng_now();
 	int rc;
 
-	e->plan = plan_read(fresh ? e->o.plan_path : e->o.plan_path);
+	e->plan = plan_read(e->o.plan_path);
 	if (e->plan == NULL)
 		return -2;
 	if (e->o.window == NULL && e->plan->window_start != NULL &&

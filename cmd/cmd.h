@@ -18,6 +18,17 @@ enum {
 void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 int	cmd_version(int, char **);
+int	cmd_status(int, char **);
+
+/* Shared by apply, resume and rollback (cmd/apply.c). */
+struct deploy_progress;
+struct deploy_result;
+void	cmd_deploy_signals(void);
+void	cmd_deploy_progress(const struct deploy_progress *, void *);
+int	cmd_deploy_report(int rc, struct deploy_result *, int rollback);
+int	cmd_apply(int, char **);
+int	cmd_resume(int, char **);
+int	cmd_rollback(int, char **);
 int	cmd_discover(int, char **);
 
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */

@@ -13,15 +13,19 @@ static const struct subcommand {
 	int		(*fn)(int, char **);
 	const char	*summary;
 } subcommands[] = {
-	{ "version",	cmd_version,	"print the version" },
-	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
+	{ "plan",	cmd_plan,	"plan the fixes for an inventory (dry-run report)" },
+	{ "explain",	cmd_explain,	"why each advisory does or does not apply to a host" },
+	{ "advisories",	cmd_advisories,	"list the advisory catalog in use" },
 	{ "search",	cmd_search,	"search the Microsoft Update Catalog" },
 	{ "show",	cmd_show,	"one Catalog entry: details, files, supersedence" },
 	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
 	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
-	{ "plan",	cmd_plan,	"plan the fixes for an inventory (dry-run report)" },
-	{ "explain",	cmd_explain,	"why each advisory does or does not apply to a host" },
-	{ "advisories",	cmd_advisories,	"list the advisory catalog in use" },
+	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
+	{ "apply",	cmd_apply,	"carry out a plan on the hosts, in waves" },
+	{ "status",	cmd_status,	"where each host of a run stands" },
+	{ "resume",	cmd_resume,	"continue an interrupted run" },
+	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
+	{ "version",	cmd_version,	"print the version" },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -1,0 +1,68 @@
+/*
+ * kbfix rollback RUN_DIR [--host NAME]: undo what a run changed.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd/cmd.h"
+#include "deploy/deploy.h"
+#include "util/util.h"
+
+static void
+rollback_usage(FILE *f)
+{
+	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--reboot-timeout S]"
+	    "\n\nUndo a run in reverse order on each host it changed (or on\n"
+	    "NAME only): dism /remove-package of the package identity kbfix\n"
+	    "installed, registry values restored (deleted where they did not\n"
+	    "exist), multicast forwarding restored, reboot, verify.  The prior\n"
+	    "state comes from RUN_DIR/journal.jsonl.  Exit: 0 all rolled\n"
+	    "back, 3 some hosts could not be, 1 the run failed, 2 bad input.\n",
+	    f);
+}
+
+int
+cmd_rollback(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "reboot-timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct deploy_run run;
+	struct deploy_result res;
+	const char *host = NULL;
+	int c, rc, timeout = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': host = optarg; break;
+		case 't':
+			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
+				warnmsg("--reboot-timeout '%s': expected "
+				    "seconds", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': rollback_usage(stdout); return EXIT_OK;
+		default: rollback_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		rollback_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (deploy_run_load(argv[optind], &run) == -1) {
+		warnmsg("%s", err_msg());
+		return EXIT_USAGE;
+	}
+	run.opts.only_host = host;
+	if (timeout > 0)
+		run.opts.reboot_timeout_s = timeout;
+	cmd_deploy_signals();
+	rc = deploy_rollback(&run.opts, cmd_deploy_progress, NULL, &res);
+	deploy_run_release(&run);
+	return cmd_deploy_report(rc, &res, 1);
+}

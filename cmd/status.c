@@ -1,0 +1,62 @@
+/*
+ * kbfix status RUN_DIR [--json]: where each host of a run stands, from
+ * its journal.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd/cmd.h"
+#include "rollback/rollback.h"
+#include "util/util.h"
+
+static void
+status_usage(FILE *f)
+{
+	fputs("usage: kbfix status RUN_DIR [--json]\n\n"
+	    "Print each host's state, last step and error from the run's\n"
+	    "journal (RUN_DIR/journal.jsonl).  --json prints a kbfix-status/1\n"
+	    "document.\n", f);
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct rollback_log log;
+	struct rollback_replay rp;
+	struct buf out;
+	int c, json = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': status_usage(stdout); return EXIT_OK;
+		default: status_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		status_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (rollback_log_read(argv[optind], &log) == -1) {
+		warnmsg("%s", err_msg());
+		return EXIT_USAGE;
+	}
+	rollback_replay(&log, &rp);
+	buf_init(&out, BUF_MAX_DEFAULT);
+	if (json)
+		rc = rollback_status_json(&rp, argv[optind], &out);
+	else
+		rc = rollback_status_text(&rp, &out);
+	if (rc == 0)
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	buf_release(&out);
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
+}

@@ -1,0 +1,172 @@
+/*
+ * deploy: carrying out a plan (kbfix apply, resume, rollback).
+ *
+ * The engine runs one state machine per host (enum deploy_step, one
+ * function per step) on the transport's poll loop, wave after wave, and
+ * writes every step to the run journal (rollback/) before and after each
+ * remote change.  The scheduling rules (waves, canary, failure threshold,
+ * maintenance window, reboot groups) are pure functions below so they can
+ * be tested without hosts.
+ *
+ * Run directory: RUN_DIR/run.json records the options of the apply (plan
+ * and bundle paths, made absolute, window, parallel, ...) so resume and
+ * rollback need only RUN_DIR; RUN_DIR/plan.json is a copy of the plan;
+ * RUN_DIR/journal.jsonl the journal; RUN_DIR/runbooks/<host>.cmd and
+ * <host>-rollback.cmd the scripts for manual hosts.
+ */
+#ifndef KBFIX_DEPLOY_H
+#define KBFIX_DEPLOY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct plan;
+
+/* Host steps, in order; rollback steps after DEPLOY_DONE. */
+enum deploy_step {
+	STEP_CONNECT,
+	STEP_PREFLIGHT,
+	STEP_CAPTURE,
+	STEP_WORKAROUND,
+	STEP_UPLOAD,
+	STEP_INSTALL,
+	STEP_REBOOT,
+	STEP_WAIT,
+	STEP_VERIFY,
+	STEP_CLEANUP,
+	STEP_DONE,
+	STEP_RB_CONNECT,
+	STEP_RB_REMOVE,
+	STEP_RB_REGISTRY,
+	STEP_RB_MULTICAST,
+	STEP_RB_REBOOT,
+	STEP_RB_WAIT,
+	STEP_RB_VERIFY,
+	STEP_RB_DONE,
+	STEP_N
+};
+
+const char	*deploy_step_name(enum deploy_step);
+
+struct deploy_opts {
+	const char	*plan_path;
+	const char	*bundle_dir;
+	const char	*run_dir;
+	const char	*window;	/* "START/DURATION" or NULL */
+	int		 parallel;	/* 0: 32 */
+	int		 canary;	/* -1: default 1 */
+	int		 max_fail_pct;	/* 0..100 */
+	int		 reboot_timeout_s;	/* 0: 600 */
+	int		 reboot_delay_s;	/* shutdown /t N; -1: 5 */
+	int		 no_auto_rollback;
+	const char	*known_hosts;
+	int		 accept_new;
+	const char	*key_file;
+	const char	*user;
+	int		 connect_timeout_ms;	/* 0: transport default */
+	const char	*only_host;	/* rollback --host */
+	uint64_t	 kill_after;	/* TEST ONLY: SIGKILL self after this
+					   many journal records (0: never) */
+};
+
+/* One host's outcome, for the summary table. */
+struct deploy_hostres {
+	char		*name;
+	char		*state;	/* done, failed, drifted, deferred, ... */
+	char		*step;
+	char		*error;
+	int		 wave;	/* 0: canary; -1: manual */
+};
+
+struct deploy_result {
+	struct deploy_hostres *hosts;
+	size_t		 nhosts;
+	size_t		 ndone, nfailed, nother;
+	int		 stopped;	/* max-fail, canary or signal */
+	char		*stop_reason;
+};
+
+/* Live progress, called from inside the loop (cmd/ prints it). */
+struct deploy_progress {
+	int		 wave, nwaves;
+	size_t		 done, failed, running, total;
+	const char	*step;		/* a running host's current step */
+	const char	*host;
+};
+typedef void deploy_progress_cb(const struct deploy_progress *, void *);
+
+/*
+ * deploy_apply() runs (or, with resume, continues) the plan; deploy_rollback()
+ * undoes the hosts of a run (only_host: one).  0 when the run itself
+ * worked (hosts may have failed: see the result), -1 (err_set) when it
+ * could not run; bad input returns -2.  deploy_run_load() fills opts from
+ * RUN_DIR/run.json (strings owned by the loaded struct, freed with
+ * deploy_run_release()).  deploy_stop() may be called from a signal
+ * handler: nothing new starts; running steps end at a safe point.
+ */
+int	 deploy_apply(const struct deploy_opts *, int resume,
+	    deploy_progress_cb *, void *arg, struct deploy_result *);
+int	 deploy_rollback(const struct deploy_opts *,
+	    deploy_progress_cb *, void *arg, struct deploy_result *);
+void	 deploy_result_release(struct deploy_result *);
+void	 deploy_stop(void);
+
+struct deploy_run {
+	struct deploy_opts opts;
+	char		*strs[8];
+};
+int	 deploy_run_load(const char *run_dir, struct deploy_run *);
+void	 deploy_run_release(struct deploy_run *);
+
+/* Manual hosts: the runbook and its rollback as cmd.exe scripts. */
+int	 deploy_runbook(const struct plan *, size_t host, const char *bundle_dir,
+	    struct buf *apply, struct buf *rollback);
+
+/* Scheduling rules (pure). */
+
+struct deploy_slot {
+	const char	*name;
+	const char	*group;		/* reboot group or NULL */
+	int		 plan_wave;	/* 0: none */
+	int		 manual;	/* not scheduled */
+};
+
+/*
+ * Assign waves: the first `canary` schedulable hosts (plan order, lowest
+ * plan wave first) form wave 0; the rest follow the plan's waves in
+ * ascending order (hosts without one last), or, when no host has a plan
+ * wave, chunks of `parallel`.  wave[i] gets the wave number, -1 for manual
+ * hosts.  Returns the number of waves.
+ */
+int	 deploy_waves(const struct deploy_slot *, size_t n, int canary,
+	    int parallel, int *wave);
+
+/* "START/DURATION": START ISO 8601 UTC or "now"; DURATION 90m, 4h, 3600s,
+ * 3600, or PT4H30M.  0, or -1 (err_set). */
+int	 deploy_window_parse(const char *, int64_t now, int64_t *start,
+	    int64_t *duration_s);
+
+/* Seconds left of an estimated host run when resuming at step `from`. */
+int64_t	 deploy_remaining_s(int estimate_s, enum deploy_step from);
+
+/* 1: a host whose remaining work takes remaining_s may start at now. */
+int	 deploy_window_fits(int64_t now, int64_t start, int64_t duration_s,
+	    int64_t remaining_s);
+
+/* 1: failed hosts exceed pct percent of the finished ones (0: any). */
+int	 deploy_max_fail_exceeded(size_t failed, size_t finished, int pct);
+
+/* Reboot groups: at most one member of a group reboots at a time. */
+struct deploy_grouplock {
+	const char	**group;
+	const char	**holder;
+	size_t		 n;
+};
+int	 deploy_group_acquire(struct deploy_grouplock *, const char *group,
+	    const char *host);		/* 1 acquired (or no group), 0 busy */
+void	 deploy_group_release(struct deploy_grouplock *, const char *group,
+	    const char *host);
+void	 deploy_grouplock_release(struct deploy_grouplock *);
+
+#endif

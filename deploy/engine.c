@@ -1,0 +1,841 @@
+/*
+ * The apply engine: run directory, waves, canary, failure threshold,
+ * maintenance window and signals around the per-host machines (host.c),
+ * all on the transport's one poll loop.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "deploy/deploy_int.h"
+
+#define TICK_MS		200
+#define RUN_FORMAT	"kbfix-run/1"
+
+static volatile sig_atomic_t stop_flag;
+
+void
+deploy_stop(void)
+{
+	stop_flag = 1;
+}
+
+int64_t
+eng_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+eng_journal(struct engine *e, struct rollback_rec *r)
+{
+	if (e->fatal)
+		return -1;
+	if (rollback_journal_append(e->j, r) == -1) {
+		/* A change without its record could not be undone: stop. */
+		e->fatal = 1;
+		free(e->stop_reason);
+		e->stop_reason = xstrdup(err_msg());
+		transport_stop(e->tp);
+		return -1;
+	}
+	/* TEST ONLY (KBFIX_TEST_KILL_AFTER): a crash at a chosen record. */
+	if (e->o.kill_after != 0 && rollback_journal_count(e->j) >=
+	    e->o.kill_after)
+		raise(SIGKILL);
+	return 0;
+}
+
+void
+eng_progress(struct engine *e, struct hostrun *cur)
+{
+	struct deploy_progress p;
+	size_t i;
+
+	if (e->progress == NULL)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.wave = e->wave;
+	p.nwaves = e->nwaves;
+	for (i = 0; i < e->nh; i++) {
+		if (e->h[i].wave != e->wave)
+			continue;
+		p.total++;
+		if (e->h[i].finished && e->h[i].endstate != NULL &&
+		    strcmp(e->h[i].endstate, "done") == 0)
+			p.done++;
+		else if (e->h[i].finished)
+			p.failed++;
+		else if (e->h[i].started)
+			p.running++;
+	}
+	if (cur != NULL) {
+		p.host = cur->ph->name;
+		p.step = deploy_step_name(cur->step);
+	}
+	e->progress(&p, e->parg);
+}
+
+static void
+host_state_only(struct engine *e, struct hostrun *h, const char *state,
+    const char *error)
+{
+	struct rollback_rec r;
+
+	rollback_rec_init(&r);
+	r.ev = RB_EV_STATE;
+	r.host = h->ph->name;
+	r.state = state;
+	r.error = error;
+	eng_journal(e, &r);
+	h->finished = 1;
+	h->endstate = state;
+}
+
+static int
+failed_state(const char *s)
+{
+	return s != NULL && (strcmp(s, "failed") == 0 ||
+	    strcmp(s, "rolled-back") == 0 ||
+	    strcmp(s, "rollback-failed") == 0);
+}
+
+static void fill(struct engine *);
+
+/* Nothing more starts: hosts not started are recorded as such. */
+static void
+finish_run(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nh; i++)
+		if (!e->h[i].started && !e->h[i].finished)
+			host_state_only(e, &e->h[i], "not-started",
+			    e->stop_reason);
+	e->nwaves = e->wave;	/* ends the tick */
+}
+
+static void
+wave_finished(struct engine *e)
+{
+	size_t i, fin = 0, bad = 0, wbad = 0;
+
+	for (i = 0; i < e->nh; i++) {
+		if (!e->h[i].finished || !e->h[i].started)
+			continue;
+		fin++;
+		if (e->rollback_run ? strcmp(e->h[i].endstate,
+		    "rollback-failed") == 0 : failed_state(e->h[i].endstate)) {
+			bad++;
+			if (e->h[i].wave == e->wave)
+				wbad++;
+		}
+	}
+	if (e->wave == 0 && e->o.canary > 0 && wbad > 0 && !e->stopping &&
+	    !e->rollback_run) {
+		e->stopping = 1;
+		e->stop_reason = xstrdup("run stopped: the canary wave failed");
+	} else if (deploy_max_fail_exceeded(bad, fin, e->o.max_fail_pct) &&
+	    !e->stopping) {
+		e->stopping = 1;
+		e->stop_reason = xasprintf("run stopped: %zu of %zu hosts "
+		    "failed (--max-fail %d%%)", bad, fin, e->o.max_fail_pct);
+	}
+	if (e->stopping || e->wave + 1 >= e->nwaves) {
+		finish_run(e);
+		return;
+	}
+	e->wave++;
+	fill(e);
+}
+
+static void
+window_open(void *arg)
+{
+	struct engine *e = arg;
+
+	e->window_wait = 0;
+	fill(e);
+}
+
+/* 1: the host may start now; 0: deferred (recorded) or wait. */
+static int
+window_admits(struct engine *e, struct hostrun *h)
+{
+	const struct rollback_host *jh;
+	enum deploy_step from = STEP_CONNECT;
+	int64_t now = eng_now(), rem;
+	char *err;
+
+	if (e->win_dur <= 0)
+		return 1;
+	if (now < e->win_start) {
+		if (!e->window_wait) {
+			e->window_wait = 1;
+			transport_timer(e->tp, (e->win_start - now) * 1000,
+			    window_open, e);
+		}
+		return 0;
+	}
+	jh = rollback_replay_host(&e->rp, h->ph->name);
+	if (jh != NULL && rollback_host_done(jh, "reboot"))
+		from = STEP_VERIFY;
+	else if (jh != NULL && rollback_host_done(jh, "install"))
+		from = STEP_REBOOT;
+	rem = deploy_remaining_s(h->ph->estimate_s, from);
+	if (deploy_window_fits(now, e->win_start, e->win_dur, rem))
+		return 1;
+	err = xasprintf("%s: deferred: needs about %lld s, the window closes "
+	    "in %lld s", h->ph->name, (long long)rem,
+	    (long long)(e->win_start + e->win_dur - now));
+	host_state_only(e, h, "deferred", err);
+	free(err);
+	return -1;
+}
+
+static void
+fill(struct engine *e)
+{
+	struct hostrun *h;
+	size_t i, left = 0;
+	int w;
+
+	if (e->fatal || e->wave >= e->nwaves)
+		return;
+	for (i = 0; i < e->nh && !e->stopping; i++) {
+		h = &e->h[i];
+		if (h->wave != e->wave || h->started || h->finished)
+			continue;
+		if (e->running >= (size_t)e->o.parallel) {
+			left++;
+			continue;
+		}
+		w = window_admits(e, h);
+		if (w == 0) {
+			left++;
+			break;
+		}
+		if (w < 0)
+			continue;
+		e->running++;
+		host_start(h);
+		if (e->fatal)
+			return;
+	}
+	if (e->running == 0 && left == 0 && !e->window_wait)
+		wave_finished(e);
+}
+
+void
+eng_host_finished(struct hostrun *h)
+{
+	struct engine *e = h->e;
+
+	if (h->started)
+		e->running--;
+	eng_progress(e, h);
+	fill(e);
+}
+
+static void
+tick(void *arg)
+{
+	struct engine *e = arg;
+
+	if (e->fatal || e->wave >= e->nwaves)
+		return;
+	if (stop_flag && !e->stopping) {
+		e->stopping = 1;
+		e->stop_reason = xstrdup("run stopped: interrupted by a "
+		    "signal");
+		if (e->window_wait && e->running == 0) {
+			e->window_wait = 0;
+			finish_run(e);
+			return;
+		}
+	}
+	eng_progress(e, NULL);
+	transport_timer(e->tp, TICK_MS, tick, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* run directory */
+
+static void
+json_kv(struct buf *b, const char *k, const char *v)
+{
+	if (v == NULL)
+		return;
+	buf_addf(b, ",\n  \"%s\": ", k);
+	buf_add_json_str(b, v);
+}
+
+static int
+run_save(const struct deploy_opts *o, const char *plan_abs,
+    const char *bundle_abs)
+{
+	struct buf b, plan;
+	char *kh, *key;
+	char *path;
+	int rc = -1;
+
+	buf_init(&b, 1 << 20);
+	buf_init(&plan, (size_t)1 << 30);
+	buf_addf(&b, "{\"format\": \"%s\"", RUN_FORMAT);
+	json_kv(&b, "plan", plan_abs);
+	json_kv(&b, "bundle", bundle_abs);
+	json_kv(&b, "window", o->window);
+	/* absolute, so that resume works from another directory */
+	kh = o->known_hosts ? realpath(o->known_hosts, NULL) : NULL;
+	key = o->key_file ? realpath(o->key_file, NULL) : NULL;
+	json_kv(&b, "known_hosts", kh ? kh : o->known_hosts);
+	json_kv(&b, "key", key ? key : o->key_file);
+	free(kh);
+	free(key);
+	json_kv(&b, "user", o->user);
+	buf_addf(&b, ",\n  \"parallel\": %d, \"canary\": %d, \"max_fail\": %d"
+	    ", \"reboot_timeout\": %d, \"reboot_delay\": %d"
+	    ", \"no_auto_rollback\": %s, \"accept_new\": %s"
+	    ", \"connect_timeout_ms\": %d}\n",
+	    o->parallel, o->canary, o->max_fail_pct, o->reboot_timeout_s,
+	    o->reboot_delay_s, o->no_auto_rollback ? "true" : "false",
+	    o->accept_new ? "true" : "false", o->connect_timeout_ms);
+	path = xasprintf("%s/plan.json", o->run_dir);
+	if (file_read(plan_abs, plan.max, &plan) == -1 ||
+	    file_write_atomic(path, plan.data, plan.len, 0644) == -1)
+		goto out;
+	free(path);
+	path = xasprintf("%s/run.json", o->run_dir);
+	if (file_write_atomic(path, b.data, b.len, 0644) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(path);
+	buf_release(&b);
+	buf_release(&plan);
+	return rc;
+}
+
+static char *
+jget(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static int
+jint(const cJSON *o, const char *k, int def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	return cJSON_IsNumber(v) ? v->valueint : def;
+}
+
+int
+deploy_run_load(const char *run_dir, struct deploy_run *run)
+{
+	struct buf b;
+	cJSON *o = NULL;
+	char *path;
+	int rc = -1;
+
+	memset(run, 0, sizeof(*run));
+	buf_init(&b, 1 << 20);
+	path = xasprintf("%s/run.json", run_dir);
+	if (file_read(path, b.max, &b) == -1)
+		goto out;
+	o = cJSON_Parse(buf_str(&b));
+	if (o == NULL || jint(o, "parallel", -1) < 1) {
+		err_set("%s: not a kbfix run record", path);
+		goto out;
+	}
+	run->strs[0] = xasprintf("%s/plan.json", run_dir);
+	run->strs[1] = jget(o, "bundle");
+	run->strs[2] = xstrdup(run_dir);
+	run->strs[3] = jget(o, "window");
+	run->strs[4] = jget(o, "known_hosts");
+	run->strs[5] = jget(o, "key");
+	run->strs[6] = jget(o, "user");
+	run->opts.plan_path = run->strs[0];
+	run->opts.bundle_dir = run->strs[1];
+	run->opts.run_dir = run->strs[2];
+	run->opts.window = run->strs[3];
+	run->opts.known_hosts = run->strs[4];
+	run->opts.key_file = run->strs[5];
+	run->opts.user = run->strs[6];
+	run->opts.parallel = jint(o, "parallel", 32);
+	run->opts.canary = jint(o, "canary", 1);
+	run->opts.max_fail_pct = jint(o, "max_fail", 0);
+	run->opts.reboot_timeout_s = jint(o, "reboot_timeout", 600);
+	run->opts.reboot_delay_s = jint(o, "reboot_delay", 5);
+	run->opts.no_auto_rollback = jint(o, "no_auto_rollback", 0);
+	run->opts.accept_new = jint(o, "accept_new", 0);
+	run->opts.connect_timeout_ms = jint(o, "connect_timeout_ms", 0);
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	free(path);
+	buf_release(&b);
+	return rc;
+}
+
+void
+deploy_run_release(struct deploy_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(run->strs) / sizeof(run->strs[0]); i++)
+		free(run->strs[i]);
+	memset(run, 0, sizeof(*run));
+}
+
+/* ------------------------------------------------------------------ */
+/* set-up, validation, results */
+
+static int
+needs_run(const struct plan_host *ph)
+{
+	return ph->status == PLAN_NEEDS_ACTION && ph->nactions > 0;
+}
+
+static int
+is_manual(const struct plan_host *ph)
+{
+	return ph->transport != NULL && strcmp(ph->transport, "manual") == 0;
+}
+
+/* Bad input is found before anything runs (exit 2). */
+static int
+validate(struct engine *e)
+{
+	const struct plan_host *ph;
+	const struct plan_action *a;
+	size_t i, k;
+
+	for (i = 0; i < e->plan->nhosts; i++) {
+		ph = &e->plan->hosts[i];
+		if (!needs_run(ph))
+			continue;
+		for (k = 0; k < ph->nactions; k++) {
+			a = &ph->actions[k];
+			if (a->kind == ACTION_REGISTRY &&
+			    (!plan_valid_regkey(a->key) ||
+			    !plan_valid_regvalue(a->value))) {
+				err_set("%s: hosts %s: registry action %zu: "
+				    "key or value refused", e->o.plan_path,
+				    ph->name, k);
+				return -1;
+			}
+			if (a->kind != ACTION_INSTALL)
+				continue;
+			if (!plan_valid_kb(a->kb)) {
+				err_set("%s: host %s: '%s' is not a KB id",
+				    e->o.plan_path, ph->name, a->kb);
+				return -1;
+			}
+			if (!is_manual(ph) && !e->rollback_run &&
+			    bundle_find(&e->bundle, a->kb, ph->name,
+			    ph->arch) == NULL) {
+				err_set("%s: no file for %s (%s) needed by "
+				    "host %s; run kbfix fetch with this plan",
+				    e->o.bundle_dir, a->kb,
+				    ph->arch ? ph->arch : "any arch", ph->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *const terminal[] = {
+	"done", "failed", "drifted", "manual", "rolled-back",
+	"rollback-failed", NULL
+};
+
+static int
+is_terminal(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && terminal[i] != NULL; i++)
+		if (strcmp(s, terminal[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+want_host(struct engine *e, const struct plan_host *ph)
+{
+	const struct rollback_host *jh;
+
+	jh = rollback_replay_host(&e->rp, ph->name);
+	if (e->rollback_run) {
+		if (e->o.only_host && strcmp(e->o.only_host, ph->name) != 0)
+			return 0;
+		return jh != NULL && jh->npriors > 0 &&
+		    strcmp(jh->state, "rolled-back") != 0;
+	}
+	if (!needs_run(ph) || is_manual(ph))
+		return 0;
+	return jh == NULL || !is_terminal(jh->state);
+}
+
+static void
+hosts_build(struct engine *e)
+{
+	struct deploy_slot *slots;
+	int *wave;
+	size_t i, n = 0;
+
+	e->h = xcalloc(e->plan->nhosts + 1, sizeof(*e->h));
+	for (i = 0; i < e->plan->nhosts; i++) {
+		if (!want_host(e, &e->plan->hosts[i]))
+			continue;
+		e->h[n].e = e;
+		e->h[n].ph = &e->plan->hosts[i];
+		e->h[n].idx = i;
+		e->h[n].rollback = e->rollback_run;
+		n++;
+	}
+	e->nh = n;
+	slots = xcalloc(n + 1, sizeof(*slots));
+	wave = xcalloc(n + 1, sizeof(*wave));
+	for (i = 0; i < n; i++) {
+		slots[i].name = e->h[i].ph->name;
+		slots[i].group = e->h[i].ph->group;
+		slots[i].plan_wave = e->rollback_run ? 0 : e->h[i].ph->wave;
+	}
+	e->nwaves = deploy_waves(slots, n, e->rollback_run ? 0 : e->o.canary,
+	    e->rollback_run ? (int)n + 1 : e->o.parallel, wave);
+	for (i = 0; i < n; i++)
+		e->h[i].wave = wave[i];
+	free(slots);
+	free(wave);
+}
+
+static int
+manual_runbooks(struct engine *e)
+{
+	const struct plan_host *ph;
+	const struct rollback_host *jh;
+	struct hostrun tmp;
+	size_t i;
+
+	for (i = 0; i < e->plan->nhosts && !e->rollback_run; i++) {
+		ph = &e->plan->hosts[i];
+		if (!needs_run(ph) || !is_manual(ph))
+			continue;
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.e = e;
+		tmp.ph = ph;
+		tmp.idx = i;
+		if (runbook_write(e, &tmp) == -1)
+			return -1;
+		jh = rollback_replay_host(&e->rp, ph->name);
+		if (jh == NULL || strcmp(jh->state, "manual") != 0)
+			host_state_only(e, &tmp, "manual", "runbook written: "
+			    "run it on the host, then its -rollback.cmd to "
+			    "undo");
+	}
+	return e->fatal ? -1 : 0;
+}
+
+static int
+targeted(const struct engine *e, const struct plan_host *ph)
+{
+	size_t k;
+
+	for (k = 0; k < e->nh; k++)
+		if (e->h[k].ph == ph)
+			return 1;
+	return 0;
+}
+
+static void
+result_fill(struct engine *e, struct deploy_result *res)
+{
+	struct rollback_log log;
+	struct rollback_replay rp;
+	const struct rollback_host *jh;
+	const struct plan_host *ph;
+	struct deploy_hostres *r;
+	size_t i, k;
+
+	if (rollback_log_read(e->o.run_dir, &log) == -1)
+		return;
+	rollback_replay(&log, &rp);
+	res->hosts = xcalloc(e->plan->nhosts + 1, sizeof(*res->hosts));
+	for (i = 0; i < e->plan->nhosts; i++) {
+		ph = &e->plan->hosts[i];
+		jh = rollback_replay_host(&rp, ph->name);
+		if (jh == NULL || (e->rollback_run && !targeted(e, ph)))
+			continue;
+		r = &res->hosts[res->nhosts++];
+		r->name = xstrdup(ph->name);
+		r->state = xstrdup(jh->state);
+		r->step = xstrdup(jh->inflight ? jh->inflight :
+		    jh->step ? jh->step : "-");
+		r->error = jh->error ? xstrdup(jh->error) : NULL;
+		r->wave = is_manual(ph) ? -1 : 0;
+		for (k = 0; k < e->nh; k++)
+			if (e->h[k].ph == ph)
+				r->wave = e->h[k].wave;
+		if (strcmp(r->state, e->rollback_run ? "rolled-back" :
+		    "done") == 0 || strcmp(r->state, "manual") == 0)
+			res->ndone++;
+		else if (failed_state(r->state))
+			res->nfailed++;
+		else
+			res->nother++;
+	}
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+}
+
+static void
+engine_release(struct engine *e)
+{
+	size_t i, k;
+	struct hostrun *h;
+
+	for (i = 0; i < e->nh; i++) {
+		h = &e->h[i];
+		for (k = 0; k < h->npriors; k++) {
+			free(h->priors[k].key); free(h->priors[k].value);
+			free(h->priors[k].type); free(h->priors[k].data);
+			free(h->priors[k].family); free(h->priors[k].kb);
+			free(h->priors[k].identity);
+		}
+		free(h->priors);
+		free(h->boot_before); free(h->identity);
+		free(h->error); free(h->first_error);
+	}
+	free(e->h);
+	if (e->lockfd > 0)
+		close(e->lockfd);
+	transport_free(e->tp);
+	rollback_journal_close(e->j);
+	rollback_replay_release(&e->rp);
+	rollback_log_release(&e->log);
+	bundle_release(&e->bundle);
+	plan_free(e->plan);
+	deploy_grouplock_release(&e->groups);
+	free(e->stop_reason);
+}
+
+static void
+opts_defaults(struct deploy_opts *o)
+{
+	if (o->parallel <= 0)
+		o->parallel = 32;
+	if (o->canary < 0)
+		o->canary = 1;
+	if (o->reboot_timeout_s <= 0)
+		o->reboot_timeout_s = 600;
+	if (o->reboot_delay_s < 0)
+		o->reboot_delay_s = 5;
+}
+
+/* Fresh apply: the run directory must not hold a run already (-2). */
+static int
+run_dir_prepare(struct deploy_opts *o)
+{
+	char *jp, *plan_abs = NULL, *bundle_abs = NULL;
+	struct stat st;
+	int rc = -1;
+
+	if (mkdir_p(o->run_dir, 0755) == -1)
+		return -1;
+	jp = xasprintf("%s/journal.jsonl", o->run_dir);
+	if (stat(jp, &st) == 0 && st.st_size > 0) {
+		err_set("%s already holds a run; continue it with 'kbfix "
+		    "resume %s' or pick a new --run-dir", o->run_dir,
+		    o->run_dir);
+		rc = -2;
+		goto out;
+	}
+	plan_abs = realpath(o->plan_path, NULL);
+	bundle_abs = o->bundle_dir ? realpath(o->bundle_dir, NULL) : NULL;
+	if (plan_abs == NULL || (o->bundle_dir && bundle_abs == NULL)) {
+		err_setx_errno("%s", plan_abs ? o->bundle_dir : o->plan_path);
+		goto out;
+	}
+	rc = run_save(o, plan_abs, bundle_abs);
+out:
+	free(jp);
+	free(plan_abs);
+	free(bundle_abs);
+	return rc;
+}
+
+/*
+ * One kbfix per run directory: a second apply, resume or rollback while
+ * one runs would drive the same hosts twice.  The lock goes with the
+ * process (also on SIGKILL).
+ */
+static int
+run_lock(struct engine *e)
+{
+	char *path = xasprintf("%s/lock", e->o.run_dir);
+
+	e->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (e->lockfd == -1 || flock(e->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		err_setx_errno("%s: another kbfix is working on this run "
+		    "directory", e->o.run_dir);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+static int
+engine_setup(struct engine *e, int fresh)
+{
+	struct transport_opts to;
+	int64_t now = eng_now();
+	int rc;
+
+	e->plan = plan_read(e->o.plan_path);
+	if (e->plan == NULL)
+		return -2;
+	if (e->o.window == NULL && e->plan->window_start != NULL &&
+	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
+		e->win_dur = e->plan->window_duration_s;
+	if (e->o.window != NULL && deploy_window_parse(e->o.window, now,
+	    &e->win_start, &e->win_dur) == -1)
+		return -2;
+	if (!e->rollback_run && e->o.bundle_dir != NULL &&
+	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
+		return -2;
+	if (validate(e) == -1)
+		return -2;
+	if (fresh && (rc = run_dir_prepare(&e->o)) != 0)
+		return rc;
+	if (run_lock(e) == -1)
+		return -1;
+	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1)
+		return -2;
+	rollback_replay(&e->log, &e->rp);
+	e->j = rollback_journal_open(e->o.run_dir);
+	if (e->j == NULL)
+		return -1;
+	memset(&to, 0, sizeof(to));
+	to.known_hosts = e->o.known_hosts;
+	to.accept_new = e->o.accept_new;
+	to.key_file = e->o.key_file;
+	to.user = e->o.user;
+	to.parallel = e->o.parallel;
+	to.connect_timeout_ms = e->o.connect_timeout_ms;
+	e->tp = transport_new(&to);
+	return e->tp == NULL ? -1 : 0;
+}
+
+static int
+engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
+    void *arg, struct deploy_result *res)
+{
+	struct rollback_rec r;
+	int rc = -1;
+
+	e->progress = cb;
+	e->parg = arg;
+	rollback_rec_init(&r);
+	r.ev = RB_EV_BEGIN;
+	r.op = op;
+	if (eng_journal(e, &r) == -1 || manual_runbooks(e) == -1)
+		goto out;
+	hosts_build(e);
+	stop_flag = 0;
+	e->wave = 0;
+	if (e->nwaves > 0) {
+		transport_timer(e->tp, TICK_MS, tick, e);
+		fill(e);
+		if (transport_run(e->tp) == -1)
+			goto out;
+	}
+	if (e->fatal) {
+		err_set("%s", e->stop_reason);
+		goto out;
+	}
+	rollback_rec_init(&r);
+	r.ev = RB_EV_END;
+	r.op = op;
+	r.error = e->stop_reason;
+	if (eng_journal(e, &r) == -1)
+		goto out;
+	rc = 0;
+out:
+	result_fill(e, res);
+	res->stopped = e->stopping;
+	res->stop_reason = e->stop_reason ? xstrdup(e->stop_reason) : NULL;
+	return rc;
+}
+
+int
+deploy_apply(const struct deploy_opts *o, int resume,
+    deploy_progress_cb *cb, void *arg, struct deploy_result *res)
+{
+	struct engine e;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&e, 0, sizeof(e));
+	e.o = *o;
+	opts_defaults(&e.o);
+	rc = engine_setup(&e, !resume);
+	if (rc == 0)
+		rc = engine_run(&e, resume ? "resume" : "apply", cb, arg, res);
+	engine_release(&e);
+	return rc;
+}
+
+int
+deploy_rollback(const struct deploy_opts *o, deploy_progress_cb *cb,
+    void *arg, struct deploy_result *res)
+{
+	struct engine e;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&e, 0, sizeof(e));
+	e.o = *o;
+	e.o.window = NULL;
+	opts_defaults(&e.o);
+	e.rollback_run = 1;
+	rc = engine_setup(&e, 0);
+	if (rc == 0 && e.o.only_host != NULL &&
+	    plan_host_find(e.plan, e.o.only_host) == NULL) {
+		err_set("host %s is not in the plan of %s", e.o.only_host,
+		    e.o.run_dir);
+		rc = -2;
+	}
+	if (rc == 0)
+		rc = engine_run(&e, "rollback", cb, arg, res);
+	engine_release(&e);
+	return rc;
+}
+
+void
+deploy_result_release(struct deploy_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nhosts; i++) {
+		free(res->hosts[i].name); free(res->hosts[i].state);
+		free(res->hosts[i].step); free(res->hosts[i].error);
+	}
+	free(res->hosts);
+	free(res->stop_reason);
+	memset(res, 0, sizeof(*res));
+}

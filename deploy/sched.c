@@ -1,0 +1,279 @@
+/*
+ * Scheduling rules: waves, canary, failure threshold, maintenance window,
+ * reboot groups.  Pure functions, tested in tests/unit/test_deploy.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "deploy/deploy.h"
+#include "util/util.h"
+
+static const char *const step_names[STEP_N] = {
+	"connect", "preflight", "capture", "workaround", "upload", "install",
+	"reboot", "wait", "verify", "cleanup", "done",
+	"rb-connect", "rb-remove", "rb-registry", "rb-multicast", "rb-reboot",
+	"rb-wait", "rb-verify", "rb-done"
+};
+
+const char *
+deploy_step_name(enum deploy_step s)
+{
+	return s < STEP_N ? step_names[s] : "?";
+}
+
+/* Plan order, lowest plan wave first (0 = none sorts last). */
+static int
+slot_before(const struct deploy_slot *a, const struct deploy_slot *b)
+{
+	int wa = a->plan_wave ? a->plan_wave : 0x7fffffff;
+	int wb = b->plan_wave ? b->plan_wave : 0x7fffffff;
+
+	return wa < wb;
+}
+
+static void
+pick_canaries(const struct deploy_slot *s, size_t n, int canary, int *wave)
+{
+	size_t i, best;
+	int k;
+
+	for (k = 0; k < canary; k++) {
+		best = n;
+		for (i = 0; i < n; i++) {
+			if (s[i].manual || wave[i] != -2)
+				continue;
+			if (best == n || slot_before(&s[i], &s[best]))
+				best = i;
+		}
+		if (best == n)
+			return;
+		wave[best] = 0;
+	}
+}
+
+static int
+has_plan_waves(const struct deploy_slot *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!s[i].manual && s[i].plan_wave > 0)
+			return 1;
+	return 0;
+}
+
+/* Plan waves ascending, renumbered after the canary wave. */
+static int
+assign_plan_waves(const struct deploy_slot *s, size_t n, int *wave, int next)
+{
+	size_t i;
+	int cur, lo, last = 0, rest = 0;
+
+	for (;;) {
+		lo = 0;
+		for (i = 0; i < n; i++)
+			if (wave[i] == -2 && s[i].plan_wave > last &&
+			    (lo == 0 || s[i].plan_wave < lo))
+				lo = s[i].plan_wave;
+		if (lo == 0)
+			break;
+		cur = next++;
+		for (i = 0; i < n; i++)
+			if (wave[i] == -2 && s[i].plan_wave == lo)
+				wave[i] = cur;
+		last = lo;
+	}
+	for (i = 0; i < n; i++)
+		if (wave[i] == -2) {
+			wave[i] = next;
+			rest = 1;
+		}
+	return next + rest;
+}
+
+int
+deploy_waves(const struct deploy_slot *s, size_t n, int canary, int parallel,
+    int *wave)
+{
+	size_t i, inwave = 0;
+	int next, any_canary = 0;
+
+	if (parallel < 1)
+		parallel = 1;
+	for (i = 0; i < n; i++)
+		wave[i] = s[i].manual ? -1 : -2;
+	pick_canaries(s, n, canary, wave);
+	for (i = 0; i < n; i++)
+		if (wave[i] == 0)
+			any_canary = 1;
+	next = any_canary;
+	if (has_plan_waves(s, n))
+		return assign_plan_waves(s, n, wave, next);
+	for (i = 0; i < n; i++) {
+		if (wave[i] != -2)
+			continue;
+		if (inwave == (size_t)parallel) {
+			next++;
+			inwave = 0;
+		}
+		wave[i] = next;
+		inwave++;
+	}
+	return next + (inwave > 0);
+}
+
+static int
+parse_duration(const char *s, int64_t *out)
+{
+	uint64_t v, total = 0;
+	const char *p = s;
+	char num[24];
+	size_t len;
+	int iso = 0, mult;
+
+	if (strncmp(p, "PT", 2) == 0) {
+		iso = 1;
+		p += 2;
+	}
+	if (*p == '\0')
+		return -1;
+	while (*p) {
+		len = strspn(p, "0123456789");
+		if (len == 0 || len >= sizeof(num))
+			return -1;
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (parse_u64(num, (uint64_t)1 << 40, &v) == -1)
+			return -1;
+		p += len;
+		switch (*p) {
+		case 'h': case 'H': mult = 3600; p++; break;
+		case 'm': case 'M': mult = 60; p++; break;
+		case 's': case 'S': mult = 1; p++; break;
+		case '\0': mult = 1; if (iso) return -1; break;
+		default: return -1;
+		}
+		total += v * (uint64_t)mult;
+	}
+	if (total == 0)
+		return -1;
+	*out = (int64_t)total;
+	return 0;
+}
+
+int
+deploy_window_parse(const char *s, int64_t now, int64_t *start,
+    int64_t *duration_s)
+{
+	const char *slash = strchr(s, '/');
+	char *st;
+	int rc = -1;
+
+	if (slash == NULL) {
+		err_set("window '%s': expected START/DURATION, e.g. "
+		    "2026-11-21T22:00:00Z/4h", s);
+		return -1;
+	}
+	st = xstrndup(s, (size_t)(slash - s));
+	if (strcmp(st, "now") == 0)
+		*start = now;
+	else if (time_parse_iso8601(st, start) == -1) {
+		err_set("window '%s': start must be ISO 8601 UTC "
+		    "(2026-11-21T22:00:00Z) or 'now'", s);
+		goto out;
+	}
+	if (parse_duration(slash + 1, duration_s) == -1) {
+		err_set("window '%s': duration must be like 90m, 4h, 3600s "
+		    "or PT4H", s);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(st);
+	return rc;
+}
+
+/*
+ * Share of a host's estimate still ahead at each step: connect to install
+ * about 40 %, reboot and wait 50 %, verify and cleanup 10 %.
+ */
+int64_t
+deploy_remaining_s(int estimate_s, enum deploy_step from)
+{
+	int pct;
+
+	if (from <= STEP_WORKAROUND)
+		pct = 100;
+	else if (from <= STEP_INSTALL)
+		pct = 80;
+	else if (from <= STEP_WAIT)
+		pct = 60;
+	else if (from < STEP_DONE)
+		pct = 10;
+	else
+		pct = 0;
+	return ((int64_t)estimate_s * pct + 99) / 100;
+}
+
+int
+deploy_window_fits(int64_t now, int64_t start, int64_t duration_s,
+    int64_t remaining_s)
+{
+	if (duration_s <= 0)
+		return 1;
+	return now >= start && now + remaining_s <= start + duration_s;
+}
+
+int
+deploy_max_fail_exceeded(size_t failed, size_t finished, int pct)
+{
+	if (failed == 0 || finished == 0)
+		return 0;
+	return failed * 100 > finished * (size_t)pct;
+}
+
+int
+deploy_group_acquire(struct deploy_grouplock *l, const char *group,
+    const char *host)
+{
+	size_t i;
+
+	if (group == NULL || *group == '\0')
+		return 1;
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->group[i], group) != 0)
+			continue;
+		if (l->holder[i] == NULL || strcmp(l->holder[i], host) == 0) {
+			l->holder[i] = host;
+			return 1;
+		}
+		return 0;
+	}
+	l->group = xreallocarray(l->group, l->n + 1, sizeof(*l->group));
+	l->holder = xreallocarray(l->holder, l->n + 1, sizeof(*l->holder));
+	l->group[l->n] = group;
+	l->holder[l->n++] = host;
+	return 1;
+}
+
+void
+deploy_group_release(struct deploy_grouplock *l, const char *group,
+    const char *host)
+{
+	size_t i;
+
+	if (group == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->group[i], group) == 0 && l->holder[i] != NULL &&
+		    strcmp(l->holder[i], host) == 0)
+			l->holder[i] = NULL;
+}
+
+void
+deploy_grouplock_release(struct deploy_grouplock *l)
+{
+	free(l->group);
+	free(l->holder);
+	memset(l, 0, sizeof(*l));
+}

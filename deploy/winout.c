@@ -1,0 +1,111 @@
+/*
+ * The few facts the engine reads from Windows command output, through
+ * transport's parsers (FACTS.md section 4: wmic may answer in UTF-16LE
+ * with a BOM; lines end in CRLF or CR CR LF).  Text passed in has been
+ * through wo_text() once.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "deploy/deploy_int.h"
+
+char *
+wo_text(const char *out, size_t len)
+{
+	return winparse_text(out, len, NULL);
+}
+
+/* "Name=value" lines of wmic /value. */
+int
+wo_value(const char *text, const char *name, char **val)
+{
+	*val = winparse_wmic_value(text, strlen(text), name);
+	if (*val == NULL) {
+		err_set("no '%s=' line in the output", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* reg query KEY /v NAME: the value's type name and data as printed. */
+int
+wo_reg_value(const char *text, const char *name, char **type, char **data)
+{
+	struct winreg_list l;
+	const struct winreg_value *v;
+	const char *p;
+	int rc = -1;
+
+	/* after "reg add ... & reg query": skip reg add's message */
+	if (strncmp(text, "HKEY_", 5) != 0 && (p = strstr(text, "\nHKEY_")))
+		text = p;
+	memset(&l, 0, sizeof(l));
+	if (winparse_reg_query(text, strlen(text), &l) == -1)
+		return -1;
+	if ((v = winreg_find(&l, name)) == NULL) {
+		err_set("value %s not in the reg query output", name);
+		goto out;
+	}
+	*type = xstrdup(winreg_type_name(v->type));
+	*data = xstrdup(v->data ? v->data : "");
+	rc = 0;
+out:
+	winreg_list_release(&l);
+	return rc;
+}
+
+/* dism /get-packages: the identity and state of KB's package. */
+int
+wo_dism_package(const char *text, const char *kb, char **identity,
+    char **state)
+{
+	struct dism_list l;
+	size_t i;
+	int rc = -1;
+
+	memset(&l, 0, sizeof(l));
+	if (winparse_dism_packages(text, strlen(text), &l) == 0)
+		for (i = 0; i < l.n && rc == -1; i++) {
+			if (strcasecmp(l.p[i].kb, kb) != 0)
+				continue;
+			*identity = xstrdup(l.p[i].identity);
+			*state = xstrdup(l.p[i].state_text);
+			rc = 0;
+		}
+	dism_list_release(&l);
+	if (rc == -1)
+		err_set("%s not in dism /get-packages", kb);
+	return rc;
+}
+
+/* netsh interface ipv4 show global: "Multicast Forwarding : enabled" */
+int
+wo_multicast(const char *text, int *enabled)
+{
+	*enabled = winparse_netsh_multicast(text, strlen(text));
+	if (*enabled == -1) {
+		err_set("no 'Multicast Forwarding' line in netsh show global");
+		return -1;
+	}
+	return 0;
+}
+
+/* Dotted versions compared field by field: <0, 0, >0. */
+int
+wo_version_cmp(const char *a, const char *b)
+{
+	unsigned long x, y;
+	char *ea, *eb;
+
+	for (;;) {
+		x = strtoul(a, &ea, 10);
+		y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*ea != '.' || *eb != '.')
+			return (*ea == '.') - (*eb == '.');
+		a = ea + 1;
+		b = eb + 1;
+	}
+}

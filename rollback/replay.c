@@ -1,0 +1,225 @@
+/*
+ * Replay: fold the journal into where each host stands, and print it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rollback/rollback.h"
+#include "util/util.h"
+
+static struct rollback_host *
+host_get(struct rollback_replay *rp, const char *name)
+{
+	struct rollback_host *h;
+	size_t i;
+
+	for (i = 0; i < rp->nhosts; i++)
+		if (strcmp(rp->hosts[i].name, name) == 0)
+			return &rp->hosts[i];
+	rp->hosts = xreallocarray(rp->hosts, rp->nhosts + 1, sizeof(*h));
+	h = &rp->hosts[rp->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->name = name;
+	h->state = "pending";
+	return h;
+}
+
+static void
+host_done(struct rollback_host *h, const struct rollback_rec *r)
+{
+	if (r->step == NULL)
+		return;
+	h->step = r->step;
+	if (h->inflight != NULL && strcmp(h->inflight, r->step) == 0)
+		h->inflight = NULL;
+	h->done = xreallocarray(h->done, h->ndone + 1, sizeof(*h->done));
+	h->done[h->ndone++] = r->step;
+	if (strcmp(r->step, "install") == 0) {
+		h->installed = 1;
+		if (r->identity != NULL)
+			h->identity = r->identity;
+		if (r->state != NULL && strcmp(r->state, "reboot-required") == 0)
+			h->reboot_needed = 1;
+	} else if (strcmp(r->step, "reboot") == 0 ||
+	    strcmp(r->step, "rb-reboot") == 0) {
+		h->rebooted = 1;
+		h->reboot_needed = 0;
+		h->reboot_boot = NULL;
+	}
+}
+
+static void
+host_rec(struct rollback_host *h, const struct rollback_rec *r)
+{
+	h->last_seq = r->seq;
+	switch (r->ev) {
+	case RB_EV_INTENT:
+		h->state = "running";
+		h->inflight = r->step;
+		if (r->step != NULL && strcmp(r->step, "install") == 0)
+			h->install_started = 1;
+		if (r->step != NULL && r->boot != NULL &&
+		    (strcmp(r->step, "reboot") == 0 ||
+		    strcmp(r->step, "rb-reboot") == 0))
+		{
+			h->reboot_boot = r->boot;
+			h->reboot_step = r->step;
+		}
+		break;
+	case RB_EV_DONE:
+		h->state = "running";
+		host_done(h, r);
+		break;
+	case RB_EV_FAIL:
+		h->inflight = NULL;
+		h->error = r->error;
+		break;
+	case RB_EV_PRIOR:
+		h->priors = xreallocarray(h->priors, h->npriors + 1,
+		    sizeof(*h->priors));
+		h->priors[h->npriors++] = r;
+		break;
+	case RB_EV_STATE:
+		h->state = r->state ? r->state : "?";
+		h->error = r->error;
+		/* Undone: a later apply starts from a clean slate. */
+		if (r->state && strcmp(r->state, "rolled-back") == 0) {
+			h->rolled_back = 1;
+			h->npriors = h->ndone = 0;
+			h->installed = h->reboot_needed = h->rebooted = 0;
+			h->install_started = 0;
+			h->identity = NULL;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* A run ended (or a new one began): hosts it left running were cut off. */
+static void
+mark_interrupted(struct rollback_replay *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nhosts; i++)
+		if (strcmp(rp->hosts[i].state, "running") == 0)
+			rp->hosts[i].state = "interrupted";
+}
+
+int
+rollback_replay(const struct rollback_log *log, struct rollback_replay *rp)
+{
+	const struct rollback_rec *r;
+	size_t i;
+
+	memset(rp, 0, sizeof(*rp));
+	for (i = 0; i < log->nrecs; i++) {
+		r = &log->recs[i];
+		if (r->ev == RB_EV_BEGIN) {
+			if (rp->open_run)
+				mark_interrupted(rp);
+			rp->open_run = 1;
+			rp->last_op = r->op;
+		} else if (r->ev == RB_EV_END) {
+			mark_interrupted(rp);
+			rp->open_run = 0;
+		} else if (r->host != NULL) {
+			host_rec(host_get(rp, r->host), r);
+		}
+	}
+	return 0;
+}
+
+void
+rollback_replay_release(struct rollback_replay *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nhosts; i++) {
+		free(rp->hosts[i].priors);
+		free(rp->hosts[i].done);
+	}
+	free(rp->hosts);
+	memset(rp, 0, sizeof(*rp));
+}
+
+const struct rollback_host *
+rollback_replay_host(const struct rollback_replay *rp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nhosts; i++)
+		if (strcmp(rp->hosts[i].name, name) == 0)
+			return &rp->hosts[i];
+	return NULL;
+}
+
+int
+rollback_host_done(const struct rollback_host *h, const char *step)
+{
+	size_t i;
+
+	for (i = 0; h != NULL && i < h->ndone; i++)
+		if (strcmp(h->done[i], step) == 0)
+			return 1;
+	return 0;
+}
+
+int
+rollback_status_text(const struct rollback_replay *rp, struct buf *b)
+{
+	const struct rollback_host *h;
+	size_t i;
+
+	buf_addf(b, "%-24s %-16s %-12s %s\n", "HOST", "STATE", "STEP",
+	    "ERROR");
+	for (i = 0; i < rp->nhosts; i++) {
+		h = &rp->hosts[i];
+		buf_addf(b, "%-24s %-16s %-12s %s\n", h->name, h->state,
+		    h->inflight ? h->inflight : h->step ? h->step : "-",
+		    h->error ? h->error : "");
+	}
+	if (rp->open_run)
+		buf_addf(b, "(the last %s run did not finish: a crash, or it "
+		    "is still running; 'kbfix resume' continues it)\n",
+		    rp->last_op ? rp->last_op : "");
+	return b->failed ? -1 : 0;
+}
+
+static void
+json_field(struct buf *b, const char *name, const char *v, int comma)
+{
+	buf_addf(b, "%s\"%s\": ", comma ? ", " : "", name);
+	if (v == NULL)
+		buf_adds(b, "null");
+	else
+		buf_add_json_str(b, v);
+}
+
+int
+rollback_status_json(const struct rollback_replay *rp, const char *run_dir,
+    struct buf *b)
+{
+	const struct rollback_host *h;
+	size_t i;
+
+	buf_adds(b, "{\"format\": \"kbfix-status/1\", ");
+	json_field(b, "run_dir", run_dir, 0);
+	buf_addf(b, ", \"finished\": %s, \"hosts\": [",
+	    rp->open_run ? "false" : "true");
+	for (i = 0; i < rp->nhosts; i++) {
+		h = &rp->hosts[i];
+		buf_adds(b, i ? ",\n  {" : "\n  {");
+		json_field(b, "name", h->name, 0);
+		json_field(b, "state", h->state, 1);
+		json_field(b, "step", h->step, 1);
+		json_field(b, "inflight", h->inflight, 1);
+		json_field(b, "error", h->error, 1);
+		json_field(b, "package_identity", h->identity, 1);
+		buf_addf(b, ", \"rebooted\": %s, \"priors\": %zu}",
+		    h->rebooted ? "true" : "false", h->npriors);
+	}
+	buf_adds(b, "\n]}\n");
+	return b->failed ? -1 : 0;
+}

@@ -1,0 +1,178 @@
+/*
+ * rollback: the run journal (RUN_DIR/journal.jsonl) and what it tells about
+ * each host: how far it got, how it ended, and the prior state needed to
+ * undo what kbfix changed.
+ *
+ * The journal is append-only, one JSON object a line.  Every record is
+ * written with one write() on an O_APPEND descriptor and fsync'd before
+ * rollback_journal_append() returns, so a crash leaves every record that
+ * was reported written plus at most one torn last line, which
+ * rollback_journal_read() ignores (DESIGN.md "Run directory").  Record
+ * format (fields absent when empty):
+ *
+ *   {"seq":7,"ts":"2026-11-21T13:00:00Z","ms":1795264800123,"ev":"intent",
+ *    "host":"web01","step":"workaround","action":1, ...}
+ *
+ *   ms      the same time as ts in milliseconds (durations, benchmarks)
+ *
+ *   ev      begin | end        a run of apply, resume or rollback ("op")
+ *           intent             a remote change is about to start
+ *           done | fail        a step finished ("error" on fail)
+ *           prior              the state before any change (capture step):
+ *                              kind registry {key,value,existed,type,data},
+ *                              multicast {family,enabled},
+ *                              package {kb,installed,identity}
+ *           state              the host reached an end state ("state",
+ *                              "error"): done, failed, drifted, deferred,
+ *                              not-started, interrupted, manual,
+ *                              rolled-back, rollback-failed
+ *   boot    on reboot records: the boot time before ("boot") and after
+ *           ("boot_after"), from wmic os get lastbootuptime
+ *   identity on install done: the dism package identity installed
+ */
+#ifndef KBFIX_ROLLBACK_H
+#define KBFIX_ROLLBACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+enum rollback_ev {
+	RB_EV_BEGIN,
+	RB_EV_END,
+	RB_EV_INTENT,
+	RB_EV_DONE,
+	RB_EV_FAIL,
+	RB_EV_PRIOR,
+	RB_EV_STATE,
+	RB_EV_N
+};
+
+enum rollback_kind {
+	RB_KIND_NONE,
+	RB_KIND_REGISTRY,
+	RB_KIND_MULTICAST,
+	RB_KIND_PACKAGE
+};
+
+/*
+ * One record.  Strings are borrowed by rollback_journal_append() and owned
+ * by the struct rollback_log after rollback_journal_read().  seq and ts are
+ * set by the writer.  action is the plan action index, -1 for none.
+ * existed/enabled/installed are -1 when not set.
+ */
+struct rollback_rec {
+	uint64_t		 seq;
+	const char		*ts;
+	int64_t			 at_ms;		/* wall clock, ms since 1970 */
+	enum rollback_ev	 ev;
+	const char		*op;
+	const char		*host;
+	const char		*step;
+	const char		*state;
+	const char		*error;
+	int			 action;
+	enum rollback_kind	 kind;
+	const char		*key, *value, *type, *data;
+	int			 existed;
+	const char		*family;
+	int			 enabled;
+	const char		*kb, *identity;
+	int			 installed;
+	const char		*boot, *boot_after;
+};
+
+const char	*rollback_ev_name(enum rollback_ev);
+void		 rollback_rec_init(struct rollback_rec *);
+
+/* Serialise one record as a JSON line (with the newline). */
+int		 rollback_rec_format(const struct rollback_rec *, struct buf *);
+
+/*
+ * Appending.  rollback_journal_open() creates RUN_DIR/journal.jsonl if
+ * needed and continues its sequence numbers; a torn last line left by a
+ * crash is cut off first (it never reached fsync, so nothing relied on it).
+ * rollback_journal_append() sets seq and ts, writes and fsyncs; -1 with
+ * err_set() when the write or fsync fails (the run must then stop: a change
+ * without its record could not be undone).
+ */
+struct rollback_journal;
+struct rollback_journal *rollback_journal_open(const char *run_dir);
+int		 rollback_journal_append(struct rollback_journal *,
+		    struct rollback_rec *);
+uint64_t	 rollback_journal_count(const struct rollback_journal *);
+void		 rollback_journal_close(struct rollback_journal *);
+
+/*
+ * Reading.  rollback_log_parse() reads journal text; a last line that is
+ * not complete JSON (no newline, or cut short) is ignored and counted in
+ * torn; a bad line before the last is an error naming the line.
+ */
+struct rollback_log {
+	struct rollback_rec	*recs;
+	size_t			 nrecs;
+	int			 torn;
+};
+
+int		 rollback_log_parse(const char *name, const char *text,
+		    size_t len, struct rollback_log *);
+int		 rollback_log_read(const char *run_dir, struct rollback_log *);
+void		 rollback_log_release(struct rollback_log *);
+
+/*
+ * Replay: the journal folded into one struct per host, in order of first
+ * appearance.  Pointers point into the log, which must outlive the replay.
+ *   state   the last end state, or "running" when the host has records but
+ *           no end state since the last begin of a run touching it, or
+ *           "interrupted" when that run ended (begin/end) without one
+ *   step    the last step completed (done); inflight: a step with an
+ *           intent and no outcome yet (a crash in the middle of a change)
+ *   priors  the first capture only: a resumed run never overwrites the
+ *           state that existed before kbfix touched the host
+ */
+struct rollback_host {
+	const char		*name;
+	const char		*state;
+	const char		*step;
+	const char		*inflight;
+	const char		*error;
+	const struct rollback_rec **priors;
+	size_t			 npriors;
+	const char		*identity;	/* installed package identity */
+	const char		*reboot_boot;	/* boot time before an
+						   unfinished reboot, or NULL */
+	const char		*reboot_step;	/* its step: reboot or
+						   rb-reboot */
+	int			 rebooted;	/* a reboot completed */
+	int			 installed;	/* install step done */
+	int			 install_started;	/* an install intent */
+	int			 reboot_needed;	/* install said so, no reboot
+						   since */
+	int			 rolled_back;
+	const char		**done;		/* steps done, in order */
+	size_t			 ndone;
+	uint64_t		 last_seq;
+};
+
+struct rollback_replay {
+	struct rollback_host	*hosts;
+	size_t			 nhosts;
+	int			 open_run;	/* last begin without end */
+	const char		*last_op;
+};
+
+int		 rollback_replay(const struct rollback_log *,
+		    struct rollback_replay *);
+void		 rollback_replay_release(struct rollback_replay *);
+const struct rollback_host *rollback_replay_host(
+		    const struct rollback_replay *, const char *name);
+int		 rollback_host_done(const struct rollback_host *, const char *step);
+
+/* status output: a text table or a JSON document (format kbfix-status/1). */
+int		 rollback_status_text(const struct rollback_replay *,
+		    struct buf *);
+int		 rollback_status_json(const struct rollback_replay *,
+		    const char *run_dir, struct buf *);
+
+#endif

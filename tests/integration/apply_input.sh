@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# apply, status, resume and rollback without hosts: bad input refused
+# with exit 2 before anything starts, manual hosts' runbooks, status of a
+# journal cut short by a crash (torn last line).
+. "$(dirname "$0")/../lib.sh"
+
+cat >"$T_TMP/inv.json" <<'JSON'
+{"hosts": [
+ {"name": "mix-000", "address": "127.0.5.250", "port": 2222, "user": "winsim",
+  "arch": "x64"},
+ {"name": "s08-001", "address": "127.0.5.251", "port": 2222, "user": "winsim",
+  "arch": "x64"}]}
+JSON
+python3 "$TOP/tests/apply/mkrun.py" plan "$T_TMP/inv.json" "$T_TMP/plan.json" \
+    --manual mix-000,s08-001
+mkdir -p "$T_TMP/bundle/files"
+printf 'MSCF-not-really' >"$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu"
+cat >"$T_TMP/bundle/manifest.json" <<'JSON'
+{"format": "kbfix-bundle/1", "updates": [{
+ "update_id": "00000000-0000-0000-0000-000000000001", "kb": "KB4345459",
+ "arch": "x64", "product": "Windows 7", "hosts": ["mix-000"],
+ "files": [{"name": "windows6.1-kb4345459-x64_0123.msu",
+  "path": "files/windows6.1-kb4345459-x64_0123.msu",
+  "size": 15, "sha1": "0123", "sha256": "0123",
+  "package_cab": "Windows6.1-KB4345459-x64.cab"}]}]}
+JSON
+
+# Manual hosts only: no connection, runbooks written, exit 0.
+out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/run" 2>&1); rc=$?
+check_eq "manual hosts: exit 0" 0 "$rc"
+check_contains "manual hosts: summary" "$out" "2 done, 0 failed"
+rb=$T_TMP/run/runbooks
+check "runbook per host" test -f "$rb/mix-000.cmd" -a -f "$rb/s08-001.cmd"
+check_contains "runbook: registry workaround" "$rb/mix-000.cmd" \
+    'reg add "HKLM\Software\Microsoft\SQMClient\Windows" /v CEIPEnable /t REG_DWORD /d 0 /f'
+check_contains "runbook: saves the prior value" "$rb/mix-000.cmd" \
+    'reg export "HKLM\Software\Microsoft\SQMClient\Windows"'
+check_contains "runbook: install" "$rb/mix-000.cmd" \
+    'dism /online /add-package /packagepath:"%KBDIR%\KB4345459\Windows6.1-KB4345459-x64.cab" /quiet /norestart'
+check_contains "runbook: reboot" "$rb/mix-000.cmd" \
+    'shutdown /r /t 60 /d p:2:17 /c "kbfix: hotfix reboot"'
+check_contains "rollback runbook: value restored or deleted" \
+    "$rb/mix-000-rollback.cmd" \
+    'reg delete "HKLM\Software\Microsoft\SQMClient\Windows" /v CEIPEnable /f'
+check_contains "rollback runbook: package removed" \
+    "$rb/mix-000-rollback.cmd" 'wusa /uninstall /kb:4345459 /quiet /norestart'
+check "runbook: CRLF lines" grep -q $'\r$' "$rb/mix-000.cmd"
+check_contains "status: manual" "$(kbfix status "$T_TMP/run")" \
+    "mix-000                  manual"
+
+# The run directory is not reused by a second apply.
+out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/run" 2>&1); rc=$?
+check_eq "second apply into the run dir: exit 2" 2 "$rc"
+check_contains "second apply: hint" "$out" "kbfix resume"
+
+# Bad input: exit 2, no journal.
+out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/r2" --window tonight/4h 2>&1); rc=$?
+check_eq "bad window: exit 2" 2 "$rc"
+check_contains "bad window: message" "$out" "window 'tonight/4h': start must be ISO 8601"
+check "bad window: no journal" test ! -e "$T_TMP/r2/journal.jsonl"
+out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/r3" --max-fail 101 2>&1); rc=$?
+check_eq "bad --max-fail: exit 2" 2 "$rc"
+check_contains "bad --max-fail: message" "$out" "--max-fail '101'"
+printf '{"format": "kbfix-plan/1", "hosts": [' >"$T_TMP/bad.json"
+out=$(kbfix apply "$T_TMP/bad.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/r4" 2>&1); rc=$?
+check_eq "broken plan: exit 2" 2 "$rc"
+check_contains "broken plan: names the file" "$out" "bad.json"
+sed 's/KB4345459/KB43;del/' "$T_TMP/plan.json" >"$T_TMP/meta.json"
+out=$(kbfix apply "$T_TMP/meta.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/r5" 2>&1); rc=$?
+check_eq "metacharacters in a KB: exit 2" 2 "$rc"
+check "metacharacters in a KB: nothing written" test ! -e "$T_TMP/r5/journal.jsonl"
+out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/nobundle" \
+    --run-dir "$T_TMP/r6" 2>&1); rc=$?
+check_eq "missing bundle: exit 2" 2 "$rc"
+out=$(kbfix resume "$T_TMP/nothing" 2>&1); rc=$?
+check_eq "resume without a run: exit 2" 2 "$rc"
+out=$(kbfix apply 2>&1); rc=$?
+check_eq "apply without arguments: exit 2" 2 "$rc"
+check_contains "apply --help" "$(kbfix apply --help)" "--max-fail PCT"
+
+# Status of a journal cut by a crash in the middle of a line.
+mkdir -p "$T_TMP/crash"
+cat >"$T_TMP/crash/journal.jsonl" <<'J'
+{"seq":1,"ev":"begin","op":"apply"}
+{"seq":2,"ev":"intent","host":"web01","step":"connect"}
+{"seq":3,"ev":"done","host":"web01","step":"connect"}
+{"seq":4,"ev":"intent","host":"web01","step":"reboot","boot":"20261121121712.076000+000"}
+{"seq":5,"ev":"state","host":"db01","state":"failed","error":"db01: dism exited 0x800f081e"}
+{"seq":6,"ev":"do
+J
+printf '%s' "$(cat "$T_TMP/crash/journal.jsonl")" >"$T_TMP/crash/journal.jsonl"
+out=$(kbfix status "$T_TMP/crash"); rc=$?
+check_eq "torn journal: status exit 0" 0 "$rc"
+check_contains "torn journal: host mid-reboot" "$out" \
+    "web01                    running          reboot"
+check_contains "torn journal: failed host" "$out" \
+    "db01                     failed"
+check_contains "torn journal: run not finished" "$out" "kbfix resume"
+json=$(kbfix status "$T_TMP/crash" --json)
+check_eq "status --json" "web01 running reboot
+db01 failed -" "$(printf '%s' "$json" | python3 -c '
+import json, sys
+for h in json.load(sys.stdin)["hosts"]:
+    print(h["name"], h["state"], h["inflight"] or "-")')"
+finish

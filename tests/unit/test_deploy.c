@@ -1,0 +1,227 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "deploy/deploy.h"
+#include "deploy/deploy_int.h"
+#include "util/util.h"
+
+static void
+test_deploy_waves_canary_then_parallel_chunks(void **state)
+{
+	struct deploy_slot s[7];
+	int wave[7], n;
+	size_t i;
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 7; i++)
+		s[i].name = "h";
+	s[3].manual = 1;
+	n = deploy_waves(s, 7, 1, 2, wave);
+	assert_int_equal(n, 4);
+	assert_int_equal(wave[0], 0);
+	assert_int_equal(wave[1], 1);
+	assert_int_equal(wave[2], 1);
+	assert_int_equal(wave[3], -1);
+	assert_int_equal(wave[4], 2);
+	assert_int_equal(wave[5], 2);
+	assert_int_equal(wave[6], 3);
+}
+
+static void
+test_deploy_waves_follow_plan_waves(void **state)
+{
+	struct deploy_slot s[5];
+	int wave[5], n;
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	s[0].plan_wave = 3;
+	s[1].plan_wave = 1;
+	s[2].plan_wave = 3;
+	s[3].plan_wave = 0;
+	s[4].plan_wave = 1;
+	n = deploy_waves(s, 5, 1, 50, wave);
+	/* canary: the first host of the lowest plan wave */
+	assert_int_equal(wave[1], 0);
+	assert_int_equal(wave[4], 1);
+	assert_int_equal(wave[0], 2);
+	assert_int_equal(wave[2], 2);
+	assert_int_equal(wave[3], 3);
+	assert_int_equal(n, 4);
+}
+
+static void
+test_deploy_waves_no_canary(void **state)
+{
+	struct deploy_slot s[3];
+	int wave[3];
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	assert_int_equal(deploy_waves(s, 3, 0, 10, wave), 1);
+	assert_int_equal(wave[0], 0);
+	assert_int_equal(wave[2], 0);
+}
+
+static void
+test_deploy_window_parse_forms(void **state)
+{
+	int64_t st, d;
+
+	(void)state;
+	assert_int_equal(deploy_window_parse("2026-11-21T22:00:00Z/4h", 0,
+	    &st, &d), 0);
+	assert_int_equal(d, 14400);
+	assert_int_equal(deploy_window_parse("now/PT1H30M", 1000, &st, &d), 0);
+	assert_int_equal(st, 1000);
+	assert_int_equal(d, 5400);
+	assert_int_equal(deploy_window_parse("now/90", 0, &st, &d), 0);
+	assert_int_equal(d, 90);
+	assert_int_equal(deploy_window_parse("now/4x", 0, &st, &d), -1);
+	assert_non_null(strstr(err_msg(), "duration"));
+	assert_int_equal(deploy_window_parse("tonight/4h", 0, &st, &d), -1);
+	assert_int_equal(deploy_window_parse("now", 0, &st, &d), -1);
+	assert_int_equal(deploy_window_parse("now/0s", 0, &st, &d), -1);
+}
+
+static void
+test_deploy_window_fits_defers(void **state)
+{
+	(void)state;
+	/* not open yet */
+	assert_int_equal(deploy_window_fits(99, 100, 600, 10), 0);
+	assert_int_equal(deploy_window_fits(100, 100, 600, 600), 1);
+	assert_int_equal(deploy_window_fits(101, 100, 600, 600), 0);
+	assert_int_equal(deploy_window_fits(5, 0, 0, 1000), 1);
+	assert_int_equal(deploy_remaining_s(600, STEP_CONNECT), 600);
+	assert_int_equal(deploy_remaining_s(600, STEP_VERIFY), 60);
+	assert_true(deploy_remaining_s(600, STEP_REBOOT) <
+	    deploy_remaining_s(600, STEP_UPLOAD));
+}
+
+static void
+test_deploy_max_fail_exceeded_threshold(void **state)
+{
+	(void)state;
+	assert_int_equal(deploy_max_fail_exceeded(0, 10, 0), 0);
+	assert_int_equal(deploy_max_fail_exceeded(1, 10, 0), 1);
+	assert_int_equal(deploy_max_fail_exceeded(1, 10, 10), 0);
+	assert_int_equal(deploy_max_fail_exceeded(2, 10, 10), 1);
+	assert_int_equal(deploy_max_fail_exceeded(3, 10, 100), 0);
+}
+
+static void
+test_deploy_group_acquire_one_at_a_time(void **state)
+{
+	struct deploy_grouplock l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(deploy_group_acquire(&l, "sql", "a"), 1);
+	assert_int_equal(deploy_group_acquire(&l, "sql", "b"), 0);
+	assert_int_equal(deploy_group_acquire(&l, "web", "b"), 1);
+	assert_int_equal(deploy_group_acquire(&l, NULL, "c"), 1);
+	deploy_group_release(&l, "sql", "b");
+	assert_int_equal(deploy_group_acquire(&l, "sql", "b"), 0);
+	deploy_group_release(&l, "sql", "a");
+	assert_int_equal(deploy_group_acquire(&l, "sql", "b"), 1);
+	deploy_grouplock_release(&l);
+}
+
+static void
+test_wo_reg_value_after_reg_add(void **state)
+{
+	static const char out[] = "The operation completed successfully.\r\n"
+	    "\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\\Windows\r\n"
+	    "    CEIPEnable    REG_DWORD    0x0\r\n\r\n";
+	char *t = wo_text(out, sizeof(out) - 1), *type = NULL, *data = NULL;
+
+	(void)state;
+	assert_int_equal(wo_reg_value(t, "ceipenable", &type, &data), 0);
+	assert_string_equal(type, "REG_DWORD");
+	assert_string_equal(data, "0x0");
+	free(type);
+	free(data);
+	assert_int_equal(wo_reg_value(t, "Other", &type, &data), -1);
+	free(t);
+}
+
+static void
+test_wo_dism_package_by_kb(void **state)
+{
+	static const char out[] = "Deployment Image Servicing and Management "
+	    "tool\r\n\r\nPackage Identity : Package_for_KB4338823~31bf3856ad364e35"
+	    "~amd64~~6.1.1.1\r\nState : Installed\r\n\r\nPackage Identity : "
+	    "Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\r\nState : "
+	    "Install Pending\r\n\r\nThe operation completed successfully.\r\n";
+	char *t = wo_text(out, sizeof(out) - 1), *id = NULL, *st = NULL;
+
+	(void)state;
+	assert_int_equal(wo_dism_package(t, "KB4345459", &id, &st), 0);
+	assert_string_equal(id,
+	    "Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1");
+	assert_string_equal(st, "Install Pending");
+	free(id);
+	free(st);
+	assert_int_equal(wo_dism_package(t, "KB434545", &id, &st), -1);
+	free(t);
+}
+
+static void
+test_wo_value_utf16_wmic(void **state)
+{
+	static const char out[] = "\xff\xfe\r\0\r\0\n\0L\0a\0s\0t\0B\0o\0o\0t\0"
+	    "U\0p\0T\0i\0m\0e\0=\0" "2\0" "0\0" "2\0" "6\0\r\0\r\0\n\0";
+	char *t = wo_text(out, sizeof(out) - 1), *v = NULL;
+
+	(void)state;
+	assert_int_equal(wo_value(t, "LastBootUpTime", &v), 0);
+	assert_string_equal(v, "2026");
+	free(v);
+	free(t);
+}
+
+static void
+test_wo_multicast_and_versions(void **state)
+{
+	int on = -1;
+
+	(void)state;
+	assert_int_equal(wo_multicast("Querying active state...\n\nGeneral "
+	    "Global Parameters\n---------------------------------------------\n"
+	    "Default Hop Limit                   : 128 hops\n"
+	    "Multicast Forwarding                : enabled\n", &on), 0);
+	assert_int_equal(on, 1);
+	assert_int_equal(wo_multicast("nothing\n", &on), -1);
+	assert_true(wo_version_cmp("6.1.7601.24168", "6.1.7601.17514") > 0);
+	assert_true(wo_version_cmp("6.1.7601.2416", "6.1.7601.24168") < 0);
+	assert_int_equal(wo_version_cmp("10.0.17134.167", "10.0.17134.167"), 0);
+	assert_true(wo_version_cmp("6.1.7601", "6.1.7601.1") < 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deploy_waves_canary_then_parallel_chunks),
+		cmocka_unit_test(test_deploy_waves_follow_plan_waves),
+		cmocka_unit_test(test_deploy_waves_no_canary),
+		cmocka_unit_test(test_deploy_window_parse_forms),
+		cmocka_unit_test(test_deploy_window_fits_defers),
+		cmocka_unit_test(test_deploy_max_fail_exceeded_threshold),
+		cmocka_unit_test(test_deploy_group_acquire_one_at_a_time),
+		cmocka_unit_test(test_wo_reg_value_after_reg_add),
+		cmocka_unit_test(test_wo_dism_package_by_kb),
+		cmocka_unit_test(test_wo_value_utf16_wmic),
+		cmocka_unit_test(test_wo_multicast_and_versions),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,7 +6,7 @@
 #   apply_plan NAME [mkrun plan options]          $T_TMP/NAME.json
 #   apply_bundle PLAN                              $T_TMP/bundle
 #   snap_all TAG                                   $T_TMP/snap/HOST.TAG
-#   snap_diff HOST TAG [skip-tcpip]                diff against a snapshot
+#   snap_diff HOST TAG                             diff against a snapshot
 #   kb_apply PLAN RUN_DIR [options]                kbfix apply, fleet keys
 export FLEET_BASE=${FLEET_BASE:-127.0.5.2}
 export FLEET_DOWN_MS=${FLEET_DOWN_MS:-300}
@@ -47,23 +47,9 @@ snap_all() {
 	done
 }
 
-# The simulator does not put tcpip.sys back when a package is removed
-# (tests/winsim state.c boot_packages), so rollback comparisons skip it.
-snap_now() {
-	if [ "${2:-}" = skip-tcpip ]; then
-		$MKRUN snapshot "$(host_dir "$1")" | grep -v '^ver '
-	else
-		$MKRUN snapshot "$(host_dir "$1")"
-	fi
-}
+snap_now() { $MKRUN snapshot "$(host_dir "$1")"; }
 
-snap_was() {
-	if [ "${3:-}" = skip-tcpip ]; then
-		grep -v '^ver ' "$T_TMP/snap/$1.$2"
-	else
-		cat "$T_TMP/snap/$1.$2"
-	fi
-}
+snap_was() { cat "$T_TMP/snap/$1.$2"; }
 
 kb_apply() {
 	local plan=$1 run=$2; shift 2

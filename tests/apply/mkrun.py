@@ -202,7 +202,9 @@ def cmd_snapshot(args):
     sdir = args[0]
     out = []
     for line in open(os.path.join(sdir, "packages")):
-        out.append("pkg " + line.strip())
+        # identity, state, tcpip.sys it brings; the 4th field (the version
+        # it replaced) is the simulator's own bookkeeping
+        out.append("pkg " + "\t".join(line.strip().split("\t")[:3]))
     for line in open(os.path.join(sdir, "registry")):
         f = line.rstrip("\n").split("\t")
         # boot-time bookkeeping is not kbfix's change

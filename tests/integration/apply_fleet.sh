@@ -71,7 +71,7 @@ check_contains "rollback summary" "$out" "29 rolled back, 0 failed"
 bad=""
 for h in "$FLEET"/hosts/*/; do
 	n=$(basename "$h")
-	[ "$(snap_now "$n" skip-tcpip)" = "$(snap_was "$n" before skip-tcpip)" ] ||
+	[ "$(snap_now "$n")" = "$(snap_was "$n" before)" ] ||
 	    bad="$bad $n"
 done
 check_eq "every host back to its prior state" "" "$bad"

@@ -270,6 +270,8 @@ check_eq "dism remove again: 0x00240007 (low byte 7)" 7 "$RC"
 env WINSIM_STATE="$ST/web01" "$WINSIM" --boot
 ws web01 'dism /online /get-packages'
 check "after reboot: removed package gone" bash -c "! grep -q KB4345459 '$OUT'"
+ws web01 'wmic datafile where name="C:\\Windows\\System32\\drivers\\tcpip.sys" get Version /value'
+check_contains "after removal and reboot: tcpip.sys back to its prior version" "$OUT" 'Version=6.1.7601.24168'
 ws web01 'mkdir C:\Windows\Temp\kb86 & expand -F:* C:\Windows\Temp\windows6.1-kb4345459-x86.msu C:\Windows\Temp\kb86 & dism /online /add-package /packagepath:C:\Windows\Temp\kb86\Windows6.1-KB4345459-x86.cab /norestart'
 check_eq "dism x86 package on x64: 0x800F081E (low byte 30)" 30 "$RC"
 check_contains "dism not applicable: message" "$OUT" \

@@ -244,6 +244,7 @@ packages_add(struct packages *ps, const char *id, const char *state,
 	ps->v[ps->n].id = xstrdup(id);
 	ps->v[ps->n].state = xstrdup(state);
 	ps->v[ps->n].tcpip = xstrdup(tcpip != NULL && *tcpip ? tcpip : "-");
+	ps->v[ps->n].prior = xstrdup("-");
 	ps->n++;
 }
 
@@ -253,6 +254,7 @@ packages_remove(struct packages *ps, size_t i)
 	free(ps->v[i].id);
 	free(ps->v[i].state);
 	free(ps->v[i].tcpip);
+	free(ps->v[i].prior);
 	memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(*ps->v));
 	ps->n--;
 }
@@ -291,7 +293,7 @@ packages_pending(const struct packages *ps)
 int
 packages_load(struct host *h, struct packages *ps)
 {
-	char *line, *next, *f[3];
+	char *line, *next, *f[4];
 	struct buf b;
 	int k;
 
@@ -304,12 +306,16 @@ packages_load(struct host *h, struct packages *ps)
 		if (*line == '#')
 			continue;
 		f[0] = line;
-		for (k = 1; k < 3; k++) {
+		for (k = 1; k < 4; k++) {
 			f[k] = f[k - 1] ? strchr(f[k - 1], '\t') : NULL;
 			if (f[k] != NULL)
 				*f[k]++ = '\0';
 		}
 		packages_add(ps, f[0], f[1] ? f[1] : "Installed", f[2]);
+		if (f[3] != NULL && *f[3]) {
+			free(ps->v[ps->n - 1].prior);
+			ps->v[ps->n - 1].prior = xstrdup(f[3]);
+		}
 	}
 	buf_release(&b);
 	return 0;
@@ -324,8 +330,9 @@ packages_save(struct host *h, const struct packages *ps)
 
 	buf_init(&b, STATE_MAX);
 	for (i = 0; i < ps->n; i++)
-		buf_addf(&b, "%s\t%s\t%s\n", ps->v[i].id, ps->v[i].state,
-		    ps->v[i].tcpip);
+		buf_addf(&b, "%s\t%s\t%s%s%s\n", ps->v[i].id, ps->v[i].state,
+		    ps->v[i].tcpip, strcmp(ps->v[i].prior, "-") ? "\t" : "",
+		    strcmp(ps->v[i].prior, "-") ? ps->v[i].prior : "");
 	rc = state_write(h, "packages", buf_str(&b), b.len);
 	buf_release(&b);
 	return rc;
@@ -479,6 +486,42 @@ winpath_to_host(struct host *h, const char *winpath)
 
 /* Reboot ------------------------------------------------------------------- */
 
+#define TCPIP_PATH	"C:\\Windows\\System32\\drivers\\tcpip.sys"
+
+/* Removing a package puts back the tcpip.sys it replaced, if it is still
+ * the one that package brought. */
+static void
+boot_remove(struct host *h, struct packages *ps, size_t i)
+{
+	struct package *p = &ps->v[i];
+	char *cur = NULL;
+
+	event_log(h, "package-removed %s", p->id);
+	if (strcmp(p->prior, "-") != 0 &&
+	    version_get(h, TCPIP_PATH, &cur) == 0 && cur != NULL &&
+	    strcmp(cur, p->tcpip) == 0)
+		version_set(h, TCPIP_PATH, p->prior);
+	free(cur);
+	packages_remove(ps, i);
+}
+
+static void
+boot_install(struct host *h, struct package *p)
+{
+	char *cur = NULL;
+
+	free(p->state);
+	p->state = xstrdup("Installed");
+	event_log(h, "package-installed %s", p->id);
+	if (strcmp(p->tcpip, "-") == 0)
+		return;
+	if (version_get(h, TCPIP_PATH, &cur) == 0 && cur != NULL) {
+		free(p->prior);
+		p->prior = cur;
+	}
+	version_set(h, TCPIP_PATH, p->tcpip);
+}
+
 static void
 boot_packages(struct host *h, struct packages *ps)
 {
@@ -488,18 +531,11 @@ boot_packages(struct host *h, struct packages *ps)
 		struct package *p = &ps->v[i];
 
 		if (strcmp(p->state, "Uninstall Pending") == 0) {
-			event_log(h, "package-removed %s", p->id);
-			packages_remove(ps, i);
+			boot_remove(h, ps, i);
 			continue;
 		}
-		if (strcmp(p->state, "Install Pending") == 0) {
-			free(p->state);
-			p->state = xstrdup("Installed");
-			event_log(h, "package-installed %s", p->id);
-			if (strcmp(p->tcpip, "-") != 0)
-				version_set(h, "C:\\Windows\\System32\\"
-				    "drivers\\tcpip.sys", p->tcpip);
-		}
+		if (strcmp(p->state, "Install Pending") == 0)
+			boot_install(h, p);
 		i++;
 	}
 }

@@ -57,11 +57,16 @@ const char *profile_get(const struct profile *, const char *key,
 	    const char *def);
 void	 profile_set(struct profile *, const char *key, const char *val);
 
-/* Packages: STATE/packages, "IDENTITY<TAB>STATE<TAB>TCPIP" lines. */
+/*
+ * Packages: STATE/packages, "IDENTITY<TAB>STATE<TAB>TCPIP[<TAB>PRIOR]"
+ * lines.  PRIOR is the tcpip.sys version the package replaced when it took
+ * effect; removing the package puts it back, as the component store does.
+ */
 struct package {
 	char	*id;
 	char	*state;		/* Installed, Install Pending, ... */
 	char	*tcpip;		/* tcpip.sys version it installs, or "-" */
+	char	*prior;		/* tcpip.sys version it replaced, or "-" */
 };
 struct packages {
 	struct package	*v;

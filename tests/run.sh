@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 TOP=$(pwd)
 export BUILD TOP
-export SHARED=${SHARED:-$(cd "$TOP/.." && pwd)/shared}
 export KBFIX="$TOP/$BUILD/kbfix"
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 if [ "${VALGRIND:-0}" = 1 ]; then

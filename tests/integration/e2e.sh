@@ -14,6 +14,8 @@ if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/sshd ] || ! command -v bwrap >/dev/nu
 	finish
 fi
 . "$TOP/tests/apply/common.sh"
+. "$TOP/tests/catalog-server/lib.sh"
+trap 'catsrv_stop; apply_cleanup' EXIT
 export KBFIX_NOW=2026-11-21T12:00:00Z
 SSH=(--known-hosts "$FLEET/known_hosts" -k "$FLEET/id_ed25519")
 CEIP='HKLM\\Software\\Microsoft\\SQMClient\\Windows'
@@ -103,9 +105,25 @@ decisions "$T_TMP/plan.json" >"$T_TMP/dec-disc"
 check_eq "discovered plan decides as the full inventory (status, actions, packages)" \
     "$(cat "$T_TMP/dec-full")" "$(cat "$T_TMP/dec-disc")"
 
-# 3. The bundle for the plan's packages: .msu files whose package brings
-# the fixed tcpip.sys (tests/README.md "Packages").
-apply_bundle "$T_TMP/plan.json"
+# 3. kbfix fetch of the plan's packages from the local HTTPS Catalog
+# (tests/catalog-server/server.py), whose entries are made for this plan:
+# .msu files whose package brings the fixed tcpip.sys (tests/README.md
+# "Packages"), built by e2e_catalog.py with the simulator's mkmsu.
+CATSRV_DIR=$T_TMP/catsrv
+mkdir -p "$CATSRV_DIR"
+catsrv_certs "$CATSRV_DIR"
+python3 "$TOP/tests/integration/e2e_catalog.py" "$T_TMP/plan.json" \
+    "$CATSRV_DIR" "$TOP/tests/winsim/mkmsu"
+python3 "$TOP/tests/catalog-server/server.py" --root "$CATSRV_DIR" \
+    --port-file "$CATSRV_DIR/port" --cert "$CATSRV_DIR/server.pem" \
+    --key "$CATSRV_DIR/server.key" --log "$CATSRV_DIR/requests.log" &
+CATSRV_PID=$!
+for i in $(seq 100); do [ -f "$CATSRV_DIR/port" ] && break; sleep 0.05; done
+kbfix fetch "$T_TMP/plan.json" -o "$T_TMP/bundle" --no-cache --no-progress \
+    --catalog-url "https://127.0.0.1:$(cat "$CATSRV_DIR/port")" \
+    --cacert "$CATSRV_DIR/ca.pem" >"$T_TMP/fetch.out" 2>&1
+check_eq "fetch from the local Catalog (exit 0)" 0 $? || sed 's/^/# /' "$T_TMP/fetch.out"
+catsrv_stop
 check_eq "bundle: one update per plan package" \
     "$(grep -c '^package ' "$T_TMP/dec-disc")" \
     "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["updates"]))' "$T_TMP/bundle/manifest.json")"
@@ -172,8 +190,8 @@ kbfix discover -i "$T_TMP/stripped.json" -o "$T_TMP/after.json" \
 check_eq "discover after apply (exit 0)" 0 $? || cat "$T_TMP/disc2.err"
 kbfix plan -i "$T_TMP/after.json" --format json -o "$T_TMP/plan-after.json"
 check_eq "plan after apply (exit 0)" 0 $?
-check_eq "after apply every host is compliant, no package left" \
-    "ceip compliant,okr2 compliant,r2mr compliant,s12r2so compliant,s12so compliant,s16 compliant,vista compliant,w7rtm compliant,w7so compliant 0" \
+check_eq "after apply every host is compliant (not-applicable: nothing affects it now), no package left" \
+    "ceip not-applicable,okr2 compliant,r2mr compliant,s12r2so compliant,s12so compliant,s16 compliant,vista not-applicable,w7rtm compliant,w7so compliant 0" \
     "$(python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))

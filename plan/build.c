@@ -259,15 +259,19 @@ host_status(const struct plan_host *ph)
 }
 
 /* Win32-OpenSSH does not run on Vista / Server 2008 (FACTS.md 4). */
+int
+plan_manual_by_default(const char *product)
+{
+	return product != NULL && (strcmp(product, "Windows Vista") == 0 ||
+	    strcmp(product, "Windows Server 2008") == 0);
+}
+
 static const char *
 default_transport(const struct plan_inv_host *ih)
 {
 	if (ih->transport)
 		return ih->transport;
-	if (ih->product && (strcmp(ih->product, "Windows Vista") == 0 ||
-	    strcmp(ih->product, "Windows Server 2008") == 0))
-		return "manual";
-	return "ssh";
+	return plan_manual_by_default(ih->product) ? "manual" : "ssh";
 }
 
 static char *

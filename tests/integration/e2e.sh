@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # valgrind: skip
-# End to end, the way an operator works: an inventory of nine simulated
+# End to end, the way an operator works: an inventory of ten simulated
 # hosts (tests/fleet) -> kbfix discover on an inventory stripped of its
 # facts -> kbfix plan (same decisions as planning from the full facts) ->
 # a bundle for the plan's packages -> kbfix apply -> the simulators' state
@@ -45,6 +45,9 @@ cat >"$T_TMP/inv.json" <<EOF
   {"name": "vista", "os": "Windows Vista Business", "version": "6.0.6000",
    "arch": "x86", "transport": "ssh", "installed": [], "registry": {},
    "multicast_forwarding": true},
+  {"name": "s08", "os": "Windows Server 2008 Standard", "version": "6.0.6002",
+   "arch": "x64", "installed": ["KB4295656"], "registry": {},
+   "files": {"tcpip.sys": "6.0.6002.18005"}, "multicast_forwarding": false},
   {"name": "okr2", "os": "windows-server-2012-r2", "version": "6.3.9600",
    "arch": "x64", "installed": ["KB4338824", "KB4345424"], "registry": {},
    "files": {"tcpip.sys": "6.3.9600.19067"}}
@@ -52,7 +55,7 @@ cat >"$T_TMP/inv.json" <<EOF
 EOF
 BUILD=$BUILD "$TOP/tests/fleet/fleet" up "$T_TMP/inv.json" "$FLEET" \
     >"$T_TMP/fleet-up.log" 2>&1
-check_eq "fleet of 9 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
+check_eq "fleet of 10 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
 
 # decisions PLAN: "host status action;action..." lines, sorted
 decisions() {
@@ -74,15 +77,19 @@ PY
 kbfix plan -i "$FLEET/inventory.json" --format json -o "$T_TMP/plan-full.json"
 check_eq "plan from the full inventory (exit 0)" 0 $?
 decisions "$T_TMP/plan-full.json" >"$T_TMP/dec-full"
-check_eq "full inventory: 8 hosts need action, okr2 compliant" \
-    "8 okr2" "$(grep -c ' needs-action ' "$T_TMP/dec-full") $(awk '$2=="compliant"{print $1}' "$T_TMP/dec-full")"
+check_eq "full inventory: 9 hosts need action, okr2 compliant" \
+    "9 okr2" "$(grep -c ' needs-action ' "$T_TMP/dec-full") $(awk '$2=="compliant"{print $1}' "$T_TMP/dec-full")"
 
 # 2. Discover fills what an operator's inventory lacks.  Drop every
-# discoverable fact; three hosts keep only name, address and user.
+# discoverable fact; three hosts keep only name, address and user.  s08
+# (Server 2008: transport manual, no Win32-OpenSSH) keeps its facts, which
+# an operator collects by hand; discover skips it.
 python3 - "$FLEET/inventory.json" "$T_TMP/stripped.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 for h in doc["hosts"]:
+    if h["name"] == "s08":
+        continue
     for k in ("installed", "registry", "files", "multicast_forwarding"):
         h.pop(k, None)
     if h["name"] in ("w7so", "s16", "vista"):
@@ -98,7 +105,8 @@ check "the stripped inventory alone does not plan the same" \
 kbfix discover -i "$T_TMP/stripped.json" -o "$T_TMP/discovered.json" \
     "${SSH[@]}" 2>"$T_TMP/disc1.err"
 check_eq "discover (exit 0)" 0 $? || cat "$T_TMP/disc1.err"
-check_contains "discover: 9 hosts" "$T_TMP/disc1.err" "9 host(s) discovered, 0 failed"
+check_contains "discover: 9 hosts, s08 (manual) skipped" "$T_TMP/disc1.err" \
+    "9 host(s) discovered, 0 failed, 1 skipped (transport manual)"
 kbfix plan -i "$T_TMP/discovered.json" --format json -o "$T_TMP/plan.json"
 check_eq "plan from the discovered inventory (exit 0)" 0 $?
 decisions "$T_TMP/plan.json" >"$T_TMP/dec-disc"
@@ -134,7 +142,7 @@ snap_all before
 RUN=$T_TMP/run
 out=$(kb_apply "$T_TMP/plan.json" "$RUN" --parallel 8 2>&1)
 check_eq "apply (exit 0)" 0 $? || printf '%s\n' "$out" | sed 's/^/# /'
-check_contains "apply: 8 done" "$out" "8 done, 0 failed, 0 other"
+check_contains "apply: 9 done (s08 by its runbook)" "$out" "9 done, 0 failed, 0 other"
 
 python3 - "$T_TMP/plan.json" "$FLEET/hosts" >"$T_TMP/state-check" <<'PY'
 import json, os, sys
@@ -143,6 +151,8 @@ root = sys.argv[2]
 def ver(s):
     return tuple(int(x) for x in s.split("."))
 for h in plan["hosts"]:
+    if h["transport"] == "manual":
+        continue
     d = os.path.join(root, h["name"])
     pk = [l.rstrip("\n").split("\t") for l in open(os.path.join(d, "packages"))]
     reg = [l.rstrip("\n").split("\t") for l in open(os.path.join(d, "registry"))]
@@ -176,11 +186,19 @@ check_eq "changes checked: 6 installs, 1 registry, 1 multicast" "6 1 1" \
 check_contains "w7rtm: tcpip.sys at KB976527's 6.1.7600.16512" \
     "$T_TMP/state-check" "w7rtm install KB976527 ['Installed'] 6.1.7600.16512 ok"
 check_eq "okr2 untouched" "$(snap_was okr2 before)" "$(snap_now okr2)"
+check_eq "s08 (manual) untouched" "$(snap_was s08 before)" "$(snap_now s08)"
+# Server 2008 has no dism.exe: its runbook installs the .msu with wusa,
+# run locally (FACTS.md section 4).
+rb=$RUN/runbooks/s08.cmd
+check_contains "s08 runbook installs KB4345397 with wusa" "$rb" \
+    "wusa \"%~dp0$(python3 -c 'import json,sys; print([f["name"] for u in json.load(open(sys.argv[1]))["updates"] if u["kb"]=="KB4345397" for f in u["files"]][0])' "$T_TMP/bundle/manifest.json")\" /quiet /norestart"
+check "s08 runbook does not call dism (NT 6.0 has none)" \
+    bash -c '! grep -qi dism "$1"' _ "$rb"
 
 kbfix status "$RUN" >"$T_TMP/status.txt"
 check_eq "status (exit 0)" 0 $?
 check_eq "status --json: every host done" \
-    "ceip done,r2mr done,s12r2so done,s12so done,s16 done,vista done,w7rtm done,w7so done" \
+    "ceip done,r2mr done,s08 manual,s12r2so done,s12so done,s16 done,vista done,w7rtm done,w7so done" \
     "$(host_states "$RUN" | sort | paste -sd,)"
 check_contains "status table names w7rtm" "$T_TMP/status.txt" "w7rtm"
 
@@ -190,8 +208,8 @@ kbfix discover -i "$T_TMP/stripped.json" -o "$T_TMP/after.json" \
 check_eq "discover after apply (exit 0)" 0 $? || cat "$T_TMP/disc2.err"
 kbfix plan -i "$T_TMP/after.json" --format json -o "$T_TMP/plan-after.json"
 check_eq "plan after apply (exit 0)" 0 $?
-check_eq "after apply every host is compliant (not-applicable: nothing affects it now), no package left" \
-    "ceip not-applicable,okr2 compliant,r2mr compliant,s12r2so compliant,s12so compliant,s16 compliant,vista not-applicable,w7rtm compliant,w7so compliant 0" \
+check_eq "after apply every host is compliant (not-applicable: nothing affects it now) but s08, whose runbook is still to run" \
+    "ceip not-applicable,okr2 compliant,r2mr compliant,s08 needs-action,s12r2so compliant,s12so compliant,s16 compliant,vista not-applicable,w7rtm compliant,w7so compliant 1" \
     "$(python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -200,11 +218,11 @@ print(",".join(sorted(h["name"] + " " + h["status"] for h in p["hosts"])), len(p
 # 6. Rollback: back to the state before apply.
 out=$(kbfix rollback "$RUN" 2>&1)
 check_eq "rollback (exit 0)" 0 $? || printf '%s\n' "$out" | sed 's/^/# /'
-for h in w7so r2mr s12so s12r2so s16 w7rtm ceip vista okr2; do
+for h in w7so r2mr s12so s12r2so s16 w7rtm ceip vista s08 okr2; do
 	check_eq "$h: state after rollback as before apply" \
 	    "$(snap_was $h before)" "$(snap_now $h)"
 done
 check_eq "status --json after rollback: every host rolled-back" \
-    "ceip rolled-back,r2mr rolled-back,s12r2so rolled-back,s12so rolled-back,s16 rolled-back,vista rolled-back,w7rtm rolled-back,w7so rolled-back" \
+    "ceip rolled-back,r2mr rolled-back,s08 manual,s12r2so rolled-back,s12so rolled-back,s16 rolled-back,vista rolled-back,w7rtm rolled-back,w7so rolled-back" \
     "$(host_states "$RUN" | sort | paste -sd,)"
 finish

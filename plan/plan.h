@@ -198,6 +198,7 @@ struct plan_inv_host {
 	int		 has_registry;
 	int		 multicast;	/* -1 absent, 0, 1 */
 	int		 wfp_drivers;	/* -1 absent */
+	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
 	char		**roles;
 	size_t		 nroles;
 };

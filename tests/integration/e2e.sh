@@ -48,6 +48,8 @@ cat >"$T_TMP/inv.json" <<EOF
   {"name": "s08", "os": "Windows Server 2008 Standard", "version": "6.0.6002",
    "arch": "x64", "installed": ["KB4295656"], "registry": {},
    "files": {"tcpip.sys": "6.0.6002.18005"}, "multicast_forwarding": false},
+  {"name": "w7pend", "os": "windows-7", "version": "6.1.7601", "arch": "x64",
+   "installed": ["KB4338823"], "registry": {}, "pending_reboot": true},
   {"name": "okr2", "os": "windows-server-2012-r2", "version": "6.3.9600",
    "arch": "x64", "installed": ["KB4338824", "KB4345424"], "registry": {},
    "files": {"tcpip.sys": "6.3.9600.19067"}}
@@ -55,7 +57,12 @@ cat >"$T_TMP/inv.json" <<EOF
 EOF
 BUILD=$BUILD "$TOP/tests/fleet/fleet" up "$T_TMP/inv.json" "$FLEET" \
     >"$T_TMP/fleet-up.log" 2>&1
-check_eq "fleet of 10 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
+check_eq "fleet of 11 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
+# w7pend: someone installed KB4345459 and has not restarted yet
+printf 'Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\tInstall Pending\t6.1.7601.24168\n' \
+    >>"$FLEET/hosts/w7pend/packages"
+printf 'K\t%s\n' 'HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending' \
+    >>"$FLEET/hosts/w7pend/registry"
 
 # decisions PLAN: "host status action;action..." lines, sorted
 decisions() {
@@ -77,8 +84,8 @@ PY
 kbfix plan -i "$FLEET/inventory.json" --format json -o "$T_TMP/plan-full.json"
 check_eq "plan from the full inventory (exit 0)" 0 $?
 decisions "$T_TMP/plan-full.json" >"$T_TMP/dec-full"
-check_eq "full inventory: 9 hosts need action, okr2 compliant" \
-    "9 okr2" "$(grep -c ' needs-action ' "$T_TMP/dec-full") $(awk '$2=="compliant"{print $1}' "$T_TMP/dec-full")"
+check_eq "full inventory: 9 hosts need action, okr2 compliant, w7pend blocked" \
+    "9 okr2 w7pend" "$(grep -c ' needs-action ' "$T_TMP/dec-full") $(awk '$2=="compliant"{print $1}' "$T_TMP/dec-full") $(awk '$2=="blocked"{print $1}' "$T_TMP/dec-full")"
 
 # 2. Discover fills what an operator's inventory lacks.  Drop every
 # discoverable fact; three hosts keep only name, address and user.  s08
@@ -90,7 +97,8 @@ doc = json.load(open(sys.argv[1]))
 for h in doc["hosts"]:
     if h["name"] == "s08":
         continue
-    for k in ("installed", "registry", "files", "multicast_forwarding"):
+    for k in ("installed", "registry", "files", "multicast_forwarding",
+              "pending_reboot"):
         h.pop(k, None)
     if h["name"] in ("w7so", "s16", "vista"):
         for k in ("os", "version", "arch"):
@@ -105,13 +113,17 @@ check "the stripped inventory alone does not plan the same" \
 kbfix discover -i "$T_TMP/stripped.json" -o "$T_TMP/discovered.json" \
     "${SSH[@]}" 2>"$T_TMP/disc1.err"
 check_eq "discover (exit 0)" 0 $? || cat "$T_TMP/disc1.err"
-check_contains "discover: 9 hosts, s08 (manual) skipped" "$T_TMP/disc1.err" \
-    "9 host(s) discovered, 0 failed, 1 skipped (transport manual)"
+check_contains "discover: 10 hosts, s08 (manual) skipped" "$T_TMP/disc1.err" \
+    "10 host(s) discovered, 0 failed, 1 skipped (transport manual)"
 kbfix plan -i "$T_TMP/discovered.json" --format json -o "$T_TMP/plan.json"
 check_eq "plan from the discovered inventory (exit 0)" 0 $?
 decisions "$T_TMP/plan.json" >"$T_TMP/dec-disc"
 check_eq "discovered plan decides as the full inventory (status, actions, packages)" \
     "$(cat "$T_TMP/dec-full")" "$(cat "$T_TMP/dec-disc")"
+
+check_contains "w7pend: blocked by the pending reboot, says what to do" \
+    "$(kbfix explain -i "$T_TMP/discovered.json" w7pend)" \
+    "a reboot is pending on the host (pending_reboot): restart it, then discover and plan again"
 
 # 3. kbfix fetch of the plan's packages from the local HTTPS Catalog
 # (tests/catalog-server/server.py), whose entries are made for this plan:
@@ -135,7 +147,7 @@ catsrv_stop
 check_eq "bundle: one update per plan package" \
     "$(grep -c '^package ' "$T_TMP/dec-disc")" \
     "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["updates"]))' "$T_TMP/bundle/manifest.json")"
-check "kbfix verify accepts the bundle" kbfix verify "$T_TMP/bundle"
+check_contains "kbfix verify accepts the bundle" "$(kbfix verify "$T_TMP/bundle")" "7 file(s) checked, 0 bad"
 
 # 4. Apply, then the simulators' own state.
 snap_all before
@@ -186,6 +198,7 @@ check_eq "changes checked: 6 installs, 1 registry, 1 multicast" "6 1 1" \
 check_contains "w7rtm: tcpip.sys at KB976527's 6.1.7600.16512" \
     "$T_TMP/state-check" "w7rtm install KB976527 ['Installed'] 6.1.7600.16512 ok"
 check_eq "okr2 untouched" "$(snap_was okr2 before)" "$(snap_now okr2)"
+check_eq "w7pend (blocked) untouched" "$(snap_was w7pend before)" "$(snap_now w7pend)"
 check_eq "s08 (manual) untouched" "$(snap_was s08 before)" "$(snap_now s08)"
 # Server 2008 has no dism.exe: its runbook installs the .msu with wusa,
 # run locally (FACTS.md section 4).
@@ -202,14 +215,22 @@ check_eq "status --json: every host done" \
     "$(host_states "$RUN" | sort | paste -sd,)"
 check_contains "status table names w7rtm" "$T_TMP/status.txt" "w7rtm"
 
-# 5. The closing check: discover again and plan again.
+# 5. The closing check: discover again and plan again, after the
+# operator restarted w7pend as its finding said.
+ssh -F "$FLEET/ssh_config" -o BatchMode=yes w7pend 'shutdown /r /t 0 /d p:2:17' >/dev/null 2>&1
+for i in $(seq 200); do
+	grep -q ' reboot-end' "$FLEET/hosts/w7pend/events.log" && break
+	sleep 0.1
+done
+check_contains "w7pend restarted" "$FLEET/hosts/w7pend/events.log" " reboot-end"
+$MKRUN snapshot "$FLEET/hosts/w7pend" >"$T_TMP/snap/w7pend.before"
 kbfix discover -i "$T_TMP/stripped.json" -o "$T_TMP/after.json" \
     "${SSH[@]}" 2>"$T_TMP/disc2.err"
 check_eq "discover after apply (exit 0)" 0 $? || cat "$T_TMP/disc2.err"
 kbfix plan -i "$T_TMP/after.json" --format json -o "$T_TMP/plan-after.json"
 check_eq "plan after apply (exit 0)" 0 $?
 check_eq "after apply every host is compliant (not-applicable: nothing affects it now) but s08, whose runbook is still to run" \
-    "ceip not-applicable,okr2 compliant,r2mr compliant,s08 needs-action,s12r2so compliant,s12so compliant,s16 compliant,vista not-applicable,w7rtm compliant,w7so compliant 1" \
+    "ceip not-applicable,okr2 compliant,r2mr compliant,s08 needs-action,s12r2so compliant,s12so compliant,s16 compliant,vista not-applicable,w7pend compliant,w7rtm compliant,w7so compliant 1" \
     "$(python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -218,7 +239,7 @@ print(",".join(sorted(h["name"] + " " + h["status"] for h in p["hosts"])), len(p
 # 6. Rollback: back to the state before apply.
 out=$(kbfix rollback "$RUN" 2>&1)
 check_eq "rollback (exit 0)" 0 $? || printf '%s\n' "$out" | sed 's/^/# /'
-for h in w7so r2mr s12so s12r2so s16 w7rtm ceip vista s08 okr2; do
+for h in w7so r2mr s12so s12r2so s16 w7rtm ceip vista s08 w7pend okr2; do
 	check_eq "$h: state after rollback as before apply" \
 	    "$(snap_was $h before)" "$(snap_now $h)"
 done

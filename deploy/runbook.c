@@ -51,6 +51,34 @@ rb_multicast(struct buf *a, struct buf *r, const struct plan_action *x,
 	    i, x->family);
 }
 
+/*
+ * Vista / Server 2008 (NT 6.0, the hosts that are manual by default) have
+ * no dism.exe and their wusa has no /uninstall (both came with Windows 7;
+ * tests/README.md "Known differences"); wusa itself works there, run
+ * locally as Administrator (access denied is a remote-session limit,
+ * FACTS.md section 4).
+ */
+static int
+is_nt60(const struct plan_host *ph)
+{
+	return ph->version != NULL && strncmp(ph->version, "6.0.", 4) == 0;
+}
+
+static void
+rb_install_nt60(struct buf *a, struct buf *r, const struct plan_action *x,
+    const char *name)
+{
+	buf_addf(a, "rem -- install %s: copy %s from the bundle's files\\ "
+	    "next to this script (NT 6.0: with wusa)\n", x->kb,
+	    name);
+	buf_addf(a, "wusa \"%%~dp0%s\" /quiet /norestart\n", name);
+	/* 3010: reboot required; 0x240006 already installed; 0x80240017
+	 * (not applicable) is negative as an errorlevel */
+	buf_adds(a, "if errorlevel 1 if not errorlevel 3010 goto fail\n");
+	buf_addf(r, "echo kbfix: NT 6.0 wusa cannot uninstall: remove %s in "
+	    "Control Panel, Programs, View installed updates\n", x->kb);
+}
+
 static void
 rb_install(struct engine *e, struct buf *a, struct buf *r,
     const struct plan_host *ph, const struct plan_action *x)
@@ -61,6 +89,10 @@ rb_install(struct engine *e, struct buf *a, struct buf *r,
 
 	f = bundle_find(&e->bundle, x->kb, ph->name, ph->arch);
 	name = f ? f->name : x->kb;
+	if (is_nt60(ph)) {
+		rb_install_nt60(a, r, x, name);
+		return;
+	}
 	cab = f && f->package_cab ? xstrdup(f->package_cab) :
 	    xasprintf("<the .cab of %s>", x->kb);
 	buf_addf(a, "rem -- install %s: copy %s from the bundle's files\\ "

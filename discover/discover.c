@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "util/util.h"
+#include "plan/plan.h"
 #include "transport/transport.h"
 #include "discover.h"
 #include "discover_int.h"
@@ -285,6 +286,7 @@ load_host(struct discover *d, cJSON *h, const cJSON *defaults, size_t i)
 {
 	struct dhost *dh = &d->hosts[i];
 	const cJSON *name, *port, *tr;
+	const char *os;
 	char where[128];
 	size_t j;
 
@@ -317,8 +319,13 @@ load_host(struct discover *d, cJSON *h, const cJSON *defaults, size_t i)
 	tr = cJSON_GetObjectItemCaseSensitive(h, "transport");
 	if (tr == NULL && defaults != NULL)
 		tr = cJSON_GetObjectItemCaseSensitive(defaults, "transport");
-	dh->skipped = cJSON_IsString(tr) &&
-	    strcmp(tr->valuestring, "manual") == 0;
+	/* the planner's rule: a Vista / Server 2008 host without a
+	 * transport is manual (Win32-OpenSSH does not run there), so it is
+	 * not contacted; "ssh" given explicitly still is */
+	if (cJSON_IsString(tr))
+		dh->skipped = strcasecmp(tr->valuestring, "manual") == 0;
+	else if ((os = field_str(h, defaults, "os")) != NULL)
+		dh->skipped = plan_manual_by_default(plan_norm_os(os));
 	return 0;
 }
 

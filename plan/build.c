@@ -259,15 +259,19 @@ host_status(const struct plan_host *ph)
 }
 
 /* Win32-OpenSSH does not run on Vista / Server 2008 (FACTS.md 4). */
+int
+plan_manual_by_default(const char *product)
+{
+	return product != NULL && (strcmp(product, "Windows Vista") == 0 ||
+	    strcmp(product, "Windows Server 2008") == 0);
+}
+
 static const char *
 default_transport(const struct plan_inv_host *ih)
 {
 	if (ih->transport)
 		return ih->transport;
-	if (ih->product && (strcmp(ih->product, "Windows Vista") == 0 ||
-	    strcmp(ih->product, "Windows Server 2008") == 0))
-		return "manual";
-	return "ssh";
+	return plan_manual_by_default(ih->product) ? "manual" : "ssh";
 }
 
 static char *
@@ -388,6 +392,39 @@ memo_release(struct memo *m)
 	buf_release(&m->key);
 }
 
+/*
+ * A host with a reboot pending from before (discover's pending_reboot:
+ * CBS RebootPending, WindowsUpdate RebootRequired or pending file
+ * renames) must restart before anything is installed on it, and apply
+ * refuses it (FACTS.md section 4): plan nothing for it, and say so in
+ * each finding that needed an action, so the operator restarts it,
+ * discovers it again and plans again.  A fix installed but waiting for
+ * that restart is then seen as installed.
+ */
+static void
+block_pending(struct plan_arena *ar, struct plan_host *ph)
+{
+	struct plan_finding *f;
+	char *r;
+	size_t i;
+
+	if (ph->nactions == 0)
+		return;
+	for (i = 0; i < ph->nfindings; i++) {
+		f = &ph->findings[i];
+		if (f->state != FINDING_AFFECTED)
+			continue;
+		f->state = FINDING_BLOCKED;
+		r = xasprintf("%s Blocked: a reboot is pending on the host "
+		    "(pending_reboot): restart it, then discover and plan "
+		    "again.", f->reason ? f->reason : "");
+		f->reason = plan_arena_intern(ar, r);
+		free(r);
+	}
+	ph->nactions = 0;
+	ph->estimate_s = 0;
+}
+
 static void
 host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
     const struct plan_options *o, const struct plan *p,
@@ -414,6 +451,8 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 		f->reason = ev[i].reason;
 	}
 	host_actions(ar, ph, ev, set->n);
+	if (ih->pending_reboot == 1)
+		block_pending(ar, ph);
 	ph->status = host_status(ph);
 	ph->name = plan_arena_strdup(ar, ih->name);
 	ph->address = ih->address ? plan_arena_strdup(ar, ih->address) : ph->name;

@@ -284,6 +284,9 @@ set_csv_field(const struct ird *r, struct plan_inv_host *h, const char *field,
 	if (strcmp(field, "multicast_forwarding") == 0)
 		return parse_bool(v, &h->multicast) == -1 ?
 		    ifail(r, field, "'%s' is not true or false", v) : 0;
+	if (strcmp(field, "pending_reboot") == 0)
+		return parse_bool(v, &h->pending_reboot) == -1 ?
+		    ifail(r, field, "'%s' is not true or false", v) : 0;
 	if (strcmp(field, "installed") == 0 || strcmp(field, "files") == 0 ||
 	    strcmp(field, "registry") == 0 || strcmp(field, "roles") == 0)
 		return set_csv_list(r, h, field, v);
@@ -382,6 +385,7 @@ host_init(struct plan_inv_host *h)
 	memset(h, 0, sizeof(*h));
 	h->multicast = -1;
 	h->wfp_drivers = -1;
+	h->pending_reboot = -1;
 }
 
 void
@@ -466,13 +470,13 @@ check_duplicates(const struct plan_inventory *inv, int csv)
 enum jfield {
 	F_ADDRESS, F_PORT, F_USER, F_OS, F_VERSION, F_ARCH, F_CHANNEL,
 	F_INSTALLED, F_FILES, F_MULTICAST, F_WFP, F_REGISTRY, F_ROLES,
-	F_GROUP, F_WAVE, F_TRANSPORT
+	F_GROUP, F_WAVE, F_TRANSPORT, F_PENDING
 };
 
 static const char *const json_fields[] = {
 	"address", "port", "user", "os", "version", "arch", "channel",
 	"installed", "files", "multicast_forwarding", "wfp_callout_drivers",
-	"registry", "roles", "group", "wave", "transport"
+	"registry", "roles", "group", "wave", "transport", "pending_reboot"
 };
 
 #define NJSON_FIELDS (sizeof(json_fields) / sizeof(json_fields[0]))
@@ -977,10 +981,12 @@ jp_field(struct jp *j, const struct ird *r, enum jfield f,
 	case F_WFP:
 		return jp_int(j, r, name, 0, 1000, &h->wfp_drivers);
 	case F_MULTICAST:
+	case F_PENDING:
 		c = jp_peek(j);
 		if (c != 't' && c != 'f')
 			return ifail(r, name, "must be true or false");
-		h->multicast = c == 't';
+		*(f == F_MULTICAST ? &h->multicast : &h->pending_reboot) =
+		    c == 't';
 		return jp_literal(j, c == 't' ? "true" : "false");
 	case F_INSTALLED:
 	case F_ROLES:
@@ -1047,6 +1053,7 @@ apply_defaults(struct plan_inv_host *h, const struct plan_inv_host *d,
 	TAKE(F_GROUP, group);
 	TAKE(F_WAVE, wave);
 	TAKE(F_TRANSPORT, transport);
+	TAKE(F_PENDING, pending_reboot);
 #undef TAKE
 	if (m & (1u << F_INSTALLED)) {
 		h->installed = d->installed;

@@ -198,6 +198,7 @@ struct plan_inv_host {
 	int		 has_registry;
 	int		 multicast;	/* -1 absent, 0, 1 */
 	int		 wfp_drivers;	/* -1 absent */
+	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
 	char		**roles;
 	size_t		 nroles;
 };
@@ -239,6 +240,13 @@ const struct plan_inv_host *plan_inventory_find(const struct plan_inventory *,
  * plan_win10_release() names a Windows 10 build ("1803") or NULL.
  */
 const char	*plan_norm_os(const char *);
+/*
+ * Whether a host of this product (plan_norm_os's name, or NULL) is
+ * transport "manual" when its inventory entry names no transport:
+ * Vista / Server 2008, where Win32-OpenSSH does not run (FACTS.md 4).
+ * discover and plan must agree on it.
+ */
+int		 plan_manual_by_default(const char *product);
 int		 plan_norm_version(const char *, char *out, size_t outlen);
 const char	*plan_norm_arch(const char *);
 char		*plan_norm_regpath(const char *);	/* NULL: invalid */

@@ -166,6 +166,37 @@ def cmd_plan(args):
         json.dump(plan, f, indent=1)
 
 
+# Packages beyond the profiles' (the end-to-end test plans them with
+# `kbfix plan`): KB -> (tcpip.sys version it brings, .msu prefix).
+# Versions from the KB articles' file tables (FACTS.md section 1).
+EXTRA_PACKAGES = {
+    "KB4345418": ("10.0.14393.2368", "Windows10.0"),
+    "KB4345425": ("6.2.9200.22503", "Windows8-RT"),
+    "KB4345424": ("6.3.9600.19067", "Windows8.1"),
+    "KB4338821": ("6.1.7601.24168", "Windows6.1"),
+    "KB4345459": ("6.1.7601.24168", "Windows6.1"),
+    "KB976527": ("6.1.7600.16512", "Windows6.1"),
+    "KB4345397": ("6.0.6002.24439", "Windows6.0"),
+}
+
+
+def package_of(plan, pkg):
+    """(kb, tcpip, prefix) for a plan package: the plan's tcpip_min when
+    an install action of one of its hosts gives one (apply verifies it),
+    else the profiles' or EXTRA_PACKAGES' version."""
+    kb = pkg["kb"]
+    prof = next((p for p in PROFILES if p[3] and p[3][0] == kb), None)
+    tcpip, prefix = (prof[3][1], prof[3][2]) if prof else EXTRA_PACKAGES[kb]
+    for h in plan["hosts"]:
+        if h["name"] not in pkg["hosts"]:
+            continue
+        for a in h.get("actions", []):
+            if a.get("kind") == "install" and a.get("kb") == kb \
+                    and a.get("tcpip_min"):
+                tcpip = a["tcpip_min"]
+    return kb, tcpip, prefix
+
+
 def cmd_bundle(args):
     plan_path, d, mkmsu = args
     with open(plan_path) as f:
@@ -173,8 +204,7 @@ def cmd_bundle(args):
     os.makedirs(os.path.join(d, "files"), exist_ok=True)
     updates = []
     for pkg in plan["packages"]:
-        prof = next(p for p in PROFILES if p[3] and p[3][0] == pkg["kb"])
-        kb, tcpip, prefix = prof[3]
+        kb, tcpip, prefix = package_of(plan, pkg)
         arch = pkg["arch"]
         tmp = os.path.join(d, "files", "tmp.msu")
         subprocess.run([mkmsu, "-p", prefix, kb, arch, tcpip, tmp],

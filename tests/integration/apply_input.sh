@@ -49,6 +49,29 @@ check "runbook: CRLF lines" grep -q $'\r$' "$rb/mix-000.cmd"
 check_contains "status: manual" "$(kbfix status "$T_TMP/run")" \
     "mix-000                  manual"
 
+# Vista / Server 2008 have no dism.exe (and their wusa no /uninstall):
+# the runbook installs the .msu with wusa, run locally.
+python3 - "$T_TMP/plan.json" "$T_TMP/plan08.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for h in p["hosts"]:
+    if h["name"] == "s08-001":
+        h["version"] = "6.0.6002"
+        h["actions"][-1:-1] = [{"kind": "install", "kb": "KB4345397",
+                                "advisory": "tcpip-2018-07"},
+                               {"kind": "reboot"}]
+json.dump(p, open(sys.argv[2], "w"))
+PY
+kbfix apply "$T_TMP/plan08.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/run08" >/dev/null 2>&1
+check_eq "NT 6.0 runbook: apply exit 0" 0 $?
+check_contains "NT 6.0 runbook: wusa installs the .msu" \
+    "$T_TMP/run08/runbooks/s08-001.cmd" 'wusa "%~dp0KB4345397" /quiet /norestart'
+check "NT 6.0 runbook: no dism" \
+    bash -c '! grep -qi dism "$1"' _ "$T_TMP/run08/runbooks/s08-001.cmd"
+check_contains "NT 6.0 rollback runbook: says how to remove it" \
+    "$T_TMP/run08/runbooks/s08-001-rollback.cmd" "remove KB4345397 in Control Panel"
+
 # The run directory is not reused by a second apply.
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/run" 2>&1); rc=$?

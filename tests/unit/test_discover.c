@@ -257,6 +257,38 @@ test_discover_load_refuses_metacharacters(void **state)
 	free(path);
 }
 
+/* The planner's default: Vista / Server 2008 without a transport are
+ * manual (no Win32-OpenSSH), so discover does not contact them; an
+ * explicit "ssh" (any case) does, "Manual" in any case skips. */
+static void
+test_discover_load_manual_by_default(void **state)
+{
+	struct discover *d;
+	char *path;
+
+	(void)state;
+	path = write_tmp("{\"hosts\":["
+	    "{\"name\":\"s08\",\"os\":\"Windows Server 2008 Standard\"},"
+	    "{\"name\":\"vis\",\"os\":\"windows-vista\"},"
+	    "{\"name\":\"s08ssh\",\"os\":\"windows-server-2008\","
+	    "\"transport\":\"ssh\"},"
+	    "{\"name\":\"r2\",\"os\":\"Windows Server 2008 R2 Enterprise\"},"
+	    "{\"name\":\"noos\"},"
+	    "{\"name\":\"w7m\",\"os\":\"windows-7\",\"transport\":\"Manual\"}]}");
+	d = discover_load(path);
+	assert_non_null(d);
+	assert_int_equal(discover_nhosts(d), 6);
+	assert_true(discover_host_skipped(d, 0));
+	assert_true(discover_host_skipped(d, 1));
+	assert_false(discover_host_skipped(d, 2));
+	assert_false(discover_host_skipped(d, 3));
+	assert_false(discover_host_skipped(d, 4));
+	assert_true(discover_host_skipped(d, 5));
+	discover_free(d);
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -268,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_discover_valid_patterns),
 		cmocka_unit_test(test_discover_commands_line),
 		cmocka_unit_test(test_discover_load_refuses_metacharacters),
+		cmocka_unit_test(test_discover_load_manual_by_default),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

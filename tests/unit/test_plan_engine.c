@@ -541,6 +541,60 @@ test_plan_explain_names_channel_reason(void **state)
 	plan_inventory_free(inv);
 }
 
+/* A reboot pending from before (discover's pending_reboot): nothing is
+ * planned, the findings that needed an action are blocked and say why;
+ * JSON (streaming reader, defaults) and CSV read it alike. */
+static void
+test_plan_build_pending_reboot_blocks(void **state)
+{
+	static const char json[] = "{\"defaults\": {\"pending_reboot\": true},"
+	    "\"hosts\": ["
+	    "{\"name\": \"a\", \"os\": \"windows-7\", \"version\": \"6.1.7601\","
+	    " \"arch\": \"x64\", \"installed\": [\"KB4338823\"], \"registry\": {"
+	    "\"HKLM\\\\Software\\\\Microsoft\\\\SQMClient\\\\Windows\\\\CEIPEnable\": 1,"
+	    "\"HKLM\\\\Software\\\\Microsoft\\\\SQMClient\\\\Windows\\\\CEIPSampledIn\": 1}},"
+	    "{\"name\": \"b\", \"os\": \"windows-7\", \"version\": \"6.1.7601\","
+	    " \"arch\": \"x64\", \"installed\": [\"KB4338823\"], \"registry\": {},"
+	    " \"pending_reboot\": false},"
+	    "{\"name\": \"c\", \"os\": \"windows-7\", \"version\": \"6.1.7601\","
+	    " \"arch\": \"x64\", \"installed\": [\"KB4338823\", \"KB4345459\"],"
+	    " \"registry\": {}}]}";
+	struct plan_options o = { .created = "2026-11-21T12:00:00Z" };
+	struct plan_inventory *inv;
+	struct plan *p;
+	const struct plan_finding *f;
+
+	(void)state;
+	inv = plan_inventory_parse("t.json", json, strlen(json));
+	if (inv == NULL)
+		fail_msg("inventory: %s", err_msg());
+	p = plan_build(inv, set, &o);
+	plan_inventory_free(inv);
+	assert_int_equal(p->hosts[0].status, PLAN_BLOCKED);
+	assert_int_equal(p->hosts[0].nactions, 0);
+	assert_int_equal(p->hosts[0].estimate_s, 0);
+	f = finding(&p->hosts[0], "tcpip-2018-07");
+	assert_int_equal(f->state, FINDING_BLOCKED);
+	assert_non_null(strstr(f->reason, "install KB4345459"));
+	assert_non_null(strstr(f->reason, "a reboot is pending"));
+	assert_int_equal(finding(&p->hosts[0], "ws2-unload-ceip")->state,
+	    FINDING_BLOCKED);
+	assert_int_equal(p->hosts[1].status, PLAN_NEEDS_ACTION);
+	assert_string_equal(only_install(&p->hosts[1]), "KB4345459");
+	assert_int_equal(p->hosts[2].status, PLAN_COMPLIANT);
+	/* only b's package */
+	assert_int_equal(p->npackages, 1);
+	plan_free(p);
+
+	p = plan_csv("name,os,version,arch,installed,pending_reboot\n"
+	    "a,windows-7,6.1.7601,x64,KB4338823,yes\n"
+	    "b,windows-7,6.1.7601,x64,KB4338823,no\n", PLAN_PREFER_CHANNEL);
+	assert_int_equal(p->hosts[0].status, PLAN_BLOCKED);
+	assert_int_equal(p->hosts[0].nactions, 0);
+	assert_int_equal(p->hosts[1].status, PLAN_NEEDS_ACTION);
+	plan_free(p);
+}
+
 /* Enough hosts for the two-thread paths of plan_build and plan_write_json. */
 static void
 test_plan_build_large_inventory_threaded(void **state)
@@ -627,6 +681,7 @@ main(void)
 		cmocka_unit_test(test_plan_build_packages_per_product_and_arch),
 		cmocka_unit_test(test_plan_build_waves_split_reboot_groups),
 		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
+		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),
 		cmocka_unit_test(test_plan_window_parse_forms),

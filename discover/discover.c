@@ -407,6 +407,7 @@ discover_load(const char *path)
 {
 	struct discover *d;
 	struct buf b;
+	size_t off;
 
 	buf_init(&b, INVENTORY_MAX);
 	if (file_read(path, INVENTORY_MAX, &b) == -1)
@@ -418,7 +419,9 @@ discover_load(const char *path)
 		discover_free(d);
 		return NULL;
 	}
-	d->root = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
+	/* cJSON does not skip a byte order mark; the planner does */
+	off = b.len >= 3 && memcmp(b.data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	d->root = cJSON_ParseWithLength(b.data ? b.data + off : "", b.len - off);
 	buf_release(&b);
 	if (d->root == NULL) {
 		err_set("%s: not valid JSON", path);

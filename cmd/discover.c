@@ -1,6 +1,6 @@
 /*
- * kbfix discover -i INVENTORY -o OUT.json: fill an inventory from live
- * hosts over SSH.
+ * kbfix discover -i INVENTORY -o OUT.json: fill an inventory (JSON, CSV or
+ * AD export; written as JSON) from live hosts over SSH.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@ static const char usage_text[] =
 "           [--known-hosts FILE] [--accept-new] [-k KEYFILE] [-u USER]\n"
 "           [--connect-timeout S] [--command-timeout S]\n"
 "\n"
-"Connect to every host of INVENTORY (JSON) over SSH, in parallel, and\n"
+"Connect to every host of INVENTORY over SSH, in parallel, and\n"
 "read OS name, version and architecture, installed updates, the tcpip.sys\n"
 "version, the CEIP registry values (local and policy) and RacSampleNumber,\n"
 "IPv4 multicast forwarding and pending reboot.  OUT.json is the inventory\n"
@@ -26,7 +26,13 @@ static const char usage_text[] =
 "on stderr.  Host names, addresses, registry paths and KB ids are checked\n"
 "before any connection is made.\n"
 "\n"
-"  -i, --inventory FILE    inventory to read (JSON)\n"
+"INVENTORY is JSON when its first byte (after a UTF-8 byte order mark and\n"
+"blanks) is '{' or '['; anything else is read as CSV or an Active\n"
+"Directory export, as `kbfix plan` reads it (the file name does not\n"
+"matter), and a bad row stops the run naming its line and field.  OUT.json\n"
+"is always JSON: the CSV's hosts with the facts it held.\n"
+"\n"
+"  -i, --inventory FILE    inventory to read (JSON, CSV or AD export)\n"
 "  -o, --output FILE       inventory to write (may be the same file)\n"
 "  -p, --parallel N        open at most N connections at a time (32)\n"
 "      --known-hosts FILE  OpenSSH known_hosts (~/.ssh/known_hosts); an\n"

@@ -35,6 +35,7 @@ struct dhost {
 struct discover {
 	char		*path;
 	cJSON		*root;
+	int		*lines;		/* CSV input: each host's line, else NULL */
 	struct dhost	*hosts;
 	size_t		 n;
 	char		*cmdline;
@@ -170,13 +171,19 @@ valid_registry_data(const cJSON *v)
 	return 1;
 }
 
+/* "hosts[2] (web01)", or "line 4 (web01)" for a host read from a CSV. */
 static const char *
-host_label(const cJSON *h, size_t i, char *buf, size_t len)
+host_label(const struct discover *d, const cJSON *h, size_t i, char *buf,
+    size_t len)
 {
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(h, "name");
+	const char *name = cJSON_IsString(n) &&
+	    discover_valid_hostname(n->valuestring) ? n->valuestring : NULL;
 
-	if (cJSON_IsString(n) && discover_valid_hostname(n->valuestring))
-		snprintf(buf, len, "hosts[%zu] (%s)", i, n->valuestring);
+	if (d->lines != NULL && name != NULL)
+		snprintf(buf, len, "line %d (%s)", d->lines[i], name);
+	else if (name != NULL)
+		snprintf(buf, len, "hosts[%zu] (%s)", i, name);
 	else
 		snprintf(buf, len, "hosts[%zu]", i);
 	return buf;
@@ -290,7 +297,7 @@ load_host(struct discover *d, cJSON *h, const cJSON *defaults, size_t i)
 	char where[128];
 	size_t j;
 
-	host_label(h, i, where, sizeof(where));
+	host_label(d, h, i, where, sizeof(where));
 	name = cJSON_GetObjectItemCaseSensitive(h, "name");
 	if (!cJSON_IsObject(h) || !cJSON_IsString(name) ||
 	    !discover_valid_hostname(name->valuestring)) {
@@ -357,18 +364,70 @@ load_tree(struct discover *d)
 	return 0;
 }
 
+/*
+ * JSON or not, decided as plan_inventory_parse() does: the first byte
+ * after a UTF-8 byte order mark and blanks is '{' or '['.
+ */
+static int
+is_json(const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	return p < end && (*p == '{' || *p == '[');
+}
+
+/*
+ * A CSV or Active Directory export: the planner's reader checks it (its
+ * messages name the file, line and field) and writes it as inventory
+ * JSON, which discover then edits like any JSON inventory.  The hosts'
+ * lines are kept for discover's own checks' messages.
+ */
+static int
+convert_csv(struct discover *d, struct buf *b)
+{
+	struct plan_inventory *inv;
+	size_t i;
+
+	if ((inv = plan_inventory_parse(d->path, b->data ? b->data : "",
+	    b->len)) == NULL)
+		return -1;
+	d->lines = xcalloc(inv->nhosts ? inv->nhosts : 1, sizeof(*d->lines));
+	for (i = 0; i < inv->nhosts; i++)
+		d->lines[i] = inv->hosts[i].line;
+	buf_release(b);
+	buf_init(b, INVENTORY_MAX * 4);
+	if (plan_inventory_write_json(inv, b) == -1) {
+		plan_inventory_free(inv);
+		return -1;
+	}
+	plan_inventory_free(inv);
+	return 0;
+}
+
 struct discover *
 discover_load(const char *path)
 {
 	struct discover *d;
 	struct buf b;
+	size_t off;
 
 	buf_init(&b, INVENTORY_MAX);
 	if (file_read(path, INVENTORY_MAX, &b) == -1)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->path = xstrdup(path);
-	d->root = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
+	if (!is_json(b.data ? b.data : "", b.len) && convert_csv(d, &b) == -1) {
+		buf_release(&b);
+		discover_free(d);
+		return NULL;
+	}
+	/* cJSON does not skip a byte order mark; the planner does */
+	off = b.len >= 3 && memcmp(b.data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	d->root = cJSON_ParseWithLength(b.data ? b.data + off : "", b.len - off);
 	buf_release(&b);
 	if (d->root == NULL) {
 		err_set("%s: not valid JSON", path);
@@ -376,7 +435,7 @@ discover_load(const char *path)
 		return NULL;
 	}
 	if (load_tree(d) == -1) {
-		err_prefix("%s", path);
+		err_prefix("%s: ", path);
 		discover_free(d);
 		return NULL;
 	}
@@ -393,6 +452,7 @@ discover_free(struct discover *d)
 	for (i = 0; i < d->n; i++)
 		free(d->hosts[i].error);
 	free(d->hosts);
+	free(d->lines);
 	cJSON_Delete(d->root);
 	free(d->cmdline);
 	free(d->path);
@@ -460,7 +520,7 @@ on_exec(struct transport_conn *c, const struct transport_result *r, void *arg)
 	if (r->failed)
 		host_fail(h, r->error);
 	else if (discover_update(h->json, r->out, r->out_len) == -1) {
-		err_prefix("%s", h->name);
+		err_prefix("%s: ", h->name);
 		host_fail(h, err_msg());
 	} else {
 		transport_close(h->conn);

@@ -1,11 +1,12 @@
 /*
- * discover: fill an inventory from live hosts.  Reads a JSON inventory
- * (DESIGN.md "Inventory"), validates every field that could reach a remote
- * command line BEFORE any connection, connects to every host over
- * transport/ in parallel, runs one cmd.exe line per host (the commands are
- * listed by discover_commands()) and writes what it learnt into the same
- * JSON tree, keeping every field it does not own (and everything of a host
- * it could not reach).
+ * discover: fill an inventory from live hosts.  Reads an inventory
+ * (DESIGN.md "Inventory"; CSV and AD exports are turned into JSON first),
+ * validates every field that could reach a remote command line BEFORE any
+ * connection, connects to every host over transport/ in parallel, runs
+ * one cmd.exe line per host (the commands are listed by
+ * discover_commands()) and writes what it learnt into the same JSON tree,
+ * keeping every field it does not own (and everything of a host it could
+ * not reach).
  *
  * Fields written per host: os, version, arch, installed, files.tcpip.sys,
  * multicast_forwarding, registry (CEIPEnable local and policy,
@@ -23,7 +24,11 @@ struct discover;
 
 /*
  * Read and validate an inventory.  NULL (err_set "FILE: hosts[2] (web01):
- * field \"registry\": ...") on bad input.
+ * field \"registry\": ...") on bad input.  A file that is not JSON (its
+ * first byte after a byte order mark and blanks is not '{' or '[') is
+ * read by plan_inventory_parse() as CSV or an AD export and turned into
+ * inventory JSON (plan_inventory_write_json()); its messages name the
+ * line ("FILE: line 4 (web01): ...").
  */
 struct discover *discover_load(const char *path);
 void	 discover_free(struct discover *);

@@ -1360,6 +1360,7 @@ csv_host(struct csv *c, struct ird *r, char **cols, int ncols,
 	for (i = 0; i < ncols; i++)
 		if (cols[i] && strcmp(cols[i], "name") == 0 && h->name == NULL)
 			h->name = adup(r, str_trim(c->f[i]));
+	h->line = c->rec_line;
 	snprintf(r->where, sizeof(r->where), "line %d: ", c->rec_line);
 	if (!plan_valid_hostname(h->name))
 		return ifail(r, "name", "'%s' is not 1-63 of [A-Za-z0-9._-]",

@@ -201,6 +201,7 @@ struct plan_inv_host {
 	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
 	char		**roles;
 	size_t		 nroles;
+	int		 line;		/* CSV: first line of its record; JSON: 0 */
 };
 
 struct plan_arena;
@@ -225,6 +226,17 @@ struct plan_inventory *plan_inventory_read(const char *path);
 void		 plan_inventory_free(struct plan_inventory *);
 const struct plan_inv_host *plan_inventory_find(const struct plan_inventory *,
 		    const char *name);
+/*
+ * plan_inventory_write_json() appends inv as an inventory JSON document
+ * ({"hosts": [...]}, no defaults: the reader folded them into the hosts)
+ * holding every fact the reader kept: os as written, version, arch and
+ * registry paths normalised, absent facts left out.  Reading it back with
+ * plan_inventory_parse() gives the same hosts.  Columns the readers do not
+ * know are not kept (the readers drop them).  -1 with err_set() when out
+ * is full.
+ */
+int		 plan_inventory_write_json(const struct plan_inventory *inv,
+		    struct buf *out);
 
 /*
  * Normalisation.  plan_norm_os() maps a product name as Windows or AD

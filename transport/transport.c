@@ -164,7 +164,7 @@ transport_connect(struct transport *t, const char *name, const char *address,
 	c = xcalloc(1, sizeof(*c));
 	if (resolve(t, address, port, &c->addr, &c->addrlen) == -1) {
 		free(c);
-		err_prefix("%s", name);
+		err_prefix("%s: ", name);
 		return NULL;
 	}
 	c->t = t;

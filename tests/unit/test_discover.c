@@ -284,6 +284,46 @@ test_discover_load_manual_by_default(void **state)
 	assert_false(discover_host_skipped(d, 3));
 	assert_false(discover_host_skipped(d, 4));
 	assert_true(discover_host_skipped(d, 5));
+/* Not JSON: read by the planner's CSV / AD-export reader, then as JSON. */
+static void
+test_discover_load_csv(void **state)
+{
+	struct discover *d;
+	struct buf b;
+	char *path, *out;
+
+	(void)state;
+	path = write_tmp("name,address,port,transport,group,installed\r\n"
+	    "web01,127.0.0.9,2222,,web,kb4338823\r\n"
+	    "man01,,,manual,,\r\n");
+	d = discover_load(path);
+	assert_non_null(d);
+	assert_int_equal(discover_nhosts(d), 2);
+	assert_string_equal(discover_host_name(d, 0), "web01");
+	assert_false(discover_host_skipped(d, 0));
+	assert_true(discover_host_skipped(d, 1));
+	out = xstrdup("/tmp/kbfix-test-disc-out.XXXXXX");
+	close(mkstemp(out));
+	assert_int_equal(discover_write(d, out), 0);
+	assert_int_equal(file_read(out, 1 << 20, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "\"port\":\t2222,"));
+	assert_non_null(strstr(buf_str(&b), "\"installed\":\t[\"KB4338823\"]"));
+	assert_non_null(strstr(buf_str(&b), "\"group\":\t\"web\""));
+	buf_release(&b);
+	discover_free(d);
+	unlink(out);
+	free(out);
+	unlink(path);
+	free(path);
+	/* the planner's messages; discover's own checks name the line too */
+	load_fails("name,port\na,22\nb,0\n", "line 3 (b): port: '0'");
+	load_fails("name,user\na,ops\n\nb,a b\n",
+	    "line 4 (b): field \"user\"");
+	load_fails("", "empty inventory");
+	/* a byte order mark before JSON */
+	path = write_tmp("\xef\xbb\xbf {\"hosts\":[{\"name\":\"w\"}]}");
+	d = discover_load(path);
+	assert_non_null(d);
 	discover_free(d);
 	unlink(path);
 	free(path);
@@ -301,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_discover_commands_line),
 		cmocka_unit_test(test_discover_load_refuses_metacharacters),
 		cmocka_unit_test(test_discover_load_manual_by_default),
+		cmocka_unit_test(test_discover_load_csv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,7 @@ struct ufile {				/* one unique file */
 	char		*package_cab;
 	uint64_t	 size;
 	int		 ok;
+	int		 synced;	/* fsynced by its download's sink */
 };
 
 struct searched {
@@ -283,10 +284,11 @@ from_cache(struct fetch *f, struct ufile *u)
 
 /*
  * Verification runs in threads, one per finished download and at most
- * `parallel` at once, so that hashing a file (SHA-1 and SHA-256 of a few
- * hundred MB) never stalls the download loop.  A thread only reads the
- * file and fills its job; renames, the cache and messages stay on the
- * main thread.
+ * `parallel` at once, so that it never stalls the download loop.  The
+ * digests were computed by the download's sink while the bytes arrived
+ * (sink.c); the thread waits for them, compares them and checks the MSU
+ * structure.  A thread only reads the file and fills its job; renames,
+ * the cache and messages stay on the main thread.
  */
 struct vjob {
 	struct fetch	*f;
@@ -311,8 +313,15 @@ static void *
 vjob_run(void *arg)
 {
 	struct vjob *j = arg;
+	char h1[41], h256[65];
 
-	j->rc = verify_into(j->f, j->u, j->r->part_path, NULL, NULL);
+	if (dl_sink_wait(j->r->sink, h1, h256) == -1) {
+		j->rc = -1;
+		j->msg = xasprintf("%s: writing the download: %s",
+		    j->u->name, strerror(errno));
+		return NULL;
+	}
+	j->rc = verify_into(j->f, j->u, j->r->part_path, h1, h256);
 	if (j->rc == -1)
 		j->msg = xasprintf("%s: refused: %s", j->u->name, err_msg());
 	return NULL;
@@ -372,6 +381,7 @@ landed(struct fetch *f, struct ufile *u, struct dl_request *r,
 		problem(f, err_msg());
 	} else {
 		u->ok = 1;
+		u->synced = 1;
 		f->st->downloaded++;
 		cache_store(f, u);
 	}
@@ -409,6 +419,7 @@ download(struct fetch *f)
 			pthread_join(jobs[i].thread, NULL);
 	for (i = 0; i < n; i++) {
 		landed(f, &f->files[which[i]], &reqs[i], &jobs[i]);
+		dl_sink_free(reqs[i].sink);
 		free(reqs[i].part_path);
 		free(reqs[i].error);
 	}
@@ -424,9 +435,9 @@ download(struct fetch *f)
 	return 0;
 }
 
-/* Files are not synced one by one while they download; the bundle is
- * synced once here, before it is renamed into place, so after a crash it
- * is either absent or complete. */
+/* Downloads were synced by their sinks as each one ended; files taken
+ * from the cache are synced here, and the folder, before the bundle is
+ * renamed into place, so after a crash it is either absent or complete. */
 static int
 files_sync(struct fetch *f)
 {
@@ -434,6 +445,8 @@ files_sync(struct fetch *f)
 	int fd;
 
 	for (i = 0; i < f->nfiles; i++) {
+		if (f->files[i].synced)
+			continue;
 		char *p = xasprintf("%s/%s", f->filesdir, f->files[i].name);
 		fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd == -1 || fsync(fd) == -1) {

@@ -50,12 +50,30 @@ void	 catalog_http_setup(const struct catalog_client *, void *curl);
 
 
 /*
+ * sink.c: one transfer's bytes are hashed (SHA-1, SHA-256) and written to
+ * its part file (fd, owned by the sink from then on) by a thread of its
+ * own.  have: bytes the file already holds (hashed first).  write and
+ * truncate return -1 with errno once a write has failed; wait finishes
+ * the file (fsync included), joins the thread and gives the digests, or
+ * -1 with errno.
+ */
+struct dl_sink;
+struct dl_sink *dl_sink_new(int fd, uint64_t have);
+int	 dl_sink_write(struct dl_sink *, const void *, size_t);
+int	 dl_sink_truncate(struct dl_sink *);
+void	 dl_sink_close(struct dl_sink *);
+int	 dl_sink_wait(struct dl_sink *, char sha1[41], char sha256[65]);
+void	 dl_sink_free(struct dl_sink *);
+
+/*
  * download.c: downloads on one libcurl multi loop.  Each request's URL is
- * fetched into part_path (resumed with Range when it holds bytes already),
- * hashed while it arrives; redirects are followed by hand and each target
- * host re-checked against the allow list.  On return every request has ok
- * set, or error (malloc'd) saying why it failed; part_path is left for the
- * caller to verify and rename (or remove).  Nothing is hashed here.
+ * fetched into part_path (resumed with Range when it holds bytes already)
+ * through a sink that hashes it while it arrives; redirects are followed
+ * by hand and each target host re-checked against the allow list.  On
+ * return every request has ok set, or error (malloc'd) saying why it
+ * failed.  A request that is ok hands over its sink (closed: the caller
+ * calls dl_sink_wait for the digests and dl_sink_free); part_path is left
+ * for the caller to verify and rename (or remove).
  */
 struct dl_request {
 	const char	*url;
@@ -65,6 +83,7 @@ struct dl_request {
 	int		 ok;
 	uint64_t	 bytes;		/* bytes received from the network */
 	char		*error;
+	struct dl_sink	*sink;
 };
 
 struct catalog_progress;

@@ -50,6 +50,36 @@ void	 catalog_http_setup(const struct catalog_client *, void *curl);
 
 
 /*
+ * cabinet.c: a Cabinet's file table, and one member's bytes read from a
+ * stored folder without the others.  open and read_member return 0, -1
+ * (damaged, with a message), or 1 when the Cabinet needs libarchive (a
+ * compressed folder, a multi-cabinet set).
+ */
+struct catalog_cab_file {
+	char		*name;
+	uint32_t	 size;
+	uint32_t	 uoff;		/* offset in its folder's bytes */
+	uint16_t	 folder;
+};
+struct catalog_cab_folder {
+	uint32_t	 start;		/* first CFDATA */
+	uint16_t	 ndata;
+	uint16_t	 comp;		/* 0: stored */
+};
+struct catalog_cab {
+	struct catalog_cab_file *files;
+	size_t		 nfiles;
+	struct catalog_cab_folder *folders;
+	size_t		 nfolders;
+	unsigned	 data_reserve;	/* bytes after each CFDATA header */
+	uint64_t	 size;
+};
+int	 catalog_cab_open(int fd, const char *path, struct catalog_cab *);
+int	 catalog_cab_read_member(int fd, const char *path,
+	    const struct catalog_cab *, size_t i, size_t max, struct buf *);
+void	 catalog_cab_release(struct catalog_cab *);
+
+/*
  * sink.c: one transfer's bytes are hashed (SHA-1, SHA-256) and written to
  * its part file (fd, owned by the sink from then on) by a thread of its
  * own.  have: bytes the file already holds (hashed first).  write and

@@ -24,6 +24,9 @@
 #define SINK_SLOTS	4
 /* hashed in pieces that stay in the L2 cache for the second digest */
 #define HASH_STEP	(128 * 1024)
+/* writeback is started every this many bytes so that the fsync at the
+ * end of the file has little left to wait for */
+#define KICK_BYTES	(8 << 20)
 
 enum slot_kind { SLOT_DATA, SLOT_TRUNCATE, SLOT_FINISH };
 
@@ -40,6 +43,8 @@ struct dl_sink {
 	uint64_t	 head;		/* slots published by the loop */
 	uint64_t	 tail;		/* slots the thread has finished */
 	int		 fd;
+	uint64_t	 written;	/* file offset after the last write */
+	uint64_t	 kicked;	/* writeback started up to here */
 	uint64_t	 preload;	/* bytes in the file before we began */
 	int		 err;		/* errno of a failed write, or 0 */
 	int		 closed;	/* FINISH published */
@@ -139,10 +144,19 @@ slot_run(struct dl_sink *s, struct slot *sl, int failed)
 		hash_add(s, sl->data, sl->len);
 		if (write_all(s->fd, sl->data, sl->len) == -1)
 			return errno;
+		s->written += sl->len;
+		if (s->written - s->kicked >= KICK_BYTES) {
+			/* asynchronous: queues the pages, waits for nothing */
+			(void)sync_file_range(s->fd, (off_t)s->kicked,
+			    (off_t)(s->written - s->kicked),
+			    SYNC_FILE_RANGE_WRITE);
+			s->kicked = s->written;
+		}
 		break;
 	case SLOT_TRUNCATE:
 		if (ftruncate(s->fd, 0) == -1 || lseek(s->fd, 0, SEEK_SET) == -1)
 			return errno;
+		s->written = s->kicked = 0;
 		hash_reset(s);
 		break;
 	case SLOT_FINISH:
@@ -205,7 +219,7 @@ dl_sink_new(int fd, uint64_t have)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->fd = fd;
-	s->preload = have;
+	s->preload = s->written = s->kicked = have;
 	s->c1 = EVP_MD_CTX_new();
 	s->c2 = EVP_MD_CTX_new();
 	if (s->c1 != NULL && s->c2 != NULL) {

@@ -423,6 +423,7 @@ download(struct fetch *f)
 		free(reqs[i].part_path);
 		free(reqs[i].error);
 	}
+	dl_sink_pool_release();
 	free(jobs);
 	free(reqs);
 	free(which);

@@ -21,12 +21,21 @@
 #include "update_int.h"
 
 #define SINK_CHUNK	(1 << 20)
-#define SINK_SLOTS	4
+#define SINK_SLOTS	8
 /* hashed in pieces that stay in the L2 cache for the second digest */
 #define HASH_STEP	(128 * 1024)
 /* writeback is started every this many bytes so that the fsync at the
  * end of the file has little left to wait for */
 #define KICK_BYTES	(8 << 20)
+
+/* Slot buffers are kept for the next transfer's sink: a fresh 1 MiB
+ * malloc is an mmap whose first touch faults in and zeroes every page,
+ * which for 16 x 4 slots cost more than the copies themselves. */
+#define POOL_MAX	64
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char *pool[POOL_MAX];
+static size_t npool;
 
 enum slot_kind { SLOT_DATA, SLOT_TRUNCATE, SLOT_FINISH };
 
@@ -53,6 +62,41 @@ struct dl_sink {
 	EVP_MD_CTX	*c1, *c2;
 	char		 sha1[41], sha256[65];
 };
+
+static unsigned char *
+pool_get(void)
+{
+	unsigned char *p = NULL;
+
+	pthread_mutex_lock(&pool_mu);
+	if (npool > 0)
+		p = pool[--npool];
+	pthread_mutex_unlock(&pool_mu);
+	return p ? p : xmalloc(SINK_CHUNK);
+}
+
+static void
+pool_put(unsigned char *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&pool_mu);
+	if (npool < POOL_MAX) {
+		pool[npool++] = p;
+		p = NULL;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	free(p);
+}
+
+void
+dl_sink_pool_release(void)
+{
+	pthread_mutex_lock(&pool_mu);
+	while (npool > 0)
+		free(pool[--npool]);
+	pthread_mutex_unlock(&pool_mu);
+}
 
 static void
 hex_of(const unsigned char *d, unsigned n, char *out)
@@ -254,7 +298,7 @@ slot_open(struct dl_sink *s)
 	pthread_mutex_unlock(&s->mu);
 	sl = &s->ring[s->head % SINK_SLOTS];
 	if (sl->data == NULL)
-		sl->data = xmalloc(SINK_CHUNK);
+		sl->data = pool_get();
 	return sl;
 }
 
@@ -368,7 +412,7 @@ dl_sink_free(struct dl_sink *s)
 	if (s->fd != -1)
 		close(s->fd);
 	for (i = 0; i < SINK_SLOTS; i++)
-		free(s->ring[i].data);
+		pool_put(s->ring[i].data);
 	EVP_MD_CTX_free(s->c1);
 	EVP_MD_CTX_free(s->c2);
 	pthread_cond_destroy(&s->cv);

@@ -94,6 +94,8 @@ int	 dl_sink_truncate(struct dl_sink *);
 void	 dl_sink_close(struct dl_sink *);
 int	 dl_sink_wait(struct dl_sink *, char sha1[41], char sha256[65]);
 void	 dl_sink_free(struct dl_sink *);
+/* Frees the slot buffers kept for the next sinks. */
+void	 dl_sink_pool_release(void);
 
 /*
  * download.c: downloads on one libcurl multi loop.  Each request's URL is

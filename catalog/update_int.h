@@ -45,6 +45,9 @@ const char *catalog_http_ca_file(const struct catalog_client *);
 int	 catalog_http_retries(const struct catalog_client *);
 int	 catalog_http_backoff_ms(const struct catalog_client *);
 void	 catalog_http_sleep_ms(int);
+/* A client with the same base, CAs and allow list and a connection of its
+ * own, for another thread (curl_global_init has run already). */
+struct catalog_client *catalog_client_clone(const struct catalog_client *);
 /* Sets TLS, protocol and timeout options on a CURL easy handle. */
 void	 catalog_http_setup(const struct catalog_client *, void *curl);
 

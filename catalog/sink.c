@@ -180,14 +180,21 @@ slot_run(struct dl_sink *s, struct slot *sl, int failed)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen;
+	size_t off, k;
 
 	if (failed)
 		return 0;
 	switch (sl->kind) {
 	case SLOT_DATA:
-		hash_add(s, sl->data, sl->len);
-		if (write_all(s->fd, sl->data, sl->len) == -1)
-			return errno;
+		/* each piece is hashed twice and written while it is still
+		 * in the cache: a whole slot would be read back from memory
+		 * by the write, at a cost like the hashing's on a busy host */
+		for (off = 0; off < sl->len; off += k) {
+			k = sl->len - off < HASH_STEP ? sl->len - off : HASH_STEP;
+			hash_add(s, sl->data + off, k);
+			if (write_all(s->fd, sl->data + off, k) == -1)
+				return errno;
+		}
 		s->written += sl->len;
 		if (s->written - s->kicked >= KICK_BYTES) {
 			/* asynchronous: queues the pages, waits for nothing */

@@ -1,8 +1,9 @@
 /*
  * Downloads on one curl_multi loop (the curl tool's parallel mode, and
  * rpki-client's http.c: a queue, a connection cap, one state per transfer).
- * Hashing and verification happen off this loop (fetch.c's verification
- * threads), so the loop only moves bytes.
+ * Hashing and writing happen off this loop, in each transfer's sink
+ * (sink.c), and the structure check in fetch.c's verification threads, so
+ * the loop only moves bytes: TLS and a copy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ struct dl_item {
 	struct dl_request *req;
 	enum dl_state	 state;
 	char		*url;		/* current, after redirects */
-	int		 fd;
+	struct dl_sink	*sink;		/* owns the part file */
 	uint64_t	 have;		/* bytes in the part file */
 	uint64_t	 expect;	/* whole size, once a response says */
 	int		 attempts, redirects;
@@ -63,22 +64,27 @@ fail(struct dl_item *it, const char *fmt, const char *detail)
 static int
 part_open(struct dl_item *it)
 {
-	off_t end;
+	off_t end = -1;
+	int fd;
 
-	it->fd = open(it->req->part_path, O_WRONLY | O_CREAT | O_CLOEXEC,
-	    0644);
-	if (it->fd == -1 || (end = lseek(it->fd, 0, SEEK_END)) == -1) {
+	fd = open(it->req->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1 || (end = lseek(fd, 0, SEEK_END)) == -1 ||
+	    (it->sink = dl_sink_new(fd, (uint64_t)end)) == NULL) {
 		fail(it, "%s: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);	/* no sink took it */
 		return -1;
 	}
 	it->have = (uint64_t)end;
 	return 0;
 }
 
+/* Starts the file over (the sink truncates it and its digests, in order
+ * with the bytes before). */
 static int
 part_truncate(struct dl_item *it)
 {
-	if (ftruncate(it->fd, 0) == -1 || lseek(it->fd, 0, SEEK_SET) == -1) {
+	if (dl_sink_truncate(it->sink) == -1) {
 		it->write_errno = errno;
 		return -1;
 	}
@@ -129,21 +135,15 @@ static size_t
 write_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct dl_item *it = arg;
-	size_t n = size * nmemb, off = 0;
-	ssize_t w;
+	size_t n = size * nmemb;
 
 	if (!it->checked && response_start(it) == -1)
 		return 0;
 	if (it->discard)
 		return n;
-	while (off < n) {
-		if ((w = write(it->fd, p + off, n - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			it->write_errno = errno;
-			return 0;
-		}
-		off += (size_t)w;
+	if (dl_sink_write(it->sink, p, n) == -1) {
+		it->write_errno = errno;
+		return 0;
 	}
 	it->have += n;
 	it->req->bytes += n;
@@ -159,7 +159,7 @@ item_start(struct dl_loop *l, struct dl_item *it)
 		fail(it, "%s: %s", "libcurl cannot make a handle");
 		return -1;
 	}
-	if (it->fd == -1 && part_open(it) == -1) {
+	if (it->sink == NULL && part_open(it) == -1) {
 		curl_easy_cleanup(e);
 		return -1;
 	}
@@ -240,14 +240,17 @@ item_redirect(struct dl_loop *l, struct dl_item *it)
 	it->not_before = 0;
 }
 
-/* A request has ended, well or not: close its file, hand it over. */
+/* A request has ended, well or not: a good one hands its sink over to
+ * be finished in the verification thread; a failed one's is drained. */
 static void
 item_close(struct dl_loop *l, struct dl_item *it)
 {
-	if (it->fd != -1) {
-		close(it->fd);
-		it->fd = -1;
-	}
+	if (it->sink != NULL && it->req->ok) {
+		dl_sink_close(it->sink);
+		it->req->sink = it->sink;
+	} else
+		dl_sink_free(it->sink);
+	it->sink = NULL;
 	l->left--;
 	l->prog.files_done++;
 	if (l->hooks->done)
@@ -376,9 +379,9 @@ items_init(struct dl_loop *l, struct catalog_client *c,
 		struct dl_item *it = &l->items[i];
 		it->req = &reqs[i];
 		it->url = xstrdup(reqs[i].url);
-		it->fd = -1;
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
+		reqs[i].sink = NULL;
 		if (!catalog_host_allowed(c, reqs[i].url)) {
 			fail(it, "%s: %s", "the URL's host is not on the "
 			    "download allow list (add it with --allow-host)");
@@ -413,8 +416,7 @@ catalog_dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
 	progress_tick(&l, 1);
 	for (i = 0; i < n; i++) {
 		struct dl_item *it = &l.items[i];
-		if (it->fd != -1)
-			close(it->fd);
+		dl_sink_free(it->sink);
 		free(it->url);
 		bad += !reqs[i].ok;
 	}

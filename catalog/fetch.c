@@ -38,11 +38,19 @@ struct ufile {				/* one unique file */
 	char		*package_cab;
 	uint64_t	 size;
 	int		 ok;
+	int		 synced;	/* fsynced by its download's sink */
 };
 
 struct searched {
 	char		*kb;
 	struct catalog_update_list rows;
+	char		*error;		/* the search failed */
+};
+
+struct lookup {				/* one plan package's answers */
+	size_t		 search;	/* its KB's search */
+	size_t		 row;		/* the chosen entry */
+	char		*error;		/* reported in plan order */
 };
 
 struct fetch {
@@ -54,6 +62,7 @@ struct fetch {
 	size_t		 ndialogs;
 	struct searched *searches;
 	size_t		 nsearches;
+	struct lookup	*lookups;
 	struct ufile	*files;
 	size_t		 nfiles;
 	char		*tmp, *parts, *filesdir;
@@ -68,23 +77,20 @@ problem(struct fetch *f, const char *msg)
 		f->o->problem(msg, f->o->problem_arg);
 }
 
-static const struct catalog_update_list *
-search_cached(struct fetch *f, const char *kb)
+/* The index of kb's search, added when new: one search a KB. */
+static size_t
+search_slot(struct fetch *f, const char *kb)
 {
-	struct searched *s;
 	size_t i;
 
 	for (i = 0; i < f->nsearches; i++)
 		if (strcasecmp(f->searches[i].kb, kb) == 0)
-			return &f->searches[i].rows;
+			return i;
 	f->searches = xreallocarray(f->searches, f->nsearches + 1,
 	    sizeof(*f->searches));
-	s = &f->searches[f->nsearches];
-	if (catalog_search(f->c, kb, SEARCH_LIMIT, &s->rows) == -1)
-		return NULL;
-	s->kb = xstrdup(kb);
-	f->nsearches++;
-	return &s->rows;
+	memset(&f->searches[f->nsearches], 0, sizeof(f->searches[0]));
+	f->searches[f->nsearches].kb = xstrdup(kb);
+	return f->nsearches++;
 }
 
 static size_t
@@ -146,34 +152,138 @@ dialog_entry(const struct catalog_download_list *l, const char *id)
 	return NULL;
 }
 
+/*
+ * The Catalog lookups: first one search per KB, then one download dialog
+ * per package.  The real Catalog takes most of a second for a page, so
+ * once a lookup has taken LOOKUP_SLOW_MS the rest run LOOKUP_THREADS at a
+ * time, each thread on a connection of its own; against a fast server
+ * (a mirror, the tests) the new connections would cost more than they
+ * save, and one keep-alive connection does it all.  Threads only fill
+ * their slot; choosing entries and reporting stay on this thread, in plan
+ * order, so the messages do not depend on timing.
+ */
+#define LOOKUP_THREADS	4
+#define LOOKUP_SLOW_MS	150
+
+struct lookup_run {
+	struct fetch	*f;
+	size_t		 n, next;
+	pthread_mutex_t	 mu;
+	void		(*task)(struct lookup_run *, struct catalog_client *,
+			    size_t);
+};
+
+static void
+search_task(struct lookup_run *r, struct catalog_client *c, size_t i)
+{
+	struct searched *s = &r->f->searches[i];
+
+	if (catalog_search(c, s->kb, SEARCH_LIMIT, &s->rows) == -1)
+		s->error = xstrdup(err_msg());
+}
+
+static void
+dialog_task(struct lookup_run *r, struct catalog_client *c, size_t i)
+{
+	struct lookup *lk = &r->f->lookups[i];
+	const struct searched *s = &r->f->searches[lk->search];
+
+	if (lk->error == NULL && catalog_dialog_get(c,
+	    s->rows.v[lk->row].update_id, &r->f->dialogs[i]) == -1)
+		lk->error = xstrdup(err_msg());
+}
+
+static void
+lookup_work(struct lookup_run *r, struct catalog_client *c)
+{
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		i = r->next++;
+		pthread_mutex_unlock(&r->mu);
+		if (i >= r->n)
+			return;
+		r->task(r, c, i);
+	}
+}
+
+static void *
+lookup_thread(void *arg)
+{
+	struct lookup_run *r = arg;
+	struct catalog_client *c = catalog_client_clone(r->f->c);
+
+	if (c != NULL)		/* else the other threads do the work */
+		lookup_work(r, c);
+	catalog_client_free(c);
+	return NULL;
+}
+
+static void
+lookup_all(struct fetch *f, size_t n,
+    void (*task)(struct lookup_run *, struct catalog_client *, size_t))
+{
+	struct lookup_run r = { f, n, 0, PTHREAD_MUTEX_INITIALIZER, task };
+	pthread_t th[LOOKUP_THREADS];
+	size_t t, nth;
+	int started[LOOKUP_THREADS] = { 0 };
+	int64_t t0;
+
+	while (r.next < n) {	/* no thread yet: r.next is ours */
+		t0 = time_now_ms();
+		task(&r, f->c, r.next++);
+		if (time_now_ms() - t0 >= LOOKUP_SLOW_MS)
+			break;
+	}
+	nth = n - r.next < LOOKUP_THREADS ? n - r.next : LOOKUP_THREADS;
+	for (t = 1; t < nth; t++)
+		started[t] = pthread_create(&th[t], NULL, lookup_thread,
+		    &r) == 0;
+	lookup_work(&r, f->c);	/* this thread keeps the first connection */
+	for (t = 1; t < nth; t++)
+		if (started[t])
+			pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&r.mu);
+}
+
+/* Chooses the package's entry in its KB's search; NULL: chosen. */
+static char *
+choose(struct fetch *f, const struct plan_package *pk, struct lookup *lk)
+{
+	const struct searched *s = &f->searches[lk->search];
+
+	if (s->error != NULL)
+		return xstrdup(s->error);
+	if (catalog_select(&s->rows, pk->kb, pk->product, pk->arch,
+	    &lk->row) == -1)
+		return xstrdup(err_msg());
+	return NULL;
+}
+
 static void
 resolve_one(struct fetch *f, const struct plan_package *pk, size_t k)
 {
-	const struct catalog_update_list *rows = search_cached(f, pk->kb);
+	const struct lookup *lk = &f->lookups[k];
+	const struct catalog_update *row;
 	const struct catalog_download *d;
-	size_t idx;
 	char *m;
 
-	if (rows == NULL || catalog_select(rows, pk->kb, pk->product,
-	    pk->arch, &idx) == -1) {
-		problem(f, err_msg());
+	if (lk->error != NULL) {
+		problem(f, lk->error);
 		return;
 	}
-	if (catalog_dialog_get(f->c, rows->v[idx].update_id,
-	    &f->dialogs[k]) == -1) {
-		problem(f, err_msg());
-		return;
-	}
-	d = dialog_entry(&f->dialogs[k], rows->v[idx].update_id);
+	row = &f->searches[lk->search].rows.v[lk->row];
+	d = dialog_entry(&f->dialogs[k], row->update_id);
 	if (d == NULL || d->nfiles == 0) {
 		m = xasprintf("%s %s %s: DownloadDialog.aspx lists no file for "
 		    "update %s", pk->kb, pk->product, pk->arch,
-		    rows->v[idx].update_id);
+		    row->update_id);
 		problem(f, m);
 		free(m);
 		return;
 	}
-	update_fill(f, pk, &rows->v[idx], d);
+	update_fill(f, pk, row, d);
 }
 
 static int
@@ -184,6 +294,14 @@ resolve(struct fetch *f, const struct plan *p)
 	f->bd.updates = xcalloc(p->npackages + 1, sizeof(*f->bd.updates));
 	f->dialogs = xcalloc(p->npackages + 1, sizeof(*f->dialogs));
 	f->ndialogs = p->npackages;
+	f->lookups = xcalloc(p->npackages + 1, sizeof(*f->lookups));
+	for (i = 0; i < p->npackages; i++)
+		f->lookups[i].search = search_slot(f, p->packages[i].kb);
+	lookup_all(f, f->nsearches, search_task);
+	for (i = 0; i < p->npackages; i++)
+		f->lookups[i].error = choose(f, &p->packages[i],
+		    &f->lookups[i]);
+	lookup_all(f, p->npackages, dialog_task);
 	for (i = 0; i < p->npackages; i++)
 		resolve_one(f, &p->packages[i], i);
 	if (f->problems) {
@@ -283,10 +401,11 @@ from_cache(struct fetch *f, struct ufile *u)
 
 /*
  * Verification runs in threads, one per finished download and at most
- * `parallel` at once, so that hashing a file (SHA-1 and SHA-256 of a few
- * hundred MB) never stalls the download loop.  A thread only reads the
- * file and fills its job; renames, the cache and messages stay on the
- * main thread.
+ * `parallel` at once, so that it never stalls the download loop.  The
+ * digests were computed by the download's sink while the bytes arrived
+ * (sink.c); the thread waits for them, compares them and checks the MSU
+ * structure.  A thread only reads the file and fills its job; renames,
+ * the cache and messages stay on the main thread.
  */
 struct vjob {
 	struct fetch	*f;
@@ -311,8 +430,15 @@ static void *
 vjob_run(void *arg)
 {
 	struct vjob *j = arg;
+	char h1[41], h256[65];
 
-	j->rc = verify_into(j->f, j->u, j->r->part_path, NULL, NULL);
+	if (dl_sink_wait(j->r->sink, h1, h256) == -1) {
+		j->rc = -1;
+		j->msg = xasprintf("%s: writing the download: %s",
+		    j->u->name, strerror(errno));
+		return NULL;
+	}
+	j->rc = verify_into(j->f, j->u, j->r->part_path, h1, h256);
 	if (j->rc == -1)
 		j->msg = xasprintf("%s: refused: %s", j->u->name, err_msg());
 	return NULL;
@@ -372,6 +498,7 @@ landed(struct fetch *f, struct ufile *u, struct dl_request *r,
 		problem(f, err_msg());
 	} else {
 		u->ok = 1;
+		u->synced = 1;
 		f->st->downloaded++;
 		cache_store(f, u);
 	}
@@ -409,9 +536,11 @@ download(struct fetch *f)
 			pthread_join(jobs[i].thread, NULL);
 	for (i = 0; i < n; i++) {
 		landed(f, &f->files[which[i]], &reqs[i], &jobs[i]);
+		dl_sink_free(reqs[i].sink);
 		free(reqs[i].part_path);
 		free(reqs[i].error);
 	}
+	dl_sink_pool_release();
 	free(jobs);
 	free(reqs);
 	free(which);
@@ -424,9 +553,9 @@ download(struct fetch *f)
 	return 0;
 }
 
-/* Files are not synced one by one while they download; the bundle is
- * synced once here, before it is renamed into place, so after a crash it
- * is either absent or complete. */
+/* Downloads were synced by their sinks as each one ended; files taken
+ * from the cache are synced here, and the folder, before the bundle is
+ * renamed into place, so after a crash it is either absent or complete. */
 static int
 files_sync(struct fetch *f)
 {
@@ -434,6 +563,8 @@ files_sync(struct fetch *f)
 	int fd;
 
 	for (i = 0; i < f->nfiles; i++) {
+		if (f->files[i].synced)
+			continue;
 		char *p = xasprintf("%s/%s", f->filesdir, f->files[i].name);
 		fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd == -1 || fsync(fd) == -1) {
@@ -558,9 +689,13 @@ fetch_release(struct fetch *f)
 		catalog_bundle_remove_tree(f->tmp);
 	for (i = 0; i < f->nsearches; i++) {
 		free(f->searches[i].kb);
+		free(f->searches[i].error);
 		catalog_update_list_release(&f->searches[i].rows);
 	}
 	free(f->searches);
+	for (i = 0; f->lookups && i < f->ndialogs; i++)
+		free(f->lookups[i].error);
+	free(f->lookups);
 	for (i = 0; i < f->nfiles; i++) {
 		free(f->files[i].name);
 		free(f->files[i].package_cab);

@@ -107,6 +107,29 @@ fail:
 	return NULL;
 }
 
+struct catalog_client *
+catalog_client_clone(const struct catalog_client *o)
+{
+	struct catalog_client *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->base = xstrdup(o->base);
+	c->base_host = xstrdup(o->base_host);
+	c->cacert = o->cacert ? xstrdup(o->cacert) : NULL;
+	c->hosts = xcalloc(o->nhosts + 1, sizeof(*c->hosts));
+	for (i = 0; i < o->nhosts; i++)
+		c->hosts[i] = xstrdup(o->hosts[i]);
+	c->nhosts = o->nhosts;
+	c->retries = o->retries;
+	c->backoff_ms = o->backoff_ms;
+	if ((c->curl = curl_easy_init()) == NULL) {
+		err_set("libcurl: cannot make a handle");
+		catalog_client_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void
 catalog_client_free(struct catalog_client *c)
 {

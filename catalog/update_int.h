@@ -45,17 +45,70 @@ const char *catalog_http_ca_file(const struct catalog_client *);
 int	 catalog_http_retries(const struct catalog_client *);
 int	 catalog_http_backoff_ms(const struct catalog_client *);
 void	 catalog_http_sleep_ms(int);
+/* A client with the same base, CAs and allow list and a connection of its
+ * own, for another thread (curl_global_init has run already). */
+struct catalog_client *catalog_client_clone(const struct catalog_client *);
 /* Sets TLS, protocol and timeout options on a CURL easy handle. */
 void	 catalog_http_setup(const struct catalog_client *, void *curl);
 
 
 /*
+ * cabinet.c: a Cabinet's file table, and one member's bytes read from a
+ * stored folder without the others.  open and read_member return 0, -1
+ * (damaged, with a message), or 1 when the Cabinet needs libarchive (a
+ * compressed folder, a multi-cabinet set).
+ */
+struct catalog_cab_file {
+	char		*name;
+	uint32_t	 size;
+	uint32_t	 uoff;		/* offset in its folder's bytes */
+	uint16_t	 folder;
+};
+struct catalog_cab_folder {
+	uint32_t	 start;		/* first CFDATA */
+	uint16_t	 ndata;
+	uint16_t	 comp;		/* 0: stored */
+};
+struct catalog_cab {
+	struct catalog_cab_file *files;
+	size_t		 nfiles;
+	struct catalog_cab_folder *folders;
+	size_t		 nfolders;
+	unsigned	 data_reserve;	/* bytes after each CFDATA header */
+	uint64_t	 size;
+};
+int	 catalog_cab_open(int fd, const char *path, struct catalog_cab *);
+int	 catalog_cab_read_member(int fd, const char *path,
+	    const struct catalog_cab *, size_t i, size_t max, struct buf *);
+void	 catalog_cab_release(struct catalog_cab *);
+
+/*
+ * sink.c: one transfer's bytes are hashed (SHA-1, SHA-256) and written to
+ * its part file (fd, owned by the sink from then on) by a thread of its
+ * own.  have: bytes the file already holds (hashed first).  write and
+ * truncate return -1 with errno once a write has failed; wait finishes
+ * the file (fsync included), joins the thread and gives the digests, or
+ * -1 with errno.
+ */
+struct dl_sink;
+struct dl_sink *dl_sink_new(int fd, uint64_t have);
+int	 dl_sink_write(struct dl_sink *, const void *, size_t);
+int	 dl_sink_truncate(struct dl_sink *);
+void	 dl_sink_close(struct dl_sink *);
+int	 dl_sink_wait(struct dl_sink *, char sha1[41], char sha256[65]);
+void	 dl_sink_free(struct dl_sink *);
+/* Frees the slot buffers kept for the next sinks. */
+void	 dl_sink_pool_release(void);
+
+/*
  * download.c: downloads on one libcurl multi loop.  Each request's URL is
- * fetched into part_path (resumed with Range when it holds bytes already),
- * hashed while it arrives; redirects are followed by hand and each target
- * host re-checked against the allow list.  On return every request has ok
- * set, or error (malloc'd) saying why it failed; part_path is left for the
- * caller to verify and rename (or remove).  Nothing is hashed here.
+ * fetched into part_path (resumed with Range when it holds bytes already)
+ * through a sink that hashes it while it arrives; redirects are followed
+ * by hand and each target host re-checked against the allow list.  On
+ * return every request has ok set, or error (malloc'd) saying why it
+ * failed.  A request that is ok hands over its sink (closed: the caller
+ * calls dl_sink_wait for the digests and dl_sink_free); part_path is left
+ * for the caller to verify and rename (or remove).
  */
 struct dl_request {
 	const char	*url;
@@ -65,6 +118,7 @@ struct dl_request {
 	int		 ok;
 	uint64_t	 bytes;		/* bytes received from the network */
 	char		*error;
+	struct dl_sink	*sink;
 };
 
 struct catalog_progress;

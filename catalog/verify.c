@@ -211,6 +211,45 @@ struct msu_scan {
 	size_t		 ncabs;
 };
 
+static void
+scan_free(struct msu_scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncabs; i++)
+		free(s->cabs[i]);
+	free(s->cabs);
+	free(s->props_prefix);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Whether the member is the (first) pkgProperties.txt. */
+static int
+is_props(const struct msu_scan *s, const char *name)
+{
+	return str_endswith(name, PROPS_SUFFIX) && s->props_prefix == NULL;
+}
+
+static void
+note_cab(struct msu_scan *s, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 4 && strcasecmp(name + n - 4, ".cab") == 0) {
+		s->cabs = xreallocarray(s->cabs, s->ncabs + 1,
+		    sizeof(*s->cabs));
+		s->cabs[s->ncabs++] = xstrdup(name);
+	}
+}
+
+static int
+props_take(struct msu_scan *s, const char *path, const char *name,
+    const struct buf *b, struct catalog_msu_info *m)
+{
+	s->props_prefix = xstrndup(name, strlen(name) - strlen(PROPS_SUFFIX));
+	return props_parse(path, (const unsigned char *)b->data, b->len, m);
+}
+
 static int
 entry_visit(struct archive *a, struct archive_entry *e, const char *path,
     struct msu_scan *s, struct catalog_msu_info *m)
@@ -221,22 +260,73 @@ entry_visit(struct archive *a, struct archive_entry *e, const char *path,
 
 	if (name == NULL)
 		return 0;
-	if (str_endswith(name, PROPS_SUFFIX) && s->props_prefix == NULL) {
-		if (entry_read(a, path, &b) == -1)
-			return -1;
-		rc = props_parse(path, (unsigned char *)b.data, b.len, m);
-		buf_release(&b);
-		s->props_prefix = xstrndup(name, strlen(name) -
-		    strlen(PROPS_SUFFIX));
-		return rc;
+	if (!is_props(s, name)) {
+		note_cab(s, name);
+		return 0;
 	}
-	if (strlen(name) > 4 && strcasecmp(name + strlen(name) - 4, ".cab") ==
-	    0) {
-		s->cabs = xreallocarray(s->cabs, s->ncabs + 1,
-		    sizeof(*s->cabs));
-		s->cabs[s->ncabs++] = xstrdup(name);
+	if (entry_read(a, path, &b) == -1)
+		return -1;
+	rc = props_take(s, path, name, &b, m);
+	buf_release(&b);
+	return rc;
+}
+
+/* The Cabinet's file table and pkgProperties.txt read directly
+ * (cabinet.c), not the payload.  Returns 0, 1 when libarchive must read
+ * it (a compressed folder), or -1. */
+static int
+table_scan(int fd, const char *path, struct msu_scan *s,
+    struct catalog_msu_info *m)
+{
+	struct catalog_cab c;
+	struct buf b;
+	size_t i;
+	int r;
+
+	if ((r = catalog_cab_open(fd, path, &c)) != 0)
+		return r;
+	for (i = 0; i < c.nfiles && r == 0; i++) {
+		const char *name = c.files[i].name;
+		if (!is_props(s, name)) {
+			note_cab(s, name);
+			continue;
+		}
+		r = catalog_cab_read_member(fd, path, &c, i, PROPS_MAX, &b);
+		if (r == 0) {
+			r = props_take(s, path, name, &b, m);
+			buf_release(&b);
+		}
 	}
-	return 0;
+	catalog_cab_release(&c);
+	return r;
+}
+
+/* Every member through libarchive (any compression). */
+static int
+archive_scan(const char *path, struct msu_scan *s,
+    struct catalog_msu_info *m)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r, rc = -1;
+
+	archive_read_support_format_cab(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		err_set("%s: %s", path, archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
+		if (entry_visit(a, e, path, s, m) == -1)
+			goto out;
+	if (r != ARCHIVE_EOF) {
+		err_set("%s: damaged Cabinet: %s", path,
+		    archive_error_string(a));
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_read_free(a);
+	return rc;
 }
 
 /* The package .cab is the one pkgProperties.txt is named after. */
@@ -264,38 +354,28 @@ cab_pick(const char *path, struct msu_scan *s, struct catalog_msu_info *m)
 int
 catalog_msu_inspect(const char *path, struct catalog_msu_info *m)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
 	struct msu_scan s = { NULL, NULL, 0 };
-	size_t i;
-	int r, rc = -1;
+	int fd, r, rc = -1;
 
 	memset(m, 0, sizeof(*m));
 	if (magic_check(path) == -1)
 		return -1;
-	a = archive_read_new();
-	archive_read_support_format_cab(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		err_set("%s: %s", path, archive_error_string(a));
-		goto out;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_setx_errno("%s", path);
+		return -1;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
-		if (entry_visit(a, e, path, &s, m) == -1)
-			goto out;
-	if (r != ARCHIVE_EOF) {
-		err_set("%s: damaged Cabinet: %s", path,
-		    archive_error_string(a));
-		goto out;
+	r = table_scan(fd, path, &s, m);
+	close(fd);
+	if (r == 1) {
+		scan_free(&s);
+		catalog_msu_info_release(m);
+		r = archive_scan(path, &s, m);
 	}
-	rc = cab_pick(path, &s, m);
-out:
+	if (r == 0)
+		rc = cab_pick(path, &s, m);
 	if (rc == -1)
 		catalog_msu_info_release(m);
-	for (i = 0; i < s.ncabs; i++)
-		free(s.cabs[i]);
-	free(s.cabs);
-	free(s.props_prefix);
-	archive_read_free(a);
+	scan_free(&s);
 	return rc;
 }
 

@@ -2,13 +2,19 @@
 """Builds the test Catalog: .msu-shaped Cabinet files made with gcab, and
 catalog.json describing the Catalog entries the server answers for.
 
-  build.py OUT_DIR [--pad-mb N] [--bench N]
+  build.py OUT_DIR [--plan PLAN.json] [--pad-mb N] [--bench N]
 
 Each .msu holds <Pkg>.cab (itself a gcab Cabinet holding update.mum),
 <Pkg>-pkgProperties.txt (UTF-16LE with a BOM, CRLF, Key="Value" lines as
 Windows writes them), <Pkg>.xml (the unattend document naming the cab) and
 WSUSSCAN.cab; it is named <name>_<sha1>.msu like the Catalog's files.
 --bench N builds N files of --pad-mb MB each (for tests/bench/fetch.sh).
+--plan adds an entry for every package (kb, product, arch) of a kbfix plan
+that the fixed entries below do not already answer, with a title the way
+the Catalog writes it, one .msu per (KB, Windows family, architecture) as
+Microsoft ships them (Windows 7 and Server 2008 R2 share one), and records
+in catalog.json "plan_ids" ("KB|product|arch" -> update id) what a fetch
+of that plan must choose.
 """
 import hashlib
 import json
@@ -88,9 +94,76 @@ def entry(n, title, products, kb, files, date="7/16/2018"):
             "kb": kb, "files": files}
 
 
-def build_example(out):
+# Windows family of each product: the prefix of its .msu names, and the
+# products that share one file (FACTS.md section 2)
+FAMILY = {"Windows 7": "6.1", "Windows Server 2008 R2": "6.1",
+          "Windows Embedded Standard 7": "6.1", "Windows Vista": "6.0",
+          "Windows Server 2008": "6.0", "Windows 8": "8-rt",
+          "Windows Server 2012": "8-rt", "Windows 8.1": "8.1",
+          "Windows Server 2012 R2": "8.1", "Windows 10": "10.0",
+          "Windows Server 2016": "10.0"}
+
+
+def family(product):
+    return FAMILY.get(product, product.lower().replace("windows ", "")
+                      .replace(" ", "-"))
+
+
+def msu_for(out, files, kb, product, arch):
+    """The .msu of (kb, family, arch), built once and shared."""
+    key = (kb.upper(), family(product), arch)
+    if key not in files:
+        fam = "windows" + family(product)
+        files[key] = make_msu(out, "%s-%s-%s" % (fam, kb.lower(), arch),
+                              "%s-%s-%s" % (fam.capitalize(), kb.upper(),
+                                            arch), kb.upper(), arch, product)
+    return files[key]
+
+
+def plan_title(kb, product, arch):
+    """Titles as the Catalog writes them: the 2018 rollups name the month
+    and "for x64-based Systems"; older updates say "x64 Edition" for the
+    Vista / Server 2008 family and nothing at all for x86 Windows 7."""
+    arch_words = {"x64": "x64-based", "x86": "x86-based",
+                  "arm64": "ARM64-based", "ia64": "Itanium-based"}
+    if int(kb[2:]) >= 4000000:
+        return "2018-07 Update for %s for %s Systems (%s)" % (
+            product, arch_words[arch], kb)
+    if arch == "x86":
+        return "Update for %s (%s)" % (product, kb)
+    if product.startswith("Windows Server 2008") and arch == "x64":
+        return "Update for %s x64 Edition (%s)" % (product, kb)
+    return "Update for %s for %s Systems (%s)" % (product, arch_words[arch],
+                                                 kb)
+
+
+def plan_entries(out, files, fixed, plan_path):
+    """Entries for the plan's packages; fixed ones are reused."""
+    plan = json.load(open(plan_path))
+    upd, ids = [], {}
+    for i, pk in enumerate(plan["packages"]):
+        kb, product, arch = pk["kb"].upper(), pk["product"], pk["arch"]
+        key = "%s|%s|%s" % (kb, product, arch)
+        for u in fixed:
+            if u["kb"] == kb and u["products"] == product and \
+                    u.get("arch") == arch:
+                ids[key] = u["update_id"]
+                break
+        else:
+            name = msu_for(out, files, kb, product, arch)
+            date = "7/16/2018" if int(kb[2:]) >= 4000000 else "1/26/2010"
+            e = entry(0x20 + i, plan_title(kb, product, arch), product, kb,
+                      [name], date=date)
+            upd.append(e)
+            ids[key] = e["update_id"]
+    return upd, ids
+
+
+def build_example(out, plan_path=None):
+    files = {}
     w7 = make_msu(out, "windows6.1-kb4345459-x64", "Windows6.1-KB4345459-x64",
                   "KB4345459", "x64", "Windows 7")
+    files[("KB4345459", "6.1", "x64")] = w7
     w7x86 = make_msu(out, "windows6.1-kb4345459-x86",
                      "Windows6.1-KB4345459-x86", "KB4345459", "x86",
                      "Windows 7")
@@ -110,6 +183,8 @@ def build_example(out):
                       "Windows Server 2008", props_arch="amd64")
     hf = make_msu(out, "windows6.1-kb976527-x64", "Windows6.1-KB976527-x64",
                   "KB976527", "x64", "Windows 7")
+    files[("KB4345397", "6.0", "x86")] = w60
+    files[("KB976527", "6.1", "x64")] = hf
     upd = [
         entry(1, "2018-07 Update for Windows 7 for x64-based Systems "
               "(KB4345459)", "Windows 7", "KB4345459", [w7]),
@@ -137,7 +212,17 @@ def build_example(out):
         entry(10, "Hotfix for Windows 7 for x64-based Systems (KB976527)",
               "Windows 7", "KB976527", [hf], date="1/26/2010"),
     ]
-    return {"updates": upd, "wrong_arch": {guid(9): w60bad}}
+    arch = {1: "x64", 2: "x64", 3: "x86", 4: "ia64", 5: "x64", 6: "x64",
+            7: "x64", 8: "x86", 9: "x86", 10: "x64"}
+    for u in upd:
+        u["arch"] = arch[int(u["update_id"][:8], 16) - 0x5eed0000]
+    cat = {"updates": upd, "wrong_arch": {guid(9): w60bad}}
+    if plan_path:
+        # the plan's entries go first: a search's last row (the one the
+        # duplicate fault repeats) stays the fixed entry
+        extra, cat["plan_ids"] = plan_entries(out, files, upd, plan_path)
+        cat["updates"] = extra + upd
+    return cat
 
 
 def build_bench(out, n, pad_mb):
@@ -162,7 +247,10 @@ def main():
         pad = int(sys.argv[sys.argv.index("--pad-mb") + 1])
         cat = build_bench(out, n, pad)
     else:
-        cat = build_example(out)
+        plan = None
+        if "--plan" in sys.argv:
+            plan = sys.argv[sys.argv.index("--plan") + 1]
+        cat = build_example(out, plan)
     with open(os.path.join(out, "catalog.json"), "w") as f:
         json.dump(cat, f, indent=1)
 

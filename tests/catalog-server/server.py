@@ -35,6 +35,10 @@ Fault switches, set over HTTP and logged:
     sha256=1             dialogs also give each file's SHA-256
     duplicate=1          searches list the last match twice (another id,
                          title + " - re-release"): an ambiguous entry
+    slow=MS              Search.aspx and DownloadDialog.aspx answer after
+                         MS milliseconds, like the real Catalog; the most
+                         such requests in flight at once is kept in the
+                         state as max_inflight
 Every request is appended to --log as "METHOD PATH RANGE STATUS".
 """
 import argparse
@@ -47,6 +51,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -69,6 +74,24 @@ def take(key):
             STATE[key] = n - 1
             return True
     return False
+
+
+class Slow:
+    """Delays a page by the slow fault and counts pages in flight."""
+
+    def __enter__(self):
+        with LOCK:
+            self.ms = int(STATE.get("slow", 0))
+            if self.ms:
+                STATE["inflight"] = STATE.get("inflight", 0) + 1
+                STATE["max_inflight"] = max(STATE.get("max_inflight", 0),
+                                            STATE["inflight"])
+        time.sleep(self.ms / 1000)
+
+    def __exit__(self, *exc):
+        if self.ms:
+            with LOCK:
+                STATE["inflight"] -= 1
 
 
 def log(line):
@@ -338,12 +361,16 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/DownloadDialog.aspx":
             ids = json.loads(form.get("updateIDs", ["[]"])[0])
             u = self.find(ids[0]["updateID"]) if ids else None
+            with Slow():
+                pass
             if u is None:
                 return self.reply(200, "<html><body></body></html>")
             return self.reply(200, dialog_page(u, self.base()))
         return self.reply(404, "not found")
 
     def search(self, q, page):
+        with Slow():
+            pass
         if take("search_503"):
             return self.reply(503, "Service Unavailable")
         if take("search_8ddd"):

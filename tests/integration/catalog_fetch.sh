@@ -173,6 +173,27 @@ check_contains "ambiguous entry: lists both ids" "$T_TMP/err" \
 check "ambiguous entry: no partial bundle" no_leftovers "$T_TMP/f9"
 catsrv_clear
 
+# a slow Catalog (pages after 300 ms, like the real one): once a lookup
+# has been slow the rest run on parallel connections; same bundle
+catsrv_fault slow 300
+kbfix fetch "$PLAN" -o "$T_TMP/slow" "${CA[@]}" --cache "$T_TMP/cache" >/dev/null 2>"$T_TMP/err"; rc=$?
+check_eq "slow Catalog: exit 0" 0 "$rc"
+check_eq "slow Catalog: the same update ids" "$(cat "$B/UpdateIDs.txt")" \
+    "$(cat "$T_TMP/slow/UpdateIDs.txt")"
+check "slow Catalog: lookups ran in parallel" python3 -c '
+import json, sys
+sys.exit(json.loads(sys.argv[1]).get("max_inflight", 0) < 2)' \
+    "$(curl -sf --cacert "$CATSRV_CA" "$CATSRV_URL/_fault?set=slow&arg=0")"
+catsrv_clear
+# a fast one: one keep-alive connection (not under valgrind, where kbfix
+# itself takes longer than LOOKUP_SLOW_MS for a page)
+if [ -z "$KBFIX_WRAP" ]; then
+	catsrv_fault slow 1
+	kbfix fetch "$PLAN" -o "$T_TMP/fast" "${CA[@]}" --cache "$T_TMP/cache" >/dev/null 2>"$T_TMP/err"; rc=$?
+	check_eq "fast Catalog: one lookup at a time" "0|1" "$rc|$(curl -sf --cacert "$CATSRV_CA" "$CATSRV_URL/_fault?set=slow&arg=0" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("max_inflight"))')"
+	catsrv_clear
+fi
+
 # an unwritable output folder (read-only bind) and a full disk (small tmpfs)
 mkdir -p "$T_TMP/ro"
 if bwrap --dev-bind / / --ro-bind "$T_TMP/ro" "$T_TMP/ro" true 2>/dev/null; then

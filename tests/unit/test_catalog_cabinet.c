@@ -1,0 +1,212 @@
+/* Cabinet file tables and stored members (catalog/cabinet.c), from
+ * Cabinets built byte by byte here and from the fixture .msu. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog/update_int.h"
+
+#define FIX "tests/fixtures/catalog/"
+#define W7 "windows6.1-kb4345459-x64_7674f1b622aff391e5140b70416d7f1fbd4dd22b.msu"
+#define PROPS "Windows6.1-KB4345459-x64-pkgProperties.txt"
+
+static void
+put16(struct buf *b, unsigned v)
+{
+	buf_addc(b, (int)(v & 0xff));
+	buf_addc(b, (int)(v >> 8 & 0xff));
+}
+
+static void
+put32(struct buf *b, uint32_t v)
+{
+	put16(b, v & 0xffff);
+	put16(b, v >> 16);
+}
+
+/*
+ * One folder (compression comp) holding "big.cab" (25 x 'A') then
+ * "x-pkgProperties.txt" ("0123456789ab"), its 37 bytes in CFDATA blocks
+ * of 10: the second member spans the last two blocks.
+ */
+static void
+cab_build(struct buf *b, unsigned flags, unsigned comp)
+{
+	static const char body[] = "AAAAAAAAAAAAAAAAAAAAAAAAA0123456789ab";
+	const uint32_t files = 36 + 8, data = files + 16 + 8 + 16 + 20;
+	size_t off;
+
+	buf_init(b, 0);
+	buf_adds(b, "MSCF");
+	put32(b, 0);
+	put32(b, 0);			/* cbCabinet, not read */
+	put32(b, 0);
+	put32(b, files);		/* coffFiles */
+	put32(b, 0);
+	buf_addc(b, 3);
+	buf_addc(b, 1);
+	put16(b, 1);			/* cFolders */
+	put16(b, 2);			/* cFiles */
+	put16(b, flags);
+	put16(b, 0);
+	put16(b, 0);
+	put32(b, data);			/* CFFOLDER: coffCabStart */
+	put16(b, 4);			/* cCFData */
+	put16(b, comp);
+	put32(b, 25);			/* CFFILE big.cab */
+	put32(b, 0);
+	put16(b, 0);
+	put16(b, 0);
+	put16(b, 0);
+	put16(b, 0x20);
+	buf_add(b, "big.cab", 8);
+	put32(b, 12);			/* CFFILE x-pkgProperties.txt */
+	put32(b, 25);
+	put16(b, 0);
+	put16(b, 0);
+	put16(b, 0);
+	put16(b, 0x20);
+	buf_add(b, "x-pkgProperties.txt", 20);
+	assert_int_equal(b->len, data);
+	for (off = 0; off < 37; off += 10) {
+		unsigned n = 37 - off < 10 ? (unsigned)(37 - off) : 10;
+		put32(b, 0);
+		put16(b, n);
+		put16(b, n);
+		buf_add(b, body + off, n);
+	}
+}
+
+static int
+fd_of(const struct buf *b, size_t len)
+{
+	char path[] = "/tmp/kbfix-cab-test.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd != -1);
+	unlink(path);
+	assert_int_equal(write(fd, b->data, len), (ssize_t)len);
+	return fd;
+}
+
+static void
+test_catalog_cab_read_member_spans_blocks(void **state)
+{
+	struct catalog_cab c;
+	struct buf b, m;
+	int fd;
+
+	(void)state;
+	cab_build(&b, 0, 0);
+	fd = fd_of(&b, b.len);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 0);
+	assert_int_equal(c.nfiles, 2);
+	assert_string_equal(c.files[0].name, "big.cab");
+	assert_int_equal(c.files[0].size, 25);
+	assert_string_equal(c.files[1].name, "x-pkgProperties.txt");
+	assert_int_equal(c.files[1].uoff, 25);
+	assert_int_equal(catalog_cab_read_member(fd, "t.cab", &c, 1, 100, &m),
+	    0);
+	assert_int_equal(m.len, 12);
+	assert_memory_equal(m.data, "0123456789ab", 12);
+	buf_release(&m);
+	assert_int_equal(catalog_cab_read_member(fd, "t.cab", &c, 1, 11, &m),
+	    -1);
+	assert_non_null(strstr(err_msg(), "larger than 11 bytes"));
+	catalog_cab_release(&c);
+	close(fd);
+	buf_release(&b);
+}
+
+static void
+test_catalog_cab_read_member_truncated(void **state)
+{
+	struct catalog_cab c;
+	struct buf b, m;
+	int fd;
+
+	(void)state;
+	cab_build(&b, 0, 0);
+	fd = fd_of(&b, b.len - 3);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 0);
+	assert_int_equal(catalog_cab_read_member(fd, "t.cab", &c, 1, 100, &m),
+	    -1);
+	assert_string_equal(err_msg(), "t.cab: damaged Cabinet: a data block "
+	    "lies past the end of the file");
+	catalog_cab_release(&c);
+	close(fd);
+	fd = fd_of(&b, 50);		/* inside the file table */
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), -1);
+	assert_string_equal(err_msg(),
+	    "t.cab: damaged Cabinet: file table past the end");
+	close(fd);
+	buf_release(&b);
+}
+
+static void
+test_catalog_cab_open_leaves_others_to_libarchive(void **state)
+{
+	struct catalog_cab c;
+	struct buf b, m;
+	int fd;
+
+	(void)state;
+	cab_build(&b, 0x0002, 0);	/* continued in a next cabinet */
+	fd = fd_of(&b, b.len);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 1);
+	close(fd);
+	buf_release(&b);
+	cab_build(&b, 0, 1);		/* MSZIP */
+	fd = fd_of(&b, b.len);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 0);
+	assert_int_equal(catalog_cab_read_member(fd, "t.cab", &c, 1, 100, &m),
+	    1);
+	catalog_cab_release(&c);
+	close(fd);
+	buf_release(&b);
+}
+
+static void
+test_catalog_cab_read_member_fixture(void **state)
+{
+	struct catalog_cab c;
+	struct buf m;
+	size_t i;
+	int fd = open(FIX W7, O_RDONLY);
+
+	(void)state;
+	assert_true(fd != -1);
+	assert_int_equal(catalog_cab_open(fd, W7, &c), 0);
+	assert_int_equal(c.nfiles, 4);
+	for (i = 0; i < c.nfiles; i++)
+		if (strcmp(c.files[i].name, PROPS) == 0)
+			break;
+	assert_true(i < c.nfiles);
+	assert_int_equal(catalog_cab_read_member(fd, W7, &c, i, 4096, &m), 0);
+	assert_int_equal(m.len, 876);	/* gcab -l */
+	assert_memory_equal(m.data, "\xff\xfe" "A\0p\0p\0", 8);
+	buf_release(&m);
+	catalog_cab_release(&c);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_catalog_cab_read_member_spans_blocks),
+		cmocka_unit_test(test_catalog_cab_read_member_truncated),
+		cmocka_unit_test(test_catalog_cab_open_leaves_others_to_libarchive),
+		cmocka_unit_test(test_catalog_cab_read_member_fixture),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -284,6 +284,11 @@ test_discover_load_manual_by_default(void **state)
 	assert_false(discover_host_skipped(d, 3));
 	assert_false(discover_host_skipped(d, 4));
 	assert_true(discover_host_skipped(d, 5));
+	discover_free(d);
+	unlink(path);
+	free(path);
+}
+
 /* Not JSON: read by the planner's CSV / AD-export reader, then as JSON. */
 static void
 test_discover_load_csv(void **state)

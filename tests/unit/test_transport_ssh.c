@@ -14,7 +14,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 static char dir[] = "/tmp/kbfix-sshd.XXXXXX";
 static char path_kh[256], path_key[256], path_badkey[256], path_khbad[256];
 static int have_sshd;
+static pid_t sshd_pid = -1;
 static int PORT;	/* per process: an orphan of a crashed run cannot answer */
 static char hostport[64];
 
@@ -43,6 +46,28 @@ run(const char *fmt, ...)
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
 	return system(cmd);
+}
+
+/*
+ * sshd in the foreground (-D), as our child, told to die with us: it never
+ * outlives the test, even when the test is killed before its teardown.
+ */
+static int
+start_sshd(void)
+{
+	char cfg[256], log[256];
+
+	snprintf(cfg, sizeof(cfg), "%s/sshd_config", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	if ((sshd_pid = fork()) == -1)
+		return -1;
+	if (sshd_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-f", cfg, "-E", log,
+		    (char *)NULL);
+		_exit(127);
+	}
+	return 0;
 }
 
 static int
@@ -68,10 +93,10 @@ setup(void **state)
 	    "AuthorizedKeysFile %s/authorized_keys\\nPidFile %s/pid\\n"
 	    "PermitRootLogin prohibit-password\\nUsePAM no\\nStrictModes no\\n"
 	    "Subsystem sftp internal-sftp\\nMaxSessions 50\\nLogLevel DEBUG1\\n' "
-	    "> sshd_config && "
-	    "/usr/sbin/sshd -f %s/sshd_config -E %s/log",
-	    dir, ADDR, PORT, ADDR, PORT, ADDR, PORT, dir, dir, dir, dir,
-	    dir) != 0)
+	    "> sshd_config",
+	    dir, ADDR, PORT, ADDR, PORT, ADDR, PORT, dir, dir, dir) != 0)
+		return 0;
+	if (start_sshd() == -1)
 		return 0;
 	snprintf(path_kh, sizeof(path_kh), "%s/known_hosts", dir);
 	snprintf(path_khbad, sizeof(path_khbad), "%s/known_hosts_bad", dir);
@@ -86,10 +111,14 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	if (sshd_pid > 0) {
+		kill(sshd_pid, SIGTERM);
+		waitpid(sshd_pid, NULL, 0);
+	}
 	if (dir[sizeof(dir) - 2] != 'X') {
-		run("kill $(cat %s/pid) 2>/dev/null; . %s/agent.env "
-		    ">/dev/null 2>&1 && kill $SSH_AGENT_PID; rm -rf %s", dir,
-		    dir, dir);
+		/* every agent the tests started on our socket path */
+		run("pkill -f '^ssh-agent -a %s/agent.sock'; rm -rf %s", dir,
+		    dir);
 	}
 	return 0;
 }

@@ -661,19 +661,9 @@ out:
 }
 
 static void
-free_strs(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 free_match(struct advisory_match *m)
 {
-	free_strs(m->os, m->nos);
+	strv_free(m->os, m->nos);
 	free(m->build);
 }
 
@@ -700,11 +690,11 @@ free_rows(struct advisory *a)
 		free_match(&r->match);
 		free(r->label);
 		free(r->channel);
-		free_strs(r->problem, r->nproblem);
+		strv_free(r->problem, r->nproblem);
 		free(r->fix);
-		free_strs(r->minimal, r->nminimal);
+		strv_free(r->minimal, r->nminimal);
 		free(r->latest);
-		free_strs(r->superseded_by, r->nsuperseded);
+		strv_free(r->superseded_by, r->nsuperseded);
 	}
 	free(a->rows);
 }
@@ -734,7 +724,7 @@ catalog_advisory_free(struct advisory *a)
 	free(a->title);
 	free(a->kb);
 	free(a->source);
-	free_strs(a->os, a->nos);
+	strv_free(a->os, a->nos);
 	free(a->file);
 	free(a->problem_text);
 	free_rows(a);
@@ -862,7 +852,7 @@ catalog_advisory_load_dir(struct advisory_set *s, const char *dir)
 	}
 	rc = 0;
 out:
-	free_strs(files, n);
+	strv_free(files, n);
 	return rc;
 }
 

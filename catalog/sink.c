@@ -99,19 +99,6 @@ dl_sink_pool_release(void)
 }
 
 static void
-hex_of(const unsigned char *d, unsigned n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
 hash_reset(struct dl_sink *s)
 {
 	EVP_DigestInit_ex(s->c1, EVP_sha1(), NULL);
@@ -212,9 +199,9 @@ slot_run(struct dl_sink *s, struct slot *sl, int failed)
 		break;
 	case SLOT_FINISH:
 		EVP_DigestFinal_ex(s->c1, md, &mdlen);
-		hex_of(md, mdlen, s->sha1);
+		hex_encode(md, mdlen, s->sha1);
 		EVP_DigestFinal_ex(s->c2, md, &mdlen);
-		hex_of(md, mdlen, s->sha256);
+		hex_encode(md, mdlen, s->sha256);
 		/* synced here, beside the other transfers, rather than all
 		 * at the end: the bundle is renamed into place only after
 		 * every file is on disk */

@@ -23,19 +23,6 @@
 #define PROPS_MAX	(256 * 1024)
 #define PROPS_SUFFIX	"-pkgProperties.txt"
 
-static void
-hex_of(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
 {
@@ -62,9 +49,9 @@ catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
 		EVP_DigestUpdate(c2, chunk, (size_t)n);
 	}
 	EVP_DigestFinal_ex(c1, md, &mdlen);
-	hex_of(md, mdlen, sha1);
+	hex_encode(md, mdlen, sha1);
 	EVP_DigestFinal_ex(c2, md, &mdlen);
-	hex_of(md, mdlen, sha256);
+	hex_encode(md, mdlen, sha256);
 	rc = 0;
 out:
 	if (fd != -1)

@@ -120,12 +120,6 @@ all_chars(const char *s, const char *extra, size_t min, size_t max)
 }
 
 int
-discover_valid_hostname(const char *s)
-{
-	return all_chars(s, "._-", 1, 63);
-}
-
-int
 discover_valid_kb(const char *s)
 {
 	size_t n = strlen(s);
@@ -178,7 +172,7 @@ host_label(const struct discover *d, const cJSON *h, size_t i, char *buf,
 {
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(h, "name");
 	const char *name = cJSON_IsString(n) &&
-	    discover_valid_hostname(n->valuestring) ? n->valuestring : NULL;
+	    plan_valid_hostname(n->valuestring) ? n->valuestring : NULL;
 
 	if (d->lines != NULL && name != NULL)
 		snprintf(buf, len, "line %d (%s)", d->lines[i], name);
@@ -300,7 +294,7 @@ load_host(struct discover *d, cJSON *h, const cJSON *defaults, size_t i)
 	host_label(d, h, i, where, sizeof(where));
 	name = cJSON_GetObjectItemCaseSensitive(h, "name");
 	if (!cJSON_IsObject(h) || !cJSON_IsString(name) ||
-	    !discover_valid_hostname(name->valuestring)) {
+	    !plan_valid_hostname(name->valuestring)) {
 		err_set("%s: field \"name\" is required: 1 to 63 letters, "
 		    "digits, '.', '_' or '-'", where);
 		return -1;

@@ -52,8 +52,9 @@ int	 discover_write(const struct discover *, const char *path);
 /* The cmd.exe line discover runs on each host. */
 int	 discover_commands(struct buf *);
 
-/* Field patterns (also used by the validation): 1 valid, 0 not. */
-int	 discover_valid_hostname(const char *);
+/* Field patterns of raw inventories (looser than plan_valid_*: any case,
+ * any hive), used by the validation: 1 valid, 0 not.  Host names use
+ * plan_valid_hostname(). */
 int	 discover_valid_kb(const char *);
 int	 discover_valid_registry_path(const char *);
 

@@ -123,16 +123,6 @@ add_kb(char ***v, size_t *n, const char *kb)
 	(*v)[(*n)++] = xstrdup(kb);
 }
 
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int
 do_sysinfo(cJSON *host, struct facts *f)
 {
@@ -167,7 +157,7 @@ do_updates(struct facts *f)
 		winparse_wmic_qfe(p->p, p->len, &kbs, &n);
 		for (i = 0; i < n; i++)
 			add_kb(&f->kbs, &f->nkbs, kbs[i]);
-		free_list(kbs, n);
+		strv_free(kbs, n);
 	}
 	if ((p = part(f, "dism")) == NULL ||
 	    winparse_dism_packages(p->p, p->len, &dl) == -1)
@@ -311,8 +301,8 @@ discover_update(cJSON *host, const char *out, size_t len)
 	set_item(host, "pending_reboot", cJSON_CreateBool(f.pending_reboot));
 	rc = 0;
 out:
-	free_list(f.kbs, f.nkbs);
-	free_list(f.pending, f.npending);
+	strv_free(f.kbs, f.nkbs);
+	strv_free(f.pending, f.npending);
 	free(text);
 	return rc;
 }

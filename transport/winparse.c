@@ -740,16 +740,6 @@ csv_record(char **cur, size_t *nf)
 	return f;
 }
 
-static void
-csv_free(char **f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(f[i]);
-	free(f);
-}
-
 static char *
 sys_arch(const char *type)
 {
@@ -807,8 +797,8 @@ winparse_systeminfo_csv(const char *p, size_t len, struct winsysinfo *si)
 	}
 	rc = 0;
 out:
-	csv_free(head, nh);
-	csv_free(row, nr);
+	strv_free(head, nh);
+	strv_free(row, nr);
 	free(text);
 	return rc;
 }

@@ -83,6 +83,8 @@ int	 time_parse_iso8601(const char *, int64_t *epoch);
 int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
 
 /* Strings. */
+void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
+void	 strv_free(char **, size_t);	/* frees n strings and the array */
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */
 int	 str_endswith(const char *, const char *);

@@ -14,6 +14,7 @@
 #include "util/util.h"
 #include "transport/transport.h"
 #include "discover/discover.h"
+#include "plan/plan.h"
 #include "discover/discover_int.h"
 
 /* wmic parts arrive in UTF-16LE with a BOM inside the ANSI stream. */
@@ -159,9 +160,9 @@ static void
 test_discover_valid_patterns(void **state)
 {
 	(void)state;
-	assert_true(discover_valid_hostname("web-01.corp_x"));
-	assert_false(discover_valid_hostname("web01&calc"));
-	assert_false(discover_valid_hostname(""));
+	assert_true(plan_valid_hostname("web-01.corp_x"));
+	assert_false(plan_valid_hostname("web01&calc"));
+	assert_false(plan_valid_hostname(""));
 	assert_true(discover_valid_kb("KB4345459"));
 	assert_false(discover_valid_kb("KB4345459&"));
 	assert_false(discover_valid_kb("KB12"));

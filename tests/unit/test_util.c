@@ -109,6 +109,23 @@ test_time_iso8601_roundtrip(void **state)
 	assert_int_equal(time_parse_iso8601("tomorrow", &t), -1);
 }
 
+static void
+test_hex_encode_lowercase(void **state)
+{
+	static const unsigned char d[] = { 0x00, 0x0f, 0xa5, 0xff };
+	char out[9];
+	char **v;
+
+	(void)state;
+	hex_encode(d, sizeof(d), out);
+	assert_string_equal(out, "000fa5ff");
+	v = xcalloc(2, sizeof(*v));
+	v[0] = xstrdup("a");
+	v[1] = xstrdup("b");
+	strv_free(v, 2);	/* valgrind and asan check nothing leaks */
+	strv_free(NULL, 0);
+}
+
 int
 main(void)
 {
@@ -119,6 +136,7 @@ main(void)
 		cmocka_unit_test(test_err_prefix_adds_context),
 		cmocka_unit_test(test_file_write_atomic_replaces),
 		cmocka_unit_test(test_time_iso8601_roundtrip),
+		cmocka_unit_test(test_hex_encode_lowercase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

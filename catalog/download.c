@@ -1,12 +1,20 @@
 /*
- * Downloads on one curl_multi loop (the curl tool's parallel mode, and
+ * Downloads on curl_multi loops (the curl tool's parallel mode, and
  * rpki-client's http.c: a queue, a connection cap, one state per transfer).
- * Hashing and writing happen off this loop, in each transfer's sink
+ * Hashing and writing happen off the loops, in each transfer's sink
  * (sink.c), and the structure check in fetch.c's verification threads, so
- * the loop only moves bytes: TLS and a copy.
+ * a loop only moves bytes: TLS and a copy.
+ *
+ * There is one loop per CPU, at most one per connection: on a fast link
+ * TLS decryption and the socket reads of four transfers fill one core
+ * (curl's own --parallel is one thread and stops there), so the
+ * connections are shared out between loops on threads of their own.  Each
+ * loop takes the next file from a shared queue when it has a free
+ * connection, and keeps that file through its retries and redirects.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +32,15 @@
 #define PROGRESS_MS	200
 #define DL_BUFFER	(512 * 1024)
 
+#define MAX_LOOPS	8
+
 enum dl_state { DL_WAIT, DL_RUNNING, DL_DONE };
+
+struct dl_loop;
 
 struct dl_item {
 	struct dl_request *req;
+	struct dl_loop	*owner;		/* NULL until a loop takes it */
 	enum dl_state	 state;
 	char		*url;		/* current, after redirects */
 	struct dl_sink	*sink;		/* owns the part file */
@@ -42,14 +55,30 @@ struct dl_item {
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
-struct dl_loop {
+/* What the loops share; mu guards next, left, prog, last_progress, the
+ * owner of items, and each loop's done and total. */
+struct dl_shared {
 	struct catalog_client *c;
-	CURLM		*multi;
 	struct dl_item	*items;
-	size_t		 n, running, left;
-	struct catalog_progress prog;
+	size_t		 n;
 	const struct dl_hooks *hooks;
+	pthread_mutex_t	 mu;
+	size_t		 next;		/* first item no loop has taken */
+	size_t		 left;		/* items not yet ended */
+	struct catalog_progress prog;
 	int64_t		 last_progress;
+	struct dl_loop	*loops;
+	size_t		 nloops;
+};
+
+struct dl_loop {
+	struct dl_shared *sh;
+	CURLM		*multi;
+	size_t		 cap;		/* its connections */
+	size_t		 running;	/* transfers on its multi */
+	size_t		 owned;		/* taken and not ended */
+	uint64_t	 done, total;	/* bytes of its items, for progress */
+	pthread_t	 thread;
 };
 
 static void
@@ -167,7 +196,7 @@ item_start(struct dl_loop *l, struct dl_item *it)
 	it->checked = it->discard = it->restart = 0;
 	it->range_start = -1;
 	it->errbuf[0] = '\0';
-	catalog_http_setup(l->c, e);
+	catalog_http_setup(l->sh->c, e);
 	curl_easy_setopt(e, CURLOPT_URL, it->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, it);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -195,10 +224,10 @@ item_finish_ok(struct dl_item *it)
 static void
 item_retry(struct dl_loop *l, struct dl_item *it, const char *why)
 {
-	int wait = catalog_http_backoff_ms(l->c);
+	int wait = catalog_http_backoff_ms(l->sh->c);
 	int i;
 
-	if (it->attempts >= catalog_http_retries(l->c)) {
+	if (it->attempts >= catalog_http_retries(l->sh->c)) {
 		char *msg = xasprintf("gave up after %d attempts: %s",
 		    it->attempts + 1, why);
 		fail(it, "%s: %s", msg);
@@ -223,7 +252,7 @@ item_redirect(struct dl_loop *l, struct dl_item *it)
 		fail(it, "%s: %s", "redirect without a Location");
 		return;
 	}
-	if (!catalog_host_allowed(l->c, loc)) {
+	if (!catalog_host_allowed(l->sh->c, loc)) {
 		char *m = xasprintf("redirected to %s, whose host is not on "
 		    "the download allow list (add it with --allow-host)", loc);
 		fail(it, "%s: %s", m);
@@ -241,9 +270,10 @@ item_redirect(struct dl_loop *l, struct dl_item *it)
 }
 
 /* A request has ended, well or not: a good one hands its sink over to
- * be finished in the verification thread; a failed one's is drained. */
+ * be finished in the verification thread; a failed one's is drained.
+ * The done hook runs under the lock, one request at a time. */
 static void
-item_close(struct dl_loop *l, struct dl_item *it)
+item_close(struct dl_shared *sh, struct dl_item *it)
 {
 	if (it->sink != NULL && it->req->ok) {
 		dl_sink_close(it->sink);
@@ -251,10 +281,14 @@ item_close(struct dl_loop *l, struct dl_item *it)
 	} else
 		dl_sink_free(it->sink);
 	it->sink = NULL;
-	l->left--;
-	l->prog.files_done++;
-	if (l->hooks->done)
-		l->hooks->done(it->req, l->hooks->arg);
+	if (it->owner != NULL)
+		it->owner->owned--;
+	pthread_mutex_lock(&sh->mu);
+	sh->left--;
+	sh->prog.files_done++;
+	if (sh->hooks->done)
+		sh->hooks->done(it->req, sh->hooks->arg);
+	pthread_mutex_unlock(&sh->mu);
 }
 
 static void
@@ -295,64 +329,137 @@ item_done(struct dl_loop *l, struct dl_item *it, CURLcode cc)
 	it->easy = NULL;
 	l->running--;
 	if (it->state == DL_DONE)
-		item_close(l, it);
+		item_close(l->sh, it);
 }
 
-static void
-progress_tick(struct dl_loop *l, int final)
+static uint64_t
+item_total(const struct dl_item *it)
 {
+	return it->expect ? it->expect : it->req->size;
+}
+
+/* Publishes this loop's bytes and, every PROGRESS_MS, reports them all:
+ * a loop reads only its own items' counts, the others' come from their
+ * last publication. */
+static void
+progress_tick(struct dl_loop *l)
+{
+	struct dl_shared *sh = l->sh;
 	int64_t now = time_now_ms();
 	uint64_t done = 0, total = 0;
 	size_t i;
 
-	if (l->hooks->progress == NULL || (!final && now - l->last_progress <
-	    PROGRESS_MS))
+	if (sh->hooks->progress == NULL)
 		return;
-	l->last_progress = now;
-	for (i = 0; i < l->n; i++) {
-		const struct dl_item *it = &l->items[i];
-		done += it->have;
-		total += it->expect ? it->expect : it->req->size;
+	pthread_mutex_lock(&sh->mu);
+	if (now - sh->last_progress < PROGRESS_MS) {
+		pthread_mutex_unlock(&sh->mu);
+		return;
 	}
-	l->prog.done = done;
-	l->prog.total = total;
-	l->prog.final = final;
-	l->hooks->progress(&l->prog, l->hooks->arg);
+	sh->last_progress = now;
+	l->done = l->total = 0;
+	for (i = 0; i < sh->n; i++) {
+		const struct dl_item *it = &sh->items[i];
+		if (it->owner == l) {
+			l->done += it->have;
+			l->total += item_total(it);
+		} else if (it->owner == NULL)
+			total += item_total(it);
+	}
+	for (i = 0; i < sh->nloops; i++) {
+		done += sh->loops[i].done;
+		total += sh->loops[i].total;
+	}
+	sh->prog.done = done;
+	sh->prog.total = total;
+	sh->prog.final = 0;
+	sh->hooks->progress(&sh->prog, sh->hooks->progress_arg);
+	pthread_mutex_unlock(&sh->mu);
 }
 
-/* Starts what may start; returns the ms until the next retry is due. */
-static long
-schedule(struct dl_loop *l, int parallel)
+/* The last report, once every loop has stopped. */
+static void
+progress_final(struct dl_shared *sh)
 {
-	int64_t now = time_now_ms(), next = -1;
 	size_t i;
 
-	for (i = 0; i < l->n && l->running < (size_t)parallel; i++) {
-		struct dl_item *it = &l->items[i];
-		if (it->state != DL_WAIT)
+	if (sh->hooks->progress == NULL)
+		return;
+	sh->prog.done = sh->prog.total = 0;
+	for (i = 0; i < sh->n; i++) {
+		sh->prog.done += sh->items[i].have;
+		sh->prog.total += item_total(&sh->items[i]);
+	}
+	sh->prog.final = 1;
+	sh->hooks->progress(&sh->prog, sh->hooks->progress_arg);
+}
+
+/* The next file nobody has taken, now this loop's; NULL when none is
+ * left. */
+static struct dl_item *
+item_take(struct dl_loop *l)
+{
+	struct dl_shared *sh = l->sh;
+	struct dl_item *it = NULL;
+
+	pthread_mutex_lock(&sh->mu);
+	while (sh->next < sh->n && sh->items[sh->next].state == DL_DONE)
+		sh->next++;
+	if (sh->next < sh->n) {
+		it = &sh->items[sh->next++];
+		it->owner = l;
+		l->owned++;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return it;
+}
+
+static void
+start_or_close(struct dl_loop *l, struct dl_item *it)
+{
+	if (item_start(l, it) == -1)
+		item_close(l->sh, it);
+}
+
+/* Starts what may start: this loop's files that wait for a retry or a
+ * redirect first, then new ones from the queue.  Returns the ms until
+ * the next retry is due. */
+static long
+schedule(struct dl_loop *l)
+{
+	struct dl_shared *sh = l->sh;
+	int64_t now = time_now_ms(), next = -1;
+	struct dl_item *it;
+	size_t i;
+
+	for (i = 0; i < sh->n && l->running < l->cap; i++) {
+		it = &sh->items[i];
+		if (it->owner != l || it->state != DL_WAIT)
 			continue;
 		if (it->not_before > now) {
 			if (next == -1 || it->not_before < next)
 				next = it->not_before;
 			continue;
 		}
-		if (item_start(l, it) == -1)
-			item_close(l, it);
+		start_or_close(l, it);
 	}
+	while (l->running < l->cap && (it = item_take(l)) != NULL)
+		start_or_close(l, it);
 	return next == -1 ? 500 : (long)(next - now < 1 ? 1 : next - now);
 }
 
-static void
-loop_run(struct dl_loop *l, int parallel)
+static void *
+loop_run(void *arg)
 {
+	struct dl_loop *l = arg;
 	CURLMsg *m;
 	int still, left;
 	long wait;
 
-	while (l->left > 0) {
-		wait = schedule(l, parallel);
-		if (l->left == 0)
-			break;
+	for (;;) {
+		wait = schedule(l);
+		if (l->owned == 0)
+			break;		/* the queue is empty too */
 		curl_multi_perform(l->multi, &still);
 		while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
 			struct dl_item *it;
@@ -362,65 +469,123 @@ loop_run(struct dl_loop *l, int parallel)
 			    (char **)&it);
 			item_done(l, it, m->data.result);
 		}
-		progress_tick(l, 0);
-		if (l->running > 0 || l->left > 0)
+		progress_tick(l);
+		if (l->owned > 0)
 			curl_multi_poll(l->multi, NULL, 0,
 			    (int)(wait > 200 ? 200 : wait), NULL);
 	}
+	return NULL;
 }
 
 static void
-items_init(struct dl_loop *l, struct catalog_client *c,
-    struct dl_request *reqs)
+items_init(struct dl_shared *sh, struct dl_request *reqs)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		struct dl_item *it = &l->items[i];
+	for (i = 0; i < sh->n; i++) {
+		struct dl_item *it = &sh->items[i];
 		it->req = &reqs[i];
 		it->url = xstrdup(reqs[i].url);
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
 		reqs[i].sink = NULL;
-		if (!catalog_host_allowed(c, reqs[i].url)) {
+		if (!catalog_host_allowed(sh->c, reqs[i].url)) {
 			fail(it, "%s: %s", "the URL's host is not on the "
 			    "download allow list (add it with --allow-host)");
-			item_close(l, it);
+			item_close(sh, it);
 		}
 	}
+}
+
+/* One loop per CPU, no more than connections or files. */
+static size_t
+loops_count(int parallel, size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = cpus > 1 ? (size_t)cpus : 1;
+
+	if (k > (size_t)parallel)
+		k = (size_t)parallel;
+	if (k > n)
+		k = n;
+	if (k > MAX_LOOPS)
+		k = MAX_LOOPS;
+	return k ? k : 1;
+}
+
+/* Makes the loops and shares the connections out; -1 when libcurl has
+ * no multi handle to give. */
+static int
+loops_new(struct dl_shared *sh, int parallel)
+{
+	size_t i, k = loops_count(parallel, sh->n);
+
+	sh->loops = xcalloc(k, sizeof(*sh->loops));
+	for (i = 0; i < k; i++) {
+		struct dl_loop *l = &sh->loops[i];
+		l->sh = sh;
+		l->cap = (size_t)parallel / k + (i < (size_t)parallel % k);
+		if ((l->multi = curl_multi_init()) == NULL) {
+			err_set("libcurl: cannot make a multi handle");
+			return -1;
+		}
+		sh->nloops++;
+		curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+		    (long)l->cap);
+	}
+	return 0;
+}
+
+/* Runs loop 0 here and the others on threads; a loop whose thread cannot
+ * start leaves the files to the rest. */
+static void
+loops_run(struct dl_shared *sh)
+{
+	size_t i;
+	int *started = xcalloc(sh->nloops, sizeof(*started));
+
+	for (i = 1; i < sh->nloops; i++)
+		started[i] = pthread_create(&sh->loops[i].thread, NULL,
+		    loop_run, &sh->loops[i]) == 0;
+	loop_run(&sh->loops[0]);
+	for (i = 1; i < sh->nloops; i++)
+		if (started[i])
+			pthread_join(sh->loops[i].thread, NULL);
+	free(started);
 }
 
 int
 catalog_dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
     int parallel, const struct dl_hooks *hooks)
 {
-	struct dl_loop l;
+	struct dl_shared sh;
 	size_t i;
-	int bad = 0;
+	int bad = 0, rc = -1;
 
-	memset(&l, 0, sizeof(l));
-	l.c = c;
-	l.n = l.left = n;
-	l.items = xcalloc(n ? n : 1, sizeof(*l.items));
-	l.hooks = hooks;
-	l.prog.files = n;
-	if ((l.multi = curl_multi_init()) == NULL) {
-		err_set("libcurl: cannot make a multi handle");
-		free(l.items);
-		return -1;
-	}
-	curl_multi_setopt(l.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    (long)parallel);
-	items_init(&l, c, reqs);
-	loop_run(&l, parallel < 1 ? 1 : parallel);
-	progress_tick(&l, 1);
-	for (i = 0; i < n; i++) {
-		struct dl_item *it = &l.items[i];
-		dl_sink_free(it->sink);
-		free(it->url);
+	memset(&sh, 0, sizeof(sh));
+	sh.c = c;
+	sh.n = sh.left = n;
+	sh.items = xcalloc(n ? n : 1, sizeof(*sh.items));
+	sh.hooks = hooks;
+	sh.prog.files = n;
+	pthread_mutex_init(&sh.mu, NULL);
+	if (loops_new(&sh, parallel < 1 ? 1 : parallel) == -1)
+		goto out;
+	items_init(&sh, reqs);
+	loops_run(&sh);
+	progress_final(&sh);
+	for (i = 0; i < n; i++)
 		bad += !reqs[i].ok;
+	rc = bad ? -1 : 0;
+out:
+	for (i = 0; i < n; i++) {
+		dl_sink_free(sh.items[i].sink);
+		free(sh.items[i].url);
 	}
-	curl_multi_cleanup(l.multi);
-	free(l.items);
-	return bad ? -1 : 0;
+	for (i = 0; i < sh.nloops; i++)
+		curl_multi_cleanup(sh.loops[i].multi);
+	free(sh.loops);
+	free(sh.items);
+	pthread_mutex_destroy(&sh.mu);
+	return rc;
 }

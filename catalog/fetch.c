@@ -515,7 +515,8 @@ download(struct fetch *f)
 	struct vjob *jobs = xcalloc(f->nfiles + 1, sizeof(*jobs));
 	int par = f->o->parallel > 0 ? f->o->parallel : 4;
 	struct landing ld = { f, reqs, which, jobs, 0, (size_t)par };
-	struct dl_hooks hooks = { f->o->progress, landed_hook, &ld };
+	struct dl_hooks hooks = { f->o->progress, f->o->progress_arg,
+	    landed_hook, &ld };
 
 	for (i = 0; i < f->nfiles; i++) {
 		if (from_cache(f, &f->files[i]) == 0) {

@@ -16,13 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "update_int.h"
 
 #define SINK_CHUNK	(1 << 20)
 #define SINK_SLOTS	8
-/* hashed in pieces that stay in the L2 cache for the second digest */
+/* hashed in pieces that stay in the L2 cache for the write */
 #define HASH_STEP	(128 * 1024)
 /* writeback is started every this many bytes so that the fsync at the
  * end of the file has little left to wait for */
@@ -59,7 +57,7 @@ struct dl_sink {
 	int		 closed;	/* FINISH published */
 	int		 joined;
 	pthread_t	 thread;
-	EVP_MD_CTX	*c1, *c2;
+	struct hashpair	 hash;
 	char		 sha1[41], sha256[65];
 };
 
@@ -101,20 +99,8 @@ dl_sink_pool_release(void)
 static void
 hash_reset(struct dl_sink *s)
 {
-	EVP_DigestInit_ex(s->c1, EVP_sha1(), NULL);
-	EVP_DigestInit_ex(s->c2, EVP_sha256(), NULL);
-}
-
-static void
-hash_add(struct dl_sink *s, const unsigned char *p, size_t n)
-{
-	size_t off, k;
-
-	for (off = 0; off < n; off += k) {
-		k = n - off < HASH_STEP ? n - off : HASH_STEP;
-		EVP_DigestUpdate(s->c1, p + off, k);
-		EVP_DigestUpdate(s->c2, p + off, k);
-	}
+	hashpair_release(&s->hash);
+	hashpair_init(&s->hash);
 }
 
 static int
@@ -152,7 +138,7 @@ preload_hash(struct dl_sink *s)
 			e = n == 0 ? EIO : errno;
 			break;
 		}
-		hash_add(s, buf, (size_t)n);
+		hashpair_update(&s->hash, buf, (size_t)n);
 		off += (uint64_t)n;
 	}
 	free(buf);
@@ -165,20 +151,18 @@ preload_hash(struct dl_sink *s)
 static int
 slot_run(struct dl_sink *s, struct slot *sl, int failed)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
 	size_t off, k;
 
 	if (failed)
 		return 0;
 	switch (sl->kind) {
 	case SLOT_DATA:
-		/* each piece is hashed twice and written while it is still
-		 * in the cache: a whole slot would be read back from memory
-		 * by the write, at a cost like the hashing's on a busy host */
+		/* each piece is hashed and written while it is still in
+		 * the cache: a whole slot would be read back from memory by
+		 * the write, at a cost like the hashing's on a busy host */
 		for (off = 0; off < sl->len; off += k) {
 			k = sl->len - off < HASH_STEP ? sl->len - off : HASH_STEP;
-			hash_add(s, sl->data + off, k);
+			hashpair_update(&s->hash, sl->data + off, k);
 			if (write_all(s->fd, sl->data + off, k) == -1)
 				return errno;
 		}
@@ -198,10 +182,7 @@ slot_run(struct dl_sink *s, struct slot *sl, int failed)
 		hash_reset(s);
 		break;
 	case SLOT_FINISH:
-		EVP_DigestFinal_ex(s->c1, md, &mdlen);
-		hex_encode(md, mdlen, s->sha1);
-		EVP_DigestFinal_ex(s->c2, md, &mdlen);
-		hex_encode(md, mdlen, s->sha256);
+		hashpair_final(&s->hash, s->sha1, s->sha256);
 		/* synced here, beside the other transfers, rather than all
 		 * at the end: the bundle is renamed into place only after
 		 * every file is on disk */
@@ -252,19 +233,14 @@ struct dl_sink *
 dl_sink_new(int fd, uint64_t have)
 {
 	struct dl_sink *s = xcalloc(1, sizeof(*s));
-	int e = ENOMEM;
+	int e;
 
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->fd = fd;
 	s->preload = s->written = s->kicked = have;
-	s->c1 = EVP_MD_CTX_new();
-	s->c2 = EVP_MD_CTX_new();
-	if (s->c1 != NULL && s->c2 != NULL) {
-		hash_reset(s);
-		e = pthread_create(&s->thread, NULL, sink_main, s);
-	}
-	if (e != 0) {
+	hashpair_init(&s->hash);
+	if ((e = pthread_create(&s->thread, NULL, sink_main, s)) != 0) {
 		s->joined = 1;
 		s->fd = -1;	/* the caller keeps its file */
 		dl_sink_free(s);
@@ -407,8 +383,7 @@ dl_sink_free(struct dl_sink *s)
 		close(s->fd);
 	for (i = 0; i < SINK_SLOTS; i++)
 		pool_put(s->ring[i].data);
-	EVP_MD_CTX_free(s->c1);
-	EVP_MD_CTX_free(s->c2);
+	hashpair_release(&s->hash);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

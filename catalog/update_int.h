@@ -83,6 +83,28 @@ int	 catalog_cab_read_member(int fd, const char *path,
 void	 catalog_cab_release(struct catalog_cab *);
 
 /*
+ * digest.c: SHA-1 and SHA-256 of one stream in one pass (x86 SHA
+ * extensions when the CPU has them, OpenSSL's EVP otherwise).  final
+ * writes both in lowercase hex and releases; release alone is for a
+ * stream given up before its end.
+ */
+struct hashpair {
+	uint32_t	 h1[5];
+	uint32_t	 h256[8];
+	unsigned char	 buf[64];
+	size_t		 nbuf;
+	uint64_t	 total;
+	int		 ni;
+	struct evp_md_ctx_st *c1, *c256;	/* without the extensions */
+};
+void	 hashpair_init(struct hashpair *);
+/* OpenSSL's EVP whatever the CPU has: the tests compare the two paths. */
+void	 hashpair_init_evp(struct hashpair *);
+void	 hashpair_update(struct hashpair *, const void *, size_t);
+void	 hashpair_final(struct hashpair *, char sha1[41], char sha256[65]);
+void	 hashpair_release(struct hashpair *);
+
+/*
  * sink.c: one transfer's bytes are hashed (SHA-1, SHA-256) and written to
  * its part file (fd, owned by the sink from then on) by a thread of its
  * own.  have: bytes the file already holds (hashed first).  write and
@@ -101,7 +123,7 @@ void	 dl_sink_free(struct dl_sink *);
 void	 dl_sink_pool_release(void);
 
 /*
- * download.c: downloads on one libcurl multi loop.  Each request's URL is
+ * download.c: downloads on libcurl multi loops, one per CPU.  Each request's URL is
  * fetched into part_path (resumed with Range when it holds bytes already)
  * through a sink that hashes it while it arrives; redirects are followed
  * by hand and each target host re-checked against the allow list.  On
@@ -124,8 +146,10 @@ struct dl_request {
 struct catalog_progress;
 struct dl_hooks {
 	void	(*progress)(const struct catalog_progress *, void *);
-	/* called in the loop as each request ends, so that verification of
-	 * one file overlaps the transfer of the others */
+	void	*progress_arg;
+	/* called by a loop as each request ends, so that verification of
+	 * one file overlaps the transfer of the others; the loops call
+	 * both hooks one at a time, from any of their threads */
 	void	(*done)(struct dl_request *, void *);
 	void	*arg;
 };

@@ -15,7 +15,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
 #include "catalog.h"
 #include "update_int.h"
@@ -26,18 +25,16 @@
 int
 catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
 {
-	EVP_MD_CTX *c1 = EVP_MD_CTX_new(), *c2 = EVP_MD_CTX_new();
-	unsigned char chunk[1 << 16], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
+	struct hashpair hp;
+	unsigned char chunk[1 << 16];
 	ssize_t n;
 	int fd, rc = -1;
 
+	hashpair_init(&hp);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		err_setx_errno("%s", path);
 		goto out;
 	}
-	EVP_DigestInit_ex(c1, EVP_sha1(), NULL);
-	EVP_DigestInit_ex(c2, EVP_sha256(), NULL);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -45,19 +42,14 @@ catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
 			err_setx_errno("%s", path);
 			goto out;
 		}
-		EVP_DigestUpdate(c1, chunk, (size_t)n);
-		EVP_DigestUpdate(c2, chunk, (size_t)n);
+		hashpair_update(&hp, chunk, (size_t)n);
 	}
-	EVP_DigestFinal_ex(c1, md, &mdlen);
-	hex_encode(md, mdlen, sha1);
-	EVP_DigestFinal_ex(c2, md, &mdlen);
-	hex_encode(md, mdlen, sha256);
+	hashpair_final(&hp, sha1, sha256);
 	rc = 0;
 out:
 	if (fd != -1)
 		close(fd);
-	EVP_MD_CTX_free(c1);
-	EVP_MD_CTX_free(c2);
+	hashpair_release(&hp);
 	return rc;
 }
 

@@ -16,8 +16,8 @@
 
 static _Thread_local char errbuf[ERR_MAX];
 
-static void
-oom(void)
+void
+xalloc_failed(void)
 {
 	fputs("kbfix: out of memory\n", stderr);
 	abort();
@@ -29,7 +29,7 @@ xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		oom();
+		xalloc_failed();
 	return p;
 }
 
@@ -39,7 +39,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		oom();
+		xalloc_failed();
 	return p;
 }
 
@@ -47,10 +47,10 @@ void *
 xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size != 0 && n > SIZE_MAX / size)
-		oom();
+		xalloc_failed();
 	p = realloc(p, n != 0 && size != 0 ? n * size : 1);
 	if (p == NULL)
-		oom();
+		xalloc_failed();
 	return p;
 }
 
@@ -79,7 +79,7 @@ xasprintf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&p, fmt, ap) < 0)
-		oom();
+		xalloc_failed();
 	va_end(ap);
 	return p;
 }

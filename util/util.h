@@ -20,6 +20,8 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* What they do when memory runs out: a message and abort(). */
+void	 xalloc_failed(void) __attribute__((noreturn));
 
 /*
  * struct buf: a NUL-terminated byte buffer that refuses to grow past max.

@@ -15,6 +15,7 @@
  * EVP, as before.  The unit tests compare both paths with OpenSSL on
  * every length from 0 to 300 and on split updates.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -160,14 +161,22 @@ have_sha_ni(void)
 }
 #endif /* HAVE_SHA_NI */
 
+#ifdef HAVE_SHA_NI
+static pthread_once_t ni_once = PTHREAD_ONCE_INIT;
+static int ni;
+
+static void
+ni_probe(void)
+{
+	ni = have_sha_ni();
+}
+#endif
+
 static int
 use_ni(void)
 {
 #ifdef HAVE_SHA_NI
-	static int ni = -1;	/* a race here only repeats CPUID */
-
-	if (ni == -1)
-		ni = have_sha_ni();
+	pthread_once(&ni_once, ni_probe);
 	return ni;
 #else
 	return 0;

@@ -77,6 +77,8 @@ struct dl_loop {
 	size_t		 cap;		/* its connections */
 	size_t		 running;	/* transfers on its multi */
 	size_t		 owned;		/* taken and not ended */
+	struct dl_item	**mine;		/* every item it has taken */
+	size_t		 nmine;
 	uint64_t	 done, total;	/* bytes of its items, for progress */
 	pthread_t	 thread;
 };
@@ -358,14 +360,13 @@ progress_tick(struct dl_loop *l)
 	}
 	sh->last_progress = now;
 	l->done = l->total = 0;
-	for (i = 0; i < sh->n; i++) {
-		const struct dl_item *it = &sh->items[i];
-		if (it->owner == l) {
-			l->done += it->have;
-			l->total += item_total(it);
-		} else if (it->owner == NULL)
-			total += item_total(it);
+	for (i = 0; i < l->nmine; i++) {
+		l->done += l->mine[i]->have;
+		l->total += item_total(l->mine[i]);
 	}
+	for (i = 0; i < sh->n; i++)
+		if (sh->items[i].owner == NULL)
+			total += item_total(&sh->items[i]);
 	for (i = 0; i < sh->nloops; i++) {
 		done += sh->loops[i].done;
 		total += sh->loops[i].total;
@@ -408,6 +409,7 @@ item_take(struct dl_loop *l)
 	if (sh->next < sh->n) {
 		it = &sh->items[sh->next++];
 		it->owner = l;
+		l->mine[l->nmine++] = it;
 		l->owned++;
 	}
 	pthread_mutex_unlock(&sh->mu);
@@ -427,14 +429,13 @@ start_or_close(struct dl_loop *l, struct dl_item *it)
 static long
 schedule(struct dl_loop *l)
 {
-	struct dl_shared *sh = l->sh;
 	int64_t now = time_now_ms(), next = -1;
 	struct dl_item *it;
 	size_t i;
 
-	for (i = 0; i < sh->n && l->running < l->cap; i++) {
-		it = &sh->items[i];
-		if (it->owner != l || it->state != DL_WAIT)
+	for (i = 0; i < l->nmine && l->running < l->cap; i++) {
+		it = l->mine[i];
+		if (it->state != DL_WAIT)
 			continue;
 		if (it->not_before > now) {
 			if (next == -1 || it->not_before < next)
@@ -523,12 +524,13 @@ loops_new(struct dl_shared *sh, int parallel)
 	sh->loops = xcalloc(k, sizeof(*sh->loops));
 	for (i = 0; i < k; i++) {
 		struct dl_loop *l = &sh->loops[i];
-		l->sh = sh;
-		l->cap = (size_t)parallel / k + (i < (size_t)parallel % k);
 		if ((l->multi = curl_multi_init()) == NULL) {
 			err_set("libcurl: cannot make a multi handle");
 			return -1;
 		}
+		l->sh = sh;
+		l->mine = xcalloc(sh->n ? sh->n : 1, sizeof(*l->mine));
+		l->cap = (size_t)parallel / k + (i < (size_t)parallel % k);
 		sh->nloops++;
 		curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 		    (long)l->cap);
@@ -582,8 +584,10 @@ out:
 		dl_sink_free(sh.items[i].sink);
 		free(sh.items[i].url);
 	}
-	for (i = 0; i < sh.nloops; i++)
+	for (i = 0; i < sh.nloops; i++) {
 		curl_multi_cleanup(sh.loops[i].multi);
+		free(sh.loops[i].mine);
+	}
 	free(sh.loops);
 	free(sh.items);
 	pthread_mutex_destroy(&sh.mu);

@@ -55,7 +55,7 @@ struct dl_item {
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
-/* What the loops share; mu guards next, left, prog, last_progress, the
+/* What the loops share; mu guards next, prog, last_progress, the
  * owner of items, and each loop's done and total. */
 struct dl_shared {
 	struct catalog_client *c;
@@ -64,7 +64,6 @@ struct dl_shared {
 	const struct dl_hooks *hooks;
 	pthread_mutex_t	 mu;
 	size_t		 next;		/* first item no loop has taken */
-	size_t		 left;		/* items not yet ended */
 	struct catalog_progress prog;
 	int64_t		 last_progress;
 	struct dl_loop	*loops;
@@ -286,7 +285,6 @@ item_close(struct dl_shared *sh, struct dl_item *it)
 	if (it->owner != NULL)
 		it->owner->owned--;
 	pthread_mutex_lock(&sh->mu);
-	sh->left--;
 	sh->prog.files_done++;
 	if (sh->hooks->done)
 		sh->hooks->done(it->req, sh->hooks->arg);
@@ -566,7 +564,7 @@ catalog_dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
 
 	memset(&sh, 0, sizeof(sh));
 	sh.c = c;
-	sh.n = sh.left = n;
+	sh.n = n;
 	sh.items = xcalloc(n ? n : 1, sizeof(*sh.items));
 	sh.hooks = hooks;
 	sh.prog.files = n;

@@ -3,7 +3,6 @@
  * SHA1SUMS, SHA256SUMS, Import-ToWsus.ps1, Install-Offline.cmd, README.txt
  * next to files/<original name>.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,40 +376,3 @@ out:
 	return rc;
 }
 
-static int
-remove_dir_files(const char *dir, int depth)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int rc = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while ((de = readdir(d)) != NULL) {
-		char *p;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
-		    0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && depth > 0)
-			rc |= remove_dir_files(p, depth - 1);
-		else if (unlink(p) == -1)
-			rc = -1;
-		free(p);
-	}
-	closedir(d);
-	if (rmdir(dir) == -1)
-		rc = -1;
-	return rc;
-}
-
-int
-catalog_bundle_remove_tree(const char *dir)
-{
-	if (remove_dir_files(dir, 2) == -1) {
-		err_setx_errno("%s: cannot remove", dir);
-		return -1;
-	}
-	return 0;
-}

@@ -7,7 +7,6 @@
  * temporary folder: no partial bundle and nothing unverified under a final
  * name.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -602,51 +601,10 @@ files_fill(struct fetch *f)
 }
 
 static int
-dir_empty(const char *d)
-{
-	struct dirent *de;
-	DIR *dir = opendir(d);
-	int empty = 1;
-
-	if (dir == NULL)
-		return 0;
-	while (empty && (de = readdir(dir)) != NULL)
-		empty = strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0;
-	closedir(dir);
-	return empty;
-}
-
-/* The bundle folder must not exist, or be empty (removed when replace,
- * since rename() only replaces an empty folder on some systems). */
-static int
-out_check(const char *out, int replace)
-{
-	struct stat st;
-
-	if (stat(out, &st) == -1)
-		return 0;
-	if (!S_ISDIR(st.st_mode) || !dir_empty(out) ||
-	    (replace && rmdir(out) == -1)) {
-		err_set("%s: already exists and is not an empty folder; "
-		    "choose another -o or remove it", out);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 tmp_make(struct fetch *f)
 {
-	f->tmp = xasprintf("%s.kbfix-tmp.XXXXXX", f->o->out_dir);
-	if (mkdtemp(f->tmp) == NULL) {
-		err_setx_errno("%s: cannot create the bundle's temporary "
-		    "folder beside it", f->o->out_dir);
-		free(f->tmp);
-		f->tmp = NULL;
+	if ((f->tmp = dir_tmp_beside(f->o->out_dir)) == NULL)
 		return -1;
-	}
-	chmod(f->tmp, 0755);	/* mkdtemp makes it 0700 */
 	f->parts = xasprintf("%s/.part", f->tmp);
 	f->filesdir = xasprintf("%s/files", f->tmp);
 	if (mkdir(f->parts, 0700) == -1 || mkdir(f->filesdir, 0755) == -1) {
@@ -670,15 +628,11 @@ finish(struct fetch *f)
 		return -1;
 	}
 	if (files_sync(f) == -1 || catalog_bundle_write_meta(f->tmp, &f->bd) == -1 ||
-	    out_check(f->o->out_dir, 1) == -1)
+	    dir_commit(f->tmp, f->o->out_dir) == -1)
 		return -1;
-	if (rename(f->tmp, f->o->out_dir) == -1) {
-		err_setx_errno("%s", f->o->out_dir);
-		return -1;
-	}
 	free(f->tmp);
 	f->tmp = NULL;
-	return fsync_dir(f->o->out_dir);
+	return 0;
 }
 
 static void
@@ -687,7 +641,7 @@ fetch_release(struct fetch *f)
 	size_t i;
 
 	if (f->tmp)
-		catalog_bundle_remove_tree(f->tmp);
+		dir_remove_tree(f->tmp, 2);
 	for (i = 0; i < f->nsearches; i++) {
 		free(f->searches[i].kb);
 		free(f->searches[i].error);
@@ -723,7 +677,7 @@ catalog_fetch(struct catalog_client *c, const struct plan *p,
 	f.c = c;
 	f.o = o;
 	f.st = st;
-	if (out_check(o->out_dir, 0) == -1 || resolve(&f, p) == -1)
+	if (dir_check_free(o->out_dir, 0) == -1 || resolve(&f, p) == -1)
 		goto out;
 	st->updates = f.bd.nupdates;
 	st->files = f.nfiles;

@@ -160,7 +160,5 @@ int	 catalog_dl_run(struct catalog_client *, struct dl_request *, size_t n,
  * Import-ToWsus.ps1, Install-Offline.cmd and README.txt into dir. */
 struct catalog_bundle;
 int	 catalog_bundle_write_meta(const char *dir, const struct catalog_bundle *);
-/* Removes a bundle-shaped tree (files and one level of folders). */
-int	 catalog_bundle_remove_tree(const char *dir);
 
 #endif

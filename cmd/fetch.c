@@ -1,5 +1,4 @@
 /* kbfix fetch PLAN.json -o DIR [...] */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,26 +84,6 @@ problem(const char *msg, void *arg)
 	warnmsg("%s", msg);
 }
 
-/* Whether d exists and is not an empty folder. */
-static int
-dir_nonempty(const char *d)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
-	int busy = 0;
-
-	if (stat(d, &st) == -1)
-		return 0;
-	if (!S_ISDIR(st.st_mode) || (dir = opendir(d)) == NULL)
-		return 1;
-	while (!busy && (de = readdir(dir)) != NULL)
-		busy = strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0;
-	closedir(dir);
-	return busy;
-}
-
 struct fetch_args {
 	const char	*plan;
 	struct catalog_fetch_options fo;
@@ -172,9 +151,8 @@ args_check(struct fetch_args *a)
 		    a->fo.archive);
 		return EXIT_USAGE;
 	}
-	if (dir_nonempty(a->fo.out_dir)) {
-		warnmsg("%s: already exists and is not an empty folder; choose "
-		    "another -o or remove it", a->fo.out_dir);
+	if (dir_check_free(a->fo.out_dir, 0) == -1) {
+		warnmsg("%s", err_msg());
 		return EXIT_USAGE;
 	}
 	if (a->no_cache) {

@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -386,6 +387,103 @@ out:
 		close(fd);
 	free(copy);
 	return rc;
+}
+
+int
+dir_is_empty(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+int
+dir_check_free(const char *dir, int replace)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1)
+		return 0;
+	if (!S_ISDIR(st.st_mode) || !dir_is_empty(dir) ||
+	    (replace && rmdir(dir) == -1)) {
+		err_set("%s: already exists and is not an empty folder; "
+		    "choose another -o or remove it", dir);
+		return -1;
+	}
+	return 0;
+}
+
+char *
+dir_tmp_beside(const char *dir)
+{
+	char *tmp = xasprintf("%s.kbfix-tmp.XXXXXX", dir);
+
+	if (mkdtemp(tmp) == NULL) {
+		err_setx_errno("%s: cannot create a temporary folder beside it",
+		    dir);
+		free(tmp);
+		return NULL;
+	}
+	chmod(tmp, 0755);	/* mkdtemp makes it 0700 */
+	return tmp;
+}
+
+int
+dir_commit(const char *tmp, const char *dir)
+{
+	if (dir_check_free(dir, 1) == -1)
+		return -1;
+	if (rename(tmp, dir) == -1) {
+		err_setx_errno("%s", dir);
+		return -1;
+	}
+	return fsync_dir(dir);
+}
+
+static int
+remove_files(const char *dir, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		char *p;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
+		    0)
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && depth > 0)
+			rc |= remove_files(p, depth - 1);
+		else if (unlink(p) == -1)
+			rc = -1;
+		free(p);
+	}
+	closedir(d);
+	if (rmdir(dir) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+dir_remove_tree(const char *dir, int depth)
+{
+	if (remove_files(dir, depth) == -1) {
+		err_setx_errno("%s: cannot remove", dir);
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -79,6 +79,21 @@ int	 file_write_atomic(const char *path, const void *, size_t, int mode);
 int	 fsync_dir(const char *path);
 int	 mkdir_p(const char *path, int mode);
 
+/*
+ * Output folders that appear whole or not at all (fetch's bundle, export's
+ * project): dir_tmp_beside() makes "<dir>.kbfix-tmp.XXXXXX" (0755) next to
+ * dir; the files go there; dir_commit() renames it to dir, which must not
+ * exist or be an empty folder (removed first), and syncs the parent.
+ * dir_check_free() is that check alone (replace: remove the empty folder).
+ * dir_remove_tree() removes a folder with its files and folders down to
+ * depth levels (symbolic links are removed, not followed).
+ */
+int	 dir_is_empty(const char *);
+int	 dir_check_free(const char *dir, int replace);
+char	*dir_tmp_beside(const char *dir);
+int	 dir_commit(const char *tmp, const char *dir);
+int	 dir_remove_tree(const char *dir, int depth);
+
 /* Time as ISO 8601 UTC, "2026-11-21T12:00:00Z"; buf holds 21 bytes. */
 void	 time_iso8601(int64_t epoch, char out[21]);
 int	 time_parse_iso8601(const char *, int64_t *epoch);

@@ -202,7 +202,7 @@ if bwrap --dev-bind / / --ro-bind "$T_TMP/ro" "$T_TMP/ro" true 2>/dev/null; then
 	    >/dev/null 2>"$T_TMP/err"; rc=$?
 	check_eq "unwritable folder: exit 1" 1 "$rc"
 	check_contains "unwritable folder: clear error" "$T_TMP/err" \
-	    "cannot create the bundle's temporary folder beside it: Read-only file system"
+	    "ro/b: cannot create a temporary folder beside it: Read-only file system"
 	check_eq "unwritable folder: nothing written" "" "$(ls "$T_TMP/ro")"
 	mkdir -p "$T_TMP/full"
 	bwrap --dev-bind / / --size 12288 --tmpfs "$T_TMP/full" \

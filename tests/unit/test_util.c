@@ -4,8 +4,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -126,6 +128,59 @@ test_hex_encode_lowercase(void **state)
 	strv_free(NULL, 0);
 }
 
+static void
+put(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	assert_int_equal(file_write_atomic(p, "x", 1, 0644), 0);
+	free(p);
+}
+
+static void
+test_dir_commit_whole_or_refused(void **state)
+{
+	char base[] = "/tmp/kbfix-dir-test.XXXXXX";
+	char *dst, *tmp, *sub, *p;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	dst = xasprintf("%s/out", base);
+	/* absent: the temporary folder becomes dst */
+	assert_non_null(tmp = dir_tmp_beside(dst));
+	assert_int_equal(strncmp(tmp, dst, strlen(dst)), 0);
+	put(tmp, "a.txt");
+	assert_int_equal(dir_commit(tmp, dst), 0);
+	p = xasprintf("%s/a.txt", dst);
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	free(tmp);
+	/* not empty: refused, and the new tree stays where it was */
+	assert_non_null(tmp = dir_tmp_beside(dst));
+	assert_int_equal(dir_check_free(dst, 0), -1);
+	assert_non_null(strstr(err_msg(), "not an empty folder"));
+	assert_int_equal(dir_commit(tmp, dst), -1);
+	assert_int_equal(stat(tmp, &st), 0);
+	/* a tree two levels deep goes in one call */
+	sub = xasprintf("%s/sub", tmp);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put(sub, "b.txt");
+	assert_int_equal(dir_remove_tree(tmp, 1), 0);
+	assert_int_equal(stat(tmp, &st), -1);
+	free(sub);
+	free(tmp);
+	/* empty: replaced */
+	assert_int_equal(dir_remove_tree(dst, 1), 0);
+	assert_int_equal(mkdir(dst, 0755), 0);
+	assert_int_equal(dir_is_empty(dst), 1);
+	assert_non_null(tmp = dir_tmp_beside(dst));
+	assert_int_equal(dir_commit(tmp, dst), 0);
+	free(tmp);
+	assert_int_equal(dir_remove_tree(base, 1), 0);
+	free(dst);
+}
+
 int
 main(void)
 {
@@ -137,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_file_write_atomic_replaces),
 		cmocka_unit_test(test_time_iso8601_roundtrip),
 		cmocka_unit_test(test_hex_encode_lowercase),
+		cmocka_unit_test(test_dir_commit_whole_or_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

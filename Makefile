@@ -17,7 +17,7 @@ ADVISORY_JSON	 = $(sort $(wildcard catalog/advisories/*.json))
 ADVISORY_OBJ	 = $(BUILD)/gen/advisories_data.o
 BENCH_BIN	 = $(BUILD)/tests/bench/json_floor
 
-MODULES	 = util plan catalog transport rollback deploy discover
+MODULES	 = util plan catalog transport rollback deploy discover export
 LIB_SRC	 = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CMD_SRC	 = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

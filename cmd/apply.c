@@ -126,17 +126,6 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 }
 
 static int
-opt_int(const char *name, const char *v, int min, int max, int *out)
-{
-	if (parse_int(v, min, max, out) == -1) {
-		warnmsg("--%s '%s': expected a number from %d to %d", name, v,
-		    min, max);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 test_kill_after(struct deploy_opts *o)
 {
 	const char *v = getenv("KBFIX_TEST_KILL_AFTER");
@@ -184,15 +173,15 @@ cmd_apply(int argc, char **argv)
 		case 'b': o.bundle_dir = optarg; break;
 		case 'r': o.run_dir = optarg; break;
 		case 'w': o.window = optarg; break;
-		case 'p': bad |= opt_int("parallel", optarg, 1, 10000,
+		case 'p': bad |= cmd_opt_int("parallel", optarg, 1, 10000,
 			    &o.parallel); break;
-		case 'c': bad |= opt_int("canary", optarg, 0, 10000,
+		case 'c': bad |= cmd_opt_int("canary", optarg, 0, 10000,
 			    &o.canary); break;
-		case 'm': bad |= opt_int("max-fail", optarg, 0, 100,
+		case 'm': bad |= cmd_opt_int("max-fail", optarg, 0, 100,
 			    &o.max_fail_pct); break;
-		case 't': bad |= opt_int("reboot-timeout", optarg, 1, 86400,
+		case 't': bad |= cmd_opt_int("reboot-timeout", optarg, 1, 86400,
 			    &o.reboot_timeout_s); break;
-		case 'd': bad |= opt_int("reboot-delay", optarg, 0, 600,
+		case 'd': bad |= cmd_opt_int("reboot-delay", optarg, 0, 600,
 			    &o.reboot_delay_s); break;
 		case 'N': o.no_auto_rollback = 1; break;
 		case 'K': o.known_hosts = optarg; break;

@@ -16,6 +16,8 @@ enum {
 
 /* Print "kbfix: <msg>" to stderr. */
 void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* --name's value as an int in [min, max]; -1 after saying what is wrong. */
+int	cmd_opt_int(const char *name, const char *v, int min, int max, int *out);
 
 int	cmd_version(int, char **);
 int	cmd_status(int, char **);
@@ -30,6 +32,7 @@ int	cmd_apply(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_discover(int, char **);
+int	cmd_export(int, char **);
 
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */
 int	cmd_search(int, char **);

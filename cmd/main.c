@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "util/util.h"
 
 #ifndef KBFIX_VERSION
 #define KBFIX_VERSION "0.1.0"
@@ -25,6 +26,7 @@ static const struct subcommand {
 	{ "status",	cmd_status,	"where each host of a run stands" },
 	{ "resume",	cmd_resume,	"continue an interrupted run" },
 	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
+	{ "export",	cmd_export,	"the plan as an Ansible project (playbooks, inventory)" },
 	{ "version",	cmd_version,	"print the version" },
 };
 
@@ -40,6 +42,17 @@ warnmsg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int
+cmd_opt_int(const char *name, const char *v, int min, int max, int *out)
+{
+	if (parse_int(v, min, max, out) == -1) {
+		warnmsg("--%s '%s': expected a number from %d to %d", name, v,
+		    min, max);
+		return -1;
+	}
+	return 0;
 }
 
 static void

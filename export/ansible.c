@@ -30,7 +30,8 @@
 
 struct xhost {
 	const struct plan_host *ph;
-	const char	**files;	/* per action: the .msu of an install */
+	/* per action: the bundle's .msu of an install */
+	const struct catalog_bundle_file **files;
 	const char	*tcpip_min;	/* highest of its installs, or NULL */
 	int		 wave;
 };
@@ -94,6 +95,13 @@ valid_filename(const char *s)
 	return n >= 1 && n <= 255 && s[n] == '\0' && s[0] != '.';
 }
 
+static int
+valid_sha256(const char *s)
+{
+	return s != NULL && strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdef") == 64;
+}
+
 /* Compares dotted versions numerically ("6.1.7601.24168"). */
 static int
 version_cmp(const char *a, const char *b)
@@ -122,7 +130,7 @@ is_manual(const struct plan_host *ph)
 
 /* The bundle's file for an install on a host: the update that lists the
  * host, else one of the same KB and architecture (kbfix apply's rule). */
-static const char *
+static const struct catalog_bundle_file *
 bundle_file(const struct catalog_bundle *b, const char *kb,
     const struct plan_host *ph)
 {
@@ -135,12 +143,12 @@ bundle_file(const struct catalog_bundle *b, const char *kb,
 			continue;
 		for (k = 0; k < u->nhosts; k++)
 			if (strcmp(u->hosts[k], ph->name) == 0)
-				return u->files[0].name;
+				return &u->files[0];
 		if (by_arch == NULL && (ph->arch == NULL || u->arch == NULL ||
 		    strcasecmp(u->arch, ph->arch) == 0))
 			by_arch = u;
 	}
-	return by_arch ? by_arch->files[0].name : NULL;
+	return by_arch ? &by_arch->files[0] : NULL;
 }
 
 static int
@@ -172,7 +180,8 @@ host_check(struct export_project *x, const char *plan, struct xhost *h)
 			return -1;
 		}
 		h->files[i] = bundle_file(x->bundle, a->kb, ph);
-		if (h->files[i] == NULL || !valid_filename(h->files[i])) {
+		if (h->files[i] == NULL || !valid_filename(h->files[i]->name) ||
+		    !valid_sha256(h->files[i]->sha256)) {
 			err_set("%s: host %s: %s (%s) is not in the bundle %s; "
 			    "fetch this plan again", plan, ph->name, a->kb,
 			    ph->arch ? ph->arch : "any architecture",
@@ -443,8 +452,8 @@ host_install(struct buf *b, const struct xhost *h)
 		buf_adds(b, "  - kb: ");
 		ystr(b, ph->actions[i].kb);
 		buf_adds(b, "\n    file: ");
-		yunsafe(b, h->files[i]);
-		buf_adds(b, "\n");
+		yunsafe(b, h->files[i]->name);
+		buf_addf(b, "\n    sha256: \"%s\"\n", h->files[i]->sha256);
 	}
 	if (h->tcpip_min)
 		buf_addf(b, "# tcpip.sys must be at least this after the "
@@ -494,6 +503,7 @@ play_text(const struct export_project *x, size_t w, struct buf *b)
 	if (x->has_window)
 		buf_adds(b, "  pre_tasks:\n"
 		    "    - name: \"the maintenance window is open\"\n"
+		    "      tags: [window]\n"
 		    "      ansible.builtin.assert:\n        that:\n"
 		    "          - \"kbfix_window_start <= now(utc=true)."
 		    "strftime('%Y-%m-%dT%H:%M:%SZ')\"\n"
@@ -528,6 +538,37 @@ static const char tasks_yml[] =
 "# The steps kbfix apply takes on one host, in its order: registry\n"
 "# workarounds, multicast forwarding, packages, the restart, then the\n"
 "# checks. Each host's values are in host_vars/<host>.yml.\n"
+"# Before anything changes, the packages in the bundle are checked on the\n"
+"# controller against the SHA-256 that kbfix fetch verified (also alone,\n"
+"# before the window: ansible-playbook site.yml --tags check-bundle).\n"
+"- name: \"bundle: the package's SHA-256\"\n"
+"  ansible.builtin.stat:\n"
+"    path: \"{{ kbfix_bundle }}/files/{{ item.file }}\"\n"
+"    checksum_algorithm: sha256\n"
+"    get_mime: false\n"
+"  loop: \"{{ kbfix_install }}\"\n"
+"  loop_control:\n"
+"    label: \"{{ item.file }}\"\n"
+"  register: kbfix_bundle_stat\n"
+"  delegate_to: localhost\n"
+"  vars:\n"
+"    # the controller's own shell, not the Windows host's cmd.exe\n"
+"    ansible_connection: local\n"
+"    ansible_shell_type: sh\n"
+"  tags: [check-bundle]\n"
+"\n"
+"- name: \"bundle: each package is the file kbfix fetch verified\"\n"
+"  ansible.builtin.assert:\n"
+"    that:\n"
+"      - item.stat.exists\n"
+"      - item.stat.checksum == item.item.sha256\n"
+"    fail_msg: \"{{ kbfix_bundle }}/files/{{ item.item.file }}: missing, or not the file the plan was fetched with (kbfix verify names what changed)\"\n"
+"    quiet: true\n"
+"  loop: \"{{ kbfix_bundle_stat.results | default([]) }}\"\n"
+"  loop_control:\n"
+"    label: \"{{ item.item.file }}\"\n"
+"  tags: [check-bundle]\n"
+"\n"
 "- name: registry workaround\n"
 "  ansible.windows.win_regedit:\n"
 "    path: \"{{ item.path }}\"\n"
@@ -636,6 +677,7 @@ readme_text(const struct export_project *x, struct buf *b)
 	    x->nhosts, x->nwaves, x->nmanual);
 	buf_adds(b,
 "Run it from this folder (ansible.cfg names the inventory):\n"
+"  ansible-playbook site.yml --tags check-bundle   the bundle, any time\n"
 "  ansible-playbook site.yml --check     what would change\n"
 "  ansible-playbook site.yml             carry it out, wave after wave\n\n"
 "It needs, on the controller: the ansible.windows and community.windows\n"

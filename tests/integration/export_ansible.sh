@@ -144,6 +144,22 @@ check_contains "tasks: win_hotfix installs" "$T_TMP/tasks" "install package"
 check_contains "tasks: the checks" "$T_TMP/tasks" "check: tcpip.sys is new enough"
 check_contains "first wave: canary first" "$X/site.yml" 'serial: [1, "100%"]'
 
+# The bundle check, alone, on the controller: the intact bundle passes; a
+# copy with one file changed (given with -e kbfix_bundle=) is refused.
+(cd "$X" && timeout 300 ansible-playbook site.yml --tags check-bundle) \
+    >"$T_TMP/cb" 2>&1
+check_eq "check-bundle: intact bundle passes" 0 $?
+check_contains "check-bundle: runs on the controller" "$T_TMP/cb" "-> localhost]"
+check "check-bundle: no host contacted" sh -c "! grep -q UNREACHABLE '$T_TMP/cb'"
+cp -r "$B" "$T_TMP/bad"
+victim=$(ls "$T_TMP/bad/files" | head -1)
+printf 'x' >>"$T_TMP/bad/files/$victim"
+(cd "$X" && timeout 300 ansible-playbook site.yml --tags check-bundle \
+    -e "kbfix_bundle=$T_TMP/bad") >"$T_TMP/cb" 2>&1
+check "check-bundle: changed file refused" test $? -ne 0
+check_contains "check-bundle: names the file" "$T_TMP/cb" \
+    "$T_TMP/bad/files/$victim: missing, or not the file"
+
 # A closed window: the run stops before any host is contacted.
 kbfix plan -i "$TOP/examples/inventory.json" --format json \
     --window 2020-01-01T00:00:00Z/1h -o "$T_TMP/past.json" 2>/dev/null

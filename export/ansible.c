@@ -12,8 +12,9 @@
  * Every string from the plan is written as a YAML double-quoted scalar
  * (buf_add_json_str: JSON's escapes are YAML's), and those a template
  * could read (registry data, file names) carry Ansible's !unsafe tag, so
- * that "{{" in a value stays text.  Names, keys and KBs were validated by
- * plan_parse(); addresses and users are checked here.
+ * that "{{" in a value stays text.  Names, addresses, users, keys and KBs
+ * were validated by plan_parse(); they are checked again here, for plans
+ * built in memory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,26 +65,6 @@ yunsafe(struct buf *b, const char *s)
 {
 	buf_adds(b, "!unsafe ");
 	ystr(b, s);
-}
-
-/* Host names and IP addresses (IPv6 with colons); never an option. */
-static int
-valid_address(const char *s)
-{
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789.:-_");
-
-	return n >= 1 && n <= 253 && s[n] == '\0' && s[0] != '-';
-}
-
-/* user, DOMAIN\user or user@domain */
-static int
-valid_user(const char *s)
-{
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789.-_@\\$");
-
-	return n >= 1 && n <= 104 && s[n] == '\0' && s[0] != '-';
 }
 
 static int
@@ -158,12 +139,12 @@ host_check(struct export_project *x, const char *plan, struct xhost *h)
 	const struct plan_action *a;
 	size_t i;
 
-	if (ph->address && !valid_address(ph->address)) {
+	if (ph->address && !plan_valid_address(ph->address)) {
 		err_set("%s: host %s: address: not a host name or IP address",
 		    plan, ph->name);
 		return -1;
 	}
-	if (ph->user && !valid_user(ph->user)) {
+	if (ph->user && !plan_valid_user(ph->user)) {
 		err_set("%s: host %s: user: not a plain user name (user, "
 		    "DOMAIN\\user or user@domain)", plan, ph->name);
 		return -1;

@@ -319,30 +319,6 @@ norm_channel(const struct ird *r, struct plan_inv_host *h)
 	return 0;
 }
 
-/* "ops", "CORP\\ops", "ops@corp.example.com": it reaches ssh's command line. */
-static int
-valid_user(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		if (s[n] < 0x20 || s[n] > 0x7e || strchr("\"&|<>^%'`$;", s[n]))
-			return 0;
-	return n >= 1 && n <= 104;
-}
-
-/* DNS names up to 253 characters, IPv4 and IPv6 addresses. */
-static int
-valid_address(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		if (!isalnum((unsigned char)s[n]) && !strchr("._:-", s[n]))
-			return 0;
-	return n >= 1 && n <= 253 && s[0] != '-';
-}
-
 static int
 host_finish(const struct ird *r, struct plan_inv_host *h)
 {
@@ -370,10 +346,10 @@ host_finish(const struct ird *r, struct plan_inv_host *h)
 		h->transport = adup(r, strcasecmp(h->transport, "ssh") == 0 ?
 		    "ssh" : "manual");
 	}
-	if (h->user && !valid_user(h->user))
+	if (h->user && !plan_valid_user(h->user))
 		return ifail(r, "user", "'%s' is not a user name (1-104 "
 		    "printable characters, none of \"&|<>^%%)", h->user);
-	if (h->address && !valid_address(h->address))
+	if (h->address && !plan_valid_address(h->address))
 		return ifail(r, "address", "'%s' is not a host name or IP "
 		    "address (1-253 of [A-Za-z0-9._:-])", h->address);
 	return 0;

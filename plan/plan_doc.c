@@ -81,6 +81,28 @@ plan_valid_hostname(const char *s)
 }
 
 int
+plan_valid_user(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (s[n] < 0x20 || s[n] > 0x7e || strchr("\"&|<>^%'`$;", s[n]))
+			return 0;
+	return n >= 1 && n <= 104 && s[0] != '-';
+}
+
+int
+plan_valid_address(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && !strchr("._:-", s[n]))
+			return 0;
+	return n >= 1 && n <= 253 && s[0] != '-';
+}
+
+int
 plan_valid_kb(const char *s)
 {
 	size_t n;
@@ -388,6 +410,15 @@ read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 		goto out;
 	if (!plan_valid_hostname(h->name)) {
 		rd_fail(rd, "name", "must be 1-63 of [A-Za-z0-9._-]");
+		goto out;
+	}
+	if (h->address && !plan_valid_address(h->address)) {
+		rd_fail(rd, "address", "not a host name or IP address");
+		goto out;
+	}
+	if (h->user && !plan_valid_user(h->user)) {
+		rd_fail(rd, "user", "not a plain user name (ops, CORP\\ops or "
+		    "ops@corp.example.com)");
 		goto out;
 	}
 	if (plan_status_parse(status, &h->status) == -1) {

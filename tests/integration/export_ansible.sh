@@ -250,7 +250,7 @@ sed 's/"address": "127.0.9.1"/"address": "-oProxyCommand=x"/' \
     2>"$T_TMP/err"
 check_eq "address that is an option: exit 2" 2 $?
 check_contains "address that is an option: names the field" "$T_TMP/err" \
-    "host h1: address"
+    "hosts[0].address: not a host name"
 
 # An unwritable folder: exit 1, nothing left behind.
 if command -v bwrap >/dev/null; then

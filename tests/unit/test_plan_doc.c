@@ -116,6 +116,12 @@ test_plan_parse_names_the_bad_field(void **state)
 	    "actions[0].data: must be a 32-bit");
 	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
 	    " \"a b\", \"status\": \"compliant\"}]}", "hosts[0].name");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"address\": \"-oProxyCommand=x\", \"status\":"
+	    " \"compliant\"}]}", "hosts[0].address: not a host name");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"user\": \"ops;id\", \"status\": \"compliant\"}]}",
+	    "hosts[0].user: not a plain user name");
 }
 
 static void
@@ -134,6 +140,15 @@ test_plan_valid_patterns(void **state)
 	assert_false(plan_valid_regvalue("a\"b"));
 	assert_true(plan_valid_hostname("web-01.corp"));
 	assert_false(plan_valid_hostname("web01;rm"));
+	assert_true(plan_valid_address("10.0.0.5"));
+	assert_true(plan_valid_address("fe80::1"));
+	assert_true(plan_valid_address("web01.corp.example.com"));
+	assert_false(plan_valid_address("-oProxyCommand=x"));
+	assert_false(plan_valid_address("a b"));
+	assert_true(plan_valid_user("CORP\\ops"));
+	assert_true(plan_valid_user("ops@corp.example.com"));
+	assert_false(plan_valid_user("-l"));
+	assert_false(plan_valid_user("ops$(id)"));
 }
 
 int

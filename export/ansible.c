@@ -42,7 +42,7 @@ struct export_project {
 	struct export_options o;
 	struct catalog_bundle *bundle;
 	char		*bundle_abs;
-	struct xhost	*hosts;		/* in the plays, by wave then plan */
+	struct xhost	*hosts;		/* in the plays, in plan order */
 	size_t		 nhosts;
 	const struct plan_host **manual;
 	size_t		 nmanual;

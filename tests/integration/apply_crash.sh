@@ -25,7 +25,7 @@ check "fleet up" apply_fleet_up $((N + 4)) --profiles=$profiles || finish
 apply_plan all
 apply_bundle "$T_TMP/all.json"
 name() { printf 'mix-%03d' "$1"; }
-delays=(0.15 0.35)	# timed kills, in the middle of steps
+delays=(0.15 0.35)	# timed kills, after the first record, mid-step
 
 # Reference: host 0, uninterrupted.
 apply_plan p0 --only "$(name 0)"
@@ -71,6 +71,13 @@ crash_case() {
 			done
 			sleep 0.1
 		else
+			# from the first journal record, so that a slow start
+			# on a busy machine does not move the kill before it
+			for k in $(seq 1 1000); do
+				[ -s "$run/journal.jsonl" ] && break
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.01
+			done
 			sleep "${delays[i - NKILL - 1]}"
 		fi
 		kill -KILL "$pid" 2>/dev/null

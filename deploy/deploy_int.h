@@ -132,11 +132,56 @@ void	 eng_host_finished(struct hostrun *);
 void	 eng_progress(struct engine *, struct hostrun *);
 int64_t	 eng_now(void);		/* wall clock, seconds */
 
-/* host.c */
+/* host*.c: what the engine calls */
 void	 host_start(struct hostrun *);
 void	 host_step(struct hostrun *, enum deploy_step);
 void	 host_group_retry(struct engine *);
 void	 host_release(struct hostrun *);
+
+/*
+ * Between the host*.c files.  host.c: dispatch, end states, journal and
+ * command helpers, connect; host_prep.c: preflight, capture;
+ * host_change.c: workaround, upload, install; host_reboot.c: reboot, wait;
+ * host_verify.c: verify, cleanup, rollback remove, restore and verify.
+ */
+typedef void kont(struct hostrun *, const struct transport_result *);
+
+void	 host_end(struct hostrun *, const char *state);
+void	 host_fail(struct hostrun *, int transport_err, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 host_jwrite(struct hostrun *, enum rollback_ev, struct rollback_rec *);
+int	 host_jsimple(struct hostrun *, enum rollback_ev, int action);
+void	 host_hx(struct hostrun *, const char *const argv[], kont *);
+void	 host_hx2(struct hostrun *, const char *const a[],
+	    const char *const b[], kont *);
+char	*host_res_text(const struct transport_result *);
+char	*host_exit_text(enum winexit_tool, uint32_t code);
+int	 host_pkg_present(const struct transport_result *, const char *kb,
+	    char **identity, int *pending);
+uint32_t host_dism_code(const struct transport_result *);
+const struct plan_action *host_act(struct hostrun *, size_t i);
+char	*host_reg_target_data(const struct plan_action *);
+int	 host_reg_equal(const char *type, const char *qdata,
+	    const char *want);
+
+void	 host_step_preflight(struct hostrun *);
+void	 host_step_capture(struct hostrun *);
+void	 host_priors_load(struct hostrun *, const struct rollback_host *);
+
+void	 host_step_workaround(struct hostrun *);
+void	 host_step_upload(struct hostrun *);
+void	 host_step_install(struct hostrun *);
+void	 host_work_query(struct hostrun *, const struct plan_action *,
+	    kont *);
+
+void	 host_step_reboot(struct hostrun *);
+void	 host_step_wait(struct hostrun *);
+
+void	 host_step_verify(struct hostrun *);
+void	 host_step_cleanup(struct hostrun *);
+void	 host_step_rb_remove(struct hostrun *);
+void	 host_step_rb_restore(struct hostrun *);
+void	 host_step_rb_verify(struct hostrun *);
 
 /* runbook.c */
 int	 runbook_write(struct engine *, struct hostrun *);

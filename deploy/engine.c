@@ -1,6 +1,6 @@
 /*
  * The apply engine: run directory, waves, canary, failure threshold,
- * maintenance window and signals around the per-host machines (host.c),
+ * maintenance window and signals around the per-host machines (host*.c),
  * all on the transport's one poll loop.
  */
 #include <fcntl.h>

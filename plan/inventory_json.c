@@ -4,7 +4,7 @@
  * Active Directory formats through the planner's readers instead of a
  * reader of their own.  Only what the readers kept can be written: the
  * defaults are already folded into each host, and unknown CSV columns
- * were dropped on reading.
+ * were dropped on reading.  The JSON reader is inventory_jsonread.c.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,59 @@
+/*
+ * Private to the inventory readers: what inventory.c shares with the JSON
+ * reader (inventory_jsonread.c) and the CSV reader (inventory_csv.c), so
+ * that a field is checked and normalised the same way in every format.
+ */
+#ifndef KBFIX_PLAN_INVENTORY_INT_H
+#define KBFIX_PLAN_INVENTORY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan.h"
+
+/*
+ * A reader's position for messages: inv_ifail() sets "name: where field:
+ * msg" with err_set() and returns -1.
+ */
+struct ird {
+	const char	*name;		/* file name */
+	struct plan_arena *arena;	/* where the hosts' strings go */
+	char		 where[128];	/* "hosts[2] (web01)." or "line 4 (web01): " */
+};
+
+int	 inv_ifail(const struct ird *r, const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Strings and arrays in r->arena; inv_agrow() makes room for element n. */
+char	*inv_adup(const struct ird *r, const char *s);
+void	*inv_agrow(const struct ird *r, void *v, size_t n, size_t size);
+
+/*
+ * A host's facts, validated and normalised: 0, or -1 with err_set().
+ * inv_set_str() returns 1 when field is not one of its string fields.
+ */
+int	 inv_add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb);
+int	 inv_add_file(const struct ird *r, struct plan_inv_host *h,
+	    const char *name, const char *version);
+int	 inv_add_reg(const struct ird *r, struct plan_inv_host *h,
+	    const char *path, int is_num, uint32_t num, const char *str);
+int	 inv_add_reg_text(const struct ird *r, struct plan_inv_host *h,
+	    const char *path, const char *val);
+int	 inv_set_str(const struct ird *r, struct plan_inv_host *h,
+	    const char *field, const char *v);
+
+/*
+ * Every host starts from inv_host_init() (absent facts) and ends with
+ * inv_host_finish() (product, build, channel, transport, user, address);
+ * inv_check_duplicates() then refuses a name seen twice (csv: the message
+ * counts records, else hosts[i]).
+ */
+void	 inv_host_init(struct plan_inv_host *h);
+int	 inv_host_finish(const struct ird *r, struct plan_inv_host *h);
+int	 inv_check_duplicates(const struct plan_inventory *inv, int csv);
+
+/* The readers, called by plan_inventory_parse(): 0, or -1 with err_set(). */
+int	 inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len);
+int	 inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len);
+
+#endif

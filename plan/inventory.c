@@ -17,7 +17,7 @@
 #include "inventory_int.h"
 
 int
-inv_ifail(const struct ird *r, const char *field, const char *fmt, ...)
+inv_fail(const struct ird *r, const char *field, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -62,7 +62,7 @@ inv_add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb)
 	for (p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 	if (!plan_valid_kb(up))
-		return inv_ifail(r, "installed", "'%s' is not a KB id like "
+		return inv_fail(r, "installed", "'%s' is not a KB id like "
 		    "KB4338823", kb);
 	h->installed = inv_agrow(r, h->installed, h->ninstalled,
 	    sizeof(*h->installed));
@@ -78,9 +78,9 @@ inv_add_file(const struct ird *r, struct plan_inv_host *h, const char *name,
 	char *p;
 
 	if (*name == '\0' || strlen(name) > 255 || strchr(name, '\\'))
-		return inv_ifail(r, "files", "'%s' is not a file name", name);
+		return inv_fail(r, "files", "'%s' is not a file name", name);
 	if (!plan_valid_fileversion(version))
-		return inv_ifail(r, "files", "%s: '%s' is not a file version like "
+		return inv_fail(r, "files", "%s: '%s' is not a file version like "
 		    "6.1.7600.16385", name, version);
 	h->files = inv_agrow(r, h->files, h->nfiles, sizeof(*h->files));
 	f = &h->files[h->nfiles++];
@@ -99,7 +99,7 @@ inv_add_reg(const struct ird *r, struct plan_inv_host *h, const char *path,
 	char *norm = plan_norm_regpath(path);
 
 	if (norm == NULL)
-		return inv_ifail(r, "registry", "'%s' is not a plain HKLM\\... "
+		return inv_fail(r, "registry", "'%s' is not a plain HKLM\\... "
 		    "value path", path);
 	h->registry = inv_agrow(r, h->registry, h->nregistry, sizeof(*h->registry));
 	g = &h->registry[h->nregistry++];
@@ -144,7 +144,7 @@ inv_set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
 
 	if (strcmp(field, "arch") == 0) {
 		if ((h->arch = plan_norm_arch(v)) == NULL)
-			return inv_ifail(r, field, "'%s' is not x86, x64 or ia64", v);
+			return inv_fail(r, field, "'%s' is not x86, x64 or ia64", v);
 		return 0;
 	}
 	if (strcmp(field, "address") == 0)
@@ -164,7 +164,7 @@ inv_set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
 	if (slot == NULL)
 		return 1;
 	if (strlen(v) > 1024)
-		return inv_ifail(r, field, "longer than 1024 bytes");
+		return inv_fail(r, field, "longer than 1024 bytes");
 	*slot = inv_adup(r, v);
 	return 0;
 }
@@ -190,7 +190,7 @@ norm_channel(const struct ird *r, struct plan_inv_host *h)
 	} else if (strcmp(c, "cumulative") == 0)
 		h->channel = inv_adup(r, "cumulative");
 	else
-		return inv_ifail(r, "channel", "'%s' is not security-only, "
+		return inv_fail(r, "channel", "'%s' is not security-only, "
 		    "monthly-rollup or cumulative", h->channel);
 	return 0;
 }
@@ -201,7 +201,7 @@ inv_host_finish(const struct ird *r, struct plan_inv_host *h)
 	char v[24];
 
 	if (h->os_raw && (h->product = plan_norm_os(h->os_raw)) == NULL)
-		return inv_ifail(r, "os", "'%s' is not a known Windows product "
+		return inv_fail(r, "os", "'%s' is not a known Windows product "
 		    "(Windows Vista, 7, 8, 8.1, 10, Server 2008, 2008 R2, "
 		    "2012, 2012 R2, 2016, 2019)", h->os_raw);
 	if (h->version) {
@@ -217,16 +217,16 @@ inv_host_finish(const struct ird *r, struct plan_inv_host *h)
 	if (h->transport) {
 		if (strcasecmp(h->transport, "ssh") != 0 &&
 		    strcasecmp(h->transport, "manual") != 0)
-			return inv_ifail(r, "transport", "'%s' is not ssh or manual",
+			return inv_fail(r, "transport", "'%s' is not ssh or manual",
 			    h->transport);
 		h->transport = inv_adup(r, strcasecmp(h->transport, "ssh") == 0 ?
 		    "ssh" : "manual");
 	}
 	if (h->user && !plan_valid_user(h->user))
-		return inv_ifail(r, "user", "'%s' is not a user name (1-104 "
+		return inv_fail(r, "user", "'%s' is not a user name (1-104 "
 		    "printable characters, none of \"&|<>^%%)", h->user);
 	if (h->address && !plan_valid_address(h->address))
-		return inv_ifail(r, "address", "'%s' is not a host name or IP "
+		return inv_fail(r, "address", "'%s' is not a host name or IP "
 		    "address (1-253 of [A-Za-z0-9._:-])", h->address);
 	return 0;
 }

@@ -81,7 +81,7 @@ set_csv_list(const struct ird *r, struct plan_inv_host *h, const char *field,
 			continue;
 		}
 		if ((eq = strrchr(items[i], '=')) == NULL) {
-			rc = inv_ifail(r, field, "'%s' is not NAME=VALUE", items[i]);
+			rc = inv_fail(r, field, "'%s' is not NAME=VALUE", items[i]);
 			continue;
 		}
 		*eq++ = '\0';
@@ -109,19 +109,19 @@ set_csv_field(const struct ird *r, struct plan_inv_host *h, const char *field,
 		return rc;
 	if (strcmp(field, "port") == 0)
 		return parse_int(v, 1, 65535, &h->port) == -1 ?
-		    inv_ifail(r, field, "'%s' is not a port 1-65535", v) : 0;
+		    inv_fail(r, field, "'%s' is not a port 1-65535", v) : 0;
 	if (strcmp(field, "wave") == 0)
 		return parse_int(v, 1, 1000000, &h->wave) == -1 ?
-		    inv_ifail(r, field, "'%s' is not a wave number 1-1000000", v) : 0;
+		    inv_fail(r, field, "'%s' is not a wave number 1-1000000", v) : 0;
 	if (strcmp(field, "wfp_callout_drivers") == 0)
 		return parse_int(v, 0, 1000, &h->wfp_drivers) == -1 ?
-		    inv_ifail(r, field, "'%s' is not a count 0-1000", v) : 0;
+		    inv_fail(r, field, "'%s' is not a count 0-1000", v) : 0;
 	if (strcmp(field, "multicast_forwarding") == 0)
 		return parse_bool(v, &h->multicast) == -1 ?
-		    inv_ifail(r, field, "'%s' is not true or false", v) : 0;
+		    inv_fail(r, field, "'%s' is not true or false", v) : 0;
 	if (strcmp(field, "pending_reboot") == 0)
 		return parse_bool(v, &h->pending_reboot) == -1 ?
-		    inv_ifail(r, field, "'%s' is not true or false", v) : 0;
+		    inv_fail(r, field, "'%s' is not true or false", v) : 0;
 	if (strcmp(field, "installed") == 0 || strcmp(field, "files") == 0 ||
 	    strcmp(field, "registry") == 0 || strcmp(field, "roles") == 0)
 		return set_csv_list(r, h, field, v);
@@ -286,7 +286,7 @@ csv_host(struct csv *c, struct ird *r, char **cols, int ncols,
 	h->line = c->rec_line;
 	snprintf(r->where, sizeof(r->where), "line %d: ", c->rec_line);
 	if (!plan_valid_hostname(h->name))
-		return inv_ifail(r, "name", "'%s' is not 1-63 of [A-Za-z0-9._-]",
+		return inv_fail(r, "name", "'%s' is not 1-63 of [A-Za-z0-9._-]",
 		    h->name);
 	snprintf(r->where, sizeof(r->where), "line %d (%s): ", c->rec_line,
 	    h->name);

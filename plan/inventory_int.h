@@ -12,7 +12,7 @@
 #include "plan.h"
 
 /*
- * A reader's position for messages: inv_ifail() sets "name: where field:
+ * A reader's position for messages: inv_fail() sets "name: where field:
  * msg" with err_set() and returns -1.
  */
 struct ird {
@@ -21,7 +21,7 @@ struct ird {
 	char		 where[128];	/* "hosts[2] (web01)." or "line 4 (web01): " */
 };
 
-int	 inv_ifail(const struct ird *r, const char *field, const char *fmt, ...)
+int	 inv_fail(const struct ird *r, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /* Strings and arrays in r->arena; inv_agrow() makes room for element n. */

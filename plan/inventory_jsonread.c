@@ -437,9 +437,9 @@ jp_int(struct jp *j, const struct ird *r, const char *field, int lo, int hi,
 	double d;
 
 	if (jp_peek(j) != '-' && !isdigit((unsigned char)jp_peek(j)))
-		return inv_ifail(r, field, "must be an integer %d to %d", lo, hi);
+		return inv_fail(r, field, "must be an integer %d to %d", lo, hi);
 	if (jp_number(j, &d) == -1 || d != (double)(long)d || d < lo || d > hi)
-		return inv_ifail(r, field, "must be an integer %d to %d", lo, hi);
+		return inv_fail(r, field, "must be an integer %d to %d", lo, hi);
 	*out = (int)d;
 	return 0;
 }
@@ -451,7 +451,7 @@ jp_strings(struct jp *j, const struct ird *r, enum jfield f,
 	const char *field = json_fields[f];
 
 	if (jp_peek(j) != '[')
-		return inv_ifail(r, field, "must be an array of strings");
+		return inv_fail(r, field, "must be an array of strings");
 	j->p++;
 	if (f == F_INSTALLED)
 		h->has_installed = 1;
@@ -459,7 +459,7 @@ jp_strings(struct jp *j, const struct ird *r, enum jfield f,
 		return j->p++, 0;
 	for (;;) {
 		if (jp_peek(j) != '"')
-			return inv_ifail(r, field, "must be an array of strings");
+			return inv_fail(r, field, "must be an array of strings");
 		if (jp_string(j) == -1)
 			return -1;
 		if (f == F_INSTALLED) {
@@ -486,7 +486,7 @@ jp_pairs(struct jp *j, const struct ird *r, enum jfield f,
 	int rc;
 
 	if (jp_peek(j) != '{')
-		return inv_ifail(r, json_fields[f], f == F_FILES ? "must be an "
+		return inv_fail(r, json_fields[f], f == F_FILES ? "must be an "
 		    "object of file versions, e.g. {\"tcpip.sys\": "
 		    "\"6.1.7600.16385\"}" : "must be an object of value paths");
 	j->p++;
@@ -507,11 +507,11 @@ jp_pairs(struct jp *j, const struct ird *r, enum jfield f,
 			if (jp_number(j, &d) == -1)
 				return -1;
 			if (d < 0 || d > 4294967295.0 || d != (double)(uint32_t)d)
-				return inv_ifail(r, "registry", "%s: must be a "
+				return inv_fail(r, "registry", "%s: must be a "
 				    "32-bit unsigned integer or a string", key);
 			rc = inv_add_reg(r, h, key, 1, (uint32_t)d, NULL);
 		} else
-			return inv_ifail(r, json_fields[f], f == F_FILES ?
+			return inv_fail(r, json_fields[f], f == F_FILES ?
 			    "%s: must be a version string" :
 			    "%s: must be a number or a string", key);
 		if (rc == -1)
@@ -540,7 +540,7 @@ jp_field(struct jp *j, const struct ird *r, enum jfield f,
 	case F_PENDING:
 		c = jp_peek(j);
 		if (c != 't' && c != 'f')
-			return inv_ifail(r, name, "must be true or false");
+			return inv_fail(r, name, "must be true or false");
 		*(f == F_MULTICAST ? &h->multicast : &h->pending_reboot) =
 		    c == 't';
 		return jp_literal(j, c == 't' ? "true" : "false");
@@ -554,7 +554,7 @@ jp_field(struct jp *j, const struct ird *r, enum jfield f,
 		break;
 	}
 	if (jp_peek(j) != '"')
-		return inv_ifail(r, name, "must be a string");
+		return inv_fail(r, name, "must be a string");
 	if (jp_string(j) == -1)
 		return -1;
 	return inv_set_str(r, h, name, buf_str(&j->str));
@@ -652,12 +652,12 @@ jp_host(struct jp *j, struct ird *r, const struct j_range *jr, size_t i)
 	snprintf(r->where, sizeof(r->where), "hosts[%zu].", i);
 	j->p = jr->x->at[i];
 	if (jp_peek(j) != '{')
-		return inv_ifail(r, "name", "a host must be an object");
+		return inv_fail(r, "name", "a host must be an object");
 	if ((j->p = jr->x->name[i]) == NULL)
-		return inv_ifail(r, "name", "missing");
+		return inv_fail(r, "name", "missing");
 	if (jp_peek(j) != '"' || jp_string(j) == -1 ||
 	    !plan_valid_hostname(buf_str(&j->str)))
-		return inv_ifail(r, "name", "must be a string of 1-63 "
+		return inv_fail(r, "name", "must be a string of 1-63 "
 		    "[A-Za-z0-9._-]");
 	h->name = inv_adup(r, buf_str(&j->str));
 	snprintf(r->where, sizeof(r->where), "hosts[%zu] (%s).", i, h->name);

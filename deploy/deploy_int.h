@@ -163,6 +163,8 @@ const struct plan_action *host_act(struct hostrun *, size_t i);
 char	*host_reg_target_data(const struct plan_action *);
 int	 host_reg_equal(const char *type, const char *qdata,
 	    const char *want);
+int	 host_value_as_planned(const struct plan_action *,
+	    const struct transport_result *);
 
 void	 host_step_preflight(struct hostrun *);
 void	 host_step_capture(struct hostrun *);

@@ -438,7 +438,7 @@ validate(struct engine *e)
 			}
 			if (a->kind != ACTION_INSTALL)
 				continue;
-			if (!plan_valid_kb(a->kb)) {
+			if (!str_is_kb(a->kb)) {
 				err_set("%s: host %s: '%s' is not a KB id",
 				    e->o.plan_path, ph->name, a->kb);
 				return -1;

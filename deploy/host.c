@@ -325,6 +325,31 @@ host_reg_equal(const char *type, const char *qdata, const char *want)
 	return strcmp(qdata, want) == 0;
 }
 
+/* Whether the answer to a workaround's query (reg query, netsh show)
+ * shows the value as planned: type and data, or the multicast state.
+ * netsh exit codes are unreliable, so its output alone decides. */
+int
+host_value_as_planned(const struct plan_action *a,
+    const struct transport_result *res)
+{
+	char *t = host_res_text(res), *type = NULL, *data = NULL, *want;
+	int ok, mc = -1;
+
+	if (a->kind == ACTION_REGISTRY) {
+		want = host_reg_target_data(a);
+		ok = res->exit_status == 0 &&
+		    wo_reg_value(t, a->value, &type, &data) == 0 &&
+		    strcmp(type, a->type) == 0 &&
+		    host_reg_equal(type, data, want);
+		free(want);
+	} else
+		ok = wo_multicast(t, &mc) == 0 && mc == a->enabled;
+	free(t);
+	free(type);
+	free(data);
+	return ok;
+}
+
 /* ------------------------------------------------------------------ */
 /* connect */
 

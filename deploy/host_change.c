@@ -18,21 +18,8 @@ static void
 work_verified(struct hostrun *h, const struct transport_result *res)
 {
 	const struct plan_action *a = host_act(h, h->ai);
-	char *t = host_res_text(res), *type = NULL, *data = NULL, *want;
-	int ok, mc = -1;
+	int ok = host_value_as_planned(a, res);
 
-	if (a->kind == ACTION_REGISTRY) {
-		want = host_reg_target_data(a);
-		ok = res->exit_status == 0 &&
-		    wo_reg_value(t, a->value, &type, &data) == 0 &&
-		    strcmp(type, a->type) == 0 &&
-		    host_reg_equal(type, data, want);
-		free(want);
-	} else {
-		/* netsh exit codes are unreliable: a second show decides */
-		ok = wo_multicast(t, &mc) == 0 && mc == a->enabled;
-	}
-	free(t); free(type); free(data);
 	if (h->sub == 0) {
 		/* first look: already as wanted, nothing to change */
 		if (ok) {

@@ -62,19 +62,8 @@ static void
 ver_value(struct hostrun *h, const struct transport_result *res)
 {
 	const struct plan_action *a = host_act(h, h->ai);
-	char *t = host_res_text(res), *type = NULL, *data = NULL, *want;
-	int ok, mc = -1;
+	int ok = host_value_as_planned(a, res);
 
-	if (a->kind == ACTION_REGISTRY) {
-		want = host_reg_target_data(a);
-		ok = res->exit_status == 0 &&
-		    wo_reg_value(t, a->value, &type, &data) == 0 &&
-		    host_reg_equal(type, data, want);
-		free(want);
-	} else {
-		ok = wo_multicast(t, &mc) == 0 && mc == a->enabled;
-	}
-	free(t); free(type); free(data);
 	if (!ok) {
 		host_fail(h, 0, "verify: %s is not as planned",
 		    a->kind == ACTION_REGISTRY ? a->value :

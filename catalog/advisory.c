@@ -63,19 +63,6 @@ aleave(struct ard *r, const char *saved)
 	memcpy(r->path, saved, sizeof(r->path));
 }
 
-static int
-valid_kb(const char *s)
-{
-	size_t n;
-
-	if (strncmp(s, "KB", 2) != 0)
-		return 0;
-	for (n = 2; s[n]; n++)
-		if (!isdigit((unsigned char)s[n]))
-			return 0;
-	return n >= 8 && n <= 9;
-}
-
 /* "6.1.7600.16512": four dot-separated numbers. */
 static int
 valid_fileversion(const char *s, int fields)
@@ -131,7 +118,7 @@ get_kb(const struct ard *r, const cJSON *o, const char *field, int required,
 {
 	if (get_str(r, o, field, required, out) == -1)
 		return -1;
-	if (*out && !valid_kb(*out))
+	if (*out && !str_is_kb(*out))
 		return afail(r, field, "must look like KB4345459");
 	return 0;
 }
@@ -191,7 +178,7 @@ get_strs(const struct ard *r, const cJSON *o, const char *field, int required,
 	cJSON_ArrayForEach(s, arr) {
 		if (!cJSON_IsString(s) || s->valuestring[0] == '\0')
 			return afail(r, field, "must be an array of strings");
-		if (kb && !valid_kb(s->valuestring))
+		if (kb && !str_is_kb(s->valuestring))
 			return afail(r, field, "must hold KB ids like KB4345459");
 		(*out)[(*n)++] = xstrdup(s->valuestring);
 	}

@@ -61,7 +61,7 @@ inv_add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb)
 
 	for (p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	if (!plan_valid_kb(up))
+	if (!str_is_kb(up))
 		return inv_fail(r, "installed", "'%s' is not a KB id like "
 		    "KB4338823", kb);
 	h->installed = inv_agrow(r, h->installed, h->ninstalled,

@@ -150,7 +150,6 @@ const struct plan_host *plan_host_find(const struct plan *, const char *name);
 
 /* Validators shared by readers and by transport callers. */
 int		 plan_valid_hostname(const char *);	/* [A-Za-z0-9._-]{1,63} */
-int		 plan_valid_kb(const char *);		/* KB[0-9]{6,7} */
 /* Host names, IPv4 and IPv6 addresses, up to 253 characters, no leading '-' */
 int		 plan_valid_address(const char *);
 /* "ops", "CORP\ops", "ops@corp.example.com": printable, none of

@@ -102,19 +102,6 @@ plan_valid_address(const char *s)
 	return n >= 1 && n <= 253 && s[0] != '-';
 }
 
-int
-plan_valid_kb(const char *s)
-{
-	size_t n;
-
-	if (strncmp(s, "KB", 2) != 0)
-		return 0;
-	for (n = 2; s[n]; n++)
-		if (!isdigit((unsigned char)s[n]))
-			return 0;
-	return n >= 8 && n <= 9;	/* six or seven digits */
-}
-
 /* Registry names: printable ASCII, none of cmd.exe's metacharacters. */
 static int
 valid_regchars(const char *s, size_t max)
@@ -309,7 +296,7 @@ read_action(struct rd *rd, const cJSON *o, struct plan_action *a)
 		    get_str(rd, o, "advisory", 0, &a->advisory) == -1 ||
 		    get_str(rd, o, "tcpip_min", 0, &a->tcpip_min) == -1)
 			goto out;
-		if (!plan_valid_kb(a->kb)) {
+		if (!str_is_kb(a->kb)) {
 			rd_fail(rd, "kb", "must look like KB4345459");
 			goto out;
 		}
@@ -522,7 +509,7 @@ read_packages(struct rd *rd, const cJSON *root, struct plan *p)
 
 		rd_enter(rd, &mark, "packages", n++);
 		rc = get_str(rd, o, "kb", 1, &pk->kb);
-		if (rc == 0 && !plan_valid_kb(pk->kb))
+		if (rc == 0 && !str_is_kb(pk->kb))
 			rc = rd_fail(rd, "kb", "must look like KB4345459");
 		if (rc == 0)
 			rc = get_str(rd, o, "product", 1, &pk->product);

@@ -619,6 +619,19 @@ str_trim(char *s)
 }
 
 int
+str_is_kb(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "KB", 2) != 0)
+		return 0;
+	for (n = 2; s[n]; n++)
+		if (!isdigit((unsigned char)s[n]))
+			return 0;
+	return n >= 8 && n <= 9;	/* six or seven digits */
+}
+
+int
 str_endswith(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);

@@ -105,5 +105,6 @@ void	 strv_free(char **, size_t);	/* frees n strings and the array */
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */
 int	 str_endswith(const char *, const char *);
+int	 str_is_kb(const char *);	/* KB[0-9]{6,7}: a KB article id */
 
 #endif

@@ -128,10 +128,10 @@ static void
 test_plan_valid_patterns(void **state)
 {
 	(void)state;
-	assert_true(plan_valid_kb("KB4345459"));
-	assert_true(plan_valid_kb("KB976527"));
-	assert_false(plan_valid_kb("KB12"));
-	assert_false(plan_valid_kb("kb4345459"));
+	assert_true(str_is_kb("KB4345459"));
+	assert_true(str_is_kb("KB976527"));
+	assert_false(str_is_kb("KB12"));
+	assert_false(str_is_kb("kb4345459"));
 	assert_true(plan_valid_regkey("HKLM\\Software\\Microsoft\\SQMClient\\Windows"));
 	assert_true(plan_valid_regkey("hklm\\SOFTWARE\\Reliability Analysis\\RAC"));
 	assert_false(plan_valid_regkey("HKCU\\Software"));

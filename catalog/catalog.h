@@ -276,9 +276,14 @@ struct catalog_bundle {
 /* Reads DIR/manifest.json; NULL with err_set() naming the field. */
 struct catalog_bundle *catalog_bundle_read(const char *dir);
 void	catalog_bundle_free(struct catalog_bundle *);
-/* The update for kb+product+arch (case-insensitive), or NULL. */
+/*
+ * The bundle file lookup, for apply and the Ansible export alike: the
+ * update of kb (case-insensitive) with a file that lists host, else the
+ * first one of the host's architecture (arch NULL, or an update without
+ * one, matches any), or NULL.
+ */
 const struct catalog_bundle_update *catalog_bundle_find(
-	    const struct catalog_bundle *, const char *kb, const char *product,
+	    const struct catalog_bundle *, const char *kb, const char *host,
 	    const char *arch);
 /* Absolute path of a file of the bundle; the caller frees. */
 char	*catalog_bundle_path(const struct catalog_bundle *,

@@ -242,20 +242,35 @@ fail:
 	return NULL;
 }
 
+static int
+update_lists(const struct catalog_bundle_update *u, const char *host)
+{
+	size_t k;
+
+	for (k = 0; k < u->nhosts; k++)
+		if (strcmp(u->hosts[k], host) == 0)
+			return 1;
+	return 0;
+}
+
 const struct catalog_bundle_update *
 catalog_bundle_find(const struct catalog_bundle *b, const char *kb,
-    const char *product, const char *arch)
+    const char *host, const char *arch)
 {
+	const struct catalog_bundle_update *u, *by_arch = NULL;
 	size_t i;
 
 	for (i = 0; i < b->nupdates; i++) {
-		const struct catalog_bundle_update *u = &b->updates[i];
-		if (strcasecmp(u->kb, kb) == 0 &&
-		    strcasecmp(u->product, product) == 0 &&
-		    strcasecmp(u->arch, arch) == 0)
+		u = &b->updates[i];
+		if (strcasecmp(u->kb, kb) != 0 || u->nfiles == 0)
+			continue;
+		if (update_lists(u, host))
 			return u;
+		if (by_arch == NULL && (arch == NULL || u->arch == NULL ||
+		    strcasecmp(u->arch, arch) == 0))
+			by_arch = u;
 	}
-	return NULL;
+	return by_arch;
 }
 
 char *

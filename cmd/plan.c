@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "catalog/catalog.h"
@@ -22,7 +23,8 @@ static const char plan_usage[] =
     "(text by default) or writes the plan (-o FILE: JSON by default, written\n"
     "atomically).  --prefer channel follows the host's servicing channel,\n"
     "minimal adds the smallest package, latest the newest update with the fix.\n"
-    "--window 2026-11-21T22:00:00Z/4h records the maintenance window.\n"
+    "--window 2026-11-21T22:00:00Z/4h (or now/90m; durations 90m, 4h, 1h30m,\n"
+    "2d, 3600s, 3600, PT4H, up to 31 days) records the maintenance window.\n"
     "--advisories DIR adds (or replaces by id) advisory files.  --created or\n"
     "KBFIX_NOW fixes the plan's timestamp (reproducible output).\n";
 
@@ -91,7 +93,8 @@ sink_stdout(void *arg, const char *data, size_t len)
 
 struct plan_args {
 	const char	*inventory, *output, *format, *advisories, *created;
-	char		*window_start;
+	const char	*window;
+	char		 window_start[21];
 	struct plan_options opt;
 };
 
@@ -125,13 +128,7 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 			}
 			break;
 		case 'w':
-			free(a->window_start);
-			if (plan_window_parse(optarg, &a->window_start,
-			    &a->opt.window_duration_s) == -1) {
-				warnmsg("--window: %s", err_msg());
-				return EXIT_USAGE;
-			}
-			a->opt.window_start = a->window_start;
+			a->window = optarg;
 			break;
 		case 'h':
 			fputs(plan_usage, stdout);
@@ -145,6 +142,27 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
+}
+
+/* --window, "now" being the plan's creation time. */
+static int
+plan_window_opt(struct plan_args *a)
+{
+	int64_t now = (int64_t)time(NULL), start;
+
+	if (a->window == NULL)
+		return 0;
+	if (a->opt.created != NULL &&
+	    time_parse_iso8601(a->opt.created, &now) == -1)
+		return -1;
+	if (plan_window_parse(a->window, now, &start,
+	    &a->opt.window_duration_s) == -1) {
+		warnmsg("--window: %s", err_msg());
+		return -1;
+	}
+	time_iso8601(start, a->window_start);
+	a->opt.window_start = a->window_start;
+	return 0;
 }
 
 int
@@ -170,7 +188,8 @@ cmd_plan(int argc, char **argv)
 		warnmsg("--format: %s", err_msg());
 		goto out;
 	}
-	if (cmd_created(a.created, created, &a.opt.created) == -1)
+	if (cmd_created(a.created, created, &a.opt.created) == -1 ||
+	    plan_window_opt(&a) == -1)
 		goto out;
 	if ((set = cmd_load_advisories(a.advisories)) == NULL ||
 	    (inv = plan_inventory_read(a.inventory)) == NULL) {
@@ -199,6 +218,5 @@ out:
 	plan_free(p);
 	plan_inventory_free(inv);
 	catalog_advisory_set_free(set);
-	free(a.window_start);
 	return rc;
 }

@@ -26,7 +26,6 @@
 #include "plan/plan.h"
 #include "util/util.h"
 
-#define REMOTE_DIR	"C:\\Windows\\Temp\\kbfix"
 #define TASKS_FILE	"tasks/kbfix-host.yml"
 
 struct xhost {
@@ -83,59 +82,11 @@ valid_sha256(const char *s)
 	    strspn(s, "0123456789abcdef") == 64;
 }
 
-/* Compares dotted versions numerically ("6.1.7601.24168"). */
-static int
-version_cmp(const char *a, const char *b)
-{
-	unsigned long x, y;
-	char *ea, *eb;
-
-	while (*a || *b) {
-		x = strtoul(a, &ea, 10);
-		y = strtoul(b, &eb, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		a = *ea == '.' ? ea + 1 : ea;
-		b = *eb == '.' ? eb + 1 : eb;
-		if (ea == a && eb == b)
-			break;
-	}
-	return 0;
-}
-
-static int
-is_manual(const struct plan_host *ph)
-{
-	return ph->transport != NULL && strcmp(ph->transport, "manual") == 0;
-}
-
-/* The bundle's file for an install on a host: the update that lists the
- * host, else one of the same KB and architecture (kbfix apply's rule). */
-static const struct catalog_bundle_file *
-bundle_file(const struct catalog_bundle *b, const char *kb,
-    const struct plan_host *ph)
-{
-	const struct catalog_bundle_update *u, *by_arch = NULL;
-	size_t i, k;
-
-	for (i = 0; i < b->nupdates; i++) {
-		u = &b->updates[i];
-		if (strcasecmp(u->kb, kb) != 0 || u->nfiles == 0)
-			continue;
-		for (k = 0; k < u->nhosts; k++)
-			if (strcmp(u->hosts[k], ph->name) == 0)
-				return &u->files[0];
-		if (by_arch == NULL && (ph->arch == NULL || u->arch == NULL ||
-		    strcasecmp(u->arch, ph->arch) == 0))
-			by_arch = u;
-	}
-	return by_arch ? &by_arch->files[0] : NULL;
-}
-
 static int
 host_check(struct export_project *x, const char *plan, struct xhost *h)
 {
 	const struct plan_host *ph = h->ph;
+	const struct catalog_bundle_update *u;
 	const struct plan_action *a;
 	size_t i;
 
@@ -160,7 +111,8 @@ host_check(struct export_project *x, const char *plan, struct xhost *h)
 			    ph->name, a->kb);
 			return -1;
 		}
-		h->files[i] = bundle_file(x->bundle, a->kb, ph);
+		u = catalog_bundle_find(x->bundle, a->kb, ph->name, ph->arch);
+		h->files[i] = u ? &u->files[0] : NULL;
 		if (h->files[i] == NULL || !valid_filename(h->files[i]->name) ||
 		    !valid_sha256(h->files[i]->sha256)) {
 			err_set("%s: host %s: %s (%s) is not in the bundle %s; "
@@ -175,7 +127,7 @@ host_check(struct export_project *x, const char *plan, struct xhost *h)
 			return -1;
 		}
 		if (a->tcpip_min && (h->tcpip_min == NULL ||
-		    version_cmp(a->tcpip_min, h->tcpip_min) > 0))
+		    plan_version_cmp(a->tcpip_min, h->tcpip_min) > 0))
 			h->tcpip_min = a->tcpip_min;
 	}
 	return 0;
@@ -204,7 +156,7 @@ hosts_collect(struct export_project *x, const char *plan)
 		const struct plan_host *ph = &p->hosts[i];
 		if (ph->status != PLAN_NEEDS_ACTION || ph->nactions == 0)
 			continue;
-		if (is_manual(ph)) {
+		if (plan_transport_manual(ph->transport)) {
 			x->manual[x->nmanual++] = ph;
 			continue;
 		}
@@ -356,7 +308,7 @@ group_vars_text(const struct export_project *x, struct buf *b)
 		buf_adds(b, "\"\"");
 	buf_adds(b, "\n# where packages are copied on each host\n"
 	    "kbfix_remote_dir: ");
-	ystr(b, REMOTE_DIR);
+	ystr(b, PLAN_REMOTE_DIR);
 	buf_addf(b, "\nkbfix_reboot_timeout: %d\n", x->o.reboot_timeout_s);
 	if (x->has_window)
 		buf_addf(b, "# the maintenance window (UTC): no wave starts "

@@ -107,67 +107,6 @@ plan_prefer_parse(const char *s, enum plan_prefer *out)
 	return 0;
 }
 
-static int
-parse_duration(const char *s, int64_t *out)
-{
-	int64_t total = 0, n;
-	const char *p = s;
-
-	if (*p == 'P' || *p == 'p')	/* ISO 8601 "PT4H" */
-		p++;
-	if (*p == 'T' || *p == 't')
-		p++;
-	if (*p == '\0')
-		return -1;
-	while (*p) {
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		for (n = 0; isdigit((unsigned char)*p) && n < 100000000; p++)
-			n = n * 10 + (*p - '0');
-		switch (tolower((unsigned char)*p++)) {
-		case 'd': n *= 86400; break;
-		case 'h': n *= 3600; break;
-		case 'm': n *= 60; break;
-		case 's': break;
-		default: return -1;
-		}
-		total += n;
-		if (total > 31 * 86400)
-			return -1;
-	}
-	*out = total;
-	return total > 0 ? 0 : -1;
-}
-
-int
-plan_window_parse(const char *s, char **start, int64_t *dur)
-{
-	const char *slash = strchr(s, '/');
-	char *st, iso[21];
-	int64_t epoch;
-
-	if (slash == NULL) {
-		err_set("window '%s' is not START/DURATION, e.g. "
-		    "2026-11-21T22:00:00Z/4h", s);
-		return -1;
-	}
-	st = xstrndup(s, (size_t)(slash - s));
-	if (time_parse_iso8601(st, &epoch) == -1) {
-		free(st);
-		err_prefix("window: ");
-		return -1;
-	}
-	free(st);
-	if (parse_duration(slash + 1, dur) == -1) {
-		err_set("window: '%s' is not a duration of up to 31 days "
-		    "like 4h, 90m, 1h30m, 3600s or PT4H", slash + 1);
-		return -1;
-	}
-	time_iso8601(epoch, iso);
-	*start = xstrdup(iso);
-	return 0;
-}
-
 /* One host. */
 
 static void
@@ -256,14 +195,6 @@ host_status(const struct plan_host *ph)
 	if (seen[FINDING_FIXED])
 		return PLAN_COMPLIANT;
 	return PLAN_NOT_APPLICABLE;
-}
-
-/* Win32-OpenSSH does not run on Vista / Server 2008 (FACTS.md 4). */
-int
-plan_manual_by_default(const char *product)
-{
-	return product != NULL && (strcmp(product, "Windows Vista") == 0 ||
-	    strcmp(product, "Windows Server 2008") == 0);
 }
 
 static const char *

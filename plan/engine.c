@@ -38,25 +38,13 @@ file_version(const struct plan_inv_host *h, const char *file)
 	return NULL;
 }
 
-/* Registry paths compare without their root and case (HKLM\x = HKEY_LOCAL_MACHINE\X). */
-static const char *
-reg_tail(const char *p)
-{
-	if (strncasecmp(p, "HKLM\\", 5) == 0)
-		return p + 5;
-	if (strncasecmp(p, "HKEY_LOCAL_MACHINE\\", 19) == 0)
-		return p + 19;
-	return p;
-}
-
 static const struct plan_inv_reg *
 reg_value(const struct plan_inv_host *h, const char *path)
 {
-	const char *t = reg_tail(path);
 	size_t i;
 
 	for (i = 0; i < h->nregistry; i++)
-		if (strcasecmp(reg_tail(h->registry[i].path), t) == 0)
+		if (plan_regpath_eq(h->registry[i].path, path))
 			return &h->registry[i];
 	return NULL;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 /* Windows 10 / Server 2016+ builds to versions (FACTS.md 1, "Windows 10 build to version"). */
 static const struct {
@@ -166,75 +166,45 @@ plan_norm_os(const char *s)
 	return p;
 }
 
-static int
-parse_part(const char **s, unsigned *out)
-{
-	unsigned v = 0;
-	int n = 0;
-
-	while (isdigit((unsigned char)**s)) {
-		if (++n > 5)
-			return -1;
-		v = v * 10 + (unsigned)(**s - '0');
-		(*s)++;
-	}
-	*out = v;
-	return n ? 0 : -1;
-}
-
-static void
-fmt_u(char **out, unsigned v, char end)
-{
-	char tmp[8];
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*(*out)++ = tmp[--n];
-	*(*out)++ = end;
-}
-
+/*
+ * "6.1.7601", "6.1.7601.24214" (plan_version_parse) or AD's "6.1 (7601)"
+ * as "6.1.7601": the product check and the advisories key on the build.
+ */
 int
 plan_norm_version(const char *s, char *out, size_t outlen)
 {
-	unsigned major, minor, build, rev;
-	const char *p = s;
+	struct plan_version v;
+	const char *ad = strstr(s, " (");
+	char *dotted = NULL;
+	int rc = -1;
 
-	if (parse_part(&p, &major) == -1 || *p++ != '.' ||
-	    parse_part(&p, &minor) == -1)
+	if (ad != NULL && str_endswith(s, ")")) {
+		/* "6.1 (7601)": the build between the parentheses */
+		dotted = xasprintf("%.*s.%.*s", (int)(ad - s), s,
+		    (int)(strlen(ad) - 3), ad + 2);
+		if (plan_version_parse(dotted, &v) == -1 || v.n != 3)
+			goto bad;
+	} else if (plan_version_parse(s, &v) == -1 || v.n < 3)
 		goto bad;
-	if (p[0] == ' ' && p[1] == '(') {	/* AD: "6.1 (7601)" */
-		p += 2;
-		if (parse_part(&p, &build) == -1 || strcmp(p, ")") != 0)
-			goto bad;
-	} else {
-		if (*p++ != '.' || parse_part(&p, &build) == -1)
-			goto bad;
-		if (*p == '.' && (p++, parse_part(&p, &rev) == -1))
-			goto bad;
-		if (*p != '\0')
-			goto bad;
-	}
-	/* the parts have at most 5 digits each: 17 bytes with the NUL */
-	if (outlen < 18)
+	if (snprintf(out, outlen, "%u.%u.%u", v.f[0], v.f[1], v.f[2]) >=
+	    (int)outlen)
 		goto bad;
-	fmt_u(&out, major, '.');
-	fmt_u(&out, minor, '.');
-	fmt_u(&out, build, '\0');
-	return 0;
+	rc = 0;
+	goto out;
 bad:
 	err_set("'%s' is not a Windows version like 6.1.7601 or 6.1 (7601)",
 	    s);
-	return -1;
+out:
+	free(dotted);
+	return rc;
 }
 
 int
 plan_os_version_check(const char *product, const char *version)
 {
+	struct plan_version v;
 	size_t i, nt;
-	unsigned long build;
+	unsigned build;
 
 	for (i = 0; i < NPRODUCTS; i++)
 		if (strcmp(products[i].product, product) == 0)
@@ -242,8 +212,7 @@ plan_os_version_check(const char *product, const char *version)
 	if (i == NPRODUCTS)
 		return 0;
 	nt = strlen(products[i].nt);
-	build = strtoul(version + (strchr(version, '.') ?
-	    strrchr(version, '.') - version + 1 : 0), NULL, 10);
+	build = plan_version_parse(version, &v) == 0 && v.n >= 3 ? v.f[2] : 0;
 	if (strncmp(version, products[i].nt, nt) != 0 || version[nt] != '.' ||
 	    build < products[i].lo || build > products[i].hi) {
 		err_set("version %s is not a build of %s (%s.%u to %s.%u)",
@@ -282,70 +251,4 @@ plan_norm_arch(const char *s)
 		if (strcasecmp(s, ia64[i]) == 0)
 			return "ia64";
 	return NULL;
-}
-
-char *
-plan_norm_regpath(const char *s)
-{
-	char *out;
-
-	if (!plan_valid_regkey(s))
-		return NULL;
-	if (str_casecmp_prefix(s, "HKEY_LOCAL_MACHINE\\") == 0)
-		s += strlen("HKEY_LOCAL_MACHINE\\");
-	else
-		s += strlen("HKLM\\");
-	out = xmalloc(strlen(s) + 6);
-	memcpy(out, "HKLM\\", 5);
-	memcpy(out + 5, s, strlen(s) + 1);
-	return out;
-}
-
-int
-plan_regpath_eq(const char *a, const char *b)
-{
-	return strcasecmp(a, b) == 0;
-}
-
-int
-plan_valid_fileversion(const char *s)
-{
-	int fields = 0, digits = 0;
-
-	for (; *s; s++) {
-		if (isdigit((unsigned char)*s)) {
-			if (++digits > 5)
-				return 0;
-		} else if (*s == '.' && digits) {
-			fields++;
-			digits = 0;
-		} else
-			return 0;
-	}
-	return digits && fields == 3;
-}
-
-int
-plan_version_cmp(const char *a, const char *b)
-{
-	char *end;
-
-	while (*a || *b) {
-		unsigned long x = strtoul(a, &end, 10);
-		unsigned long y;
-
-		a = end;
-		y = strtoul(b, &end, 10);
-		b = end;
-
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (*a == '.')
-			a++;
-		if (*b == '.')
-			b++;
-		if ((*a == '\0') != (*b == '\0'))
-			return *a == '\0' ? -1 : 1;
-	}
-	return 0;
 }

@@ -155,8 +155,7 @@ int		 plan_valid_address(const char *);
 /* "ops", "CORP\ops", "ops@corp.example.com": printable, none of
  * "&|<>^%'`$; and no leading '-' (it may reach an ssh command line) */
 int		 plan_valid_user(const char *);
-int		 plan_valid_regkey(const char *);	/* HKLM\... plain chars */
-int		 plan_valid_regvalue(const char *);
+
 
 /*
  * Inventory (DESIGN.md "Inventory"): JSON, CSV with the same field names,
@@ -256,23 +255,77 @@ int		 plan_inventory_write_json(const struct plan_inventory *inv,
  * plan_win10_release() names a Windows 10 build ("1803") or NULL.
  */
 const char	*plan_norm_os(const char *);
-/*
- * Whether a host of this product (plan_norm_os's name, or NULL) is
- * transport "manual" when its inventory entry names no transport:
- * Vista / Server 2008, where Win32-OpenSSH does not run (FACTS.md 4).
- * discover and plan must agree on it.
- */
-int		 plan_manual_by_default(const char *product);
 int		 plan_norm_version(const char *, char *out, size_t outlen);
 const char	*plan_norm_arch(const char *);
-char		*plan_norm_regpath(const char *);	/* NULL: invalid */
-int		 plan_regpath_eq(const char *, const char *);
 const char	*plan_win10_release(const char *version);
 /* 0 when version ("6.1.7601") is a build of product, else -1 with err_set(). */
 int		 plan_os_version_check(const char *product, const char *version);
-/* Compares file versions "a.b.c.d" numerically (<0, 0, >0). */
+
+/*
+ * The domain rules every module shares, each defined once (plan/domain.c,
+ * pinned by tests/unit/test_plan_domain.c).  KB ids are util's
+ * str_is_kb(); the bundle file lookup is catalog_bundle_find().
+ *
+ * Registry value paths: a key under HKLM, spelled "HKLM\" or
+ * "HKEY_LOCAL_MACHINE\" in any case, at most 255 printable ASCII
+ * characters without cmd.exe's metacharacters (& | < > ^ % "), no empty
+ * component; a value name has the same characters, no backslash, at most
+ * 16,383 of them; REG_SZ data a workaround writes, at most 1,024 of
+ * them (plan_valid_regdata).  plan_norm_regpath() writes "HKLM\<rest>" (NULL when
+ * invalid, else the caller frees it); plan_regpath_eq() compares two paths
+ * as Windows does: case-insensitive, either spelling of the root.
+ */
+int		 plan_valid_regkey(const char *);
+int		 plan_valid_regvalue(const char *);
+int		 plan_valid_regdata(const char *);
+char		*plan_norm_regpath(const char *);
+int		 plan_regpath_eq(const char *, const char *);
+
+/*
+ * Versions, of Windows ("6.1.7601", "10.0.17134.165") and of files
+ * ("6.1.7601.24168"): 2 to 4 dotted fields of 1 to 5 digits, the fourth
+ * (the build revision) kept.  Missing fields compare as 0, so "6.1" =
+ * "6.1.0" and "6.1.7601" = "6.1.7601.0".  plan_version_cmp() compares two
+ * strings (<0, 0, >0; an invalid one compares as 0.0.0.0: validate
+ * first).  plan_valid_version() checks for exactly `fields` fields; a
+ * file version (plan_valid_fileversion) has all four.
+ */
+struct plan_version {
+	unsigned	 f[4];
+	int		 n;		/* fields given, 2 to 4 */
+};
+int		 plan_version_parse(const char *, struct plan_version *);
+int		 plan_version_cmpv(const struct plan_version *,
+		    const struct plan_version *);
 int		 plan_version_cmp(const char *, const char *);
+int		 plan_valid_version(const char *, int fields);
 int		 plan_valid_fileversion(const char *);
+
+/*
+ * Maintenance windows, the same for plan, apply and export:
+ * "START/DURATION".  START is ISO 8601 UTC ("2026-11-21T22:00:00Z") or
+ * "now" (the now argument).  DURATION is number-unit groups with units d,
+ * h, m, s in any case ("90m", "4h", "1h30m", "2d"), a bare number of
+ * seconds ("3600"), or ISO 8601 ("PT4H", "P1DT2H"); 1 second to 31 days.
+ * 0, or -1 with err_set() naming the part that is wrong.
+ */
+#define PLAN_DURATION_MAX	(31 * 86400)
+int		 plan_duration_parse(const char *, int64_t *seconds);
+int		 plan_window_parse(const char *, int64_t now, int64_t *start,
+		    int64_t *duration_s);
+
+/*
+ * The manual-transport rule: a host is manual (kbfix writes a runbook, no
+ * remote access) when its transport is "manual"; a host whose inventory
+ * names no transport is manual when its product (plan_norm_os's name, or
+ * NULL) is Vista or Server 2008, where Win32-OpenSSH does not run
+ * (FACTS.md 4).
+ */
+int		 plan_transport_manual(const char *transport);
+int		 plan_manual_by_default(const char *product);
+
+/* Where apply and the Ansible export put packages on a host. */
+#define PLAN_REMOTE_DIR		"C:\\Windows\\Temp\\kbfix"
 
 /*
  * The engine.  plan_build() evaluates every advisory of set for every host
@@ -280,8 +333,7 @@ int		 plan_valid_fileversion(const char *);
  * one reboot, verify), status, waves, estimates and packages.  The
  * advisories and the inventory are only read.  plan_explain() writes the
  * reasoning for one host as text (-1 with err_set() when there is no such
- * host).  plan_window_parse() reads "2026-11-21T22:00:00Z/4h" (durations
- * like 4h, 90m, 1h30m, 3600s, 2d).
+ * host).
  */
 struct advisory_set;
 
@@ -305,7 +357,6 @@ struct plan_options {
 #define PLAN_EST_VERIFY		30
 
 int		 plan_prefer_parse(const char *, enum plan_prefer *);
-int		 plan_window_parse(const char *, char **start, int64_t *dur_s);
 struct plan	*plan_build(const struct plan_inventory *,
 		    const struct advisory_set *, const struct plan_options *);
 int		 plan_explain(const struct plan_inventory *,

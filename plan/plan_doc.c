@@ -102,44 +102,6 @@ plan_valid_address(const char *s)
 	return n >= 1 && n <= 253 && s[0] != '-';
 }
 
-/* Registry names: printable ASCII, none of cmd.exe's metacharacters. */
-static int
-valid_regchars(const char *s, size_t max)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		switch (s[n]) {
-		case '&': case '|': case '<': case '>': case '^': case '%':
-		case '"':
-			return 0;
-		default:
-			if (s[n] < 0x20 || s[n] > 0x7e)
-				return 0;
-		}
-	return n >= 1 && n <= max;
-}
-
-int
-plan_valid_regkey(const char *s)
-{
-	static const char *const roots[] = { "HKLM\\", "HKEY_LOCAL_MACHINE\\" };
-	size_t i;
-
-	if (!valid_regchars(s, 255) || strstr(s, "\\\\") || str_endswith(s, "\\"))
-		return 0;
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (str_casecmp_prefix(s, roots[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int
-plan_valid_regvalue(const char *s)
-{
-	return valid_regchars(s, 16383) && strchr(s, '\\') == NULL;
-}
-
 /* Reader. */
 
 struct rd {
@@ -240,7 +202,7 @@ read_registry(struct rd *rd, const cJSON *o, struct plan_action *a)
 			return rd_fail(rd, "data", "must be a 32-bit unsigned integer");
 		a->data_num = (uint32_t)d->valuedouble;
 	} else if (strcmp(a->type, "REG_SZ") == 0) {
-		if (!cJSON_IsString(d) || !valid_regchars(d->valuestring, 1024))
+		if (!cJSON_IsString(d) || !plan_valid_regdata(d->valuestring))
 			return rd_fail(rd, "data", "must be a plain string");
 		a->data_str = xstrdup(d->valuestring);
 	} else

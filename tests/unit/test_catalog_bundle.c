@@ -163,8 +163,7 @@ test_catalog_bundle_read_and_find(void **state)
 	assert_int_equal(b->nupdates, 2);
 	assert_string_equal(b->catalog,
 	    "https://www.catalog.update.microsoft.com");
-	u = catalog_bundle_find(b, "kb4345459", "Windows Server 2008 R2",
-	    "X64");
+	u = catalog_bundle_find(b, "kb4345459", "db01", "X64");
 	assert_non_null(u);
 	assert_string_equal(u->update_id,
 	    "5eed0002-4b1d-4c2a-9e10-000000000002");
@@ -177,7 +176,12 @@ test_catalog_bundle_read_and_find(void **state)
 	path = catalog_bundle_path(b, &u->files[0]);
 	want = xasprintf("%s/files/%s", dir, W7);
 	assert_string_equal(path, want);
-	assert_null(catalog_bundle_find(b, "KB4345459", "Windows 7", "x86"));
+	/* a host the bundle does not list: the first of its architecture */
+	u = catalog_bundle_find(b, "KB4345459", "web99", "x64");
+	assert_non_null(u);
+	assert_string_equal(u->hosts[0], "web01");
+	assert_null(catalog_bundle_find(b, "KB4345459", "web99", "x86"));
+	assert_null(catalog_bundle_find(b, "KB4338818", "web01", "x64"));
 	free(path);
 	free(want);
 	catalog_bundle_free(b);

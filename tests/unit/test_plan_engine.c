@@ -638,32 +638,6 @@ test_plan_build_large_inventory_threaded(void **state)
 	buf_release(&csv);
 }
 
-static void
-test_plan_window_parse_forms(void **state)
-{
-	char *start = NULL;
-	int64_t d;
-
-	(void)state;
-	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/4h", &start,
-	    &d), 0);
-	assert_string_equal(start, "2026-11-21T22:00:00Z");
-	assert_int_equal(d, 4 * 3600);
-	free(start);
-	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/1h30m",
-	    &start, &d), 0);
-	assert_int_equal(d, 5400);
-	free(start);
-	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/PT2H",
-	    &start, &d), 0);
-	assert_int_equal(d, 7200);
-	free(start);
-	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z", &start, &d), -1);
-	assert_int_equal(plan_window_parse("tonight/4h", &start, &d), -1);
-	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/4x", &start, &d), -1);
-	assert_int_equal(plan_window_parse("2026-11-21T22:00:00Z/0h", &start, &d), -1);
-}
-
 int
 main(void)
 {
@@ -684,7 +658,6 @@ main(void)
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),
-		cmocka_unit_test(test_plan_window_parse_forms),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -134,8 +134,10 @@ FUZZ_TIME	?= 60
 FUZZ_SRC	 = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN	 = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
-HAVE_FUZZER	:= $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' | \
-		    clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null && echo yes)
+# The probe for clang's fuzzer runtime runs in fuzz-bin's recipe, so only
+# the targets that build fuzzers (fuzz, test) pay for it.
+FUZZ_PROBE	 = echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' | \
+		    clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -154,12 +156,9 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libkbfix.a
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_DIR)/libkbfix.a $(LDLIBS)
 
-ifeq ($(HAVE_FUZZER),yes)
-fuzz-bin: $(FUZZ_BIN)
-else
 fuzz-bin:
-	@echo "fuzz: skipped (clang's libFuzzer runtime is missing)"
-endif
+	@if $(FUZZ_PROBE); then $(MAKE) --no-print-directory $(FUZZ_BIN); \
+	else echo "fuzz: skipped (clang's libFuzzer runtime is missing)"; fi
 
 fuzz: fuzz-bin
 	@for f in $(FUZZ_BIN); do [ -x $$f ] || continue; \

@@ -318,13 +318,6 @@ became_ready(struct transport_conn *c)
 		c->connect_cb(c, 1, NULL, c->connect_arg);
 }
 
-static int
-command_timeout_ms(const struct transport_conn *c)
-{
-	return c->command_timeout_ms > 0 ? c->command_timeout_ms :
-	    c->t->opts.command_timeout_ms;
-}
-
 static void
 finish_op(struct transport_conn *c, struct tp_op *op)
 {
@@ -356,7 +349,7 @@ step_ready(struct transport_conn *c, int64_t now)
 
 	while (!c->closed && (op = c->ops) != NULL) {
 		if (op->deadline == 0) {
-			op->deadline = now + command_timeout_ms(c);
+			op->deadline = now + c->t->opts.command_timeout_ms;
 			c->deadline = op->deadline;
 		}
 		rc = op_advance(c, op, now);
@@ -369,7 +362,7 @@ step_ready(struct transport_conn *c, int64_t now)
 		if (now >= op->deadline) {
 			conn_fail(c, "%s timed out after %d s",
 			    op->kind == OP_EXEC ? "command" : "upload",
-			    command_timeout_ms(c) / 1000);
+			    c->t->opts.command_timeout_ms / 1000);
 			return -1;
 		}
 		/* Only while a command runs quietly: an upload keeps the

@@ -251,19 +251,6 @@ transport_upload(struct transport_conn *c, const char *local_path,
 }
 
 void
-transport_set_timeout(struct transport_conn *c, int ms)
-{
-	if (c != NULL)
-		c->command_timeout_ms = ms > 0 ? ms : 0;
-}
-
-const char *
-transport_conn_name(const struct transport_conn *c)
-{
-	return c->name;
-}
-
-void
 transport_close(struct transport_conn *c)
 {
 	if (c == NULL || c->closed)

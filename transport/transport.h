@@ -100,7 +100,7 @@ struct transport_conn *transport_connect(struct transport *, const char *name,
  * the connection's session.  Commands and uploads on one connection run one
  * after the other in the order queued; call before the connect callback is
  * fine (they start once connected, or fail if the connect fails).  The
- * command deadline (opts.command_timeout_ms or transport_set_timeout())
+ * command deadline (opts.command_timeout_ms)
  * counts from the start of this command; keepalives are sent meanwhile;
  * a command (or upload) past its deadline fails the connection ("web01:
  * command timed out after 600 s"): reconnect to go on.
@@ -133,10 +133,6 @@ int	 transport_exec_argv(struct transport_conn *, const char *const argv[],
  */
 int	 transport_upload(struct transport_conn *, const char *local_path,
 	    const char *remote_path, transport_upload_cb *cb, void *arg);
-
-/* Per-connection command deadline for later commands; 0: the default. */
-void	 transport_set_timeout(struct transport_conn *, int command_timeout_ms);
-const char *transport_conn_name(const struct transport_conn *);
 
 /* Disconnect (politely, inside the loop) and free the handle; NULL: no-op. */
 void	 transport_close(struct transport_conn *);

@@ -91,7 +91,6 @@ struct transport_conn {
 	int		 auth_started;
 	int64_t		 deadline;	/* connect or close deadline */
 	int64_t		 keepalive_at;
-	int		 command_timeout_ms;
 	transport_connect_cb *connect_cb;
 	void		*connect_arg;
 	struct tp_op	*ops, **ops_tail;

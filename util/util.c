@@ -265,6 +265,74 @@ err_msg(void)
 	return errbuf[0] ? errbuf : "unknown error";
 }
 
+void
+jpath_init(struct jpath *j, const char *file)
+{
+	j->file = file;
+	j->path[0] = '\0';
+	j->len = 0;
+}
+
+/* Appends what fits: a path cut short still names the place. */
+static size_t
+jpath_add(struct jpath *j, const char *fmt, const char *a, size_t i)
+{
+	size_t mark = j->len;
+	int n;
+
+	if (j->len < sizeof(j->path) - 1) {
+		n = snprintf(j->path + j->len, sizeof(j->path) - j->len, fmt,
+		    a, i);
+		if (n > 0)
+			j->len += (size_t)n;
+		if (j->len > sizeof(j->path) - 1)
+			j->len = sizeof(j->path) - 1;
+	}
+	return mark;
+}
+
+size_t
+jpath_key(struct jpath *j, const char *key)
+{
+	return jpath_add(j, j->len ? ".%s" : "%s", key, 0);
+}
+
+size_t
+jpath_index(struct jpath *j, size_t i, const char *label)
+{
+	size_t mark = jpath_add(j, "%s[%zu]", "", i);
+
+	if (label != NULL)
+		jpath_add(j, " (%s)", label, 0);
+	return mark;
+}
+
+void
+jpath_back(struct jpath *j, size_t mark)
+{
+	if (mark <= j->len) {
+		j->len = mark;
+		j->path[mark] = '\0';
+	}
+}
+
+int
+jpath_fail(const struct jpath *j, const char *field, const char *fmt, ...)
+{
+	char msg[ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (j->len == 0 && field == NULL)
+		err_set("%s: %s", j->file, msg);
+	else
+		err_set("%s: %s%s%s: %s", j->file, j->path,
+		    j->len && field ? "." : "", field ? field : "", msg);
+	return -1;
+}
+
 int
 parse_u64(const char *s, uint64_t max, uint64_t *out)
 {

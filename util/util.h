@@ -62,6 +62,26 @@ void	 err_setx_errno(const char *, ...)	/* appends ": strerror(errno)" */
 	    __attribute__((format(printf, 1, 2)));
 const char *err_msg(void);
 
+/*
+ * JSON paths in messages, the one helper of every JSON reader: "inv.json:
+ * hosts[2] (web01).port: must be 1 to 65535".  A struct jpath holds the
+ * file name and the path of the value being read; jpath_key() and
+ * jpath_index() descend and return a mark that jpath_back() returns to.
+ * jpath_fail() sets the message for a field of the current object (field
+ * NULL: the object itself) and returns -1.
+ */
+struct jpath {
+	const char	*file;
+	char		 path[512];
+	size_t		 len;
+};
+void	 jpath_init(struct jpath *, const char *file);
+size_t	 jpath_key(struct jpath *, const char *key);
+size_t	 jpath_index(struct jpath *, size_t i, const char *label);
+void	 jpath_back(struct jpath *, size_t mark);
+int	 jpath_fail(const struct jpath *, const char *field, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Strict parsing: the whole string, no sign tricks, no overflow. */
 int	 parse_u64(const char *, uint64_t max, uint64_t *out);
 int	 parse_u32(const char *, uint32_t *out);

@@ -181,10 +181,40 @@ test_dir_commit_whole_or_refused(void **state)
 	free(dst);
 }
 
+static void
+test_jpath_fail_names_the_path(void **state)
+{
+	struct jpath j;
+	size_t m, m2;
+
+	(void)state;
+	jpath_init(&j, "inv.json");
+	assert_int_equal(jpath_fail(&j, NULL, "not a JSON object"), -1);
+	assert_string_equal(err_msg(), "inv.json: not a JSON object");
+	m = jpath_key(&j, "hosts");
+	m2 = jpath_index(&j, 2, "web01");
+	assert_int_equal(jpath_fail(&j, "port", "must be %d to %d", 1, 65535),
+	    -1);
+	assert_string_equal(err_msg(),
+	    "inv.json: hosts[2] (web01).port: must be 1 to 65535");
+	jpath_key(&j, "registry");
+	jpath_fail(&j, NULL, "must be an object");
+	assert_string_equal(err_msg(),
+	    "inv.json: hosts[2] (web01).registry: must be an object");
+	jpath_back(&j, m2);
+	jpath_index(&j, 3, NULL);
+	jpath_fail(&j, "name", "missing");
+	assert_string_equal(err_msg(), "inv.json: hosts[3].name: missing");
+	jpath_back(&j, m);
+	jpath_fail(&j, "hosts", "must be an array");
+	assert_string_equal(err_msg(), "inv.json: hosts: must be an array");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jpath_fail_names_the_path),
 		cmocka_unit_test(test_buf_add_refuses_past_max),
 		cmocka_unit_test(test_buf_addf_formats),
 		cmocka_unit_test(test_parse_u64_strict),

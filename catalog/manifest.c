@@ -64,149 +64,131 @@ catalog_bundle_free(struct catalog_bundle *b)
 
 /* A string member; on error the message names the JSON path. */
 static int
-str_get(const cJSON *o, const char *key, const char *path, int need,
+str_get(const cJSON *o, const char *key, const struct jpath *jp, int need,
     char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
 	*out = NULL;
-	if (v == NULL || cJSON_IsNull(v)) {
-		if (!need)
-			return 0;
-		err_set("manifest.json: %s.%s: missing", path, key);
-		return -1;
-	}
-	if (!cJSON_IsString(v)) {
-		err_set("manifest.json: %s.%s: not a string", path, key);
-		return -1;
-	}
+	if (v == NULL || cJSON_IsNull(v))
+		return need ? jpath_fail(jp, key, "missing") : 0;
+	if (!cJSON_IsString(v))
+		return jpath_fail(jp, key, "not a string");
 	*out = xstrdup(v->valuestring);
 	return 0;
 }
 
 static int
-file_get(const cJSON *o, const char *path, struct catalog_bundle_file *f)
+file_get(const cJSON *o, const struct jpath *jp, struct catalog_bundle_file *f)
 {
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(o, "size");
 	char *want;
+	int rc;
 
-	if (!cJSON_IsObject(o)) {
-		err_set("manifest.json: %s: not an object", path);
+	if (!cJSON_IsObject(o))
+		return jpath_fail(jp, NULL, "not an object");
+	if (str_get(o, "name", jp, 1, &f->name) == -1 ||
+	    str_get(o, "path", jp, 1, &f->path) == -1 ||
+	    str_get(o, "url", jp, 0, &f->url) == -1 ||
+	    str_get(o, "sha1", jp, 1, &f->sha1) == -1 ||
+	    str_get(o, "sha256", jp, 1, &f->sha256) == -1 ||
+	    str_get(o, "package_cab", jp, 0, &f->package_cab) == -1)
 		return -1;
-	}
-	if (str_get(o, "name", path, 1, &f->name) == -1 ||
-	    str_get(o, "path", path, 1, &f->path) == -1 ||
-	    str_get(o, "url", path, 0, &f->url) == -1 ||
-	    str_get(o, "sha1", path, 1, &f->sha1) == -1 ||
-	    str_get(o, "sha256", path, 1, &f->sha256) == -1 ||
-	    str_get(o, "package_cab", path, 0, &f->package_cab) == -1)
-		return -1;
-	if (!catalog_valid_file_name(f->name)) {
-		err_set("manifest.json: %s.name: '%s' is not a plain file "
-		    "name", path, f->name);
-		return -1;
-	}
+	if (!catalog_valid_file_name(f->name))
+		return jpath_fail(jp, "name", "'%s' is not a plain file name",
+		    f->name);
 	want = xasprintf("files/%s", f->name);
-	if (strcmp(want, f->path) != 0) {
-		err_set("manifest.json: %s.path: '%s' should be '%s'", path,
-		    f->path, want);
-		free(want);
-		return -1;
-	}
+	rc = strcmp(want, f->path) == 0 ? 0 : jpath_fail(jp, "path",
+	    "'%s' should be '%s'", f->path, want);
 	free(want);
-	if (!cJSON_IsNumber(size) || size->valuedouble < 0) {
-		err_set("manifest.json: %s.size: not a byte count", path);
+	if (rc == -1)
 		return -1;
-	}
+	if (!cJSON_IsNumber(size) || size->valuedouble < 0)
+		return jpath_fail(jp, "size", "not a byte count");
 	f->size = (uint64_t)size->valuedouble;
 	return 0;
 }
 
 static int
-hosts_get(const cJSON *o, const char *path, struct catalog_bundle_update *u)
+hosts_get(const cJSON *o, struct jpath *jp, struct catalog_bundle_update *u)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "hosts"), *h;
+	size_t mark;
 
 	if (a == NULL)
 		return 0;
-	if (!cJSON_IsArray(a)) {
-		err_set("manifest.json: %s.hosts: not an array", path);
-		return -1;
-	}
+	if (!cJSON_IsArray(a))
+		return jpath_fail(jp, "hosts", "not an array");
 	u->hosts = xcalloc((size_t)cJSON_GetArraySize(a) + 1,
 	    sizeof(*u->hosts));
+	mark = jpath_key(jp, "hosts");
 	cJSON_ArrayForEach(h, a) {
 		if (!cJSON_IsString(h)) {
-			err_set("manifest.json: %s.hosts[%zu]: not a string",
-			    path, u->nhosts);
-			return -1;
+			jpath_index(jp, u->nhosts, NULL);
+			return jpath_fail(jp, NULL, "not a string");
 		}
 		u->hosts[u->nhosts++] = xstrdup(h->valuestring);
 	}
+	jpath_back(jp, mark);
 	return 0;
 }
 
 static int
-update_get(const cJSON *o, const char *path, struct catalog_bundle_update *u)
+update_get(const cJSON *o, struct jpath *jp, struct catalog_bundle_update *u)
 {
 	const cJSON *files, *f;
-	char sub[96];
+	size_t mark;
 
-	if (!cJSON_IsObject(o)) {
-		err_set("manifest.json: %s: not an object", path);
-		return -1;
-	}
-	if (str_get(o, "update_id", path, 1, &u->update_id) == -1 ||
-	    str_get(o, "kb", path, 1, &u->kb) == -1 ||
-	    str_get(o, "title", path, 0, &u->title) == -1 ||
-	    str_get(o, "product", path, 1, &u->product) == -1 ||
-	    str_get(o, "arch", path, 1, &u->arch) == -1 ||
-	    str_get(o, "classification", path, 0, &u->classification) == -1 ||
-	    hosts_get(o, path, u) == -1)
+	if (!cJSON_IsObject(o))
+		return jpath_fail(jp, NULL, "not an object");
+	if (str_get(o, "update_id", jp, 1, &u->update_id) == -1 ||
+	    str_get(o, "kb", jp, 1, &u->kb) == -1 ||
+	    str_get(o, "title", jp, 0, &u->title) == -1 ||
+	    str_get(o, "product", jp, 1, &u->product) == -1 ||
+	    str_get(o, "arch", jp, 1, &u->arch) == -1 ||
+	    str_get(o, "classification", jp, 0, &u->classification) == -1 ||
+	    hosts_get(o, jp, u) == -1)
 		return -1;
 	files = cJSON_GetObjectItemCaseSensitive(o, "files");
-	if (!cJSON_IsArray(files)) {
-		err_set("manifest.json: %s.files: missing or not an array",
-		    path);
-		return -1;
-	}
+	if (!cJSON_IsArray(files))
+		return jpath_fail(jp, "files", "missing or not an array");
 	u->files = xcalloc((size_t)cJSON_GetArraySize(files) + 1,
 	    sizeof(*u->files));
 	cJSON_ArrayForEach(f, files) {
-		snprintf(sub, sizeof(sub), "%s.files[%zu]", path, u->nfiles);
-		if (file_get(f, sub, &u->files[u->nfiles++]) == -1)
+		mark = jpath_key(jp, "files");
+		jpath_index(jp, u->nfiles, NULL);
+		if (file_get(f, jp, &u->files[u->nfiles++]) == -1)
 			return -1;
+		jpath_back(jp, mark);
 	}
 	return 0;
 }
 
 static int
-bundle_get(const cJSON *root, struct catalog_bundle *b)
+bundle_get(const cJSON *root, struct jpath *jp, struct catalog_bundle *b)
 {
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
 	const cJSON *ups = cJSON_GetObjectItemCaseSensitive(root, "updates");
 	const cJSON *u;
-	char path[32];
+	size_t mark;
 
 	if (!cJSON_IsString(fmt) ||
-	    strcmp(fmt->valuestring, CATALOG_BUNDLE_FORMAT) != 0) {
-		err_set("manifest.json: format: expected \"%s\"",
+	    strcmp(fmt->valuestring, CATALOG_BUNDLE_FORMAT) != 0)
+		return jpath_fail(jp, "format", "expected \"%s\"",
 		    CATALOG_BUNDLE_FORMAT);
+	if (str_get(root, "created", jp, 0, &b->created) == -1 ||
+	    str_get(root, "catalog", jp, 0, &b->catalog) == -1)
 		return -1;
-	}
-	if (str_get(root, "created", "$", 0, &b->created) == -1 ||
-	    str_get(root, "catalog", "$", 0, &b->catalog) == -1)
-		return -1;
-	if (!cJSON_IsArray(ups)) {
-		err_set("manifest.json: updates: missing or not an array");
-		return -1;
-	}
+	if (!cJSON_IsArray(ups))
+		return jpath_fail(jp, "updates", "missing or not an array");
 	b->updates = xcalloc((size_t)cJSON_GetArraySize(ups) + 1,
 	    sizeof(*b->updates));
 	cJSON_ArrayForEach(u, ups) {
-		snprintf(path, sizeof(path), "updates[%zu]", b->nupdates);
-		if (update_get(u, path, &b->updates[b->nupdates++]) == -1)
+		mark = jpath_key(jp, "updates");
+		jpath_index(jp, b->nupdates, NULL);
+		if (update_get(u, jp, &b->updates[b->nupdates++]) == -1)
 			return -1;
+		jpath_back(jp, mark);
 	}
 	return 0;
 }
@@ -217,6 +199,7 @@ catalog_bundle_read(const char *dir)
 	struct catalog_bundle *b = xcalloc(1, sizeof(*b));
 	char *path = xasprintf("%s/manifest.json", dir);
 	cJSON *root = NULL;
+	struct jpath jp;
 	struct buf raw;
 
 	b->dir = xstrdup(dir);
@@ -224,14 +207,13 @@ catalog_bundle_read(const char *dir)
 		goto fail;
 	root = cJSON_ParseWithLength(raw.data, raw.len);
 	buf_release(&raw);
+	jpath_init(&jp, path);
 	if (root == NULL || !cJSON_IsObject(root)) {
-		err_set("%s: not a JSON object", path);
+		jpath_fail(&jp, NULL, "not a JSON object");
 		goto fail;
 	}
-	if (bundle_get(root, b) == -1) {
-		err_prefix("%s: ", dir);
+	if (bundle_get(root, &jp, b) == -1)
 		goto fail;
-	}
 	cJSON_Delete(root);
 	free(path);
 	return b;

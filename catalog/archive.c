@@ -115,34 +115,30 @@ int
 catalog_archive_write(const char *dir, const char *file)
 {
 	struct archive *a = archive_write_new();
-	char *copy = xstrdup(dir), *tmp = xasprintf("%s.tmp", file);
+	char *copy = xstrdup(dir);
 	const char *prefix = basename(copy);
+	struct file_out out = { .fd = -1 };
 	struct stat st;
 	int rc = -1;
 
-	if (format_set(a, file) == -1)
+	if (format_set(a, file) == -1 || file_out_open(&out, file, 0644) == -1)
 		goto out;
-	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
-		err_set("%s: %s", tmp, archive_error_string(a));
+	if (archive_write_open_fd(a, out.fd) != ARCHIVE_OK) {
+		err_set("%s: %s", file, archive_error_string(a));
 		goto out;
 	}
 	if (stat(dir, &st) == -1 || entry_add(a, dir, prefix, &st) == -1 ||
 	    tree_add(a, dir, prefix, 1) == -1)
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		err_set("%s: %s", tmp, archive_error_string(a));
+		err_set("%s: %s", file, archive_error_string(a));
 		goto out;
 	}
-	if (rename(tmp, file) == -1) {
-		err_setx_errno("%s", file);
-		goto out;
-	}
-	rc = 0;
+	rc = file_out_commit(&out);
 out:
 	archive_write_free(a);
 	if (rc == -1)
-		unlink(tmp);
-	free(tmp);
+		file_out_abort(&out);
 	free(copy);
 	return rc;
 }

@@ -572,38 +572,158 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* path itself, or the target of the link it is (which may not exist yet) */
+static char *
+out_resolve(const char *path)
+{
+	char *real = realpath(path, NULL), *dir, *copy, *res;
+
+	if (real != NULL || errno != ENOENT)
+		return real;
+	/* a dangling link or a new file: resolve its folder */
+	copy = xstrdup(path);
+	if ((dir = realpath(dirname(copy), NULL)) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	free(copy);
+	copy = xstrdup(path);
+	res = xasprintf("%s/%s", dir, basename(copy));
+	free(copy);
+	free(dir);
+	return res;
+}
+
+static int
+out_through(struct file_out *o, const char *path, const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode) || S_ISSOCK(st->st_mode)) {
+		err_set("%s: not a file (a %s): give a file name", path,
+		    S_ISDIR(st->st_mode) ? "directory" : "socket");
+		return -1;
+	}
+	o->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (o->fd == -1) {
+		err_setx_errno("%s", path);
+		return -1;
+	}
+	o->path = xstrdup(path);
+	return 0;
+}
+
+int
+file_out_open(struct file_out *o, const char *path, int mode)
+{
+	struct stat st;
+	char *real = NULL;
+	int rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->mode = mode;
+	if (strcmp(path, "-") == 0) {
+		o->fd = dup(STDOUT_FILENO);
+		o->path = xstrdup("standard output");
+		return o->fd == -1 ? (err_setx_errno("standard output"), -1) : 0;
+	}
+	if ((real = out_resolve(path)) == NULL) {
+		err_setx_errno("%s", path);
+		return -1;
+	}
+	if (stat(real, &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = out_through(o, real, &st);
+		goto out;
+	}
+	o->path = real;
+	real = NULL;
+	o->tmp = xasprintf("%s.kbfix-tmp.XXXXXX", o->path);
+	/* mkostemp: O_CREAT | O_EXCL under a random name, no link followed */
+	if ((o->fd = mkostemp(o->tmp, O_CLOEXEC)) == -1) {
+		err_setx_errno("%s", path);
+		free(o->tmp);
+		o->tmp = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(real);
+	return rc;
+}
+
+static void
+out_release(struct file_out *o)
+{
+	if (o->fd != -1)
+		close(o->fd);
+	o->fd = -1;
+	free(o->path);
+	free(o->tmp);
+	o->path = o->tmp = NULL;
+}
+
+void
+file_out_abort(struct file_out *o)
+{
+	if (o->tmp != NULL)
+		unlink(o->tmp);
+	out_release(o);
+}
+
+int
+file_out_commit(struct file_out *o)
+{
+	int rc = -1;
+
+	if (o->path == NULL) {
+		err_set("output file not open");
+		return -1;
+	}
+	if (o->tmp == NULL) {
+		if (close(o->fd) == -1)
+			err_setx_errno("%s", o->path);
+		else
+			rc = 0;
+		o->fd = -1;
+		goto out;
+	}
+	if (fsync(o->fd) == -1 || fchmod(o->fd, (mode_t)o->mode) == -1) {
+		err_setx_errno("%s", o->path);
+		goto out;
+	}
+	if (close(o->fd) == -1) {
+		o->fd = -1;
+		err_setx_errno("%s", o->path);
+		goto out;
+	}
+	o->fd = -1;
+	if (rename(o->tmp, o->path) == -1) {
+		err_setx_errno("%s", o->path);
+		goto out;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	rc = fsync_dir(o->path);
+out:
+	if (rc == -1)
+		file_out_abort(o);
+	else
+		out_release(o);
+	return rc;
+}
+
 int
 file_write_atomic(const char *path, const void *data, size_t len, int mode)
 {
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd, rc = -1;
+	struct file_out o;
 
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		err_setx_errno("%s", path);
-		goto out;
+	if (file_out_open(&o, path, mode) == -1)
+		return -1;
+	if (write_all(o.fd, data, len) == -1) {
+		err_setx_errno("%s", o.path);
+		file_out_abort(&o);
+		return -1;
 	}
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
-		err_setx_errno("%s", path);
-		goto out;
-	}
-	if (fchmod(fd, (mode_t)mode) == -1 || close(fd) == -1) {
-		fd = -1;
-		err_setx_errno("%s", path);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		err_setx_errno("%s", path);
-		goto out;
-	}
-	rc = fsync_dir(path);
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return file_out_commit(&o);
 }
 
 int

@@ -89,12 +89,30 @@ int	 parse_int(const char *, int min, int max, int *out);
 
 /*
  * Files.  file_read() reads a whole regular file of at most max bytes into
- * out (NUL-terminated).  file_write_atomic() writes a temporary file in the
- * same directory, fsyncs it, renames it over path and fsyncs the directory:
- * readers see the old file or the new one, never a part.  fsync_dir() syncs
- * the directory holding path.
+ * out (NUL-terminated).  fsync_dir() syncs the directory holding path.
+ *
+ * Output files replace only regular files.  file_out_open() readies path
+ * for writing: "-" is standard output; a device or FIFO (/dev/null, a
+ * pipe) is opened and written through; a symbolic link is resolved and
+ * its target written as below; a directory or socket is refused;
+ * otherwise a temporary file is created beside path, exclusively and
+ * under a random name (never following a link), mode `mode`.
+ * file_out_commit() fsyncs it, renames it over path and fsyncs the
+ * directory: readers see the old file or the new one, never a part.
+ * file_out_abort() removes the temporary file.  Both close fd and free
+ * what open allocated; each is safe after the other.
+ * file_write_atomic() is the three for one buffer.
  */
+struct file_out {
+	int		 fd;		/* write here */
+	char		*path;		/* the file replaced (link resolved) */
+	char		*tmp;		/* NULL: written through */
+	int		 mode;
+};
 int	 file_read(const char *path, size_t max, struct buf *out);
+int	 file_out_open(struct file_out *, const char *path, int mode);
+int	 file_out_commit(struct file_out *);
+void	 file_out_abort(struct file_out *);
 int	 file_write_atomic(const char *path, const void *, size_t, int mode);
 int	 fsync_dir(const char *path);
 int	 mkdir_p(const char *path, int mode);

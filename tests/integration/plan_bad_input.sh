@@ -14,7 +14,7 @@ bad() {
 	check_eq "$name: exit 2" 2 "$rc"
 	check_contains "$name: message" "$err" "$want"
 	check "$name: no output file" test ! -e "$T_TMP/out.json"
-	check "$name: no temporary file" bash -c '! ls "$1"/out.json.tmp.* 2>/dev/null' _ "$T_TMP"
+	check "$name: no temporary file" bash -c '! ls "$1"/out.json.*tmp* 2>/dev/null' _ "$T_TMP"
 }
 
 bad "invalid JSON" i.json '{"hosts": [\n  {"name": "a" "os": "x"}\n]}' \

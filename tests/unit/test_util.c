@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -181,6 +184,114 @@ test_dir_commit_whole_or_refused(void **state)
 	free(dst);
 }
 
+static char *
+scratch(void)
+{
+	char tmpl[] = "/tmp/kbfix-unit.XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	return xstrdup(tmpl);
+}
+
+static int
+count_entries(const char *dir)
+{
+	char *cmd = xasprintf("ls -A '%s' | wc -l", dir);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	free(cmd);
+	return n;
+}
+
+/* -o onto a copy of the null device writes through: it stays a device. */
+static void
+test_file_write_atomic_device_written_through(void **state)
+{
+	char *dir = scratch(), *null = xasprintf("%s/null", dir);
+	struct stat st;
+
+	(void)state;
+	if (mknod(null, S_IFCHR | 0666, makedev(1, 3)) == -1)
+		skip();		/* not root */
+	assert_int_equal(file_write_atomic(null, "plan\n", 5, 0644), 0);
+	assert_int_equal(stat(null, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(count_entries(dir), 1);	/* no temporary left */
+	unlink(null);
+	rmdir(dir);
+	free(null);
+	free(dir);
+}
+
+/* A FIFO gets the bytes and stays a FIFO. */
+static void
+test_file_write_atomic_fifo_written_through(void **state)
+{
+	char *dir = scratch(), *fifo = xasprintf("%s/fifo", dir), got[16];
+	struct stat st;
+	pid_t pid;
+	int fd, status;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	if ((pid = fork()) == 0)
+		_exit(file_write_atomic(fifo, "hello", 5, 0644) == 0 ? 0 : 1);
+	fd = open(fifo, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, got, sizeof(got));
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(n, 5);
+	assert_memory_equal(got, "hello", 5);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
+	free(dir);
+}
+
+/* A link is resolved: its target is replaced, the link stays a link. */
+static void
+test_file_write_atomic_symlink_resolved(void **state)
+{
+	char *dir = scratch(), *target = xasprintf("%s/target", dir);
+	char *link = xasprintf("%s/link", dir), *sub = xasprintf("%s/d", dir);
+	struct buf b;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(file_write_atomic(target, "old", 3, 0644), 0);
+	assert_int_equal(symlink("target", link), 0);
+	assert_int_equal(file_write_atomic(link, "new", 3, 0644), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(file_read(target, 64, &b), 0);
+	assert_string_equal(buf_str(&b), "new");
+	buf_release(&b);
+	/* a directory is refused and left alone */
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(file_write_atomic(sub, "x", 1, 0644), -1);
+	assert_non_null(strstr(err_msg(), "directory"));
+	assert_int_equal(stat(sub, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(count_entries(dir), 3);
+	rmdir(sub);
+	unlink(link);
+	unlink(target);
+	rmdir(dir);
+	free(sub);
+	free(link);
+	free(target);
+	free(dir);
+}
+
 static void
 test_jpath_fail_names_the_path(void **state)
 {
@@ -215,6 +326,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jpath_fail_names_the_path),
+		cmocka_unit_test(test_file_write_atomic_device_written_through),
+		cmocka_unit_test(test_file_write_atomic_fifo_written_through),
+		cmocka_unit_test(test_file_write_atomic_symlink_resolved),
 		cmocka_unit_test(test_buf_add_refuses_past_max),
 		cmocka_unit_test(test_buf_addf_formats),
 		cmocka_unit_test(test_parse_u64_strict),

@@ -141,19 +141,6 @@ sums(struct buf *b1, struct buf *b256, const struct catalog_bundle *bd)
 	free(v);
 }
 
-/* A PowerShell single-quoted string: ' doubles. */
-static void
-ps_str(struct buf *b, const char *s)
-{
-	buf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_addc(b, '\'');
-		buf_addc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
-	}
-	buf_addc(b, '\'');
-}
-
 static const char ps_head[] =
 "# Import-ToWsus.ps1: imports the updates of this kbfix bundle into WSUS.\r\n"
 "# Run on the WSUS server, as an administrator, from the bundle folder:\r\n"
@@ -205,13 +192,13 @@ import_script(struct buf *b, const struct catalog_bundle *bd)
 		const struct catalog_bundle_update *u = &bd->updates[i];
 		buf_addf(b, "# %s %s %s\r\nImport-One ", u->kb, u->product,
 		    u->arch);
-		ps_str(b, u->update_id);
+		buf_add_ps_str(b, u->update_id);
 		buf_addc(b, ' ');
-		ps_str(b, u->title);
+		buf_add_ps_str(b, u->title);
 		buf_adds(b, " @(");
 		for (j = 0; j < u->nfiles; j++) {
 			char *win = xasprintf("files\\%s", u->files[j].name);
-			ps_str(b, win);
+			buf_add_ps_str(b, win);
 			free(win);
 			if (j + 1 < u->nfiles)
 				buf_adds(b, ", ");

@@ -51,20 +51,6 @@ struct export_project {
 	int		 has_window;
 };
 
-static void
-ystr(struct buf *b, const char *s)
-{
-	buf_add_json_str(b, s);
-}
-
-/* A value a template might read: tagged so that Ansible never templates
- * it. */
-static void
-yunsafe(struct buf *b, const char *s)
-{
-	buf_adds(b, "!unsafe ");
-	ystr(b, s);
-}
 
 static int
 valid_filename(const char *s)
@@ -247,10 +233,12 @@ export_project_free(struct export_project *x)
 static void
 header(struct buf *b, const struct export_project *x, const char *what)
 {
-	buf_addf(b, "# %s\n# Written by kbfix export from %s (plan created "
-	    "%s); kbfix plan and\n# kbfix export again rather than edit.\n",
-	    what, x->o.plan_path ? x->o.plan_path : "a plan",
-	    x->p->created ? x->p->created : "?");
+	buf_addf(b, "# %s\n# Written by kbfix export from ", what);
+	buf_add_comment(b, x->o.plan_path ? x->o.plan_path : "a plan");
+	buf_adds(b, " (plan created ");
+	buf_add_comment(b, x->p->created ? x->p->created : "?");
+	buf_adds(b, "); kbfix plan and\n# kbfix export again rather than "
+	    "edit.\n");
 }
 
 static void
@@ -273,14 +261,14 @@ inventory_text(const struct export_project *x, struct buf *b)
 			if (x->hosts[i].wave != x->waves[w])
 				continue;
 			buf_adds(b, "        ");
-			ystr(b, ph->name);
+			buf_add_json_str(b, ph->name);
 			buf_adds(b, ":\n          ansible_host: ");
-			ystr(b, ph->address ? ph->address : ph->name);
+			buf_add_yaml_unsafe(b, ph->address ? ph->address : ph->name);
 			buf_addf(b, "\n          ansible_port: %d\n",
 			    ph->port ? ph->port : 22);
 			if (ph->user) {
 				buf_adds(b, "          ansible_user: ");
-				ystr(b, ph->user);
+				buf_add_yaml_unsafe(b, ph->user);
 				buf_adds(b, "\n");
 			}
 		}
@@ -289,7 +277,7 @@ inventory_text(const struct export_project *x, struct buf *b)
 	buf_adds(b, x->nmanual ? "\n" : " {}\n");
 	for (i = 0; i < x->nmanual; i++) {
 		buf_adds(b, "        ");
-		ystr(b, x->manual[i]->name);
+		buf_add_json_str(b, x->manual[i]->name);
 		buf_adds(b, ": {}\n");
 	}
 }
@@ -303,12 +291,12 @@ group_vars_text(const struct export_project *x, struct buf *b)
 	    "(override with\n# -e kbfix_bundle=DIR when it has moved)\n"
 	    "kbfix_bundle: ");
 	if (x->bundle_abs)
-		yunsafe(b, x->bundle_abs);
+		buf_add_yaml_unsafe(b, x->bundle_abs);
 	else
 		buf_adds(b, "\"\"");
 	buf_adds(b, "\n# where packages are copied on each host\n"
 	    "kbfix_remote_dir: ");
-	ystr(b, PLAN_REMOTE_DIR);
+	buf_add_json_str(b, PLAN_REMOTE_DIR);
 	buf_addf(b, "\nkbfix_reboot_timeout: %d\n", x->o.reboot_timeout_s);
 	if (x->has_window)
 		buf_addf(b, "# the maintenance window (UTC): no wave starts "
@@ -326,7 +314,7 @@ reg_path(struct buf *b, const char *key)
 	const char *rest = strchr(key, '\\');
 	char *path = xasprintf("HKLM:%s", rest ? rest : "");
 
-	yunsafe(b, path);
+	buf_add_yaml_unsafe(b, path);
 	free(path);
 }
 
@@ -344,10 +332,10 @@ host_registry(struct buf *b, const struct plan_host *ph)
 		buf_adds(b, "  - path: ");
 		reg_path(b, a->key);
 		buf_adds(b, "\n    name: ");
-		yunsafe(b, a->value);
+		buf_add_yaml_unsafe(b, a->value);
 		if (a->data_str) {
 			buf_adds(b, "\n    type: string\n    data: ");
-			yunsafe(b, a->data_str);
+			buf_add_yaml_unsafe(b, a->data_str);
 			buf_adds(b, "\n");
 		} else
 			buf_addf(b, "\n    type: dword\n    data: %u\n",
@@ -383,9 +371,9 @@ host_install(struct buf *b, const struct xhost *h)
 			continue;
 		buf_adds(b, n++ ? "" : "kbfix_install:\n");
 		buf_adds(b, "  - kb: ");
-		ystr(b, ph->actions[i].kb);
+		buf_add_yaml_unsafe(b, ph->actions[i].kb);
 		buf_adds(b, "\n    file: ");
-		yunsafe(b, h->files[i]->name);
+		buf_add_yaml_unsafe(b, h->files[i]->name);
 		buf_addf(b, "\n    sha256: \"%s\"\n", h->files[i]->sha256);
 	}
 	if (h->tcpip_min)
@@ -401,9 +389,13 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 	size_t i;
 	int reboot = 0;
 
-	buf_addf(b, "# %s: %s %s %s, wave %d.\n", ph->name,
-	    ph->os ? ph->os : "Windows", ph->version ? ph->version : "",
-	    ph->arch ? ph->arch : "", ph->wave);
+	buf_addf(b, "# %s: ", ph->name);
+	buf_add_comment(b, ph->os ? ph->os : "Windows");
+	buf_adds(b, " ");
+	buf_add_comment(b, ph->version ? ph->version : "");
+	buf_adds(b, " ");
+	buf_add_comment(b, ph->arch ? ph->arch : "");
+	buf_addf(b, ", wave %d.\n", ph->wave);
 	header(b, x, "What site.yml does on this host, from the plan's "
 	    "actions.");
 	host_registry(b, ph);

@@ -52,8 +52,23 @@ void	 buf_reset(struct buf *);
 void	 buf_release(struct buf *);
 char	*buf_detach(struct buf *, size_t *len);
 const char *buf_str(const struct buf *);	/* "" when empty */
-/* Appends s as a JSON string literal, quotes included (UTF-8 passed on). */
+/*
+ * One escaping function per output language: each appends s so that the
+ * language reads back that one value and nothing else.  JSON: a string
+ * literal, quotes included (UTF-8 passed on).  PowerShell: a single-quoted
+ * string, each of its quotes (' and U+2018..U+201B) doubled, control
+ * characters as spaces.  YAML: "!unsafe" and a double-quoted scalar
+ * (Ansible never templates it).  Comments (YAML, cmd.exe, PowerShell):
+ * one line of printable ASCII.  Markdown: a table cell, one line, markup
+ * escaped.  Terminal: control characters as "?".  (cmd.exe command lines:
+ * transport_cmdline().)
+ */
 int	 buf_add_json_str(struct buf *, const char *s);
+int	 buf_add_ps_str(struct buf *, const char *s);
+int	 buf_add_yaml_unsafe(struct buf *, const char *s);
+int	 buf_add_comment(struct buf *, const char *s);
+int	 buf_add_md_cell(struct buf *, const char *s);
+int	 buf_add_term(struct buf *, const char *s);
 
 /* Errors. */
 void	 err_set(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -212,6 +212,34 @@ check "no template ran" test ! -e /tmp/kbfix-export-pwned
 check_contains "the port from the plan" "$T_TMP/jinja/inventory.yml" \
     "ansible_port: 9"
 
+# Hostile plan values (issue 16 C1, C2): a user with a template, and an
+# "os" with a newline followed by a connection setting, stay data.
+python3 - "$T_TMP/jinja.json" "$T_TMP/hostile.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+h = p["hosts"][0]
+h["user"] = "{{ lookup(*dict(pipe=1,id=2)) }}"
+h["os"] = "Windows 7\nansible_ssh_common_args: \"-o ProxyCommand=touch /tmp/kbfix-export-pwned\""
+h["created"] = p["created"] = "2026-11-21T12:00:00Z\nkbfix_bundle: /etc"
+json.dump(p, open(sys.argv[2], "w"))
+PY
+rm -f /tmp/kbfix-export-pwned
+kbfix export "$T_TMP/hostile.json" --format ansible -o "$T_TMP/hostile" \
+    >/dev/null 2>"$T_TMP/err"
+check_eq "hostile values: exported" 0 $?
+(cd "$T_TMP/hostile" && ansible-inventory --list) >"$T_TMP/hinv.json" 2>&1
+check_eq "hostile values: inventory reads" 0 $?
+check "hostile os: no injected connection setting" \
+    sh -c "! grep -q ansible_ssh_common_args '$T_TMP/hinv.json'"
+check_contains "hostile user: tagged !unsafe" "$T_TMP/hostile/inventory.yml" \
+    'ansible_user: !unsafe "{{ lookup(*dict(pipe=1,id=2)) }}"'
+check "hostile comments: one line each" sh -c \
+    "! grep -rq '^ansible_ssh_common_args\|^kbfix_bundle: /etc' '$T_TMP/hostile'"
+(cd "$T_TMP/hostile" && timeout 120 ansible-playbook site.yml --check) \
+    >"$T_TMP/hrun" 2>&1
+check "hostile values: nothing ran on the controller" \
+    test ! -e /tmp/kbfix-export-pwned
+
 # Bad input: exit 2 and nothing written.
 check_status "no --bundle for a plan that installs: exit 2" 2 \
     "$KBFIX" export "$PLAN" --format ansible -o "$T_TMP/nb"

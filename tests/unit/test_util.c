@@ -293,6 +293,35 @@ test_file_write_atomic_symlink_resolved(void **state)
 }
 
 static void
+test_escapes_keep_hostile_values_one_value(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 4096);
+	/* PowerShell: ' and U+2018..U+201B double; control characters go */
+	buf_add_ps_str(&b, "a'b\xe2\x80\x99; calc.exe; \xe2\x80\x98" "c\r\nd");
+	assert_string_equal(buf_str(&b), "'a''b\xe2\x80\x99\xe2\x80\x99; "
+	    "calc.exe; \xe2\x80\x98\xe2\x80\x98" "c  d'");
+	buf_reset(&b);
+	buf_add_yaml_unsafe(&b, "{{ lookup('pipe', 'id') }}\n");
+	assert_string_equal(buf_str(&b),
+	    "!unsafe \"{{ lookup('pipe', 'id') }}\\n\"");
+	buf_reset(&b);
+	buf_add_comment(&b, "Windows 7\nansible_ssh_common_args: x\xc3\xa9");
+	assert_string_equal(buf_str(&b),
+	    "Windows 7?ansible_ssh_common_args: x??");
+	buf_reset(&b);
+	buf_add_md_cell(&b, "v\r</td><h2>Approved</h2>|*x*");
+	assert_string_equal(buf_str(&b),
+	    "v &lt;/td&gt;&lt;h2&gt;Approved&lt;/h2&gt;\\|\\*x\\*");
+	buf_reset(&b);
+	buf_add_term(&b, "title\x1b]0;pwn\x07\xc2\x9b" "2J\tend");
+	assert_string_equal(buf_str(&b), "title?]0;pwn??2J\tend");
+	buf_release(&b);
+}
+
+static void
 test_jpath_fail_names_the_path(void **state)
 {
 	struct jpath j;
@@ -326,6 +355,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jpath_fail_names_the_path),
+		cmocka_unit_test(test_escapes_keep_hostile_values_one_value),
 		cmocka_unit_test(test_file_write_atomic_device_written_through),
 		cmocka_unit_test(test_file_write_atomic_fifo_written_through),
 		cmocka_unit_test(test_file_write_atomic_symlink_resolved),

@@ -57,17 +57,31 @@ print_json(const struct catalog_update_list *l)
 	buf_release(&b);
 }
 
+/* Catalog text reaches the terminal through buf_add_term: a page cannot
+ * send it escape sequences. */
 static void
 print_text(const struct catalog_update_list *l)
 {
+	struct buf b;
 	size_t i;
 
+	buf_init(&b, BUF_MAX_DEFAULT);
 	for (i = 0; i < l->n; i++) {
 		const struct catalog_update *u = &l->v[i];
-		printf("%s  %s  %10llu  %-16s  %s  [%s]\n", u->update_id,
-		    u->date, (unsigned long long)u->size, u->classification,
-		    u->title, u->products);
+		buf_add_term(&b, u->update_id);
+		buf_adds(&b, "  ");
+		buf_add_term(&b, u->date);
+		buf_addf(&b, "  %10llu  ", (unsigned long long)u->size);
+		buf_add_term(&b, u->classification);
+		buf_addf(&b, "%*s  ", (int)(strlen(u->classification) < 16 ?
+		    16 - strlen(u->classification) : 0), "");
+		buf_add_term(&b, u->title);
+		buf_adds(&b, "  [");
+		buf_add_term(&b, u->products);
+		buf_adds(&b, "]\n");
 	}
+	fputs(buf_str(&b), stdout);
+	buf_release(&b);
 	if (l->n == 0)
 		fprintf(stderr, "kbfix: no updates found\n");
 }

@@ -108,36 +108,76 @@ s(const char *v)
 }
 
 static void
+file_text(struct buf *b, const struct catalog_file *f)
+{
+	buf_adds(b, "    ");
+	buf_add_term(b, f->name);
+	buf_adds(b, "\n      url     ");
+	buf_add_term(b, f->url);
+	buf_adds(b, "\n      sha1    ");
+	buf_add_term(b, s(f->sha1));
+	buf_addc(b, '\n');
+	if (f->sha256) {
+		buf_adds(b, "      sha256  ");
+		buf_add_term(b, f->sha256);
+		buf_addc(b, '\n');
+	}
+}
+
+/* "  label           value\n", the value made safe for a terminal. */
+static void
+line(struct buf *b, const char *label, const char *value)
+{
+	buf_addf(b, "  %-15s ", label);
+	buf_add_term(b, value ? value : "n/a");
+	buf_addc(b, '\n');
+}
+
+/* Catalog text reaches the terminal through buf_add_term: a page cannot
+ * send it escape sequences. */
+static void
 print_text(const struct catalog_details *d,
     const struct catalog_download_list *l)
 {
+	struct buf b;
 	size_t i, j;
 
-	printf("%s\n  update id       %s\n  KB              %s\n"
-	    "  last modified   %s\n  products        %s\n"
-	    "  architecture    %s\n  classification  %s\n"
-	    "  restart         %s\n  MSRC            %s (%s)\n",
-	    s(d->title), d->update_id, s(d->kb), s(d->date), s(d->products),
-	    s(d->architecture), s(d->classification), s(d->reboot),
-	    s(d->msrc_number), s(d->msrc_severity));
-	printf("  superseded by  ");
-	for (i = 0; i < d->nsuperseded_by; i++)
-		printf("%s %s  %s\n", i ? "                " : "",
-		    s(d->superseded_by[i].update_id), d->superseded_by[i].title);
+	buf_init(&b, BUF_MAX_DEFAULT);
+	buf_add_term(&b, s(d->title));
+	buf_addc(&b, '\n');
+	line(&b, "update id", d->update_id);
+	line(&b, "KB", d->kb);
+	line(&b, "last modified", d->date);
+	line(&b, "products", d->products);
+	line(&b, "architecture", d->architecture);
+	line(&b, "classification", d->classification);
+	line(&b, "restart", d->reboot);
+	buf_addf(&b, "  %-15s ", "MSRC");
+	buf_add_term(&b, s(d->msrc_number));
+	buf_adds(&b, " (");
+	buf_add_term(&b, s(d->msrc_severity));
+	buf_adds(&b, ")\n  superseded by  ");
+	for (i = 0; i < d->nsuperseded_by; i++) {
+		buf_adds(&b, i ? "                 " : " ");
+		buf_add_term(&b, s(d->superseded_by[i].update_id));
+		buf_adds(&b, "  ");
+		buf_add_term(&b, d->superseded_by[i].title);
+		buf_addc(&b, '\n');
+	}
 	if (d->nsuperseded_by == 0)
-		printf(" n/a\n");
-	printf("  supersedes      %zu update(s)\n", d->nsupersedes);
-	for (i = 0; i < d->nsupersedes; i++)
-		printf("    %s\n", d->supersedes[i].title);
-	printf("  files\n");
+		buf_adds(&b, " n/a\n");
+	buf_addf(&b, "  supersedes      %zu update(s)\n", d->nsupersedes);
+	for (i = 0; i < d->nsupersedes; i++) {
+		buf_adds(&b, "    ");
+		buf_add_term(&b, d->supersedes[i].title);
+		buf_addc(&b, '\n');
+	}
+	buf_adds(&b, "  files\n");
 	for (i = 0; i < l->n; i++)
-		for (j = 0; j < l->v[i].nfiles; j++) {
-			const struct catalog_file *f = &l->v[i].files[j];
-			printf("    %s\n      url     %s\n      sha1    %s\n",
-			    f->name, f->url, s(f->sha1));
-			if (f->sha256)
-				printf("      sha256  %s\n", f->sha256);
-		}
+		for (j = 0; j < l->v[i].nfiles; j++)
+			file_text(&b, &l->v[i].files[j]);
+	fputs(buf_str(&b), stdout);
+	buf_release(&b);
 }
 
 int

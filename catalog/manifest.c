@@ -97,6 +97,10 @@ file_get(const cJSON *o, const struct jpath *jp, struct catalog_bundle_file *f)
 	if (!catalog_valid_file_name(f->name))
 		return jpath_fail(jp, "name", "'%s' is not a plain file name",
 		    f->name);
+	if (f->package_cab != NULL && (!catalog_valid_file_name(f->package_cab) ||
+	    !str_endswith(f->package_cab, ".cab")))
+		return jpath_fail(jp, "package_cab", "'%s' is not a plain .cab "
+		    "file name", f->package_cab);
 	want = xasprintf("files/%s", f->name);
 	rc = strcmp(want, f->path) == 0 ? 0 : jpath_fail(jp, "path",
 	    "'%s' should be '%s'", f->path, want);

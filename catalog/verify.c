@@ -21,6 +21,8 @@
 
 #define PROPS_MAX	(256 * 1024)
 #define PROPS_SUFFIX	"-pkgProperties.txt"
+/* A real .msu holds 4 to 6 members (FACTS.md 3); far more is not one. */
+#define MSU_MEMBERS_MAX	256
 
 int
 catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
@@ -188,7 +190,28 @@ struct msu_scan {
 	char		*props_prefix;	/* "Windows6.1-KB4345459-x64" */
 	char		**cabs;
 	size_t		 ncabs;
+	size_t		 nmembers;
 };
+
+/*
+ * Every member name may end up in a command line (the package .cab in
+ * dism /PackagePath, Install-Offline.cmd, a runbook): plain names only,
+ * and a bounded number of them.
+ */
+static int
+member_check(struct msu_scan *s, const char *path, const char *name)
+{
+	if (++s->nmembers > MSU_MEMBERS_MAX) {
+		err_set("%s: more than %d members: not an update package",
+		    path, MSU_MEMBERS_MAX);
+		return -1;
+	}
+	if (!catalog_valid_file_name(name)) {
+		err_set("%s: member '%s' is not a plain file name", path, name);
+		return -1;
+	}
+	return 0;
+}
 
 static void
 scan_free(struct msu_scan *s)
@@ -239,6 +262,8 @@ entry_visit(struct archive *a, struct archive_entry *e, const char *path,
 
 	if (name == NULL)
 		return 0;
+	if (member_check(s, path, name) == -1)
+		return -1;
 	if (!is_props(s, name)) {
 		note_cab(s, name);
 		return 0;
@@ -266,6 +291,8 @@ table_scan(int fd, const char *path, struct msu_scan *s,
 		return r;
 	for (i = 0; i < c.nfiles && r == 0; i++) {
 		const char *name = c.files[i].name;
+		if ((r = member_check(s, path, name)) == -1)
+			break;
 		if (!is_props(s, name)) {
 			note_cab(s, name);
 			continue;
@@ -333,7 +360,7 @@ cab_pick(const char *path, struct msu_scan *s, struct catalog_msu_info *m)
 int
 catalog_msu_inspect(const char *path, struct catalog_msu_info *m)
 {
-	struct msu_scan s = { NULL, NULL, 0 };
+	struct msu_scan s = { NULL, NULL, 0, 0 };
 	int fd, r, rc = -1;
 
 	memset(m, 0, sizeof(*m));

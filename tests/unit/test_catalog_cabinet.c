@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog/catalog.h"
 #include "catalog/update_int.h"
 
 #define FIX "tests/fixtures/catalog/"
@@ -38,10 +39,12 @@ put32(struct buf *b, uint32_t v)
  * of 10: the second member spans the last two blocks.
  */
 static void
-cab_build(struct buf *b, unsigned flags, unsigned comp)
+cab_build_named(struct buf *b, unsigned flags, unsigned comp,
+    const char *first)
 {
 	static const char body[] = "AAAAAAAAAAAAAAAAAAAAAAAAA0123456789ab";
-	const uint32_t files = 36 + 8, data = files + 16 + 8 + 16 + 20;
+	const uint32_t files = 36 + 8;
+	const uint32_t data = files + 16 + (uint32_t)strlen(first) + 1 + 16 + 20;
 	size_t off;
 
 	buf_init(b, 0);
@@ -67,7 +70,7 @@ cab_build(struct buf *b, unsigned flags, unsigned comp)
 	put16(b, 0);
 	put16(b, 0);
 	put16(b, 0x20);
-	buf_add(b, "big.cab", 8);
+	buf_add(b, first, strlen(first) + 1);
 	put32(b, 12);			/* CFFILE x-pkgProperties.txt */
 	put32(b, 25);
 	put16(b, 0);
@@ -83,6 +86,12 @@ cab_build(struct buf *b, unsigned flags, unsigned comp)
 		put16(b, n);
 		buf_add(b, body + off, n);
 	}
+}
+
+static void
+cab_build(struct buf *b, unsigned flags, unsigned comp)
+{
+	cab_build_named(b, flags, comp, "big.cab");
 }
 
 static int
@@ -198,10 +207,32 @@ test_catalog_cab_read_member_fixture(void **state)
 	close(fd);
 }
 
+/* A member named "..\\..\\x.cab" could reach a command line: refused. */
+static void
+test_catalog_msu_inspect_refuses_path_members(void **state)
+{
+	char path[] = "/tmp/kbfix-cab-test.XXXXXX";
+	struct catalog_msu_info m;
+	struct buf b;
+	int fd;
+
+	(void)state;
+	cab_build_named(&b, 0, 0, "..\\..\\x.cab");
+	fd = mkstemp(path);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+	close(fd);
+	assert_int_equal(catalog_msu_inspect(path, &m), -1);
+	assert_non_null(strstr(err_msg(), "is not a plain file name"));
+	unlink(path);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_catalog_msu_inspect_refuses_path_members),
 		cmocka_unit_test(test_catalog_cab_read_member_spans_blocks),
 		cmocka_unit_test(test_catalog_cab_read_member_truncated),
 		cmocka_unit_test(test_catalog_cab_open_leaves_others_to_libarchive),

@@ -166,7 +166,7 @@ kb_parse(const struct html *h, struct catalog_details *d)
 int
 catalog_details_parse(const char *buf, size_t len, struct catalog_details *d)
 {
-	struct html h = { buf, buf + len };
+	struct html h = { buf, buf + len, NULL, 0 };
 	char iso[11], *date;
 
 	memset(d, 0, sizeof(*d));

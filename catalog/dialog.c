@@ -12,7 +12,11 @@
 #include "catalog.h"
 #include "update_int.h"
 
-#define DIALOG_MAX_INDEX	4096
+/* A dialog lists the one update asked for, with a few files (FACTS.md 2):
+ * these caps bound the memory a hostile page can make us take. */
+#define DIALOG_MAX_UPDATES	16
+#define DIALOG_MAX_FILES	64
+#define DIALOG_MAX_INDEX	999999
 
 static void
 file_free(struct catalog_file *f)
@@ -170,11 +174,22 @@ line_parse(const char **pp, const char *end, struct catalog_download_list *l)
 
 	if (index_at(pp, end, &i) == -1)
 		return 0;	/* "downloadInformation.length" and the like */
+	if (i >= DIALOG_MAX_UPDATES) {
+		err_set("downloadInformation[%zu]: more than %d updates", i,
+		    DIALOG_MAX_UPDATES);
+		return -1;
+	}
 	d = entry_at(l, i);
-	if (strncmp(*pp, ".files", 6) == 0 && (*pp)[6] == '[') {
+	if (end - *pp > 6 && memcmp(*pp, ".files[", 7) == 0) {
 		*pp += 6;
-		if (index_at(pp, end, &j) == -1 ||
-		    assign_at(pp, end, key, &v) == -1)
+		if (index_at(pp, end, &j) == -1)
+			return 0;
+		if (j >= DIALOG_MAX_FILES) {
+			err_set("downloadInformation[%zu].files[%zu]: more than "
+			    "%d files", i, j, DIALOG_MAX_FILES);
+			return -1;
+		}
+		if (assign_at(pp, end, key, &v) == -1)
 			return 0;	/* "= new Object();" */
 		return file_field(file_at(d, j), key, v);
 	}

@@ -5,6 +5,7 @@
  * on layout.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,11 @@
 
 #include "catalog.h"
 #include "update_int.h"
+
+/* How far back from an attribute its tag may start, and how long an
+ * element may be: bounds that keep a hostile page's cost linear. */
+#define HTML_TAG_MAX	4096
+#define HTML_ELEMENT_MAX	(1 << 20)
 
 const char *
 catalog_html_strstr(const char *p, const char *end, const char *needle)
@@ -49,20 +55,108 @@ id_attr(const struct html *h, const char *id, char quote)
 	return NULL;
 }
 
-const char *
-catalog_html_find_id(const struct html *h, const char *id)
+/* The start tag holding the attribute at a, or NULL (a is in text). */
+static const char *
+tag_of(const struct html *h, const char *a)
 {
-	const char *a = id_attr(h, id, '"'), *b = id_attr(h, id, '\'');
-	const char *p;
+	const char *p, *stop = a - h->p > HTML_TAG_MAX ? a - HTML_TAG_MAX : h->p;
 
-	if (a == NULL || (b != NULL && b < a))
-		a = b;
-	if (a == NULL)
-		return NULL;
-	for (p = a; p > h->p && *p != '<'; p--)
+	for (p = a; p > stop && *p != '<'; p--)
 		if (*p == '>')
 			return NULL;
 	return *p == '<' ? p : NULL;
+}
+
+static const char *
+find_id_scan(const struct html *h, const char *id)
+{
+	const char *a = id_attr(h, id, '"'), *b = id_attr(h, id, '\'');
+
+	if (a == NULL || (b != NULL && b < a))
+		a = b;
+	return a == NULL ? NULL : tag_of(h, a);
+}
+
+static int
+id_cmp(const void *x, const void *y)
+{
+	const struct html_id *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->id, b->id, n);
+
+	if (c != 0)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return ((uintptr_t)a->tag > (uintptr_t)b->tag) -
+	    ((uintptr_t)a->tag < (uintptr_t)b->tag);
+}
+
+/* The id attribute at p ("id=" just found), when it is one. */
+static int
+id_at(const struct html *h, const char *p, struct html_id *out)
+{
+	const char *v = p + 3, *q;
+
+	if (p == h->p || !isspace((unsigned char)p[-1]) || v >= h->end ||
+	    (*v != '"' && *v != '\''))
+		return 0;
+	q = memchr(v + 1, *v, (size_t)(h->end - v - 1));
+	if (q == NULL || q - v - 1 > 255 || (out->tag = tag_of(h, p)) == NULL)
+		return 0;
+	out->id = v + 1;
+	out->len = (size_t)(q - v - 1);
+	return 1;
+}
+
+void
+catalog_html_index(struct html *h)
+{
+	const char *p = h->p;
+	size_t cap = 0;
+	struct html_id e;
+
+	while ((p = catalog_html_strstr(p, h->end, "id=")) != NULL) {
+		if (id_at(h, p, &e)) {
+			if (h->nids == cap)
+				h->ids = xreallocarray(h->ids,
+				    cap = cap ? cap * 2 : 256, sizeof(e));
+			h->ids[h->nids++] = e;
+		}
+		p += 3;
+	}
+	if (h->nids > 0)
+		qsort(h->ids, h->nids, sizeof(e), id_cmp);
+}
+
+void
+catalog_html_release(struct html *h)
+{
+	free(h->ids);
+	h->ids = NULL;
+	h->nids = 0;
+}
+
+const char *
+catalog_html_find_id(const struct html *h, const char *id)
+{
+	struct html_id key = { id, strlen(id), NULL };
+	size_t lo = 0, hi = h->nids, mid;
+
+	if (h->ids == NULL)
+		return find_id_scan(h, id);
+	/* the first entry not below (id, NULL): the earliest with that id */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (id_cmp(&h->ids[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->nids && h->ids[lo].len == key.len &&
+	    memcmp(h->ids[lo].id, id, key.len) == 0)
+		return h->ids[lo].tag;
+	return NULL;
 }
 
 /* Length of the tag name at tag + 1. */
@@ -93,24 +187,28 @@ int
 catalog_html_inner(const struct html *h, const char *tag, struct html *out)
 {
 	size_t n = tag_name_len(tag, h->end);
-	const char *p, *gt;
+	const char *p, *gt, *end = h->end;
 	int depth = 1;
 
-	if (n == 0 || (gt = memchr(tag, '>', (size_t)(h->end - tag))) == NULL)
+	if (end - tag > HTML_ELEMENT_MAX)
+		end = tag + HTML_ELEMENT_MAX;
+	if (n == 0 || (gt = memchr(tag, '>', (size_t)(end - tag))) == NULL)
 		return -1;
 	out->p = gt + 1;
+	out->ids = NULL;
+	out->nids = 0;
 	if (gt[-1] == '/') {		/* <span ... /> */
 		out->end = out->p;
 		return 0;
 	}
-	for (p = gt + 1; p < h->end; p++) {
+	for (p = gt + 1; p < end; p++) {
 		if (*p != '<')
 			continue;
-		if (tag_at(p, h->end, tag + 1, n, 1) && --depth == 0) {
+		if (tag_at(p, end, tag + 1, n, 1) && --depth == 0) {
 			out->end = p;
 			return 0;
 		}
-		if (tag_at(p, h->end, tag + 1, n, 0))
+		if (tag_at(p, end, tag + 1, n, 0))
 			depth++;
 	}
 	return -1;
@@ -235,6 +333,8 @@ catalog_html_id_value(const struct html *h, const char *id)
 		return NULL;
 	raw.p = v + 8;
 	raw.end = q;
+	raw.ids = NULL;
+	raw.nids = 0;
 	return catalog_html_text(&raw);
 }
 

@@ -13,6 +13,10 @@
 #include "catalog.h"
 #include "update_int.h"
 
+/* The Catalog shows 25 rows a page (FACTS.md 2); far more is not a page
+ * of it, and each row costs a handful of look-ups. */
+#define SEARCH_ROWS_MAX	200
+
 void
 catalog_update_list_release(struct catalog_update_list *l)
 {
@@ -124,6 +128,11 @@ rows_parse(const struct html *h, struct catalog_update_list *l)
 			continue;
 		}
 		p += 3;
+		if (l->n == SEARCH_ROWS_MAX) {
+			err_set("Search.aspx: more than %d rows on one page",
+			    SEARCH_ROWS_MAX);
+			return -1;
+		}
 		if (l->n == cap)
 			l->v = xreallocarray(l->v, cap = cap ? cap * 2 : 32,
 			    sizeof(*l->v));
@@ -175,7 +184,7 @@ paging_parse(const struct html *h, struct catalog_search_page *pg)
 	form = catalog_html_find_id(h, "aspnetForm");
 	if (form && (a = catalog_html_strstr(form, h->end, "action=\"")) != NULL &&
 	    (q = memchr(a + 8, '"', (size_t)(h->end - a - 8))) != NULL) {
-		struct html raw = { a + 8, q };
+		struct html raw = { a + 8, q, NULL, 0 };
 		pg->form_action = catalog_html_text(&raw);
 	}
 }
@@ -200,8 +209,8 @@ int
 catalog_search_page_parse(const char *buf, size_t len,
     struct catalog_search_page *out, int *retryable)
 {
-	struct html h = { buf, buf + len };
-	int dummy;
+	struct html h = { buf, buf + len, NULL, 0 };
+	int dummy, rc = -1;
 
 	if (retryable == NULL)
 		retryable = &dummy;
@@ -209,21 +218,26 @@ catalog_search_page_parse(const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (error_page(&h, retryable))
 		return -1;
+	catalog_html_index(&h);
 	if (catalog_html_find_id(&h, "ctl00_catalogBody_noResultText") != NULL) {
 		out->no_results = 1;
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	if (catalog_html_find_id(&h, "ctl00_catalogBody_updateMatches") == NULL) {
 		err_set("Search.aspx: neither results "
 		    "(ctl00_catalogBody_updateMatches) nor a no-result text");
-		return -1;
+		goto out;
 	}
 	if (banner_parse(&h, out) == -1 || rows_parse(&h, &out->rows) == -1) {
 		catalog_search_page_release(out);
-		return -1;
+		goto out;
 	}
 	paging_parse(&h, out);
-	return 0;
+	rc = 0;
+out:
+	catalog_html_release(&h);
+	return rc;
 }
 
 static char *

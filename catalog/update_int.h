@@ -12,11 +12,26 @@
 
 struct catalog_client;
 
-/* A view of a page: [p, end). */
+/*
+ * A view of a page: [p, end).  catalog_html_index() reads every id="..."
+ * attribute of the page once, so that catalog_html_find_id() is a binary
+ * search, not a scan of the page (a search page has thousands of cells);
+ * catalog_html_release() frees the index.  Views made by hand or by
+ * catalog_html_inner() have no index and are scanned.
+ */
+struct html_id {
+	const char	*id;		/* into the page, not terminated */
+	size_t		 len;
+	const char	*tag;		/* its start tag, "<td ..." */
+};
 struct html {
 	const char	*p;
 	const char	*end;
+	struct html_id	*ids;		/* sorted by id, then position */
+	size_t		 nids;
 };
+void	 catalog_html_index(struct html *);
+void	 catalog_html_release(struct html *);
 
 /* The start tag ("<td ...") of the element whose id is exactly id. */
 const char *catalog_html_find_id(const struct html *, const char *id);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,6 +317,81 @@ test_dialog_parse_sha256_and_bad_name(void **state)
 	assert_non_null(strstr(err_msg(), "not a plain file name"));
 }
 
+/* Hostile dialogs: indexes past the caps are refused before anything is
+ * allocated for them; a page cut inside ".files" is not read past. */
+static void
+test_dialog_parse_caps_and_bounds(void **state)
+{
+	static const char many_files[] =
+	    "downloadInformation[0].updateID ='0b97c243-5833-4bf3-bcf8-"
+	    "77063e53c42a';\n"
+	    "downloadInformation[0].files[4096].url = 'https://x/y';\n";
+	static const char many_updates[] =
+	    "downloadInformation[4000].updateID ='0b97c243-5833-4bf3-bcf8-"
+	    "77063e53c42a';\n";
+	static const char cut[] = "downloadInformation[0].fil";
+	struct catalog_download_list l;
+	char *exact;
+
+	(void)state;
+	assert_int_equal(catalog_dialog_parse(many_files, strlen(many_files),
+	    &l), -1);
+	assert_non_null(strstr(err_msg(), "files[4096]: more than 64 files"));
+	assert_int_equal(catalog_dialog_parse(many_updates,
+	    strlen(many_updates), &l), -1);
+	assert_non_null(strstr(err_msg(), "more than 16 updates"));
+	exact = xmalloc(sizeof(cut) - 1);	/* not terminated */
+	memcpy(exact, cut, sizeof(cut) - 1);
+	assert_int_equal(catalog_dialog_parse(exact, sizeof(cut) - 1, &l), -1);
+	free(exact);
+}
+
+/* A search page of n rows in the Catalog's markup. */
+static void
+rows_page(struct buf *b, unsigned n)
+{
+	unsigned i;
+
+	buf_init(b, 0);
+	buf_addf(b, "<html><body><span id=\"ctl00_catalogBody_searchDuration"
+	    "\">1 - %u of %u (page 1 of 1)</span><table id=\"ctl00_"
+	    "catalogBody_updateMatches\">", n, n);
+	for (i = 0; i < n; i++) {
+		char g[37];
+		snprintf(g, sizeof(g), "%08x-4b1d-4c2a-9e10-000000000001", i);
+		buf_addf(b, "<tr id=\"%s_R%u\"><td id='%s_C1_R%u'>Update %u"
+		    "</td><td id=\"%s_C2_R%u\">Windows 7</td><td id=\"%s_C3_R%u"
+		    "\">Updates</td><td id=\"%s_C4_R%u\">7/10/2018</td><td "
+		    "id=\"%s_C5_R%u\">n/a</td><td><span id=\"%s_originalSize"
+		    "\">%u</span></td></tr>", g, i, g, i, i, g, i, g, i, g, i,
+		    g, i, g, 1000 + i);
+	}
+	buf_adds(b, "</table></body></html>");
+}
+
+static void
+test_search_page_parse_rows_capped(void **state)
+{
+	struct catalog_search_page pg;
+	struct buf b;
+
+	(void)state;
+	rows_page(&b, 200);
+	assert_int_equal(catalog_search_page_parse(b.data, b.len, &pg, NULL),
+	    0);
+	assert_int_equal(pg.rows.n, 200);
+	assert_string_equal(pg.rows.v[199].title, "Update 199");
+	assert_int_equal(pg.rows.v[199].size, 1199);
+	assert_string_equal(pg.rows.v[7].date, "2018-07-10");
+	catalog_search_page_release(&pg);
+	buf_release(&b);
+	rows_page(&b, 4000);
+	assert_int_equal(catalog_search_page_parse(b.data, b.len, &pg, NULL),
+	    -1);
+	assert_non_null(strstr(err_msg(), "more than 200 rows"));
+	buf_release(&b);
+}
+
 static void
 test_catalog_valid_file_name_rejects_paths(void **state)
 {
@@ -420,6 +496,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dialog_parse_caps_and_bounds),
+		cmocka_unit_test(test_search_page_parse_rows_capped),
 		cmocka_unit_test(test_search_page_parse_office2013),
 		cmocka_unit_test(test_search_page_parse_single_page),
 		cmocka_unit_test(test_search_page_parse_2025_model),

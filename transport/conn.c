@@ -341,6 +341,34 @@ keepalive(struct transport_conn *c, int64_t now)
 	c->keepalive_at = now + (int64_t)(secs > 0 ? secs : 1) * 1000;
 }
 
+/*
+ * An SFTP subsystem that exits at once (sftp-server missing, or failing to
+ * start) closes its channel before answering; libssh2_sftp_init() then
+ * waits for the version packet forever (libssh2 1.10 reads the channel's
+ * EOF as "no data yet").  The subsystem answers within one round trip, so
+ * it gets the connect timeout, not the command timeout.
+ */
+static int
+sftp_stalled(struct transport_conn *c, struct tp_op *op, int64_t now)
+{
+	int64_t limit = op->deadline - c->t->opts.command_timeout_ms +
+	    c->t->opts.connect_timeout_ms;
+
+	if (op->kind != OP_UPLOAD || c->sftp != NULL) {
+		c->deadline = op->deadline;
+		return 0;
+	}
+	if (now < limit) {
+		if (limit < c->deadline)
+			c->deadline = limit;	/* the loop wakes for it */
+		return 0;
+	}
+	conn_fail(c, "the SFTP subsystem did not start within %d s (is "
+	    "sftp-server installed, and named by the host's sshd_config "
+	    "Subsystem line?)", c->t->opts.connect_timeout_ms / 1000);
+	return 1;
+}
+
 static int
 step_ready(struct transport_conn *c, int64_t now)
 {
@@ -358,6 +386,8 @@ step_ready(struct transport_conn *c, int64_t now)
 			continue;
 		}
 		if (rc == -1)
+			return -1;
+		if (sftp_stalled(c, op, now))
 			return -1;
 		if (now >= op->deadline) {
 			conn_fail(c, "%s timed out after %d s",

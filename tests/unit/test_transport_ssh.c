@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -92,9 +93,11 @@ setup(void **state)
 	    "printf 'ListenAddress %s:%d\\nHostKey %s/hostkey\\n"
 	    "AuthorizedKeysFile %s/authorized_keys\\nPidFile %s/pid\\n"
 	    "PermitRootLogin prohibit-password\\nUsePAM no\\nStrictModes no\\n"
-	    "Subsystem sftp internal-sftp\\nMaxSessions 50\\nLogLevel DEBUG1\\n' "
-	    "> sshd_config",
-	    dir, ADDR, PORT, ADDR, PORT, ADDR, PORT, dir, dir, dir) != 0)
+	    "Subsystem sftp internal-sftp\\nMaxSessions 50\\nLogLevel DEBUG1\\n"
+	    "ListenAddress %s:%d\\nMatch LocalPort %d\\n"
+	    "  ForceCommand /bin/false\\n' > sshd_config",
+	    dir, ADDR, PORT, ADDR, PORT, ADDR, PORT, dir, dir, dir,
+	    ADDR, PORT + 1, PORT + 1) != 0)
 		return 0;
 	if (start_sshd() == -1)
 		return 0;
@@ -341,6 +344,64 @@ test_transport_upload_verified(void **state)
 	assert_int_equal(r.upload_done, 3);
 	assert_int_equal(r.upload_ok, 1);
 	assert_non_null(strstr(r.error, "cannot create: no such file"));
+	transport_free(t);
+}
+
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/*
+ * A host whose sftp-server exits at once (here: every session runs
+ * /bin/false): the upload fails with the reason within the connect
+ * timeout, not the command timeout, and waiting costs no CPU.
+ */
+static void
+test_transport_upload_sftp_exits(void **state)
+{
+	struct transport_opts o;
+	struct transport *t;
+	struct rec r;
+	char local[300], remote[300];
+	int64_t t0;
+	double c0;
+
+	(void)state;
+	NEED_SSHD();
+	memset(&r, 0, sizeof(r));
+	memset(&o, 0, sizeof(o));
+	snprintf(local, sizeof(local), "%s/payload-sftp", dir);
+	snprintf(remote, sizeof(remote), "%s/never", dir);
+	assert_int_equal(run("head -c 1000 /dev/urandom > %s && "
+	    "sed 's/^\\[%s\\]:%d /[%s]:%d /' %s > %s.2", local, ADDR, PORT,
+	    ADDR, PORT + 1, path_kh, path_kh), 0);
+	snprintf(remote, sizeof(remote), "%s.2", path_kh);
+	o.known_hosts = remote;
+	o.key_file = path_key;
+	o.user = getpwuid(geteuid())->pw_name;
+	o.command_timeout_ms = 60000;
+	o.connect_timeout_ms = 4000;
+	t = transport_new(&o);
+	assert_non_null(t);
+	snprintf(remote, sizeof(remote), "%s/never", dir);
+	t0 = time_now_ms();
+	c0 = cpu_seconds();
+	r.conn = transport_connect(t, "h1", ADDR, PORT + 1, NULL, on_connect,
+	    &r);
+	transport_upload(r.conn, local, remote, on_upload, &r);
+	transport_run(t);
+	assert_int_equal(r.upload_done, 1);
+	assert_int_equal(r.upload_ok, 0);
+	assert_non_null(strstr(r.error, "SFTP subsystem did not start"));
+	/* the connect timeout (and the handshake), not the command's 60 s */
+	assert_true(time_now_ms() - t0 < 15000);
+	assert_true(cpu_seconds() - c0 < 0.5);
 	transport_free(t);
 }
 
@@ -640,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_transport_exec_timeout),
 		cmocka_unit_test(test_transport_exec_connection_dropped),
 		cmocka_unit_test(test_transport_upload_verified),
+		cmocka_unit_test(test_transport_upload_sftp_exits),
 		cmocka_unit_test(test_transport_hostkey_unknown_and_changed),
 		cmocka_unit_test(test_transport_auth_refused),
 		cmocka_unit_test(test_transport_auth_agent),

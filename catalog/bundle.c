@@ -157,6 +157,11 @@ static const char ps_head[] =
 "# run the script again:\r\n"
 "#   reg add HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 /v SchUseStrongCrypto /t REG_DWORD /d 1 /f\r\n"
 "#   reg add HKLM\\SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319 /v SchUseStrongCrypto /t REG_DWORD /d 1 /f\r\n"
+"# The import runs inside the WSUS server, so restart it (and IIS) after\r\n"
+"# the change, before running this script again:\r\n"
+"#   Restart-Service WsusService, W3SVC\r\n"
+"# When an import fails, the reason is in\r\n"
+"#   %ProgramFiles%\\Update Services\\LogFiles\\SoftwareDistribution.log\r\n"
 "# A disconnected WSUS cannot reach Microsoft: import on a connected WSUS and\r\n"
 "# move the result with wsusutil export / wsusutil import.\r\n"
 "param([string]$WsusServer = '', [int]$Port = 8530, [switch]$UseSsl)\r\n"
@@ -190,8 +195,13 @@ import_script(struct buf *b, const struct catalog_bundle *bd)
 	buf_adds(b, ps_head);
 	for (i = 0; i < bd->nupdates; i++) {
 		const struct catalog_bundle_update *u = &bd->updates[i];
-		buf_addf(b, "# %s %s %s\r\nImport-One ", u->kb, u->product,
-		    u->arch);
+		buf_adds(b, "# ");
+		buf_add_comment(b, u->kb);
+		buf_addc(b, ' ');
+		buf_add_comment(b, u->product);
+		buf_addc(b, ' ');
+		buf_add_comment(b, u->arch);
+		buf_adds(b, "\r\nImport-One ");
 		buf_add_ps_str(b, u->update_id);
 		buf_addc(b, ' ');
 		buf_add_ps_str(b, u->title);

@@ -79,6 +79,47 @@ str_get(const cJSON *o, const char *key, const struct jpath *jp, int need,
 }
 
 static int
+is_hex(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
+/* Text a script or a report may show: no control characters. */
+static int
+is_text(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+update_check(const struct jpath *jp, const struct catalog_bundle_update *u)
+{
+	static const char *const arches[] = { "x86", "x64", "ia64", "arm64" };
+	size_t i;
+
+	if (!catalog_valid_update_id(u->update_id))
+		return jpath_fail(jp, "update_id", "'%s' is not a GUID",
+		    u->update_id);
+	if (!str_is_kb(u->kb))
+		return jpath_fail(jp, "kb", "'%s' is not a KB id like KB4345459",
+		    u->kb);
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (strcmp(u->arch, arches[i]) == 0)
+			break;
+	if (i == sizeof(arches) / sizeof(arches[0]))
+		return jpath_fail(jp, "arch", "'%s' is not x86, x64, ia64 or "
+		    "arm64", u->arch);
+	if (!is_text(u->product) || (u->title && !is_text(u->title)) ||
+	    (u->classification && !is_text(u->classification)))
+		return jpath_fail(jp, NULL, "product, title or classification "
+		    "holds a control character");
+	return 0;
+}
+
+static int
 file_get(const cJSON *o, const struct jpath *jp, struct catalog_bundle_file *f)
 {
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(o, "size");
@@ -107,7 +148,14 @@ file_get(const cJSON *o, const struct jpath *jp, struct catalog_bundle_file *f)
 	free(want);
 	if (rc == -1)
 		return -1;
-	if (!cJSON_IsNumber(size) || size->valuedouble < 0)
+	if (!is_hex(f->sha1, 40))
+		return jpath_fail(jp, "sha1", "not 40 hexadecimal digits");
+	if (!is_hex(f->sha256, 64))
+		return jpath_fail(jp, "sha256", "not 64 hexadecimal digits");
+	/* whole bytes, exact in a double: up to 2^53 */
+	if (!cJSON_IsNumber(size) || size->valuedouble < 0 ||
+	    size->valuedouble > 9007199254740992.0 ||
+	    size->valuedouble != (double)(uint64_t)size->valuedouble)
 		return jpath_fail(jp, "size", "not a byte count");
 	f->size = (uint64_t)size->valuedouble;
 	return 0;
@@ -151,7 +199,7 @@ update_get(const cJSON *o, struct jpath *jp, struct catalog_bundle_update *u)
 	    str_get(o, "product", jp, 1, &u->product) == -1 ||
 	    str_get(o, "arch", jp, 1, &u->arch) == -1 ||
 	    str_get(o, "classification", jp, 0, &u->classification) == -1 ||
-	    hosts_get(o, jp, u) == -1)
+	    hosts_get(o, jp, u) == -1 || update_check(jp, u) == -1)
 		return -1;
 	files = cJSON_GetObjectItemCaseSensitive(o, "files");
 	if (!cJSON_IsArray(files))

@@ -16,6 +16,7 @@
 #define FIX "tests/fixtures/catalog/"
 #define W7 "windows6.1-kb4345459-x64_7674f1b622aff391e5140b70416d7f1fbd4dd22b.msu"
 #define W7SHA1 "7674f1b622aff391e5140b70416d7f1fbd4dd22b"
+#define SHA256AB "abababababababababababababababababababababababababababababababab"
 #define BAD "windows6.0-kb4345397-x86_8859704c0f6e66bc54bb7b6e8dc7e7ad15d479f7.msu"
 
 static void
@@ -118,13 +119,13 @@ static const char manifest[] =
 "\"x64\", \"classification\": \"Updates\", \"hosts\": [\"web01\", "
 "\"web02\"], \"files\": [{\"name\": \"" W7 "\", \"path\": \"files/" W7 "\","
 " \"url\": \"http://download.windowsupdate.com/x/" W7 "\", \"size\": 1770,"
-" \"sha1\": \"" W7SHA1 "\", \"sha256\": \"ab\", \"package_cab\": "
+" \"sha1\": \"" W7SHA1 "\", \"sha256\": \"" SHA256AB "\", \"package_cab\": "
 "\"Windows6.1-KB4345459-x64.cab\"}]},\n"
 "  {\"update_id\": \"5eed0002-4b1d-4c2a-9e10-000000000002\", \"kb\": "
 "\"KB4345459\", \"title\": \"T8\", \"product\": \"Windows Server 2008 R2\", "
 "\"arch\": \"x64\", \"classification\": \"Updates\", \"hosts\": [\"db01\"],"
 " \"files\": [{\"name\": \"" W7 "\", \"path\": \"files/" W7 "\", \"url\": "
-"\"u\", \"size\": 1770, \"sha1\": \"" W7SHA1 "\", \"sha256\": \"ab\", "
+"\"u\", \"size\": 1770, \"sha1\": \"" W7SHA1 "\", \"sha256\": \"" SHA256AB "\", "
 "\"package_cab\": \"Windows6.1-KB4345459-x64.cab\"}]}]}\n";
 
 static char *
@@ -209,6 +210,55 @@ test_catalog_bundle_read_names_bad_field(void **state)
 	free(json);
 }
 
+/* manifest with the first occurrence of from replaced by to */
+static char *
+manifest_with(const char *from, const char *to)
+{
+	const char *p = strstr(manifest, from);
+
+	assert_non_null(p);
+	return xasprintf("%.*s%s%s", (int)(p - manifest), manifest, to,
+	    p + strlen(from));
+}
+
+static void
+refused(const char *from, const char *to, const char *message)
+{
+	char *json = manifest_with(from, to), *dir = bundle_dir(json);
+
+	assert_null(catalog_bundle_read(dir));
+	if (strstr(err_msg(), message) == NULL)
+		fail_msg("%s -> %s: '%s' lacks '%s'", from, to, err_msg(),
+		    message);
+	dir_remove(dir);
+	free(json);
+}
+
+/* Hostile manifests (issue 16): every field a script or command line may
+ * receive is checked on read. */
+static void
+test_catalog_bundle_read_refuses_hostile_fields(void **state)
+{
+	(void)state;
+	refused("\"5eed0001-4b1d-4c2a-9e10-000000000001\"",
+	    "\"'; calc; '\"", "updates[0].update_id: ''; calc; '' is not a GUID");
+	refused("\"size\": 1770", "\"size\": 1e300",
+	    "updates[0].files[0].size: not a byte count");
+	refused("\"size\": 1770", "\"size\": 17.5",
+	    "updates[0].files[0].size: not a byte count");
+	refused("\"arch\": \"x64\"", "\"arch\": \"x64 & calc\"",
+	    "updates[0].arch: 'x64 & calc' is not");
+	refused("\"kb\": \"KB4345459\"", "\"kb\": \"KB1 & calc\"",
+	    "updates[0].kb:");
+	refused("\"package_cab\": \"Windows6.1-KB4345459-x64.cab\"",
+	    "\"package_cab\": \"\\\" & calc.exe & \\\".cab\"",
+	    "updates[0].files[0].package_cab: ");
+	refused("\"title\": \"T7\"", "\"title\": \"T7\\r\\nX\"",
+	    "control character");
+	refused("\"sha1\": \"" W7SHA1 "\"", "\"sha1\": \"zz\"",
+	    "updates[0].files[0].sha1: not 40 hexadecimal digits");
+}
+
 int
 main(void)
 {
@@ -221,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_catalog_base64_hex_digest),
 		cmocka_unit_test(test_catalog_bundle_read_and_find),
 		cmocka_unit_test(test_catalog_bundle_read_names_bad_field),
+		cmocka_unit_test(test_catalog_bundle_read_refuses_hostile_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

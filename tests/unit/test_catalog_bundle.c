@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 #define FIX "tests/fixtures/catalog/"
 #define W7 "windows6.1-kb4345459-x64_7674f1b622aff391e5140b70416d7f1fbd4dd22b.msu"
@@ -259,6 +261,80 @@ test_catalog_bundle_read_refuses_hostile_fields(void **state)
 	    "updates[0].files[0].sha1: not 40 hexadecimal digits");
 }
 
+/* Runs tests/ps/check.mjs on FILE: its exit status, *commands its count. */
+static int
+ps_check(const char *file, int *commands)
+{
+	char *cmd = xasprintf("node tests/ps/check.mjs '%s'", file), line[256];
+	FILE *f = popen(cmd, "r");
+	int st;
+
+	assert_non_null(f);
+	*commands = -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "commands %d", commands) != 1)
+			fprintf(stderr, "check.mjs: %s", line);
+	st = pclose(f);
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Import-ToWsus.ps1 for the manifest with the first title replaced. */
+static char *
+ps_for_title(const char *title_json)
+{
+	char *json = manifest_with("\"title\": \"T7\"", title_json);
+	char *dir = bundle_dir(json), *ps;
+	struct catalog_bundle *b = catalog_bundle_read(dir);
+
+	assert_non_null(b);
+	assert_int_equal(catalog_bundle_write_meta(dir, b), 0);
+	ps = xasprintf("%s/Import-ToWsus.ps1", dir);
+	catalog_bundle_free(b);
+	free(json);
+	free(dir);
+	return ps;
+}
+
+/*
+ * The generated PowerShell, parsed by a real PowerShell grammar
+ * (tree-sitter-powershell, installed by ./dev deps into tests/ps): no
+ * syntax error, and a hostile Catalog title stays one string: the number
+ * of commands does not change (issue 16 C4).
+ */
+static void
+test_catalog_bundle_import_script_parses(void **state)
+{
+	static const char *const hostile[] = {
+		"\"title\": \"T7'; Remove-Item C:\\\\ -Recurse; '\"",
+		"\"title\": \"T7\u2019; calc.exe; \u2018x\"",
+		"\"title\": \"T7\u201b\u201a$(calc)`\\\"\"",
+	};
+	char *ps, *dir;
+	int base, n;
+	size_t i;
+
+	(void)state;
+	if (access("tests/ps/node_modules/web-tree-sitter", R_OK) != 0)
+		fail_msg("tests/ps/node_modules missing: run ./dev deps");
+	ps = ps_for_title("\"title\": \"T7\"");
+	assert_int_equal(ps_check(ps, &base), 0);
+	assert_true(base > 5);
+	dir = xstrndup(ps, strlen(ps) - strlen("/Import-ToWsus.ps1"));
+	dir_remove_tree(dir, 2);
+	free(dir);
+	free(ps);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		ps = ps_for_title(hostile[i]);
+		assert_int_equal(ps_check(ps, &n), 0);
+		assert_int_equal(n, base);
+		dir = xstrndup(ps, strlen(ps) - strlen("/Import-ToWsus.ps1"));
+		dir_remove_tree(dir, 2);
+		free(dir);
+		free(ps);
+	}
+}
+
 int
 main(void)
 {
@@ -272,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_catalog_bundle_read_and_find),
 		cmocka_unit_test(test_catalog_bundle_read_names_bad_field),
 		cmocka_unit_test(test_catalog_bundle_read_refuses_hostile_fields),
+		cmocka_unit_test(test_catalog_bundle_import_script_parses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,8 +273,11 @@ struct catalog_bundle {
 	size_t		 nupdates;
 };
 
-/* Reads DIR/manifest.json; NULL with err_set() naming the field. */
+/* Reads DIR/manifest.json (catalog_bundle_parse: its bytes, for a bundle
+ * in DIR); NULL with err_set() naming the field. */
 struct catalog_bundle *catalog_bundle_read(const char *dir);
+struct catalog_bundle *catalog_bundle_parse(const char *dir, const char *buf,
+	    size_t len);
 void	catalog_bundle_free(struct catalog_bundle *);
 /*
  * The bundle file lookup, for apply and the Ansible export alike: the

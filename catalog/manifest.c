@@ -246,19 +246,14 @@ bundle_get(const cJSON *root, struct jpath *jp, struct catalog_bundle *b)
 }
 
 struct catalog_bundle *
-catalog_bundle_read(const char *dir)
+catalog_bundle_parse(const char *dir, const char *buf, size_t len)
 {
 	struct catalog_bundle *b = xcalloc(1, sizeof(*b));
 	char *path = xasprintf("%s/manifest.json", dir);
-	cJSON *root = NULL;
+	cJSON *root = cJSON_ParseWithLength(buf, len);
 	struct jpath jp;
-	struct buf raw;
 
 	b->dir = xstrdup(dir);
-	if (file_read(path, MANIFEST_MAX, &raw) == -1)
-		goto fail;
-	root = cJSON_ParseWithLength(raw.data, raw.len);
-	buf_release(&raw);
 	jpath_init(&jp, path);
 	if (root == NULL || !cJSON_IsObject(root)) {
 		jpath_fail(&jp, NULL, "not a JSON object");
@@ -274,6 +269,20 @@ fail:
 	free(path);
 	catalog_bundle_free(b);
 	return NULL;
+}
+
+struct catalog_bundle *
+catalog_bundle_read(const char *dir)
+{
+	struct catalog_bundle *b;
+	char *path = xasprintf("%s/manifest.json", dir);
+	struct buf raw;
+
+	b = file_read(path, MANIFEST_MAX, &raw) == -1 ? NULL :
+	    catalog_bundle_parse(dir, raw.data, raw.len);
+	buf_release(&raw);
+	free(path);
+	return b;
 }
 
 static int

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A short libFuzzer run of the inventory and advisory parsers (make fuzz
-# runs them longer).  Seeds: the examples and the built-in advisories.
+# A short libFuzzer run of every parser fed from outside (make fuzz runs
+# them longer): inventories, advisories, Update Catalog pages and the
+# bundle manifest, Windows command output.  Seeds: tests/fuzz/corpus/.
 # valgrind: skip
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP"
-for t in inventory advisory; do
+for t in inventory advisory catalog winparse; do
 	bin=build-fuzz/fuzz_$t
 	if [ ! -x "$bin" ]; then
 		echo "ok - fuzz_$t skipped (clang's libFuzzer runtime is missing)"

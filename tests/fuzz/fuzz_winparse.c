@@ -1,0 +1,67 @@
+/*
+ * libFuzzer target: the parsers of Windows command output (reg query,
+ * dism /get-packages, wmic, netsh, systeminfo /fo csv, UTF-16 text), on
+ * the raw bytes libFuzzer gives (not NUL-terminated).  The first byte
+ * picks the parser.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "transport/transport.h"
+#include "util/util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+wmic(const char *p, size_t len)
+{
+	char **kbs = NULL, *v;
+	size_t n = 0;
+	int64_t t;
+
+	free(winparse_wmic_value(p, len, "LastBootUpTime"));
+	if (winparse_wmic_qfe(p, len, &kbs, &n) == 0)
+		strv_free(kbs, n);
+	v = xstrndup(p, len);
+	winparse_wmi_datetime(v, &t);
+	free(v);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	const char *p = (const char *)data + 1;
+	struct winreg_list r;
+	struct dism_list d;
+	struct winsysinfo si;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	len--;
+	switch (data[0] % 6) {
+	case 0:
+		if (winparse_reg_query(p, len, &r) == 0)
+			winreg_list_release(&r);
+		break;
+	case 1:
+		if (winparse_dism_packages(p, len, &d) == 0)
+			dism_list_release(&d);
+		break;
+	case 2:
+		wmic(p, len);
+		break;
+	case 3:
+		free(winparse_netsh_value(p, len, "Multicast Forwarding"));
+		winparse_netsh_multicast(p, len);
+		break;
+	case 4:
+		if (winparse_systeminfo_csv(p, len, &si) == 0)
+			winsysinfo_release(&si);
+		break;
+	default:
+		free(winparse_text(p, len, &n));
+	}
+	return 0;
+}

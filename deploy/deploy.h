@@ -20,9 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
-struct plan;
-
 /* Host steps, in order; rollback steps after DEPLOY_DONE. */
 enum deploy_step {
 	STEP_CONNECT,
@@ -85,6 +82,8 @@ struct deploy_result {
 	size_t		 ndone, nfailed, nother;
 	int		 stopped;	/* max-fail, canary or signal */
 	char		*stop_reason;
+	int		 bad_input;	/* -1 came from the plan, bundle,
+					   window or run directory given */
 };
 
 /* Live progress, called from inside the loop (cmd/ prints it). */
@@ -100,7 +99,8 @@ typedef void deploy_progress_cb(const struct deploy_progress *, void *);
  * deploy_apply() runs (or, with resume, continues) the plan; deploy_rollback()
  * undoes the hosts of a run (only_host: one).  0 when the run itself
  * worked (hosts may have failed: see the result), -1 (err_set) when it
- * could not run; bad input returns -2.  deploy_run_load() fills opts from
+ * could not run, with res->bad_input set when the cause is the input
+ * (exit 2) rather than the run (exit 1).  deploy_run_load() fills opts from
  * RUN_DIR/run.json (strings owned by the loaded struct, freed with
  * deploy_run_release()).  deploy_stop() may be called from a signal
  * handler: nothing new starts; running steps end at a safe point.
@@ -118,10 +118,6 @@ struct deploy_run {
 };
 int	 deploy_run_load(const char *run_dir, struct deploy_run *);
 void	 deploy_run_release(struct deploy_run *);
-
-/* Manual hosts: the runbook and its rollback as cmd.exe scripts. */
-int	 deploy_runbook(const struct plan *, size_t host, const char *bundle_dir,
-	    struct buf *apply, struct buf *rollback);
 
 /* Scheduling rules (pure). */
 

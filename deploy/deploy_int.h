@@ -124,6 +124,7 @@ struct engine {
 	int			 window_wait;
 	int			 lockfd;
 	int			 rollback_run;
+	int			 bad_input;	/* see deploy_result */
 };
 
 /* engine.c */

@@ -414,7 +414,7 @@ is_manual(const struct plan_host *ph)
 	return ph->transport != NULL && strcmp(ph->transport, "manual") == 0;
 }
 
-/* Bad input is found before anything runs (exit 2). */
+/* Bad input is found before anything runs. */
 static int
 validate(struct engine *e)
 {
@@ -646,10 +646,12 @@ opts_defaults(struct deploy_opts *o)
 		o->reboot_delay_s = 5;
 }
 
-/* Fresh apply: the run directory must not hold a run already (-2). */
+/* Fresh apply: the run directory must not hold a run already (bad
+ * input: the operator picks another one or resumes). */
 static int
-run_dir_prepare(struct deploy_opts *o)
+run_dir_prepare(struct engine *e)
 {
+	struct deploy_opts *o = &e->o;
 	char *jp, *plan_abs = NULL, *bundle_abs = NULL;
 	struct stat st;
 	int rc = -1;
@@ -661,7 +663,7 @@ run_dir_prepare(struct deploy_opts *o)
 		err_set("%s already holds a run; continue it with 'kbfix "
 		    "resume %s' or pick a new --run-dir", o->run_dir,
 		    o->run_dir);
-		rc = -2;
+		e->bad_input = 1;
 		goto out;
 	}
 	plan_abs = realpath(o->plan_path, NULL);
@@ -699,33 +701,53 @@ run_lock(struct engine *e)
 	return 0;
 }
 
+/*
+ * Plan, window, bundle and run directory: what the operator gave.  A
+ * failure here is bad input (e->bad_input, exit 2) except for the lock.
+ */
 static int
-engine_setup(struct engine *e, int fresh)
+engine_input(struct engine *e, int fresh)
 {
-	struct transport_opts to;
 	int64_t now = eng_now();
-	int rc;
 
+	e->bad_input = 1;
 	e->plan = plan_read(e->o.plan_path);
 	if (e->plan == NULL)
-		return -2;
+		return -1;
 	if (e->o.window == NULL && e->plan->window_start != NULL &&
 	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
 	if (e->o.window != NULL && deploy_window_parse(e->o.window, now,
 	    &e->win_start, &e->win_dur) == -1)
-		return -2;
+		return -1;
 	if (!e->rollback_run && e->o.bundle_dir != NULL &&
 	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
-		return -2;
-	if (validate(e) == -1)
-		return -2;
-	if (fresh && (rc = run_dir_prepare(&e->o)) != 0)
-		return rc;
-	if (run_lock(e) == -1)
 		return -1;
-	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1)
-		return -2;
+	if (validate(e) == -1)
+		return -1;
+	if (e->rollback_run && e->o.only_host != NULL &&
+	    plan_host_find(e->plan, e->o.only_host) == NULL) {
+		err_set("host %s is not in the plan of %s", e->o.only_host,
+		    e->o.run_dir);
+		return -1;
+	}
+	e->bad_input = 0;
+	if (fresh && run_dir_prepare(e) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+engine_setup(struct engine *e, int fresh)
+{
+	struct transport_opts to;
+
+	if (engine_input(e, fresh) == -1 || run_lock(e) == -1)
+		return -1;
+	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1) {
+		e->bad_input = 1;
+		return -1;
+	}
 	rollback_replay(&e->log, &e->rp);
 	e->j = rollback_journal_open(e->o.run_dir);
 	if (e->j == NULL)
@@ -796,6 +818,7 @@ deploy_apply(const struct deploy_opts *o, int resume,
 	rc = engine_setup(&e, !resume);
 	if (rc == 0)
 		rc = engine_run(&e, resume ? "resume" : "apply", cb, arg, res);
+	res->bad_input = e.bad_input;
 	engine_release(&e);
 	return rc;
 }
@@ -814,14 +837,9 @@ deploy_rollback(const struct deploy_opts *o, deploy_progress_cb *cb,
 	opts_defaults(&e.o);
 	e.rollback_run = 1;
 	rc = engine_setup(&e, 0);
-	if (rc == 0 && e.o.only_host != NULL &&
-	    plan_host_find(e.plan, e.o.only_host) == NULL) {
-		err_set("host %s is not in the plan of %s", e.o.only_host,
-		    e.o.run_dir);
-		rc = -2;
-	}
 	if (rc == 0)
 		rc = engine_run(&e, "rollback", cb, arg, res);
+	res->bad_input = e.bad_input;
 	engine_release(&e);
 	return rc;
 }

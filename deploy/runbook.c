@@ -189,17 +189,3 @@ out:
 	buf_release(&r);
 	return rc;
 }
-
-int
-deploy_runbook(const struct plan *p, size_t hi, const char *bundle_dir,
-    struct buf *a, struct buf *r)
-{
-	struct engine e;
-
-	memset(&e, 0, sizeof(e));
-	if (bundle_dir != NULL && bundle_read(bundle_dir, &e.bundle) == -1)
-		return -1;
-	runbook_text(&e, &p->hosts[hi], a, r);
-	bundle_release(&e.bundle);
-	return a->failed || r->failed ? -1 : 0;
-}

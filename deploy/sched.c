@@ -8,6 +8,8 @@
 #include "deploy/deploy.h"
 #include "util/util.h"
 
+#define WAVE_UNSET	(-2)	/* not assigned yet; -1 is manual */
+
 static const char *const step_names[STEP_N] = {
 	"connect", "preflight", "capture", "workaround", "upload", "install",
 	"reboot", "wait", "verify", "cleanup", "done",
@@ -40,7 +42,7 @@ pick_canaries(const struct deploy_slot *s, size_t n, int canary, int *wave)
 	for (k = 0; k < canary; k++) {
 		best = n;
 		for (i = 0; i < n; i++) {
-			if (s[i].manual || wave[i] != -2)
+			if (s[i].manual || wave[i] != WAVE_UNSET)
 				continue;
 			if (best == n || slot_before(&s[i], &s[best]))
 				best = i;
@@ -72,19 +74,19 @@ assign_plan_waves(const struct deploy_slot *s, size_t n, int *wave, int next)
 	for (;;) {
 		lo = 0;
 		for (i = 0; i < n; i++)
-			if (wave[i] == -2 && s[i].plan_wave > last &&
+			if (wave[i] == WAVE_UNSET && s[i].plan_wave > last &&
 			    (lo == 0 || s[i].plan_wave < lo))
 				lo = s[i].plan_wave;
 		if (lo == 0)
 			break;
 		cur = next++;
 		for (i = 0; i < n; i++)
-			if (wave[i] == -2 && s[i].plan_wave == lo)
+			if (wave[i] == WAVE_UNSET && s[i].plan_wave == lo)
 				wave[i] = cur;
 		last = lo;
 	}
 	for (i = 0; i < n; i++)
-		if (wave[i] == -2) {
+		if (wave[i] == WAVE_UNSET) {
 			wave[i] = next;
 			rest = 1;
 		}
@@ -101,7 +103,7 @@ deploy_waves(const struct deploy_slot *s, size_t n, int canary, int parallel,
 	if (parallel < 1)
 		parallel = 1;
 	for (i = 0; i < n; i++)
-		wave[i] = s[i].manual ? -1 : -2;
+		wave[i] = s[i].manual ? -1 : WAVE_UNSET;
 	pick_canaries(s, n, canary, wave);
 	for (i = 0; i < n; i++)
 		if (wave[i] == 0)
@@ -110,7 +112,7 @@ deploy_waves(const struct deploy_slot *s, size_t n, int canary, int parallel,
 	if (has_plan_waves(s, n))
 		return assign_plan_waves(s, n, wave, next);
 	for (i = 0; i < n; i++) {
-		if (wave[i] != -2)
+		if (wave[i] != WAVE_UNSET)
 			continue;
 		if (inwave == (size_t)parallel) {
 			next++;

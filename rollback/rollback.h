@@ -7,7 +7,7 @@
  * written with one write() on an O_APPEND descriptor and fsync'd before
  * rollback_journal_append() returns, so a crash leaves every record that
  * was reported written plus at most one torn last line, which
- * rollback_journal_read() ignores (DESIGN.md "Run directory").  Record
+ * rollback_log_read() ignores (DESIGN.md "Run directory").  Record
  * format (fields absent when empty):
  *
  *   {"seq":7,"ts":"2026-11-21T13:00:00Z","ms":1795264800123,"ev":"intent",
@@ -58,7 +58,7 @@ enum rollback_kind {
 
 /*
  * One record.  Strings are borrowed by rollback_journal_append() and owned
- * by the struct rollback_log after rollback_journal_read().  seq and ts are
+ * by the struct rollback_log after rollback_log_read().  seq and ts are
  * set by the writer.  action is the plan action index, -1 for none.
  * existed/enabled/installed are -1 when not set.
  */
@@ -83,11 +83,7 @@ struct rollback_rec {
 	const char		*boot, *boot_after;
 };
 
-const char	*rollback_ev_name(enum rollback_ev);
 void		 rollback_rec_init(struct rollback_rec *);
-
-/* Serialise one record as a JSON line (with the newline). */
-int		 rollback_rec_format(const struct rollback_rec *, struct buf *);
 
 /*
  * Appending.  rollback_journal_open() creates RUN_DIR/journal.jsonl if

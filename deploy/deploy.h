@@ -20,31 +20,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Host steps, in order; rollback steps after DEPLOY_DONE. */
+/*
+ * Host steps in run order; undo steps follow STEP_DONE.  One step sends
+ * one command and takes its answer (deploy/host.c's table,
+ * docs/DEVELOPERS.md "deploy"); steps of one group share the name the
+ * journal records, e.g. the four of "install".
+ */
 enum deploy_step {
 	STEP_CONNECT,
 	STEP_PREFLIGHT,
+	STEP_PREFLIGHT_DISK,
 	STEP_CAPTURE,
 	STEP_WORKAROUND,
+	STEP_WORKAROUND_SET,
 	STEP_UPLOAD,
+	STEP_UPLOAD_MKDIR,
+	STEP_UPLOAD_SEND,
 	STEP_INSTALL,
+	STEP_INSTALL_EXPAND,
+	STEP_INSTALL_ADD,
+	STEP_INSTALL_CONFIRM,
 	STEP_REBOOT,
+	STEP_REBOOT_ISSUE,
+	STEP_REBOOT_RETRY,
 	STEP_WAIT,
 	STEP_VERIFY,
+	STEP_VERIFY_TCPIP,
 	STEP_CLEANUP,
 	STEP_DONE,
 	STEP_RB_CONNECT,
 	STEP_RB_REMOVE,
+	STEP_RB_REMOVE_DISM,
+	STEP_RB_REMOVE_CONFIRM,
 	STEP_RB_REGISTRY,
+	STEP_RB_REGISTRY_SET,
 	STEP_RB_MULTICAST,
+	STEP_RB_MULTICAST_SET,
 	STEP_RB_REBOOT,
+	STEP_RB_REBOOT_ISSUE,
+	STEP_RB_REBOOT_RETRY,
 	STEP_RB_WAIT,
 	STEP_RB_VERIFY,
 	STEP_RB_DONE,
 	STEP_N
 };
-
-const char	*deploy_step_name(enum deploy_step);
 
 struct deploy_opts {
 	const char	*plan_path;

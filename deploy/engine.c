@@ -54,7 +54,7 @@ eng_journal(struct engine *e, struct rollback_rec *r)
 }
 
 void
-eng_progress(struct engine *e, struct hostrun *cur)
+eng_progress(struct engine *e, struct host_run *cur)
 {
 	struct deploy_progress p;
 	size_t i;
@@ -68,34 +68,43 @@ eng_progress(struct engine *e, struct hostrun *cur)
 		if (e->h[i].wave != e->wave)
 			continue;
 		p.total++;
-		if (e->h[i].finished && e->h[i].endstate != NULL &&
-		    strcmp(e->h[i].endstate, "done") == 0)
-			p.done++;
-		else if (e->h[i].finished)
-			p.failed++;
-		else if (e->h[i].started)
+		if (e->h[i].life == HOST_QUEUED)
+			continue;
+		if (e->h[i].life == HOST_RUNNING)
 			p.running++;
+		else if (strcmp(e->h[i].endstate, "done") == 0)
+			p.done++;
+		else
+			p.failed++;
 	}
 	if (cur != NULL) {
 		p.host = cur->ph->name;
-		p.step = deploy_step_name(cur->step);
+		p.step = host_step_name(cur);
 	}
 	e->progress(&p, e->parg);
 }
 
 static void
-host_state_only(struct engine *e, struct hostrun *h, const char *state,
+journal_state(struct engine *e, const char *host, const char *state,
     const char *error)
 {
 	struct rollback_rec r;
 
 	rollback_rec_init(&r);
 	r.ev = RB_EV_STATE;
-	r.host = h->ph->name;
+	r.host = host;
 	r.state = state;
 	r.error = error;
 	eng_journal(e, &r);
-	h->finished = 1;
+}
+
+/* A host that ends without starting: not-started, deferred. */
+static void
+host_skip(struct engine *e, struct host_run *h, const char *state,
+    const char *error)
+{
+	journal_state(e, h->ph->name, state, error);
+	h->life = HOST_SKIPPED;
 	h->endstate = state;
 }
 
@@ -116,8 +125,8 @@ finish_run(struct engine *e)
 	size_t i;
 
 	for (i = 0; i < e->nh; i++)
-		if (!e->h[i].started && !e->h[i].finished)
-			host_state_only(e, &e->h[i], "not-started",
+		if (e->h[i].life == HOST_QUEUED)
+			host_skip(e, &e->h[i], "not-started",
 			    e->stop_reason);
 	e->nwaves = e->wave;	/* ends the tick */
 }
@@ -128,7 +137,7 @@ wave_finished(struct engine *e)
 	size_t i, fin = 0, bad = 0, wbad = 0;
 
 	for (i = 0; i < e->nh; i++) {
-		if (!e->h[i].finished || !e->h[i].started)
+		if (e->h[i].life != HOST_ENDED)
 			continue;
 		fin++;
 		if (e->rollback_run ? strcmp(e->h[i].endstate,
@@ -167,7 +176,7 @@ window_open(void *arg)
 
 /* 1: the host may start now; 0: deferred (recorded) or wait. */
 static int
-window_admits(struct engine *e, struct hostrun *h)
+window_admits(struct engine *e, struct host_run *h)
 {
 	const struct rollback_host *jh;
 	enum deploy_step from = STEP_CONNECT;
@@ -195,7 +204,7 @@ window_admits(struct engine *e, struct hostrun *h)
 	err = xasprintf("%s: deferred: needs about %lld s, the window closes "
 	    "in %lld s", h->ph->name, (long long)rem,
 	    (long long)(e->win_start + e->win_dur - now));
-	host_state_only(e, h, "deferred", err);
+	host_skip(e, h, "deferred", err);
 	free(err);
 	return -1;
 }
@@ -203,7 +212,7 @@ window_admits(struct engine *e, struct hostrun *h)
 static void
 fill(struct engine *e)
 {
-	struct hostrun *h;
+	struct host_run *h;
 	size_t i, left = 0;
 	int w;
 
@@ -211,7 +220,7 @@ fill(struct engine *e)
 		return;
 	for (i = 0; i < e->nh && !e->stopping; i++) {
 		h = &e->h[i];
-		if (h->wave != e->wave || h->started || h->finished)
+		if (h->wave != e->wave || h->life != HOST_QUEUED)
 			continue;
 		if (e->running >= (size_t)e->o.parallel) {
 			left++;
@@ -234,12 +243,11 @@ fill(struct engine *e)
 }
 
 void
-eng_host_finished(struct hostrun *h)
+eng_host_finished(struct host_run *h)
 {
 	struct engine *e = h->e;
 
-	if (h->started)
-		e->running--;
+	e->running--;
 	eng_progress(e, h);
 	fill(e);
 }
@@ -503,8 +511,7 @@ hosts_build(struct engine *e)
 			continue;
 		e->h[n].e = e;
 		e->h[n].ph = &e->plan->hosts[i];
-		e->h[n].idx = i;
-		e->h[n].rollback = e->rollback_run;
+		e->h[n].mode = e->rollback_run ? HOST_UNDO : HOST_APPLY;
 		n++;
 	}
 	e->nh = n;
@@ -528,22 +535,17 @@ manual_runbooks(struct engine *e)
 {
 	const struct plan_host *ph;
 	const struct rollback_host *jh;
-	struct hostrun tmp;
 	size_t i;
 
 	for (i = 0; i < e->plan->nhosts && !e->rollback_run; i++) {
 		ph = &e->plan->hosts[i];
 		if (!needs_run(ph) || !is_manual(ph))
 			continue;
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.e = e;
-		tmp.ph = ph;
-		tmp.idx = i;
-		if (runbook_write(e, &tmp) == -1)
+		if (runbook_write(e, ph) == -1)
 			return -1;
 		jh = rollback_replay_host(&e->rp, ph->name);
 		if (jh == NULL || strcmp(jh->state, "manual") != 0)
-			host_state_only(e, &tmp, "manual", "runbook written: "
+			journal_state(e, ph->name, "manual", "runbook written: "
 			    "run it on the host, then its -rollback.cmd to "
 			    "undo");
 	}
@@ -605,18 +607,12 @@ result_fill(struct engine *e, struct deploy_result *res)
 static void
 engine_release(struct engine *e)
 {
-	size_t i, k;
-	struct hostrun *h;
+	size_t i;
+	struct host_run *h;
 
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
-		for (k = 0; k < h->npriors; k++) {
-			free(h->priors[k].key); free(h->priors[k].value);
-			free(h->priors[k].type); free(h->priors[k].data);
-			free(h->priors[k].family); free(h->priors[k].kb);
-			free(h->priors[k].identity);
-		}
-		free(h->priors);
+		rollback_priors_release(&h->priors);
 		free(h->boot_before); free(h->identity);
 		free(h->error); free(h->first_error);
 	}

@@ -10,19 +10,6 @@
 
 #define WAVE_UNSET	(-2)	/* not assigned yet; -1 is manual */
 
-static const char *const step_names[STEP_N] = {
-	"connect", "preflight", "capture", "workaround", "upload", "install",
-	"reboot", "wait", "verify", "cleanup", "done",
-	"rb-connect", "rb-remove", "rb-registry", "rb-multicast", "rb-reboot",
-	"rb-wait", "rb-verify", "rb-done"
-};
-
-const char *
-deploy_step_name(enum deploy_step s)
-{
-	return s < STEP_N ? step_names[s] : "?";
-}
-
 /* Plan order, lowest plan wave first (0 = none sorts last). */
 static int
 slot_before(const struct deploy_slot *a, const struct deploy_slot *b)
@@ -204,11 +191,11 @@ deploy_remaining_s(int estimate_s, enum deploy_step from)
 {
 	int pct;
 
-	if (from <= STEP_WORKAROUND)
+	if (from < STEP_UPLOAD)
 		pct = 100;
-	else if (from <= STEP_INSTALL)
+	else if (from < STEP_REBOOT)
 		pct = 80;
-	else if (from <= STEP_WAIT)
+	else if (from < STEP_VERIFY)
 		pct = 60;
 	else if (from < STEP_DONE)
 		pct = 10;

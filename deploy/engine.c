@@ -4,6 +4,7 @@
  * all on the transport's one poll loop.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <stdlib.h>
@@ -339,14 +340,22 @@ jget(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
 }
 
+/* A flag or a whole number 0..INT_MAX (*bad set otherwise), else def. */
 static int
-jint(const cJSON *o, const char *k, int def)
+jint(const cJSON *o, const char *k, int def, int *bad)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
+	if (v == NULL)
+		return def;
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v);
-	return cJSON_IsNumber(v) ? v->valueint : def;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > INT_MAX || v->valuedouble != v->valueint) {
+		*bad = 1;
+		return def;
+	}
+	return v->valueint;
 }
 
 int
@@ -355,7 +364,7 @@ deploy_run_load(const char *run_dir, struct deploy_run *run)
 	struct buf b;
 	cJSON *o = NULL;
 	char *path;
-	int rc = -1;
+	int rc = -1, bad = 0;
 
 	memset(run, 0, sizeof(*run));
 	buf_init(&b, 1 << 20);
@@ -363,7 +372,7 @@ deploy_run_load(const char *run_dir, struct deploy_run *run)
 	if (file_read(path, b.max, &b) == -1)
 		goto out;
 	o = cJSON_Parse(buf_str(&b));
-	if (o == NULL || jint(o, "parallel", -1) < 1) {
+	if (o == NULL || jint(o, "parallel", -1, &bad) < 1) {
 		err_set("%s: not a kbfix run record", path);
 		goto out;
 	}
@@ -381,14 +390,19 @@ deploy_run_load(const char *run_dir, struct deploy_run *run)
 	run->opts.known_hosts = run->strs[4];
 	run->opts.key_file = run->strs[5];
 	run->opts.user = run->strs[6];
-	run->opts.parallel = jint(o, "parallel", 32);
-	run->opts.canary = jint(o, "canary", 1);
-	run->opts.max_fail_pct = jint(o, "max_fail", 0);
-	run->opts.reboot_timeout_s = jint(o, "reboot_timeout", 600);
-	run->opts.reboot_delay_s = jint(o, "reboot_delay", 5);
-	run->opts.no_auto_rollback = jint(o, "no_auto_rollback", 0);
-	run->opts.accept_new = jint(o, "accept_new", 0);
-	run->opts.connect_timeout_ms = jint(o, "connect_timeout_ms", 0);
+	run->opts.parallel = jint(o, "parallel", 32, &bad);
+	run->opts.canary = jint(o, "canary", 1, &bad);
+	run->opts.max_fail_pct = jint(o, "max_fail", 0, &bad);
+	run->opts.reboot_timeout_s = jint(o, "reboot_timeout", 600, &bad);
+	run->opts.reboot_delay_s = jint(o, "reboot_delay", 5, &bad);
+	run->opts.no_auto_rollback = jint(o, "no_auto_rollback", 0, &bad);
+	run->opts.accept_new = jint(o, "accept_new", 0, &bad);
+	run->opts.connect_timeout_ms = jint(o, "connect_timeout_ms", 0, &bad);
+	if (bad) {
+		err_set("%s: a number is not a whole number from 0", path);
+		deploy_run_release(run);
+		goto out;
+	}
 	rc = 0;
 out:
 	cJSON_Delete(o);

@@ -1,5 +1,6 @@
 /*
- * deploy internals shared by the engine's files (not a public header).
+ * deploy internals: the engine (engine.c), the host machine (host*.c),
+ * the bundle, Windows output and runbooks.  Not a public header.
  */
 #ifndef KBFIX_DEPLOY_INT_H
 #define KBFIX_DEPLOY_INT_H
@@ -15,7 +16,6 @@
 
 #define REMOTE_DIR	"C:\\Windows\\Temp\\kbfix"
 #define REMOTE_SFTP_DIR	"/C:/Windows/Temp/kbfix"
-#define TCPIP_PATH	"C:\\Windows\\System32\\drivers\\tcpip.sys"
 #define REBOOT_PENDING_KEY "HKLM\\SOFTWARE\\Microsoft\\Windows\\" \
 	"CurrentVersion\\Component Based Servicing\\RebootPending"
 #define FREE_DISK_MIN	((uint64_t)500 << 20)	/* bytes on C: */

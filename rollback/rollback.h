@@ -1,7 +1,8 @@
 /*
  * rollback: the run journal (RUN_DIR/journal.jsonl) and what it tells about
- * each host: how far it got, how it ended, and the prior state needed to
- * undo what kbfix changed.
+ * each host (how far it got, how it ended, the prior state it recorded),
+ * and the undo steps that put a host back to that prior state (below).
+ * Depends on transport/ (command lines, Windows output) and util/ only.
  *
  * The journal is append-only, one JSON object a line.  Every record is
  * written with one write() on an O_APPEND descriptor and fsync'd before

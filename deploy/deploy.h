@@ -1,8 +1,8 @@
 /*
  * deploy: carrying out a plan (kbfix apply, resume, rollback).
  *
- * The engine runs one state machine per host (enum deploy_step, one
- * function per step) on the transport's poll loop, wave after wave, and
+ * The engine runs one state machine per host (a table of steps, one
+ * function per step: docs/DEVELOPERS.md) on the transport's poll loop, wave after wave, and
  * writes every step to the run journal (rollback/) before and after each
  * remote change.  The scheduling rules (waves, canary, failure threshold,
  * maintenance window, reboot groups) are pure functions below so they can
@@ -19,51 +19,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/*
- * Host steps in run order; undo steps follow STEP_DONE.  One step sends
- * one command and takes its answer (deploy/host.c's table,
- * docs/DEVELOPERS.md "deploy"); steps of one group share the name the
- * journal records, e.g. the four of "install".
- */
-enum deploy_step {
-	STEP_CONNECT,
-	STEP_PREFLIGHT,
-	STEP_PREFLIGHT_DISK,
-	STEP_CAPTURE,
-	STEP_WORKAROUND,
-	STEP_WORKAROUND_SET,
-	STEP_UPLOAD,
-	STEP_UPLOAD_MKDIR,
-	STEP_UPLOAD_SEND,
-	STEP_INSTALL,
-	STEP_INSTALL_EXPAND,
-	STEP_INSTALL_ADD,
-	STEP_INSTALL_CONFIRM,
-	STEP_REBOOT,
-	STEP_REBOOT_ISSUE,
-	STEP_REBOOT_RETRY,
-	STEP_WAIT,
-	STEP_VERIFY,
-	STEP_VERIFY_TCPIP,
-	STEP_CLEANUP,
-	STEP_DONE,
-	STEP_RB_CONNECT,
-	STEP_RB_REMOVE,
-	STEP_RB_REMOVE_DISM,
-	STEP_RB_REMOVE_CONFIRM,
-	STEP_RB_REGISTRY,
-	STEP_RB_REGISTRY_SET,
-	STEP_RB_MULTICAST,
-	STEP_RB_MULTICAST_SET,
-	STEP_RB_REBOOT,
-	STEP_RB_REBOOT_ISSUE,
-	STEP_RB_REBOOT_RETRY,
-	STEP_RB_WAIT,
-	STEP_RB_VERIFY,
-	STEP_RB_DONE,
-	STEP_N
-};
 
 struct deploy_opts {
 	const char	*plan_path;
@@ -162,8 +117,17 @@ int	 deploy_waves(const struct deploy_slot *, size_t n, int canary,
 int	 deploy_window_parse(const char *, int64_t now, int64_t *start,
 	    int64_t *duration_s);
 
-/* Seconds left of an estimated host run when resuming at step `from`. */
-int64_t	 deploy_remaining_s(int estimate_s, enum deploy_step from);
+/* How far a host got, for the share of its estimate still ahead. */
+enum deploy_phase {
+	DEPLOY_PHASE_START,	/* connect to workaround */
+	DEPLOY_PHASE_INSTALL,	/* upload and install */
+	DEPLOY_PHASE_REBOOT,	/* reboot and wait */
+	DEPLOY_PHASE_VERIFY,	/* verify and cleanup */
+	DEPLOY_PHASE_DONE
+};
+
+/* Seconds left of an estimated host run when resuming at phase `from`. */
+int64_t	 deploy_remaining_s(int estimate_s, enum deploy_phase from);
 
 /* 1: a host whose remaining work takes remaining_s may start at now. */
 int	 deploy_window_fits(int64_t now, int64_t start, int64_t duration_s,

@@ -47,6 +47,51 @@ int	 wo_dism_package(const char *out, const char *kb, char **identity,
 	    char **state);
 int	 wo_version_cmp(const char *a, const char *b);
 
+/*
+ * Host steps in run order; undo steps follow STEP_DONE.  One step sends
+ * one command and takes its answer (host.c's table, docs/DEVELOPERS.md
+ * "deploy"); steps of one group share the name the journal records, e.g.
+ * the four of "install".
+ */
+enum host_step {
+	STEP_CONNECT,
+	STEP_PREFLIGHT,
+	STEP_PREFLIGHT_DISK,
+	STEP_CAPTURE,
+	STEP_WORKAROUND,
+	STEP_WORKAROUND_SET,
+	STEP_UPLOAD,
+	STEP_UPLOAD_MKDIR,
+	STEP_UPLOAD_SEND,
+	STEP_INSTALL,
+	STEP_INSTALL_EXPAND,
+	STEP_INSTALL_ADD,
+	STEP_INSTALL_CONFIRM,
+	STEP_REBOOT,
+	STEP_REBOOT_ISSUE,
+	STEP_REBOOT_RETRY,
+	STEP_WAIT,
+	STEP_VERIFY,
+	STEP_VERIFY_TCPIP,
+	STEP_CLEANUP,
+	STEP_DONE,
+	STEP_RB_CONNECT,
+	STEP_RB_REMOVE,
+	STEP_RB_REMOVE_DISM,
+	STEP_RB_REMOVE_CONFIRM,
+	STEP_RB_REGISTRY,
+	STEP_RB_REGISTRY_SET,
+	STEP_RB_MULTICAST,
+	STEP_RB_MULTICAST_SET,
+	STEP_RB_REBOOT,
+	STEP_RB_REBOOT_ISSUE,
+	STEP_RB_REBOOT_RETRY,
+	STEP_RB_WAIT,
+	STEP_RB_VERIFY,
+	STEP_RB_DONE,
+	STEP_N
+};
+
 struct engine;
 
 /* Where a host is in the run, as the engine schedules it. */
@@ -85,7 +130,7 @@ struct host_run {
 	enum host_life		 life;
 	enum host_mode		 mode;
 
-	enum deploy_step	 step;
+	enum host_step	 step;
 	size_t			 action;	/* the plan action (undo: the
 						   prior) the step is at */
 	struct transport_conn	*conn;
@@ -102,7 +147,7 @@ struct host_run {
 	enum host_reboot	 reboot;
 	int			 group_held;
 	char			*boot_before;	/* boot time before it */
-	enum deploy_step	 after_wait;	/* 0 (STEP_CONNECT): the
+	enum host_step	 after_wait;	/* 0 (STEP_CONNECT): the
 						   verify step of the mode */
 	int64_t			 deadline_ms;
 	int64_t			 backoff_ms;
@@ -151,8 +196,8 @@ void	 host_group_retry(struct engine *);
 void	 host_release(struct host_run *);
 
 /* host.c: for the steps */
-void	 host_goto(struct host_run *, enum deploy_step);
-void	 host_continue(struct host_run *, enum deploy_step);
+void	 host_goto(struct host_run *, enum host_step);
+void	 host_continue(struct host_run *, enum host_step);
 void	 host_next_action(struct host_run *);
 void	 host_send(struct host_run *, const char *const argv[]);
 void	 host_send2(struct host_run *, const char *const a[],

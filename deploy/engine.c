@@ -180,7 +180,7 @@ static int
 window_admits(struct engine *e, struct host_run *h)
 {
 	const struct rollback_host *jh;
-	enum deploy_step from = STEP_CONNECT;
+	enum deploy_phase from = DEPLOY_PHASE_START;
 	int64_t now = eng_now(), rem;
 	char *err;
 
@@ -196,9 +196,9 @@ window_admits(struct engine *e, struct host_run *h)
 	}
 	jh = rollback_replay_host(&e->rp, h->ph->name);
 	if (jh != NULL && rollback_host_done(jh, "reboot"))
-		from = STEP_VERIFY;
+		from = DEPLOY_PHASE_VERIFY;
 	else if (jh != NULL && rollback_host_done(jh, "install"))
-		from = STEP_REBOOT;
+		from = DEPLOY_PHASE_REBOOT;
 	rem = deploy_remaining_s(h->ph->estimate_s, from);
 	if (deploy_window_fits(now, e->win_start, e->win_dur, rem))
 		return 1;

@@ -30,7 +30,7 @@
 static const struct host_step_def {
 	const char		*name;
 	host_step_fn		*run;
-	enum deploy_step	 first;
+	enum host_step	 first;
 } steps[STEP_N] = {
 	[STEP_CONNECT] =	{ "connect", host_connect, STEP_CONNECT },
 	[STEP_PREFLIGHT] =	{ "preflight", host_preflight, STEP_PREFLIGHT },
@@ -93,7 +93,7 @@ host_step_name(const struct host_run *h)
 /* The dispatcher. */
 
 static void
-step_enter(struct host_run *h, enum deploy_step s)
+step_enter(struct host_run *h, enum host_step s)
 {
 	h->step = s;
 	if (steps[s].run == NULL) {
@@ -109,7 +109,7 @@ step_enter(struct host_run *h, enum deploy_step s)
  * host waiting for its reboot stops in the wait step.
  */
 void
-host_goto(struct host_run *h, enum deploy_step s)
+host_goto(struct host_run *h, enum host_step s)
 {
 	if (h->e->fatal || h->life == HOST_ENDED)
 		return;
@@ -125,7 +125,7 @@ host_goto(struct host_run *h, enum deploy_step s)
 
 /* The next step of the same group, at the same action. */
 void
-host_continue(struct host_run *h, enum deploy_step s)
+host_continue(struct host_run *h, enum host_step s)
 {
 	if (h->e->fatal || h->life == HOST_ENDED)
 		return;
@@ -259,7 +259,7 @@ retry_timer(void *arg)
 static int
 host_retry(struct host_run *h)
 {
-	enum deploy_step g = steps[h->step].first;
+	enum host_step g = steps[h->step].first;
 
 	if (h->e->stopping || g == STEP_CONNECT || g == STEP_RB_CONNECT ||
 	    g == STEP_WAIT || g == STEP_RB_WAIT)

@@ -13,8 +13,8 @@ static const char *const boot_q[] = { "wmic", "os", "get", "lastbootuptime",
     "/value", NULL };
 
 /* The apply step s, or its undo twin. */
-static enum deploy_step
-in_mode(const struct host_run *h, enum deploy_step s)
+static enum host_step
+in_mode(const struct host_run *h, enum host_step s)
 {
 	if (h->mode == HOST_APPLY)
 		return s;
@@ -38,7 +38,7 @@ plan_has(const struct plan_host *ph, enum plan_action_kind kind)
 	return 0;
 }
 
-static enum deploy_step
+static enum host_step
 after_wait(const struct host_run *h)
 {
 	if (h->after_wait != STEP_CONNECT)
@@ -50,7 +50,7 @@ static void
 reboot_done(struct host_run *h, const char *boot_after)
 {
 	struct rollback_rec r;
-	enum deploy_step next;
+	enum host_step next;
 
 	rollback_rec_init(&r);
 	r.step = h->mode == HOST_UNDO && h->after_wait == STEP_CONNECT ?

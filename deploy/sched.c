@@ -183,25 +183,17 @@ out:
 }
 
 /*
- * Share of a host's estimate still ahead at each step: connect to install
+ * Share of a host's estimate still ahead at each phase: connect to install
  * about 40 %, reboot and wait 50 %, verify and cleanup 10 %.
  */
 int64_t
-deploy_remaining_s(int estimate_s, enum deploy_step from)
+deploy_remaining_s(int estimate_s, enum deploy_phase from)
 {
-	int pct;
+	static const int pct[] = { 100, 80, 60, 10, 0 };	/* by phase */
 
-	if (from < STEP_UPLOAD)
-		pct = 100;
-	else if (from < STEP_REBOOT)
-		pct = 80;
-	else if (from < STEP_VERIFY)
-		pct = 60;
-	else if (from < STEP_DONE)
-		pct = 10;
-	else
-		pct = 0;
-	return ((int64_t)estimate_s * pct + 99) / 100;
+	if (from > DEPLOY_PHASE_DONE)
+		from = DEPLOY_PHASE_DONE;
+	return ((int64_t)estimate_s * pct[from] + 99) / 100;
 }
 
 int

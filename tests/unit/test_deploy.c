@@ -100,10 +100,10 @@ test_deploy_window_fits_defers(void **state)
 	assert_int_equal(deploy_window_fits(100, 100, 600, 600), 1);
 	assert_int_equal(deploy_window_fits(101, 100, 600, 600), 0);
 	assert_int_equal(deploy_window_fits(5, 0, 0, 1000), 1);
-	assert_int_equal(deploy_remaining_s(600, STEP_CONNECT), 600);
-	assert_int_equal(deploy_remaining_s(600, STEP_VERIFY), 60);
-	assert_true(deploy_remaining_s(600, STEP_REBOOT) <
-	    deploy_remaining_s(600, STEP_UPLOAD));
+	assert_int_equal(deploy_remaining_s(600, DEPLOY_PHASE_START), 600);
+	assert_int_equal(deploy_remaining_s(600, DEPLOY_PHASE_VERIFY), 60);
+	assert_true(deploy_remaining_s(600, DEPLOY_PHASE_REBOOT) <
+	    deploy_remaining_s(600, DEPLOY_PHASE_INSTALL));
 }
 
 static void

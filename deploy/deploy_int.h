@@ -253,6 +253,10 @@ host_step_fn	 host_undo_restore;
 host_step_fn	 host_undo_restore_set;
 host_step_fn	 host_undo_verify;
 
+/* run.c: a fresh run directory (bad input if it holds a run), its lock */
+int	 run_dir_prepare(struct engine *);
+int	 run_lock(struct engine *);
+
 /* runbook.c */
 int	 runbook_write(struct engine *, const struct plan_host *);
 

@@ -98,7 +98,7 @@ struct engine;
 enum host_life {
 	HOST_QUEUED,		/* not started yet */
 	HOST_SKIPPED,		/* ended without starting: deferred,
-				   not-started, manual */
+				   not-started */
 	HOST_RUNNING,
 	HOST_ENDED
 };
@@ -106,8 +106,8 @@ enum host_life {
 /* What the host's machine is doing: the plan, or undoing it. */
 enum host_mode {
 	HOST_APPLY,
-	HOST_UNDO,		/* kbfix rollback */
-	HOST_UNDO_AFTER_FAIL	/* apply undoing a host a command refused */
+	HOST_UNDO		/* kbfix rollback, or apply undoing a host
+				   after a command refused (first_error) */
 };
 
 /* The reboot of the current reboot step. */
@@ -130,7 +130,7 @@ struct host_run {
 	enum host_life		 life;
 	enum host_mode		 mode;
 
-	enum host_step	 step;
+	enum host_step		 step;
 	size_t			 action;	/* the plan action (undo: the
 						   prior) the step is at */
 	struct transport_conn	*conn;
@@ -139,7 +139,7 @@ struct host_run {
 	struct rollback_priors	 priors;
 	int			 captured;	/* priors journaled */
 	char			*identity;	/* dism package identity */
-	int			 install_recorded;
+	int			 install_recorded;	/* by this run */
 	uint32_t		 dism_exit;	/* of the last add or remove */
 
 	/* the reboot */
@@ -147,7 +147,7 @@ struct host_run {
 	enum host_reboot	 reboot;
 	int			 group_held;
 	char			*boot_before;	/* boot time before it */
-	enum host_step	 after_wait;	/* 0 (STEP_CONNECT): the
+	enum host_step		 after_wait;	/* 0 (STEP_CONNECT): the
 						   verify step of the mode */
 	int64_t			 deadline_ms;
 	int64_t			 backoff_ms;

@@ -30,7 +30,7 @@
 static const struct host_step_def {
 	const char		*name;
 	host_step_fn		*run;
-	enum host_step	 first;
+	enum host_step		 first;
 } steps[STEP_N] = {
 	[STEP_CONNECT] =	{ "connect", host_connect, STEP_CONNECT },
 	[STEP_PREFLIGHT] =	{ "preflight", host_preflight, STEP_PREFLIGHT },

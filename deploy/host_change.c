@@ -117,6 +117,7 @@ host_upload(struct host_run *h, const struct transport_result *res)
 void
 host_upload_mkdir(struct host_run *h, const struct transport_result *res)
 {
+	/* host_upload() found the package absent just before */
 	if (res == NULL) {
 		host_send(h, (const char *const[]){ "mkdir", REMOTE_DIR,
 		    NULL });
@@ -235,6 +236,7 @@ host_install_expand(struct host_run *h, const struct transport_result *res)
 	const struct bundle_file *f = file_of(h);
 	char *msu, *dir;
 
+	/* host_install() found the package absent just before */
 	if (res == NULL) {
 		msu = xasprintf("%s\\%s", REMOTE_DIR, f->name);
 		dir = xasprintf("%s\\%s", REMOTE_DIR, host_action(h)->kb);
@@ -271,6 +273,7 @@ host_install_add(struct host_run *h, const struct transport_result *res)
 {
 	char *cab, *pp;
 
+	/* expand made the .cab just before */
 	if (res == NULL) {
 		cab = cab_name(file_of(h));
 		pp = xasprintf("/packagepath:%s\\%s\\%s", REMOTE_DIR,
@@ -302,6 +305,7 @@ host_install_confirm(struct host_run *h, const struct transport_result *res)
 	char *id = NULL, *why;
 	int pending = 0;
 
+	/* Resume rule: read the installed packages. */
 	if (res == NULL) {
 		host_send(h, get_packages);
 		return;

@@ -206,6 +206,7 @@ host_reboot_retry(struct host_run *h, const struct transport_result *res)
 {
 	char *why;
 
+	/* host_reboot_issue()'s shutdown /r was refused just before */
 	if (res == NULL) {
 		send_shutdown(h, 1);
 		return;

@@ -107,6 +107,7 @@ host_undo_remove_confirm(struct host_run *h,
 	char *state = NULL, *why;
 	int reboot = 0;
 
+	/* Resume rule: read the installed packages. */
 	if (res == NULL) {
 		send_query(h, p);
 		return;

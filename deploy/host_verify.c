@@ -77,6 +77,7 @@ host_verify_tcpip(struct host_run *h, const struct transport_result *res)
 	const struct plan_action *a = host_action(h);
 	char *t, *v = NULL;
 
+	/* Resume rule: read the file version. */
 	if (res == NULL) {
 		host_send(h, (const char *const[]){ "wmic", "datafile", "where",
 		    "name='C:\\\\Windows\\\\System32\\\\drivers\\\\tcpip.sys'",

@@ -147,10 +147,8 @@ struct rollback_host {
 	int			 install_started;	/* an install intent */
 	int			 reboot_needed;	/* install said so, no reboot
 						   since */
-	int			 rolled_back;
 	const char		**done;		/* steps done, in order */
 	size_t			 ndone;
-	uint64_t		 last_seq;
 };
 
 struct rollback_replay {

@@ -89,7 +89,7 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 
 	if (isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	if (rc == -2) {
+	if (rc == -1 && res->bad_input) {
 		warnmsg("%s", err_msg());
 		deploy_result_release(res);
 		return EXIT_USAGE;

@@ -1,8 +1,8 @@
 /*
  * deploy: carrying out a plan (kbfix apply, resume, rollback).
  *
- * The engine runs one state machine per host (enum deploy_step, one
- * function per step) on the transport's poll loop, wave after wave, and
+ * The engine runs one state machine per host (a table of steps, one
+ * function per step: docs/DEVELOPERS.md) on the transport's poll loop, wave after wave, and
  * writes every step to the run journal (rollback/) before and after each
  * remote change.  The scheduling rules (waves, canary, failure threshold,
  * maintenance window, reboot groups) are pure functions below so they can
@@ -19,35 +19,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct buf;
-struct plan;
-
-/* Host steps, in order; rollback steps after DEPLOY_DONE. */
-enum deploy_step {
-	STEP_CONNECT,
-	STEP_PREFLIGHT,
-	STEP_CAPTURE,
-	STEP_WORKAROUND,
-	STEP_UPLOAD,
-	STEP_INSTALL,
-	STEP_REBOOT,
-	STEP_WAIT,
-	STEP_VERIFY,
-	STEP_CLEANUP,
-	STEP_DONE,
-	STEP_RB_CONNECT,
-	STEP_RB_REMOVE,
-	STEP_RB_REGISTRY,
-	STEP_RB_MULTICAST,
-	STEP_RB_REBOOT,
-	STEP_RB_WAIT,
-	STEP_RB_VERIFY,
-	STEP_RB_DONE,
-	STEP_N
-};
-
-const char	*deploy_step_name(enum deploy_step);
 
 struct deploy_opts {
 	const char	*plan_path;
@@ -85,6 +56,8 @@ struct deploy_result {
 	size_t		 ndone, nfailed, nother;
 	int		 stopped;	/* max-fail, canary or signal */
 	char		*stop_reason;
+	int		 bad_input;	/* -1 came from the plan, bundle,
+					   window or run directory given */
 };
 
 /* Live progress, called from inside the loop (cmd/ prints it). */
@@ -100,7 +73,8 @@ typedef void deploy_progress_cb(const struct deploy_progress *, void *);
  * deploy_apply() runs (or, with resume, continues) the plan; deploy_rollback()
  * undoes the hosts of a run (only_host: one).  0 when the run itself
  * worked (hosts may have failed: see the result), -1 (err_set) when it
- * could not run; bad input returns -2.  deploy_run_load() fills opts from
+ * could not run, with res->bad_input set when the cause is the input
+ * (exit 2) rather than the run (exit 1).  deploy_run_load() fills opts from
  * RUN_DIR/run.json (strings owned by the loaded struct, freed with
  * deploy_run_release()).  deploy_stop() may be called from a signal
  * handler: nothing new starts; running steps end at a safe point.
@@ -118,10 +92,6 @@ struct deploy_run {
 };
 int	 deploy_run_load(const char *run_dir, struct deploy_run *);
 void	 deploy_run_release(struct deploy_run *);
-
-/* Manual hosts: the runbook and its rollback as cmd.exe scripts. */
-int	 deploy_runbook(const struct plan *, size_t host, const char *bundle_dir,
-	    struct buf *apply, struct buf *rollback);
 
 /* Scheduling rules (pure). */
 
@@ -147,8 +117,17 @@ int	 deploy_waves(const struct deploy_slot *, size_t n, int canary,
 int	 deploy_window_parse(const char *, int64_t now, int64_t *start,
 	    int64_t *duration_s);
 
-/* Seconds left of an estimated host run when resuming at step `from`. */
-int64_t	 deploy_remaining_s(int estimate_s, enum deploy_step from);
+/* How far a host got, for the share of its estimate still ahead. */
+enum deploy_phase {
+	DEPLOY_PHASE_START,	/* connect to workaround */
+	DEPLOY_PHASE_INSTALL,	/* upload and install */
+	DEPLOY_PHASE_REBOOT,	/* reboot and wait */
+	DEPLOY_PHASE_VERIFY,	/* verify and cleanup */
+	DEPLOY_PHASE_DONE
+};
+
+/* Seconds left of an estimated host run when resuming at phase `from`. */
+int64_t	 deploy_remaining_s(int estimate_s, enum deploy_phase from);
 
 /* 1: a host whose remaining work takes remaining_s may start at now. */
 int	 deploy_window_fits(int64_t now, int64_t start, int64_t duration_s,

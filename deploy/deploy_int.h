@@ -1,10 +1,10 @@
 /*
- * deploy internals shared by the engine's files (not a public header).
+ * deploy internals: the engine (engine.c), the host machine (host*.c),
+ * the bundle, Windows output and runbooks.  Not a public header.
  */
 #ifndef KBFIX_DEPLOY_INT_H
 #define KBFIX_DEPLOY_INT_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +16,6 @@
 
 #define REMOTE_DIR	"C:\\Windows\\Temp\\kbfix"
 #define REMOTE_SFTP_DIR	"/C:/Windows/Temp/kbfix"
-#define TCPIP_PATH	"C:\\Windows\\System32\\drivers\\tcpip.sys"
 #define REBOOT_PENDING_KEY "HKLM\\SOFTWARE\\Microsoft\\Windows\\" \
 	"CurrentVersion\\Component Based Servicing\\RebootPending"
 #define FREE_DISK_MIN	((uint64_t)500 << 20)	/* bytes on C: */
@@ -44,62 +43,119 @@ const struct bundle_file *bundle_find(const struct bundle *, const char *kb,
 /* Output of Windows commands (FACTS.md section 4). */
 char	*wo_text(const char *out, size_t len);	/* UTF-16LE -> ASCII */
 int	 wo_value(const char *out, const char *name, char **val);
-int	 wo_reg_value(const char *out, const char *name, char **type,
-	    char **data);
 int	 wo_dism_package(const char *out, const char *kb, char **identity,
 	    char **state);
-int	 wo_multicast(const char *out, int *enabled);
 int	 wo_version_cmp(const char *a, const char *b);
 
-/* Prior state of one thing a host run changes. */
-struct prior {
-	enum rollback_kind kind;
-	char	*key, *value, *type, *data;	/* registry */
-	int	 existed;
-	char	*family;			/* multicast */
-	int	 enabled;
-	char	*kb, *identity;			/* package */
-	int	 installed;
+/*
+ * Host steps in run order; undo steps follow STEP_DONE.  One step sends
+ * one command and takes its answer (host.c's table, docs/DEVELOPERS.md
+ * "deploy"); steps of one group share the name the journal records, e.g.
+ * the four of "install".
+ */
+enum host_step {
+	STEP_CONNECT,
+	STEP_PREFLIGHT,
+	STEP_PREFLIGHT_DISK,
+	STEP_CAPTURE,
+	STEP_WORKAROUND,
+	STEP_WORKAROUND_SET,
+	STEP_UPLOAD,
+	STEP_UPLOAD_MKDIR,
+	STEP_UPLOAD_SEND,
+	STEP_INSTALL,
+	STEP_INSTALL_EXPAND,
+	STEP_INSTALL_ADD,
+	STEP_INSTALL_CONFIRM,
+	STEP_REBOOT,
+	STEP_REBOOT_ISSUE,
+	STEP_REBOOT_RETRY,
+	STEP_WAIT,
+	STEP_VERIFY,
+	STEP_VERIFY_TCPIP,
+	STEP_CLEANUP,
+	STEP_DONE,
+	STEP_RB_CONNECT,
+	STEP_RB_REMOVE,
+	STEP_RB_REMOVE_DISM,
+	STEP_RB_REMOVE_CONFIRM,
+	STEP_RB_REGISTRY,
+	STEP_RB_REGISTRY_SET,
+	STEP_RB_MULTICAST,
+	STEP_RB_MULTICAST_SET,
+	STEP_RB_REBOOT,
+	STEP_RB_REBOOT_ISSUE,
+	STEP_RB_REBOOT_RETRY,
+	STEP_RB_WAIT,
+	STEP_RB_VERIFY,
+	STEP_RB_DONE,
+	STEP_N
 };
 
 struct engine;
 
-struct hostrun {
+/* Where a host is in the run, as the engine schedules it. */
+enum host_life {
+	HOST_QUEUED,		/* not started yet */
+	HOST_SKIPPED,		/* ended without starting: deferred,
+				   not-started */
+	HOST_RUNNING,
+	HOST_ENDED
+};
+
+/* What the host's machine is doing: the plan, or undoing it. */
+enum host_mode {
+	HOST_APPLY,
+	HOST_UNDO		/* kbfix rollback, or apply undoing a host
+				   after a command refused (first_error) */
+};
+
+/* The reboot of the current reboot step. */
+enum host_reboot {
+	REBOOT_NONE,
+	REBOOT_PARKED,		/* its group's member is rebooting */
+	REBOOT_ISSUED		/* shutdown /r sent: a drop is the reboot */
+};
+
+/*
+ * One host's run.  The step says which function gets the next answer
+ * (host.c's table); the fields below it are everything the steps learn
+ * and decide on the way.  A resumed run rebuilds them from the journal
+ * (host_start()) and from the host itself (each step reads first).
+ */
+struct host_run {
 	struct engine		*e;
 	const struct plan_host	*ph;
-	size_t			 idx;
 	int			 wave;
-	int			 rollback;	/* running rollback steps */
-	int			 auto_rb;	/* rollback after a failure */
-	enum deploy_step	 step;
-	size_t			 ai;		/* action cursor */
-	int			 sub;
+	enum host_life		 life;
+	enum host_mode		 mode;
+
+	enum host_step		 step;
+	size_t			 action;	/* the plan action (undo: the
+						   prior) the step is at */
 	struct transport_conn	*conn;
-	void			(*k)(struct hostrun *,
-				    const struct transport_result *);
-	struct prior		*priors;
-	size_t			 npriors;
-	int			 captured;
-	char			*boot_before;
-	char			*identity;
-	int			 reboot_needed;
-	int			 removed;
-	uint32_t		 dism_exit;
-	int			 reboot_issued;
-	int			 retries;
-	int			 install_recorded;
-	enum deploy_step	 wait_next;	/* 0: after_wait() */
-	int			 uploaded;
+
+	/* what was captured before any change, and what was installed */
+	struct rollback_priors	 priors;
+	int			 captured;	/* priors journaled */
+	char			*identity;	/* dism package identity */
+	int			 install_recorded;	/* by this run */
+	uint32_t		 dism_exit;	/* of the last add or remove */
+
+	/* the reboot */
+	int			 reboot_owed;	/* install or removal said so */
+	enum host_reboot	 reboot;
 	int			 group_held;
-	int			 parked;	/* waiting for its group */
+	char			*boot_before;	/* boot time before it */
+	enum host_step		 after_wait;	/* 0 (STEP_CONNECT): the
+						   verify step of the mode */
 	int64_t			 deadline_ms;
 	int64_t			 backoff_ms;
+
+	int			 retries;	/* reconnects after drops */
 	char			*error;
-	char			*first_error;
+	char			*first_error;	/* the failure undone after */
 	const char		*endstate;
-	int			 started, finished;
-	const struct bundle_file *const *files;	/* per install action */
-	size_t			 ninstall;
 };
 
 struct engine {
@@ -110,7 +166,7 @@ struct engine {
 	struct rollback_journal	*j;
 	struct rollback_replay	 rp;
 	struct rollback_log	 log;
-	struct hostrun		*h;
+	struct host_run		*h;
 	size_t			 nh;
 	int			 nwaves, wave;
 	int64_t			 win_start, win_dur;
@@ -124,68 +180,84 @@ struct engine {
 	int			 window_wait;
 	int			 lockfd;
 	int			 rollback_run;
+	int			 bad_input;	/* see deploy_result */
 };
 
 /* engine.c */
 int	 eng_journal(struct engine *, struct rollback_rec *);
-void	 eng_host_finished(struct hostrun *);
-void	 eng_progress(struct engine *, struct hostrun *);
+void	 eng_host_finished(struct host_run *);
+void	 eng_progress(struct engine *, struct host_run *);
 int64_t	 eng_now(void);		/* wall clock, seconds */
 
-/* host*.c: what the engine calls */
-void	 host_start(struct hostrun *);
-void	 host_step(struct hostrun *, enum deploy_step);
+/* host.c: the machine, what the engine calls */
+const char *host_step_name(const struct host_run *);
+void	 host_start(struct host_run *);
 void	 host_group_retry(struct engine *);
-void	 host_release(struct hostrun *);
+void	 host_release(struct host_run *);
 
-/*
- * Between the host*.c files.  host.c: dispatch, end states, journal and
- * command helpers, connect; host_prep.c: preflight, capture;
- * host_change.c: workaround, upload, install; host_reboot.c: reboot, wait;
- * host_verify.c: verify, cleanup, rollback remove, restore and verify.
- */
-typedef void kont(struct hostrun *, const struct transport_result *);
-
-void	 host_end(struct hostrun *, const char *state);
-void	 host_fail(struct hostrun *, int transport_err, const char *, ...)
+/* host.c: for the steps */
+void	 host_goto(struct host_run *, enum host_step);
+void	 host_continue(struct host_run *, enum host_step);
+void	 host_next_action(struct host_run *);
+void	 host_send(struct host_run *, const char *const argv[]);
+void	 host_send2(struct host_run *, const char *const a[],
+	    const char *const b[]);
+void	 host_send_line(struct host_run *, struct buf *line);
+void	 host_end(struct host_run *, const char *state);
+void	 host_fail(struct host_run *, int transport_err, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-int	 host_jwrite(struct hostrun *, enum rollback_ev, struct rollback_rec *);
-int	 host_jsimple(struct hostrun *, enum rollback_ev, int action);
-void	 host_hx(struct hostrun *, const char *const argv[], kont *);
-void	 host_hx2(struct hostrun *, const char *const a[],
-	    const char *const b[], kont *);
+int	 host_journal(struct host_run *, enum rollback_ev,
+	    struct rollback_rec *);
+int	 host_journal_ev(struct host_run *, enum rollback_ev, int action);
 char	*host_res_text(const struct transport_result *);
 char	*host_exit_text(enum winexit_tool, uint32_t code);
 int	 host_pkg_present(const struct transport_result *, const char *kb,
 	    char **identity, int *pending);
 uint32_t host_dism_code(const struct transport_result *);
-const struct plan_action *host_act(struct hostrun *, size_t i);
+const struct plan_action *host_action(const struct host_run *);
 char	*host_reg_target_data(const struct plan_action *);
-int	 host_reg_equal(const char *type, const char *qdata,
-	    const char *want);
 int	 host_value_as_planned(const struct plan_action *,
 	    const struct transport_result *);
+void	 host_value_query(struct host_run *, const struct plan_action *);
 
-void	 host_step_preflight(struct hostrun *);
-void	 host_step_capture(struct hostrun *);
-void	 host_priors_load(struct hostrun *, const struct rollback_host *);
+/*
+ * The steps, one function each (host.c's table): called with res NULL to
+ * start, then with the answer to the command the step sent.
+ */
+typedef void host_step_fn(struct host_run *, const struct transport_result *);
 
-void	 host_step_workaround(struct hostrun *);
-void	 host_step_upload(struct hostrun *);
-void	 host_step_install(struct hostrun *);
-void	 host_work_query(struct hostrun *, const struct plan_action *,
-	    kont *);
+host_step_fn	 host_connect;			/* host_prep.c */
+host_step_fn	 host_preflight;
+host_step_fn	 host_preflight_disk;
+host_step_fn	 host_capture;
+host_step_fn	 host_workaround;		/* host_change.c */
+host_step_fn	 host_workaround_set;
+host_step_fn	 host_upload;
+host_step_fn	 host_upload_mkdir;
+host_step_fn	 host_upload_send;
+host_step_fn	 host_install;
+host_step_fn	 host_install_expand;
+host_step_fn	 host_install_add;
+host_step_fn	 host_install_confirm;
+host_step_fn	 host_reboot;			/* host_reboot.c */
+host_step_fn	 host_reboot_issue;
+host_step_fn	 host_reboot_retry;
+host_step_fn	 host_wait;
+host_step_fn	 host_verify;			/* host_verify.c */
+host_step_fn	 host_verify_tcpip;
+host_step_fn	 host_cleanup;
+host_step_fn	 host_undo_remove;		/* host_undo.c */
+host_step_fn	 host_undo_remove_dism;
+host_step_fn	 host_undo_remove_confirm;
+host_step_fn	 host_undo_restore;
+host_step_fn	 host_undo_restore_set;
+host_step_fn	 host_undo_verify;
 
-void	 host_step_reboot(struct hostrun *);
-void	 host_step_wait(struct hostrun *);
-
-void	 host_step_verify(struct hostrun *);
-void	 host_step_cleanup(struct hostrun *);
-void	 host_step_rb_remove(struct hostrun *);
-void	 host_step_rb_restore(struct hostrun *);
-void	 host_step_rb_verify(struct hostrun *);
+/* run.c: a fresh run directory (bad input if it holds a run), its lock */
+int	 run_dir_prepare(struct engine *);
+int	 run_lock(struct engine *);
 
 /* runbook.c */
-int	 runbook_write(struct engine *, struct hostrun *);
+int	 runbook_write(struct engine *, const struct plan_host *);
 
 #endif

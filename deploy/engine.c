@@ -1,23 +1,17 @@
 /*
- * The apply engine: run directory, waves, canary, failure threshold,
+ * The apply engine: waves, canary, failure threshold,
  * maintenance window and signals around the per-host machines (host*.c),
  * all on the transport's one poll loop.
  */
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 #include "deploy/deploy_int.h"
 
 #define TICK_MS		200
-#define RUN_FORMAT	"kbfix-run/1"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -54,7 +48,7 @@ eng_journal(struct engine *e, struct rollback_rec *r)
 }
 
 void
-eng_progress(struct engine *e, struct hostrun *cur)
+eng_progress(struct engine *e, struct host_run *cur)
 {
 	struct deploy_progress p;
 	size_t i;
@@ -68,34 +62,43 @@ eng_progress(struct engine *e, struct hostrun *cur)
 		if (e->h[i].wave != e->wave)
 			continue;
 		p.total++;
-		if (e->h[i].finished && e->h[i].endstate != NULL &&
-		    strcmp(e->h[i].endstate, "done") == 0)
-			p.done++;
-		else if (e->h[i].finished)
-			p.failed++;
-		else if (e->h[i].started)
+		if (e->h[i].life == HOST_QUEUED)
+			continue;
+		if (e->h[i].life == HOST_RUNNING)
 			p.running++;
+		else if (strcmp(e->h[i].endstate, "done") == 0)
+			p.done++;
+		else
+			p.failed++;
 	}
 	if (cur != NULL) {
 		p.host = cur->ph->name;
-		p.step = deploy_step_name(cur->step);
+		p.step = host_step_name(cur);
 	}
 	e->progress(&p, e->parg);
 }
 
 static void
-host_state_only(struct engine *e, struct hostrun *h, const char *state,
+journal_state(struct engine *e, const char *host, const char *state,
     const char *error)
 {
 	struct rollback_rec r;
 
 	rollback_rec_init(&r);
 	r.ev = RB_EV_STATE;
-	r.host = h->ph->name;
+	r.host = host;
 	r.state = state;
 	r.error = error;
 	eng_journal(e, &r);
-	h->finished = 1;
+}
+
+/* A host that ends without starting: not-started, deferred. */
+static void
+host_skip(struct engine *e, struct host_run *h, const char *state,
+    const char *error)
+{
+	journal_state(e, h->ph->name, state, error);
+	h->life = HOST_SKIPPED;
 	h->endstate = state;
 }
 
@@ -116,8 +119,8 @@ finish_run(struct engine *e)
 	size_t i;
 
 	for (i = 0; i < e->nh; i++)
-		if (!e->h[i].started && !e->h[i].finished)
-			host_state_only(e, &e->h[i], "not-started",
+		if (e->h[i].life == HOST_QUEUED)
+			host_skip(e, &e->h[i], "not-started",
 			    e->stop_reason);
 	e->nwaves = e->wave;	/* ends the tick */
 }
@@ -128,7 +131,7 @@ wave_finished(struct engine *e)
 	size_t i, fin = 0, bad = 0, wbad = 0;
 
 	for (i = 0; i < e->nh; i++) {
-		if (!e->h[i].finished || !e->h[i].started)
+		if (e->h[i].life != HOST_ENDED)
 			continue;
 		fin++;
 		if (e->rollback_run ? strcmp(e->h[i].endstate,
@@ -167,10 +170,10 @@ window_open(void *arg)
 
 /* 1: the host may start now; 0: deferred (recorded) or wait. */
 static int
-window_admits(struct engine *e, struct hostrun *h)
+window_admits(struct engine *e, struct host_run *h)
 {
 	const struct rollback_host *jh;
-	enum deploy_step from = STEP_CONNECT;
+	enum deploy_phase from = DEPLOY_PHASE_START;
 	int64_t now = eng_now(), rem;
 	char *err;
 
@@ -186,16 +189,16 @@ window_admits(struct engine *e, struct hostrun *h)
 	}
 	jh = rollback_replay_host(&e->rp, h->ph->name);
 	if (jh != NULL && rollback_host_done(jh, "reboot"))
-		from = STEP_VERIFY;
+		from = DEPLOY_PHASE_VERIFY;
 	else if (jh != NULL && rollback_host_done(jh, "install"))
-		from = STEP_REBOOT;
+		from = DEPLOY_PHASE_REBOOT;
 	rem = deploy_remaining_s(h->ph->estimate_s, from);
 	if (deploy_window_fits(now, e->win_start, e->win_dur, rem))
 		return 1;
 	err = xasprintf("%s: deferred: needs about %lld s, the window closes "
 	    "in %lld s", h->ph->name, (long long)rem,
 	    (long long)(e->win_start + e->win_dur - now));
-	host_state_only(e, h, "deferred", err);
+	host_skip(e, h, "deferred", err);
 	free(err);
 	return -1;
 }
@@ -203,7 +206,7 @@ window_admits(struct engine *e, struct hostrun *h)
 static void
 fill(struct engine *e)
 {
-	struct hostrun *h;
+	struct host_run *h;
 	size_t i, left = 0;
 	int w;
 
@@ -211,7 +214,7 @@ fill(struct engine *e)
 		return;
 	for (i = 0; i < e->nh && !e->stopping; i++) {
 		h = &e->h[i];
-		if (h->wave != e->wave || h->started || h->finished)
+		if (h->wave != e->wave || h->life != HOST_QUEUED)
 			continue;
 		if (e->running >= (size_t)e->o.parallel) {
 			left++;
@@ -234,12 +237,11 @@ fill(struct engine *e)
 }
 
 void
-eng_host_finished(struct hostrun *h)
+eng_host_finished(struct host_run *h)
 {
 	struct engine *e = h->e;
 
-	if (h->started)
-		e->running--;
+	e->running--;
 	eng_progress(e, h);
 	fill(e);
 }
@@ -266,140 +268,6 @@ tick(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
-/* run directory */
-
-static void
-json_kv(struct buf *b, const char *k, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_addf(b, ",\n  \"%s\": ", k);
-	buf_add_json_str(b, v);
-}
-
-static int
-run_save(const struct deploy_opts *o, const char *plan_abs,
-    const char *bundle_abs)
-{
-	struct buf b, plan;
-	char *kh, *key;
-	char *path;
-	int rc = -1;
-
-	buf_init(&b, 1 << 20);
-	buf_init(&plan, (size_t)1 << 30);
-	buf_addf(&b, "{\"format\": \"%s\"", RUN_FORMAT);
-	json_kv(&b, "plan", plan_abs);
-	json_kv(&b, "bundle", bundle_abs);
-	json_kv(&b, "window", o->window);
-	/* absolute, so that resume works from another directory */
-	kh = o->known_hosts ? realpath(o->known_hosts, NULL) : NULL;
-	key = o->key_file ? realpath(o->key_file, NULL) : NULL;
-	json_kv(&b, "known_hosts", kh ? kh : o->known_hosts);
-	json_kv(&b, "key", key ? key : o->key_file);
-	free(kh);
-	free(key);
-	json_kv(&b, "user", o->user);
-	buf_addf(&b, ",\n  \"parallel\": %d, \"canary\": %d, \"max_fail\": %d"
-	    ", \"reboot_timeout\": %d, \"reboot_delay\": %d"
-	    ", \"no_auto_rollback\": %s, \"accept_new\": %s"
-	    ", \"connect_timeout_ms\": %d}\n",
-	    o->parallel, o->canary, o->max_fail_pct, o->reboot_timeout_s,
-	    o->reboot_delay_s, o->no_auto_rollback ? "true" : "false",
-	    o->accept_new ? "true" : "false", o->connect_timeout_ms);
-	path = xasprintf("%s/plan.json", o->run_dir);
-	if (file_read(plan_abs, plan.max, &plan) == -1 ||
-	    file_write_atomic(path, plan.data, plan.len, 0644) == -1)
-		goto out;
-	free(path);
-	path = xasprintf("%s/run.json", o->run_dir);
-	if (file_write_atomic(path, b.data, b.len, 0644) == -1)
-		goto out;
-	rc = 0;
-out:
-	free(path);
-	buf_release(&b);
-	buf_release(&plan);
-	return rc;
-}
-
-static char *
-jget(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
-static int
-jint(const cJSON *o, const char *k, int def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	if (cJSON_IsBool(v))
-		return cJSON_IsTrue(v);
-	return cJSON_IsNumber(v) ? v->valueint : def;
-}
-
-int
-deploy_run_load(const char *run_dir, struct deploy_run *run)
-{
-	struct buf b;
-	cJSON *o = NULL;
-	char *path;
-	int rc = -1;
-
-	memset(run, 0, sizeof(*run));
-	buf_init(&b, 1 << 20);
-	path = xasprintf("%s/run.json", run_dir);
-	if (file_read(path, b.max, &b) == -1)
-		goto out;
-	o = cJSON_Parse(buf_str(&b));
-	if (o == NULL || jint(o, "parallel", -1) < 1) {
-		err_set("%s: not a kbfix run record", path);
-		goto out;
-	}
-	run->strs[0] = xasprintf("%s/plan.json", run_dir);
-	run->strs[1] = jget(o, "bundle");
-	run->strs[2] = xstrdup(run_dir);
-	run->strs[3] = jget(o, "window");
-	run->strs[4] = jget(o, "known_hosts");
-	run->strs[5] = jget(o, "key");
-	run->strs[6] = jget(o, "user");
-	run->opts.plan_path = run->strs[0];
-	run->opts.bundle_dir = run->strs[1];
-	run->opts.run_dir = run->strs[2];
-	run->opts.window = run->strs[3];
-	run->opts.known_hosts = run->strs[4];
-	run->opts.key_file = run->strs[5];
-	run->opts.user = run->strs[6];
-	run->opts.parallel = jint(o, "parallel", 32);
-	run->opts.canary = jint(o, "canary", 1);
-	run->opts.max_fail_pct = jint(o, "max_fail", 0);
-	run->opts.reboot_timeout_s = jint(o, "reboot_timeout", 600);
-	run->opts.reboot_delay_s = jint(o, "reboot_delay", 5);
-	run->opts.no_auto_rollback = jint(o, "no_auto_rollback", 0);
-	run->opts.accept_new = jint(o, "accept_new", 0);
-	run->opts.connect_timeout_ms = jint(o, "connect_timeout_ms", 0);
-	rc = 0;
-out:
-	cJSON_Delete(o);
-	free(path);
-	buf_release(&b);
-	return rc;
-}
-
-void
-deploy_run_release(struct deploy_run *run)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(run->strs) / sizeof(run->strs[0]); i++)
-		free(run->strs[i]);
-	memset(run, 0, sizeof(*run));
-}
-
-/* ------------------------------------------------------------------ */
 /* set-up, validation, results */
 
 static int
@@ -414,7 +282,7 @@ is_manual(const struct plan_host *ph)
 	return ph->transport != NULL && strcmp(ph->transport, "manual") == 0;
 }
 
-/* Bad input is found before anything runs (exit 2). */
+/* Bad input is found before anything runs. */
 static int
 validate(struct engine *e)
 {
@@ -503,8 +371,7 @@ hosts_build(struct engine *e)
 			continue;
 		e->h[n].e = e;
 		e->h[n].ph = &e->plan->hosts[i];
-		e->h[n].idx = i;
-		e->h[n].rollback = e->rollback_run;
+		e->h[n].mode = e->rollback_run ? HOST_UNDO : HOST_APPLY;
 		n++;
 	}
 	e->nh = n;
@@ -528,22 +395,17 @@ manual_runbooks(struct engine *e)
 {
 	const struct plan_host *ph;
 	const struct rollback_host *jh;
-	struct hostrun tmp;
 	size_t i;
 
 	for (i = 0; i < e->plan->nhosts && !e->rollback_run; i++) {
 		ph = &e->plan->hosts[i];
 		if (!needs_run(ph) || !is_manual(ph))
 			continue;
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.e = e;
-		tmp.ph = ph;
-		tmp.idx = i;
-		if (runbook_write(e, &tmp) == -1)
+		if (runbook_write(e, ph) == -1)
 			return -1;
 		jh = rollback_replay_host(&e->rp, ph->name);
 		if (jh == NULL || strcmp(jh->state, "manual") != 0)
-			host_state_only(e, &tmp, "manual", "runbook written: "
+			journal_state(e, ph->name, "manual", "runbook written: "
 			    "run it on the host, then its -rollback.cmd to "
 			    "undo");
 	}
@@ -605,18 +467,12 @@ result_fill(struct engine *e, struct deploy_result *res)
 static void
 engine_release(struct engine *e)
 {
-	size_t i, k;
-	struct hostrun *h;
+	size_t i;
+	struct host_run *h;
 
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
-		for (k = 0; k < h->npriors; k++) {
-			free(h->priors[k].key); free(h->priors[k].value);
-			free(h->priors[k].type); free(h->priors[k].data);
-			free(h->priors[k].family); free(h->priors[k].kb);
-			free(h->priors[k].identity);
-		}
-		free(h->priors);
+		rollback_priors_release(&h->priors);
 		free(h->boot_before); free(h->identity);
 		free(h->error); free(h->first_error);
 	}
@@ -646,56 +502,39 @@ opts_defaults(struct deploy_opts *o)
 		o->reboot_delay_s = 5;
 }
 
-/* Fresh apply: the run directory must not hold a run already (-2). */
-static int
-run_dir_prepare(struct deploy_opts *o)
-{
-	char *jp, *plan_abs = NULL, *bundle_abs = NULL;
-	struct stat st;
-	int rc = -1;
-
-	if (mkdir_p(o->run_dir, 0755) == -1)
-		return -1;
-	jp = xasprintf("%s/journal.jsonl", o->run_dir);
-	if (stat(jp, &st) == 0 && st.st_size > 0) {
-		err_set("%s already holds a run; continue it with 'kbfix "
-		    "resume %s' or pick a new --run-dir", o->run_dir,
-		    o->run_dir);
-		rc = -2;
-		goto out;
-	}
-	plan_abs = realpath(o->plan_path, NULL);
-	bundle_abs = o->bundle_dir ? realpath(o->bundle_dir, NULL) : NULL;
-	if (plan_abs == NULL || (o->bundle_dir && bundle_abs == NULL)) {
-		err_setx_errno("%s", plan_abs ? o->bundle_dir : o->plan_path);
-		goto out;
-	}
-	rc = run_save(o, plan_abs, bundle_abs);
-out:
-	free(jp);
-	free(plan_abs);
-	free(bundle_abs);
-	return rc;
-}
-
 /*
- * One kbfix per run directory: a second apply, resume or rollback while
- * one runs would drive the same hosts twice.  The lock goes with the
- * process (also on SIGKILL).
+ * Plan, window, bundle and run directory: what the operator gave.  A
+ * failure here is bad input (e->bad_input, exit 2) except for the lock.
  */
 static int
-run_lock(struct engine *e)
+engine_input(struct engine *e, int fresh)
 {
-	char *path = xasprintf("%s/lock", e->o.run_dir);
+	int64_t now = eng_now();
 
-	e->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (e->lockfd == -1 || flock(e->lockfd, LOCK_EX | LOCK_NB) == -1) {
-		err_setx_errno("%s: another kbfix is working on this run "
-		    "directory", e->o.run_dir);
-		free(path);
+	e->bad_input = 1;
+	e->plan = plan_read(e->o.plan_path);
+	if (e->plan == NULL)
+		return -1;
+	if (e->o.window == NULL && e->plan->window_start != NULL &&
+	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
+		e->win_dur = e->plan->window_duration_s;
+	if (e->o.window != NULL && deploy_window_parse(e->o.window, now,
+	    &e->win_start, &e->win_dur) == -1)
+		return -1;
+	if (!e->rollback_run && e->o.bundle_dir != NULL &&
+	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
+		return -1;
+	if (validate(e) == -1)
+		return -1;
+	if (e->rollback_run && e->o.only_host != NULL &&
+	    plan_host_find(e->plan, e->o.only_host) == NULL) {
+		err_set("host %s is not in the plan of %s", e->o.only_host,
+		    e->o.run_dir);
 		return -1;
 	}
-	free(path);
+	e->bad_input = 0;
+	if (fresh && run_dir_prepare(e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -703,29 +542,13 @@ static int
 engine_setup(struct engine *e, int fresh)
 {
 	struct transport_opts to;
-	int64_t now = eng_now();
-	int rc;
 
-	e->plan = plan_read(e->o.plan_path);
-	if (e->plan == NULL)
-		return -2;
-	if (e->o.window == NULL && e->plan->window_start != NULL &&
-	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
-		e->win_dur = e->plan->window_duration_s;
-	if (e->o.window != NULL && deploy_window_parse(e->o.window, now,
-	    &e->win_start, &e->win_dur) == -1)
-		return -2;
-	if (!e->rollback_run && e->o.bundle_dir != NULL &&
-	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
-		return -2;
-	if (validate(e) == -1)
-		return -2;
-	if (fresh && (rc = run_dir_prepare(&e->o)) != 0)
-		return rc;
-	if (run_lock(e) == -1)
+	if (engine_input(e, fresh) == -1 || run_lock(e) == -1)
 		return -1;
-	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1)
-		return -2;
+	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1) {
+		e->bad_input = 1;
+		return -1;
+	}
 	rollback_replay(&e->log, &e->rp);
 	e->j = rollback_journal_open(e->o.run_dir);
 	if (e->j == NULL)
@@ -796,6 +619,7 @@ deploy_apply(const struct deploy_opts *o, int resume,
 	rc = engine_setup(&e, !resume);
 	if (rc == 0)
 		rc = engine_run(&e, resume ? "resume" : "apply", cb, arg, res);
+	res->bad_input = e.bad_input;
 	engine_release(&e);
 	return rc;
 }
@@ -814,14 +638,9 @@ deploy_rollback(const struct deploy_opts *o, deploy_progress_cb *cb,
 	opts_defaults(&e.o);
 	e.rollback_run = 1;
 	rc = engine_setup(&e, 0);
-	if (rc == 0 && e.o.only_host != NULL &&
-	    plan_host_find(e.plan, e.o.only_host) == NULL) {
-		err_set("host %s is not in the plan of %s", e.o.only_host,
-		    e.o.run_dir);
-		rc = -2;
-	}
 	if (rc == 0)
 		rc = engine_run(&e, "rollback", cb, arg, res);
+	res->bad_input = e.bad_input;
 	engine_release(&e);
 	return rc;
 }

@@ -1,12 +1,19 @@
 /*
- * The per-host state machine: one function per step, each starting with a
- * look at the host's actual state so that repeating it (resume after a
- * crash) is safe.  Every remote change is journaled before (intent) and
- * after (done or fail).  Commands are built with transport_cmdline() from
- * values plan_read() validated.  This file holds what every step uses
- * (dispatch, end states, journal and command helpers) and connect; the
- * other steps live in host_*.c by group.
+ * The per-host state machine: the table of steps, the dispatcher and what
+ * every step uses (journal, commands, end states, reconnects).  The steps
+ * themselves live in host_prep.c (connect, preflight, capture),
+ * host_change.c (workaround, upload, install), host_reboot.c (reboot,
+ * wait), host_verify.c (verify, cleanup) and host_undo.c (remove,
+ * restore, verify back); docs/DEVELOPERS.md follows one host through.
+ *
+ * A step is one command: host_goto() or host_continue() calls its
+ * function with res NULL, the function sends the command, and the answer
+ * comes back to the same function (the step field says which).  Each step
+ * first reads the host's actual state, so a step repeated after a lost
+ * connection or a crash changes nothing twice.  Every remote change is
+ * journaled before (intent) and after (done or fail).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,51 +22,182 @@
 
 #include "deploy/deploy_int.h"
 
-static void step_run(struct hostrun *);
+/*
+ * name: what the journal, status and progress call the step; several
+ * steps of one group share it.  first: the step its group starts with,
+ * where a reconnect after a drop starts over (the group reads first).
+ */
+static const struct host_step_def {
+	const char		*name;
+	host_step_fn		*run;
+	enum host_step		 first;
+} steps[STEP_N] = {
+	[STEP_CONNECT] =	{ "connect", host_connect, STEP_CONNECT },
+	[STEP_PREFLIGHT] =	{ "preflight", host_preflight, STEP_PREFLIGHT },
+	[STEP_PREFLIGHT_DISK] =	{ "preflight", host_preflight_disk,
+				  STEP_PREFLIGHT },
+	[STEP_CAPTURE] =	{ "capture", host_capture, STEP_CAPTURE },
+	[STEP_WORKAROUND] =	{ "workaround", host_workaround,
+				  STEP_WORKAROUND },
+	[STEP_WORKAROUND_SET] =	{ "workaround", host_workaround_set,
+				  STEP_WORKAROUND },
+	[STEP_UPLOAD] =		{ "upload", host_upload, STEP_UPLOAD },
+	[STEP_UPLOAD_MKDIR] =	{ "upload", host_upload_mkdir, STEP_UPLOAD },
+	[STEP_UPLOAD_SEND] =	{ "upload", host_upload_send, STEP_UPLOAD },
+	[STEP_INSTALL] =	{ "install", host_install, STEP_INSTALL },
+	[STEP_INSTALL_EXPAND] =	{ "install", host_install_expand,
+				  STEP_INSTALL },
+	[STEP_INSTALL_ADD] =	{ "install", host_install_add, STEP_INSTALL },
+	[STEP_INSTALL_CONFIRM] = { "install", host_install_confirm,
+				  STEP_INSTALL },
+	[STEP_REBOOT] =		{ "reboot", host_reboot, STEP_REBOOT },
+	[STEP_REBOOT_ISSUE] =	{ "reboot", host_reboot_issue, STEP_REBOOT },
+	[STEP_REBOOT_RETRY] =	{ "reboot", host_reboot_retry, STEP_REBOOT },
+	[STEP_WAIT] =		{ "wait", host_wait, STEP_WAIT },
+	[STEP_VERIFY] =		{ "verify", host_verify, STEP_VERIFY },
+	[STEP_VERIFY_TCPIP] =	{ "verify", host_verify_tcpip, STEP_VERIFY },
+	[STEP_CLEANUP] =	{ "cleanup", host_cleanup, STEP_CLEANUP },
+	[STEP_DONE] =		{ "done", NULL, STEP_DONE },
+	[STEP_RB_CONNECT] =	{ "rb-connect", host_connect, STEP_RB_CONNECT },
+	[STEP_RB_REMOVE] =	{ "rb-remove", host_undo_remove,
+				  STEP_RB_REMOVE },
+	[STEP_RB_REMOVE_DISM] =	{ "rb-remove", host_undo_remove_dism,
+				  STEP_RB_REMOVE },
+	[STEP_RB_REMOVE_CONFIRM] = { "rb-remove", host_undo_remove_confirm,
+				  STEP_RB_REMOVE },
+	[STEP_RB_REGISTRY] =	{ "rb-registry", host_undo_restore,
+				  STEP_RB_REGISTRY },
+	[STEP_RB_REGISTRY_SET] = { "rb-registry", host_undo_restore_set,
+				  STEP_RB_REGISTRY },
+	[STEP_RB_MULTICAST] =	{ "rb-multicast", host_undo_restore,
+				  STEP_RB_REGISTRY },
+	[STEP_RB_MULTICAST_SET] = { "rb-multicast", host_undo_restore_set,
+				  STEP_RB_REGISTRY },
+	[STEP_RB_REBOOT] =	{ "rb-reboot", host_reboot, STEP_RB_REBOOT },
+	[STEP_RB_REBOOT_ISSUE] = { "rb-reboot", host_reboot_issue,
+				  STEP_RB_REBOOT },
+	[STEP_RB_REBOOT_RETRY] = { "rb-reboot", host_reboot_retry,
+				  STEP_RB_REBOOT },
+	[STEP_RB_WAIT] =	{ "rb-wait", host_wait, STEP_RB_WAIT },
+	[STEP_RB_VERIFY] =	{ "rb-verify", host_undo_verify,
+				  STEP_RB_VERIFY },
+	[STEP_RB_DONE] =	{ "rb-done", NULL, STEP_RB_DONE },
+};
+
+const char *
+host_step_name(const struct host_run *h)
+{
+	return h->step < STEP_N ? steps[h->step].name : "?";
+}
+
+/* The dispatcher. */
+
+static void
+step_enter(struct host_run *h, enum host_step s)
+{
+	h->step = s;
+	if (steps[s].run == NULL) {
+		host_end(h, h->mode == HOST_UNDO ? "rolled-back" : "done");
+		return;
+	}
+	steps[s].run(h, NULL);
+}
+
+/*
+ * A new group of steps, from its first action.  The group boundary is the
+ * safe point where a stop (signal, fatal journal error) takes effect; a
+ * host waiting for its reboot stops in the wait step.
+ */
+void
+host_goto(struct host_run *h, enum host_step s)
+{
+	if (h->e->fatal || h->life == HOST_ENDED)
+		return;
+	h->step = s;
+	h->action = 0;
+	if (h->e->stopping && s != STEP_WAIT && s != STEP_RB_WAIT) {
+		host_end(h, "interrupted");
+		return;
+	}
+	eng_progress(h->e, h);
+	step_enter(h, s);
+}
+
+/* The next step of the same group, at the same action. */
+void
+host_continue(struct host_run *h, enum host_step s)
+{
+	if (h->e->fatal || h->life == HOST_ENDED)
+		return;
+	step_enter(h, s);
+}
+
+/* The group's first step again, at the next action. */
+void
+host_next_action(struct host_run *h)
+{
+	h->action++;
+	host_continue(h, steps[h->step].first);
+}
+
+void
+host_start(struct host_run *h)
+{
+	const struct rollback_host *jh;
+
+	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	h->life = HOST_RUNNING;
+	rollback_priors_load(&h->priors, jh);
+	h->captured = jh != NULL && rollback_host_done(jh, "capture");
+	if (jh != NULL && jh->identity != NULL)
+		h->identity = xstrdup(jh->identity);
+	h->reboot_owed = jh != NULL && jh->reboot_needed;
+	host_goto(h, h->mode == HOST_UNDO ? STEP_RB_CONNECT : STEP_CONNECT);
+}
 
 /* Journal. */
 
 int
-host_jwrite(struct hostrun *h, enum rollback_ev ev, struct rollback_rec *r)
+host_journal(struct host_run *h, enum rollback_ev ev, struct rollback_rec *r)
 {
 	r->ev = ev;
 	r->host = h->ph->name;
 	if (r->step == NULL && ev != RB_EV_PRIOR && ev != RB_EV_STATE)
-		r->step = deploy_step_name(h->step);
+		r->step = host_step_name(h);
 	return eng_journal(h->e, r);
 }
 
 int
-host_jsimple(struct hostrun *h, enum rollback_ev ev, int action)
+host_journal_ev(struct host_run *h, enum rollback_ev ev, int action)
 {
 	struct rollback_rec r;
 
 	rollback_rec_init(&r);
 	r.action = action;
-	return host_jwrite(h, ev, &r);
+	return host_journal(h, ev, &r);
 }
 
 /* End states. */
 
 void
-host_end(struct hostrun *h, const char *state)
+host_end(struct host_run *h, const char *state)
 {
 	struct rollback_rec r;
 
-	if (h->finished)
+	if (h->life == HOST_ENDED)
 		return;
 	h->endstate = state;
 	rollback_rec_init(&r);
 	r.state = state;
 	r.error = h->first_error ? h->first_error : h->error;
-	host_jwrite(h, RB_EV_STATE, &r);
+	host_journal(h, RB_EV_STATE, &r);
 	host_release(h);
-	h->finished = 1;
+	h->life = HOST_ENDED;
 	eng_host_finished(h);
 }
 
 void
-host_release(struct hostrun *h)
+host_release(struct host_run *h)
 {
 	if (h->group_held) {
 		deploy_group_release(&h->e->groups, h->ph->group, h->ph->name);
@@ -71,7 +209,7 @@ host_release(struct hostrun *h)
 }
 
 static void
-set_error(struct hostrun *h, const char *fmt, va_list ap)
+set_error(struct host_run *h, const char *fmt, va_list ap)
 {
 	struct buf b;
 
@@ -86,7 +224,7 @@ static void
 retry_connected(struct transport_conn *c, int ok, const char *error,
     void *arg)
 {
-	struct hostrun *h = arg;
+	struct host_run *h = arg;
 
 	(void)c;
 	if (h->e->fatal)
@@ -95,16 +233,16 @@ retry_connected(struct transport_conn *c, int ok, const char *error,
 		host_fail(h, 1, "%s", error);
 		return;
 	}
-	host_step(h, h->step);
+	host_goto(h, steps[h->step].first);
 }
 
 static void
 retry_timer(void *arg)
 {
-	struct hostrun *h = arg;
+	struct host_run *h = arg;
 	const struct plan_host *ph = h->ph;
 
-	if (h->e->fatal || h->finished)
+	if (h->e->fatal || h->life == HOST_ENDED)
 		return;
 	h->conn = transport_connect(h->e->tp, ph->name,
 	    ph->address ? ph->address : ph->name, ph->port, ph->user,
@@ -114,22 +252,23 @@ retry_timer(void *arg)
 }
 
 /*
- * A connection lost in the middle of a step: reconnect and run the step
- * again, which starts by looking at the host's actual state.  A lost
+ * A connection lost in the middle of a step: reconnect and start its
+ * group again, which reads the host's actual state first.  A lost
  * connection right after shutdown /r is the reboot itself.
  */
 static int
-host_retry(struct hostrun *h)
+host_retry(struct host_run *h)
 {
-	enum deploy_step s = h->step;
+	enum host_step g = steps[h->step].first;
 
-	if (h->e->stopping || s == STEP_CONNECT || s == STEP_RB_CONNECT ||
-	    s == STEP_WAIT || s == STEP_RB_WAIT)
+	if (h->e->stopping || g == STEP_CONNECT || g == STEP_RB_CONNECT ||
+	    g == STEP_WAIT || g == STEP_RB_WAIT)
 		return 0;
 	transport_close(h->conn);
 	h->conn = NULL;
-	if ((s == STEP_REBOOT || s == STEP_RB_REBOOT) && h->reboot_issued) {
-		host_step(h, s == STEP_REBOOT ? STEP_WAIT : STEP_RB_WAIT);
+	if ((g == STEP_REBOOT || g == STEP_RB_REBOOT) &&
+	    h->reboot == REBOOT_ISSUED) {
+		host_goto(h, g == STEP_REBOOT ? STEP_WAIT : STEP_RB_WAIT);
 		return 1;
 	}
 	if (h->retries >= 2)
@@ -140,7 +279,7 @@ host_retry(struct hostrun *h)
 }
 
 void
-host_fail(struct hostrun *h, int transport_err, const char *fmt, ...)
+host_fail(struct host_run *h, int transport_err, const char *fmt, ...)
 {
 	struct rollback_rec r;
 	va_list ap;
@@ -152,8 +291,8 @@ host_fail(struct hostrun *h, int transport_err, const char *fmt, ...)
 		return;
 	rollback_rec_init(&r);
 	r.error = h->error;
-	host_jwrite(h, RB_EV_FAIL, &r);
-	if (h->rollback) {
+	host_journal(h, RB_EV_FAIL, &r);
+	if (h->mode == HOST_UNDO) {
 		host_end(h, "rollback-failed");
 		return;
 	}
@@ -165,22 +304,20 @@ host_fail(struct hostrun *h, int transport_err, const char *fmt, ...)
 	if (!transport_err && h->step >= STEP_WORKAROUND && h->captured &&
 	    !h->e->o.no_auto_rollback && !h->e->stopping) {
 		h->first_error = xstrdup(h->error);
-		h->auto_rb = 1;
-		h->rollback = 1;
-		host_step(h, STEP_RB_REMOVE);
+		h->mode = HOST_UNDO;
+		host_goto(h, STEP_RB_REMOVE);
 		return;
 	}
 	host_end(h, "failed");
 }
 
-/* Commands. */
+/* Commands: the answer goes to the function of the host's step. */
 
 static void
 exec_cb(struct transport_conn *c, const struct transport_result *res,
     void *arg)
 {
-	struct hostrun *h = arg;
-	kont *k = h->k;
+	struct host_run *h = arg;
 
 	(void)c;
 	if (h->e->fatal)
@@ -189,48 +326,43 @@ exec_cb(struct transport_conn *c, const struct transport_result *res,
 		host_fail(h, 1, "%s", res->error);
 		return;
 	}
-	h->k = NULL;
-	k(h, res);
-}
-
-static void
-hx_line(struct hostrun *h, struct buf *line, kont *k)
-{
-	h->k = k;
-	if (line->failed || transport_exec(h->conn, buf_str(line), exec_cb,
-	    h) == -1)
-		host_fail(h, 1, "%s", err_msg());
-	buf_release(line);
+	steps[h->step].run(h, res);
 }
 
 void
-host_hx(struct hostrun *h, const char *const argv[], kont *k)
+host_send_line(struct host_run *h, struct buf *line)
+{
+	if (line->failed || transport_exec(h->conn, buf_str(line), exec_cb,
+	    h) == -1)
+		host_fail(h, 1, "%s", err_msg());
+}
+
+void
+host_send(struct host_run *h, const char *const argv[])
 {
 	struct buf line;
 
 	buf_init(&line, 8192);
-	if (transport_cmdline(&line, argv) == -1) {
-		buf_release(&line);
+	if (transport_cmdline(&line, argv) == -1)
 		host_fail(h, 0, "%s", err_msg());
-		return;
-	}
-	hx_line(h, &line, k);
+	else
+		host_send_line(h, &line);
+	buf_release(&line);
 }
 
+/* Two commands in one round trip: a change and the read that checks it. */
 void
-host_hx2(struct hostrun *h, const char *const a[], const char *const b[],
-    kont *k)
+host_send2(struct host_run *h, const char *const a[], const char *const b[])
 {
 	struct buf line;
 
 	buf_init(&line, 8192);
 	if (transport_cmdline(&line, a) == -1 ||
-	    transport_cmdline_join(&line, b) == -1) {
-		buf_release(&line);
+	    transport_cmdline_join(&line, b) == -1)
 		host_fail(h, 0, "%s", err_msg());
-		return;
-	}
-	hx_line(h, &line, k);
+	else
+		host_send_line(h, &line);
+	buf_release(&line);
 }
 
 char *
@@ -270,6 +402,23 @@ host_pkg_present(const struct transport_result *res, const char *kb,
 	return present;
 }
 
+/* "0x800f081e" at p: its value, or -1. */
+static int
+hex_code(const char *p, uint32_t *v)
+{
+	int n = 0, d;
+
+	if (strncasecmp(p, "0x", 2) != 0)
+		return parse_u32(p, v);
+	*v = 0;
+	for (p += 2; isxdigit((unsigned char)*p) && n < 8; p++, n++) {
+		d = isdigit((unsigned char)*p) ? *p - '0' :
+		    tolower((unsigned char)*p) - 'a' + 10;
+		*v = *v << 4 | (uint32_t)d;
+	}
+	return n > 0 && !isxdigit((unsigned char)*p) ? 0 : -1;
+}
+
 /*
  * dism prints its result as "Error: 0x800f081e" too; where the exit status
  * reached us cut to 8 bits (an sshd on a POSIX host), the printed code is
@@ -278,16 +427,15 @@ host_pkg_present(const struct transport_result *res, const char *kb,
 uint32_t
 host_dism_code(const struct transport_result *res)
 {
-	char *t = host_res_text(res), *p, *end;
-	unsigned long v;
-	uint32_t code = res->exit_status;
+	char *t = host_res_text(res), *p, *tok;
+	uint32_t v, code = res->exit_status;
 
 	p = code != 0 ? strstr(t, "Error: ") : NULL;
 	if (p != NULL) {
-		v = strtoul(p + 7, &end, 0);
-		if (end != p + 7 && v <= UINT32_MAX &&
-		    (v & 0xff) == (code & 0xff))
-			code = (uint32_t)v;
+		tok = xstrndup(p + 7, strcspn(p + 7, " \t\r\n"));
+		if (hex_code(tok, &v) == 0 && (v & 0xff) == (code & 0xff))
+			code = v;
+		free(tok);
 	}
 	free(t);
 	return code;
@@ -296,9 +444,9 @@ host_dism_code(const struct transport_result *res)
 /* Actions. */
 
 const struct plan_action *
-host_act(struct hostrun *h, size_t i)
+host_action(const struct host_run *h)
 {
-	return &h->ph->actions[i];
+	return &h->ph->actions[h->action];
 }
 
 char *
@@ -309,162 +457,57 @@ host_reg_target_data(const struct plan_action *a)
 	return xasprintf("%u", a->data_num);
 }
 
-/* reg query prints REG_DWORD as 0x1: compare numerically. */
-int
-host_reg_equal(const char *type, const char *qdata, const char *want)
+/* The thing an action changes, as rollback/ reads and restores it. */
+static void
+action_thing(const struct plan_action *a, struct rollback_prior *p)
 {
-	unsigned long a, b;
-	char *e1, *e2;
-
-	if (type != NULL && (strcmp(type, "REG_DWORD") == 0 ||
-	    strcmp(type, "REG_QWORD") == 0)) {
-		a = strtoul(qdata, &e1, 0);
-		b = strtoul(want, &e2, 0);
-		return *e1 == '\0' && *e2 == '\0' && a == b;
-	}
-	return strcmp(qdata, want) == 0;
+	memset(p, 0, sizeof(*p));
+	p->kind = a->kind == ACTION_REGISTRY ? RB_KIND_REGISTRY :
+	    a->kind == ACTION_MULTICAST ? RB_KIND_MULTICAST : RB_KIND_PACKAGE;
+	p->key = a->key;
+	p->value = a->value;
+	p->family = a->family;
+	p->kb = a->kb;
 }
 
-/* Whether the answer to a workaround's query (reg query, netsh show)
- * shows the value as planned: type and data, or the multicast state.
- * netsh exit codes are unreliable, so its output alone decides. */
+/* The read of a workaround's value (reg query, netsh show global). */
+void
+host_value_query(struct host_run *h, const struct plan_action *a)
+{
+	struct rollback_prior p;
+	struct buf line;
+
+	action_thing(a, &p);
+	buf_init(&line, 8192);
+	if (rollback_prior_query(&p, &line) == -1)
+		host_fail(h, 0, "%s", err_msg());
+	else
+		host_send_line(h, &line);
+	buf_release(&line);
+}
+
+/* Whether the answer to a workaround's query shows the value as planned:
+ * type and data, or the multicast state.  netsh exit codes are
+ * unreliable, so its output alone decides. */
 int
 host_value_as_planned(const struct plan_action *a,
     const struct transport_result *res)
 {
-	char *t = host_res_text(res), *type = NULL, *data = NULL, *want;
-	int ok, mc = -1;
+	struct rollback_prior now;
+	char *want;
+	int ok;
 
+	action_thing(a, &now);
+	if (rollback_prior_read(&now, res) == -1)
+		return 0;
 	if (a->kind == ACTION_REGISTRY) {
 		want = host_reg_target_data(a);
-		ok = res->exit_status == 0 &&
-		    wo_reg_value(t, a->value, &type, &data) == 0 &&
-		    strcmp(type, a->type) == 0 &&
-		    host_reg_equal(type, data, want);
+		ok = now.existed && strcmp(now.type, a->type) == 0 &&
+		    rollback_reg_equal(now.type, now.data, want);
 		free(want);
-	} else
-		ok = wo_multicast(t, &mc) == 0 && mc == a->enabled;
-	free(t);
-	free(type);
-	free(data);
-	return ok;
-}
-
-/* ------------------------------------------------------------------ */
-/* connect */
-
-/*
- * The journal of an interrupted run holds a reboot intent without its
- * outcome: the host may be down for it.  Take its boot time from then.
- */
-static int
-reboot_in_flight(struct hostrun *h)
-{
-	const struct rollback_host *jh;
-
-	jh = rollback_replay_host(&h->e->rp, h->ph->name);
-	if (jh == NULL || jh->reboot_boot == NULL || h->boot_before != NULL)
-		return 0;
-	h->boot_before = xstrdup(jh->reboot_boot);
-	/* rollback after an apply cut short in its reboot: undo after it */
-	if (h->rollback && strcmp(jh->reboot_step, "reboot") == 0)
-		h->wait_next = STEP_RB_REMOVE;
-	return 1;
-}
-
-static void
-on_connect(struct transport_conn *c, int ok, const char *error, void *arg)
-{
-	struct hostrun *h = arg;
-
-	(void)c;
-	if (h->e->fatal)
-		return;
-	if (!ok && reboot_in_flight(h)) {
-		/* an interrupted run had started a reboot: wait for it */
-		host_step(h, h->rollback ? STEP_RB_WAIT : STEP_WAIT);
-		return;
+		free(now.type);
+		free(now.data);
+		return ok;
 	}
-	if (!ok) {
-		host_fail(h, 1, "%s", error);
-		return;
-	}
-	host_jsimple(h, RB_EV_DONE, -1);
-	host_step(h, h->rollback ? STEP_RB_REMOVE : STEP_PREFLIGHT);
-}
-
-static void
-step_connect(struct hostrun *h)
-{
-	const struct plan_host *ph = h->ph;
-
-	/* not a change: marks when the host started (status, durations) */
-	if (host_jsimple(h, RB_EV_INTENT, -1) == -1)
-		return;
-	h->conn = transport_connect(h->e->tp, ph->name,
-	    ph->address ? ph->address : ph->name, ph->port, ph->user,
-	    on_connect, h);
-	if (h->conn == NULL)
-		host_fail(h, 1, "%s", err_msg());
-}
-
-/* ------------------------------------------------------------------ */
-
-static void
-step_run(struct hostrun *h)
-{
-	switch (h->step) {
-	case STEP_CONNECT:
-	case STEP_RB_CONNECT:	step_connect(h); break;
-	case STEP_PREFLIGHT:	host_step_preflight(h); break;
-	case STEP_CAPTURE:	host_step_capture(h); break;
-	case STEP_WORKAROUND:	host_step_workaround(h); break;
-	case STEP_UPLOAD:	host_step_upload(h); break;
-	case STEP_INSTALL:	host_step_install(h); break;
-	case STEP_REBOOT:
-	case STEP_RB_REBOOT:	host_step_reboot(h); break;
-	case STEP_WAIT:
-	case STEP_RB_WAIT:	host_step_wait(h); break;
-	case STEP_VERIFY:	host_step_verify(h); break;
-	case STEP_CLEANUP:	host_step_cleanup(h); break;
-	case STEP_RB_REMOVE:	host_step_rb_remove(h); break;
-	case STEP_RB_REGISTRY:
-	case STEP_RB_MULTICAST:	host_step_rb_restore(h); break;
-	case STEP_RB_VERIFY:	host_step_rb_verify(h); break;
-	default:
-		host_end(h, h->rollback ? "rolled-back" : "done");
-	}
-}
-
-/*
- * Step boundary: the safe point where a stop (signal, fatal journal
- * error) takes effect.  A host waiting for its reboot stops in wait_try().
- */
-void
-host_step(struct hostrun *h, enum deploy_step s)
-{
-	if (h->e->fatal || h->finished)
-		return;
-	h->step = s;
-	if (h->e->stopping && s != STEP_WAIT && s != STEP_RB_WAIT) {
-		host_end(h, "interrupted");
-		return;
-	}
-	eng_progress(h->e, h);
-	step_run(h);
-}
-
-void
-host_start(struct hostrun *h)
-{
-	const struct rollback_host *jh;
-
-	jh = rollback_replay_host(&h->e->rp, h->ph->name);
-	h->started = 1;
-	host_priors_load(h, jh);
-	if (h->rollback) {
-		host_step(h, STEP_RB_CONNECT);
-		return;
-	}
-	host_step(h, STEP_CONNECT);
+	return now.enabled == a->enabled;
 }

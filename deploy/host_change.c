@@ -1,7 +1,8 @@
 /*
- * Workaround, upload and install, the steps that change the host.  Each
- * looks first (value already set, package already present) so that a
- * resumed run changes nothing twice, and journals its intent before.
+ * Workaround, upload and install: the steps that change the host.  Each
+ * group looks first (value already set, package already present) so that
+ * a resumed run changes nothing twice, and journals its intent before the
+ * change.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,134 +10,128 @@
 
 #include "deploy/deploy_int.h"
 
-/* ------------------------------------------------------------------ */
-/* workarounds: registry values and multicast forwarding */
-
-static void work_next(struct hostrun *);
-
-static void
-work_verified(struct hostrun *h, const struct transport_result *res)
+/* Moves h->action to the next action of kind a or b; 0 when none is left. */
+static int
+seek(struct host_run *h, enum plan_action_kind a, enum plan_action_kind b)
 {
-	const struct plan_action *a = host_act(h, h->ai);
-	int ok = host_value_as_planned(a, res);
+	for (; h->action < h->ph->nactions; h->action++)
+		if (host_action(h)->kind == a || host_action(h)->kind == b)
+			return 1;
+	return 0;
+}
 
-	if (h->sub == 0) {
-		/* first look: already as wanted, nothing to change */
-		if (ok) {
-			h->ai++;
-			work_next(h);
-			return;
-		}
-		h->sub = 1;
-		if (host_jsimple(h, RB_EV_INTENT, (int)h->ai) == -1)
-			return;
-		work_next(h);
+/* Registry values and multicast forwarding: read each, set what differs. */
+void
+host_workaround(struct host_run *h, const struct transport_result *res)
+{
+	/* Resume rule: read the value; one already as planned is left. */
+	if (res == NULL) {
+		if (!seek(h, ACTION_REGISTRY, ACTION_MULTICAST))
+			host_goto(h, STEP_UPLOAD);
+		else
+			host_value_query(h, host_action(h));
 		return;
 	}
-	if (!ok) {
+	if (host_value_as_planned(host_action(h), res)) {
+		host_next_action(h);
+		return;
+	}
+	if (host_journal_ev(h, RB_EV_INTENT, (int)h->action) == -1)
+		return;
+	host_continue(h, STEP_WORKAROUND_SET);
+}
+
+void
+host_workaround_set(struct host_run *h, const struct transport_result *res)
+{
+	const struct plan_action *a = host_action(h);
+	const char *argv[12];
+	char *data, *mc;
+
+	/* host_workaround() read the value just before: set it, read back */
+	if (res == NULL) {
+		data = host_reg_target_data(a);
+		mc = xasprintf("multicastforwarding=%s",
+		    a->enabled ? "enabled" : "disabled");
+		if (a->kind == ACTION_REGISTRY)
+			host_send2(h, (const char *const[]){ "reg", "add",
+			    a->key, "/v", a->value, "/t", a->type, "/d", data,
+			    "/f", NULL },	/* /f: else reg prompts */
+			    (const char *const[]){ "reg", "query", a->key,
+			    "/v", a->value, NULL });
+		else {
+			argv[0] = "netsh"; argv[1] = "interface";
+			argv[2] = a->family; argv[3] = "set";
+			argv[4] = "global"; argv[5] = mc; argv[6] = NULL;
+			host_send2(h, argv, (const char *const[]){ "netsh",
+			    "interface", a->family, "show", "global", NULL });
+		}
+		free(data);
+		free(mc);
+		return;
+	}
+	if (!host_value_as_planned(a, res)) {
 		host_fail(h, 0, "%s did not take effect",
 		    a->kind == ACTION_REGISTRY ? a->value :
 		    "multicastforwarding");
 		return;
 	}
-	host_jsimple(h, RB_EV_DONE, (int)h->ai);
-	h->ai++;
-	h->sub = 0;
-	work_next(h);
-}
-
-void
-host_work_query(struct hostrun *h, const struct plan_action *a, kont *k)
-{
-	const char *argv[8];
-
-	if (a->kind == ACTION_REGISTRY) {
-		argv[0] = "reg"; argv[1] = "query"; argv[2] = a->key;
-		argv[3] = "/v"; argv[4] = a->value; argv[5] = NULL;
-	} else {
-		argv[0] = "netsh"; argv[1] = "interface"; argv[2] = a->family;
-		argv[3] = "show"; argv[4] = "global"; argv[5] = NULL;
-	}
-	host_hx(h, argv, k);
-}
-
-static void
-work_set(struct hostrun *h, const struct plan_action *a)
-{
-	const char *argv[12];
-	char *data = host_reg_target_data(a);
-	char *mc = xasprintf("multicastforwarding=%s",
-	    a->enabled ? "enabled" : "disabled");
-
-	if (a->kind == ACTION_REGISTRY) {
-		argv[0] = "reg"; argv[1] = "add"; argv[2] = a->key;
-		argv[3] = "/v"; argv[4] = a->value; argv[5] = "/t";
-		argv[6] = a->type; argv[7] = "/d"; argv[8] = data;
-		argv[9] = "/f"; argv[10] = NULL;	/* /f: else reg prompts */
-		host_hx2(h, argv, (const char *const[]){ "reg", "query", a->key,
-		    "/v", a->value, NULL }, work_verified);
-	} else {
-		argv[0] = "netsh"; argv[1] = "interface"; argv[2] = a->family;
-		argv[3] = "set"; argv[4] = "global"; argv[5] = mc;
-		argv[6] = NULL;
-		host_hx2(h, argv, (const char *const[]){ "netsh", "interface",
-		    a->family, "show", "global", NULL }, work_verified);
-	}
-	free(data);
-	free(mc);
-}
-
-static void
-work_next(struct hostrun *h)
-{
-	const struct plan_action *a;
-
-	for (; h->ai < h->ph->nactions; h->ai++) {
-		a = host_act(h, h->ai);
-		if (a->kind != ACTION_REGISTRY && a->kind != ACTION_MULTICAST)
-			continue;
-		if (h->sub == 0)
-			host_work_query(h, a, work_verified);
-		else
-			work_set(h, a);
+	if (host_journal_ev(h, RB_EV_DONE, (int)h->action) == -1)
 		return;
-	}
-	host_step(h, STEP_UPLOAD);
+	host_next_action(h);
 }
 
-void
-host_step_workaround(struct hostrun *h)
-{
-	h->ai = 0;
-	h->sub = 0;
-	work_next(h);
-}
+/* Upload and install. */
 
-/* ------------------------------------------------------------------ */
-/* upload and install */
+static const char *const get_packages[] = { "dism", "/online",
+    "/get-packages", NULL };
 
 static const struct bundle_file *
-file_of(struct hostrun *h, size_t ai)
+file_of(struct host_run *h)
 {
-	return bundle_find(&h->e->bundle, host_act(h, ai)->kb, h->ph->name,
+	return bundle_find(&h->e->bundle, host_action(h)->kb, h->ph->name,
 	    h->ph->arch);
 }
 
-static int
-next_install(struct hostrun *h)
+/* Each package's file onto the host, unless the package is there. */
+void
+host_upload(struct host_run *h, const struct transport_result *res)
 {
-	for (; h->ai < h->ph->nactions; h->ai++)
-		if (host_act(h, h->ai)->kind == ACTION_INSTALL)
-			return 1;
-	return 0;
+	int pending = 0;
+
+	/* Resume rule: read the installed packages. */
+	if (res == NULL) {
+		if (!seek(h, ACTION_INSTALL, ACTION_INSTALL))
+			host_goto(h, STEP_INSTALL);
+		else
+			host_send(h, get_packages);
+		return;
+	}
+	if (res->exit_status == 0 && host_pkg_present(res,
+	    host_action(h)->kb, NULL, &pending))
+		host_next_action(h);
+	else
+		host_continue(h, STEP_UPLOAD_MKDIR);
 }
 
-static void upload_next(struct hostrun *);
+void
+host_upload_mkdir(struct host_run *h, const struct transport_result *res)
+{
+	/* host_upload() found the package absent just before */
+	if (res == NULL) {
+		host_send(h, (const char *const[]){ "mkdir", REMOTE_DIR,
+		    NULL });
+		return;
+	}
+	/* mkdir exits 1 when the folder exists */
+	host_continue(h, STEP_UPLOAD_SEND);
+}
 
 static void
 on_upload(struct transport_conn *c, int ok, const char *error, void *arg)
 {
-	struct hostrun *h = arg;
+	struct host_run *h = arg;
+	struct transport_result res;
 
 	(void)c;
 	if (h->e->fatal)
@@ -145,66 +140,35 @@ on_upload(struct transport_conn *c, int ok, const char *error, void *arg)
 		host_fail(h, 1, "%s", error);
 		return;
 	}
-	host_jsimple(h, RB_EV_DONE, (int)h->ai);
-	h->uploaded = 1;
-	h->ai++;
-	upload_next(h);
-}
-
-static void
-up_mkdir(struct hostrun *h, const struct transport_result *res)
-{
-	const struct bundle_file *f = file_of(h, h->ai);
-	char *remote;
-
-	(void)res;	/* mkdir exits 1 when the folder exists */
-	remote = xasprintf("%s/%s", REMOTE_SFTP_DIR, f->name);
-	if (host_jsimple(h, RB_EV_INTENT, (int)h->ai) == 0 &&
-	    transport_upload(h->conn, f->path, remote, on_upload, h) == -1)
-		host_fail(h, 1, "%s", err_msg());
-	free(remote);
-}
-
-static void
-up_check(struct hostrun *h, const struct transport_result *res)
-{
-	static const char *const mk[] = { "mkdir", REMOTE_DIR, NULL };
-	int pending = 0;
-
-	if (res->exit_status == 0 && host_pkg_present(res,
-	    host_act(h, h->ai)->kb, NULL, &pending)) {
-		h->ai++;
-		upload_next(h);
-		return;
-	}
-	host_hx(h, mk, up_mkdir);
-}
-
-static void
-upload_next(struct hostrun *h)
-{
-	static const char *const pkgs[] = { "dism", "/online",
-	    "/get-packages", NULL };
-
-	if (!next_install(h)) {
-		host_step(h, STEP_INSTALL);
-		return;
-	}
-	host_hx(h, pkgs, up_check);
+	memset(&res, 0, sizeof(res));
+	res.out = res.err = "";
+	host_upload_send(h, &res);
 }
 
 void
-host_step_upload(struct hostrun *h)
+host_upload_send(struct host_run *h, const struct transport_result *res)
 {
-	h->ai = 0;
-	upload_next(h);
-}
+	const struct bundle_file *f = file_of(h);
+	char *remote;
 
-static void install_next(struct hostrun *);
+	/* the file is checked after its upload (transport reads it back) */
+	if (res == NULL) {
+		remote = xasprintf("%s/%s", REMOTE_SFTP_DIR, f->name);
+		if (host_journal_ev(h, RB_EV_INTENT, (int)h->action) == 0 &&
+		    transport_upload(h->conn, f->path, remote, on_upload,
+		    h) == -1)
+			host_fail(h, 1, "%s", err_msg());
+		free(remote);
+		return;
+	}
+	if (host_journal_ev(h, RB_EV_DONE, (int)h->action) == -1)
+		return;
+	host_next_action(h);
+}
 
 /* The capture said the package was absent: this run installed it. */
 static int
-installed_by_us(struct hostrun *h, const char *kb)
+installed_by_us(struct host_run *h, const char *kb)
 {
 	const struct rollback_host *jh;
 	size_t i;
@@ -212,72 +176,82 @@ installed_by_us(struct hostrun *h, const char *kb)
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
 	if (h->install_recorded || rollback_host_done(jh, "install"))
 		return 0;
-	for (i = 0; i < h->npriors; i++)
-		if (h->priors[i].kind == RB_KIND_PACKAGE &&
-		    strcasecmp(h->priors[i].kb, kb) == 0)
-			return !h->priors[i].installed;
+	for (i = 0; i < h->priors.n; i++)
+		if (h->priors.p[i].kind == RB_KIND_PACKAGE &&
+		    strcasecmp(h->priors.p[i].kb, kb) == 0)
+			return !h->priors.p[i].installed;
 	return 0;
 }
 
 /* install done, with the identity rollback removes (after a lost
  * connection or a crash between dism and its record too) */
 static int
-inst_record(struct hostrun *h)
+install_record(struct host_run *h)
 {
 	struct rollback_rec r;
 
 	rollback_rec_init(&r);
-	r.action = (int)h->ai;
-	r.kb = host_act(h, h->ai)->kb;
+	r.action = (int)h->action;
+	r.kb = host_action(h)->kb;
 	r.identity = h->identity;
-	r.state = h->reboot_needed ? "reboot-required" : "installed";
+	r.state = h->reboot_owed ? "reboot-required" : "installed";
 	h->install_recorded = 1;
-	return host_jwrite(h, RB_EV_DONE, &r);
+	return host_journal(h, RB_EV_DONE, &r);
 }
 
-/*
- * After dism /add-package the package state decides, not the exit code
- * alone: present (Installed, or Install Pending: reboot) is success,
- * absent is a failure explained by the code (FACTS.md section 4: 3010 and
- * 0x00240005 reboot, 0x00240006 already installed, 0x800F081E not
- * applicable, 0x80240016 / 1618 busy).
- */
-static void
-inst_identity(struct hostrun *h, const struct transport_result *res)
+void
+host_install(struct host_run *h, const struct transport_result *res)
 {
-	enum winexit_class cls = winexit_classify(WINEXIT_DISM, h->dism_exit);
-	char *id = NULL, *why;
+	char *id = NULL;
 	int pending = 0;
 
-	if (!host_pkg_present(res, host_act(h, h->ai)->kb, &id, &pending)) {
-		why = host_exit_text(WINEXIT_DISM, h->dism_exit);
-		if (cls == WINEXIT_NOT_APPLICABLE)
-			host_fail(h, 0, "%s is not applicable to this host: dism "
-			    "exited %s", host_act(h, h->ai)->kb, why);
+	/* Resume rule: read the installed packages; one present (by us
+	 * before a crash, or before the run) is not installed again. */
+	if (res == NULL) {
+		if (!seek(h, ACTION_INSTALL, ACTION_INSTALL))
+			host_goto(h, STEP_REBOOT);
 		else
-			host_fail(h, 0, "%s was not installed: dism /add-package "
-			    "exited %s", host_act(h, h->ai)->kb, why);
-		free(why);
+			host_send(h, get_packages);
 		return;
 	}
-	if (pending || cls == WINEXIT_OK_REBOOT || cls == WINEXIT_REBOOTING)
-		h->reboot_needed = 1;
+	if (res->exit_status != 0 || !host_pkg_present(res,
+	    host_action(h)->kb, &id, &pending)) {
+		if (host_journal_ev(h, RB_EV_INTENT, (int)h->action) == 0)
+			host_continue(h, STEP_INSTALL_EXPAND);
+		return;
+	}
+	if (pending)
+		h->reboot_owed = 1;
 	free(h->identity);
 	h->identity = id;
-	if (inst_record(h) == -1)
+	if (installed_by_us(h, host_action(h)->kb) && install_record(h) == -1)
 		return;
-	h->ai++;
-	install_next(h);
+	host_next_action(h);
 }
 
-static void
-inst_dism(struct hostrun *h, const struct transport_result *res)
+/* The .msu's package .cab into REMOTE_DIR\KB. */
+void
+host_install_expand(struct host_run *h, const struct transport_result *res)
 {
-	static const char *const pkgs[] = { "dism", "/online",
-	    "/get-packages", NULL };
+	const struct bundle_file *f = file_of(h);
+	char *msu, *dir;
 
-	h->dism_exit = host_dism_code(res);
-	host_hx(h, pkgs, inst_identity);
+	/* host_install() found the package absent just before */
+	if (res == NULL) {
+		msu = xasprintf("%s\\%s", REMOTE_DIR, f->name);
+		dir = xasprintf("%s\\%s", REMOTE_DIR, host_action(h)->kb);
+		host_send2(h, (const char *const[]){ "mkdir", dir, NULL },
+		    (const char *const[]){ "expand", "-F:*", msu, dir, NULL });
+		free(msu);
+		free(dir);
+		return;
+	}
+	if (res->exit_status != 0) {
+		host_fail(h, 0, "expand %s exited %u", f->name,
+		    res->exit_status);
+		return;
+	}
+	host_continue(h, STEP_INSTALL_ADD);
 }
 
 static char *
@@ -294,74 +268,64 @@ cab_name(const struct bundle_file *f)
 	return xasprintf("%.*s.cab", (int)(us - f->name), f->name);
 }
 
-static void
-inst_expanded(struct hostrun *h, const struct transport_result *res)
+void
+host_install_add(struct host_run *h, const struct transport_result *res)
 {
-	const struct bundle_file *f = file_of(h, h->ai);
 	char *cab, *pp;
 
-	if (res->exit_status != 0) {
-		host_fail(h, 0, "expand %s exited %u", f->name,
-		    res->exit_status);
+	/* expand made the .cab just before */
+	if (res == NULL) {
+		cab = cab_name(file_of(h));
+		pp = xasprintf("/packagepath:%s\\%s\\%s", REMOTE_DIR,
+		    host_action(h)->kb, cab);
+		host_send(h, (const char *const[]){ "dism", "/online",
+		    "/add-package", pp, "/quiet", "/norestart", NULL });
+		free(pp);
+		free(cab);
 		return;
 	}
-	cab = cab_name(f);
-	pp = xasprintf("/packagepath:%s\\%s\\%s", REMOTE_DIR,
-	    host_act(h, h->ai)->kb, cab);
-	host_hx(h, (const char *const[]){ "dism", "/online", "/add-package", pp,
-	    "/quiet", "/norestart", NULL }, inst_dism);
-	free(pp);
-	free(cab);
+	/* the package state decides (host_install_confirm), the code
+	 * explains */
+	h->dism_exit = host_dism_code(res);
+	host_continue(h, STEP_INSTALL_CONFIRM);
 }
 
-static void
-inst_check(struct hostrun *h, const struct transport_result *res)
+/*
+ * After dism /add-package the package state decides, not the exit code
+ * alone: present (Installed, or Install Pending: reboot) is success,
+ * absent is a failure explained by the code (FACTS.md section 4: 3010 and
+ * 0x00240005 reboot, 0x00240006 already installed, 0x800F081E not
+ * applicable, 0x80240016 / 1618 busy).
+ */
+void
+host_install_confirm(struct host_run *h, const struct transport_result *res)
 {
-	const struct bundle_file *f = file_of(h, h->ai);
-	char *id = NULL, *msu, *dir;
+	enum winexit_class cls = winexit_classify(WINEXIT_DISM, h->dism_exit);
+	const char *kb = host_action(h)->kb;
+	char *id = NULL, *why;
 	int pending = 0;
 
-	if (res->exit_status == 0 && host_pkg_present(res,
-	    host_act(h, h->ai)->kb, &id, &pending)) {
-		/* installed already (by us before a crash, or before) */
-		if (pending)
-			h->reboot_needed = 1;
-		free(h->identity);
-		h->identity = id;
-		if (installed_by_us(h, host_act(h, h->ai)->kb) &&
-		    inst_record(h) == -1)
-			return;
-		h->ai++;
-		install_next(h);
+	/* Resume rule: read the installed packages. */
+	if (res == NULL) {
+		host_send(h, get_packages);
 		return;
 	}
-	if (host_jsimple(h, RB_EV_INTENT, (int)h->ai) == -1)
-		return;
-	msu = xasprintf("%s\\%s", REMOTE_DIR, f->name);
-	dir = xasprintf("%s\\%s", REMOTE_DIR, host_act(h, h->ai)->kb);
-	host_hx2(h, (const char *const[]){ "mkdir", dir, NULL },
-	    (const char *const[]){ "expand", "-F:*", msu, dir, NULL },
-	    inst_expanded);
-	free(msu);
-	free(dir);
-}
-
-static void
-install_next(struct hostrun *h)
-{
-	static const char *const pkgs[] = { "dism", "/online",
-	    "/get-packages", NULL };
-
-	if (!next_install(h)) {
-		host_step(h, STEP_REBOOT);
+	if (!host_pkg_present(res, kb, &id, &pending)) {
+		why = host_exit_text(WINEXIT_DISM, h->dism_exit);
+		if (cls == WINEXIT_NOT_APPLICABLE)
+			host_fail(h, 0, "%s is not applicable to this host: dism "
+			    "exited %s", kb, why);
+		else
+			host_fail(h, 0, "%s was not installed: dism /add-package "
+			    "exited %s", kb, why);
+		free(why);
 		return;
 	}
-	host_hx(h, pkgs, inst_check);
-}
-
-void
-host_step_install(struct hostrun *h)
-{
-	h->ai = 0;
-	install_next(h);
+	if (pending || cls == WINEXIT_OK_REBOOT || cls == WINEXIT_REBOOTING)
+		h->reboot_owed = 1;
+	free(h->identity);
+	h->identity = id;
+	if (install_record(h) == -1)
+		return;
+	host_next_action(h);
 }

@@ -1,7 +1,8 @@
 /*
- * Preflight and capture, the steps that only read the host: preflight
- * stops a host that drifted from the plan or cannot take the update, and
- * capture journals the prior state rollback restores before any change.
+ * Connect, preflight and capture: the steps that only read the host.
+ * Preflight stops a host that drifted from the plan or cannot take the
+ * update; capture journals the prior state rollback/ restores, before
+ * any change.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,60 +10,71 @@
 
 #include "deploy/deploy_int.h"
 
-/* Priors. */
-
-static void
-prior_add(struct hostrun *h, const struct prior *p)
-{
-	h->priors = xreallocarray(h->priors, h->npriors + 1, sizeof(*p));
-	h->priors[h->npriors++] = *p;
-}
-
+/*
+ * The journal of an interrupted run holds a reboot intent without its
+ * outcome: the host may be down for it.  Take its boot time from then.
+ */
 static int
-journal_prior(struct hostrun *h, const struct prior *p, int action)
+reboot_in_flight(struct host_run *h)
 {
-	struct rollback_rec r;
+	const struct rollback_host *jh;
 
-	rollback_rec_init(&r);
-	r.action = action;
-	r.kind = p->kind;
-	r.key = p->key; r.value = p->value; r.type = p->type;
-	r.data = p->data; r.existed = p->kind == RB_KIND_REGISTRY ?
-	    p->existed : -1;
-	r.family = p->family;
-	r.enabled = p->kind == RB_KIND_MULTICAST ? p->enabled : -1;
-	r.kb = p->kb; r.identity = p->identity;
-	r.installed = p->kind == RB_KIND_PACKAGE ? p->installed : -1;
-	return host_jwrite(h, RB_EV_PRIOR, &r);
+	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	if (jh == NULL || jh->reboot_boot == NULL || h->boot_before != NULL)
+		return 0;
+	h->boot_before = xstrdup(jh->reboot_boot);
+	/* rollback after an apply cut short in its reboot: undo after it */
+	if (h->mode == HOST_UNDO && strcmp(jh->reboot_step, "reboot") == 0)
+		h->after_wait = STEP_RB_REMOVE;
+	return 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* preflight: OS and build as planned, no foreign pending reboot, disk */
-
 static void
-pre_disk(struct hostrun *h, const struct transport_result *res)
+on_connect(struct transport_conn *c, int ok, const char *error, void *arg)
 {
-	char *t = host_res_text(res), *v = NULL;
-	uint64_t free_b;
+	struct host_run *h = arg;
+	struct transport_result res;
 
-	if (res->exit_status != 0 || wo_value(t, "FreeSpace", &v) == -1 ||
-	    parse_u64(v, UINT64_MAX, &free_b) == -1) {
-		host_fail(h, 0, "cannot read free space on C: (wmic logicaldisk "
-		    "exited %u)", res->exit_status);
-	} else if (free_b < FREE_DISK_MIN) {
-		host_fail(h, 0, "only %llu MiB free on C:, %llu MiB needed",
-		    (unsigned long long)(free_b >> 20),
-		    (unsigned long long)(FREE_DISK_MIN >> 20));
-	} else {
-		host_jsimple(h, RB_EV_DONE, -1);
-		host_step(h, STEP_CAPTURE);
+	(void)c;
+	if (h->e->fatal)
+		return;
+	if (!ok && reboot_in_flight(h)) {
+		/* an interrupted run had started a reboot: wait for it */
+		host_goto(h, h->mode == HOST_UNDO ? STEP_RB_WAIT : STEP_WAIT);
+		return;
 	}
-	free(v);
-	free(t);
+	if (!ok) {
+		host_fail(h, 1, "%s", error);
+		return;
+	}
+	memset(&res, 0, sizeof(res));
+	res.out = res.err = "";
+	host_connect(h, &res);
+}
+
+void
+host_connect(struct host_run *h, const struct transport_result *res)
+{
+	const struct plan_host *ph = h->ph;
+
+	/* Resume rule: nothing to read yet; the session is the answer. */
+	if (res == NULL) {
+		/* not a change: marks when the host started (status) */
+		if (host_journal_ev(h, RB_EV_INTENT, -1) == -1)
+			return;
+		h->conn = transport_connect(h->e->tp, ph->name,
+		    ph->address ? ph->address : ph->name, ph->port, ph->user,
+		    on_connect, h);
+		if (h->conn == NULL)
+			host_fail(h, 1, "%s", err_msg());
+		return;
+	}
+	host_journal_ev(h, RB_EV_DONE, -1);
+	host_goto(h, h->mode == HOST_UNDO ? STEP_RB_REMOVE : STEP_PREFLIGHT);
 }
 
 static int
-drifted(struct hostrun *h, const char *caption, const char *version)
+drifted(struct host_run *h, const char *caption, const char *version)
 {
 	const struct plan_host *ph = h->ph;
 
@@ -81,224 +93,148 @@ drifted(struct hostrun *h, const char *caption, const char *version)
 	return 0;
 }
 
-static void
-pre_os(struct hostrun *h, const struct transport_result *res)
+/* OS and build as planned, no reboot pending from before kbfix. */
+void
+host_preflight(struct host_run *h, const struct transport_result *res)
 {
-	static const char *const disk[] = { "wmic", "logicaldisk", "where",
-	    "DeviceID='C:'", "get", "FreeSpace", "/value", NULL };
 	const struct rollback_host *jh;
-	char *t = host_res_text(res), *cap = NULL, *ver = NULL;
+	char *t, *cap = NULL, *ver = NULL;
 
+	/* Resume rule: read the OS, the build and RebootPending. */
+	if (res == NULL) {
+		host_send2(h, (const char *const[]){ "wmic", "os", "get",
+		    "Caption,Version", "/value", NULL },
+		    (const char *const[]){ "reg", "query", REBOOT_PENDING_KEY,
+		    NULL });
+		return;
+	}
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	t = host_res_text(res);
 	if (wo_value(t, "Caption", &cap) == -1 ||
-	    wo_value(t, "Version", &ver) == -1) {
+	    wo_value(t, "Version", &ver) == -1)
 		host_fail(h, 0, "wmic os: %s", err_msg());
-	} else if (drifted(h, cap, ver)) {
+	else if (drifted(h, cap, ver))
 		host_end(h, "drifted");
-	} else if (res->exit_status == 0 && !(jh && jh->install_started)) {
+	else if (res->exit_status == 0 && !(jh && jh->install_started))
 		/* RebootPending exists and it is not ours (FACTS 4) */
 		host_fail(h, 0, "a reboot is pending from before kbfix; "
 		    "reboot the host, then resume");
-	} else {
-		host_hx(h, disk, pre_disk);
-	}
+	else
+		host_continue(h, STEP_PREFLIGHT_DISK);
 	free(cap);
 	free(ver);
 	free(t);
 }
 
+/* Free space on C: for the package and its expansion. */
 void
-host_step_preflight(struct hostrun *h)
+host_preflight_disk(struct host_run *h, const struct transport_result *res)
 {
-	static const char *const os[] = { "wmic", "os", "get",
-	    "Caption,Version", "/value", NULL };
-	static const char *const pend[] = { "reg", "query",
-	    REBOOT_PENDING_KEY, NULL };
+	char *t, *v = NULL;
+	uint64_t free_b;
 
-	host_hx2(h, os, pend, pre_os);
-}
-
-/* ------------------------------------------------------------------ */
-/* capture: the state before any change, once per host and run dir */
-
-static void capture_next(struct hostrun *);
-
-static void
-cap_reg(struct hostrun *h, const struct transport_result *res)
-{
-	const struct plan_action *a = host_act(h, h->ai);
-	struct prior p;
-	char *t = host_res_text(res);
-
-	memset(&p, 0, sizeof(p));
-	p.kind = RB_KIND_REGISTRY;
-	p.key = xstrdup(a->key);
-	p.value = xstrdup(a->value);
-	/* reg query: exit 1 when the key or value does not exist */
-	p.existed = res->exit_status == 0 &&
-	    wo_reg_value(t, a->value, &p.type, &p.data) == 0;
-	free(t);
-	if (res->exit_status != 0 && res->exit_status != 1) {
-		free(p.key); free(p.value);
-		host_fail(h, 0, "reg query %s exited %u", a->key,
-		    res->exit_status);
+	/* Resume rule: read the free space. */
+	if (res == NULL) {
+		host_send(h, (const char *const[]){ "wmic", "logicaldisk",
+		    "where", "DeviceID='C:'", "get", "FreeSpace", "/value",
+		    NULL });
 		return;
 	}
-	prior_add(h, &p);
-	h->ai++;
-	capture_next(h);
-}
-
-static void
-cap_mc(struct hostrun *h, const struct transport_result *res)
-{
-	struct prior p;
-	char *t = host_res_text(res);
-
-	memset(&p, 0, sizeof(p));
-	p.kind = RB_KIND_MULTICAST;
-	p.family = xstrdup(host_act(h, h->ai)->family);
-	if (wo_multicast(t, &p.enabled) == -1) {
-		free(t);
-		free(p.family);
-		host_fail(h, 0, "netsh: %s", err_msg());
-		return;
+	t = host_res_text(res);
+	if (res->exit_status != 0 || wo_value(t, "FreeSpace", &v) == -1 ||
+	    parse_u64(v, UINT64_MAX, &free_b) == -1) {
+		host_fail(h, 0, "cannot read free space on C: (wmic logicaldisk "
+		    "exited %u)", res->exit_status);
+	} else if (free_b < FREE_DISK_MIN) {
+		host_fail(h, 0, "only %llu MiB free on C:, %llu MiB needed",
+		    (unsigned long long)(free_b >> 20),
+		    (unsigned long long)(FREE_DISK_MIN >> 20));
+	} else {
+		host_journal_ev(h, RB_EV_DONE, -1);
+		host_goto(h, STEP_CAPTURE);
 	}
+	free(v);
 	free(t);
-	prior_add(h, &p);
-	h->ai++;
-	capture_next(h);
 }
 
+/* Everything read: journal it before the first change. */
 static void
-cap_pkg(struct hostrun *h, const struct transport_result *res)
+capture_finish(struct host_run *h)
 {
-	struct prior p;
-	char *t = host_res_text(res), *state = NULL;
-
-	memset(&p, 0, sizeof(p));
-	p.kind = RB_KIND_PACKAGE;
-	p.kb = xstrdup(host_act(h, h->ai)->kb);
-	if (res->exit_status != 0) {
-		free(t); free(p.kb);
-		host_fail(h, 0, "dism /get-packages exited 0x%08x",
-		    res->exit_status);
-		return;
-	}
-	if (wo_dism_package(t, p.kb, &p.identity, &state) == 0)
-		p.installed = strcasecmp(state, "Installed") == 0 ||
-		    strcasecmp(state, "Install Pending") == 0;
-	free(state);
-	free(t);
-	prior_add(h, &p);
-	h->ai++;
-	capture_next(h);
-}
-
-static void
-capture_next(struct hostrun *h)
-{
-	static const char *const pkgs[] = { "dism", "/online",
-	    "/get-packages", NULL };
-	const struct plan_action *a;
-	const char *argv[8];
+	struct rollback_rec r;
 	size_t i;
 
-	for (; h->ai < h->ph->nactions; h->ai++) {
-		a = host_act(h, h->ai);
-		switch (a->kind) {
-		case ACTION_REGISTRY:
-			argv[0] = "reg"; argv[1] = "query"; argv[2] = a->key;
-			argv[3] = "/v"; argv[4] = a->value; argv[5] = NULL;
-			host_hx(h, argv, cap_reg);
+	for (i = 0; i < h->priors.n; i++) {
+		rollback_prior_rec(&h->priors.p[i], &r);
+		if (host_journal(h, RB_EV_PRIOR, &r) == -1)
 			return;
-		case ACTION_MULTICAST:
-			argv[0] = "netsh"; argv[1] = "interface";
-			argv[2] = a->family; argv[3] = "show";
-			argv[4] = "global"; argv[5] = NULL;
-			host_hx(h, argv, cap_mc);
-			return;
-		case ACTION_INSTALL:
-			host_hx(h, pkgs, cap_pkg);
-			return;
-		default:
-			break;
-		}
 	}
-	/* Everything read: journal it before the first change. */
-	for (i = 0; i < h->npriors; i++)
-		if (journal_prior(h, &h->priors[i], -1) == -1)
-			return;
 	h->captured = 1;
-	host_jsimple(h, RB_EV_DONE, -1);
-	host_step(h, STEP_WORKAROUND);
+	host_journal_ev(h, RB_EV_DONE, -1);
+	host_goto(h, STEP_WORKAROUND);
 }
 
-static void
-priors_free(struct hostrun *h)
+/* The thing of the current action, its state from the answer. */
+static int
+capture_read(struct host_run *h, const struct transport_result *res,
+    struct rollback_prior *p)
 {
-	size_t k;
+	const struct plan_action *a = host_action(h);
 
-	for (k = 0; k < h->npriors; k++) {
-		free(h->priors[k].key); free(h->priors[k].value);
-		free(h->priors[k].type); free(h->priors[k].data);
-		free(h->priors[k].family); free(h->priors[k].kb);
-		free(h->priors[k].identity);
+	memset(p, 0, sizeof(*p));
+	p->kind = a->kind == ACTION_REGISTRY ? RB_KIND_REGISTRY :
+	    a->kind == ACTION_MULTICAST ? RB_KIND_MULTICAST : RB_KIND_PACKAGE;
+	if (p->kind == RB_KIND_REGISTRY && res->exit_status > 1) {
+		/* reg query: 1 when the key or value does not exist */
+		host_fail(h, 0, "reg query %s exited %u", a->key,
+		    res->exit_status);
+		return -1;
 	}
-	h->npriors = 0;
-}
-
-/* Priors from the journal (resume, rollback), first record of each. */
-void
-host_priors_load(struct hostrun *h, const struct rollback_host *jh)
-{
-	const struct rollback_rec *r;
-	struct prior p;
-	size_t i, k;
-	int dup;
-
-	for (i = 0; jh != NULL && i < jh->npriors; i++) {
-		r = jh->priors[i];
-		for (k = 0, dup = 0; k < h->npriors && !dup; k++)
-			dup = h->priors[k].kind == r->kind &&
-			    strcmp(h->priors[k].key ? h->priors[k].key : "",
-			    r->key ? r->key : "") == 0 &&
-			    strcmp(h->priors[k].value ? h->priors[k].value : "",
-			    r->value ? r->value : "") == 0 &&
-			    strcmp(h->priors[k].family ? h->priors[k].family : "",
-			    r->family ? r->family : "") == 0 &&
-			    strcmp(h->priors[k].kb ? h->priors[k].kb : "",
-			    r->kb ? r->kb : "") == 0;
-		if (dup)
-			continue;
-		memset(&p, 0, sizeof(p));
-		p.kind = r->kind;
-		p.key = r->key ? xstrdup(r->key) : NULL;
-		p.value = r->value ? xstrdup(r->value) : NULL;
-		p.type = r->type ? xstrdup(r->type) : NULL;
-		p.data = r->data ? xstrdup(r->data) : NULL;
-		p.existed = r->existed == 1;
-		p.family = r->family ? xstrdup(r->family) : NULL;
-		p.enabled = r->enabled == 1;
-		p.kb = r->kb ? xstrdup(r->kb) : NULL;
-		p.identity = r->identity ? xstrdup(r->identity) : NULL;
-		p.installed = r->installed == 1;
-		prior_add(h, &p);
+	if (p->kind == RB_KIND_PACKAGE && res->exit_status != 0) {
+		host_fail(h, 0, "dism /get-packages exited 0x%08x",
+		    res->exit_status);
+		return -1;
 	}
-	h->captured = jh != NULL && rollback_host_done(jh, "capture");
-	if (jh != NULL && jh->identity != NULL && h->identity == NULL)
-		h->identity = xstrdup(jh->identity);
-	h->reboot_needed = jh != NULL && jh->reboot_needed;
+	p->key = a->key ? xstrdup(a->key) : NULL;
+	p->value = a->value ? xstrdup(a->value) : NULL;
+	p->family = a->family ? xstrdup(a->family) : NULL;
+	p->kb = a->kb ? xstrdup(a->kb) : NULL;
+	if (rollback_prior_read(p, res) == -1) {
+		host_fail(h, 0, "netsh: %s", err_msg());
+		rollback_prior_release(p);
+		return -1;
+	}
+	return 0;
 }
 
+/* The state before any change, once per host and run directory. */
 void
-host_step_capture(struct hostrun *h)
+host_capture(struct host_run *h, const struct transport_result *res)
 {
-	if (h->captured) {
-		host_step(h, STEP_WORKAROUND);
+	struct rollback_prior p;
+
+	/* Resume rule: a capture journaled by an earlier run stands (the
+	 * state before kbfix touched the host); else read each thing. */
+	if (res == NULL && h->captured) {
+		host_goto(h, STEP_WORKAROUND);
 		return;
 	}
-	priors_free(h);	/* a repeated capture starts afresh */
-	h->ai = 0;
-	capture_next(h);
+	if (res == NULL) {
+		if (h->action == 0)	/* a repeated capture starts afresh */
+			rollback_priors_release(&h->priors);
+		while (h->action < h->ph->nactions &&
+		    host_action(h)->kind != ACTION_REGISTRY &&
+		    host_action(h)->kind != ACTION_MULTICAST &&
+		    host_action(h)->kind != ACTION_INSTALL)
+			h->action++;
+		if (h->action == h->ph->nactions)
+			capture_finish(h);
+		else
+			host_value_query(h, host_action(h));
+		return;
+	}
+	if (capture_read(h, res, &p) == -1)
+		return;
+	rollback_priors_add(&h->priors, &p);
+	host_next_action(h);
 }

@@ -157,7 +157,7 @@ crlf(const struct buf *b, size_t *len)
 }
 
 int
-runbook_write(struct engine *e, struct hostrun *h)
+runbook_write(struct engine *e, const struct plan_host *ph)
 {
 	struct buf a, r;
 	char *dir, *path = NULL, *text = NULL;
@@ -166,17 +166,17 @@ runbook_write(struct engine *e, struct hostrun *h)
 
 	buf_init(&a, 1 << 20);
 	buf_init(&r, 1 << 20);
-	runbook_text(e, h->ph, &a, &r);
+	runbook_text(e, ph, &a, &r);
 	dir = xasprintf("%s/runbooks", e->o.run_dir);
 	if (mkdir_p(dir, 0755) == -1)
 		goto out;
-	path = xasprintf("%s/%s.cmd", dir, h->ph->name);
+	path = xasprintf("%s/%s.cmd", dir, ph->name);
 	text = crlf(&a, &len);
 	if (file_write_atomic(path, text, len, 0644) == -1)
 		goto out;
 	free(path);
 	free(text);
-	path = xasprintf("%s/%s-rollback.cmd", dir, h->ph->name);
+	path = xasprintf("%s/%s-rollback.cmd", dir, ph->name);
 	text = crlf(&r, &len);
 	if (file_write_atomic(path, text, len, 0644) == -1)
 		goto out;
@@ -188,18 +188,4 @@ out:
 	buf_release(&a);
 	buf_release(&r);
 	return rc;
-}
-
-int
-deploy_runbook(const struct plan *p, size_t hi, const char *bundle_dir,
-    struct buf *a, struct buf *r)
-{
-	struct engine e;
-
-	memset(&e, 0, sizeof(e));
-	if (bundle_dir != NULL && bundle_read(bundle_dir, &e.bundle) == -1)
-		return -1;
-	runbook_text(&e, &p->hosts[hi], a, r);
-	bundle_release(&e.bundle);
-	return a->failed || r->failed ? -1 : 0;
 }

@@ -8,18 +8,7 @@
 #include "deploy/deploy.h"
 #include "util/util.h"
 
-static const char *const step_names[STEP_N] = {
-	"connect", "preflight", "capture", "workaround", "upload", "install",
-	"reboot", "wait", "verify", "cleanup", "done",
-	"rb-connect", "rb-remove", "rb-registry", "rb-multicast", "rb-reboot",
-	"rb-wait", "rb-verify", "rb-done"
-};
-
-const char *
-deploy_step_name(enum deploy_step s)
-{
-	return s < STEP_N ? step_names[s] : "?";
-}
+#define WAVE_UNSET	(-2)	/* not assigned yet; -1 is manual */
 
 /* Plan order, lowest plan wave first (0 = none sorts last). */
 static int
@@ -40,7 +29,7 @@ pick_canaries(const struct deploy_slot *s, size_t n, int canary, int *wave)
 	for (k = 0; k < canary; k++) {
 		best = n;
 		for (i = 0; i < n; i++) {
-			if (s[i].manual || wave[i] != -2)
+			if (s[i].manual || wave[i] != WAVE_UNSET)
 				continue;
 			if (best == n || slot_before(&s[i], &s[best]))
 				best = i;
@@ -72,19 +61,19 @@ assign_plan_waves(const struct deploy_slot *s, size_t n, int *wave, int next)
 	for (;;) {
 		lo = 0;
 		for (i = 0; i < n; i++)
-			if (wave[i] == -2 && s[i].plan_wave > last &&
+			if (wave[i] == WAVE_UNSET && s[i].plan_wave > last &&
 			    (lo == 0 || s[i].plan_wave < lo))
 				lo = s[i].plan_wave;
 		if (lo == 0)
 			break;
 		cur = next++;
 		for (i = 0; i < n; i++)
-			if (wave[i] == -2 && s[i].plan_wave == lo)
+			if (wave[i] == WAVE_UNSET && s[i].plan_wave == lo)
 				wave[i] = cur;
 		last = lo;
 	}
 	for (i = 0; i < n; i++)
-		if (wave[i] == -2) {
+		if (wave[i] == WAVE_UNSET) {
 			wave[i] = next;
 			rest = 1;
 		}
@@ -101,7 +90,7 @@ deploy_waves(const struct deploy_slot *s, size_t n, int canary, int parallel,
 	if (parallel < 1)
 		parallel = 1;
 	for (i = 0; i < n; i++)
-		wave[i] = s[i].manual ? -1 : -2;
+		wave[i] = s[i].manual ? -1 : WAVE_UNSET;
 	pick_canaries(s, n, canary, wave);
 	for (i = 0; i < n; i++)
 		if (wave[i] == 0)
@@ -110,7 +99,7 @@ deploy_waves(const struct deploy_slot *s, size_t n, int canary, int parallel,
 	if (has_plan_waves(s, n))
 		return assign_plan_waves(s, n, wave, next);
 	for (i = 0; i < n; i++) {
-		if (wave[i] != -2)
+		if (wave[i] != WAVE_UNSET)
 			continue;
 		if (inwave == (size_t)parallel) {
 			next++;
@@ -194,25 +183,17 @@ out:
 }
 
 /*
- * Share of a host's estimate still ahead at each step: connect to install
+ * Share of a host's estimate still ahead at each phase: connect to install
  * about 40 %, reboot and wait 50 %, verify and cleanup 10 %.
  */
 int64_t
-deploy_remaining_s(int estimate_s, enum deploy_step from)
+deploy_remaining_s(int estimate_s, enum deploy_phase from)
 {
-	int pct;
+	static const int pct[] = { 100, 80, 60, 10, 0 };	/* by phase */
 
-	if (from <= STEP_WORKAROUND)
-		pct = 100;
-	else if (from <= STEP_INSTALL)
-		pct = 80;
-	else if (from <= STEP_WAIT)
-		pct = 60;
-	else if (from < STEP_DONE)
-		pct = 10;
-	else
-		pct = 0;
-	return ((int64_t)estimate_s * pct + 99) / 100;
+	if (from > DEPLOY_PHASE_DONE)
+		from = DEPLOY_PHASE_DONE;
+	return ((int64_t)estimate_s * pct[from] + 99) / 100;
 }
 
 int

@@ -28,33 +28,6 @@ wo_value(const char *text, const char *name, char **val)
 	return 0;
 }
 
-/* reg query KEY /v NAME: the value's type name and data as printed. */
-int
-wo_reg_value(const char *text, const char *name, char **type, char **data)
-{
-	struct winreg_list l;
-	const struct winreg_value *v;
-	const char *p;
-	int rc = -1;
-
-	/* after "reg add ... & reg query": skip reg add's message */
-	if (strncmp(text, "HKEY_", 5) != 0 && (p = strstr(text, "\nHKEY_")))
-		text = p;
-	memset(&l, 0, sizeof(l));
-	if (winparse_reg_query(text, strlen(text), &l) == -1)
-		return -1;
-	if ((v = winreg_find(&l, name)) == NULL) {
-		err_set("value %s not in the reg query output", name);
-		goto out;
-	}
-	*type = xstrdup(winreg_type_name(v->type));
-	*data = xstrdup(v->data ? v->data : "");
-	rc = 0;
-out:
-	winreg_list_release(&l);
-	return rc;
-}
-
 /* dism /get-packages: the identity and state of KB's package. */
 int
 wo_dism_package(const char *text, const char *kb, char **identity,
@@ -77,18 +50,6 @@ wo_dism_package(const char *text, const char *kb, char **identity,
 	if (rc == -1)
 		err_set("%s not in dism /get-packages", kb);
 	return rc;
-}
-
-/* netsh interface ipv4 show global: "Multicast Forwarding : enabled" */
-int
-wo_multicast(const char *text, int *enabled)
-{
-	*enabled = winparse_netsh_multicast(text, strlen(text));
-	if (*enabled == -1) {
-		err_set("no 'Multicast Forwarding' line in netsh show global");
-		return -1;
-	}
-	return 0;
 }
 
 /* Dotted versions compared field by field: <0, 0, >0. */

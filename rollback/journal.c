@@ -33,8 +33,8 @@ struct rollback_journal {
 	char		*path;
 };
 
-const char *
-rollback_ev_name(enum rollback_ev ev)
+static const char *
+ev_name(enum rollback_ev ev)
 {
 	return ev < RB_EV_N ? ev_names[ev] : "?";
 }
@@ -65,8 +65,9 @@ add_bool(struct buf *b, const char *name, int v)
 		buf_addf(b, ",\"%s\":%s", name, v ? "true" : "false");
 }
 
-int
-rollback_rec_format(const struct rollback_rec *r, struct buf *b)
+/* One record as a JSON line (with the newline). */
+static int
+rec_format(const struct rollback_rec *r, struct buf *b)
 {
 	size_t start = b->len;
 
@@ -74,7 +75,7 @@ rollback_rec_format(const struct rollback_rec *r, struct buf *b)
 	add_str(b, "ts", r->ts);
 	if (r->at_ms > 0)
 		buf_addf(b, ",\"ms\":%lld", (long long)r->at_ms);
-	add_str(b, "ev", rollback_ev_name(r->ev));
+	add_str(b, "ev", ev_name(r->ev));
 	add_str(b, "op", r->op);
 	add_str(b, "host", r->host);
 	add_str(b, "step", r->step);
@@ -171,7 +172,7 @@ rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 	r->at_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	r->seq = j->seq + 1;
 	r->ts = ts;
-	if (rollback_rec_format(r, &b) == -1)
+	if (rec_format(r, &b) == -1)
 		goto out;
 	/* One write on O_APPEND: the record lands whole or not at all. */
 	w = write(j->fd, b.data, b.len);

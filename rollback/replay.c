@@ -51,7 +51,6 @@ host_done(struct rollback_host *h, const struct rollback_rec *r)
 static void
 host_rec(struct rollback_host *h, const struct rollback_rec *r)
 {
-	h->last_seq = r->seq;
 	switch (r->ev) {
 	case RB_EV_INTENT:
 		h->state = "running";
@@ -84,7 +83,6 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 		h->error = r->error;
 		/* Undone: a later apply starts from a clean slate. */
 		if (r->state && strcmp(r->state, "rolled-back") == 0) {
-			h->rolled_back = 1;
 			h->npriors = h->ndone = 0;
 			h->installed = h->reboot_needed = h->rebooted = 0;
 			h->install_started = 0;

@@ -1,13 +1,14 @@
 /*
  * rollback: the run journal (RUN_DIR/journal.jsonl) and what it tells about
- * each host: how far it got, how it ended, and the prior state needed to
- * undo what kbfix changed.
+ * each host (how far it got, how it ended, the prior state it recorded),
+ * and the undo steps that put a host back to that prior state (below).
+ * Depends on transport/ (command lines, Windows output) and util/ only.
  *
  * The journal is append-only, one JSON object a line.  Every record is
  * written with one write() on an O_APPEND descriptor and fsync'd before
  * rollback_journal_append() returns, so a crash leaves every record that
  * was reported written plus at most one torn last line, which
- * rollback_journal_read() ignores (DESIGN.md "Run directory").  Record
+ * rollback_log_read() ignores (DESIGN.md "Run directory").  Record
  * format (fields absent when empty):
  *
  *   {"seq":7,"ts":"2026-11-21T13:00:00Z","ms":1795264800123,"ev":"intent",
@@ -37,6 +38,7 @@
 #include <stdint.h>
 
 struct buf;
+struct transport_result;
 
 enum rollback_ev {
 	RB_EV_BEGIN,
@@ -58,7 +60,7 @@ enum rollback_kind {
 
 /*
  * One record.  Strings are borrowed by rollback_journal_append() and owned
- * by the struct rollback_log after rollback_journal_read().  seq and ts are
+ * by the struct rollback_log after rollback_log_read().  seq and ts are
  * set by the writer.  action is the plan action index, -1 for none.
  * existed/enabled/installed are -1 when not set.
  */
@@ -83,11 +85,7 @@ struct rollback_rec {
 	const char		*boot, *boot_after;
 };
 
-const char	*rollback_ev_name(enum rollback_ev);
 void		 rollback_rec_init(struct rollback_rec *);
-
-/* Serialise one record as a JSON line (with the newline). */
-int		 rollback_rec_format(const struct rollback_rec *, struct buf *);
 
 /*
  * Appending.  rollback_journal_open() creates RUN_DIR/journal.jsonl if
@@ -149,10 +147,8 @@ struct rollback_host {
 	int			 install_started;	/* an install intent */
 	int			 reboot_needed;	/* install said so, no reboot
 						   since */
-	int			 rolled_back;
 	const char		**done;		/* steps done, in order */
 	size_t			 ndone;
-	uint64_t		 last_seq;
 };
 
 struct rollback_replay {
@@ -174,5 +170,75 @@ int		 rollback_status_text(const struct rollback_replay *,
 		    struct buf *);
 int		 rollback_status_json(const struct rollback_replay *,
 		    const char *run_dir, struct buf *);
+
+/*
+ * Undo (undo.c): the prior state of each thing a run changes, and the
+ * steps that put it back.  What kbfix undoes is only what it changed: the
+ * packages the capture found absent (removed first), then registry values
+ * and multicast forwarding in reverse order, then each is checked back.
+ * These functions build the command lines (through transport_cmdline())
+ * and judge the hosts' answers; deploy's host machine sends them, one
+ * command a step, and journals around them.  Every judgement is made on a
+ * fresh read of the host, so an undo step may be repeated after a crash.
+ */
+struct rollback_prior {
+	enum rollback_kind kind;
+	char	*key, *value, *type, *data;	/* registry */
+	int	 existed;
+	char	*family;			/* multicast */
+	int	 enabled;
+	char	*kb, *identity;			/* package */
+	int	 installed;
+};
+
+/* Priors of one host, in capture order; strings owned by the list. */
+struct rollback_priors {
+	struct rollback_prior	*p;
+	size_t			 n;
+};
+
+/* Adds p (its strings now owned by the list). */
+void	 rollback_priors_add(struct rollback_priors *, struct rollback_prior *);
+/* The host's priors from the journal, the first record of each thing. */
+void	 rollback_priors_load(struct rollback_priors *,
+	    const struct rollback_host *);
+void	 rollback_priors_release(struct rollback_priors *);
+void	 rollback_prior_release(struct rollback_prior *);
+/* p as a journal record (ev prior); strings borrowed from p. */
+void	 rollback_prior_rec(const struct rollback_prior *,
+	    struct rollback_rec *);
+
+/*
+ * Reading a thing's state: rollback_prior_query() is the command (reg
+ * query, netsh show global, dism /get-packages) for p's thing;
+ * rollback_prior_read() fills p's state fields from its answer (-1,
+ * err_set, when netsh printed no multicast line).
+ */
+int	 rollback_prior_query(const struct rollback_prior *, struct buf *line);
+int	 rollback_prior_read(struct rollback_prior *,
+	    const struct transport_result *);
+
+/* 1: kbfix changed this thing and undoes it (not a package that was
+ * installed before the run). */
+int	 rollback_prior_undoable(const struct rollback_prior *);
+/* 1: the answer to rollback_prior_query() shows the thing as p says. */
+int	 rollback_prior_holds(const struct rollback_prior *,
+	    const struct transport_result *);
+/* Put a registry value or the multicast state back, then query it. */
+int	 rollback_restore_cmd(const struct rollback_prior *, struct buf *line);
+/* dism /remove-package of an installed package identity. */
+int	 rollback_remove_cmd(const char *identity, struct buf *line);
+/*
+ * After the removal, from dism /get-packages: 1 gone (also Uninstall
+ * Pending, which sets *reboot), 0 still Installed or Install Pending
+ * (*state: as printed, to free).
+ */
+int	 rollback_package_gone(const struct rollback_prior *,
+	    const struct transport_result *, int *reboot, char **state);
+
+/* reg query prints a DWORD as 0x1: REG_DWORD and REG_QWORD compare as
+ * numbers, other types as text. */
+int	 rollback_reg_equal(const char *type, const char *qdata,
+	    const char *want);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rollback/rollback.h"
+#include "transport/transport.h"
 #include "util/util.h"
 
 static const char journal[] =
@@ -154,6 +155,89 @@ test_rollback_journal_append_roundtrip(void **state)
 	free(path);
 }
 
+static struct transport_result
+answer(const char *out, uint32_t exit_status)
+{
+	struct transport_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.out = out;
+	r.out_len = strlen(out);
+	r.err = "";
+	r.exit_status = exit_status;
+	return r;
+}
+
+static void
+test_rollback_prior_read_after_reg_add(void **state)
+{
+	struct transport_result r = answer("The operation completed "
+	    "successfully.\r\n\r\n\r\nHKEY_LOCAL_MACHINE\\Software\\"
+	    "Microsoft\\SQMClient\\Windows\r\n"
+	    "    CEIPEnable    REG_DWORD    0x0\r\n\r\n", 0);
+	struct rollback_prior p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.kind = RB_KIND_REGISTRY;
+	p.value = xstrdup("ceipenable");
+	assert_int_equal(rollback_prior_read(&p, &r), 0);
+	assert_int_equal(p.existed, 1);
+	assert_string_equal(p.type, "REG_DWORD");
+	assert_string_equal(p.data, "0x0");
+	assert_true(rollback_reg_equal(p.type, p.data, "0"));
+	assert_false(rollback_reg_equal(p.type, p.data, "1"));
+	assert_false(rollback_reg_equal(p.type, "0x", "0"));
+	free(p.value);
+	p.value = xstrdup("Other");
+	assert_int_equal(rollback_prior_read(&p, &r), 0);
+	assert_int_equal(p.existed, 0);
+	rollback_prior_release(&p);
+}
+
+static void
+test_rollback_prior_holds_multicast(void **state)
+{
+	struct transport_result on = answer("General Global Parameters\n"
+	    "Multicast Forwarding                : enabled\n", 0);
+	struct transport_result none = answer("nothing\n", 0);
+	struct rollback_prior p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.kind = RB_KIND_MULTICAST;
+	p.enabled = 1;
+	assert_true(rollback_prior_holds(&p, &on));
+	assert_false(rollback_prior_holds(&p, &none));
+	assert_int_equal(rollback_prior_read(&p, &none), -1);
+	p.enabled = 0;
+	assert_false(rollback_prior_holds(&p, &on));
+}
+
+static void
+test_rollback_restore_cmd_dword_decimal(void **state)
+{
+	struct rollback_prior p;
+	struct buf line;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.kind = RB_KIND_REGISTRY;
+	p.key = "HKLM\\Software\\Microsoft\\SQMClient\\Windows";
+	p.value = "CEIPEnable";
+	p.type = "REG_DWORD";
+	p.data = "0x1a";
+	p.existed = 1;
+	buf_init(&line, 8192);
+	assert_int_equal(rollback_restore_cmd(&p, &line), 0);
+	assert_non_null(strstr(buf_str(&line), "/d 26 /f & reg query"));
+	buf_release(&line);
+	p.data = "bad";
+	buf_init(&line, 8192);
+	assert_int_equal(rollback_restore_cmd(&p, &line), -1);
+	buf_release(&line);
+}
+
 int
 main(void)
 {
@@ -163,6 +247,9 @@ main(void)
 		cmocka_unit_test(test_rollback_replay_host_state),
 		cmocka_unit_test(test_rollback_replay_end_marks_interrupted),
 		cmocka_unit_test(test_rollback_journal_append_roundtrip),
+		cmocka_unit_test(test_rollback_prior_read_after_reg_add),
+		cmocka_unit_test(test_rollback_prior_holds_multicast),
+		cmocka_unit_test(test_rollback_restore_cmd_dword_decimal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

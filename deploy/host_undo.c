@@ -1,0 +1,232 @@
+/*
+ * The undo steps on the host machine: remove what kbfix installed,
+ * restore registry values and multicast forwarding (newest change first),
+ * reboot (host_reboot.c), check everything is back.  What to undo, the
+ * command lines and the judgement of the answers are rollback/'s
+ * (rollback/undo.c); these steps send them and journal around them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "deploy/deploy_int.h"
+
+static struct rollback_prior *
+prior(struct host_run *h)
+{
+	return &h->priors.p[h->action];
+}
+
+/* Moves h->action to the next prior to undo whose kind is (or, with
+ * not, is not) a package; 0 when none is left. */
+static int
+seek(struct host_run *h, int package)
+{
+	const struct rollback_prior *p;
+
+	for (; h->action < h->priors.n; h->action++) {
+		p = &h->priors.p[h->action];
+		if (rollback_prior_undoable(p) &&
+		    (p->kind == RB_KIND_PACKAGE) == package)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+send_query(struct host_run *h, const struct rollback_prior *p)
+{
+	struct buf line;
+
+	buf_init(&line, 8192);
+	if (rollback_prior_query(p, &line) == -1)
+		host_fail(h, 0, "%s", err_msg());
+	else
+		host_send_line(h, &line);
+	buf_release(&line);
+}
+
+/* Each package kbfix installed, if still there. */
+void
+host_undo_remove(struct host_run *h, const struct transport_result *res)
+{
+	struct rollback_prior *p;
+	char *id = NULL;
+	int pending = 0;
+
+	/* Resume rule: read the installed packages; a gone one is done. */
+	if (res == NULL) {
+		if (!seek(h, 1))
+			host_goto(h, STEP_RB_REGISTRY);
+		else
+			send_query(h, prior(h));
+		return;
+	}
+	p = prior(h);
+	if (!host_pkg_present(res, p->kb, &id, &pending)) {
+		host_next_action(h);
+		return;
+	}
+	free(p->identity);
+	p->identity = id;
+	host_continue(h, STEP_RB_REMOVE_DISM);
+}
+
+void
+host_undo_remove_dism(struct host_run *h, const struct transport_result *res)
+{
+	struct rollback_prior *p = prior(h);
+	struct rollback_rec r;
+	struct buf line;
+
+	/* host_undo_remove() read the identity installed just before */
+	if (res == NULL) {
+		rollback_rec_init(&r);
+		r.identity = p->identity;
+		r.kb = p->kb;
+		if (host_journal(h, RB_EV_INTENT, &r) == -1)
+			return;
+		buf_init(&line, 8192);
+		if (rollback_remove_cmd(p->identity, &line) == -1)
+			host_fail(h, 0, "%s", err_msg());
+		else
+			host_send_line(h, &line);
+		buf_release(&line);
+		return;
+	}
+	h->dism_exit = host_dism_code(res);
+	host_continue(h, STEP_RB_REMOVE_CONFIRM);
+}
+
+/* Gone, or Uninstall Pending (a reboot finishes it), is success. */
+void
+host_undo_remove_confirm(struct host_run *h,
+    const struct transport_result *res)
+{
+	struct rollback_prior *p = prior(h);
+	struct rollback_rec r;
+	char *state = NULL, *why;
+	int reboot = 0;
+
+	/* Resume rule: read the installed packages. */
+	if (res == NULL) {
+		send_query(h, p);
+		return;
+	}
+	if (!rollback_package_gone(p, res, &reboot, &state)) {
+		why = host_exit_text(WINEXIT_DISM, h->dism_exit);
+		host_fail(h, 0, "%s is still %s: dism /remove-package exited %s",
+		    p->kb, state, why);
+		free(why);
+		free(state);
+		return;
+	}
+	if (reboot)
+		h->reboot_owed = 1;
+	rollback_rec_init(&r);
+	r.identity = p->identity;
+	if (host_journal(h, RB_EV_DONE, &r) == -1)
+		return;
+	host_next_action(h);
+}
+
+/*
+ * Registry values and multicast forwarding, newest change first:
+ * h->action counts the priors from the last one.
+ */
+static struct rollback_prior *
+restore_prior(struct host_run *h)
+{
+	const struct rollback_prior *p;
+
+	for (; h->action < h->priors.n; h->action++) {
+		p = &h->priors.p[h->priors.n - 1 - h->action];
+		if (p->kind == RB_KIND_REGISTRY ||
+		    p->kind == RB_KIND_MULTICAST)
+			return &h->priors.p[h->priors.n - 1 - h->action];
+	}
+	return NULL;
+}
+
+static const char *
+thing_name(const struct rollback_prior *p)
+{
+	return p->kind == RB_KIND_PACKAGE ? p->kb :
+	    p->kind == RB_KIND_REGISTRY ? p->value : "multicast";
+}
+
+void
+host_undo_restore(struct host_run *h, const struct transport_result *res)
+{
+	struct rollback_prior *p = restore_prior(h);
+
+	/* Resume rule: read the value; one already as before is left. */
+	if (res == NULL) {
+		if (p == NULL) {
+			host_goto(h, STEP_RB_REBOOT);
+			return;
+		}
+		/* the journal names the kind restored */
+		h->step = p->kind == RB_KIND_REGISTRY ? STEP_RB_REGISTRY :
+		    STEP_RB_MULTICAST;
+		send_query(h, p);
+		return;
+	}
+	if (rollback_prior_holds(p, res)) {
+		host_next_action(h);
+		return;
+	}
+	if (host_journal_ev(h, RB_EV_INTENT, -1) == -1)
+		return;
+	host_continue(h, h->step == STEP_RB_REGISTRY ? STEP_RB_REGISTRY_SET :
+	    STEP_RB_MULTICAST_SET);
+}
+
+void
+host_undo_restore_set(struct host_run *h, const struct transport_result *res)
+{
+	struct rollback_prior *p = restore_prior(h);
+	struct buf line;
+
+	/* host_undo_restore() read the value just before: set, read back */
+	if (res == NULL) {
+		buf_init(&line, 8192);
+		if (rollback_restore_cmd(p, &line) == -1)
+			host_fail(h, 0, "%s", err_msg());
+		else
+			host_send_line(h, &line);
+		buf_release(&line);
+		return;
+	}
+	if (!rollback_prior_holds(p, res)) {
+		host_fail(h, 0, "restoring %s did not take effect",
+		    p->kind == RB_KIND_REGISTRY ? p->value : "multicast");
+		return;
+	}
+	if (host_journal_ev(h, RB_EV_DONE, -1) == -1)
+		return;
+	host_next_action(h);
+}
+
+/* After the reboot: each thing undone is as before the run. */
+void
+host_undo_verify(struct host_run *h, const struct transport_result *res)
+{
+	/* Resume rule: read each thing from the host. */
+	if (res == NULL) {
+		while (h->action < h->priors.n &&
+		    !rollback_prior_undoable(prior(h)))
+			h->action++;
+		if (h->action == h->priors.n) {
+			host_journal_ev(h, RB_EV_DONE, -1);
+			host_goto(h, STEP_CLEANUP);
+		} else
+			send_query(h, prior(h));
+		return;
+	}
+	if (!rollback_prior_holds(prior(h), res)) {
+		host_fail(h, 0, "rollback verify: %s is not back to its prior "
+		    "state", thing_name(prior(h)));
+		return;
+	}
+	host_next_action(h);
+}

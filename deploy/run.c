@@ -1,0 +1,216 @@
+/*
+ * The run directory (deploy.h): run.json, the copy of the plan, and the
+ * lock that keeps one kbfix per run directory.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "deploy/deploy_int.h"
+
+#define RUN_FORMAT	"kbfix-run/1"
+
+static void
+json_kv(struct buf *b, const char *k, const char *v)
+{
+	if (v == NULL)
+		return;
+	buf_addf(b, ",\n  \"%s\": ", k);
+	buf_add_json_str(b, v);
+}
+
+static int
+run_save(const struct deploy_opts *o, const char *plan_abs,
+    const char *bundle_abs)
+{
+	struct buf b, plan;
+	char *kh, *key;
+	char *path;
+	int rc = -1;
+
+	buf_init(&b, 1 << 20);
+	buf_init(&plan, (size_t)1 << 30);
+	buf_addf(&b, "{\"format\": \"%s\"", RUN_FORMAT);
+	json_kv(&b, "plan", plan_abs);
+	json_kv(&b, "bundle", bundle_abs);
+	json_kv(&b, "window", o->window);
+	/* absolute, so that resume works from another directory */
+	kh = o->known_hosts ? realpath(o->known_hosts, NULL) : NULL;
+	key = o->key_file ? realpath(o->key_file, NULL) : NULL;
+	json_kv(&b, "known_hosts", kh ? kh : o->known_hosts);
+	json_kv(&b, "key", key ? key : o->key_file);
+	free(kh);
+	free(key);
+	json_kv(&b, "user", o->user);
+	buf_addf(&b, ",\n  \"parallel\": %d, \"canary\": %d, \"max_fail\": %d"
+	    ", \"reboot_timeout\": %d, \"reboot_delay\": %d"
+	    ", \"no_auto_rollback\": %s, \"accept_new\": %s"
+	    ", \"connect_timeout_ms\": %d}\n",
+	    o->parallel, o->canary, o->max_fail_pct, o->reboot_timeout_s,
+	    o->reboot_delay_s, o->no_auto_rollback ? "true" : "false",
+	    o->accept_new ? "true" : "false", o->connect_timeout_ms);
+	path = xasprintf("%s/plan.json", o->run_dir);
+	if (file_read(plan_abs, plan.max, &plan) == -1 ||
+	    file_write_atomic(path, plan.data, plan.len, 0644) == -1)
+		goto out;
+	free(path);
+	path = xasprintf("%s/run.json", o->run_dir);
+	if (file_write_atomic(path, b.data, b.len, 0644) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(path);
+	buf_release(&b);
+	buf_release(&plan);
+	return rc;
+}
+
+static char *
+jget(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+/* A flag or a whole number 0..INT_MAX (*bad set otherwise), else def. */
+static int
+jint(const cJSON *o, const char *k, int def, int *bad)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (v == NULL)
+		return def;
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > INT_MAX || v->valuedouble != v->valueint) {
+		*bad = 1;
+		return def;
+	}
+	return v->valueint;
+}
+
+int
+deploy_run_load(const char *run_dir, struct deploy_run *run)
+{
+	struct buf b;
+	cJSON *o = NULL;
+	char *path;
+	int rc = -1, bad = 0;
+
+	memset(run, 0, sizeof(*run));
+	buf_init(&b, 1 << 20);
+	path = xasprintf("%s/run.json", run_dir);
+	if (file_read(path, b.max, &b) == -1)
+		goto out;
+	o = cJSON_Parse(buf_str(&b));
+	if (o == NULL || jint(o, "parallel", -1, &bad) < 1) {
+		err_set("%s: not a kbfix run record", path);
+		goto out;
+	}
+	run->strs[0] = xasprintf("%s/plan.json", run_dir);
+	run->strs[1] = jget(o, "bundle");
+	run->strs[2] = xstrdup(run_dir);
+	run->strs[3] = jget(o, "window");
+	run->strs[4] = jget(o, "known_hosts");
+	run->strs[5] = jget(o, "key");
+	run->strs[6] = jget(o, "user");
+	run->opts.plan_path = run->strs[0];
+	run->opts.bundle_dir = run->strs[1];
+	run->opts.run_dir = run->strs[2];
+	run->opts.window = run->strs[3];
+	run->opts.known_hosts = run->strs[4];
+	run->opts.key_file = run->strs[5];
+	run->opts.user = run->strs[6];
+	run->opts.parallel = jint(o, "parallel", 32, &bad);
+	run->opts.canary = jint(o, "canary", 1, &bad);
+	run->opts.max_fail_pct = jint(o, "max_fail", 0, &bad);
+	run->opts.reboot_timeout_s = jint(o, "reboot_timeout", 600, &bad);
+	run->opts.reboot_delay_s = jint(o, "reboot_delay", 5, &bad);
+	run->opts.no_auto_rollback = jint(o, "no_auto_rollback", 0, &bad);
+	run->opts.accept_new = jint(o, "accept_new", 0, &bad);
+	run->opts.connect_timeout_ms = jint(o, "connect_timeout_ms", 0, &bad);
+	if (bad) {
+		err_set("%s: a number is not a whole number from 0", path);
+		deploy_run_release(run);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	free(path);
+	buf_release(&b);
+	return rc;
+}
+
+void
+deploy_run_release(struct deploy_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(run->strs) / sizeof(run->strs[0]); i++)
+		free(run->strs[i]);
+	memset(run, 0, sizeof(*run));
+}
+
+/* Fresh apply: the run directory must not hold a run already (bad
+ * input: the operator picks another one or resumes). */
+int
+run_dir_prepare(struct engine *e)
+{
+	struct deploy_opts *o = &e->o;
+	char *jp, *plan_abs = NULL, *bundle_abs = NULL;
+	struct stat st;
+	int rc = -1;
+
+	if (mkdir_p(o->run_dir, 0755) == -1)
+		return -1;
+	jp = xasprintf("%s/journal.jsonl", o->run_dir);
+	if (stat(jp, &st) == 0 && st.st_size > 0) {
+		err_set("%s already holds a run; continue it with 'kbfix "
+		    "resume %s' or pick a new --run-dir", o->run_dir,
+		    o->run_dir);
+		e->bad_input = 1;
+		goto out;
+	}
+	plan_abs = realpath(o->plan_path, NULL);
+	bundle_abs = o->bundle_dir ? realpath(o->bundle_dir, NULL) : NULL;
+	if (plan_abs == NULL || (o->bundle_dir && bundle_abs == NULL)) {
+		err_setx_errno("%s", plan_abs ? o->bundle_dir : o->plan_path);
+		goto out;
+	}
+	rc = run_save(o, plan_abs, bundle_abs);
+out:
+	free(jp);
+	free(plan_abs);
+	free(bundle_abs);
+	return rc;
+}
+
+/*
+ * One kbfix per run directory: a second apply, resume or rollback while
+ * one runs would drive the same hosts twice.  The lock goes with the
+ * process (also on SIGKILL).
+ */
+int
+run_lock(struct engine *e)
+{
+	char *path = xasprintf("%s/lock", e->o.run_dir);
+
+	e->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (e->lockfd == -1 || flock(e->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		err_setx_errno("%s: another kbfix is working on this run "
+		    "directory", e->o.run_dir);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}

@@ -1,8 +1,10 @@
 /*
- * The packages of a fetch bundle (DESIGN.md "Bundle"), read with
- * catalog_bundle_read(): which file carries a KB for a host, where it is,
- * and the .cab inside it that dism installs.
+ * The packages of a fetch bundle (DESIGN.md "Bundle") for apply: read with
+ * catalog_bundle_read(), every file checked before anything is uploaded
+ * (a regular file, not a link, of the manifest's size and SHA-256), and
+ * found for a host by the one bundle lookup, catalog_bundle_find().
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,96 +13,94 @@
 #include "catalog/catalog.h"
 #include "deploy/deploy_int.h"
 
+/* A file kbfix fetch verified, as it is now: a link to elsewhere (a key,
+ * say) or a changed file is refused before it can reach a host. */
 static int
-add_file(struct bundle *b, const struct catalog_bundle *cb,
-    const struct catalog_bundle_update *u,
-    const struct catalog_bundle_file *f)
+file_check(const struct catalog_bundle *cb, const struct catalog_bundle_file *f,
+    struct bundle_file *bf)
 {
-	struct bundle_file bf;
+	char sha1[41], sha256[65];
 	struct stat st;
-	size_t k;
 
-	if (strchr(f->name, '/') != NULL || strchr(f->name, '\\') != NULL ||
-	    (f->path != NULL && strstr(f->path, "..") != NULL)) {
-		err_set("%s/manifest.json: %s: not a plain file name", cb->dir,
-		    f->name);
+	bf->src = f;
+	bf->path = catalog_bundle_path(cb, f);
+	if (lstat(bf->path, &st) == -1) {
+		err_setx_errno("%s", bf->path);
 		return -1;
 	}
-	memset(&bf, 0, sizeof(bf));
-	bf.path = catalog_bundle_path(cb, f);
-	if (stat(bf.path, &st) == -1) {
-		err_setx_errno("%s", bf.path);
-		free(bf.path);
+	if (!S_ISREG(st.st_mode)) {
+		err_set("%s: not a regular file (a link or another kind): "
+		    "refused", bf->path);
 		return -1;
 	}
-	bf.kb = xstrdup(u->kb);
-	bf.arch = xstrdup(u->arch);
-	bf.name = xstrdup(f->name);
-	bf.package_cab = f->package_cab ? xstrdup(f->package_cab) : NULL;
-	bf.size = (uint64_t)st.st_size;
-	bf.hosts = xcalloc(u->nhosts + 1, sizeof(char *));
-	for (k = 0; k < u->nhosts; k++)
-		bf.hosts[bf.nhosts++] = xstrdup(u->hosts[k]);
-	b->files = xreallocarray(b->files, b->nfiles + 1, sizeof(bf));
-	b->files[b->nfiles++] = bf;
+	if ((uint64_t)st.st_size != f->size) {
+		err_set("%s: %lld bytes, the manifest says %llu: run kbfix "
+		    "verify", bf->path, (long long)st.st_size,
+		    (unsigned long long)f->size);
+		return -1;
+	}
+	if (catalog_file_hashes(bf->path, sha1, sha256) == -1)
+		return -1;
+	if (strcasecmp(sha256, f->sha256) != 0) {
+		err_set("%s: SHA-256 %s, the manifest says %s: run kbfix verify",
+		    bf->path, sha256, f->sha256);
+		return -1;
+	}
+	bf->name = f->name;
+	bf->package_cab = f->package_cab;
+	bf->size = f->size;
 	return 0;
 }
 
 int
 bundle_read(const char *dir, struct bundle *b)
 {
-	struct catalog_bundle *cb;
-	size_t i, k;
-	int rc = 0;
+	const struct catalog_bundle_update *u;
+	size_t i, k, n = 0;
 
 	memset(b, 0, sizeof(*b));
-	if ((cb = catalog_bundle_read(dir)) == NULL)
+	if ((b->cb = catalog_bundle_read(dir)) == NULL)
 		return -1;
-	for (i = 0; i < cb->nupdates && rc == 0; i++)
-		for (k = 0; k < cb->updates[i].nfiles && rc == 0; k++)
-			rc = add_file(b, cb, &cb->updates[i],
-			    &cb->updates[i].files[k]);
-	catalog_bundle_free(cb);
-	if (rc == -1)
-		bundle_release(b);
-	return rc;
+	for (i = 0; i < b->cb->nupdates; i++)
+		n += b->cb->updates[i].nfiles;
+	b->files = xcalloc(n + 1, sizeof(*b->files));
+	for (i = 0; i < b->cb->nupdates; i++) {
+		u = &b->cb->updates[i];
+		for (k = 0; k < u->nfiles; k++)
+			if (file_check(b->cb, &u->files[k],
+			    &b->files[b->nfiles++]) == -1) {
+				bundle_release(b);
+				return -1;
+			}
+	}
+	return 0;
 }
 
 void
 bundle_release(struct bundle *b)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < b->nfiles; i++) {
-		free(b->files[i].kb); free(b->files[i].arch);
-		free(b->files[i].name); free(b->files[i].path);
-		free(b->files[i].package_cab);
-		for (k = 0; k < b->files[i].nhosts; k++)
-			free(b->files[i].hosts[k]);
-		free(b->files[i].hosts);
-	}
+	for (i = 0; i < b->nfiles; i++)
+		free(b->files[i].path);
 	free(b->files);
+	catalog_bundle_free(b->cb);
 	memset(b, 0, sizeof(*b));
 }
 
-/* The file listing the host, else the one of its architecture. */
+/* The package of kb for a host: catalog_bundle_find()'s update, its file. */
 const struct bundle_file *
 bundle_find(const struct bundle *b, const char *kb, const char *host,
     const char *arch)
 {
-	const struct bundle_file *by_arch = NULL, *f;
-	size_t i, k;
+	const struct catalog_bundle_update *u;
+	size_t i;
 
-	for (i = 0; i < b->nfiles; i++) {
-		f = &b->files[i];
-		if (strcasecmp(f->kb, kb) != 0)
-			continue;
-		for (k = 0; k < f->nhosts; k++)
-			if (strcmp(f->hosts[k], host) == 0)
-				return f;
-		if (by_arch == NULL && (arch == NULL || f->arch == NULL ||
-		    strcasecmp(f->arch, arch) == 0))
-			by_arch = f;
-	}
-	return by_arch;
+	if (b->cb == NULL ||
+	    (u = catalog_bundle_find(b->cb, kb, host, arch)) == NULL)
+		return NULL;
+	for (i = 0; i < b->nfiles; i++)
+		if (b->files[i].src == &u->files[0])
+			return &b->files[i];
+	return NULL;
 }

@@ -24,7 +24,7 @@ struct deploy_opts {
 	const char	*plan_path;
 	const char	*bundle_dir;
 	const char	*run_dir;
-	const char	*window;	/* "START/DURATION" or NULL */
+	const char	*window;	/* plan_window_parse() form, or NULL */
 	int		 parallel;	/* 0: 32 */
 	int		 canary;	/* -1: default 1 */
 	int		 max_fail_pct;	/* 0..100 */
@@ -111,11 +111,6 @@ struct deploy_slot {
  */
 int	 deploy_waves(const struct deploy_slot *, size_t n, int canary,
 	    int parallel, int *wave);
-
-/* "START/DURATION": START ISO 8601 UTC or "now"; DURATION 90m, 4h, 3600s,
- * 3600, or PT4H30M.  0, or -1 (err_set). */
-int	 deploy_window_parse(const char *, int64_t now, int64_t *start,
-	    int64_t *duration_s);
 
 /* How far a host got, for the share of its estimate still ahead. */
 enum deploy_phase {

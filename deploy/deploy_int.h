@@ -14,24 +14,23 @@
 #include "transport/transport.h"
 #include "util/util.h"
 
-#define REMOTE_DIR	"C:\\Windows\\Temp\\kbfix"
 #define REMOTE_SFTP_DIR	"/C:/Windows/Temp/kbfix"
 #define REBOOT_PENDING_KEY "HKLM\\SOFTWARE\\Microsoft\\Windows\\" \
 	"CurrentVersion\\Component Based Servicing\\RebootPending"
 #define FREE_DISK_MIN	((uint64_t)500 << 20)	/* bytes on C: */
 
-/* Bundle: the package file for a KB and an architecture. */
+/* Bundle: the package files, checked against the manifest (bundle.c). */
+struct catalog_bundle;
+struct catalog_bundle_file;
 struct bundle_file {
-	char	*kb;
-	char	*arch;
-	char	*name;		/* file name, e.g. windows6.1-kb...msu */
+	const struct catalog_bundle_file *src;
+	const char *name;	/* file name, e.g. windows6.1-kb...msu */
 	char	*path;		/* local path */
-	char	*package_cab;	/* the .cab inside, for dism */
-	char	**hosts;
-	size_t	 nhosts;
+	const char *package_cab; /* the .cab inside, for dism */
 	uint64_t size;
 };
 struct bundle {
+	struct catalog_bundle *cb;
 	struct bundle_file *files;
 	size_t	 nfiles;
 };
@@ -45,7 +44,6 @@ char	*wo_text(const char *out, size_t len);	/* UTF-16LE -> ASCII */
 int	 wo_value(const char *out, const char *name, char **val);
 int	 wo_dism_package(const char *out, const char *kb, char **identity,
 	    char **state);
-int	 wo_version_cmp(const char *a, const char *b);
 
 /*
  * Host steps in run order; undo steps follow STEP_DONE.  One step sends

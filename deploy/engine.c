@@ -276,12 +276,6 @@ needs_run(const struct plan_host *ph)
 	return ph->status == PLAN_NEEDS_ACTION && ph->nactions > 0;
 }
 
-static int
-is_manual(const struct plan_host *ph)
-{
-	return ph->transport != NULL && strcmp(ph->transport, "manual") == 0;
-}
-
 /* Bad input is found before anything runs. */
 static int
 validate(struct engine *e)
@@ -311,7 +305,7 @@ validate(struct engine *e)
 				    e->o.plan_path, ph->name, a->kb);
 				return -1;
 			}
-			if (!is_manual(ph) && !e->rollback_run &&
+			if (!plan_transport_manual(ph->transport) && !e->rollback_run &&
 			    bundle_find(&e->bundle, a->kb, ph->name,
 			    ph->arch) == NULL) {
 				err_set("%s: no file for %s (%s) needed by "
@@ -353,7 +347,7 @@ want_host(struct engine *e, const struct plan_host *ph)
 		return jh != NULL && jh->npriors > 0 &&
 		    strcmp(jh->state, "rolled-back") != 0;
 	}
-	if (!needs_run(ph) || is_manual(ph))
+	if (!needs_run(ph) || plan_transport_manual(ph->transport))
 		return 0;
 	return jh == NULL || !is_terminal(jh->state);
 }
@@ -399,7 +393,7 @@ manual_runbooks(struct engine *e)
 
 	for (i = 0; i < e->plan->nhosts && !e->rollback_run; i++) {
 		ph = &e->plan->hosts[i];
-		if (!needs_run(ph) || !is_manual(ph))
+		if (!needs_run(ph) || !plan_transport_manual(ph->transport))
 			continue;
 		if (runbook_write(e, ph) == -1)
 			return -1;
@@ -448,7 +442,7 @@ result_fill(struct engine *e, struct deploy_result *res)
 		r->step = xstrdup(jh->inflight ? jh->inflight :
 		    jh->step ? jh->step : "-");
 		r->error = jh->error ? xstrdup(jh->error) : NULL;
-		r->wave = is_manual(ph) ? -1 : 0;
+		r->wave = plan_transport_manual(ph->transport) ? -1 : 0;
 		for (k = 0; k < e->nh; k++)
 			if (e->h[k].ph == ph)
 				r->wave = e->h[k].wave;
@@ -518,7 +512,7 @@ engine_input(struct engine *e, int fresh)
 	if (e->o.window == NULL && e->plan->window_start != NULL &&
 	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
-	if (e->o.window != NULL && deploy_window_parse(e->o.window, now,
+	if (e->o.window != NULL && plan_window_parse(e->o.window, now,
 	    &e->win_start, &e->win_dur) == -1)
 		return -1;
 	if (!e->rollback_run && e->o.bundle_dir != NULL &&

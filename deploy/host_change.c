@@ -119,7 +119,7 @@ host_upload_mkdir(struct host_run *h, const struct transport_result *res)
 {
 	/* host_upload() found the package absent just before */
 	if (res == NULL) {
-		host_send(h, (const char *const[]){ "mkdir", REMOTE_DIR,
+		host_send(h, (const char *const[]){ "mkdir", PLAN_REMOTE_DIR,
 		    NULL });
 		return;
 	}
@@ -229,7 +229,7 @@ host_install(struct host_run *h, const struct transport_result *res)
 	host_next_action(h);
 }
 
-/* The .msu's package .cab into REMOTE_DIR\KB. */
+/* The .msu's package .cab into PLAN_REMOTE_DIR\KB. */
 void
 host_install_expand(struct host_run *h, const struct transport_result *res)
 {
@@ -238,8 +238,8 @@ host_install_expand(struct host_run *h, const struct transport_result *res)
 
 	/* host_install() found the package absent just before */
 	if (res == NULL) {
-		msu = xasprintf("%s\\%s", REMOTE_DIR, f->name);
-		dir = xasprintf("%s\\%s", REMOTE_DIR, host_action(h)->kb);
+		msu = xasprintf("%s\\%s", PLAN_REMOTE_DIR, f->name);
+		dir = xasprintf("%s\\%s", PLAN_REMOTE_DIR, host_action(h)->kb);
 		host_send2(h, (const char *const[]){ "mkdir", dir, NULL },
 		    (const char *const[]){ "expand", "-F:*", msu, dir, NULL });
 		free(msu);
@@ -276,7 +276,7 @@ host_install_add(struct host_run *h, const struct transport_result *res)
 	/* expand made the .cab just before */
 	if (res == NULL) {
 		cab = cab_name(file_of(h));
-		pp = xasprintf("/packagepath:%s\\%s\\%s", REMOTE_DIR,
+		pp = xasprintf("/packagepath:%s\\%s\\%s", PLAN_REMOTE_DIR,
 		    host_action(h)->kb, cab);
 		host_send(h, (const char *const[]){ "dism", "/online",
 		    "/add-package", pp, "/quiet", "/norestart", NULL });

@@ -87,7 +87,7 @@ host_verify_tcpip(struct host_run *h, const struct transport_result *res)
 	t = host_res_text(res);
 	if (wo_value(t, "Version", &v) == -1)
 		host_fail(h, 0, "cannot read the tcpip.sys version");
-	else if (wo_version_cmp(v, a->tcpip_min) < 0)
+	else if (plan_version_cmp(v, a->tcpip_min) < 0)
 		host_fail(h, 0, "verify: tcpip.sys is %s, %s needs %s", v,
 		    a->kb, a->tcpip_min);
 	else
@@ -102,7 +102,7 @@ host_cleanup(struct host_run *h, const struct transport_result *res)
 	/* rmdir of a folder that is gone: nothing to undo, nothing read */
 	if (res == NULL) {
 		host_send(h, (const char *const[]){ "rmdir", "/s", "/q",
-		    REMOTE_DIR, NULL });
+		    PLAN_REMOTE_DIR, NULL });
 		return;
 	}
 	/* exit 2: nothing was uploaded */

@@ -119,9 +119,9 @@ runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
 	buf_addf(a, "@echo off\nrem kbfix runbook for %s: run as "
 	    "Administrator in cmd.exe.\nrem What it changes is saved under "
 	    "%%KBDIR%% for %s-rollback.cmd.\n", ph->name, ph->name);
-	buf_adds(a, "set KBDIR=" REMOTE_DIR "\nmkdir \"%KBDIR%\" 2>nul\n");
+	buf_adds(a, "set KBDIR=" PLAN_REMOTE_DIR "\nmkdir \"%KBDIR%\" 2>nul\n");
 	buf_addf(r, "@echo off\nrem kbfix rollback for %s: undoes %s.cmd "
-	    "(run it as Administrator).\nset KBDIR=" REMOTE_DIR "\n",
+	    "(run it as Administrator).\nset KBDIR=" PLAN_REMOTE_DIR "\n",
 	    ph->name, ph->name);
 	for (i = 0; i < ph->nactions; i++) {
 		x = &ph->actions[i];

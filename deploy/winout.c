@@ -52,21 +52,3 @@ wo_dism_package(const char *text, const char *kb, char **identity,
 	return rc;
 }
 
-/* Dotted versions compared field by field: <0, 0, >0. */
-int
-wo_version_cmp(const char *a, const char *b)
-{
-	unsigned long x, y;
-	char *ea, *eb;
-
-	for (;;) {
-		x = strtoul(a, &ea, 10);
-		y = strtoul(b, &eb, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (*ea != '.' || *eb != '.')
-			return (*ea == '.') - (*eb == '.');
-		a = ea + 1;
-		b = eb + 1;
-	}
-}

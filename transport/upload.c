@@ -80,7 +80,8 @@ up_open_local(struct transport_conn *c, struct tp_op *op)
 {
 	struct stat st;
 
-	if ((op->fd = open(op->local, O_RDONLY | O_CLOEXEC)) == -1 ||
+	/* never through a link: bundle.c checked the file itself */
+	if ((op->fd = open(op->local, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
 	    fstat(op->fd, &st) == -1) {
 		up_error(c, op, "%s", strerror(errno));
 		return -1;

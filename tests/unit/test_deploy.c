@@ -71,27 +71,6 @@ test_deploy_waves_no_canary(void **state)
 }
 
 static void
-test_deploy_window_parse_forms(void **state)
-{
-	int64_t st, d;
-
-	(void)state;
-	assert_int_equal(deploy_window_parse("2026-11-21T22:00:00Z/4h", 0,
-	    &st, &d), 0);
-	assert_int_equal(d, 14400);
-	assert_int_equal(deploy_window_parse("now/PT1H30M", 1000, &st, &d), 0);
-	assert_int_equal(st, 1000);
-	assert_int_equal(d, 5400);
-	assert_int_equal(deploy_window_parse("now/90", 0, &st, &d), 0);
-	assert_int_equal(d, 90);
-	assert_int_equal(deploy_window_parse("now/4x", 0, &st, &d), -1);
-	assert_non_null(strstr(err_msg(), "duration"));
-	assert_int_equal(deploy_window_parse("tonight/4h", 0, &st, &d), -1);
-	assert_int_equal(deploy_window_parse("now", 0, &st, &d), -1);
-	assert_int_equal(deploy_window_parse("now/0s", 0, &st, &d), -1);
-}
-
-static void
 test_deploy_window_fits_defers(void **state)
 {
 	(void)state;
@@ -170,16 +149,6 @@ test_wo_value_utf16_wmic(void **state)
 	free(t);
 }
 
-static void
-test_wo_version_cmp_fields(void **state)
-{
-	(void)state;
-	assert_true(wo_version_cmp("6.1.7601.24168", "6.1.7601.17514") > 0);
-	assert_true(wo_version_cmp("6.1.7601.2416", "6.1.7601.24168") < 0);
-	assert_int_equal(wo_version_cmp("10.0.17134.167", "10.0.17134.167"), 0);
-	assert_true(wo_version_cmp("6.1.7601", "6.1.7601.1") < 0);
-}
-
 int
 main(void)
 {
@@ -187,13 +156,11 @@ main(void)
 		cmocka_unit_test(test_deploy_waves_canary_then_parallel_chunks),
 		cmocka_unit_test(test_deploy_waves_follow_plan_waves),
 		cmocka_unit_test(test_deploy_waves_no_canary),
-		cmocka_unit_test(test_deploy_window_parse_forms),
 		cmocka_unit_test(test_deploy_window_fits_defers),
 		cmocka_unit_test(test_deploy_max_fail_exceeded_threshold),
 		cmocka_unit_test(test_deploy_group_acquire_one_at_a_time),
 		cmocka_unit_test(test_wo_dism_package_by_kb),
 		cmocka_unit_test(test_wo_value_utf16_wmic),
-		cmocka_unit_test(test_wo_version_cmp_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

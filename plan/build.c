@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "catalog/catalog.h"
 #include "engine.h"
 
 /* A string-keyed hash map (owned keys) for packages and reboot groups. */

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "catalog/catalog.h"
 #include "engine.h"
 
 /* Facts. */

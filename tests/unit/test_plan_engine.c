@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
 #include "plan/plan.h"
 
 static struct advisory_set *set;
@@ -17,7 +16,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	set = catalog_advisory_builtin();
+	set = plan_advisory_builtin();
 	return set ? 0 : -1;
 }
 
@@ -25,7 +24,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 	return 0;
 }
 

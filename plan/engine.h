@@ -12,16 +12,12 @@
 struct advisory;
 struct advisory_target;
 
-/* Plans of at least this many hosts are built and written on two threads. */
-#define PLAN_THREAD_MIN	4096
-
 /* arena.c: strings and arrays of built plans (struct plan.arena). */
 struct plan_arena *plan_arena_new(void);
 void	*plan_arena_alloc(struct plan_arena *, size_t);
 char	*plan_arena_strdup(struct plan_arena *, const char *);
 char	*plan_arena_intern(struct plan_arena *, const char *);
 void	 plan_arena_free(struct plan_arena *);
-void	 plan_arena_adopt(struct plan_arena *, struct plan_arena *child);
 
 struct plan_eval {
 	struct plan_arena	*arena;		/* reason and tcpip_min live here */
@@ -34,18 +30,6 @@ struct plan_eval {
 	const struct advisory_target *target;	/* hotfix build */
 	const char		*covered_by;	/* another install brings the fix */
 	int			 workaround;	/* plan the advisory's workaround */
-	/*
-	 * Kept from host to host (plan_eval_run clears what is above):
-	 * reasons that depend only on the product or the build are made
-	 * once per plan and shared, as most findings of a fleet are these.
-	 */
-	struct {
-		struct plan_arena	*arena;
-		const char		*product;	/* not in the advisory's os */
-		char			*product_reason;
-		const void		*note;		/* included in a service pack */
-		char			*note_reason;
-	} cache;
 };
 
 void	 plan_eval_run(struct plan_eval *, struct plan_arena *,

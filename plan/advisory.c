@@ -274,10 +274,10 @@ read_branch(const struct ard *r, const cJSON *o, const char *build,
 		return afail(r, "fixed", "must be a file version of the "
 		    "target's build, e.g. 6.1.7600.16512");
 	if (b->fixed) {
-		const char *last = strrchr(b->fixed, '.') + 1;
-		unsigned long v = strtoul(last, NULL, 10);
+		uint64_t v;
 
-		if (v < lo || v > hi)
+		if (parse_u64(strrchr(b->fixed, '.') + 1, UINT32_MAX, &v) == -1 ||
+		    v < lo || v > hi)
 			return afail(r, "fixed", "is outside the branch's range");
 	}
 	return 0;

@@ -1,7 +1,8 @@
 /*
- * A bump allocator for built plans: a plan of 100,000 hosts holds millions
- * of small strings, and one free per chunk instead of one per string keeps
- * plan_build() and plan_free() linear and cheap (tests/bench/plan.sh).
+ * A bump allocator for inventories and built plans: 100,000 hosts hold
+ * millions of small strings, and one free per chunk instead of one per
+ * string keeps reading, plan_build() and plan_free() linear and cheap
+ * (tests/bench/plan.sh).  Each inventory and plan has its own arena.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
- * Private to plan/: the engine's per-advisory result (engine.c), used by
- * the plan builder and explain (build.c).
+ * Private to plan/: the arena that holds the strings and arrays of
+ * inventories and built plans (arena.c), and the engine's per-advisory
+ * result (engine.c), used by the plan builder and explain (build.c).
  */
 #ifndef KBFIX_PLAN_ENGINE_H
 #define KBFIX_PLAN_ENGINE_H
@@ -9,10 +10,12 @@
 
 #include "plan.h"
 
-struct advisory;
-struct advisory_target;
-
-/* arena.c: strings and arrays of built plans (struct plan.arena). */
+/*
+ * arena.c: a bump allocator (struct plan.arena, struct
+ * plan_inventory.arena); everything is freed at once by plan_arena_free().
+ * plan_arena_alloc() returns zeroed memory aligned for any member;
+ * plan_arena_intern() returns the arena's one copy of a string.
+ */
 struct plan_arena *plan_arena_new(void);
 void	*plan_arena_alloc(struct plan_arena *, size_t);
 char	*plan_arena_strdup(struct plan_arena *, const char *);
@@ -32,6 +35,10 @@ struct plan_eval {
 	int			 workaround;	/* plan the advisory's workaround */
 };
 
+/*
+ * plan_eval_run() sets every member of *e from the advisory and the host
+ * alone; plan_eval_cover() then marks the installs another one covers.
+ */
 void	 plan_eval_run(struct plan_eval *, struct plan_arena *,
 	    const struct advisory *,
 	    const struct plan_inv_host *, const struct advisory_set *,

@@ -438,7 +438,6 @@ int		 plan_advisory_write_json(const struct advisory_set *,
  * host).  plan_window_parse() reads "2026-11-21T22:00:00Z/4h" (durations
  * like 4h, 90m, 1h30m, 3600s, 2d).
  */
-struct advisory_set;
 
 enum plan_prefer {
 	PLAN_PREFER_CHANNEL,	/* the fix of the host's servicing channel */

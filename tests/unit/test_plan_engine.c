@@ -542,7 +542,7 @@ test_plan_explain_names_channel_reason(void **state)
 
 /* A reboot pending from before (discover's pending_reboot): nothing is
  * planned, the findings that needed an action are blocked and say why;
- * JSON (streaming reader, defaults) and CSV read it alike. */
+ * JSON (host fields and defaults) and CSV read it alike. */
 static void
 test_plan_build_pending_reboot_blocks(void **state)
 {

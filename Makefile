@@ -11,9 +11,9 @@ CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
 LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lcrypto -lm -lpthread
 
 # Advisories embedded at build time: tools/embed.c writes them as C arrays
-# (no xxd, which Debian does not always install); catalog/advisory.c.
+# (no xxd, which Debian does not always install); plan/advisory.c.
 HOSTCC		?= cc
-ADVISORY_JSON	 = $(sort $(wildcard catalog/advisories/*.json))
+ADVISORY_JSON	 = $(sort $(wildcard plan/advisories/*.json))
 ADVISORY_OBJ	 = $(BUILD)/gen/advisories_data.o
 BENCH_BIN	 = $(BUILD)/tests/bench/json_floor
 

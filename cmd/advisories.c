@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
+#include "plan/plan.h"
 #include "cmd.h"
 
 static const char advisories_usage[] =
@@ -26,7 +26,7 @@ advisories_text(const struct advisory_set *set, struct buf *b)
 		const struct advisory *a = set->items[i];
 
 		buf_addf(b, "%-22s %-10s %-12s %-6s %s\n", a->id,
-		    a->kb ? a->kb : "-", catalog_advisory_model_name(a->model),
+		    a->kb ? a->kb : "-", plan_advisory_model_name(a->model),
 		    a->reboot ? "yes" : "no", a->title);
 		buf_adds(b, "    os:");
 		for (j = 0; j < a->nos; j++)
@@ -78,12 +78,12 @@ cmd_advisories(int argc, char **argv)
 		goto out;
 	}
 	if (json)
-		catalog_advisory_write_json(set, &out);
+		plan_advisory_write_json(set, &out);
 	else
 		advisories_text(set, &out);
 	rc = cmd_write_output(NULL, &out);
 out:
 	buf_release(&out);
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 	return rc;
 }

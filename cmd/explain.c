@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "catalog/catalog.h"
 #include "plan/plan.h"
 #include "cmd.h"
 
@@ -67,6 +66,6 @@ cmd_explain(int argc, char **argv)
 out:
 	buf_release(&out);
 	plan_inventory_free(inv);
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 	return rc;
 }

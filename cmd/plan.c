@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog/catalog.h"
 #include "plan/plan.h"
 #include "cmd.h"
 
@@ -31,12 +30,12 @@ static const char plan_usage[] =
 struct advisory_set *
 cmd_load_advisories(const char *dir)
 {
-	struct advisory_set *set = catalog_advisory_builtin();
+	struct advisory_set *set = plan_advisory_builtin();
 
 	if (set == NULL)
 		return NULL;
-	if (dir && catalog_advisory_load_dir(set, dir) == -1) {
-		catalog_advisory_set_free(set);
+	if (dir && plan_advisory_load_dir(set, dir) == -1) {
+		plan_advisory_set_free(set);
 		return NULL;
 	}
 	return set;
@@ -217,6 +216,6 @@ out:
 	buf_release(&out);
 	plan_free(p);
 	plan_inventory_free(inv);
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 	return rc;
 }

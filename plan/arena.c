@@ -1,7 +1,8 @@
 /*
- * A bump allocator for built plans: a plan of 100,000 hosts holds millions
- * of small strings, and one free per chunk instead of one per string keeps
- * plan_build() and plan_free() linear and cheap (tests/bench/plan.sh).
+ * A bump allocator for inventories and built plans: 100,000 hosts hold
+ * millions of small strings, and one free per chunk instead of one per
+ * string keeps reading, plan_build() and plan_free() linear and cheap
+ * (tests/bench/plan.sh).  Each inventory and plan has its own arena.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,9 +94,9 @@ intern_grow(struct plan_arena *a)
 }
 
 /*
- * One copy of each distinct string: a fleet's reasons repeat (hosts built
- * alike get the same sentence), so a 100,000-host plan holds a few
- * thousand of them, which stay in the cache while the plan is written.
+ * One copy of each distinct string, found by its whole text: a fleet's
+ * reasons repeat (hosts built alike get the same sentence), so a
+ * 100,000-host plan holds a few thousand of them.
  */
 char *
 plan_arena_intern(struct plan_arena *a, const char *s)
@@ -124,23 +125,4 @@ plan_arena_free(struct plan_arena *a)
 		free(c);
 	}
 	free(a);
-}
-
-/* Moves child's chunks into a (built on another thread); frees child. */
-void
-plan_arena_adopt(struct plan_arena *a, struct plan_arena *child)
-{
-	struct chunk *c = child->head;
-
-	if (c) {
-		while (c->next)
-			c = c->next;
-		c->next = a->head ? a->head->next : NULL;
-		if (a->head)
-			a->head->next = child->head;
-		else
-			a->head = child->head;
-	}
-	free(child->tab);
-	free(child);
 }

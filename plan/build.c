@@ -3,16 +3,13 @@
  * one reboot, verify), status, waves, estimates, packages; and explain.
  */
 #include <ctype.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "catalog/catalog.h"
 #include "engine.h"
 
 /* A string-keyed hash map (owned keys) for packages and reboot groups. */
@@ -140,19 +137,46 @@ planned_kb(const struct plan_host *ph, const char *kb)
 	return 0;
 }
 
+/*
+ * Room to plan one host: an evaluation per advisory, and the actions they
+ * can ask for (a workaround and an install each, one reboot, verify).
+ * The actions are copied into the plan's arena once the host is done.
+ */
+struct host_work {
+	struct plan_eval	*ev;
+	struct plan_action	*act;
+	size_t			 n;
+};
+
+static void
+host_work_init(struct host_work *w, size_t n)
+{
+	w->n = n;
+	w->ev = xcalloc(n + 1, sizeof(*w->ev));
+	w->act = xcalloc(2 * n + 2, sizeof(*w->act));
+}
+
+static void
+host_work_release(struct host_work *w)
+{
+	free(w->ev);
+	free(w->act);
+}
+
 /* Workarounds first (no reboot), installs, one reboot, verify. */
 static void
-host_actions(struct plan_arena *ar, struct plan_host *ph,
-    struct plan_eval *ev, size_t n)
+host_actions(struct plan_arena *ar, struct plan_host *ph, struct host_work *w)
 {
+	const struct plan_eval *ev = w->ev;
 	size_t i;
 	int reboot = 0;
 
-	ph->actions = plan_arena_alloc(ar, (2 * n + 2) * sizeof(*ph->actions));
-	for (i = 0; i < n; i++)
+	memset(w->act, 0, (2 * w->n + 2) * sizeof(*w->act));
+	ph->actions = w->act;
+	for (i = 0; i < w->n; i++)
 		if (ev[i].workaround)
 			add_workaround(ar, ph, &ev[i].adv->workaround);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < w->n; i++) {
 		struct plan_action *a;
 
 		if (!ev[i].kb || ev[i].covered_by || planned_kb(ph, ev[i].kb))
@@ -211,116 +235,21 @@ dup_or_null(struct plan_arena *ar, const char *s)
 	return s ? plan_arena_intern(ar, s) : NULL;
 }
 
-/*
- * Hosts with the same facts get the same findings: a fleet is built from
- * a few images and patch levels, so the evaluations are remembered per
- * distinct set of facts (the key holds every fact the engine reads).
- */
-#define MEMO_MAX	65536
-
-struct memo {
-	struct smap	 map;		/* facts key -> entry */
-	struct plan_eval *evs;		/* entry i: evs[i * n .. i * n + n) */
-	size_t		 n, entries, cap;
-	size_t		 pending;	/* entry to fill, or SIZE_MAX */
-	struct buf	 key;
-};
-
+/* How to reach the host and what it runs, as the plan records them. */
 static void
-key_add(struct buf *k, const char *s)
+host_facts(struct plan_arena *ar, const struct plan_inv_host *ih,
+    struct plan_host *ph)
 {
-	if (s)
-		buf_adds(k, s);
-	buf_addc(k, 0x1f);
-}
-
-static void
-key_int(struct buf *k, long v)
-{
-	char num[24], *p = num + sizeof(num);
-	unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
-
-	*--p = '\0';
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	key_add(k, p);
-}
-
-static void
-memo_key(struct buf *k, const struct plan_inv_host *h)
-{
-	size_t i;
-
-	buf_reset(k);
-	key_add(k, h->product);
-	key_add(k, h->version);
-	key_add(k, h->arch);
-	key_add(k, h->channel);
-	key_int(k, h->multicast);
-	key_int(k, h->wfp_drivers);
-	key_int(k, h->has_installed * 4 + h->has_files * 2 + h->has_registry);
-	for (i = 0; i < h->ninstalled; i++)
-		key_add(k, h->installed[i]);
-	buf_addc(k, 0x1e);
-	for (i = 0; i < h->nfiles; i++) {
-		key_add(k, h->files[i].name);
-		key_add(k, h->files[i].version);
-	}
-	buf_addc(k, 0x1e);
-	for (i = 0; i < h->nregistry; i++) {
-		key_add(k, h->registry[i].path);
-		if (h->registry[i].is_num)
-			key_int(k, (long)h->registry[i].num);
-		else {
-			buf_addc(k, '"');
-			key_add(k, h->registry[i].str);
-		}
-	}
-}
-
-/* 1 when ev holds the remembered evaluations of facts like h's. */
-static int
-memo_get(struct memo *m, const struct plan_inv_host *h, struct plan_eval *ev)
-{
-	size_t *slot, i;
-	int created;
-
-	m->pending = SIZE_MAX;
-	memo_key(&m->key, h);
-	if (m->key.failed || (m->entries >= MEMO_MAX &&
-	    m->map.n >= MEMO_MAX))
-		return 0;
-	slot = smap_get(&m->map, buf_str(&m->key), &created);
-	if (!created) {
-		for (i = 0; i < m->n; i++)
-			memcpy(&ev[i], &m->evs[*slot * m->n + i],
-			    offsetof(struct plan_eval, cache));
-		return 1;
-	}
-	if (m->entries == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 64;
-		m->evs = xreallocarray(m->evs, m->cap * m->n, sizeof(*m->evs));
-	}
-	*slot = m->pending = m->entries++;
-	return 0;
-}
-
-static void
-memo_put(struct memo *m, const struct plan_eval *ev)
-{
-	if (m->pending != SIZE_MAX)
-		memcpy(&m->evs[m->pending * m->n], ev, m->n * sizeof(*ev));
-}
-
-static void
-memo_release(struct memo *m)
-{
-	smap_release(&m->map);
-	free(m->evs);
-	buf_release(&m->key);
+	ph->name = plan_arena_strdup(ar, ih->name);
+	ph->address = ih->address ? plan_arena_strdup(ar, ih->address) : ph->name;
+	ph->port = ih->port ? ih->port : 22;
+	ph->user = dup_or_null(ar, ih->user);
+	ph->transport = plan_arena_intern(ar, default_transport(ih));
+	ph->os = dup_or_null(ar, ih->product);
+	ph->version = dup_or_null(ar, ih->version);
+	ph->arch = dup_or_null(ar, ih->arch);
+	ph->group = dup_or_null(ar, ih->group);
+	ph->wave = ih->wave;
 }
 
 /*
@@ -356,45 +285,34 @@ block_pending(struct plan_arena *ar, struct plan_host *ph)
 	ph->estimate_s = 0;
 }
 
+/* Every advisory evaluated for the host, then its findings and actions. */
 static void
 host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
-    const struct plan_options *o, const struct plan *p,
-    struct plan_arena *ar, struct plan_host *ph, struct plan_eval *ev,
-    struct memo *memo)
+    const struct plan_options *o, struct plan *p, struct host_work *w)
 {
+	struct plan_arena *ar = p->arena;
+	struct plan_host *ph = &p->hosts[p->nhosts++];
 	size_t i;
 
-	if (memo == NULL || !memo_get(memo, ih, ev)) {
-		for (i = 0; i < set->n; i++)
-			plan_eval_run(&ev[i], ar, set->items[i], ih, set,
-			    o->prefer);
-		plan_eval_cover(ev, set->n);
-		if (memo)
-			memo_put(memo, ev);
-	}
+	for (i = 0; i < set->n; i++)
+		plan_eval_run(&w->ev[i], ar, set->items[i], ih, set, o->prefer);
+	plan_eval_cover(w->ev, set->n);
 	ph->findings = plan_arena_alloc(ar, (set->n + 1) * sizeof(*ph->findings));
 	for (i = 0; i < set->n; i++) {
 		struct plan_finding *f = &ph->findings[ph->nfindings++];
 
 		/* the ids are the plan's: p->advisories, in set order */
 		f->advisory = p->advisories[i].id;
-		f->state = ev[i].state;
-		f->reason = ev[i].reason;
+		f->state = w->ev[i].state;
+		f->reason = w->ev[i].reason;
 	}
-	host_actions(ar, ph, ev, set->n);
+	host_actions(ar, ph, w);
 	if (ih->pending_reboot == 1)
 		block_pending(ar, ph);
+	ph->actions = memcpy(plan_arena_alloc(ar, ph->nactions *
+	    sizeof(*ph->actions)), w->act, ph->nactions * sizeof(*ph->actions));
 	ph->status = host_status(ph);
-	ph->name = plan_arena_strdup(ar, ih->name);
-	ph->address = ih->address ? plan_arena_strdup(ar, ih->address) : ph->name;
-	ph->port = ih->port ? ih->port : 22;
-	ph->user = dup_or_null(ar, ih->user);
-	ph->transport = plan_arena_intern(ar, default_transport(ih));
-	ph->os = dup_or_null(ar, ih->product);
-	ph->version = dup_or_null(ar, ih->version);
-	ph->arch = dup_or_null(ar, ih->arch);
-	ph->group = dup_or_null(ar, ih->group);
-	ph->wave = ih->wave;
+	host_facts(ar, ih, ph);
 }
 
 /* Waves: members of a reboot group never share a wave (DESIGN.md). */
@@ -569,66 +487,19 @@ plan_new(const struct advisory_set *set, const struct plan_options *o,
 	return p;
 }
 
-struct b_range {
-	const struct plan_inventory *inv;
-	const struct advisory_set *set;
-	const struct plan_options *o;
-	struct plan		*p;
-	struct plan_arena	*arena;
-	size_t			 from, to;
-};
-
-static void *
-build_range(void *arg)
-{
-	struct b_range *r = arg;
-	struct plan_eval *ev = xcalloc(r->set->n + 1, sizeof(*ev));
-	struct memo memo = { .n = r->set->n };
-	size_t i;
-
-	buf_init(&memo.key, 16384);
-	for (i = r->from; i < r->to; i++)
-		host_plan(&r->inv->hosts[i], r->set, r->o, r->p, r->arena,
-		    &r->p->hosts[i], ev, &memo);
-	memo_release(&memo);
-	free(ev);
-	return NULL;
-}
-
-/* Hosts are independent: a large inventory is planned on two threads. */
-static void
-build_hosts(const struct plan_inventory *inv, const struct advisory_set *set,
-    const struct plan_options *o, struct plan *p)
-{
-	struct b_range r1 = { inv, set, o, p, p->arena, 0, inv->nhosts };
-	struct b_range r2 = r1;
-	pthread_t t;
-	int threaded = inv->nhosts >= PLAN_THREAD_MIN;
-
-	if (threaded) {
-		r1.to = r2.from = inv->nhosts / 2;
-		r2.arena = plan_arena_new();
-		if (pthread_create(&t, NULL, build_range, &r2) != 0) {
-			plan_arena_free(r2.arena);
-			r1.to = inv->nhosts;
-			threaded = 0;
-		}
-	}
-	build_range(&r1);
-	if (threaded) {
-		pthread_join(t, NULL);
-		plan_arena_adopt(p->arena, r2.arena);
-	}
-	p->nhosts = inv->nhosts;
-}
-
+/* Hosts are planned one after the other, in inventory order. */
 struct plan *
 plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
     const struct plan_options *o)
 {
 	struct plan *p = plan_new(set, o, inv->nhosts);
+	struct host_work w;
+	size_t i;
 
-	build_hosts(inv, set, o, p);
+	host_work_init(&w, set->n);
+	for (i = 0; i < inv->nhosts; i++)
+		host_plan(&inv->hosts[i], set, o, p, &w);
+	host_work_release(&w);
 	assign_waves(p);
 	collect_packages(p);
 	return p;
@@ -712,7 +583,7 @@ plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
 {
 	const struct plan_inv_host *ih = plan_inventory_find(inv, name);
 	struct plan *p;
-	struct plan_eval *ev;
+	struct host_work w;
 	const struct plan_host *h;
 	size_t i;
 
@@ -721,8 +592,8 @@ plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
 		return -1;
 	}
 	p = plan_new(set, o, 1);
-	ev = xcalloc(set->n + 1, sizeof(*ev));
-	host_plan(ih, set, o, p, p->arena, &p->hosts[p->nhosts++], ev, NULL);
+	host_work_init(&w, set->n);
+	host_plan(ih, set, o, p, &w);
 	h = &p->hosts[0];
 	buf_addf(b, "%s: %s\n\nFacts (from %s):\n", h->name,
 	    plan_status_name(h->status), inv->name);
@@ -746,7 +617,7 @@ plan_explain(const struct plan_inventory *inv, const struct advisory_set *set,
 	buf_addf(b, "\nStatus: %s (needs-action if any action, else blocked, "
 	    "else unknown, else compliant, else not-applicable)\n",
 	    plan_status_name(h->status));
-	free(ev);
+	host_work_release(&w);
 	plan_free(p);
 	if (b->failed) {
 		err_set("%s: explanation too long", name);

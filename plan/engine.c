@@ -4,14 +4,12 @@
  * FACTS.md section 1.  build.c turns the results into the plan.
  */
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "catalog/catalog.h"
 #include "engine.h"
 
 /* Facts. */
@@ -140,16 +138,9 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 		return 1;
 	}
 	if (!in_list(a->os, a->nos, h->product)) {
-		if (e->cache.product == h->product) {
-			e->state = FINDING_NOT_AFFECTED;
-			e->reason = e->cache.product_reason;
-			return 1;
-		}
 		join_list(&b, a->os, a->nos, " and ");
 		set_result(e, FINDING_NOT_AFFECTED, "%s applies to %s only.",
 		    adv_name(a), b.d);
-		e->cache.product = h->product;
-		e->cache.product_reason = e->reason;
 		return 1;
 	}
 	if (h->version == NULL) {
@@ -366,14 +357,14 @@ static const struct advisory_branch *
 branch_of(const struct advisory_target *t, const char *version)
 {
 	const char *last = strrchr(version, '.');
-	unsigned long v;
+	uint64_t v;
 	size_t i;
 
 	if (last == NULL || strncmp(version, t->match.build,
 	    strlen(t->match.build)) != 0 ||
-	    version[strlen(t->match.build)] != '.')
+	    version[strlen(t->match.build)] != '.' ||
+	    parse_u64(last + 1, UINT64_MAX, &v) == -1)
 		return NULL;
-	v = strtoul(last + 1, NULL, 10);
 	for (i = 0; i < t->nbranches; i++)
 		if (v >= t->branches[i].lo && v <= t->branches[i].hi)
 			return &t->branches[i];
@@ -440,16 +431,9 @@ hotfix_notes(struct plan_eval *e, const struct plan_inv_host *h)
 
 	for (i = 0; i < a->nincluded; i++)
 		if (match_host(&a->included[i].match, h)) {
-			if (e->cache.note == &a->included[i]) {
-				e->state = FINDING_NOT_AFFECTED;
-				e->reason = e->cache.note_reason;
-				return 1;
-			}
-			e->cache.note = &a->included[i];
 			set_result(e, FINDING_NOT_AFFECTED, "Later service "
 			    "pack: %s (%s) includes the %s fix.",
 			    a->included[i].text, h->version, a->kb);
-			e->cache.note_reason = e->reason;
 			return 1;
 		}
 	for (i = 0; i < a->nprerequisites; i++) {
@@ -621,13 +605,7 @@ plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
     const struct advisory *a, const struct plan_inv_host *h,
     const struct advisory_set *set, enum plan_prefer prefer)
 {
-	memset(e, 0, offsetof(struct plan_eval, cache));
-	if (e->cache.arena != arena) {
-		memset(&e->cache, 0, sizeof(e->cache));
-		e->cache.arena = arena;
-	}
-	e->arena = arena;
-	e->adv = a;
+	*e = (struct plan_eval){ .arena = arena, .adv = a };
 	if (common_checks(e, h))
 		return;
 	switch (a->model) {

@@ -1,6 +1,7 @@
 /*
- * Private to plan/: the engine's per-advisory result (engine.c), used by
- * the plan builder and explain (build.c).
+ * Private to plan/: the arena that holds the strings and arrays of
+ * inventories and built plans (arena.c), and the engine's per-advisory
+ * result (engine.c), used by the plan builder and explain (build.c).
  */
 #ifndef KBFIX_PLAN_ENGINE_H
 #define KBFIX_PLAN_ENGINE_H
@@ -9,19 +10,17 @@
 
 #include "plan.h"
 
-struct advisory;
-struct advisory_target;
-
-/* Plans of at least this many hosts are built and written on two threads. */
-#define PLAN_THREAD_MIN	4096
-
-/* arena.c: strings and arrays of built plans (struct plan.arena). */
+/*
+ * arena.c: a bump allocator (struct plan.arena, struct
+ * plan_inventory.arena); everything is freed at once by plan_arena_free().
+ * plan_arena_alloc() returns zeroed memory aligned for any member;
+ * plan_arena_intern() returns the arena's one copy of a string.
+ */
 struct plan_arena *plan_arena_new(void);
 void	*plan_arena_alloc(struct plan_arena *, size_t);
 char	*plan_arena_strdup(struct plan_arena *, const char *);
 char	*plan_arena_intern(struct plan_arena *, const char *);
 void	 plan_arena_free(struct plan_arena *);
-void	 plan_arena_adopt(struct plan_arena *, struct plan_arena *child);
 
 struct plan_eval {
 	struct plan_arena	*arena;		/* reason and tcpip_min live here */
@@ -34,20 +33,12 @@ struct plan_eval {
 	const struct advisory_target *target;	/* hotfix build */
 	const char		*covered_by;	/* another install brings the fix */
 	int			 workaround;	/* plan the advisory's workaround */
-	/*
-	 * Kept from host to host (plan_eval_run clears what is above):
-	 * reasons that depend only on the product or the build are made
-	 * once per plan and shared, as most findings of a fleet are these.
-	 */
-	struct {
-		struct plan_arena	*arena;
-		const char		*product;	/* not in the advisory's os */
-		char			*product_reason;
-		const void		*note;		/* included in a service pack */
-		char			*note_reason;
-	} cache;
 };
 
+/*
+ * plan_eval_run() sets every member of *e from the advisory and the host
+ * alone; plan_eval_cover() then marks the installs another one covers.
+ */
 void	 plan_eval_run(struct plan_eval *, struct plan_arena *,
 	    const struct advisory *,
 	    const struct plan_inv_host *, const struct advisory_set *,

@@ -29,7 +29,7 @@ inv_fail(const struct ird *r, const char *field, const char *fmt, ...)
 	return -1;
 }
 
-/* Fields: strings and arrays live in the inventory's arena (one per thread). */
+/* Fields: strings and arrays live in the inventory's arena. */
 
 char *
 inv_adup(const struct ird *r, const char *s)

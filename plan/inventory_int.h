@@ -1,7 +1,8 @@
 /*
  * Private to the inventory readers: what inventory.c shares with the JSON
- * reader (inventory_jsonread.c) and the CSV reader (inventory_csv.c), so
- * that a field is checked and normalised the same way in every format.
+ * reader (inventory_jsonscan.c, inventory_jsonread.c) and the CSV reader
+ * (inventory_csv.c), so that a field is checked and normalised the same way
+ * in every format.
  */
 #ifndef KBFIX_PLAN_INVENTORY_INT_H
 #define KBFIX_PLAN_INVENTORY_INT_H
@@ -51,6 +52,32 @@ int	 inv_set_str(const struct ird *r, struct plan_inv_host *h,
 void	 inv_host_init(struct plan_inv_host *h);
 int	 inv_host_finish(const struct ird *r, struct plan_inv_host *h);
 int	 inv_check_duplicates(const struct plan_inventory *inv, int csv);
+
+/*
+ * inv_json_scan() checks the syntax of a JSON inventory (strict RFC 8259:
+ * "name: line 3, column 7: invalid JSON") and the shape of its root (an
+ * object with a "hosts" array), and says where the first "defaults" value
+ * and each element of the first "hosts" array are, as byte ranges of the
+ * document: patch when it is not NULL, else buf.  patch is a copy of buf
+ * where each number of 64 bytes or more is written over as 1e300 (cJSON
+ * reads at most 63; such a number is out of every range a field accepts).
+ * 0, or -1 with err_set(); release x in both cases.
+ */
+struct inv_jspan {
+	size_t		 off, len;
+};
+
+struct inv_jindex {
+	int		 has_defaults;
+	struct inv_jspan defaults;
+	struct inv_jspan *hosts;
+	size_t		 nhosts, cap;
+	char		*patch;		/* NULL, or a patched copy of buf */
+};
+
+int	 inv_json_scan(const char *name, const char *buf, size_t len,
+	    struct inv_jindex *x);
+void	 inv_jindex_release(struct inv_jindex *x);
 
 /* The readers, called by plan_inventory_parse(): 0, or -1 with err_set(). */
 int	 inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len);

@@ -3,7 +3,6 @@
  * (plan_parse) and the writer (plan_write_json).
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,25 +810,8 @@ w_opt_str(struct buf *b, const char *key, const char *val)
 		w_str(b, "      ", key, val, 1);
 }
 
-/*
- * Finding lines of a built plan repeat: their strings are interned (one
- * copy per distinct reason), so a line is serialized once and copied for
- * every host that has the same (advisory, state, reason) pointers.
- */
-#define FC_SLOTS	4096
-#define FC_MAX		((size_t)8 << 20)
-
-struct fcache {
-	struct {
-		const char	*advisory, *reason;
-		int		 state;
-		size_t		 off, len;
-	} slot[FC_SLOTS];
-	struct buf	 text;
-};
-
 static void
-w_finding_raw(struct buf *b, const struct plan_finding *f)
+w_finding(struct buf *b, const struct plan_finding *f)
 {
 	ADD_LIT(b, "{\"advisory\": ");
 	w_jstr(b, f->advisory);
@@ -841,40 +823,7 @@ w_finding_raw(struct buf *b, const struct plan_finding *f)
 }
 
 static void
-w_finding(struct buf *b, const struct plan_finding *f, struct fcache *fc)
-{
-	size_t i, off;
-
-	if (fc == NULL) {
-		w_finding_raw(b, f);
-		return;
-	}
-	i = (((uintptr_t)f->reason >> 4) * 31 + ((uintptr_t)f->advisory >> 4) +
-	    (uintptr_t)f->state) % FC_SLOTS;
-	if (fc->slot[i].reason != f->reason || fc->slot[i].advisory !=
-	    f->advisory || fc->slot[i].state != (int)f->state) {
-		if (fc->text.len > FC_MAX) {
-			memset(fc->slot, 0, sizeof(fc->slot));
-			buf_reset(&fc->text);
-		}
-		off = fc->text.len;
-		w_finding_raw(&fc->text, f);
-		if (fc->text.failed) {
-			buf_reset(&fc->text);
-			w_finding_raw(b, f);
-			return;
-		}
-		fc->slot[i].advisory = f->advisory;
-		fc->slot[i].reason = f->reason;
-		fc->slot[i].state = (int)f->state;
-		fc->slot[i].off = off;
-		fc->slot[i].len = fc->text.len - off;
-	}
-	buf_add(b, fc->text.data + fc->slot[i].off, fc->slot[i].len);
-}
-
-static void
-w_host(struct buf *b, const struct plan_host *h, struct fcache *fc)
+w_host(struct buf *b, const struct plan_host *h)
 {
 	size_t i;
 
@@ -896,7 +845,7 @@ w_host(struct buf *b, const struct plan_host *h, struct fcache *fc)
 			ADD_LIT(b, ",\n        ");
 		else
 			ADD_LIT(b, "\n        ");
-		w_finding(b, &h->findings[i], fc);
+		w_finding(b, &h->findings[i]);
 	}
 	buf_adds(b, h->nfindings ? "\n      ],\n" : "],\n");
 	ADD_LIT(b, "      \"actions\": [");
@@ -954,29 +903,6 @@ w_packages(struct buf *b, const struct plan *p)
 	buf_adds(b, p->npackages ? "\n  ],\n" : "],\n");
 }
 
-struct w_range {
-	const struct plan	*p;
-	size_t			 from, to;
-	struct buf		 out;
-	struct fcache		*fc;	/* built plans only (interned strings) */
-};
-
-static void *
-w_range(void *arg)
-{
-	struct w_range *r = arg;
-	size_t i;
-
-	for (i = r->from; i < r->to; i++) {
-		if (i)
-			ADD_LIT(&r->out, ",\n");
-		else
-			ADD_LIT(&r->out, "\n");
-		w_host(&r->out, &r->p->hosts[i], r->fc);
-	}
-	return NULL;
-}
-
 /* Hands what b holds to the sink and empties it. */
 static int
 w_flush(struct buf *b, plan_sink_fn sink, void *arg)
@@ -992,54 +918,24 @@ w_flush(struct buf *b, plan_sink_fn sink, void *arg)
 	return rc;
 }
 
-/*
- * Hosts go out in batches: the output never has to fit in memory at once,
- * and a large plan writes each batch's halves on two threads (hosts are
- * independent; this is a 2-core machine, tests/bench/plan.sh).
- */
+/* Hosts go out in batches: the output never has to fit in memory at once. */
 #define W_BATCH	2048
 
 static int
 w_hosts(const struct plan *p, struct buf *b, plan_sink_fn sink, void *arg)
 {
-	struct w_range r1 = { .p = p }, r2 = { .p = p };
-	size_t at;
-	pthread_t t;
-	int threaded, rc = 0;
+	size_t i;
 
-	r1.out = *b;
-	buf_init(&r2.out, b->max);
-	if (p->arena) {
-		r1.fc = xcalloc(1, sizeof(*r1.fc));
-		r2.fc = xcalloc(1, sizeof(*r2.fc));
-		buf_init(&r1.fc->text, FC_MAX * 2);
-		buf_init(&r2.fc->text, FC_MAX * 2);
+	for (i = 0; i < p->nhosts; i++) {
+		if (i)
+			ADD_LIT(b, ",\n");
+		else
+			ADD_LIT(b, "\n");
+		w_host(b, &p->hosts[i]);
+		if ((i + 1) % W_BATCH == 0 && w_flush(b, sink, arg) == -1)
+			return -1;
 	}
-	for (at = 0; at < p->nhosts && rc == 0; at = r2.to) {
-		r1.from = at;
-		r2.to = at + W_BATCH < p->nhosts ? at + W_BATCH : p->nhosts;
-		r1.to = r2.from = r2.to;
-		threaded = p->nhosts >= PLAN_THREAD_MIN &&
-		    (r1.to = r2.from = at + (r2.to - at) / 2, 1) &&
-		    pthread_create(&t, NULL, w_range, &r2) == 0;
-		if (!threaded)
-			r1.to = r2.from = r2.to;
-		w_range(&r1);
-		if (threaded)
-			pthread_join(t, NULL);
-		rc = w_flush(&r1.out, sink, arg);
-		if (rc == 0 && threaded)
-			rc = w_flush(&r2.out, sink, arg);
-	}
-	*b = r1.out;
-	buf_release(&r2.out);
-	if (p->arena) {
-		buf_release(&r1.fc->text);
-		buf_release(&r2.fc->text);
-		free(r1.fc);
-		free(r2.fc);
-	}
-	return rc;
+	return 0;
 }
 
 static int

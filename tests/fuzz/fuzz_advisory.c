@@ -2,14 +2,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "catalog/catalog.h"
+#include "plan/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	catalog_advisory_free(catalog_advisory_parse("fuzz",
+	plan_advisory_free(plan_advisory_parse("fuzz",
 	    (const char *)data, len));
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog/catalog.h"
+#include "plan/plan.h"
 
 static const char good[] =
     "{\"id\": \"wfp-test\", \"kb\": \"KB999999\", \"title\": \"t\",\n"
@@ -23,7 +23,7 @@ static const char good[] =
 static struct advisory *
 parse(const char *s)
 {
-	return catalog_advisory_parse("x.json", s, strlen(s));
+	return plan_advisory_parse("x.json", s, strlen(s));
 }
 
 static void
@@ -32,7 +32,7 @@ refused(const char *s, const char *needle)
 	struct advisory *a = parse(s);
 
 	if (a) {
-		catalog_advisory_free(a);
+		plan_advisory_free(a);
 		fail_msg("accepted: %s", s);
 	}
 	if (strstr(err_msg(), needle) == NULL)
@@ -52,9 +52,9 @@ edit(const char *from, const char *to)
 }
 
 static void
-test_catalog_advisory_builtin_has_five(void **state)
+test_plan_advisory_builtin_has_five(void **state)
 {
-	struct advisory_set *s = catalog_advisory_builtin();
+	struct advisory_set *s = plan_advisory_builtin();
 	static const char *const ids[] = { "tcpip-2018-07", "wfp-classify-handle",
 	    "ws2-unload-ceip", "wfp-two-callouts", "multicast-forwarding" };
 	const struct advisory *a;
@@ -64,38 +64,38 @@ test_catalog_advisory_builtin_has_five(void **state)
 	assert_non_null(s);
 	assert_int_equal(s->n, 5);
 	for (i = 0; i < 5; i++)
-		assert_non_null(catalog_advisory_find(s, ids[i]));
-	a = catalog_advisory_find(s, "tcpip-2018-07");
+		assert_non_null(plan_advisory_find(s, ids[i]));
+	a = plan_advisory_find(s, "tcpip-2018-07");
 	assert_int_equal(a->model, ADVISORY_UPDATE_TABLE);
 	assert_int_equal(a->nrows, 12);
 	assert_true(a->reboot);
-	a = catalog_advisory_find(s, "wfp-classify-handle");
+	a = plan_advisory_find(s, "wfp-classify-handle");
 	assert_string_equal(a->kb, "KB976527");
 	assert_string_equal(a->targets[0].branches[0].fixed, "6.1.7600.16512");
 	assert_string_equal(a->targets[0].branches[1].fixed, "6.1.7600.20628");
-	a = catalog_advisory_find(s, "wfp-two-callouts");
+	a = plan_advisory_find(s, "wfp-two-callouts");
 	assert_int_equal(a->ntargets, 3);
 	assert_int_equal(a->trigger.min, 2);
-	a = catalog_advisory_find(s, "multicast-forwarding");
+	a = plan_advisory_find(s, "multicast-forwarding");
 	assert_true(a->workaround.present);
 	assert_true(a->workaround.only_blocked);
 	assert_string_equal(a->prerequisites[0].text, "Windows Vista SP1");
-	a = catalog_advisory_find(s, "ws2-unload-ceip");
+	a = plan_advisory_find(s, "ws2-unload-ceip");
 	assert_false(a->reboot);
 	assert_int_equal(a->registry.high.dflt, 10000000);
 	assert_string_equal(a->workaround.value, "CEIPEnable");
-	catalog_advisory_set_free(s);
+	plan_advisory_set_free(s);
 }
 
 /* The August 2018 updates supersede the fix (seed 001, note 3). */
 static void
-test_catalog_advisory_builtin_august_supersedence(void **state)
+test_plan_advisory_builtin_august_supersedence(void **state)
 {
 	static const char *const august[] = { "KB4343909", "KB4343897",
 	    "KB4343885", "KB4343887", "KB4343892", "KB4343888", "KB4343898",
 	    "KB4343896", "KB4343901", "KB4343899", "KB4343900" };
-	struct advisory_set *s = catalog_advisory_builtin();
-	const struct advisory *a = catalog_advisory_find(s, "tcpip-2018-07");
+	struct advisory_set *s = plan_advisory_builtin();
+	const struct advisory *a = plan_advisory_find(s, "tcpip-2018-07");
 	size_t i, j, k;
 
 	(void)state;
@@ -109,11 +109,11 @@ test_catalog_advisory_builtin_august_supersedence(void **state)
 		if (!found)
 			fail_msg("%s missing", august[k]);
 	}
-	catalog_advisory_set_free(s);
+	plan_advisory_set_free(s);
 }
 
 static void
-test_catalog_advisory_parse_accepts_good(void **state)
+test_plan_advisory_parse_accepts_good(void **state)
 {
 	struct advisory *a;
 
@@ -123,11 +123,11 @@ test_catalog_advisory_parse_accepts_good(void **state)
 		fail_msg("%s", err_msg());
 	assert_string_equal(a->id, "wfp-test");
 	assert_int_equal(a->targets[0].branches[0].lo, 20000);
-	catalog_advisory_free(a);
+	plan_advisory_free(a);
 }
 
 static void
-test_catalog_advisory_parse_names_field(void **state)
+test_plan_advisory_parse_names_field(void **state)
 {
 	char *s;
 
@@ -170,12 +170,12 @@ test_catalog_advisory_parse_names_field(void **state)
 	refused("{\"id\": \"a\", \"title\": \"t\", \"reboot\": false, \"os\": [\"Windows 7\"],"
 	    " \"model\": \"registry\", \"registry\": {\"enable\": \"HKCU\\\\X\"}}",
 	    "x.json: registry.enable");
-	assert_null(catalog_advisory_parse("bin.json", "{}\0\1", 4));
+	assert_null(plan_advisory_parse("bin.json", "{}\0\1", 4));
 	assert_non_null(strstr(err_msg(), "bin.json: binary data"));
 }
 
 static void
-test_catalog_advisory_load_dir_adds_and_replaces(void **state)
+test_plan_advisory_load_dir_adds_and_replaces(void **state)
 {
 	char dir[] = "/tmp/kbfix-adv.XXXXXX", *path, *s;
 	struct advisory_set *set;
@@ -187,10 +187,10 @@ test_catalog_advisory_load_dir_adds_and_replaces(void **state)
 	f = fopen(path, "w");
 	fputs(good, f);
 	fclose(f);
-	set = catalog_advisory_builtin();
-	assert_int_equal(catalog_advisory_load_dir(set, dir), 0);
+	set = plan_advisory_builtin();
+	assert_int_equal(plan_advisory_load_dir(set, dir), 0);
 	assert_int_equal(set->n, 6);
-	assert_non_null(catalog_advisory_find(set, "wfp-test"));
+	assert_non_null(plan_advisory_find(set, "wfp-test"));
 	free(path);
 	/* same id as a built-in one: replaces it */
 	path = xasprintf("%s/override.json", dir);
@@ -199,9 +199,9 @@ test_catalog_advisory_load_dir_adds_and_replaces(void **state)
 	fputs(s, f);
 	fclose(f);
 	free(s);
-	assert_int_equal(catalog_advisory_load_dir(set, dir), 0);
+	assert_int_equal(plan_advisory_load_dir(set, dir), 0);
 	assert_int_equal(set->n, 6);
-	assert_string_equal(catalog_advisory_find(set, "wfp-classify-handle")->kb,
+	assert_string_equal(plan_advisory_find(set, "wfp-classify-handle")->kb,
 	    "KB999999");
 	unlink(path);
 	free(path);
@@ -210,7 +210,7 @@ test_catalog_advisory_load_dir_adds_and_replaces(void **state)
 	f = fopen(path, "w");
 	fputs("{\"id\": \"x\"}", f);
 	fclose(f);
-	assert_int_equal(catalog_advisory_load_dir(set, dir), -1);
+	assert_int_equal(plan_advisory_load_dir(set, dir), -1);
 	assert_non_null(strstr(err_msg(), "bad.json: title: missing"));
 	unlink(path);
 	free(path);
@@ -218,35 +218,35 @@ test_catalog_advisory_load_dir_adds_and_replaces(void **state)
 	unlink(path);
 	free(path);
 	rmdir(dir);
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 }
 
 static void
-test_catalog_advisory_write_json_lists(void **state)
+test_plan_advisory_write_json_lists(void **state)
 {
-	struct advisory_set *s = catalog_advisory_builtin();
+	struct advisory_set *s = plan_advisory_builtin();
 	struct buf b;
 
 	(void)state;
 	buf_init(&b, 1 << 20);
-	assert_int_equal(catalog_advisory_write_json(s, &b), 0);
+	assert_int_equal(plan_advisory_write_json(s, &b), 0);
 	assert_non_null(strstr(buf_str(&b), "\"id\": \"tcpip-2018-07\""));
 	assert_non_null(strstr(buf_str(&b), "\"KB4345459\""));
 	assert_non_null(strstr(buf_str(&b), "\"kb\": \"KB2979267\""));
 	buf_release(&b);
-	catalog_advisory_set_free(s);
+	plan_advisory_set_free(s);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_catalog_advisory_builtin_has_five),
-		cmocka_unit_test(test_catalog_advisory_builtin_august_supersedence),
-		cmocka_unit_test(test_catalog_advisory_parse_accepts_good),
-		cmocka_unit_test(test_catalog_advisory_parse_names_field),
-		cmocka_unit_test(test_catalog_advisory_load_dir_adds_and_replaces),
-		cmocka_unit_test(test_catalog_advisory_write_json_lists),
+		cmocka_unit_test(test_plan_advisory_builtin_has_five),
+		cmocka_unit_test(test_plan_advisory_builtin_august_supersedence),
+		cmocka_unit_test(test_plan_advisory_parse_accepts_good),
+		cmocka_unit_test(test_plan_advisory_parse_names_field),
+		cmocka_unit_test(test_plan_advisory_load_dir_adds_and_replaces),
+		cmocka_unit_test(test_plan_advisory_write_json_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
 #include "plan/plan.h"
 
 static struct advisory_set *set;
@@ -17,7 +16,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	set = catalog_advisory_builtin();
+	set = plan_advisory_builtin();
 	return set ? 0 : -1;
 }
 
@@ -25,7 +24,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 	return 0;
 }
 
@@ -543,7 +542,7 @@ test_plan_explain_names_channel_reason(void **state)
 
 /* A reboot pending from before (discover's pending_reboot): nothing is
  * planned, the findings that needed an action are blocked and say why;
- * JSON (streaming reader, defaults) and CSV read it alike. */
+ * JSON (host fields and defaults) and CSV read it alike. */
 static void
 test_plan_build_pending_reboot_blocks(void **state)
 {

@@ -409,6 +409,48 @@ test_plan_inventory_parse_json_deep(void **state)
 	buf_release(&b);
 }
 
+/*
+ * What cJSON alone would read otherwise: numbers of 64 bytes or more (out
+ * of every range, accepted where no field reads them), escaped keys, and
+ * the first of duplicate "hosts" and "defaults".
+ */
+static void
+test_plan_inventory_parse_json_scan_edges(void **state)
+{
+	struct plan_inventory *inv;
+	struct buf b;
+	int i;
+
+	(void)state;
+	buf_init(&b, 1 << 16);
+	buf_adds(&b, "{\"x\": -1");
+	for (i = 0; i < 80; i++)
+		buf_addc(&b, '0');
+	buf_adds(&b, ", \"hos\\u0074s\": [{\"name\": \"a\", \"y\": 1");
+	for (i = 0; i < 80; i++)
+		buf_addc(&b, '0');
+	buf_adds(&b, "e2, \"port\": 2222}], \"hosts\": 5,"
+	    " \"defaults\": {\"user\": \"ops\"}, \"defaults\": 1}");
+	inv = parse("e.json", buf_str(&b));
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->nhosts, 1);
+	assert_int_equal(inv->hosts[0].port, 2222);
+	assert_string_equal(inv->hosts[0].user, "ops");
+	plan_inventory_free(inv);
+	buf_reset(&b);
+	buf_adds(&b, "{\"hosts\": [{\"name\": \"a\", \"port\": 1");
+	for (i = 0; i < 80; i++)
+		buf_addc(&b, '0');
+	buf_adds(&b, "}]}");
+	refused("e.json", buf_str(&b), "hosts[0] (a).port", "1 to 65535");
+	buf_release(&b);
+	refused("e.json", "{\"hosts\": 1, \"x\": 01}", "hosts: must be an array", NULL);
+	refused("e.json", "{\"x\": 01, \"hosts\": 1}", "line 1, column 8", NULL);
+	refused("e.json", "{\"hosts\": [{\"name\": \"a\", \"x\": \"\x01\"}]}",
+	    "invalid JSON", NULL);
+}
+
 int
 main(void)
 {
@@ -425,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_plan_inventory_parse_json_large_first_error),
 		cmocka_unit_test(test_plan_inventory_parse_json_syntax),
 		cmocka_unit_test(test_plan_inventory_parse_json_deep),
+		cmocka_unit_test(test_plan_inventory_parse_json_scan_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
 #include "plan/plan.h"
 
 static const char doc[] =
@@ -118,7 +117,7 @@ test_plan_report_json_roundtrip(void **state)
 	    "web01,Windows 7 Pro,6.1.7601,x64,KB4338823,127.0.0.2,2222\n";
 	struct plan_options o = { .created = "2026-11-21T12:00:00Z",
 	    .window_start = "2026-11-21T22:00:00Z", .window_duration_s = 14400 };
-	struct advisory_set *set = catalog_advisory_builtin();
+	struct advisory_set *set = plan_advisory_builtin();
 	struct plan_inventory *inv = plan_inventory_parse("i.csv", csv, strlen(csv));
 	struct plan *p, *q;
 	char *s;
@@ -144,7 +143,7 @@ test_plan_report_json_roundtrip(void **state)
 	plan_free(p);
 	free(s);
 	plan_inventory_free(inv);
-	catalog_advisory_set_free(set);
+	plan_advisory_set_free(set);
 }
 
 static void

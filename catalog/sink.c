@@ -180,6 +180,11 @@ catalog_sink_finish(struct catalog_sink *s, char sha1[41], char sha256[65])
 {
 	if (sink_flush(s) == -1)
 		return -1;
+	/* the tail's writeback too: the fsync after the loop only waits */
+	if (s->written > s->kicked)
+		(void)sync_file_range(s->fd, (off_t)s->kicked,
+		    (off_t)(s->written - s->kicked), SYNC_FILE_RANGE_WRITE);
+	s->kicked = s->written;
 	catalog_hash_final(&s->hash, sha1, sha256);
 	return 0;
 }

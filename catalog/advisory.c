@@ -843,17 +843,6 @@ out:
 	return rc;
 }
 
-const struct advisory *
-catalog_advisory_find(const struct advisory_set *s, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->items[i]->id, id) == 0)
-			return s->items[i];
-	return NULL;
-}
-
 static void
 w_strs(struct buf *b, const char *key, char *const *v, size_t n)
 {

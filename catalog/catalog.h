@@ -276,10 +276,6 @@ struct catalog_bundle {
 /* Reads DIR/manifest.json; NULL with err_set() naming the field. */
 struct catalog_bundle *catalog_bundle_read(const char *dir);
 void	catalog_bundle_free(struct catalog_bundle *);
-/* The update for kb+product+arch (case-insensitive), or NULL. */
-const struct catalog_bundle_update *catalog_bundle_find(
-	    const struct catalog_bundle *, const char *kb, const char *product,
-	    const char *arch);
 /* Absolute path of a file of the bundle; the caller frees. */
 char	*catalog_bundle_path(const struct catalog_bundle *,
 	    const struct catalog_bundle_file *);
@@ -438,8 +434,6 @@ struct advisory_set *catalog_advisory_builtin(void);
  */
 int		 catalog_advisory_load_dir(struct advisory_set *, const char *dir);
 void		 catalog_advisory_set_free(struct advisory_set *);
-const struct advisory *catalog_advisory_find(const struct advisory_set *,
-		    const char *id);
 const char	*catalog_advisory_model_name(enum advisory_model);
 /* A JSON array describing the set ("kbfix advisories --json"). */
 int		 catalog_advisory_write_json(const struct advisory_set *,

@@ -242,22 +242,6 @@ fail:
 	return NULL;
 }
 
-const struct catalog_bundle_update *
-catalog_bundle_find(const struct catalog_bundle *b, const char *kb,
-    const char *product, const char *arch)
-{
-	size_t i;
-
-	for (i = 0; i < b->nupdates; i++) {
-		const struct catalog_bundle_update *u = &b->updates[i];
-		if (strcasecmp(u->kb, kb) == 0 &&
-		    strcasecmp(u->product, product) == 0 &&
-		    strcasecmp(u->arch, arch) == 0)
-			return u;
-	}
-	return NULL;
-}
-
 char *
 catalog_bundle_path(const struct catalog_bundle *b,
     const struct catalog_bundle_file *f)

@@ -51,6 +51,17 @@ edit(const char *from, const char *to)
 	return out;
 }
 
+static const struct advisory *
+advisory_find(const struct advisory_set *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->items[i]->id, id) == 0)
+			return s->items[i];
+	return NULL;
+}
+
 static void
 test_catalog_advisory_builtin_has_five(void **state)
 {
@@ -64,23 +75,23 @@ test_catalog_advisory_builtin_has_five(void **state)
 	assert_non_null(s);
 	assert_int_equal(s->n, 5);
 	for (i = 0; i < 5; i++)
-		assert_non_null(catalog_advisory_find(s, ids[i]));
-	a = catalog_advisory_find(s, "tcpip-2018-07");
+		assert_non_null(advisory_find(s, ids[i]));
+	a = advisory_find(s, "tcpip-2018-07");
 	assert_int_equal(a->model, ADVISORY_UPDATE_TABLE);
 	assert_int_equal(a->nrows, 12);
 	assert_true(a->reboot);
-	a = catalog_advisory_find(s, "wfp-classify-handle");
+	a = advisory_find(s, "wfp-classify-handle");
 	assert_string_equal(a->kb, "KB976527");
 	assert_string_equal(a->targets[0].branches[0].fixed, "6.1.7600.16512");
 	assert_string_equal(a->targets[0].branches[1].fixed, "6.1.7600.20628");
-	a = catalog_advisory_find(s, "wfp-two-callouts");
+	a = advisory_find(s, "wfp-two-callouts");
 	assert_int_equal(a->ntargets, 3);
 	assert_int_equal(a->trigger.min, 2);
-	a = catalog_advisory_find(s, "multicast-forwarding");
+	a = advisory_find(s, "multicast-forwarding");
 	assert_true(a->workaround.present);
 	assert_true(a->workaround.only_blocked);
 	assert_string_equal(a->prerequisites[0].text, "Windows Vista SP1");
-	a = catalog_advisory_find(s, "ws2-unload-ceip");
+	a = advisory_find(s, "ws2-unload-ceip");
 	assert_false(a->reboot);
 	assert_int_equal(a->registry.high.dflt, 10000000);
 	assert_string_equal(a->workaround.value, "CEIPEnable");
@@ -95,7 +106,7 @@ test_catalog_advisory_builtin_august_supersedence(void **state)
 	    "KB4343885", "KB4343887", "KB4343892", "KB4343888", "KB4343898",
 	    "KB4343896", "KB4343901", "KB4343899", "KB4343900" };
 	struct advisory_set *s = catalog_advisory_builtin();
-	const struct advisory *a = catalog_advisory_find(s, "tcpip-2018-07");
+	const struct advisory *a = advisory_find(s, "tcpip-2018-07");
 	size_t i, j, k;
 
 	(void)state;
@@ -190,7 +201,7 @@ test_catalog_advisory_load_dir_adds_and_replaces(void **state)
 	set = catalog_advisory_builtin();
 	assert_int_equal(catalog_advisory_load_dir(set, dir), 0);
 	assert_int_equal(set->n, 6);
-	assert_non_null(catalog_advisory_find(set, "wfp-test"));
+	assert_non_null(advisory_find(set, "wfp-test"));
 	free(path);
 	/* same id as a built-in one: replaces it */
 	path = xasprintf("%s/override.json", dir);
@@ -201,7 +212,7 @@ test_catalog_advisory_load_dir_adds_and_replaces(void **state)
 	free(s);
 	assert_int_equal(catalog_advisory_load_dir(set, dir), 0);
 	assert_int_equal(set->n, 6);
-	assert_string_equal(catalog_advisory_find(set, "wfp-classify-handle")->kb,
+	assert_string_equal(advisory_find(set, "wfp-classify-handle")->kb,
 	    "KB999999");
 	unlink(path);
 	free(path);

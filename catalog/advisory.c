@@ -275,9 +275,9 @@ read_branch(const struct ard *r, const cJSON *o, const char *build,
 		    "target's build, e.g. 6.1.7600.16512");
 	if (b->fixed) {
 		const char *last = strrchr(b->fixed, '.') + 1;
-		unsigned long v = strtoul(last, NULL, 10);
+		uint32_t v;
 
-		if (v < lo || v > hi)
+		if (parse_u32(last, &v) == -1 || v < lo || v > hi)
 			return afail(r, "fixed", "is outside the branch's range");
 	}
 	return 0;

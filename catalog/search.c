@@ -137,6 +137,26 @@ rows_parse(const struct html *h, struct catalog_update_list *l)
 	return 0;
 }
 
+/* "1 - 25 of 1000 (page 1 of 40)", strictly. */
+static int
+banner_scan(const char *t, struct catalog_search_page *pg)
+{
+	const char *p = t;
+
+	if (catalog_scan_uint(&p, &pg->first) == -1 ||
+	    catalog_scan_lit(&p, " - ") == -1 ||
+	    catalog_scan_uint(&p, &pg->last) == -1 ||
+	    catalog_scan_lit(&p, " of ") == -1 ||
+	    catalog_scan_uint(&p, &pg->total) == -1 ||
+	    catalog_scan_lit(&p, " (page ") == -1 ||
+	    catalog_scan_uint(&p, &pg->page) == -1 ||
+	    catalog_scan_lit(&p, " of ") == -1 ||
+	    catalog_scan_uint(&p, &pg->pages) == -1 ||
+	    catalog_scan_lit(&p, ")") == -1)
+		return -1;
+	return 0;
+}
+
 static int
 banner_parse(const struct html *h, struct catalog_search_page *pg)
 {
@@ -148,8 +168,7 @@ banner_parse(const struct html *h, struct catalog_search_page *pg)
 		    "(ctl00_catalogBody_searchDuration)");
 		return -1;
 	}
-	if (sscanf(t, "%u - %u of %u (page %u of %u)", &pg->first, &pg->last,
-	    &pg->total, &pg->page, &pg->pages) != 5 || pg->page == 0 ||
+	if (banner_scan(t, pg) == -1 || pg->page == 0 ||
 	    pg->page > pg->pages) {
 		err_set("Search.aspx: banner '%s' is not like "
 		    "'1 - 25 of 1000 (page 1 of 40)'", t);

@@ -35,6 +35,11 @@ char	*catalog_html_id_value(const struct html *, const char *id);
 /* Finds needle in [p, end). */
 const char *catalog_html_strstr(const char *p, const char *end,
 	    const char *needle);
+/* Strict scanning of page text at a cursor: scan_uint takes 1 to 9
+ * decimal digits (no sign, no blank), scan_lit the exact text; each
+ * returns 0 and moves *p past what it took, or -1 and leaves *p. */
+int	 catalog_scan_uint(const char **p, unsigned *out);
+int	 catalog_scan_lit(const char **p, const char *lit);
 
 /*
  * http.c: the client's curl_multi handle carries every transfer, pages and

@@ -36,6 +36,7 @@ struct ufile {				/* one unique file */
 	char		*package_cab;
 	uint64_t	 size;
 	int		 ok;
+	int		 synced;	/* fsynced as its download ended */
 };
 
 struct searched {
@@ -402,6 +403,7 @@ landed(struct fetch *f, struct ufile *u, struct catalog_dl *r,
 		problem(f, err_msg());
 	} else {
 		u->ok = 1;
+		u->synced = 1;
 		f->st->downloaded++;
 		cache_store(f, u);
 	}
@@ -462,10 +464,9 @@ download(struct fetch *f)
 	return 0;
 }
 
-/* Every file is synced here, downloads and files taken from the cache
- * alike (the sinks started their writeback as they wrote), and the folder,
- * before the bundle is renamed into place, so after a crash it is either
- * absent or complete. */
+/* Downloads were synced by their sinks as each one ended; files taken
+ * from the cache are synced here, and the folder, before the bundle is
+ * renamed into place, so after a crash it is either absent or complete. */
 static int
 files_sync(struct fetch *f)
 {
@@ -473,6 +474,8 @@ files_sync(struct fetch *f)
 	int fd;
 
 	for (i = 0; i < f->nfiles; i++) {
+		if (f->files[i].synced)
+			continue;
 		char *p = xasprintf("%s/%s", f->filesdir, f->files[i].name);
 		fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd == -1 || fsync(fd) == -1) {

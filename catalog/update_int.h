@@ -136,9 +136,9 @@ void	 catalog_hash_release(struct catalog_hash *);
  * A transfer's bytes are hashed and written to its part file as they
  * arrive, on the thread of the loop.  open creates (truncates) path, NULL
  * with err_set().  write and truncate return -1 with errno once a write
- * has failed.  finish writes what is gathered and gives the digests of
- * every byte written since the open or the last truncate (once); the
- * file is not synced.  size: bytes written so far.
+ * has failed.  finish writes what is gathered, fsyncs the file and gives
+ * the digests of every byte written since the open or the last truncate
+ * (once).  size: bytes written so far.
  */
 struct catalog_sink;
 struct catalog_sink *catalog_sink_open(const char *path);
@@ -157,7 +157,7 @@ void	 catalog_sink_free(struct catalog_sink *);
  * re-checked against the allow list.  As each request ends, done() is
  * called (from the loop), with ok set and sha1/sha256 filled, or with
  * error (malloc'd) saying why it failed.  part_path is left for the
- * caller to verify and rename (or remove); it is not synced.
+ * caller to verify and rename (or remove); a good one is synced.
  */
 struct catalog_dl {
 	const char	*url;

@@ -21,7 +21,9 @@
 #define PROGRESS_MS	200
 #define DL_BUFFER	(512 * 1024)
 
-enum dl_step { DL_WAIT, DL_RUNNING, DL_DONE };
+/* DL_ENDED: every byte is in, the file is to be finished (fsync) once
+ * the next transfers are under way */
+enum dl_step { DL_WAIT, DL_RUNNING, DL_ENDED, DL_DONE };
 
 struct dl_item {
 	struct catalog_dl *req;
@@ -274,7 +276,7 @@ item_outcome(struct dl_run *r, struct dl_item *it, CURLcode cc)
 		snprintf(why, sizeof(why), "HTTP %ld from %s", code, it->url);
 		fail(it, "%s: %s", why);
 	} else
-		item_finish_ok(it);
+		it->step = DL_ENDED;
 }
 
 static void
@@ -340,25 +342,56 @@ schedule(struct dl_run *r)
 	return next < 1 ? 1 : next > PROGRESS_MS ? PROGRESS_MS : (long)next;
 }
 
-static void
-loop_run(struct dl_run *r)
+/* The transfers that have ended; returns how many ended well. */
+static size_t
+reap(struct dl_run *r)
 {
 	CURLMsg *m;
 	struct dl_item *it;
+	size_t ended = 0;
+	int left;
+
+	while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&it);
+		item_done(r, it, m->data.result);
+		ended += it->step == DL_ENDED;
+	}
+	return ended;
+}
+
+/* Files whose bytes are all in: synced, digests out, the caller told.
+ * The fsyncs block (a journal commit each), so the next transfers are
+ * started and their requests sent first. */
+static void
+finish_ended(struct dl_run *r)
+{
+	size_t i;
+	int still;
+
+	schedule(r);
+	curl_multi_perform(r->multi, &still);
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].step == DL_ENDED) {
+			item_finish_ok(&r->items[i]);
+			item_close(r, &r->items[i]);
+		}
+}
+
+static void
+loop_run(struct dl_run *r)
+{
 	long wait;
-	int still, left;
+	int still;
 
 	/* a handle just added has its timer due: the poll returns at once */
 	while ((wait = schedule(r)) != -1) {
 		curl_multi_poll(r->multi, NULL, 0, (int)wait, NULL);
 		curl_multi_perform(r->multi, &still);
-		while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&it);
-			item_done(r, it, m->data.result);
-		}
+		if (reap(r) > 0)
+			finish_ended(r);
 		progress_report(r, 0);
 	}
 }

@@ -32,7 +32,7 @@ LIB	 = $(BUILD)/libkbfix.a
 BIN	 = $(BUILD)/kbfix
 WINSIM	 = $(BUILD)/winsim
 
-.PHONY: all test unit integration asan tsan valgrind bench lint fuzz clean demo \
+.PHONY: all test unit integration asan valgrind bench lint fuzz clean demo \
 	fuzz-bin
 
 all: $(BIN) kbfix $(WINSIM) $(BENCH_BIN)
@@ -76,18 +76,6 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
-# ThreadSanitizer on the threaded part: kbfix built with -fsanitize=thread
-# runs the Catalog scripts (fetch's download loops, sinks, verification
-# threads and parallel lookups); a race report fails the run (exit 66).
-tsan: all
-	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" \
-	    LDFLAGS="-fsanitize=thread" build-tsan/kbfix
-	@for s in tests/integration/catalog_*.sh; do \
-		echo "== $$s"; \
-		BUILD=$(BUILD) KBFIX=$(CURDIR)/build-tsan/kbfix KBFIX_WRAP= \
-		    TSAN_OPTIONS=halt_on_error=1 bash $$s || exit 1; \
-	done
-
 valgrind: all $(UNIT_BIN)
 	BUILD=$(BUILD) VALGRIND=1 tests/run.sh all
 
@@ -104,7 +92,7 @@ lint:
 	    --std=c11 -I. --suppress=missingIncludeSystem $(MODULES) cmd
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz kbfix
+	rm -rf build build-asan build-fuzz kbfix
 
 # Advisories embedded at build time (rules below).
 

@@ -197,13 +197,40 @@ catalog_details_parse(const char *buf, size_t len, struct catalog_details *d)
 	return 0;
 }
 
+struct details_op {
+	struct catalog_op op;		/* first: catalog_op_free frees it */
+	const char	*update_id;
+	struct catalog_details *out;
+};
+
+static int
+details_answer(struct catalog_op *op, const struct buf *body,
+    const char *redirect)
+{
+	struct details_op *d = (struct details_op *)op;
+
+	if (redirect != NULL) {
+		if (strstr(redirect, "Thanks.aspx") != NULL)
+			return 0;	/* unknown id: found stays 0 */
+		err_set("%s: redirected to %s", op->url, redirect);
+		return -1;
+	}
+	if (catalog_details_parse(body->data, body->len, d->out) == -1) {
+		err_prefix("%s: ", op->url);
+		return -1;
+	}
+	if (d->out->found)
+		d->out->update_id = xstrdup(d->update_id);
+	return 0;
+}
+
 int
 catalog_details_get(struct catalog_client *c, const char *update_id,
     struct catalog_details *d)
 {
-	struct buf body;
-	char *url, *redir = NULL;
-	int rc = -1;
+	struct details_op *op;
+	struct catalog_op *o;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	if (!catalog_valid_update_id(update_id)) {
@@ -211,29 +238,16 @@ catalog_details_get(struct catalog_client *c, const char *update_id,
 		    "0b97c243-5833-4bf3-bcf8-77063e53c42a)", update_id);
 		return -1;
 	}
-	url = xasprintf("%s/ScopedViewInline.aspx?updateid=%s",
+	op = xcalloc(1, sizeof(*op));
+	op->update_id = update_id;
+	op->out = d;
+	op->op.url = xasprintf("%s/ScopedViewInline.aspx?updateid=%s",
 	    catalog_client_base(c), update_id);
-	buf_init(&body, 16 << 20);
-	if (catalog_http_page(c, url, NULL, &body, &redir) == -1)
-		goto out;
-	if (redir != NULL) {
-		if (strstr(redir, "Thanks.aspx") == NULL) {
-			err_set("%s: redirected to %s", url, redir);
-			goto out;
-		}
-		rc = 0;		/* unknown id: found stays 0 */
-		goto out;
-	}
-	if (catalog_details_parse(body.data, body.len, d) == -1) {
-		err_prefix("%s: ", url);
-		goto out;
-	}
-	if (d->found)
-		d->update_id = xstrdup(update_id);
-	rc = 0;
-out:
-	buf_release(&body);
-	free(url);
-	free(redir);
+	op->op.answer = details_answer;
+	o = &op->op;
+	rc = catalog_http_run(c, &o, 1, 1);
+	if (rc == -1)
+		catalog_details_release(d);
+	catalog_op_free(o);
 	return rc;
 }

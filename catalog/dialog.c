@@ -260,42 +260,73 @@ fail:
 	return -1;
 }
 
+struct dialog_op {
+	struct catalog_op op;		/* first: catalog_op_free frees it */
+	struct catalog_download_list *out;
+};
+
+static int
+dialog_answer(struct catalog_op *op, const struct buf *body,
+    const char *redirect)
+{
+	struct dialog_op *d = (struct dialog_op *)op;
+
+	if (redirect != NULL) {
+		err_set("%s: redirected to %s", op->url, redirect);
+		return -1;
+	}
+	if (catalog_dialog_parse(body->data, body->len, d->out) == -1) {
+		err_prefix("%s: ", op->url);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dialog_release(struct catalog_op *op)
+{
+	struct dialog_op *d = (struct dialog_op *)op;
+
+	if (op->rc != 0)
+		catalog_download_list_release(d->out);
+}
+
+struct catalog_op *
+catalog_dialog_op(const struct catalog_client *c, const char *update_id,
+    struct catalog_download_list *out)
+{
+	struct dialog_op *d = xcalloc(1, sizeof(*d));
+	char *json, *esc;
+
+	memset(out, 0, sizeof(*out));
+	d->out = out;
+	json = xasprintf("[{\"size\":0,\"languages\":\"\",\"uidInfo\":\"%s\","
+	    "\"updateID\":\"%s\"}]", update_id, update_id);
+	esc = catalog_http_escape(json);
+	d->op.url = xasprintf("%s/DownloadDialog.aspx", catalog_client_base(c));
+	d->op.post = xasprintf("updateIDs=%s", esc);
+	d->op.answer = dialog_answer;
+	d->op.release = dialog_release;
+	d->op.rc = -1;
+	free(esc);
+	free(json);
+	return &d->op;
+}
+
 int
 catalog_dialog_get(struct catalog_client *c, const char *update_id,
     struct catalog_download_list *out)
 {
-	struct buf body;
-	char *url, *form, *json, *esc, *redir = NULL;
-	int rc = -1;
+	struct catalog_op *op;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!catalog_valid_update_id(update_id)) {
 		err_set("'%s' is not an update id", update_id);
 		return -1;
 	}
-	url = xasprintf("%s/DownloadDialog.aspx", catalog_client_base(c));
-	json = xasprintf("[{\"size\":0,\"languages\":\"\",\"uidInfo\":\"%s\","
-	    "\"updateID\":\"%s\"}]", update_id, update_id);
-	esc = catalog_http_escape(json);
-	form = xasprintf("updateIDs=%s", esc);
-	free(esc);
-	buf_init(&body, 16 << 20);
-	if (catalog_http_page(c, url, form, &body, &redir) == -1)
-		goto out;
-	if (redir != NULL) {
-		err_set("%s: redirected to %s", url, redir);
-		goto out;
-	}
-	if (catalog_dialog_parse(body.data, body.len, out) == -1) {
-		err_prefix("%s: ", url);
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_release(&body);
-	free(url);
-	free(form);
-	free(json);
-	free(redir);
+	op = catalog_dialog_op(c, update_id, out);
+	rc = catalog_http_run(c, &op, 1, 1);
+	catalog_op_free(op);
 	return rc;
 }

@@ -1,26 +1,16 @@
 /*
- * Downloads on curl_multi loops (the curl tool's parallel mode, and
- * rpki-client's http.c: a queue, a connection cap, one state per transfer).
- * Hashing and writing happen off the loops, in each transfer's sink
- * (sink.c), and the structure check in fetch.c's verification threads, so
- * a loop only moves bytes: TLS and a copy.
- *
- * There is one loop per CPU, at most one per connection: on a fast link
- * TLS decryption and the socket reads of four transfers fill one core
- * (curl's own --parallel is one thread and stops there), so the
- * connections are shared out between loops on threads of their own.  Each
- * loop takes the next file from a shared queue when it has a free
- * connection, and keeps that file through its retries and redirects.
+ * Downloads on one curl_multi loop on the calling thread, in the shape of
+ * the curl tool's parallel mode (tool_operate.c) and rpki-client's
+ * http.c: a queue, a connection cap, one state per transfer.  Each
+ * transfer's bytes are hashed and written by its sink in the write
+ * callback as they arrive (sink.c).  The loop waits in curl_multi_poll
+ * with a timeout: it never spins.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -28,23 +18,19 @@
 #include "update_int.h"
 
 #define MAX_REDIRECTS	5
-#define BACKOFF_CAP_MS	8000
 #define PROGRESS_MS	200
 #define DL_BUFFER	(512 * 1024)
 
-#define MAX_LOOPS	8
-
-enum dl_state { DL_WAIT, DL_RUNNING, DL_DONE };
-
-struct dl_loop;
+/* DL_ENDED: every byte is in, the file is to be finished (fsync) once
+ * the next transfers are under way */
+enum dl_step { DL_WAIT, DL_RUNNING, DL_ENDED, DL_DONE };
 
 struct dl_item {
-	struct dl_request *req;
-	struct dl_loop	*owner;		/* NULL until a loop takes it */
-	enum dl_state	 state;
+	struct catalog_dl *req;
+	enum dl_step	 step;
 	char		*url;		/* current, after redirects */
-	struct dl_sink	*sink;		/* owns the part file */
-	uint64_t	 have;		/* bytes in the part file */
+	struct catalog_sink *sink;	/* the part file, from the first start */
+	uint64_t	 have;		/* its bytes, once it is closed */
 	uint64_t	 expect;	/* whole size, once a response says */
 	int		 attempts, redirects;
 	int64_t		 not_before;
@@ -55,31 +41,14 @@ struct dl_item {
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
-/* What the loops share; mu guards next, prog, last_progress, the
- * owner of items, and each loop's done and total. */
-struct dl_shared {
+struct dl_run {
 	struct catalog_client *c;
+	CURLM		*multi;
 	struct dl_item	*items;
-	size_t		 n;
-	const struct dl_hooks *hooks;
-	pthread_mutex_t	 mu;
-	size_t		 next;		/* first item no loop has taken */
+	size_t		 n, running, cap;
+	const struct catalog_dl_hooks *hooks;
 	struct catalog_progress prog;
 	int64_t		 last_progress;
-	struct dl_loop	*loops;
-	size_t		 nloops;
-};
-
-struct dl_loop {
-	struct dl_shared *sh;
-	CURLM		*multi;
-	size_t		 cap;		/* its connections */
-	size_t		 running;	/* transfers on its multi */
-	size_t		 owned;		/* taken and not ended */
-	struct dl_item	**mine;		/* every item it has taken */
-	size_t		 nmine;
-	uint64_t	 done, total;	/* bytes of its items, for progress */
-	pthread_t	 thread;
 };
 
 static void
@@ -87,51 +56,36 @@ fail(struct dl_item *it, const char *fmt, const char *detail)
 {
 	free(it->req->error);
 	it->req->error = xasprintf(fmt, it->req->name, detail);
-	it->state = DL_DONE;
+	it->step = DL_DONE;
 }
 
-/* Opens the part file for appending; what it holds is resumed. */
-static int
-part_open(struct dl_item *it)
+static uint64_t
+item_have(const struct dl_item *it)
 {
-	off_t end = -1;
-	int fd;
-
-	fd = open(it->req->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd == -1 || (end = lseek(fd, 0, SEEK_END)) == -1 ||
-	    (it->sink = dl_sink_new(fd, (uint64_t)end)) == NULL) {
-		fail(it, "%s: %s", strerror(errno));
-		if (fd != -1)
-			close(fd);	/* no sink took it */
-		return -1;
-	}
-	it->have = (uint64_t)end;
-	return 0;
+	return it->sink ? catalog_sink_size(it->sink) : it->have;
 }
 
-/* Starts the file over (the sink truncates it and its digests, in order
- * with the bytes before). */
-static int
-part_truncate(struct dl_item *it)
-{
-	if (dl_sink_truncate(it->sink) == -1) {
-		it->write_errno = errno;
-		return -1;
-	}
-	it->have = 0;
-	return 0;
-}
-
+/* "Content-Range: bytes START-END/SIZE": START, strictly parsed. */
 static size_t
 header_cb(char *p, size_t size, size_t n, void *arg)
 {
+	static const char key[] = "Content-Range: bytes ";
 	struct dl_item *it = arg;
-	long long start;
+	size_t len = size * n, k = sizeof(key) - 1, d;
+	char num[24];
+	uint64_t start;
 
-	if (size * n > 15 && strncasecmp(p, "Content-Range:", 14) == 0 &&
-	    sscanf(p + 14, " bytes %lld-", &start) == 1)
-		it->range_start = start;
-	return size * n;
+	if (len <= k || strncasecmp(p, key, k) != 0)
+		return len;
+	for (d = 0; k + d < len && p[k + d] >= '0' && p[k + d] <= '9'; d++)
+		;
+	if (d == 0 || d >= sizeof(num) || k + d >= len || p[k + d] != '-')
+		return len;
+	memcpy(num, p + k, d);
+	num[d] = '\0';
+	if (parse_u64(num, INT64_MAX, &start) == 0)
+		it->range_start = (int64_t)start;
+	return len;
 }
 
 /* First bytes of a response: decide keep, restart or discard. */
@@ -140,22 +94,27 @@ response_start(struct dl_item *it)
 {
 	curl_off_t len = -1;
 	long code = 0;
+	uint64_t have = item_have(it);
 
 	it->checked = 1;
 	curl_easy_getinfo(it->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(it->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	if ((code == 200 || code == 206) && len >= 0)
-		it->expect = (uint64_t)len + (code == 206 ? it->have : 0);
-	if (code == 206 && it->range_start == (int64_t)it->have)
+		it->expect = (uint64_t)len + (code == 206 ? have : 0);
+	if (code == 206 && it->range_start == (int64_t)have)
 		return 0;
-	if (code == 200 || code == 206) {
-		/* a full answer to a Range request, or a range we did not
-		 * ask for: start the file over */
-		if (code == 206) {
-			it->discard = it->restart = 1;
-			return 0;
+	if (code == 206) {
+		/* a range we did not ask for: start the file over */
+		it->discard = it->restart = 1;
+		return 0;
+	}
+	if (code == 200) {
+		/* a full answer to a Range request starts the file over */
+		if (have > 0 && catalog_sink_truncate(it->sink) == -1) {
+			it->write_errno = errno;
+			return -1;
 		}
-		return it->have > 0 ? part_truncate(it) : 0;
+		return 0;
 	}
 	it->discard = 1;	/* 3xx, 4xx, 5xx bodies */
 	return 0;
@@ -171,33 +130,33 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 		return 0;
 	if (it->discard)
 		return n;
-	if (dl_sink_write(it->sink, p, n) == -1) {
+	if (catalog_sink_write(it->sink, p, n) == -1) {
 		it->write_errno = errno;
 		return 0;
 	}
-	it->have += n;
 	it->req->bytes += n;
 	return n;
 }
 
 static int
-item_start(struct dl_loop *l, struct dl_item *it)
+item_start(struct dl_run *r, struct dl_item *it)
 {
-	CURL *e = curl_easy_init();
+	CURL *e;
 
-	if (e == NULL) {
-		fail(it, "%s: %s", "libcurl cannot make a handle");
+	if (it->sink == NULL &&
+	    (it->sink = catalog_sink_open(it->req->part_path)) == NULL) {
+		fail(it, "%s: %s", err_msg());
 		return -1;
 	}
-	if (it->sink == NULL && part_open(it) == -1) {
-		curl_easy_cleanup(e);
+	if ((e = curl_easy_init()) == NULL) {
+		fail(it, "%s: %s", "libcurl cannot make a handle");
 		return -1;
 	}
 	it->easy = e;
 	it->checked = it->discard = it->restart = 0;
 	it->range_start = -1;
 	it->errbuf[0] = '\0';
-	catalog_http_setup(l->sh->c, e);
+	catalog_http_setup(r->c, e);
 	curl_easy_setopt(e, CURLOPT_URL, it->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, it);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -206,56 +165,56 @@ item_start(struct dl_loop *l, struct dl_item *it)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, it);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, it->errbuf);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)DL_BUFFER);
-	if (it->have > 0)
+	if (item_have(it) > 0)
 		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
-		    (curl_off_t)it->have);
-	curl_multi_add_handle(l->multi, e);
-	it->state = DL_RUNNING;
-	l->running++;
+		    (curl_off_t)item_have(it));
+	curl_multi_add_handle(r->multi, e);
+	it->step = DL_RUNNING;
+	r->running++;
 	return 0;
 }
 
 static void
 item_finish_ok(struct dl_item *it)
 {
+	if (catalog_sink_finish(it->sink, it->req->sha1,
+	    it->req->sha256) == -1) {
+		fail(it, "%s: writing the download: %s", strerror(errno));
+		return;
+	}
 	it->req->ok = 1;
-	it->state = DL_DONE;
+	it->step = DL_DONE;
 }
 
 static void
-item_retry(struct dl_loop *l, struct dl_item *it, const char *why)
+item_retry(struct dl_run *r, struct dl_item *it, const char *why)
 {
-	int wait = catalog_http_backoff_ms(l->sh->c);
-	int i;
+	char *msg;
 
-	if (it->attempts >= catalog_http_retries(l->sh->c)) {
-		char *msg = xasprintf("gave up after %d attempts: %s",
+	if (catalog_http_backoff(r->c, it->attempts, &it->not_before) == -1) {
+		msg = xasprintf("gave up after %d attempts: %s",
 		    it->attempts + 1, why);
 		fail(it, "%s: %s", msg);
 		free(msg);
 		return;
 	}
-	for (i = 0; i < it->attempts && wait < BACKOFF_CAP_MS; i++)
-		wait *= 2;
 	it->attempts++;
-	it->not_before = time_now_ms() + (wait > BACKOFF_CAP_MS ?
-	    BACKOFF_CAP_MS : wait);
-	it->state = DL_WAIT;
+	it->step = DL_WAIT;
 }
 
 static void
-item_redirect(struct dl_loop *l, struct dl_item *it)
+item_redirect(struct dl_run *r, struct dl_item *it)
 {
-	char *loc = NULL;
+	char *loc = NULL, *m;
 
 	curl_easy_getinfo(it->easy, CURLINFO_REDIRECT_URL, &loc);
 	if (loc == NULL) {
 		fail(it, "%s: %s", "redirect without a Location");
 		return;
 	}
-	if (!catalog_host_allowed(l->sh->c, loc)) {
-		char *m = xasprintf("redirected to %s, whose host is not on "
-		    "the download allow list (add it with --allow-host)", loc);
+	if (!catalog_host_allowed(r->c, loc)) {
+		m = xasprintf("redirected to %s, whose host is not on the "
+		    "download allow list (add it with --allow-host)", loc);
 		fail(it, "%s: %s", m);
 		free(m);
 		return;
@@ -266,33 +225,26 @@ item_redirect(struct dl_loop *l, struct dl_item *it)
 	}
 	free(it->url);
 	it->url = xstrdup(loc);
-	it->state = DL_WAIT;
+	it->step = DL_WAIT;
 	it->not_before = 0;
 }
 
-/* A request has ended, well or not: a good one hands its sink over to
- * be finished in the verification thread; a failed one's is drained.
- * The done hook runs under the lock, one request at a time. */
+/* A request has ended, well or not: its part file is closed and the
+ * caller hears of it. */
 static void
-item_close(struct dl_shared *sh, struct dl_item *it)
+item_close(struct dl_run *r, struct dl_item *it)
 {
-	if (it->sink != NULL && it->req->ok) {
-		dl_sink_close(it->sink);
-		it->req->sink = it->sink;
-	} else
-		dl_sink_free(it->sink);
+	it->have = item_have(it);
+	catalog_sink_free(it->sink);
 	it->sink = NULL;
-	if (it->owner != NULL)
-		it->owner->owned--;
-	pthread_mutex_lock(&sh->mu);
-	sh->prog.files_done++;
-	if (sh->hooks->done)
-		sh->hooks->done(it->req, sh->hooks->arg);
-	pthread_mutex_unlock(&sh->mu);
+	r->prog.files_done++;
+	if (r->hooks->done)
+		r->hooks->done(it->req, r->hooks->arg);
 }
 
+/* What the answer means: done, retried, redirected or failed. */
 static void
-item_done(struct dl_loop *l, struct dl_item *it, CURLcode cc)
+item_outcome(struct dl_run *r, struct dl_item *it, CURLcode cc)
 {
 	long code = 0;
 	char why[CURL_ERROR_SIZE + 64];
@@ -308,286 +260,187 @@ item_done(struct dl_loop *l, struct dl_item *it, CURLcode cc)
 	} else if (cc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s", it->errbuf[0] ? it->errbuf :
 		    curl_easy_strerror(cc));
-		item_retry(l, it, why);
+		item_retry(r, it, why);
 	} else if (code >= 300 && code < 400) {
-		item_redirect(l, it);
+		item_redirect(r, it);
 	} else if (code == 416 || it->restart) {
-		if (part_truncate(it) == -1)
-			fail(it, "%s: %s", strerror(it->write_errno));
+		if (catalog_sink_truncate(it->sink) == -1)
+			fail(it, "%s: writing the download: %s",
+			    strerror(errno));
 		else
-			item_retry(l, it, "the server refused the range");
+			item_retry(r, it, "the server refused the range");
 	} else if (code >= 500 || code == 429 || code == 408) {
 		snprintf(why, sizeof(why), "HTTP %ld from %s", code, it->url);
-		item_retry(l, it, why);
+		item_retry(r, it, why);
 	} else if (code != 200 && code != 206) {
 		snprintf(why, sizeof(why), "HTTP %ld from %s", code, it->url);
 		fail(it, "%s: %s", why);
 	} else
-		item_finish_ok(it);
-	curl_multi_remove_handle(l->multi, it->easy);
+		it->step = DL_ENDED;
+}
+
+static void
+item_done(struct dl_run *r, struct dl_item *it, CURLcode cc)
+{
+	item_outcome(r, it, cc);
+	curl_multi_remove_handle(r->multi, it->easy);
 	curl_easy_cleanup(it->easy);
 	it->easy = NULL;
-	l->running--;
-	if (it->state == DL_DONE)
-		item_close(l->sh, it);
+	r->running--;
+	if (it->step == DL_DONE)
+		item_close(r, it);
 }
 
-static uint64_t
-item_total(const struct dl_item *it)
-{
-	return it->expect ? it->expect : it->req->size;
-}
-
-/* Publishes this loop's bytes and, every PROGRESS_MS, reports them all:
- * a loop reads only its own items' counts, the others' come from their
- * last publication. */
 static void
-progress_tick(struct dl_loop *l)
+progress_report(struct dl_run *r, int final)
 {
-	struct dl_shared *sh = l->sh;
 	int64_t now = time_now_ms();
-	uint64_t done = 0, total = 0;
+	const struct dl_item *it;
 	size_t i;
 
-	if (sh->hooks->progress == NULL)
+	if (r->hooks->progress == NULL ||
+	    (!final && now - r->last_progress < PROGRESS_MS))
 		return;
-	pthread_mutex_lock(&sh->mu);
-	if (now - sh->last_progress < PROGRESS_MS) {
-		pthread_mutex_unlock(&sh->mu);
-		return;
+	r->last_progress = now;
+	r->prog.done = r->prog.total = 0;
+	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
+		r->prog.done += item_have(it);
+		r->prog.total += it->expect ? it->expect : it->req->size;
 	}
-	sh->last_progress = now;
-	l->done = l->total = 0;
-	for (i = 0; i < l->nmine; i++) {
-		l->done += l->mine[i]->have;
-		l->total += item_total(l->mine[i]);
-	}
-	for (i = 0; i < sh->n; i++)
-		if (sh->items[i].owner == NULL)
-			total += item_total(&sh->items[i]);
-	for (i = 0; i < sh->nloops; i++) {
-		done += sh->loops[i].done;
-		total += sh->loops[i].total;
-	}
-	sh->prog.done = done;
-	sh->prog.total = total;
-	sh->prog.final = 0;
-	sh->hooks->progress(&sh->prog, sh->hooks->progress_arg);
-	pthread_mutex_unlock(&sh->mu);
+	r->prog.final = final;
+	r->hooks->progress(&r->prog, r->hooks->progress_arg);
 }
 
-/* The last report, once every loop has stopped. */
-static void
-progress_final(struct dl_shared *sh)
-{
-	size_t i;
-
-	if (sh->hooks->progress == NULL)
-		return;
-	sh->prog.done = sh->prog.total = 0;
-	for (i = 0; i < sh->n; i++) {
-		sh->prog.done += sh->items[i].have;
-		sh->prog.total += item_total(&sh->items[i]);
-	}
-	sh->prog.final = 1;
-	sh->hooks->progress(&sh->prog, sh->hooks->progress_arg);
-}
-
-/* The next file nobody has taken, now this loop's; NULL when none is
- * left. */
-static struct dl_item *
-item_take(struct dl_loop *l)
-{
-	struct dl_shared *sh = l->sh;
-	struct dl_item *it = NULL;
-
-	pthread_mutex_lock(&sh->mu);
-	while (sh->next < sh->n && sh->items[sh->next].state == DL_DONE)
-		sh->next++;
-	if (sh->next < sh->n) {
-		it = &sh->items[sh->next++];
-		it->owner = l;
-		l->mine[l->nmine++] = it;
-		l->owned++;
-	}
-	pthread_mutex_unlock(&sh->mu);
-	return it;
-}
-
-static void
-start_or_close(struct dl_loop *l, struct dl_item *it)
-{
-	if (item_start(l, it) == -1)
-		item_close(l->sh, it);
-}
-
-/* Starts what may start: this loop's files that wait for a retry or a
- * redirect first, then new ones from the queue.  Returns the ms until
- * the next retry is due. */
+/* Starts what may start, in queue order; returns the ms until the next
+ * retry is due, or -1 when every request has ended. */
 static long
-schedule(struct dl_loop *l)
+schedule(struct dl_run *r)
 {
 	int64_t now = time_now_ms(), next = -1;
 	struct dl_item *it;
-	size_t i;
+	size_t i, left = 0;
 
-	for (i = 0; i < l->nmine && l->running < l->cap; i++) {
-		it = l->mine[i];
-		if (it->state != DL_WAIT)
+	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
+		if (it->step == DL_DONE)
+			continue;
+		left++;
+		if (it->step != DL_WAIT || r->running >= r->cap)
 			continue;
 		if (it->not_before > now) {
 			if (next == -1 || it->not_before < next)
 				next = it->not_before;
 			continue;
 		}
-		start_or_close(l, it);
+		if (item_start(r, it) == -1)
+			item_close(r, it);
 	}
-	while (l->running < l->cap && (it = item_take(l)) != NULL)
-		start_or_close(l, it);
-	return next == -1 ? 500 : (long)(next - now < 1 ? 1 : next - now);
+	if (left == 0)
+		return -1;
+	next = next == -1 ? PROGRESS_MS : next - now;
+	return next < 1 ? 1 : next > PROGRESS_MS ? PROGRESS_MS : (long)next;
 }
 
-static void *
-loop_run(void *arg)
+/* The transfers that have ended; returns how many ended well. */
+static size_t
+reap(struct dl_run *r)
 {
-	struct dl_loop *l = arg;
 	CURLMsg *m;
-	int still, left;
-	long wait;
+	struct dl_item *it;
+	size_t ended = 0;
+	int left;
 
-	for (;;) {
-		wait = schedule(l);
-		if (l->owned == 0)
-			break;		/* the queue is empty too */
-		curl_multi_perform(l->multi, &still);
-		while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
-			struct dl_item *it;
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&it);
-			item_done(l, it, m->data.result);
-		}
-		progress_tick(l);
-		if (l->owned > 0)
-			curl_multi_poll(l->multi, NULL, 0,
-			    (int)(wait > 200 ? 200 : wait), NULL);
+	while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&it);
+		item_done(r, it, m->data.result);
+		ended += it->step == DL_ENDED;
 	}
-	return NULL;
+	return ended;
+}
+
+/* Files whose bytes are all in: synced, digests out, the caller told.
+ * The fsyncs block (a journal commit each), so the next transfers are
+ * started and their requests sent first. */
+static void
+finish_ended(struct dl_run *r)
+{
+	size_t i;
+	int still;
+
+	schedule(r);
+	curl_multi_perform(r->multi, &still);
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].step == DL_ENDED) {
+			item_finish_ok(&r->items[i]);
+			item_close(r, &r->items[i]);
+		}
 }
 
 static void
-items_init(struct dl_shared *sh, struct dl_request *reqs)
+loop_run(struct dl_run *r)
 {
+	long wait;
+	int still;
+
+	/* a handle just added has its timer due: the poll returns at once */
+	while ((wait = schedule(r)) != -1) {
+		curl_multi_poll(r->multi, NULL, 0, (int)wait, NULL);
+		curl_multi_perform(r->multi, &still);
+		if (reap(r) > 0)
+			finish_ended(r);
+		progress_report(r, 0);
+	}
+}
+
+static void
+items_init(struct dl_run *r, struct catalog_dl *reqs)
+{
+	struct dl_item *it;
 	size_t i;
 
-	for (i = 0; i < sh->n; i++) {
-		struct dl_item *it = &sh->items[i];
+	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
 		it->req = &reqs[i];
 		it->url = xstrdup(reqs[i].url);
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
-		reqs[i].sink = NULL;
-		if (!catalog_host_allowed(sh->c, reqs[i].url)) {
+		if (!catalog_host_allowed(r->c, reqs[i].url)) {
 			fail(it, "%s: %s", "the URL's host is not on the "
 			    "download allow list (add it with --allow-host)");
-			item_close(sh, it);
+			item_close(r, it);
 		}
 	}
-}
-
-/* One loop per CPU, no more than connections or files. */
-static size_t
-loops_count(int parallel, size_t n)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t k = cpus > 1 ? (size_t)cpus : 1;
-
-	if (k > (size_t)parallel)
-		k = (size_t)parallel;
-	if (k > n)
-		k = n;
-	if (k > MAX_LOOPS)
-		k = MAX_LOOPS;
-	return k ? k : 1;
-}
-
-/* Makes the loops and shares the connections out; -1 when libcurl has
- * no multi handle to give. */
-static int
-loops_new(struct dl_shared *sh, int parallel)
-{
-	size_t i, k = loops_count(parallel, sh->n);
-
-	sh->loops = xcalloc(k, sizeof(*sh->loops));
-	for (i = 0; i < k; i++) {
-		struct dl_loop *l = &sh->loops[i];
-		if ((l->multi = curl_multi_init()) == NULL) {
-			err_set("libcurl: cannot make a multi handle");
-			return -1;
-		}
-		l->sh = sh;
-		l->mine = xcalloc(sh->n ? sh->n : 1, sizeof(*l->mine));
-		l->cap = (size_t)parallel / k + (i < (size_t)parallel % k);
-		sh->nloops++;
-		curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-		    (long)l->cap);
-	}
-	return 0;
-}
-
-/* Runs loop 0 here and the others on threads; a loop whose thread cannot
- * start leaves the files to the rest. */
-static void
-loops_run(struct dl_shared *sh)
-{
-	size_t i;
-	int *started = xcalloc(sh->nloops, sizeof(*started));
-
-	for (i = 1; i < sh->nloops; i++)
-		started[i] = pthread_create(&sh->loops[i].thread, NULL,
-		    loop_run, &sh->loops[i]) == 0;
-	loop_run(&sh->loops[0]);
-	for (i = 1; i < sh->nloops; i++)
-		if (started[i])
-			pthread_join(sh->loops[i].thread, NULL);
-	free(started);
 }
 
 int
-catalog_dl_run(struct catalog_client *c, struct dl_request *reqs, size_t n,
-    int parallel, const struct dl_hooks *hooks)
+catalog_dl_run(struct catalog_client *c, struct catalog_dl *reqs, size_t n,
+    int parallel, const struct catalog_dl_hooks *hooks)
 {
-	struct dl_shared sh;
+	struct dl_run r;
 	size_t i;
-	int bad = 0, rc = -1;
+	int bad = 0;
 
-	memset(&sh, 0, sizeof(sh));
-	sh.c = c;
-	sh.n = n;
-	sh.items = xcalloc(n ? n : 1, sizeof(*sh.items));
-	sh.hooks = hooks;
-	sh.prog.files = n;
-	pthread_mutex_init(&sh.mu, NULL);
-	if (loops_new(&sh, parallel < 1 ? 1 : parallel) == -1)
-		goto out;
-	items_init(&sh, reqs);
-	loops_run(&sh);
-	progress_final(&sh);
-	for (i = 0; i < n; i++)
-		bad += !reqs[i].ok;
-	rc = bad ? -1 : 0;
-out:
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.multi = catalog_http_multi(c);
+	r.n = n;
+	r.cap = parallel < 1 ? 1 : (size_t)parallel;
+	r.items = xcalloc(n ? n : 1, sizeof(*r.items));
+	r.hooks = hooks;
+	r.prog.files = n;
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)r.cap);
+	items_init(&r, reqs);
+	loop_run(&r);
+	progress_report(&r, 1);
 	for (i = 0; i < n; i++) {
-		dl_sink_free(sh.items[i].sink);
-		free(sh.items[i].url);
+		bad += !reqs[i].ok;
+		free(r.items[i].url);
 	}
-	for (i = 0; i < sh.nloops; i++) {
-		curl_multi_cleanup(sh.loops[i].multi);
-		free(sh.loops[i].mine);
-	}
-	free(sh.loops);
-	free(sh.items);
-	pthread_mutex_destroy(&sh.mu);
-	return rc;
+	free(r.items);
+	return bad ? -1 : 0;
 }

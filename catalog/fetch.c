@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,7 @@ struct ufile {				/* one unique file */
 	char		*package_cab;
 	uint64_t	 size;
 	int		 ok;
-	int		 synced;	/* fsynced by its download's sink */
+	int		 synced;	/* fsynced as its download ended */
 };
 
 struct searched {
@@ -152,98 +151,61 @@ dialog_entry(const struct catalog_download_list *l, const char *id)
 }
 
 /*
- * The Catalog lookups: first one search per KB, then one download dialog
- * per package.  The real Catalog takes most of a second for a page, so
- * once a lookup has taken LOOKUP_SLOW_MS the rest run LOOKUP_THREADS at a
- * time, each thread on a connection of its own; against a fast server
- * (a mirror, the tests) the new connections would cost more than they
- * save, and one keep-alive connection does it all.  Threads only fill
- * their slot; choosing entries and reporting stay on this thread, in plan
- * order, so the messages do not depend on timing.
+ * The Catalog lookups: one search per KB, then one download dialog per
+ * package, each batch on the client's curl_multi loop (http.c: a page at
+ * a time until the Catalog proves slow, then LOOKUP_PARALLEL at once).
+ * Choosing entries and reporting happen after each batch, in plan order,
+ * so the messages do not depend on timing.
  */
-#define LOOKUP_THREADS	4
-#define LOOKUP_SLOW_MS	150
-
-struct lookup_run {
-	struct fetch	*f;
-	size_t		 n, next;
-	pthread_mutex_t	 mu;
-	void		(*task)(struct lookup_run *, struct catalog_client *,
-			    size_t);
-};
+#define LOOKUP_PARALLEL	4
 
 static void
-search_task(struct lookup_run *r, struct catalog_client *c, size_t i)
+searches_run(struct fetch *f)
 {
-	struct searched *s = &r->f->searches[i];
-
-	if (catalog_search(c, s->kb, SEARCH_LIMIT, &s->rows) == -1)
-		s->error = xstrdup(err_msg());
-}
-
-static void
-dialog_task(struct lookup_run *r, struct catalog_client *c, size_t i)
-{
-	struct lookup *lk = &r->f->lookups[i];
-	const struct searched *s = &r->f->searches[lk->search];
-
-	if (lk->error == NULL && catalog_dialog_get(c,
-	    s->rows.v[lk->row].update_id, &r->f->dialogs[i]) == -1)
-		lk->error = xstrdup(err_msg());
-}
-
-static void
-lookup_work(struct lookup_run *r, struct catalog_client *c)
-{
+	struct catalog_op **ops = xcalloc(f->nsearches + 1, sizeof(*ops));
 	size_t i;
 
-	for (;;) {
-		pthread_mutex_lock(&r->mu);
-		i = r->next++;
-		pthread_mutex_unlock(&r->mu);
-		if (i >= r->n)
-			return;
-		r->task(r, c, i);
+	for (i = 0; i < f->nsearches; i++)
+		ops[i] = catalog_search_op(f->c, f->searches[i].kb,
+		    SEARCH_LIMIT, &f->searches[i].rows);
+	(void)catalog_http_run(f->c, ops, f->nsearches, LOOKUP_PARALLEL);
+	for (i = 0; i < f->nsearches; i++) {
+		if (ops[i]->rc == -1)
+			f->searches[i].error = xstrdup(ops[i]->error);
+		catalog_op_free(ops[i]);
 	}
+	free(ops);
 }
 
-static void *
-lookup_thread(void *arg)
-{
-	struct lookup_run *r = arg;
-	struct catalog_client *c = catalog_client_clone(r->f->c);
-
-	if (c != NULL)		/* else the other threads do the work */
-		lookup_work(r, c);
-	catalog_client_free(c);
-	return NULL;
-}
-
+/* One dialog for each package whose entry was chosen. */
 static void
-lookup_all(struct fetch *f, size_t n,
-    void (*task)(struct lookup_run *, struct catalog_client *, size_t))
+dialogs_run(struct fetch *f, size_t n)
 {
-	struct lookup_run r = { f, n, 0, PTHREAD_MUTEX_INITIALIZER, task };
-	pthread_t th[LOOKUP_THREADS];
-	size_t t, nth;
-	int started[LOOKUP_THREADS] = { 0 };
-	int64_t t0;
+	struct catalog_op **ops = xcalloc(n + 1, sizeof(*ops));
+	size_t i, k = 0, *which = xcalloc(n + 1, sizeof(*which));
+	const char *id;
 
-	while (r.next < n) {	/* no thread yet: r.next is ours */
-		t0 = time_now_ms();
-		task(&r, f->c, r.next++);
-		if (time_now_ms() - t0 >= LOOKUP_SLOW_MS)
-			break;
+	for (i = 0; i < n; i++) {
+		if (f->lookups[i].error != NULL)
+			continue;
+		id = f->searches[f->lookups[i].search].rows.v[
+		    f->lookups[i].row].update_id;
+		if (!catalog_valid_update_id(id)) {
+			f->lookups[i].error = xasprintf("'%s' is not an "
+			    "update id", id);
+			continue;
+		}
+		which[k] = i;
+		ops[k++] = catalog_dialog_op(f->c, id, &f->dialogs[i]);
 	}
-	nth = n - r.next < LOOKUP_THREADS ? n - r.next : LOOKUP_THREADS;
-	for (t = 1; t < nth; t++)
-		started[t] = pthread_create(&th[t], NULL, lookup_thread,
-		    &r) == 0;
-	lookup_work(&r, f->c);	/* this thread keeps the first connection */
-	for (t = 1; t < nth; t++)
-		if (started[t])
-			pthread_join(th[t], NULL);
-	pthread_mutex_destroy(&r.mu);
+	(void)catalog_http_run(f->c, ops, k, LOOKUP_PARALLEL);
+	for (i = 0; i < k; i++) {
+		if (ops[i]->rc == -1)
+			f->lookups[which[i]].error = xstrdup(ops[i]->error);
+		catalog_op_free(ops[i]);
+	}
+	free(which);
+	free(ops);
 }
 
 /* Chooses the package's entry in its KB's search; NULL: chosen. */
@@ -296,11 +258,11 @@ resolve(struct fetch *f, const struct plan *p)
 	f->lookups = xcalloc(p->npackages + 1, sizeof(*f->lookups));
 	for (i = 0; i < p->npackages; i++)
 		f->lookups[i].search = search_slot(f, p->packages[i].kb);
-	lookup_all(f, f->nsearches, search_task);
+	searches_run(f);
 	for (i = 0; i < p->npackages; i++)
 		f->lookups[i].error = choose(f, &p->packages[i],
 		    &f->lookups[i]);
-	lookup_all(f, p->npackages, dialog_task);
+	dialogs_run(f, p->npackages);
 	for (i = 0; i < p->npackages; i++)
 		resolve_one(f, &p->packages[i], i);
 	if (f->problems) {
@@ -399,98 +361,42 @@ from_cache(struct fetch *f, struct ufile *u)
 }
 
 /*
- * Verification runs in threads, one per finished download and at most
- * `parallel` at once, so that it never stalls the download loop.  The
- * digests were computed by the download's sink while the bytes arrived
- * (sink.c); the thread waits for them, compares them and checks the MSU
- * structure.  A thread only reads the file and fills its job; renames,
- * the cache and messages stay on the main thread.
+ * As each download ends, on the loop: its digests were computed while the
+ * bytes arrived (sink.c); they are compared and the MSU structure checked
+ * (the Cabinet's file table, not the payload).  Renames, the cache and
+ * messages wait for the end of the loop.
  */
-struct vjob {
-	struct fetch	*f;
-	struct ufile	*u;
-	struct dl_request *r;
-	pthread_t	 thread;
-	int		 started;
-	int		 rc;
-	char		*msg;
-};
-
 struct landing {
 	struct fetch	*f;
-	struct dl_request *reqs;
-	size_t		*which;
-	struct vjob	*jobs;
-	size_t		 running;
-	size_t		 cap;
+	struct catalog_dl *reqs;
+	size_t		*which;		/* request -> unique file */
+	char		**refused;	/* request -> why it was refused */
 };
 
-static void *
-vjob_run(void *arg)
-{
-	struct vjob *j = arg;
-	char h1[41], h256[65];
-
-	if (dl_sink_wait(j->r->sink, h1, h256) == -1) {
-		j->rc = -1;
-		j->msg = xasprintf("%s: writing the download: %s",
-		    j->u->name, strerror(errno));
-		return NULL;
-	}
-	j->rc = verify_into(j->f, j->u, j->r->part_path, h1, h256);
-	if (j->rc == -1)
-		j->msg = xasprintf("%s: refused: %s", j->u->name, err_msg());
-	return NULL;
-}
-
-/* Waits for one running verification. */
 static void
-vjob_join(struct landing *ld)
-{
-	size_t i;
-
-	for (i = 0; i < ld->f->nfiles; i++)
-		if (ld->jobs[i].started) {
-			pthread_join(ld->jobs[i].thread, NULL);
-			ld->jobs[i].started = 0;
-			ld->running--;
-			return;
-		}
-}
-
-static void
-landed_hook(struct dl_request *r, void *arg)
+landed_hook(struct catalog_dl *r, void *arg)
 {
 	struct landing *ld = arg;
 	size_t i = (size_t)(r - ld->reqs);
-	struct vjob *j = &ld->jobs[i];
+	struct ufile *u = &ld->f->files[ld->which[i]];
 
-	if (!r->ok)
-		return;
-	while (ld->running > 0 && ld->running >= ld->cap)
-		vjob_join(ld);
-	j->f = ld->f;
-	j->u = &ld->f->files[ld->which[i]];
-	j->r = r;
-	if (pthread_create(&j->thread, NULL, vjob_run, j) != 0) {
-		vjob_run(j);		/* no thread: verify here */
-		return;
-	}
-	j->started = 1;
-	ld->running++;
+	if (r->ok && verify_into(ld->f, u, r->part_path, r->sha1,
+	    r->sha256) == -1)
+		ld->refused[i] = xasprintf("%s: refused: %s", u->name,
+		    err_msg());
 }
 
 static void
-landed(struct fetch *f, struct ufile *u, struct dl_request *r,
-    struct vjob *j)
+landed(struct fetch *f, struct ufile *u, struct catalog_dl *r,
+    const char *refused)
 {
 	char *dst = xasprintf("%s/%s", f->filesdir, u->name);
 
 	if (!r->ok) {
 		problem(f, r->error);
 		unlink(r->part_path);
-	} else if (j->rc == -1) {
-		problem(f, j->msg);
+	} else if (refused != NULL) {
+		problem(f, refused);
 		unlink(r->part_path);
 	} else if (rename(r->part_path, dst) == -1) {
 		err_setx_errno("%s", dst);
@@ -502,20 +408,14 @@ landed(struct fetch *f, struct ufile *u, struct dl_request *r,
 		cache_store(f, u);
 	}
 	f->st->bytes_downloaded += r->bytes;
-	free(j->msg);
 	free(dst);
 }
 
-static int
-download(struct fetch *f)
+/* The requests for what the cache does not have. */
+static size_t
+requests_make(struct fetch *f, struct catalog_dl *reqs, size_t *which)
 {
-	struct dl_request *reqs = xcalloc(f->nfiles + 1, sizeof(*reqs));
-	size_t i, n = 0, *which = xcalloc(f->nfiles + 1, sizeof(*which));
-	struct vjob *jobs = xcalloc(f->nfiles + 1, sizeof(*jobs));
-	int par = f->o->parallel > 0 ? f->o->parallel : 4;
-	struct landing ld = { f, reqs, which, jobs, 0, (size_t)par };
-	struct dl_hooks hooks = { f->o->progress, f->o->progress_arg,
-	    landed_hook, &ld };
+	size_t i, n = 0;
 
 	for (i = 0; i < f->nfiles; i++) {
 		if (from_cache(f, &f->files[i]) == 0) {
@@ -529,19 +429,30 @@ download(struct fetch *f)
 		    f->files[i].name);
 		which[n++] = i;
 	}
+	return n;
+}
+
+static int
+download(struct fetch *f)
+{
+	struct catalog_dl *reqs = xcalloc(f->nfiles + 1, sizeof(*reqs));
+	size_t i, n, *which = xcalloc(f->nfiles + 1, sizeof(*which));
+	char **refused = xcalloc(f->nfiles + 1, sizeof(*refused));
+	struct landing ld = { f, reqs, which, refused };
+	struct catalog_dl_hooks hooks = { f->o->progress, f->o->progress_arg,
+	    landed_hook, &ld };
+
+	n = requests_make(f, reqs, which);
 	if (n > 0)
-		catalog_dl_run(f->c, reqs, n, par, &hooks);
-	for (i = 0; i < n; i++)
-		if (jobs[i].started)
-			pthread_join(jobs[i].thread, NULL);
+		catalog_dl_run(f->c, reqs, n, f->o->parallel > 0 ?
+		    f->o->parallel : 4, &hooks);
 	for (i = 0; i < n; i++) {
-		landed(f, &f->files[which[i]], &reqs[i], &jobs[i]);
-		dl_sink_free(reqs[i].sink);
+		landed(f, &f->files[which[i]], &reqs[i], refused[i]);
+		free(refused[i]);
 		free(reqs[i].part_path);
 		free(reqs[i].error);
 	}
-	dl_sink_pool_release();
-	free(jobs);
+	free(refused);
 	free(reqs);
 	free(which);
 	f->st->failed = (size_t)f->problems;

@@ -1,6 +1,7 @@
 /*
  * The Catalog client: base URL, trusted CAs, the download host allow list,
- * and page requests with retries.  TLS is always verified; --cacert adds a
+ * one curl_multi handle for every transfer, and page requests with
+ * retries.  TLS is always verified; --cacert adds a
  * CA to the system ones (CAINFO plus the system CAPATH).
  */
 #include <ctype.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -36,7 +36,7 @@ struct catalog_client {
 	int		 retries;
 	int		 backoff_ms;
 	int		 global;
-	CURL		*curl;
+	CURLM		*multi;		/* its connections, kept alive */
 };
 
 static char *
@@ -97,37 +97,14 @@ catalog_client_new(const struct catalog_options *o)
 	c->nhosts = o->nallow_hosts;
 	c->retries = o->retries > 0 ? o->retries : DEFAULT_RETRIES;
 	c->backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : DEFAULT_BACKOFF;
-	if ((c->curl = curl_easy_init()) == NULL) {
-		err_set("libcurl: cannot make a handle");
+	if ((c->multi = curl_multi_init()) == NULL) {
+		err_set("libcurl: cannot make a multi handle");
 		goto fail;
 	}
 	return c;
 fail:
 	catalog_client_free(c);
 	return NULL;
-}
-
-struct catalog_client *
-catalog_client_clone(const struct catalog_client *o)
-{
-	struct catalog_client *c = xcalloc(1, sizeof(*c));
-	size_t i;
-
-	c->base = xstrdup(o->base);
-	c->base_host = xstrdup(o->base_host);
-	c->cacert = o->cacert ? xstrdup(o->cacert) : NULL;
-	c->hosts = xcalloc(o->nhosts + 1, sizeof(*c->hosts));
-	for (i = 0; i < o->nhosts; i++)
-		c->hosts[i] = xstrdup(o->hosts[i]);
-	c->nhosts = o->nhosts;
-	c->retries = o->retries;
-	c->backoff_ms = o->backoff_ms;
-	if ((c->curl = curl_easy_init()) == NULL) {
-		err_set("libcurl: cannot make a handle");
-		catalog_client_free(c);
-		return NULL;
-	}
-	return c;
 }
 
 void
@@ -143,8 +120,8 @@ catalog_client_free(struct catalog_client *c)
 	free(c->base);
 	free(c->base_host);
 	free(c->cacert);
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
 	if (c->global)
 		curl_global_cleanup();
 	free(c);
@@ -156,22 +133,24 @@ catalog_client_base(const struct catalog_client *c)
 	return c->base;
 }
 
-const char *
-catalog_http_ca_file(const struct catalog_client *c)
+int
+catalog_http_backoff(const struct catalog_client *c, int attempts,
+    int64_t *not_before)
 {
-	return c->cacert;
+	int i, wait = c->backoff_ms;
+
+	if (attempts >= c->retries)
+		return -1;
+	for (i = 0; i < attempts && wait < BACKOFF_CAP; i++)
+		wait *= 2;
+	*not_before = time_now_ms() + (wait > BACKOFF_CAP ? BACKOFF_CAP : wait);
+	return 0;
 }
 
-int
-catalog_http_retries(const struct catalog_client *c)
+CURLM *
+catalog_http_multi(struct catalog_client *c)
 {
-	return c->retries;
-}
-
-int
-catalog_http_backoff_ms(const struct catalog_client *c)
-{
-	return c->backoff_ms;
+	return c->multi;
 }
 
 int
@@ -195,10 +174,8 @@ catalog_host_allowed(const struct catalog_client *c, const char *url)
 }
 
 void
-catalog_http_setup(const struct catalog_client *c, void *h)
+catalog_http_setup(const struct catalog_client *c, CURL *curl)
 {
-	CURL *curl = h;
-
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -212,15 +189,6 @@ catalog_http_setup(const struct catalog_client *c, void *h)
 	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "kbfix/0.1");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-}
-
-void
-catalog_http_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1)
-		;
 }
 
 char *
@@ -240,6 +208,36 @@ catalog_http_escape(const char *s)
 	return buf_detach(&b, NULL);
 }
 
+/*
+ * Catalog pages on the client's curl_multi handle, the lookups of a fetch
+ * side by side (rpki-client's http.c: one state per request, a cap).  The
+ * real Catalog takes most of a second for a page, so once a page has
+ * taken SLOW_MS the ops run `parallel` at a time; against a fast server (a
+ * mirror, the tests) new connections would cost more than they save and
+ * one keep-alive connection does it all.
+ */
+#define SLOW_MS		150
+#define PAGE_MAX	(64 << 20)
+
+enum page_step { PAGE_WAIT, PAGE_RUNNING, PAGE_DONE };
+
+struct page {
+	struct catalog_op *op;
+	enum page_step	 step;
+	CURL		*easy;
+	struct curl_slist *hdr;
+	struct buf	 body;
+	int		 attempts;
+	int64_t		 not_before, started;
+	char		 errbuf[CURL_ERROR_SIZE];
+};
+
+struct page_run {
+	struct catalog_client *c;
+	struct page	*v;
+	size_t		 n, running, cap, max;
+};
+
 static size_t
 body_cb(char *p, size_t size, size_t n, void *arg)
 {
@@ -250,35 +248,90 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* The answer to one attempt: a redirect, an error, or a page. */
-static int
-page_answer(struct catalog_client *c, const char *url, struct buf *body,
-    char **redirect, int *retry)
+static void
+page_end(struct page *pg, int rc)
 {
-	char *loc = NULL;
+	pg->op->rc = rc;
+	if (rc == -1) {
+		free(pg->op->error);
+		pg->op->error = xstrdup(err_msg());
+	}
+	pg->step = PAGE_DONE;
+}
+
+static int
+page_start(struct page_run *r, struct page *pg)
+{
+	CURL *e = curl_easy_init();
+
+	if (e == NULL) {
+		err_set("libcurl: cannot make a handle");
+		page_end(pg, -1);
+		return -1;
+	}
+	buf_reset(&pg->body);
+	pg->errbuf[0] = '\0';
+	pg->easy = e;
+	catalog_http_setup(r->c, e);
+	curl_easy_setopt(e, CURLOPT_URL, pg->op->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, pg->hdr);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, pg);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, pg->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &pg->body);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (pg->op->post)
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, pg->op->post);
+	curl_multi_add_handle(r->c->multi, e);
+	pg->started = time_now_ms();
+	pg->step = PAGE_RUNNING;
+	r->running++;
+	return 0;
+}
+
+/* Whether a transport error may pass on a second attempt. */
+static int
+transient(CURLcode cc)
+{
+	return cc != CURLE_PEER_FAILED_VERIFICATION &&
+	    cc != CURLE_SSL_CACERT_BADFILE && cc != CURLE_UNSUPPORTED_PROTOCOL &&
+	    cc != CURLE_URL_MALFORMAT && cc != CURLE_WRITE_ERROR;
+}
+
+/* The answer to one attempt.  Returns 0 with *loc set for a redirect
+ * (absolute) or NULL for a page; or -1 with *retry set when trying again
+ * may help (transport errors, 5xx, 429, the 8DDD0010 error page). */
+static int
+page_answer(struct page *pg, CURLcode cc, char **loc, int *retry)
+{
+	const char *url = pg->op->url, *b;
 	long code = 0;
 
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+	*loc = NULL;
+	*retry = 0;
+	if (cc != CURLE_OK) {
+		err_set("%s: %s", url, pg->errbuf[0] ? pg->errbuf :
+		    curl_easy_strerror(cc));
+		*retry = transient(cc);
+		return -1;
+	}
+	curl_easy_getinfo(pg->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 300 && code < 400) {
-		curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc);
-		if (loc == NULL) {
-			err_set("%s: HTTP %ld without a Location", url, code);
-			return -1;
-		}
-		*redirect = xstrdup(loc);
-		buf_reset(body);
-		return 0;
+		curl_easy_getinfo(pg->easy, CURLINFO_REDIRECT_URL, loc);
+		if (*loc != NULL)
+			return 0;
+		err_set("%s: HTTP %ld without a Location", url, code);
+		return -1;
 	}
 	if (code != 200) {
 		err_set("%s: HTTP %ld", url, code);
 		*retry = code >= 500 || code == 429;
 		return -1;
 	}
-	if (body->data == NULL)
-		buf_add(body, "", 0);
-	if (catalog_html_strstr(body->data, body->data + body->len,
+	b = pg->body.data;
+	if (catalog_html_strstr(b, b + pg->body.len,
 	    "errorPageDisplayedError") != NULL &&
-	    catalog_html_strstr(body->data, body->data + body->len, "8DDD0010")) {
+	    catalog_html_strstr(b, b + pg->body.len, "8DDD0010") != NULL) {
 		/* the Catalog's "try again" error page (FACTS.md section 2) */
 		err_set("%s: the Catalog answered with error 8DDD0010", url);
 		*retry = 1;
@@ -287,62 +340,135 @@ page_answer(struct catalog_client *c, const char *url, struct buf *body,
 	return 0;
 }
 
-/* One attempt.  Returns 0, or -1 with *retry set when trying again may
- * help (transport errors, 5xx, the 8DDD0010 error page). */
-static int
-page_once(struct catalog_client *c, const char *url, const char *post,
-    struct buf *body, char **redirect, int *retry)
+/* A transfer has ended: the op reads the page and asks for another, or
+ * the attempt is retried, or the op has failed. */
+static void
+page_done(struct page_run *r, struct page *pg, CURLcode cc)
 {
-	struct curl_slist *hdr = curl_slist_append(NULL,
-	    "Accept-Language: en-US");	/* dates follow the locale */
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURLcode cc;
-	int rc;
+	char *loc;
+	int retry, rc;
 
-	*retry = 0;
-	buf_reset(body);
-	curl_easy_reset(c->curl);
-	catalog_http_setup(c, c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
-	if (post)
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, post);
-	cc = curl_easy_perform(c->curl);
-	if (cc == CURLE_OK)
-		rc = page_answer(c, url, body, redirect, retry);
-	else {
-		err_set("%s: %s", url, errbuf[0] ? errbuf :
-		    curl_easy_strerror(cc));
-		*retry = cc != CURLE_PEER_FAILED_VERIFICATION &&
-		    cc != CURLE_SSL_CACERT_BADFILE &&
-		    cc != CURLE_UNSUPPORTED_PROTOCOL &&
-		    cc != CURLE_URL_MALFORMAT && cc != CURLE_WRITE_ERROR;
-		rc = -1;
+	if (time_now_ms() - pg->started >= SLOW_MS)
+		r->cap = r->max;
+	if (pg->body.data == NULL)
+		buf_add(&pg->body, "", 0);	/* never NULL for the parsers */
+	if (page_answer(pg, cc, &loc, &retry) == -1) {
+		if (!retry)
+			page_end(pg, -1);
+		else if (catalog_http_backoff(r->c, pg->attempts++,
+		    &pg->not_before) == -1) {
+			err_prefix("gave up after %d attempts: ", pg->attempts);
+			page_end(pg, -1);
+		} else
+			pg->step = PAGE_WAIT;
+	} else {
+		if (loc != NULL)
+			buf_reset(&pg->body);
+		rc = pg->op->answer(pg->op, &pg->body, loc);
+		if (rc == 1) {		/* the op has set its next url */
+			pg->attempts = 0;
+			pg->not_before = 0;
+			pg->step = PAGE_WAIT;
+		} else
+			page_end(pg, rc);
 	}
-	curl_slist_free_all(hdr);
-	return rc;
+	curl_multi_remove_handle(r->c->multi, pg->easy);
+	curl_easy_cleanup(pg->easy);
+	pg->easy = NULL;
+	r->running--;
+}
+
+/* Starts what may start; returns the ms until the next retry is due, or
+ * -1 when every op is done. */
+static long
+page_schedule(struct page_run *r)
+{
+	int64_t now = time_now_ms(), next = -1;
+	size_t i, left = 0;
+
+	for (i = 0; i < r->n; i++) {
+		struct page *pg = &r->v[i];
+		if (pg->step == PAGE_DONE)
+			continue;
+		left++;
+		if (pg->step != PAGE_WAIT || r->running >= r->cap)
+			continue;
+		if (pg->not_before > now) {
+			if (next == -1 || pg->not_before < next)
+				next = pg->not_before;
+			continue;
+		}
+		page_start(r, pg);
+	}
+	if (left == 0)
+		return -1;
+	return next == -1 ? 1000 : (long)(next - now < 1 ? 1 : next - now);
+}
+
+static void
+page_loop(struct page_run *r)
+{
+	CURLM *m = r->c->multi;
+	CURLMsg *msg;
+	struct page *pg;
+	long wait;
+	int still, left;
+
+	/* a handle just added has its timer due: the poll returns at once */
+	while ((wait = page_schedule(r)) != -1) {
+		curl_multi_poll(m, NULL, 0, (int)wait, NULL);
+		curl_multi_perform(m, &still);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&pg);
+			page_done(r, pg, msg->data.result);
+		}
+	}
 }
 
 int
-catalog_http_page(struct catalog_client *c, const char *url, const char *post,
-    struct buf *body, char **redirect)
+catalog_http_run(struct catalog_client *c, struct catalog_op **ops,
+    size_t n, int parallel)
 {
-	int attempt, retry, wait = c->backoff_ms;
+	struct page_run r = { c, NULL, n, 0, 1, parallel > 1 ?
+	    (size_t)parallel : 1 };
+	size_t i;
+	int rc = 0;
 
-	*redirect = NULL;
-	for (attempt = 0; ; attempt++) {
-		if (page_once(c, url, post, body, redirect, &retry) == 0)
-			return 0;
-		if (!retry || attempt >= c->retries)
-			break;
-		catalog_http_sleep_ms(wait);
-		wait = wait * 2 > BACKOFF_CAP ? BACKOFF_CAP : wait * 2;
+	r.v = xcalloc(n ? n : 1, sizeof(*r.v));
+	for (i = 0; i < n; i++) {
+		r.v[i].op = ops[i];
+		ops[i]->rc = -1;
+		buf_init(&r.v[i].body, PAGE_MAX);
+		/* dates follow the locale */
+		r.v[i].hdr = curl_slist_append(NULL, "Accept-Language: en-US");
 	}
-	if (retry)
-		err_prefix("gave up after %d attempts: ", attempt + 1);
-	return -1;
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)r.max);
+	page_loop(&r);
+	for (i = 0; i < n; i++) {
+		if (ops[i]->rc == -1 && rc == 0) {
+			err_set("%s", ops[i]->error);
+			rc = -1;
+		}
+		buf_release(&r.v[i].body);
+		curl_slist_free_all(r.v[i].hdr);
+	}
+	free(r.v);
+	return rc;
+}
+
+void
+catalog_op_free(struct catalog_op *op)
+{
+	if (op == NULL)
+		return;
+	if (op->release)
+		op->release(op);
+	free(op->url);
+	free(op->post);
+	free(op->error);
+	free(op);
 }

@@ -222,6 +222,61 @@ static const struct {
 	{ "apos", "'" }, { "nbsp", " " },
 };
 
+int
+catalog_scan_uint(const char **p, unsigned *out)
+{
+	char num[10];
+	size_t n = 0;
+	uint32_t v;
+
+	while (n < sizeof(num) && isdigit((unsigned char)(*p)[n]))
+		n++;
+	if (n == 0 || n == sizeof(num))
+		return -1;
+	memcpy(num, *p, n);
+	num[n] = '\0';
+	if (parse_u32(num, &v) == -1)
+		return -1;
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int
+catalog_scan_lit(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+/* The code point of "#NNN" or "#xHHHH" (strict), or 0. */
+static unsigned long
+char_ref(const char *num)
+{
+	unsigned long v = 0;
+	unsigned d;
+	int hex = num[1] == 'x' || num[1] == 'X';
+	const char *q = num + 1 + hex;
+
+	if (*q == '\0')
+		return 0;
+	for (; *q; q++) {
+		if (!(hex ? isxdigit((unsigned char)*q) :
+		    isdigit((unsigned char)*q)))
+			return 0;
+		d = isdigit((unsigned char)*q) ? (unsigned)(*q - '0') :
+		    (unsigned)(tolower((unsigned char)*q) - 'a' + 10);
+		v = v * (hex ? 16 : 10) + d;
+		if (v > 0x10ffff)
+			return 0;
+	}
+	return v;
+}
+
 /* Decodes the entity at p ("&...;") into b; returns its length or 0. */
 static size_t
 entity(const char *p, const char *end, struct buf *b)
@@ -231,17 +286,14 @@ entity(const char *p, const char *end, struct buf *b)
 	char num[12];
 	unsigned long v;
 	size_t i, n;
-	char *e;
 
 	if (semi == NULL)
 		return 0;
 	n = (size_t)(semi - p - 1);
 	if (n >= 2 && p[1] == '#') {
-		memcpy(num, p + 2, n - 1);
-		num[n - 1] = '\0';
-		v = (num[0] == 'x' || num[0] == 'X') ?
-		    strtoul(num + 1, &e, 16) : strtoul(num, &e, 10);
-		if (*e != '\0' || v == 0 || v > 0x10ffff)
+		memcpy(num, p + 1, n);
+		num[n] = '\0';
+		if ((v = char_ref(num)) == 0)
 			return 0;
 		if (v < 0x80)
 			buf_addc(b, (int)v);
@@ -444,11 +496,14 @@ catalog_base64_hex(const char *b64, char *hex, size_t hexsize)
 int
 catalog_date_iso(const char *mdy, char out[11])
 {
+	const char *p = mdy;
 	unsigned m, d, y;
-	char tail;
 
-	if (sscanf(mdy, "%u/%u/%u%c", &m, &d, &y, &tail) != 3 || m < 1 ||
-	    m > 12 || d < 1 || d > 31 || y < 1990 || y > 9999) {
+	if (catalog_scan_uint(&p, &m) == -1 || catalog_scan_lit(&p, "/") ==
+	    -1 || catalog_scan_uint(&p, &d) == -1 ||
+	    catalog_scan_lit(&p, "/") == -1 || catalog_scan_uint(&p, &y) == -1 ||
+	    *p != '\0' || m < 1 || m > 12 || d < 1 || d > 31 || y < 1990 ||
+	    y > 9999) {
 		err_set("'%s' is not a date like 7/16/2018", mdy);
 		return -1;
 	}

@@ -146,6 +146,26 @@ rows_parse(const struct html *h, struct catalog_update_list *l)
 	return 0;
 }
 
+/* "1 - 25 of 1000 (page 1 of 40)", strictly. */
+static int
+banner_scan(const char *t, struct catalog_search_page *pg)
+{
+	const char *p = t;
+
+	if (catalog_scan_uint(&p, &pg->first) == -1 ||
+	    catalog_scan_lit(&p, " - ") == -1 ||
+	    catalog_scan_uint(&p, &pg->last) == -1 ||
+	    catalog_scan_lit(&p, " of ") == -1 ||
+	    catalog_scan_uint(&p, &pg->total) == -1 ||
+	    catalog_scan_lit(&p, " (page ") == -1 ||
+	    catalog_scan_uint(&p, &pg->page) == -1 ||
+	    catalog_scan_lit(&p, " of ") == -1 ||
+	    catalog_scan_uint(&p, &pg->pages) == -1 ||
+	    catalog_scan_lit(&p, ")") == -1)
+		return -1;
+	return 0;
+}
+
 static int
 banner_parse(const struct html *h, struct catalog_search_page *pg)
 {
@@ -157,8 +177,7 @@ banner_parse(const struct html *h, struct catalog_search_page *pg)
 		    "(ctl00_catalogBody_searchDuration)");
 		return -1;
 	}
-	if (sscanf(t, "%u - %u of %u (page %u of %u)", &pg->first, &pg->last,
-	    &pg->total, &pg->page, &pg->pages) != 5 || pg->page == 0 ||
+	if (banner_scan(t, pg) == -1 || pg->page == 0 ||
 	    pg->page > pg->pages) {
 		err_set("Search.aspx: banner '%s' is not like "
 		    "'1 - 25 of 1000 (page 1 of 40)'", t);
@@ -287,60 +306,93 @@ rows_take(struct catalog_update_list *to, struct catalog_update_list *from,
 	}
 }
 
+struct search_op {
+	struct catalog_op op;		/* first: catalog_op_free frees it */
+	const struct catalog_client *c;
+	char		*query;
+	size_t		 limit;
+	unsigned	 last_page;
+	struct catalog_update_list *out;
+};
+
+/* One page: its rows are taken, then the next page is asked for. */
+static int
+search_answer(struct catalog_op *op, const struct buf *body,
+    const char *redirect)
+{
+	struct search_op *s = (struct search_op *)op;
+	struct catalog_search_page pg;
+	int rc = -1;
+
+	if (redirect != NULL) {
+		err_set("%s: redirected to %s", op->url, redirect);
+		return -1;
+	}
+	if (catalog_search_page_parse(body->data, body->len, &pg, NULL) == -1) {
+		err_prefix("%s: ", op->url);
+		return -1;
+	}
+	if (pg.no_results) {
+		rc = 0;
+		goto out;
+	}
+	if (pg.page <= s->last_page) {
+		err_set("%s: the Catalog returned page %u again", op->url,
+		    pg.page);
+		goto out;
+	}
+	s->last_page = pg.page;
+	rows_take(s->out, &pg.rows, s->limit);
+	rc = 0;
+	if (!pg.has_next || s->out->n >= s->limit || pg.rows.n == 0)
+		goto out;
+	free(op->url);
+	free(op->post);
+	op->url = next_url(s->c, s->query, &pg, &op->post);
+	rc = 1;
+out:
+	catalog_search_page_release(&pg);
+	return rc;
+}
+
+static void
+search_release(struct catalog_op *op)
+{
+	struct search_op *s = (struct search_op *)op;
+
+	if (op->rc != 0)
+		catalog_update_list_release(s->out);
+	free(s->query);
+}
+
+struct catalog_op *
+catalog_search_op(const struct catalog_client *c, const char *query,
+    size_t limit, struct catalog_update_list *out)
+{
+	struct search_op *s = xcalloc(1, sizeof(*s));
+	char *q = catalog_http_escape(query);
+
+	memset(out, 0, sizeof(*out));
+	s->c = c;
+	s->query = xstrdup(query);
+	s->limit = limit == 0 || limit > CATALOG_MAX_RESULTS ?
+	    CATALOG_MAX_RESULTS : limit;
+	s->out = out;
+	s->op.url = xasprintf("%s/Search.aspx?q=%s", catalog_client_base(c), q);
+	s->op.answer = search_answer;
+	s->op.release = search_release;
+	s->op.rc = -1;
+	free(q);
+	return &s->op;
+}
+
 int
 catalog_search(struct catalog_client *c, const char *query, size_t limit,
     struct catalog_update_list *out)
 {
-	struct catalog_search_page pg;
-	struct buf body;
-	char *q = catalog_http_escape(query), *url, *post = NULL, *redir = NULL;
-	unsigned last_page = 0;
-	int rc = -1;
+	struct catalog_op *op = catalog_search_op(c, query, limit, out);
+	int rc = catalog_http_run(c, &op, 1, 1);
 
-	memset(out, 0, sizeof(*out));
-	memset(&pg, 0, sizeof(pg));
-	if (limit == 0 || limit > CATALOG_MAX_RESULTS)
-		limit = CATALOG_MAX_RESULTS;
-	url = xasprintf("%s/Search.aspx?q=%s", catalog_client_base(c), q);
-	free(q);
-	buf_init(&body, 64 << 20);
-	for (;;) {
-		buf_reset(&body);
-		if (catalog_http_page(c, url, post, &body, &redir) == -1)
-			goto out;
-		if (redir != NULL) {
-			err_set("%s: redirected to %s", url, redir);
-			goto out;
-		}
-		if (catalog_search_page_parse(body.data, body.len, &pg,
-		    NULL) == -1) {
-			err_prefix("%s: ", url);
-			goto out;
-		}
-		if (pg.no_results)
-			break;
-		if (pg.page <= last_page) {
-			err_set("%s: the Catalog returned page %u again", url,
-			    pg.page);
-			goto out;
-		}
-		last_page = pg.page;
-		rows_take(out, &pg.rows, limit);
-		if (!pg.has_next || out->n >= limit || pg.rows.n == 0)
-			break;
-		free(url);
-		free(post);
-		url = next_url(c, query, &pg, &post);
-		catalog_search_page_release(&pg);
-	}
-	rc = 0;
-out:
-	if (rc == -1)
-		catalog_update_list_release(out);
-	catalog_search_page_release(&pg);
-	buf_release(&body);
-	free(url);
-	free(post);
-	free(redir);
+	catalog_op_free(op);
 	return rc;
 }

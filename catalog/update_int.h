@@ -8,9 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+
 #include "util/util.h"
 
 struct catalog_client;
+struct catalog_update_list;
+struct catalog_download_list;
 
 /*
  * A view of a page: [p, end).  catalog_html_index() reads every id="..."
@@ -46,25 +50,57 @@ char	*catalog_html_id_value(const struct html *, const char *id);
 /* Finds needle in [p, end). */
 const char *catalog_html_strstr(const char *p, const char *end,
 	    const char *needle);
+/* Strict scanning of page text at a cursor: scan_uint takes 1 to 9
+ * decimal digits (no sign, no blank), scan_lit the exact text; each
+ * returns 0 and moves *p past what it took, or -1 and leaves *p. */
+int	 catalog_scan_uint(const char **p, unsigned *out);
+int	 catalog_scan_lit(const char **p, const char *lit);
 
 /*
- * http.c
- * GET (post NULL) or POST a form to url; retries transport errors, 5xx and
- * the Catalog's 8DDD0010 error page with back-off.  A 3xx answer is not
- * followed: *redirect gets its Location (absolute) and body is empty.
+ * http.c: the client's curl_multi handle carries every transfer, pages and
+ * downloads, so connections are kept alive from one to the next.
+ *
+ * A struct catalog_op is one lookup (a search that follows pages, one
+ * dialog, one details page).  It sets url (and post for a POST form) and
+ * answer() is called with each page: it returns 1 when it has set the
+ * next url (and post), 0 when it is done, -1 with err_set() when it
+ * failed.  A 3xx answer is not followed: answer() gets its Location
+ * (absolute) and an empty body.  Transport errors, 5xx, 429 and the
+ * Catalog's 8DDD0010 error page are retried with back-off.
+ *
+ * catalog_http_run() runs n ops on the calling thread, one page at a time
+ * until a page is slow, then `parallel` at a time; after it each op has
+ * rc 0, or -1 and error (malloc'd).  Returns -1 with the first failed
+ * op's message when any failed.  catalog_op_free() calls release() (for
+ * the op's own fields; the op is the first member of its struct), frees
+ * url, post, error and the op; NULL does nothing.
  */
-int	 catalog_http_page(struct catalog_client *, const char *url,
-	    const char *post, struct buf *body, char **redirect);
+struct catalog_op {
+	char	*url;
+	char	*post;
+	int	(*answer)(struct catalog_op *, const struct buf *body,
+		    const char *redirect);
+	void	(*release)(struct catalog_op *);
+	int	 rc;
+	char	*error;
+};
+int	 catalog_http_run(struct catalog_client *, struct catalog_op **,
+	    size_t n, int parallel);
+void	 catalog_op_free(struct catalog_op *);
+/* The lookups as ops; out is filled when the op has rc 0. */
+struct catalog_op *catalog_search_op(const struct catalog_client *,
+	    const char *query, size_t limit, struct catalog_update_list *out);
+struct catalog_op *catalog_dialog_op(const struct catalog_client *,
+	    const char *update_id, struct catalog_download_list *out);
 char	*catalog_http_escape(const char *);
-const char *catalog_http_ca_file(const struct catalog_client *);
-int	 catalog_http_retries(const struct catalog_client *);
-int	 catalog_http_backoff_ms(const struct catalog_client *);
-void	 catalog_http_sleep_ms(int);
-/* A client with the same base, CAs and allow list and a connection of its
- * own, for another thread (curl_global_init has run already). */
-struct catalog_client *catalog_client_clone(const struct catalog_client *);
+/* After `attempts` failed attempts: 0 and the time of the next one
+ * (time_now_ms() clock, back-off doubled each time, capped), or -1 when
+ * the client's retries are used up. */
+int	 catalog_http_backoff(const struct catalog_client *, int attempts,
+	    int64_t *not_before);
+CURLM	*catalog_http_multi(struct catalog_client *);
 /* Sets TLS, protocol and timeout options on a CURL easy handle. */
-void	 catalog_http_setup(const struct catalog_client *, void *curl);
+void	 catalog_http_setup(const struct catalog_client *, CURL *);
 
 
 /*
@@ -98,56 +134,47 @@ int	 catalog_cab_read_member(int fd, const char *path,
 void	 catalog_cab_release(struct catalog_cab *);
 
 /*
- * digest.c: SHA-1 and SHA-256 of one stream in one pass (x86 SHA
- * extensions when the CPU has them, OpenSSL's EVP otherwise).  final
- * writes both in lowercase hex and releases; release alone is for a
- * stream given up before its end.
+ * sink.c: SHA-1 and SHA-256 of one stream (OpenSSL's EVP); final writes
+ * both in lowercase hex and releases, release alone is for a stream given
+ * up before its end.
  */
-struct hashpair {
-	uint32_t	 h1[5];
-	uint32_t	 h256[8];
-	unsigned char	 buf[64];
-	size_t		 nbuf;
-	uint64_t	 total;
-	int		 ni;
-	struct evp_md_ctx_st *c1, *c256;	/* without the extensions */
+struct catalog_hash {
+	struct evp_md_ctx_st *c1, *c256;
 };
-void	 hashpair_init(struct hashpair *);
-/* OpenSSL's EVP whatever the CPU has: the tests compare the two paths. */
-void	 hashpair_init_evp(struct hashpair *);
-void	 hashpair_update(struct hashpair *, const void *, size_t);
-void	 hashpair_final(struct hashpair *, char sha1[41], char sha256[65]);
-void	 hashpair_release(struct hashpair *);
+void	 catalog_hash_init(struct catalog_hash *);
+void	 catalog_hash_update(struct catalog_hash *, const void *, size_t);
+void	 catalog_hash_final(struct catalog_hash *, char sha1[41],
+	    char sha256[65]);
+void	 catalog_hash_release(struct catalog_hash *);
 
 /*
- * sink.c: one transfer's bytes are hashed (SHA-1, SHA-256) and written to
- * its part file (fd, owned by the sink from then on) by a thread of its
- * own.  have: bytes the file already holds (hashed first).  write and
- * truncate return -1 with errno once a write has failed; wait finishes
- * the file (fsync included), joins the thread and gives the digests, or
- * -1 with errno.
+ * A transfer's bytes are hashed and written to its part file as they
+ * arrive, on the thread of the loop.  open creates (truncates) path, NULL
+ * with err_set().  write and truncate return -1 with errno once a write
+ * has failed.  finish writes what is gathered, fsyncs the file and gives
+ * the digests of every byte written since the open or the last truncate
+ * (once).  size: bytes written so far.
  */
-struct dl_sink;
-struct dl_sink *dl_sink_new(int fd, uint64_t have);
-int	 dl_sink_write(struct dl_sink *, const void *, size_t);
-int	 dl_sink_truncate(struct dl_sink *);
-void	 dl_sink_close(struct dl_sink *);
-int	 dl_sink_wait(struct dl_sink *, char sha1[41], char sha256[65]);
-void	 dl_sink_free(struct dl_sink *);
-/* Frees the slot buffers kept for the next sinks. */
-void	 dl_sink_pool_release(void);
+struct catalog_sink;
+struct catalog_sink *catalog_sink_open(const char *path);
+int	 catalog_sink_write(struct catalog_sink *, const void *, size_t);
+int	 catalog_sink_truncate(struct catalog_sink *);
+uint64_t catalog_sink_size(const struct catalog_sink *);
+int	 catalog_sink_finish(struct catalog_sink *, char sha1[41],
+	    char sha256[65]);
+void	 catalog_sink_free(struct catalog_sink *);
 
 /*
- * download.c: downloads on libcurl multi loops, one per CPU.  Each request's URL is
- * fetched into part_path (resumed with Range when it holds bytes already)
- * through a sink that hashes it while it arrives; redirects are followed
- * by hand and each target host re-checked against the allow list.  On
- * return every request has ok set, or error (malloc'd) saying why it
- * failed.  A request that is ok hands over its sink (closed: the caller
- * calls dl_sink_wait for the digests and dl_sink_free); part_path is left
- * for the caller to verify and rename (or remove).
+ * download.c: downloads on the client's curl_multi handle, on the calling
+ * thread, `parallel` transfers at once.  Each request's URL is fetched
+ * into part_path through a sink; a transfer cut short is resumed with a
+ * Range request; redirects are followed by hand and each target host
+ * re-checked against the allow list.  As each request ends, done() is
+ * called (from the loop), with ok set and sha1/sha256 filled, or with
+ * error (malloc'd) saying why it failed.  part_path is left for the
+ * caller to verify and rename (or remove); a good one is synced.
  */
-struct dl_request {
+struct catalog_dl {
 	const char	*url;
 	char		*part_path;
 	const char	*name;		/* for messages */
@@ -155,21 +182,18 @@ struct dl_request {
 	int		 ok;
 	uint64_t	 bytes;		/* bytes received from the network */
 	char		*error;
-	struct dl_sink	*sink;
+	char		 sha1[41], sha256[65];
 };
 
 struct catalog_progress;
-struct dl_hooks {
+struct catalog_dl_hooks {
 	void	(*progress)(const struct catalog_progress *, void *);
 	void	*progress_arg;
-	/* called by a loop as each request ends, so that verification of
-	 * one file overlaps the transfer of the others; the loops call
-	 * both hooks one at a time, from any of their threads */
-	void	(*done)(struct dl_request *, void *);
+	void	(*done)(struct catalog_dl *, void *);
 	void	*arg;
 };
-int	 catalog_dl_run(struct catalog_client *, struct dl_request *, size_t n,
-	    int parallel, const struct dl_hooks *);
+int	 catalog_dl_run(struct catalog_client *, struct catalog_dl *, size_t n,
+	    int parallel, const struct catalog_dl_hooks *);
 
 /* bundle.c: writes manifest.json, UpdateIDs.txt, SHA1SUMS, SHA256SUMS,
  * Import-ToWsus.ps1, Install-Offline.cmd and README.txt into dir. */

@@ -27,12 +27,12 @@
 int
 catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
 {
-	struct hashpair hp;
+	struct catalog_hash hp;
 	unsigned char chunk[1 << 16];
 	ssize_t n;
 	int fd, rc = -1;
 
-	hashpair_init(&hp);
+	catalog_hash_init(&hp);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		err_setx_errno("%s", path);
 		goto out;
@@ -44,14 +44,14 @@ catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
 			err_setx_errno("%s", path);
 			goto out;
 		}
-		hashpair_update(&hp, chunk, (size_t)n);
+		catalog_hash_update(&hp, chunk, (size_t)n);
 	}
-	hashpair_final(&hp, sha1, sha256);
+	catalog_hash_final(&hp, sha1, sha256);
 	rc = 0;
 out:
 	if (fd != -1)
 		close(fd);
-	hashpair_release(&hp);
+	catalog_hash_release(&hp);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 # Sourced by tests that need the local Update Catalog (after tests/lib.sh).
 #   catsrv_start [build.py options]   make a CA and a certificate for
 #       127.0.0.1 with openssl, build the .msu files and catalog.json, start
-#       server.py on a free port.  Sets CATSRV_DIR, CATSRV_URL, CATSRV_CA,
+#       server.py on a free port (with $CATSRV_OPTS, e.g. "--rate 25").  Sets CATSRV_DIR, CATSRV_URL, CATSRV_CA,
 #       CATSRV_LOG, CATSRV_PORT.  The server is stopped when the test exits.
 #   catsrv_start_plain   a second server on the same files over plain
 #       HTTP (after catsrv_start); sets CATSRV_HTTP_URL
@@ -45,9 +45,11 @@ catsrv_start() {
 	: >"$CATSRV_LOG"
 	python3 "$srcdir/server.py" --root "$CATSRV_DIR" \
 	    --port-file "$CATSRV_DIR/port" --cert "$CATSRV_DIR/server.pem" \
-	    --key "$CATSRV_DIR/server.key" --log "$CATSRV_LOG" &
+	    --key "$CATSRV_DIR/server.key" --log "$CATSRV_LOG" ${CATSRV_OPTS:-} &
 	CATSRV_PID=$!
-	for i in $(seq 100); do
+	# the server hashes every file before it announces its port: 512 MB for
+	# the benchmark
+	for i in $(seq 600); do
 		[ -f "$CATSRV_DIR/port" ] && break
 		sleep 0.05
 	done

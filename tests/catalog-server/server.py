@@ -2,7 +2,7 @@
 """A local Microsoft Update Catalog for the tests (HTTPS or HTTP).
 
   server.py --root DIR --port-file FILE [--cert PEM --key PEM]
-            [--host 127.0.0.1] [--log FILE]
+            [--host 127.0.0.1] [--log FILE] [--rate MB]
 
 DIR holds catalog.json and files/ (tests/catalog-server/build.py makes
 them).  The server listens on a free port (written to --port-file once it
@@ -39,6 +39,10 @@ Fault switches, set over HTTP and logged:
                          MS milliseconds, like the real Catalog; the most
                          such requests in flight at once is kept in the
                          state as max_inflight
+    rate=MB              each file download is sent at MB megabytes
+                         (10^6 bytes) a second, per connection, like a
+                         link that is not loopback; 0: as fast as it goes
+                         (also --rate MB at start)
 Every request is appended to --log as "METHOD PATH RANGE STATUS".
 """
 import argparse
@@ -92,6 +96,25 @@ class Slow:
         if self.ms:
             with LOCK:
                 STATE["inflight"] -= 1
+
+
+class Pace:
+    """Holds one response to a rate (MB/s, 0: none): after each write it
+    sleeps until the bytes sent so far are due."""
+
+    def __init__(self, mb):
+        self.rate = mb * 1e6
+        self.chunk = 64 << 10 if self.rate else 1 << 20
+        self.t0 = time.monotonic()
+        self.total = 0
+
+    def sent(self, n):
+        if not self.rate:
+            return
+        self.total += n
+        ahead = self.total / self.rate - (time.monotonic() - self.t0)
+        if ahead > 0:
+            time.sleep(ahead)
 
 
 def log(line):
@@ -427,11 +450,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         corrupt = STATE.get("corrupt") == name
         limit = size // 2 if cut else size
+        pace = Pace(float(STATE.get("rate", 0)))
         with open(path, "rb") as f:
             f.seek(start)
             pos = start
             while pos < limit:
-                chunk = f.read(min(1 << 20, limit - pos))
+                chunk = f.read(min(pace.chunk, limit - pos))
                 if not chunk:
                     break
                 if corrupt and pos <= size // 3 < pos + len(chunk):
@@ -440,6 +464,7 @@ class Handler(BaseHTTPRequestHandler):
                         chunk[i + 1:]
                 self.wfile.write(chunk)
                 pos += len(chunk)
+                pace.sent(len(chunk))
         if cut:
             self.close_connection = True
             self.wfile.flush()
@@ -458,8 +483,11 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--log")
+    ap.add_argument("--rate", type=float, default=0)
     a = ap.parse_args()
     ROOT, LOG = a.root, a.log
+    if a.rate:
+        STATE["rate"] = str(a.rate)
     CAT = json.load(open(os.path.join(ROOT, "catalog.json")))
     for name in os.listdir(os.path.join(ROOT, "files")):
         file_sha(name)      # before the port is announced: not on a client's clock

@@ -490,6 +490,14 @@ test_catalog_date_iso_strict(void **state)
 	assert_string_equal(out, "2018-07-16");
 	assert_int_equal(catalog_date_iso("13/1/2018", out), -1);
 	assert_int_equal(catalog_date_iso("2018-07-16", out), -1);
+	/* what sscanf's %u let through */
+	assert_int_equal(catalog_date_iso(" 7/16/2018", out), -1);
+	assert_int_equal(catalog_date_iso("+7/16/2018", out), -1);
+	assert_int_equal(catalog_date_iso("7/ 16/2018", out), -1);
+	assert_int_equal(catalog_date_iso("7/16/2018 ", out), -1);
+	assert_int_equal(catalog_date_iso("7/16/-2018", out), -1);
+	assert_int_equal(catalog_date_iso("07/016/2018", out), 0);
+	assert_string_equal(out, "2018-07-16");
 }
 
 int

@@ -114,12 +114,7 @@ inv_add_reg(const struct ird *r, struct plan_inv_host *h, const char *path,
 static int
 parse_hex32(const char *s, uint64_t *out)
 {
-	char *end;
-
-	if (!isxdigit((unsigned char)*s) || strlen(s) > 8)
-		return -1;
-	*out = strtoull(s, &end, 16);
-	return *end == '\0' ? 0 : -1;
+	return isxdigit((unsigned char)*s) ? parse_hex(s, UINT32_MAX, out) : -1;
 }
 
 /* A value written as text: "1" and "0x10" are REG_DWORDs (reg query prints them so). */

@@ -149,11 +149,12 @@ int		 plan_write_json_stream(const struct plan *, plan_sink_fn,
 const struct plan_host *plan_host_find(const struct plan *, const char *name);
 
 /* Validators shared by readers and by transport callers. */
-int		 plan_valid_hostname(const char *);	/* [A-Za-z0-9._-]{1,63} */
+int		 plan_valid_hostname(const char *);	/* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
 /* Host names, IPv4 and IPv6 addresses, up to 253 characters, no leading '-' */
 int		 plan_valid_address(const char *);
-/* "ops", "CORP\ops", "ops@corp.example.com": printable, none of
- * "&|<>^%'`$; and no leading '-' (it may reach an ssh command line) */
+/* "ops", "CORP\ops", "ops@corp.example.com": letters, digits, . _ - and
+ * one \ or @, starting with a letter or digit (it reaches ssh command
+ * lines and Ansible inventories) */
 int		 plan_valid_user(const char *);
 
 

@@ -76,7 +76,8 @@ plan_valid_hostname(const char *s)
 	for (n = 0; s[n]; n++)
 		if (!isalnum((unsigned char)s[n]) && !strchr("._-", s[n]))
 			return 0;
-	return n >= 1 && n <= 63;
+	/* a leading '-' would reach ssh (and Ansible's) as an option */
+	return n >= 1 && n <= 63 && isalnum((unsigned char)s[0]);
 }
 
 int
@@ -84,10 +85,17 @@ plan_valid_user(const char *s)
 {
 	size_t n;
 
+	const char *at = strchr(s, '@'), *bs = strchr(s, '\\');
+
+	/* one "DOMAIN\" before the name or one "@domain" after it */
+	if ((at && bs) || (at && strchr(at + 1, '@')) ||
+	    (bs && strchr(bs + 1, '\\')))
+		return 0;
 	for (n = 0; s[n]; n++)
-		if (s[n] < 0x20 || s[n] > 0x7e || strchr("\"&|<>^%'`$;", s[n]))
+		if (!isalnum((unsigned char)s[n]) && !strchr("._-@\\", s[n]))
 			return 0;
-	return n >= 1 && n <= 104 && s[0] != '-';
+	return n >= 1 && n <= 104 && isalnum((unsigned char)s[0]) &&
+	    s[n - 1] != '@' && s[n - 1] != '\\';
 }
 
 int
@@ -104,16 +112,13 @@ plan_valid_address(const char *s)
 /* Reader. */
 
 struct rd {
-	const char	*name;		/* file name for messages */
-	struct buf	 path;		/* JSON path of the current object */
+	struct jpath	 jp;		/* file name and JSON path, for messages */
 };
 
 static int
 rd_fail(struct rd *rd, const char *field, const char *what)
 {
-	err_set("%s: %s%s%s: %s", rd->name, buf_str(&rd->path),
-	    rd->path.len ? "." : "", field, what);
-	return -1;
+	return jpath_fail(&rd->jp, field, "%s", what);
 }
 
 static int
@@ -169,16 +174,14 @@ get_array(struct rd *rd, const cJSON *o, const char *field, int required)
 static void
 rd_enter(struct rd *rd, size_t *mark, const char *field, int index)
 {
-	*mark = rd->path.len;
-	buf_addf(&rd->path, "%s%s[%d]", rd->path.len ? "." : "", field, index);
+	*mark = jpath_key(&rd->jp, field);
+	jpath_index(&rd->jp, (size_t)index, NULL);
 }
 
 static void
 rd_leave(struct rd *rd, size_t mark)
 {
-	rd->path.len = mark;
-	if (rd->path.data)
-		rd->path.data[mark] = '\0';
+	jpath_back(&rd->jp, mark);
 }
 
 static int
@@ -370,7 +373,7 @@ read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 		goto out;
 	}
 	if (plan_status_parse(status, &h->status) == -1) {
-		err_prefix("%s: %s.status: ", rd->name, buf_str(&rd->path));
+		rd_fail(rd, "status", err_msg());
 		goto out;
 	}
 	if (h->transport && strcmp(h->transport, "ssh") != 0 &&
@@ -530,30 +533,38 @@ static int
 read_window(struct rd *rd, const cJSON *root, struct plan *p)
 {
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "window");
+	int64_t start;
+	size_t mark;
 	int dur;
 
 	if (w == NULL || cJSON_IsNull(w))
 		return 0;
-	buf_adds(&rd->path, "window");
+	mark = jpath_key(&rd->jp, "window");
+	/* a window that does not parse must stop apply, not turn it off */
 	if (get_str(rd, w, "start", 1, &p->window_start) == -1 ||
-	    get_int(rd, w, "duration_s", 1, 100000000, &dur) == -1)
+	    get_int(rd, w, "duration_s", 1, PLAN_DURATION_MAX, &dur) == -1)
 		return -1;
+	if (time_parse_iso8601(p->window_start, &start) == -1)
+		return rd_fail(rd, "start", "not an ISO 8601 UTC time like "
+		    "2026-11-21T22:00:00Z");
+	if (dur == 0)
+		return rd_fail(rd, "duration_s", "missing");
 	p->window_duration_s = dur;
-	buf_reset(&rd->path);
+	jpath_back(&rd->jp, mark);
 	return 0;
 }
 
 struct plan *
 plan_parse(const char *name, const char *buf, size_t len)
 {
-	struct rd rd = { .name = name };
+	struct rd rd;
 	struct plan *p = xcalloc(1, sizeof(*p));
 	const char *end = NULL;
 	cJSON *root;
 	char *format = NULL;
 	int line, col, rc = -1;
 
-	buf_init(&rd.path, 4096);
+	jpath_init(&rd.jp, name);
 	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (root == NULL) {
 		json_error_position(buf, end ? end : buf + len, &line, &col);
@@ -580,7 +591,6 @@ plan_parse(const char *name, const char *buf, size_t len)
 out:
 	free(format);
 	cJSON_Delete(root);
-	buf_release(&rd.path);
 	if (rc == -1) {
 		plan_free(p);
 		return NULL;

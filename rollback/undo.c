@@ -257,21 +257,9 @@ rollback_prior_holds(const struct rollback_prior *p,
 static int
 reg_number(const char *s, uint64_t *v)
 {
-	const char *p;
-	int d;
-
 	if (strncasecmp(s, "0x", 2) != 0)
 		return parse_u64(s, UINT64_MAX, v);
-	*v = 0;
-	for (p = s + 2; *p != '\0'; p++) {
-		if (!isxdigit((unsigned char)*p) || *v >> 60 != 0 ||
-		    p - s > 18)
-			return -1;
-		d = isdigit((unsigned char)*p) ? *p - '0' :
-		    tolower((unsigned char)*p) - 'a' + 10;
-		*v = *v << 4 | (uint64_t)d;
-	}
-	return p == s + 2 ? -1 : 0;
+	return parse_hex(s, UINT64_MAX, v);
 }
 
 int

@@ -360,6 +360,34 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 }
 
 int
+parse_hex(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	int d;
+
+	if (str_casecmp_prefix(p, "0x") == 0)
+		p += 2;
+	if (*p == '\0' || strlen(p) > 16)
+		goto bad;
+	for (; *p; p++) {
+		if (!isxdigit((unsigned char)*p))
+			goto bad;
+		d = isdigit((unsigned char)*p) ? *p - '0' :
+		    tolower((unsigned char)*p) - 'a' + 10;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	err_set("'%s' is not a hexadecimal number of at most %#llx", s,
+	    (unsigned long long)max);
+	return -1;
+}
+
+int
 parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v;

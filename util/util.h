@@ -100,6 +100,8 @@ int	 jpath_fail(const struct jpath *, const char *field, const char *, ...)
 /* Strict parsing: the whole string, no sign tricks, no overflow. */
 int	 parse_u64(const char *, uint64_t max, uint64_t *out);
 int	 parse_u32(const char *, uint32_t *out);
+/* 1 to 16 hexadecimal digits, "0x" before them or not. */
+int	 parse_hex(const char *, uint64_t max, uint64_t *out);
 int	 parse_int(const char *, int min, int max, int *out);
 
 /*

@@ -212,32 +212,38 @@ check "no template ran" test ! -e /tmp/kbfix-export-pwned
 check_contains "the port from the plan" "$T_TMP/jinja/inventory.yml" \
     "ansible_port: 9"
 
-# Hostile plan values (issue 16 C1, C2): a user with a template, and an
-# "os" with a newline followed by a connection setting, stay data.
-python3 - "$T_TMP/jinja.json" "$T_TMP/hostile.json" <<'PY'
+# Hostile plan values (issue 16 C1, C2).  A user with a template is
+# refused (the plan reader's user pattern); an "os" with a newline and a
+# connection setting, and a "created" with one, stay comment text.
+python3 - "$T_TMP/jinja.json" "$T_TMP/hostile" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 h = p["hosts"][0]
 h["user"] = "{{ lookup(*dict(pipe=1,id=2)) }}"
+json.dump(p, open(sys.argv[2] + "-user.json", "w"))
+del h["user"]
 h["os"] = "Windows 7\nansible_ssh_common_args: \"-o ProxyCommand=touch /tmp/kbfix-export-pwned\""
-h["created"] = p["created"] = "2026-11-21T12:00:00Z\nkbfix_bundle: /etc"
-json.dump(p, open(sys.argv[2], "w"))
+p["created"] = "2026-11-21T12:00:00Z\nkbfix_bundle: /etc"
+json.dump(p, open(sys.argv[2] + "-os.json", "w"))
 PY
+kbfix export "$T_TMP/hostile-user.json" --format ansible \
+    -o "$T_TMP/hostile-user" >/dev/null 2>"$T_TMP/err"
+check_eq "hostile user: exit 2" 2 $?
+check_contains "hostile user: names the field" "$T_TMP/err" "hosts[0].user"
+check "hostile user: nothing written" test ! -e "$T_TMP/hostile-user"
 rm -f /tmp/kbfix-export-pwned
-kbfix export "$T_TMP/hostile.json" --format ansible -o "$T_TMP/hostile" \
+kbfix export "$T_TMP/hostile-os.json" --format ansible -o "$T_TMP/hostile" \
     >/dev/null 2>"$T_TMP/err"
-check_eq "hostile values: exported" 0 $?
+check_eq "hostile os: exported" 0 $?
 (cd "$T_TMP/hostile" && ansible-inventory --list) >"$T_TMP/hinv.json" 2>&1
-check_eq "hostile values: inventory reads" 0 $?
+check_eq "hostile os: inventory reads" 0 $?
 check "hostile os: no injected connection setting" \
     sh -c "! grep -q ansible_ssh_common_args '$T_TMP/hinv.json'"
-check_contains "hostile user: tagged !unsafe" "$T_TMP/hostile/inventory.yml" \
-    'ansible_user: !unsafe "{{ lookup(*dict(pipe=1,id=2)) }}"'
 check "hostile comments: one line each" sh -c \
     "! grep -rq '^ansible_ssh_common_args\|^kbfix_bundle: /etc' '$T_TMP/hostile'"
 (cd "$T_TMP/hostile" && timeout 120 ansible-playbook site.yml --check) \
     >"$T_TMP/hrun" 2>&1
-check "hostile values: nothing ran on the controller" \
+check "hostile os: nothing ran on the controller" \
     test ! -e /tmp/kbfix-export-pwned
 
 # Bad input: exit 2 and nothing written.

@@ -149,6 +149,49 @@ test_plan_valid_patterns(void **state)
 	assert_true(plan_valid_user("ops@corp.example.com"));
 	assert_false(plan_valid_user("-l"));
 	assert_false(plan_valid_user("ops$(id)"));
+	/* a template reaches Ansible; a leading '-' reaches ssh */
+	assert_false(plan_valid_user("{{ lookup(*dict(pipe=1,id=2)) }}"));
+	assert_false(plan_valid_user("a\\b\\c"));
+	assert_false(plan_valid_user("a@b@c"));
+	assert_false(plan_valid_user("CORP\\"));
+	assert_false(plan_valid_hostname("-web01"));
+	assert_false(plan_valid_hostname(".web01"));
+}
+
+/* A window that does not parse stops the reader: apply would otherwise run
+ * without one (issue 16 M2). */
+static void
+test_plan_parse_refuses_bad_window(void **state)
+{
+	static const char *const bad[] = {
+		"{\"start\": \"tonight\", \"duration_s\": 3600}",
+		"{\"start\": \"2026-13-45T99:00:00Z\", \"duration_s\": 3600}",
+		"{\"start\": \"2026-11-21T22:00:00Z\", \"duration_s\": 0}",
+		"{\"start\": \"2026-11-21T22:00:00Z\"}",
+		"{\"start\": \"2026-11-21T22:00:00Z\", \"duration_s\": 99999999}",
+	};
+	struct plan *p;
+	size_t i;
+	char *doc;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		doc = xasprintf("{\"format\": \"kbfix-plan/1\", \"window\": %s, "
+		    "\"hosts\": []}", bad[i]);
+		p = plan_parse("plan.json", doc, strlen(doc));
+		if (p != NULL)
+			fail_msg("window %s accepted", bad[i]);
+		assert_non_null(strstr(err_msg(), "plan.json: window."));
+		free(doc);
+	}
+	doc = xasprintf("{\"format\": \"kbfix-plan/1\", \"window\": "
+	    "{\"start\": \"2026-11-21T22:00:00Z\", \"duration_s\": 3600}, "
+	    "\"hosts\": []}");
+	p = plan_parse("plan.json", doc, strlen(doc));
+	assert_non_null(p);
+	assert_int_equal(p->window_duration_s, 3600);
+	plan_free(p);
+	free(doc);
 }
 
 int
@@ -159,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_plan_write_json_roundtrips),
 		cmocka_unit_test(test_plan_parse_names_the_bad_field),
 		cmocka_unit_test(test_plan_valid_patterns),
+		cmocka_unit_test(test_plan_parse_refuses_bad_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,36 +31,28 @@ plan_advisory_model_name(enum advisory_model m)
 }
 
 struct ard {
-	const char	*name;
-	char		 path[256];
+	struct jpath	 jp;		/* file name and JSON path, for messages */
 };
 
 static int
 afail(const struct ard *r, const char *field, const char *what)
 {
-	err_set("%s: %s%s%s: %s", r->name, r->path, r->path[0] ? "." : "",
-	    field, what);
-	return -1;
+	return jpath_fail(&r->jp, field, "%s", what);
 }
 
+/* Into field (field[i] when i >= 0); *saved is where aleave() returns. */
 static void
-aenter(struct ard *r, char *saved, const char *field, int i)
+aenter(struct ard *r, size_t *saved, const char *field, int i)
 {
-	size_t n = strlen(r->path);
-
-	memcpy(saved, r->path, sizeof(r->path));
+	*saved = jpath_key(&r->jp, field);
 	if (i >= 0)
-		snprintf(r->path + n, sizeof(r->path) - n, "%s%s[%d]",
-		    n ? "." : "", field, i);
-	else
-		snprintf(r->path + n, sizeof(r->path) - n, "%s%s",
-		    n ? "." : "", field);
+		jpath_index(&r->jp, (size_t)i, NULL);
 }
 
 static void
-aleave(struct ard *r, const char *saved)
+aleave(struct ard *r, size_t saved)
 {
-	memcpy(r->path, saved, sizeof(r->path));
+	jpath_back(&r->jp, saved);
 }
 
 static int
@@ -253,7 +245,7 @@ static int
 read_target(struct ard *r, const cJSON *o, struct advisory_target *t)
 {
 	const cJSON *arr, *b;
-	char saved[sizeof(r->path)];
+	size_t saved;
 	int n, i = 0, fixed = 0;
 
 	if (get_match(r, o, &t->match) == -1)
@@ -262,7 +254,7 @@ read_target(struct ard *r, const cJSON *o, struct advisory_target *t)
 		return -1;
 	t->branches = xcalloc((size_t)n, sizeof(*t->branches));
 	cJSON_ArrayForEach(b, arr) {
-		aenter(r, saved, "branches", i++);
+		aenter(r, &saved, "branches", i++);
 		if (read_branch(r, b, t->match.build,
 		    &t->branches[t->nbranches++]) == -1)
 			return -1;
@@ -279,7 +271,7 @@ read_notes(struct ard *r, const cJSON *o, const char *field,
     struct advisory_note **out, size_t *nout)
 {
 	const cJSON *arr, *e;
-	char saved[sizeof(r->path)];
+	size_t saved;
 	int n, i = 0;
 
 	arr = get_array(r, o, field, &n);
@@ -289,7 +281,7 @@ read_notes(struct ard *r, const cJSON *o, const char *field,
 	cJSON_ArrayForEach(e, arr) {
 		struct advisory_note *note = &(*out)[(*nout)++];
 
-		aenter(r, saved, field, i++);
+		aenter(r, &saved, field, i++);
 		if (get_match(r, e, &note->match) == -1 ||
 		    get_str(r, e, "text", 1, &note->text) == -1)
 			return -1;
@@ -302,14 +294,14 @@ static int
 read_trigger(struct ard *r, const cJSON *o, struct advisory_trigger *t)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "trigger"), *m;
-	char saved[sizeof(r->path)];
+	size_t saved;
 	size_t i;
 
 	if (v == NULL)
 		return afail(r, "trigger", "missing");
 	if (!cJSON_IsObject(v))
 		return afail(r, "trigger", "must be an object");
-	aenter(r, saved, "trigger", -1);
+	aenter(r, &saved, "trigger", -1);
 	if (get_str(r, v, "fact", 1, &t->fact) == -1 ||
 	    get_str(r, v, "text", 1, &t->text) == -1)
 		return -1;
@@ -391,14 +383,15 @@ static int
 read_workaround(struct ard *r, const cJSON *o, struct advisory_workaround *w)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "workaround");
-	char saved[sizeof(r->path)], *when = NULL;
+	char *when = NULL;
+	size_t saved;
 	int rc = -1;
 
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsObject(v))
 		return afail(r, "workaround", "must be an object");
-	aenter(r, saved, "workaround", -1);
+	aenter(r, &saved, "workaround", -1);
 	w->present = 1;
 	if (read_workaround_kind(r, v, w) == -1 ||
 	    get_str(r, v, "text", 1, &w->text) == -1 ||
@@ -431,11 +424,11 @@ read_range(struct ard *r, const cJSON *o, const char *field,
     struct advisory_range *rg)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
-	char saved[sizeof(r->path)];
+	size_t saved;
 
 	if (!cJSON_IsObject(v))
 		return afail(r, field, v ? "must be an object" : "missing");
-	aenter(r, saved, field, -1);
+	aenter(r, &saved, field, -1);
 	if (get_regpath(r, v, "path", &rg->path) == -1 ||
 	    get_u32(r, v, "default", &rg->dflt) == -1)
 		return -1;
@@ -447,11 +440,11 @@ static int
 read_registry(struct ard *r, const cJSON *o, struct advisory_registry *g)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "registry");
-	char saved[sizeof(r->path)];
+	size_t saved;
 
 	if (!cJSON_IsObject(v))
 		return afail(r, "registry", v ? "must be an object" : "missing");
-	aenter(r, saved, "registry", -1);
+	aenter(r, &saved, "registry", -1);
 	if (get_regpath(r, v, "enable", &g->enable) == -1 ||
 	    get_regpath(r, v, "policy", &g->policy) == -1 ||
 	    get_str(r, v, "gpo", 1, &g->gpo) == -1 ||
@@ -468,14 +461,14 @@ static int
 read_rows(struct ard *r, const cJSON *o, struct advisory *a)
 {
 	const cJSON *arr, *e;
-	char saved[sizeof(r->path)];
+	size_t saved;
 	int n, i = 0;
 
 	if ((arr = need_array(r, o, "rows", &n)) == NULL)
 		return -1;
 	a->rows = xcalloc((size_t)n, sizeof(*a->rows));
 	cJSON_ArrayForEach(e, arr) {
-		aenter(r, saved, "rows", i++);
+		aenter(r, &saved, "rows", i++);
 		if (read_row(r, e, &a->rows[a->nrows++]) == -1)
 			return -1;
 		aleave(r, saved);
@@ -487,7 +480,7 @@ static int
 read_hotfix(struct ard *r, const cJSON *o, struct advisory *a)
 {
 	const cJSON *arr, *e;
-	char saved[sizeof(r->path)];
+	size_t saved;
 	int n, i = 0;
 
 	if (get_str(r, o, "file", 1, &a->file) == -1 ||
@@ -499,7 +492,7 @@ read_hotfix(struct ard *r, const cJSON *o, struct advisory *a)
 		return -1;
 	a->targets = xcalloc((size_t)n, sizeof(*a->targets));
 	cJSON_ArrayForEach(e, arr) {
-		aenter(r, saved, "targets", i++);
+		aenter(r, &saved, "targets", i++);
 		if (read_target(r, e, &a->targets[a->ntargets++]) == -1)
 			return -1;
 		aleave(r, saved);
@@ -562,12 +555,13 @@ out:
 struct advisory *
 plan_advisory_parse(const char *name, const char *buf, size_t len)
 {
-	struct ard r = { .name = name };
+	struct ard r;
 	struct advisory *a = xcalloc(1, sizeof(*a));
 	const char *end = NULL, *p;
 	cJSON *root = NULL;
 	int line = 1, col = 1, rc = -1;
 
+	jpath_init(&r.jp, name);
 	if (len > PLAN_ADVISORY_MAX) {
 		err_set("%s: larger than %zu bytes", name, PLAN_ADVISORY_MAX);
 		goto out;

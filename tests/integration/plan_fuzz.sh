@@ -16,5 +16,5 @@ for t in inventory advisory catalog winparse; do
 	    -max_len=16384 -artifact_prefix="$T_TMP/" "$T_TMP/corpus-$t" \
 	    tests/fuzz/corpus/$t
 done 2> "$T_TMP/fuzz.log"
-grep -E "ERROR|SUMMARY" "$T_TMP/fuzz.log" | head -5
+grep -E "^==[0-9]+==ERROR|^SUMMARY" "$T_TMP/fuzz.log" | head -5
 finish

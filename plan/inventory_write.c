@@ -465,11 +465,12 @@ merge_pairs(cJSON *o, const struct plan_inv_host *h,
 		next = m->next;
 		if (member_same(m, h, was, f))
 			continue;
+		/* by key: a replacement takes the key with it */
 		if (f == W_FILES && find_file(h, m->string) != NULL)
-			cJSON_ReplaceItemViaPointer(o, m, cJSON_CreateString(
-			    find_file(h, m->string)->version));
+			cJSON_ReplaceItemInObjectCaseSensitive(o, m->string,
+			    cJSON_CreateString(find_file(h, m->string)->version));
 		else if (f == W_REGISTRY && find_reg(h, m->string) != NULL)
-			cJSON_ReplaceItemViaPointer(o, m,
+			cJSON_ReplaceItemInObjectCaseSensitive(o, m->string,
 			    reg_json(find_reg(h, m->string)));
 		else
 			cJSON_Delete(cJSON_DetachItemViaPointer(o, m));

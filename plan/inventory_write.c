@@ -18,6 +18,35 @@
 
 /* Editing. */
 
+/*
+ * The fields a record owns, in the order a new host gets them (name comes
+ * first, always); a field's bit in plan_inv_host.edited is 1 << its index.
+ */
+enum wfield {
+	W_ADDRESS, W_PORT, W_USER, W_TRANSPORT, W_GROUP, W_WAVE, W_OS,
+	W_VERSION, W_ARCH, W_CHANNEL, W_INSTALLED, W_FILES, W_REGISTRY,
+	W_MULTICAST, W_WFP, W_ROLES, W_PENDING_REBOOT, W_REGISTRY_ABSENT,
+	W_PENDING_UPDATES, W_LAST_BOOT, W_DISCOVERED, W_NFIELDS
+};
+
+static const char *const wnames[W_NFIELDS] = {
+	"address", "port", "user", "transport", "group", "wave", "os",
+	"version", "arch", "channel", "installed", "files", "registry",
+	"multicast_forwarding", "wfp_callout_drivers", "roles",
+	"pending_reboot", "registry_absent", "pending_updates", "last_boot",
+	"discovered"
+};
+
+static void
+mark(struct plan_inv_host *h, const char *field)
+{
+	int f;
+
+	for (f = 0; f < W_NFIELDS; f++)
+		if (strcmp(wnames[f], field) == 0)
+			h->edited |= 1u << f;
+}
+
 static void
 edit_ird(struct ird *r, struct plan_inventory *inv,
     const struct plan_inv_host *h)
@@ -44,10 +73,13 @@ plan_inv_host_set(struct plan_inventory *inv, struct plan_inv_host *h,
 		if (strlen(value) > 64)
 			return inv_fail(&r, field, "longer than 64 bytes");
 		*slot = inv_adup(&r, value);
+		mark(h, field);
 		return 0;
 	}
 	if ((rc = inv_set_str(&r, h, field, value)) == 1)
 		return inv_fail(&r, field, "not a string field of a host");
+	if (rc == 0)
+		mark(h, field);
 	return rc;
 }
 
@@ -102,6 +134,7 @@ plan_inv_host_set_list(struct plan_inventory *inv, struct plan_inv_host *h,
 		h->installed = tmp.installed;
 		h->ninstalled = n;
 		h->has_installed = 1;
+		mark(h, field);
 		return 0;
 	}
 	if (strcmp(field, "roles") != 0 &&
@@ -124,6 +157,7 @@ plan_inv_host_set_list(struct plan_inventory *inv, struct plan_inv_host *h,
 		h->nregistry_absent = n;
 		h->has_registry_absent = 1;
 	}
+	mark(h, field);
 	return 0;
 }
 
@@ -148,6 +182,7 @@ plan_inv_host_set_file(struct plan_inventory *inv, struct plan_inv_host *h,
 	h->files = f;
 	h->nfiles = n;
 	h->has_files = 1;
+	mark(h, "files");
 	return 0;
 }
 
@@ -169,6 +204,7 @@ reg_without(struct ird *r, struct plan_inv_host *h, const char *path)
 	free(norm);
 	h->registry = g;
 	h->nregistry = n;
+	mark(h, "registry");
 	return 0;
 }
 
@@ -198,25 +234,6 @@ plan_inv_host_del_reg(struct plan_inventory *inv, struct plan_inv_host *h,
 	edit_ird(&r, inv, h);
 	return reg_without(&r, h, path);
 }
-
-/*
- * Writing.  The fields a record owns, in the order a new host gets them
- * (name comes first, always).
- */
-enum wfield {
-	W_ADDRESS, W_PORT, W_USER, W_TRANSPORT, W_GROUP, W_WAVE, W_OS,
-	W_VERSION, W_ARCH, W_CHANNEL, W_INSTALLED, W_FILES, W_REGISTRY,
-	W_MULTICAST, W_WFP, W_ROLES, W_PENDING_REBOOT, W_REGISTRY_ABSENT,
-	W_PENDING_UPDATES, W_LAST_BOOT, W_DISCOVERED, W_NFIELDS
-};
-
-static const char *const wnames[W_NFIELDS] = {
-	"address", "port", "user", "transport", "group", "wave", "os",
-	"version", "arch", "channel", "installed", "files", "registry",
-	"multicast_forwarding", "wfp_callout_drivers", "roles",
-	"pending_reboot", "registry_absent", "pending_updates", "last_boot",
-	"discovered"
-};
 
 static const char *
 wstr(const struct plan_inv_host *h, enum wfield f)
@@ -447,16 +464,48 @@ member_same(const cJSON *m, const struct plan_inv_host *h,
 	return g && wg && reg_eq(g, wg);
 }
 
+/* The record's value for member key (any spelling), and its own key. */
+static cJSON *
+pair_json(const struct plan_inv_host *h, const char *key, enum wfield f,
+    const char **own)
+{
+	const struct plan_inv_file *x;
+	const struct plan_inv_reg *g;
+
+	if (f == W_FILES) {
+		if ((x = find_file(h, key)) == NULL)
+			return NULL;
+		*own = x->name;
+		return cJSON_CreateString(x->version);
+	}
+	if ((g = find_reg(h, key)) == NULL)
+		return NULL;
+	*own = g->path;
+	return reg_json(g);
+}
+
+/* v under key, for cJSON_ReplaceItemViaPointer(), which keeps v's key. */
+static cJSON *
+keyed(const char *key, cJSON *v)
+{
+	cJSON *tmp = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(tmp, key, v);
+	cJSON_DetachItemViaPointer(tmp, v);
+	cJSON_Delete(tmp);
+	return v;
+}
+
 /*
  * files or registry, member by member: unchanged members stay as written,
- * changed ones get the record's value under their own spelling, members
+ * changed ones get the record's value and spelling in place, members
  * the record lost go, and the record's new entries are appended.
  */
 static void
 merge_pairs(cJSON *o, const struct plan_inv_host *h,
     const struct plan_inv_host *was, enum wfield f)
 {
-	cJSON *m, *next;
+	cJSON *m, *next, *v;
 	size_t i, n = f == W_FILES ? h->nfiles : h->nregistry;
 	const char *key;
 	int found;
@@ -465,13 +514,8 @@ merge_pairs(cJSON *o, const struct plan_inv_host *h,
 		next = m->next;
 		if (member_same(m, h, was, f))
 			continue;
-		/* by key: a replacement takes the key with it */
-		if (f == W_FILES && find_file(h, m->string) != NULL)
-			cJSON_ReplaceItemInObjectCaseSensitive(o, m->string,
-			    cJSON_CreateString(find_file(h, m->string)->version));
-		else if (f == W_REGISTRY && find_reg(h, m->string) != NULL)
-			cJSON_ReplaceItemInObjectCaseSensitive(o, m->string,
-			    reg_json(find_reg(h, m->string)));
+		if ((v = pair_json(h, m->string, f, &key)) != NULL)
+			cJSON_ReplaceItemViaPointer(o, m, keyed(key, v));
 		else
 			cJSON_Delete(cJSON_DetachItemViaPointer(o, m));
 	}
@@ -498,7 +542,7 @@ merge_host(cJSON *o, const struct plan_inv_host *h,
 	int f;
 
 	for (f = 0; f < W_NFIELDS; f++) {
-		if (field_eq(h, was, (enum wfield)f))
+		if (!(h->edited & (1u << f)) && field_eq(h, was, (enum wfield)f))
 			continue;
 		cur = cJSON_GetObjectItemCaseSensitive(o, wnames[f]);
 		if ((f == W_FILES || f == W_REGISTRY) && cJSON_IsObject(cur) &&

@@ -218,6 +218,9 @@ struct plan_inv_host {
 	int		 has_pending_updates;
 	char		*last_boot;	/* ISO 8601 */
 	char		*discovered;	/* ISO 8601 */
+	/* fields set by plan_inv_host_set*(), which the writer writes as
+	 * the record says even when the document says the same otherwise */
+	unsigned	 edited;
 };
 
 struct plan_arena;

@@ -69,8 +69,8 @@ def main():
             v = [r for r in reg if r[0] == "V" and r[1].lower() == key.lower()
                  and r[2].lower() == val.lower()]
             want = int(v[0][4], 16) if v else None
-            reg = {regpath(k): x for k, x in h.get("registry", {}).items()}
-            eq(name, path, want, reg.get(regpath(path)))
+            got = {regpath(k): x for k, x in h.get("registry", {}).items()}
+            eq(name, path, want, got.get(regpath(path)))
             eq(name, path + " absent", not v,
                regpath(path) in map(regpath, h.get("registry_absent", [])))
         cbs = any(r[1].lower().startswith((CBS.lower(), WU.lower()))

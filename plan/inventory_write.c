@@ -552,7 +552,7 @@ merge_host(cJSON *o, const struct plan_inv_host *h,
 		}
 		if ((v = field_json(h, (enum wfield)f)) != NULL)
 			set_member(o, wnames[f], v);
-		else if (cur != NULL)
+		else if (cur != NULL && !field_eq(h, was, (enum wfield)f))
 			cJSON_DeleteItemFromObjectCaseSensitive(o, wnames[f]);
 	}
 }

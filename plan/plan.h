@@ -273,8 +273,8 @@ int		 plan_inventory_write(const struct plan_inventory *inv,
  * paths plan_norm_regpath()), so that what is written is read back.
  * Strings and arrays are new copies in inv (arrays shared between hosts by
  * the defaults are never changed in place), so a copy of the struct taken
- * before editing restores the host.  0, or -1 with err_set("HOST: FIELD:
- * ...").
+ * before editing restores the host, as a caller must after -1 (the host
+ * may be half edited).  0, or -1 with err_set("HOST: FIELD: ...").
  *
  * plan_inv_host_set(): a string field by its JSON name (address, user,
  * transport, group, os, version, arch, channel, last_boot, discovered);

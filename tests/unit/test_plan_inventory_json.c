@@ -227,6 +227,48 @@ test_plan_inventory_write_records_full_buffer(void **state)
 	plan_inventory_free(inv);
 }
 
+/*
+ * With the original JSON: only what the edit functions set or changed is
+ * written (a value equal to the defaults' included, when set), in place
+ * or appended; the rest as written.  Edits are checked as the readers do.
+ */
+static void
+test_plan_inventory_write_edits(void **state)
+{
+	static const char in[] = "{\"defaults\": {\"group\": \"g\"}, "
+	    "\"hosts\": [{\"name\": \"a\", \"x\": 1},\n{\"name\": \"b\", "
+	    "\"version\": \"6.1 (7601)\", \"os\": \"windows-7\", "
+	    "\"registry\": null}], \"z\": [true]}";
+	struct plan_inventory *inv = parse("inv.json", in);
+	char *kb[] = { "kb12345" }, *kbs[] = { "kb4338823" };
+	struct buf b;
+
+	(void)state;
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "group", "g"),
+	    0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "installed", kbs, 1), 0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "installed", kb, 1), -1);
+	assert_string_equal(err_msg(), "a: installed: 'kb12345' is not a KB "
+	    "id like KB4338823");
+	assert_int_equal(plan_inv_host_set_reg(inv, &inv->hosts[1],
+	    "HKCU\\Software\\X", 1, NULL), -1);
+	assert_int_equal(plan_inv_host_del_reg(inv, &inv->hosts[1],
+	    "HKLM\\Software\\X"), 0);
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[1], "colour",
+	    "red"), -1);
+	buf_init(&b, 0);
+	assert_int_equal(plan_inventory_write(inv, in, strlen(in), &b), 0);
+	assert_string_equal(buf_str(&b), "{\n  \"defaults\": {\"group\": "
+	    "\"g\"},\n  \"hosts\": [\n    {\"name\": \"a\", \"x\": 1, "
+	    "\"group\": \"g\", \"installed\": [\"KB4338823\"]},\n    "
+	    "{\"name\": \"b\", \"version\": \"6.1 (7601)\", \"os\": "
+	    "\"windows-7\", \"registry\": null}\n  ],\n  \"z\": [true]\n}\n");
+	buf_release(&b);
+	plan_inventory_free(inv);
+}
+
 int
 main(void)
 {
@@ -235,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_plan_inventory_write_records_ad_export),
 		cmocka_unit_test(test_plan_inventory_write_records_defaults_folded),
 		cmocka_unit_test(test_plan_inventory_write_records_full_buffer),
+		cmocka_unit_test(test_plan_inventory_write_edits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

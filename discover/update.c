@@ -4,6 +4,7 @@
  * part read by its parser from transport/; the facts go into the record
  * through plan/'s edit functions, which check them as the readers do.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -204,6 +204,7 @@ reg_without(struct ird *r, struct plan_inv_host *h, const char *path)
 	free(norm);
 	h->registry = g;
 	h->nregistry = n;
+	h->has_registry = 1;	/* collected: an absent value is a fact too */
 	mark(h, "registry");
 	return 0;
 }

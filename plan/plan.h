@@ -284,6 +284,8 @@ int		 plan_inventory_write(const struct plan_inventory *inv,
  * roles.  plan_inv_host_set_file() sets one file's version;
  * plan_inv_host_set_reg() one registry value (str NULL: REG_DWORD num),
  * replacing the path in any spelling; plan_inv_host_del_reg() removes it.
+ * Both make the host's registry collected (has_registry), even if empty:
+ * the planner then knows the values are absent, not unknown.
  */
 int		 plan_inv_host_set(struct plan_inventory *, struct plan_inv_host *,
 		    const char *field, const char *value);

@@ -231,6 +231,7 @@ test_plan_inventory_write_records_full_buffer(void **state)
  * With the original JSON: only what the edit functions set or changed is
  * written (a value equal to the defaults' included, when set), in place
  * or appended; the rest as written.  Edits are checked as the readers do.
+ * A registry value found absent makes the registry collected ({}).
  */
 static void
 test_plan_inventory_write_edits(void **state)
@@ -264,7 +265,7 @@ test_plan_inventory_write_edits(void **state)
 	    "\"g\"},\n  \"hosts\": [\n    {\"name\": \"a\", \"x\": 1, "
 	    "\"group\": \"g\", \"installed\": [\"KB4338823\"]},\n    "
 	    "{\"name\": \"b\", \"version\": \"6.1 (7601)\", \"os\": "
-	    "\"windows-7\", \"registry\": null}\n  ],\n  \"z\": [true]\n}\n");
+	    "\"windows-7\", \"registry\": {}}\n  ],\n  \"z\": [true]\n}\n");
 	buf_release(&b);
 	plan_inventory_free(inv);
 }

@@ -1,17 +1,18 @@
 /*
- * One host's output of discover_commands() into its inventory entry.
+ * One host's output of discover_commands() into its inventory record.
  * The stream is split at the echoed markers ("==kbfix:NAME==") and each
- * part read by its parser from transport/.
+ * part read by its parser from transport/; the facts go into the record
+ * through plan/'s edit functions, which check them as the readers do.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "util/util.h"
+#include "plan/plan.h"
 #include "transport/transport.h"
 #include "discover_int.h"
 
@@ -36,6 +37,8 @@ struct facts {
 	size_t		 nkbs;
 	char		**pending;	/* install or uninstall pending */
 	size_t		 npending;
+	char		**absent;	/* registry values the host lacks */
+	size_t		 nabsent;
 	int		 pending_reboot;
 };
 
@@ -79,40 +82,8 @@ part(const struct facts *f, const char *name)
 	return NULL;
 }
 
-/* Replace in place (the inventory keeps its order), or append. */
 static void
-set_item(cJSON *obj, const char *key, cJSON *v)
-{
-	if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL ||
-	    !cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v))
-		cJSON_AddItemToObject(obj, key, v);
-}
-
-static cJSON *
-object(cJSON *host, const char *key)
-{
-	cJSON *o = cJSON_GetObjectItemCaseSensitive(host, key);
-
-	if (!cJSON_IsObject(o)) {
-		o = cJSON_CreateObject();
-		set_item(host, key, o);
-	}
-	return o;
-}
-
-static cJSON *
-string_array(char **v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-	return a;
-}
-
-static void
-add_kb(char ***v, size_t *n, const char *kb)
+add_unique(char ***v, size_t *n, const char *kb)
 {
 	size_t i;
 
@@ -124,25 +95,28 @@ add_kb(char ***v, size_t *n, const char *kb)
 }
 
 static int
-do_sysinfo(cJSON *host, struct facts *f)
+do_sysinfo(struct plan_inventory *inv, struct plan_inv_host *h,
+    struct facts *f)
 {
 	const struct part *p = part(f, "systeminfo");
 	struct winsysinfo si;
 	size_t i;
+	int rc;
 
 	if (p == NULL || winparse_systeminfo_csv(p->p, p->len, &si) == -1) {
 		if (p == NULL)
 			err_set("no systeminfo output");
+		err_prefix("%s: ", h->name);
 		return -1;
 	}
-	set_item(host, "os", cJSON_CreateString(si.os_name));
-	set_item(host, "version", cJSON_CreateString(si.os_version));
-	if (si.arch != NULL)
-		set_item(host, "arch", cJSON_CreateString(si.arch));
+	rc = plan_inv_host_set(inv, h, "os", si.os_name) == -1 ||
+	    plan_inv_host_set(inv, h, "version", si.os_version) == -1 ||
+	    (si.arch != NULL && plan_inv_host_set(inv, h, "arch",
+	    si.arch) == -1) ? -1 : 0;
 	for (i = 0; i < si.nhotfixes; i++)
-		add_kb(&f->kbs, &f->nkbs, si.hotfixes[i]);
+		add_unique(&f->kbs, &f->nkbs, si.hotfixes[i]);
 	winsysinfo_release(&si);
-	return 0;
+	return rc;
 }
 
 static void
@@ -156,7 +130,7 @@ do_updates(struct facts *f)
 	if ((p = part(f, "qfe")) != NULL) {
 		winparse_wmic_qfe(p->p, p->len, &kbs, &n);
 		for (i = 0; i < n; i++)
-			add_kb(&f->kbs, &f->nkbs, kbs[i]);
+			add_unique(&f->kbs, &f->nkbs, kbs[i]);
 		strv_free(kbs, n);
 	}
 	if ((p = part(f, "dism")) == NULL ||
@@ -166,40 +140,39 @@ do_updates(struct facts *f)
 		if (dl.p[i].state == DISM_INSTALL_PENDING ||
 		    dl.p[i].state == DISM_UNINSTALL_PENDING) {
 			f->pending_reboot = 1;
-			add_kb(&f->pending, &f->npending, dl.p[i].kb[0] ?
+			add_unique(&f->pending, &f->npending, dl.p[i].kb[0] ?
 			    dl.p[i].kb : dl.p[i].identity);
 		} else if (dl.p[i].kb[0] != '\0' &&
 		    (dl.p[i].state == DISM_INSTALLED ||
 		    dl.p[i].state == DISM_SUPERSEDED))
-			add_kb(&f->kbs, &f->nkbs, dl.p[i].kb);
+			add_unique(&f->kbs, &f->nkbs, dl.p[i].kb);
 	}
 	dism_list_release(&dl);
 }
 
 /* A registry fact: its number or string, or recorded as absent. */
-static void
-reg_fact(cJSON *host, const struct winreg_list *l, const char *path,
-    const char *name)
+static int
+reg_fact(struct plan_inventory *inv, struct plan_inv_host *h,
+    const struct winreg_list *l, const char *path, const char *name,
+    struct facts *f)
 {
-	const struct winreg_value *v = l != NULL ? winreg_find(l, name) : NULL;
-	cJSON *reg = object(host, "registry"), *absent;
+	const struct winreg_value *v = winreg_find(l, name);
 	char key[512];
 
 	snprintf(key, sizeof(key), "%s%s", path, name);
-	cJSON_DeleteItemFromObject(reg, key);	/* any spelling */
 	if (v == NULL) {
-		absent = cJSON_GetObjectItemCaseSensitive(host,
-		    "registry_absent");
-		if (!cJSON_IsArray(absent)) {
-			absent = cJSON_CreateArray();
-			set_item(host, "registry_absent", absent);
-		}
-		cJSON_AddItemToArray(absent, cJSON_CreateString(key));
-	} else if (v->type == WINREG_DWORD || v->type == WINREG_QWORD)
-		cJSON_AddItemToObject(reg, key, cJSON_CreateNumber(
-		    (double)v->num));
-	else
-		cJSON_AddItemToObject(reg, key, cJSON_CreateString(v->data));
+		add_unique(&f->absent, &f->nabsent, key);
+		return plan_inv_host_del_reg(inv, h, key);
+	}
+	if (v->type != WINREG_DWORD && v->type != WINREG_QWORD)
+		return plan_inv_host_set_reg(inv, h, key, 0, v->data);
+	/* the inventory holds REG_DWORDs: 32 bits (DESIGN.md "Inventory") */
+	if (v->num > UINT32_MAX) {
+		err_set("%s: registry: %s: %llu does not fit 32 bits", h->name,
+		    key, (unsigned long long)v->num);
+		return -1;
+	}
+	return plan_inv_host_set_reg(inv, h, key, (uint32_t)v->num, NULL);
 }
 
 static int
@@ -214,7 +187,22 @@ reg_part(const struct facts *f, const char *name, struct winreg_list *l)
 }
 
 static int
-do_registry(cJSON *host, struct facts *f)
+reg_facts(struct plan_inventory *inv, struct plan_inv_host *h,
+    struct facts *f, const struct winreg_list *sqm,
+    const struct winreg_list *pol, const struct winreg_list *rac)
+{
+	if (reg_fact(inv, h, sqm, SQM, "CEIPEnable", f) == -1 ||
+	    reg_fact(inv, h, sqm, SQM, "CEIPSampledIn", f) == -1 ||
+	    reg_fact(inv, h, pol, SQMPOL, "CEIPEnable", f) == -1 ||
+	    reg_fact(inv, h, rac, RAC, "RacSampleNumber", f) == -1)
+		return -1;
+	return plan_inv_host_set_list(inv, h, "registry_absent", f->absent,
+	    f->nabsent);
+}
+
+static int
+do_registry(struct plan_inventory *inv, struct plan_inv_host *h,
+    struct facts *f)
 {
 	struct winreg_list sqm, pol, rac, cbs, wu, pfro;
 	const struct winreg_value *v;
@@ -222,16 +210,15 @@ do_registry(cJSON *host, struct facts *f)
 
 	memset(&sqm, 0, sizeof(sqm));
 	pol = rac = cbs = wu = pfro = sqm;
-	cJSON_DeleteItemFromObjectCaseSensitive(host, "registry_absent");
 	if (reg_part(f, "sqm", &sqm) == -1 ||
 	    reg_part(f, "sqmpolicy", &pol) == -1 ||
 	    reg_part(f, "rac", &rac) == -1 || reg_part(f, "cbs", &cbs) == -1 ||
-	    reg_part(f, "wu", &wu) == -1 || reg_part(f, "pfro", &pfro) == -1)
+	    reg_part(f, "wu", &wu) == -1 || reg_part(f, "pfro", &pfro) == -1) {
+		err_prefix("%s: ", h->name);
 		goto out;
-	reg_fact(host, &sqm, SQM, "CEIPEnable");
-	reg_fact(host, &sqm, SQM, "CEIPSampledIn");
-	reg_fact(host, &pol, SQMPOL, "CEIPEnable");
-	reg_fact(host, &rac, RAC, "RacSampleNumber");
+	}
+	if (reg_facts(inv, h, f, &sqm, &pol, &rac) == -1)
+		goto out;
 	/* FACTS.md 4: either key present, or file renames queued. */
 	v = winreg_find(&pfro, "PendingFileRenameOperations");
 	if (winreg_has_key(&cbs, CBS "RebootPending") ||
@@ -249,39 +236,43 @@ out:
 	return rc;
 }
 
-static void
-do_misc(cJSON *host, const struct facts *f)
+static int
+do_misc(struct plan_inventory *inv, struct plan_inv_host *h,
+    const struct facts *f)
 {
 	const struct part *p;
 	char *v, iso[21];
 	int64_t t;
-	int mc;
+	int mc, rc = 0;
 
 	if ((p = part(f, "tcpip")) != NULL &&
 	    (v = winparse_wmic_value(p->p, p->len, "Version")) != NULL) {
 		if (*v != '\0')
-			set_item(object(host, "files"), "tcpip.sys",
-			    cJSON_CreateString(v));
+			rc = plan_inv_host_set_file(inv, h, "tcpip.sys", v);
 		free(v);
 	}
 	if ((p = part(f, "netsh")) != NULL &&
 	    (mc = winparse_netsh_multicast(p->p, p->len)) != -1)
-		set_item(host, "multicast_forwarding", cJSON_CreateBool(mc));
+		h->multicast = mc;
 	if ((p = part(f, "boot")) != NULL &&
 	    (v = winparse_wmic_value(p->p, p->len, "LastBootUpTime")) != NULL) {
-		if (winparse_wmi_datetime(v, &t) == 0) {
+		if (rc == 0 && winparse_wmi_datetime(v, &t) == 0) {
 			time_iso8601(t, iso);
-			set_item(host, "last_boot", cJSON_CreateString(iso));
+			rc = plan_inv_host_set(inv, h, "last_boot", iso);
 		}
 		free(v);
 	}
 	time_iso8601((int64_t)time(NULL), iso);
-	set_item(host, "discovered", cJSON_CreateString(iso));
+	if (rc == 0)
+		rc = plan_inv_host_set(inv, h, "discovered", iso);
+	return rc;
 }
 
 int
-discover_update(cJSON *host, const char *out, size_t len)
+discover_update(struct plan_inventory *inv, struct plan_inv_host *h,
+    const char *out, size_t len)
 {
+	struct plan_inv_host was = *h;
 	struct facts f;
 	char *text;
 	int rc = -1;
@@ -289,20 +280,22 @@ discover_update(cJSON *host, const char *out, size_t len)
 	memset(&f, 0, sizeof(f));
 	text = winparse_text(out, len, NULL);
 	split(text, &f);
-	if (do_sysinfo(host, &f) == -1)
+	if (do_sysinfo(inv, h, &f) == -1)
 		goto out;
 	do_updates(&f);
-	if (do_registry(host, &f) == -1)
+	if (do_registry(inv, h, &f) == -1 || do_misc(inv, h, &f) == -1 ||
+	    plan_inv_host_set_list(inv, h, "installed", f.kbs, f.nkbs) == -1 ||
+	    plan_inv_host_set_list(inv, h, "pending_updates", f.pending,
+	    f.npending) == -1 || plan_inv_host_check(inv, h) == -1)
 		goto out;
-	do_misc(host, &f);
-	set_item(host, "installed", string_array(f.kbs, f.nkbs));
-	set_item(host, "pending_updates", string_array(f.pending,
-	    f.npending));
-	set_item(host, "pending_reboot", cJSON_CreateBool(f.pending_reboot));
+	h->pending_reboot = f.pending_reboot;
 	rc = 0;
 out:
+	if (rc == -1)
+		*h = was;	/* the edits made new copies: was is intact */
 	strv_free(f.kbs, f.nkbs);
 	strv_free(f.pending, f.npending);
+	strv_free(f.absent, f.nabsent);
 	free(text);
 	return rc;
 }

@@ -4,7 +4,7 @@
  * own (one host's tree at a time, whatever the size of the fleet) and read
  * into struct plan_inv_host through the checks inventory.c shares with the
  * CSV reader.  A null field is not given; of duplicate keys the first
- * counts.  Reading only: inventory_json.c is the writer.
+ * counts.  Reading only: inventory_write.c is the writer.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -206,6 +206,21 @@ struct plan_inv_host {
 	char		**roles;
 	size_t		 nroles;
 	int		 line;		/* CSV: first line of its record; JSON: 0 */
+	/*
+	 * What discover learns beyond the planner's facts (the readers do
+	 * not fill them; plan ignores them): absent is NULL / has_* = 0.
+	 */
+	char		**registry_absent;	/* plan_norm_regpath() paths */
+	size_t		 nregistry_absent;
+	int		 has_registry_absent;
+	char		**pending_updates;	/* KB ids or DISM package ids */
+	size_t		 npending_updates;
+	int		 has_pending_updates;
+	char		*last_boot;	/* ISO 8601 */
+	char		*discovered;	/* ISO 8601 */
+	/* fields set by plan_inv_host_set*(), which the writer writes as
+	 * the record says even when the document says the same otherwise */
+	unsigned	 edited;
 };
 
 struct plan_arena;
@@ -231,16 +246,61 @@ void		 plan_inventory_free(struct plan_inventory *);
 const struct plan_inv_host *plan_inventory_find(const struct plan_inventory *,
 		    const char *name);
 /*
- * plan_inventory_write_json() appends inv as an inventory JSON document
- * ({"hosts": [...]}, no defaults: the reader folded them into the hosts)
- * holding every fact the reader kept: os as written, version, arch and
- * registry paths normalised, absent facts left out.  Reading it back with
- * plan_inventory_parse() gives the same hosts.  Columns the readers do not
- * know are not kept (the readers drop them).  -1 with err_set() when out
- * is full.
+ * The one inventory writer.  plan_inventory_write() appends inv's hosts to
+ * out as an inventory JSON document.  orig (len bytes) is the document inv
+ * was read from, or NULL:
+ *  - orig is JSON: the document is orig with each host object edited, so
+ *    every member a record does not own (unknown fields such as "notes" or
+ *    a simulator's "winsim", top-level members such as "defaults") and the
+ *    order of members are kept.  A field is written only when the
+ *    record's value differs from what reading orig gives (the operator's
+ *    spelling of an unchanged value stays, a value the defaults give stays
+ *    with the defaults); it is replaced in place, or appended to the host.
+ *    In "files" and "registry" each member is edited alone.
+ *  - orig is CSV or an AD export, or NULL: the hosts are written from the
+ *    records (name first, defaults folded, normalised values, absent facts
+ *    left out).  CSV columns the reader does not know are not kept.
+ * A host is one line; plan_inventory_parse() reads the result back as
+ * inv's hosts.  -1 with err_set() when orig does not match inv or out is
+ * full.
  */
-int		 plan_inventory_write_json(const struct plan_inventory *inv,
-		    struct buf *out);
+int		 plan_inventory_write(const struct plan_inventory *inv,
+		    const char *orig, size_t len, struct buf *out);
+
+/*
+ * Editing the hosts of a parsed inventory (discover): the readers' checks
+ * and normalisation (KB ids upper case, file names lower case, registry
+ * paths plan_norm_regpath()), so that what is written is read back.
+ * Strings and arrays are new copies in inv (arrays shared between hosts by
+ * the defaults are never changed in place), so a copy of the struct taken
+ * before editing restores the host, as a caller must after -1 (the host
+ * may be half edited).  0, or -1 with err_set("HOST: FIELD: ...").
+ *
+ * plan_inv_host_set(): a string field by its JSON name (address, user,
+ * transport, group, os, version, arch, channel, last_boot, discovered);
+ * plan_inv_host_check() then runs the checks that end a reader's host
+ * (os known, version of that os, ...), after a batch of fields.
+ * plan_inv_host_set_list(): installed, pending_updates, registry_absent or
+ * roles.  plan_inv_host_set_file() sets one file's version;
+ * plan_inv_host_set_reg() one registry value (str NULL: REG_DWORD num),
+ * replacing the path in any spelling; plan_inv_host_del_reg() removes it.
+ * Both make the host's registry collected (has_registry), even if empty:
+ * the planner then knows the values are absent, not unknown.
+ */
+int		 plan_inv_host_set(struct plan_inventory *, struct plan_inv_host *,
+		    const char *field, const char *value);
+int		 plan_inv_host_check(struct plan_inventory *,
+		    struct plan_inv_host *);
+int		 plan_inv_host_set_list(struct plan_inventory *,
+		    struct plan_inv_host *, const char *field, char *const *v,
+		    size_t n);
+int		 plan_inv_host_set_file(struct plan_inventory *,
+		    struct plan_inv_host *, const char *name, const char *version);
+int		 plan_inv_host_set_reg(struct plan_inventory *,
+		    struct plan_inv_host *, const char *path, uint32_t num,
+		    const char *str);
+int		 plan_inv_host_del_reg(struct plan_inventory *,
+		    struct plan_inv_host *, const char *path);
 
 /*
  * Normalisation.  plan_norm_os() maps a product name as Windows or AD

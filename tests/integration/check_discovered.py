@@ -20,6 +20,16 @@ FACTS = [(SQM, "CEIPEnable", "HKLM\\Software\\Microsoft\\SQMClient\\Windows\\CEI
          (RAC, "RacSampleNumber", "HKLM\\Software\\Microsoft\\Reliability Analysis\\RAC\\RacSampleNumber")]
 
 
+def regpath(p):
+    """A registry path as the planner compares them: HKLM spelled either
+    way, any case (discover keeps the inventory's spelling of a value it
+    did not change)."""
+    p = p.lower()
+    if p.startswith("hkey_local_machine\\"):
+        p = "hklm\\" + p[len("hkey_local_machine\\"):]
+    return p
+
+
 def state(d):
     prof = dict(l.rstrip("\n").split("=", 1) for l in open(f"{d}/profile"))
     pk = [l.rstrip("\n").split("\t") for l in open(f"{d}/packages") if l.strip()]
@@ -59,9 +69,10 @@ def main():
             v = [r for r in reg if r[0] == "V" and r[1].lower() == key.lower()
                  and r[2].lower() == val.lower()]
             want = int(v[0][4], 16) if v else None
-            eq(name, path, want, h.get("registry", {}).get(path))
+            got = {regpath(k): x for k, x in h.get("registry", {}).items()}
+            eq(name, path, want, got.get(regpath(path)))
             eq(name, path + " absent", not v,
-               path in h.get("registry_absent", []))
+               regpath(path) in map(regpath, h.get("registry_absent", [])))
         cbs = any(r[1].lower().startswith((CBS.lower(), WU.lower()))
                   for r in reg if len(r) > 1)
         eq(name, "pending_reboot", cbs or bool(pend), h.get("pending_reboot"))

@@ -66,9 +66,12 @@ bad "port out of range (planner's reader)" \
 bad "row with a missing field" \
     $'name,address,port\nok1,127.0.8.200,22\nbad2,127.0.8.201\n' \
     "line 3: 2 fields, the header has 3"
-bad "registry value with & (discover's check)" \
-    $'name,address,registry\nok1,127.0.8.200,HKLM\\Software\\X\\V=1\n\nbad3,127.0.8.201,HKLM\\Software\\X\\V=a&calc\n' \
-    'line 4 (bad3): field "registry": value of "HKLM\Software\X\V" holds a character cmd.exe would interpret'
+bad "registry path with & (the planner's check)" \
+    $'name,address,registry\nok1,127.0.8.200,HKLM\\Software\\X\\V=1\n\nbad3,127.0.8.201,HKLM\\Software\\X\\V&calc=1\n' \
+    "line 4 (bad3): registry: 'HKLM\Software\X\V&calc' is not a plain HKLM"
+bad "KB id of five digits (the planner's check)" \
+    $'name,address,installed\nok1,127.0.8.200,kb4338823\nbad2,127.0.8.201,kb12345\n' \
+    "line 3 (bad2): installed: 'kb12345' is not a KB id"
 bad "AD export, bad name" \
     $'"Name","DNSHostName","OperatingSystem"\n"A1","127.0.8.200","Windows 7 Enterprise"\n"B&2","127.0.8.201","Windows 7 Enterprise"\n' \
     "line 3: name: 'B&2' is not 1-63 of [A-Za-z0-9._-]"

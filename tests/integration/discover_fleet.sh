@@ -111,6 +111,8 @@ check_eq "down host kept as it was" '["KB4338823"]' \
     "$(python3 -c 'import json,sys; print(json.dumps([h for h in json.load(open(sys.argv[1]))["hosts"] if h["name"]=="gone01"][0]["installed"]))' "$T_TMP/out5.json")"
 
 # 6. cmd.exe metacharacters in the inventory: exit 2 before any connection.
+# (Registry data is not among them: discover never sends it anywhere, and
+# the planner reads it as data.)
 logs() { cat "$F"/sshd/*/sshd.log | wc -l; }
 before=$(logs)
 bad() {
@@ -128,14 +130,19 @@ PY
 	check_contains "$label: message names host and field" "$T_TMP/err6" "$want"
 	check "$label: no output written" test ! -e "$T_TMP/bad-out.json"
 }
-bad "hostname with &" 'h["name"] = "h002&calc"' 'hosts[1]: field "name"'
-bad "registry value with |" \
-    'h["registry"] = {"HKLM\\Software\\Microsoft\\SQMClient\\Windows\\CEIPEnable": "1|calc"}' \
-    'hosts[1] (h002): field "registry": value of'
+# The planner's reader and messages: what discover accepts, plan accepts.
+bad "hostname with &" 'h["name"] = "h002&calc"' \
+    'hosts[1].name: must be a string of 1-63 [A-Za-z0-9._-]'
 bad "registry path with ^" 'h["registry"] = {"HKLM\\Software\\X^Y\\V": 1}' \
-    'hosts[1] (h002): field "registry": key "HKLM\Software\X^Y\V"'
+    "hosts[1] (h002).registry: 'HKLM\Software\X^Y\V' is not a plain HKLM"
+bad "registry path outside HKLM" 'h["registry"] = {"HKCU\\Software\\X\\V": 1}' \
+    "hosts[1] (h002).registry: 'HKCU\Software\X\V' is not a plain HKLM"
 bad "KB id with %" 'h["installed"] = ["KB4338823%PATH%"]' \
-    'hosts[1] (h002): field "installed": "KB4338823%PATH%" is not a KB id'
+    "hosts[1] (h002).installed: 'KB4338823%PATH%' is not a KB id"
+bad "KB id of five digits" 'h["installed"] = ["kb12345"]' \
+    "hosts[1] (h002).installed: 'kb12345' is not a KB id"
+bad "address with ;" 'h["address"] = "127.0.0.1;calc"' \
+    "hosts[1] (h002).address: '127.0.0.1;calc' is not a host name"
 check_eq "no connection was made for a bad inventory" "$before" "$(logs)"
 
 finish

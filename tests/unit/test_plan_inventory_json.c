@@ -1,5 +1,5 @@
 /*
- * plan_inventory_write_json(): a parsed inventory (CSV, AD export, JSON
+ * plan_inventory_write() without the original: a parsed inventory (CSV, AD export, JSON
  * with defaults) written as JSON reads back as the same hosts.
  */
 #include <setjmp.h>
@@ -99,7 +99,7 @@ round_trip(const char *name, const char *in, size_t want_hosts)
 	assert_int_equal(a->nhosts, want_hosts);
 	buf_init(&j1, 0);
 	buf_init(&j2, 0);
-	assert_int_equal(plan_inventory_write_json(a, &j1), 0);
+	assert_int_equal(plan_inventory_write(a, NULL, 0, &j1), 0);
 	if ((b = plan_inventory_parse("out.json", j1.data, j1.len)) == NULL)
 		fail_msg("%s\n%s", err_msg(), buf_str(&j1));
 	assert_int_equal(b->nhosts, a->nhosts);
@@ -107,7 +107,7 @@ round_trip(const char *name, const char *in, size_t want_hosts)
 		host_eq(&a->hosts[i], &b->hosts[i]);
 		assert_int_equal(b->hosts[i].line, 0);
 	}
-	assert_int_equal(plan_inventory_write_json(b, &j2), 0);
+	assert_int_equal(plan_inventory_write(b, NULL, 0, &j2), 0);
 	assert_string_equal(buf_str(&j1), buf_str(&j2));
 	plan_inventory_free(a);
 	plan_inventory_free(b);
@@ -131,7 +131,7 @@ static const char csv_all[] =
     "bare,,,,,,,,,,,,,,,,\r\n";
 
 static void
-test_plan_inventory_write_json_csv_round_trip(void **state)
+test_plan_inventory_write_records_csv_round_trip(void **state)
 {
 	struct plan_inventory *inv;
 	char *json;
@@ -163,7 +163,7 @@ test_plan_inventory_write_json_csv_round_trip(void **state)
 }
 
 static void
-test_plan_inventory_write_json_ad_export(void **state)
+test_plan_inventory_write_records_ad_export(void **state)
 {
 	static const char ad[] =
 	    "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADComputer\n"
@@ -191,7 +191,7 @@ test_plan_inventory_write_json_ad_export(void **state)
 
 /* JSON in: the defaults are folded into each host; an empty list stays. */
 static void
-test_plan_inventory_write_json_defaults_folded(void **state)
+test_plan_inventory_write_records_defaults_folded(void **state)
 {
 	static const char in[] =
 	    "{\"defaults\": {\"port\": 2222, \"user\": \"ops\", \"arch\": "
@@ -213,16 +213,59 @@ test_plan_inventory_write_json_defaults_folded(void **state)
 }
 
 static void
-test_plan_inventory_write_json_full_buffer(void **state)
+test_plan_inventory_write_records_full_buffer(void **state)
 {
 	struct plan_inventory *inv = parse("inv.csv", csv_all);
 	struct buf b;
 
 	(void)state;
 	buf_init(&b, 64);
-	assert_int_equal(plan_inventory_write_json(inv, &b), -1);
+	assert_int_equal(plan_inventory_write(inv, NULL, 0, &b), -1);
 	assert_non_null(strstr(err_msg(), "inv.csv: the inventory as JSON "
 	    "is larger than 64 bytes"));
+	buf_release(&b);
+	plan_inventory_free(inv);
+}
+
+/*
+ * With the original JSON: only what the edit functions set or changed is
+ * written (a value equal to the defaults' included, when set), in place
+ * or appended; the rest as written.  Edits are checked as the readers do.
+ * A registry value found absent makes the registry collected ({}).
+ */
+static void
+test_plan_inventory_write_edits(void **state)
+{
+	static const char in[] = "{\"defaults\": {\"group\": \"g\"}, "
+	    "\"hosts\": [{\"name\": \"a\", \"x\": 1},\n{\"name\": \"b\", "
+	    "\"version\": \"6.1 (7601)\", \"os\": \"windows-7\", "
+	    "\"registry\": null}], \"z\": [true]}";
+	struct plan_inventory *inv = parse("inv.json", in);
+	char *kb[] = { "kb12345" }, *kbs[] = { "kb4338823" };
+	struct buf b;
+
+	(void)state;
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "group", "g"),
+	    0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "installed", kbs, 1), 0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "installed", kb, 1), -1);
+	assert_string_equal(err_msg(), "a: installed: 'kb12345' is not a KB "
+	    "id like KB4338823");
+	assert_int_equal(plan_inv_host_set_reg(inv, &inv->hosts[1],
+	    "HKCU\\Software\\X", 1, NULL), -1);
+	assert_int_equal(plan_inv_host_del_reg(inv, &inv->hosts[1],
+	    "HKLM\\Software\\X"), 0);
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[1], "colour",
+	    "red"), -1);
+	buf_init(&b, 0);
+	assert_int_equal(plan_inventory_write(inv, in, strlen(in), &b), 0);
+	assert_string_equal(buf_str(&b), "{\n  \"defaults\": {\"group\": "
+	    "\"g\"},\n  \"hosts\": [\n    {\"name\": \"a\", \"x\": 1, "
+	    "\"group\": \"g\", \"installed\": [\"KB4338823\"]},\n    "
+	    "{\"name\": \"b\", \"version\": \"6.1 (7601)\", \"os\": "
+	    "\"windows-7\", \"registry\": {}}\n  ],\n  \"z\": [true]\n}\n");
 	buf_release(&b);
 	plan_inventory_free(inv);
 }
@@ -231,10 +274,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan_inventory_write_json_csv_round_trip),
-		cmocka_unit_test(test_plan_inventory_write_json_ad_export),
-		cmocka_unit_test(test_plan_inventory_write_json_defaults_folded),
-		cmocka_unit_test(test_plan_inventory_write_json_full_buffer),
+		cmocka_unit_test(test_plan_inventory_write_records_csv_round_trip),
+		cmocka_unit_test(test_plan_inventory_write_records_ad_export),
+		cmocka_unit_test(test_plan_inventory_write_records_defaults_folded),
+		cmocka_unit_test(test_plan_inventory_write_records_full_buffer),
+		cmocka_unit_test(test_plan_inventory_write_edits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

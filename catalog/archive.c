@@ -16,8 +16,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 static int
 entry_add(struct archive *a, const char *path, const char *name,

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "update_int.h"
+#include "catalog/update_int.h"
 
 #define HDR_SIZE	36
 #define FLAG_PREV	0x0001

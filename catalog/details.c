@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 static void
 refs_free(struct catalog_ref *r, size_t n)

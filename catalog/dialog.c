@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 /* A dialog lists the one update asked for, with a few files (FACTS.md 2):
  * these caps bound the memory a hostile page can make us take. */

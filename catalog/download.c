@@ -14,8 +14,8 @@
 
 #include <curl/curl.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 #define MAX_REDIRECTS	5
 #define PROGRESS_MS	200

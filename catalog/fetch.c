@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 #include "plan/plan.h"
-#include "update_int.h"
+#include "catalog/update_int.h"
 
 #define SEARCH_LIMIT	200
 

@@ -12,8 +12,8 @@
 
 #include <curl/curl.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 #define SYSTEM_CAPATH	"/etc/ssl/certs"
 #define DEFAULT_RETRIES	4

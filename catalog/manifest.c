@@ -11,8 +11,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 #define MANIFEST_MAX	(64 << 20)
 

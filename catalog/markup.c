@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 /* How far back from an attribute its tag may start, and how long an
  * element may be: bounds that keep a hostile page's cost linear. */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 /* The Catalog shows 25 rows a page (FACTS.md 2); far more is not a page
  * of it, and each row costs a handful of look-ups. */

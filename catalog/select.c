@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 static const char *const variants[] = { "delta", "express", "dynamic" };
 

@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "update_int.h"
+#include "catalog/update_int.h"
 
 #define SINK_BUF	(256 * 1024)
 /* writeback is started every this many bytes so that the fsync at the

@@ -16,8 +16,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "catalog.h"
-#include "update_int.h"
+#include "catalog/catalog.h"
+#include "catalog/update_int.h"
 
 #define PROPS_MAX	(256 * 1024)
 #define PROPS_SUFFIX	"-pkgProperties.txt"

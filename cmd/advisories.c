@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "plan/plan.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static const char advisories_usage[] =
     "usage: kbfix advisories [--json] [--advisories DIR]\n"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 void
 catalog_opts_init(struct catalog_opts *o)

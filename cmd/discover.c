@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "util/util.h"
 #include "transport/transport.h"
 #include "discover/discover.h"

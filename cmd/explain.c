@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "plan/plan.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static const char explain_usage[] =
     "usage: kbfix explain -i INVENTORY [--prefer channel|minimal|latest]\n"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "export/export.h"
 #include "plan/plan.h"
 #include "util/util.h"

@@ -8,7 +8,7 @@
 
 #include "catalog/catalog.h"
 #include "plan/plan.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static void
 usage(FILE *f)

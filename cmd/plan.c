@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "plan/plan.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static const char plan_usage[] =
     "usage: kbfix plan -i INVENTORY [-o FILE] [--format text|json|markdown|html|csv]\n"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static void
 usage(FILE *f)

@@ -377,7 +377,7 @@ host_exit_text(enum winexit_tool tool, uint32_t code)
 	struct buf b;
 
 	buf_init(&b, 256);
-	winexit_describe(&b, tool, code);
+	transport_winexit_describe(&b, tool, code);
 	return buf_detach(&b, NULL);
 }
 

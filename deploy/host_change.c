@@ -300,7 +300,7 @@ host_install_add(struct host_run *h, const struct transport_result *res)
 void
 host_install_confirm(struct host_run *h, const struct transport_result *res)
 {
-	enum winexit_class cls = winexit_classify(WINEXIT_DISM, h->dism_exit);
+	enum winexit_class cls = transport_winexit_classify(WINEXIT_DISM, h->dism_exit);
 	const char *kb = host_action(h)->kb;
 	char *id = NULL, *why;
 	int pending = 0;

@@ -13,14 +13,14 @@
 char *
 wo_text(const char *out, size_t len)
 {
-	return winparse_text(out, len, NULL);
+	return transport_win_text(out, len, NULL);
 }
 
 /* "Name=value" lines of wmic /value. */
 int
 wo_value(const char *text, const char *name, char **val)
 {
-	*val = winparse_wmic_value(text, strlen(text), name);
+	*val = transport_win_wmic_value(text, strlen(text), name);
 	if (*val == NULL) {
 		err_set("no '%s=' line in the output", name);
 		return -1;
@@ -38,7 +38,7 @@ wo_dism_package(const char *text, const char *kb, char **identity,
 	int rc = -1;
 
 	memset(&l, 0, sizeof(l));
-	if (winparse_dism_packages(text, strlen(text), &l) == 0)
+	if (transport_win_dism_packages(text, strlen(text), &l) == 0)
 		for (i = 0; i < l.n && rc == -1; i++) {
 			if (strcasecmp(l.p[i].kb, kb) != 0)
 				continue;
@@ -46,7 +46,7 @@ wo_dism_package(const char *text, const char *kb, char **identity,
 			*state = xstrdup(l.p[i].state_text);
 			rc = 0;
 		}
-	dism_list_release(&l);
+	transport_dism_list_release(&l);
 	if (rc == -1)
 		err_set("%s not in dism /get-packages", kb);
 	return rc;

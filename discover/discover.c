@@ -10,8 +10,8 @@
 #include "util/util.h"
 #include "plan/plan.h"
 #include "transport/transport.h"
-#include "discover.h"
-#include "discover_int.h"
+#include "discover/discover.h"
+#include "discover/discover_int.h"
 
 #define MARK		DISCOVER_MARK
 

@@ -14,7 +14,7 @@
 #include "util/util.h"
 #include "plan/plan.h"
 #include "transport/transport.h"
-#include "discover_int.h"
+#include "discover/discover_int.h"
 
 #define SQM	"HKLM\\Software\\Microsoft\\SQMClient\\Windows\\"
 #define SQMPOL	"HKLM\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows\\"
@@ -103,7 +103,7 @@ do_sysinfo(struct plan_inventory *inv, struct plan_inv_host *h,
 	size_t i;
 	int rc;
 
-	if (p == NULL || winparse_systeminfo_csv(p->p, p->len, &si) == -1) {
+	if (p == NULL || transport_win_systeminfo_csv(p->p, p->len, &si) == -1) {
 		if (p == NULL)
 			err_set("no systeminfo output");
 		err_prefix("%s: ", h->name);
@@ -115,7 +115,7 @@ do_sysinfo(struct plan_inventory *inv, struct plan_inv_host *h,
 	    si.arch) == -1) ? -1 : 0;
 	for (i = 0; i < si.nhotfixes; i++)
 		add_unique(&f->kbs, &f->nkbs, si.hotfixes[i]);
-	winsysinfo_release(&si);
+	transport_winsysinfo_release(&si);
 	return rc;
 }
 
@@ -128,13 +128,13 @@ do_updates(struct facts *f)
 	size_t n = 0, i;
 
 	if ((p = part(f, "qfe")) != NULL) {
-		winparse_wmic_qfe(p->p, p->len, &kbs, &n);
+		transport_win_wmic_qfe(p->p, p->len, &kbs, &n);
 		for (i = 0; i < n; i++)
 			add_unique(&f->kbs, &f->nkbs, kbs[i]);
 		strv_free(kbs, n);
 	}
 	if ((p = part(f, "dism")) == NULL ||
-	    winparse_dism_packages(p->p, p->len, &dl) == -1)
+	    transport_win_dism_packages(p->p, p->len, &dl) == -1)
 		return;
 	for (i = 0; i < dl.n; i++) {
 		if (dl.p[i].state == DISM_INSTALL_PENDING ||
@@ -147,7 +147,7 @@ do_updates(struct facts *f)
 		    dl.p[i].state == DISM_SUPERSEDED))
 			add_unique(&f->kbs, &f->nkbs, dl.p[i].kb);
 	}
-	dism_list_release(&dl);
+	transport_dism_list_release(&dl);
 }
 
 /* A registry fact: its number or string, or recorded as absent. */
@@ -156,7 +156,7 @@ reg_fact(struct plan_inventory *inv, struct plan_inv_host *h,
     const struct winreg_list *l, const char *path, const char *name,
     struct facts *f)
 {
-	const struct winreg_value *v = winreg_find(l, name);
+	const struct winreg_value *v = transport_winreg_find(l, name);
 	char key[512];
 
 	snprintf(key, sizeof(key), "%s%s", path, name);
@@ -183,7 +183,7 @@ reg_part(const struct facts *f, const char *name, struct winreg_list *l)
 	memset(l, 0, sizeof(*l));
 	if (p == NULL)
 		return 0;
-	return winparse_reg_query(p->p, p->len, l);
+	return transport_win_reg_query(p->p, p->len, l);
 }
 
 static int
@@ -220,19 +220,19 @@ do_registry(struct plan_inventory *inv, struct plan_inv_host *h,
 	if (reg_facts(inv, h, f, &sqm, &pol, &rac) == -1)
 		goto out;
 	/* FACTS.md 4: either key present, or file renames queued. */
-	v = winreg_find(&pfro, "PendingFileRenameOperations");
-	if (winreg_has_key(&cbs, CBS "RebootPending") ||
-	    winreg_has_key(&wu, WU "RebootRequired") ||
+	v = transport_winreg_find(&pfro, "PendingFileRenameOperations");
+	if (transport_winreg_has_key(&cbs, CBS "RebootPending") ||
+	    transport_winreg_has_key(&wu, WU "RebootRequired") ||
 	    (v != NULL && v->nitems > 0 && v->items[0][0] != '\0'))
 		f->pending_reboot = 1;
 	rc = 0;
 out:
-	winreg_list_release(&sqm);
-	winreg_list_release(&pol);
-	winreg_list_release(&rac);
-	winreg_list_release(&cbs);
-	winreg_list_release(&wu);
-	winreg_list_release(&pfro);
+	transport_winreg_list_release(&sqm);
+	transport_winreg_list_release(&pol);
+	transport_winreg_list_release(&rac);
+	transport_winreg_list_release(&cbs);
+	transport_winreg_list_release(&wu);
+	transport_winreg_list_release(&pfro);
 	return rc;
 }
 
@@ -246,17 +246,17 @@ do_misc(struct plan_inventory *inv, struct plan_inv_host *h,
 	int mc, rc = 0;
 
 	if ((p = part(f, "tcpip")) != NULL &&
-	    (v = winparse_wmic_value(p->p, p->len, "Version")) != NULL) {
+	    (v = transport_win_wmic_value(p->p, p->len, "Version")) != NULL) {
 		if (*v != '\0')
 			rc = plan_inv_host_set_file(inv, h, "tcpip.sys", v);
 		free(v);
 	}
 	if ((p = part(f, "netsh")) != NULL &&
-	    (mc = winparse_netsh_multicast(p->p, p->len)) != -1)
+	    (mc = transport_win_netsh_multicast(p->p, p->len)) != -1)
 		h->multicast = mc;
 	if ((p = part(f, "boot")) != NULL &&
-	    (v = winparse_wmic_value(p->p, p->len, "LastBootUpTime")) != NULL) {
-		if (rc == 0 && winparse_wmi_datetime(v, &t) == 0) {
+	    (v = transport_win_wmic_value(p->p, p->len, "LastBootUpTime")) != NULL) {
+		if (rc == 0 && transport_win_wmi_datetime(v, &t) == 0) {
 			time_iso8601(t, iso);
 			rc = plan_inv_host_set(inv, h, "last_boot", iso);
 		}
@@ -278,7 +278,7 @@ discover_update(struct plan_inventory *inv, struct plan_inv_host *h,
 	int rc = -1;
 
 	memset(&f, 0, sizeof(f));
-	text = winparse_text(out, len, NULL);
+	text = transport_win_text(out, len, NULL);
 	split(text, &f);
 	if (do_sysinfo(inv, h, &f) == -1)
 		goto out;

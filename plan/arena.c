@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "plan/engine.h"
 
 #define CHUNK	((size_t)1 << 20)
 

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "engine.h"
+#include "plan/engine.h"
 
 /* A string-keyed hash map (owned keys) for packages and reboot groups. */
 struct smap {

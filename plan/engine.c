@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine.h"
+#include "plan/engine.h"
 
 /* Facts. */
 

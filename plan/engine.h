@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 /*
  * arena.c: a bump allocator (struct plan.arena, struct

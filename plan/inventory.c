@@ -12,9 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plan.h"
-#include "engine.h"
-#include "inventory_int.h"
+#include "plan/plan.h"
+#include "plan/engine.h"
+#include "plan/inventory_int.h"
 
 int
 inv_fail(const struct ird *r, const char *field, const char *fmt, ...)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plan.h"
-#include "inventory_int.h"
+#include "plan/plan.h"
+#include "plan/inventory_int.h"
 
 #define CSV_MAX_FIELDS	64
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 /*
  * A reader's position for messages: inv_fail() sets "name: where field:

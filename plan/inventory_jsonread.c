@@ -13,8 +13,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "plan.h"
-#include "inventory_int.h"
+#include "plan/plan.h"
+#include "plan/inventory_int.h"
 
 /* In the order of json_fields[]. */
 enum jfield {

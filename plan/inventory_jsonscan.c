@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
-#include "inventory_int.h"
+#include "plan/plan.h"
+#include "plan/inventory_int.h"
 
 #define JP_DEPTH	256
 #define JS_STRING_MAX	((size_t)1 << 20)	/* decoded bytes */

@@ -12,9 +12,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "plan.h"
-#include "engine.h"
-#include "inventory_int.h"
+#include "plan/plan.h"
+#include "plan/engine.h"
+#include "plan/inventory_int.h"
 
 /* Editing. */
 

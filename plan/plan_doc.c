@@ -10,8 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "plan.h"
-#include "engine.h"
+#include "plan/plan.h"
+#include "plan/engine.h"
 
 #define PLAN_MAX	((size_t)1 << 30)
 

@@ -154,14 +154,14 @@ reg_read(const char *text, const char *name, char **type, char **data)
 	if (strncmp(text, "HKEY_", 5) != 0 && (p = strstr(text, "\nHKEY_")))
 		text = p;
 	memset(&l, 0, sizeof(l));
-	if (winparse_reg_query(text, strlen(text), &l) == -1)
+	if (transport_win_reg_query(text, strlen(text), &l) == -1)
 		return -1;
-	if ((v = winreg_find(&l, name)) != NULL) {
-		*type = xstrdup(winreg_type_name(v->type));
+	if ((v = transport_winreg_find(&l, name)) != NULL) {
+		*type = xstrdup(transport_winreg_type_name(v->type));
 		*data = xstrdup(v->data ? v->data : "");
 		rc = 0;
 	}
-	winreg_list_release(&l);
+	transport_winreg_list_release(&l);
 	return rc;
 }
 
@@ -173,7 +173,7 @@ package_read(struct rollback_prior *p, const char *text, char **state)
 	size_t i;
 
 	memset(&l, 0, sizeof(l));
-	if (winparse_dism_packages(text, strlen(text), &l) == 0)
+	if (transport_win_dism_packages(text, strlen(text), &l) == 0)
 		for (i = 0; i < l.n; i++) {
 			if (strcasecmp(l.p[i].kb, p->kb) != 0)
 				continue;
@@ -186,14 +186,14 @@ package_read(struct rollback_prior *p, const char *text, char **state)
 				*state = xstrdup(l.p[i].state_text);
 			break;
 		}
-	dism_list_release(&l);
+	transport_dism_list_release(&l);
 }
 
 int
 rollback_prior_read(struct rollback_prior *p,
     const struct transport_result *res)
 {
-	char *t = winparse_text(res->out, res->out_len, NULL);
+	char *t = transport_win_text(res->out, res->out_len, NULL);
 	int rc = 0;
 
 	switch (p->kind) {
@@ -205,7 +205,7 @@ rollback_prior_read(struct rollback_prior *p,
 		    reg_read(t, p->value, &p->type, &p->data) == 0;
 		break;
 	case RB_KIND_MULTICAST:
-		p->enabled = winparse_netsh_multicast(t, strlen(t));
+		p->enabled = transport_win_netsh_multicast(t, strlen(t));
 		if (p->enabled == -1) {
 			err_set("no 'Multicast Forwarding' line in netsh show "
 			    "global");
@@ -336,7 +336,7 @@ rollback_package_gone(const struct rollback_prior *p,
     const struct transport_result *res, int *reboot, char **state)
 {
 	struct rollback_prior now;
-	char *t = winparse_text(res->out, res->out_len, NULL);
+	char *t = transport_win_text(res->out, res->out_len, NULL);
 
 	memset(&now, 0, sizeof(now));
 	now.kind = RB_KIND_PACKAGE;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "transport.h"
+#include "transport/transport.h"
 
 static int
 is_bare(unsigned char ch)

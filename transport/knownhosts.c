@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "util/util.h"
-#include "transport.h"
-#include "transport_int.h"
+#include "transport/transport.h"
+#include "transport/transport_int.h"
 
 #define KH_MAX	((size_t)64 << 20)
 

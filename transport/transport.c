@@ -25,8 +25,8 @@
 #include <openssl/evp.h>
 
 #include "util/util.h"
-#include "transport.h"
-#include "transport_int.h"
+#include "transport/transport.h"
+#include "transport/transport_int.h"
 
 #define DEF_CONNECT_MS	10000
 #define DEF_COMMAND_MS	600000

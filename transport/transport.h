@@ -178,7 +178,7 @@ int	 transport_cmdline_join(struct buf *out, const char *const argv[]);
  */
 
 /* Decode to NUL-terminated text with "\n" line ends (UTF-16 -> UTF-8). */
-char	*winparse_text(const char *, size_t, size_t *outlen);
+char	*transport_win_text(const char *, size_t, size_t *outlen);
 
 enum winreg_type {
 	WINREG_SZ, WINREG_EXPAND_SZ, WINREG_MULTI_SZ, WINREG_DWORD,
@@ -215,16 +215,16 @@ struct winreg_list {
  * specified registry key or value." on stderr).  Beware: a key that exists
  * but holds no values prints no line of its own (only its subkeys), so
  * without the exit code its existence is told by querying its parent and
- * looking for it with winreg_has_key().
+ * looking for it with transport_winreg_has_key().
  */
-int	 winparse_reg_query(const char *, size_t, struct winreg_list *);
-const struct winreg_value *winreg_find(const struct winreg_list *,
+int	 transport_win_reg_query(const char *, size_t, struct winreg_list *);
+const struct winreg_value *transport_winreg_find(const struct winreg_list *,
 	    const char *name);	/* case-insensitive, as Windows */
 /* 1 when reg.exe printed the key path ("HKLM\..." or "HKEY_LOCAL_MACHINE\
  * ..."), case-insensitively; 0 otherwise. */
-int	 winreg_has_key(const struct winreg_list *, const char *path);
-void	 winreg_list_release(struct winreg_list *);
-const char *winreg_type_name(enum winreg_type);
+int	 transport_winreg_has_key(const struct winreg_list *, const char *path);
+void	 transport_winreg_list_release(struct winreg_list *);
+const char *transport_winreg_type_name(enum winreg_type);
 
 enum dism_state {
 	DISM_INSTALLED, DISM_INSTALL_PENDING, DISM_UNINSTALL_PENDING,
@@ -244,30 +244,30 @@ struct dism_list {
 };
 
 /* `dism /online /get-packages` stdout; -1 when no package block parses. */
-int	 winparse_dism_packages(const char *, size_t, struct dism_list *);
-void	 dism_list_release(struct dism_list *);
+int	 transport_win_dism_packages(const char *, size_t, struct dism_list *);
+void	 transport_dism_list_release(struct dism_list *);
 
 /*
  * `wmic ... /value` or `/format:list` output: the value of NAME= (first
  * occurrence, trimmed), or NULL when absent.  Caller frees.
  */
-char	*winparse_wmic_value(const char *, size_t, const char *name);
+char	*transport_win_wmic_value(const char *, size_t, const char *name);
 
 /*
  * KB ids ("KB4338823") in `wmic qfe get HotFixID` (list or table form):
  * appends each new one to *kbs (caller frees each and the array).
  */
-int	 winparse_wmic_qfe(const char *, size_t, char ***kbs, size_t *n);
+int	 transport_win_wmic_qfe(const char *, size_t, char ***kbs, size_t *n);
 
 /* WMI datetime "20261121121712.076000+000" to Unix time (UTC). */
-int	 winparse_wmi_datetime(const char *, int64_t *epoch);
+int	 transport_win_wmi_datetime(const char *, int64_t *epoch);
 
 /*
  * `netsh interface ipv4 show global`: the value of a "Name : value" line,
- * or NULL.  winparse_netsh_multicast(): 1 enabled, 0 disabled, -1 absent.
+ * or NULL.  transport_win_netsh_multicast(): 1 enabled, 0 disabled, -1 absent.
  */
-char	*winparse_netsh_value(const char *, size_t, const char *name);
-int	 winparse_netsh_multicast(const char *, size_t);
+char	*transport_win_netsh_value(const char *, size_t, const char *name);
+int	 transport_win_netsh_multicast(const char *, size_t);
 
 struct winsysinfo {
 	char		*host;		/* "WEB01" */
@@ -280,13 +280,13 @@ struct winsysinfo {
 };
 
 /* `systeminfo /fo csv` (header row and one data row). */
-int	 winparse_systeminfo_csv(const char *, size_t, struct winsysinfo *);
-void	 winsysinfo_release(struct winsysinfo *);
+int	 transport_win_systeminfo_csv(const char *, size_t, struct winsysinfo *);
+void	 transport_winsysinfo_release(struct winsysinfo *);
 
 /*
  * Meaning of exit codes of wusa, dism and shutdown (FACTS.md section 4),
- * compared as unsigned 32-bit.  winexit_lookup() is NULL for a code the
- * table does not know.  winexit_describe() appends "0x800f081e (package
+ * compared as unsigned 32-bit.  transport_winexit_lookup() is NULL for a code the
+ * table does not know.  transport_winexit_describe() appends "0x800f081e (package
  * not applicable)" (codes above 0xffff in hex, small ones in decimal,
  * "3010 (success, reboot required)"; unknown: "0x80070002 (unknown)").
  */
@@ -309,8 +309,8 @@ struct winexit {
 	const char	*meaning;
 };
 
-const struct winexit *winexit_lookup(enum winexit_tool, uint32_t code);
-enum winexit_class winexit_classify(enum winexit_tool, uint32_t code);
-int	 winexit_describe(struct buf *, enum winexit_tool, uint32_t code);
+const struct winexit *transport_winexit_lookup(enum winexit_tool, uint32_t code);
+enum winexit_class transport_winexit_classify(enum winexit_tool, uint32_t code);
+int	 transport_winexit_describe(struct buf *, enum winexit_tool, uint32_t code);
 
 #endif

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "util/util.h"
-#include "transport.h"
-#include "transport_int.h"
+#include "transport/transport.h"
+#include "transport/transport_int.h"
 
 #define EAGAIN_SSH	LIBSSH2_ERROR_EAGAIN
 

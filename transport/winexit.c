@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "util/util.h"
-#include "transport.h"
+#include "transport/transport.h"
 
 static const struct winexit common[] = {
 	{ 0,		WINEXIT_OK,		"success" },
@@ -63,7 +63,7 @@ find(const struct winexit *t, size_t n, uint32_t code)
 }
 
 const struct winexit *
-winexit_lookup(enum winexit_tool tool, uint32_t code)
+transport_winexit_lookup(enum winexit_tool tool, uint32_t code)
 {
 	const struct winexit *e = NULL;
 
@@ -81,17 +81,17 @@ winexit_lookup(enum winexit_tool tool, uint32_t code)
 }
 
 enum winexit_class
-winexit_classify(enum winexit_tool tool, uint32_t code)
+transport_winexit_classify(enum winexit_tool tool, uint32_t code)
 {
-	const struct winexit *e = winexit_lookup(tool, code);
+	const struct winexit *e = transport_winexit_lookup(tool, code);
 
 	return e != NULL ? e->class : WINEXIT_FAILED;
 }
 
 int
-winexit_describe(struct buf *b, enum winexit_tool tool, uint32_t code)
+transport_winexit_describe(struct buf *b, enum winexit_tool tool, uint32_t code)
 {
-	const struct winexit *e = winexit_lookup(tool, code);
+	const struct winexit *e = transport_winexit_lookup(tool, code);
 	const char *m = e != NULL ? e->meaning : "unknown";
 
 	if (code > 0xffff)

@@ -1,6 +1,6 @@
 /*
  * Parsers of Windows command output, from bytes (FACTS.md section 4).
- * Everything is first decoded by winparse_text(): wmic writes UTF-16LE
+ * Everything is first decoded by transport_win_text(): wmic writes UTF-16LE
  * with a BOM when its output is a file or a pipe, and CR CR LF line ends;
  * reg, dism, netsh and systeminfo write the OEM code page with CRLF.
  */
@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "util/util.h"
-#include "transport.h"
+#include "transport/transport.h"
 
 #define TEXT_MAX	((size_t)64 << 20)
 
@@ -122,7 +122,7 @@ normalise_eol(struct buf *in, struct buf *out)
 }
 
 char *
-winparse_text(const char *p, size_t len, size_t *outlen)
+transport_win_text(const char *p, size_t len, size_t *outlen)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	struct buf raw, out;
@@ -226,7 +226,7 @@ static const struct {
 };
 
 const char *
-winreg_type_name(enum winreg_type t)
+transport_winreg_type_name(enum winreg_type t)
 {
 	size_t i;
 
@@ -397,14 +397,14 @@ reg_line(char *line, size_t *mark, struct winreg_list *l)
 }
 
 int
-winparse_reg_query(const char *p, size_t len, struct winreg_list *l)
+transport_win_reg_query(const char *p, size_t len, struct winreg_list *l)
 {
 	char *text, *cur, *line;
 	size_t mark = 0;
 	int lineno = 0, rc = 0;
 
 	memset(l, 0, sizeof(*l));
-	text = cur = winparse_text(p, len, NULL);
+	text = cur = transport_win_text(p, len, NULL);
 	while ((line = next_line(&cur)) != NULL) {
 		lineno++;
 		if (reg_line(line, &mark, l) == -1) {
@@ -418,7 +418,7 @@ winparse_reg_query(const char *p, size_t len, struct winreg_list *l)
 		close_key(l, mark);
 	free(text);
 	if (rc == -1)
-		winreg_list_release(l);
+		transport_winreg_list_release(l);
 	return rc;
 }
 
@@ -446,7 +446,7 @@ long_root(const char *path, char *buf, size_t len)
 }
 
 int
-winreg_has_key(const struct winreg_list *l, const char *path)
+transport_winreg_has_key(const struct winreg_list *l, const char *path)
 {
 	char buf[1024];
 	size_t i;
@@ -459,7 +459,7 @@ winreg_has_key(const struct winreg_list *l, const char *path)
 }
 
 const struct winreg_value *
-winreg_find(const struct winreg_list *l, const char *name)
+transport_winreg_find(const struct winreg_list *l, const char *name)
 {
 	size_t i;
 
@@ -470,7 +470,7 @@ winreg_find(const struct winreg_list *l, const char *name)
 }
 
 void
-winreg_list_release(struct winreg_list *l)
+transport_winreg_list_release(struct winreg_list *l)
 {
 	size_t i, j;
 
@@ -552,13 +552,13 @@ dism_identity(struct dism_list *l, const char *id)
 }
 
 int
-winparse_dism_packages(const char *p, size_t len, struct dism_list *l)
+transport_win_dism_packages(const char *p, size_t len, struct dism_list *l)
 {
 	char *text, *cur, *line, *name, *value;
 	int listing = 0;
 
 	memset(l, 0, sizeof(*l));
-	text = cur = winparse_text(p, len, NULL);
+	text = cur = transport_win_text(p, len, NULL);
 	while ((line = next_line(&cur)) != NULL) {
 		if (strncmp(line, "Packages listing", 16) == 0)
 			listing = 1;
@@ -581,7 +581,7 @@ winparse_dism_packages(const char *p, size_t len, struct dism_list *l)
 }
 
 void
-dism_list_release(struct dism_list *l)
+transport_dism_list_release(struct dism_list *l)
 {
 	size_t i;
 
@@ -596,12 +596,12 @@ dism_list_release(struct dism_list *l)
 /* wmic */
 
 char *
-winparse_wmic_value(const char *p, size_t len, const char *name)
+transport_win_wmic_value(const char *p, size_t len, const char *name)
 {
 	char *text, *cur, *line, *eq, *found = NULL;
 	size_t n = strlen(name);
 
-	text = cur = winparse_text(p, len, NULL);
+	text = cur = transport_win_text(p, len, NULL);
 	while (found == NULL && (line = next_line(&cur)) != NULL) {
 		if ((eq = strchr(line, '=')) == NULL ||
 		    (size_t)(eq - line) != n || strncasecmp(line, name, n))
@@ -614,11 +614,11 @@ winparse_wmic_value(const char *p, size_t len, const char *name)
 }
 
 int
-winparse_wmic_qfe(const char *p, size_t len, char ***kbs, size_t *n)
+transport_win_wmic_qfe(const char *p, size_t len, char ***kbs, size_t *n)
 {
 	char *text;
 
-	text = winparse_text(p, len, NULL);
+	text = transport_win_text(p, len, NULL);
 	kb_scan(text, kbs, n);
 	free(text);
 	return 0;
@@ -640,7 +640,7 @@ digits(const char *s, size_t n, int *out)
 
 /* yyyymmddHHMMSS.mmmmmm+UUU: UUU is the offset from UTC in minutes. */
 int
-winparse_wmi_datetime(const char *s, int64_t *epoch)
+transport_win_wmi_datetime(const char *s, int64_t *epoch)
 {
 	struct tm tm;
 	int y, mo, d, h, mi, sec, us, off;
@@ -670,11 +670,11 @@ winparse_wmi_datetime(const char *s, int64_t *epoch)
 /* netsh */
 
 char *
-winparse_netsh_value(const char *p, size_t len, const char *want)
+transport_win_netsh_value(const char *p, size_t len, const char *want)
 {
 	char *text, *cur, *line, *name, *value, *found = NULL;
 
-	text = cur = winparse_text(p, len, NULL);
+	text = cur = transport_win_text(p, len, NULL);
 	while (found == NULL && (line = next_line(&cur)) != NULL) {
 		if (split_colon(line, &name, &value) == 0 &&
 		    strcasecmp(name, want) == 0)
@@ -685,9 +685,9 @@ winparse_netsh_value(const char *p, size_t len, const char *want)
 }
 
 int
-winparse_netsh_multicast(const char *p, size_t len)
+transport_win_netsh_multicast(const char *p, size_t len)
 {
-	char *v = winparse_netsh_value(p, len, "Multicast Forwarding");
+	char *v = transport_win_netsh_value(p, len, "Multicast Forwarding");
 	int rc = -1;
 
 	if (v != NULL && strcasecmp(v, "enabled") == 0)
@@ -775,14 +775,14 @@ sys_field(struct winsysinfo *si, const char *name, char *value)
 }
 
 int
-winparse_systeminfo_csv(const char *p, size_t len, struct winsysinfo *si)
+transport_win_systeminfo_csv(const char *p, size_t len, struct winsysinfo *si)
 {
 	char *text, *cur, **head = NULL, **row = NULL;
 	size_t nh = 0, nr = 0, i;
 	int rc = -1;
 
 	memset(si, 0, sizeof(*si));
-	text = cur = winparse_text(p, len, NULL);
+	text = cur = transport_win_text(p, len, NULL);
 	if ((head = csv_record(&cur, &nh)) == NULL ||
 	    (row = csv_record(&cur, &nr)) == NULL || nr != nh) {
 		err_set("systeminfo output is not a CSV header and row");
@@ -792,7 +792,7 @@ winparse_systeminfo_csv(const char *p, size_t len, struct winsysinfo *si)
 		sys_field(si, head[i], row[i]);
 	if (si->os_name == NULL || si->os_version == NULL) {
 		err_set("systeminfo output lacks \"OS Name\" or \"OS Version\"");
-		winsysinfo_release(si);
+		transport_winsysinfo_release(si);
 		goto out;
 	}
 	rc = 0;
@@ -804,7 +804,7 @@ out:
 }
 
 void
-winsysinfo_release(struct winsysinfo *si)
+transport_winsysinfo_release(struct winsysinfo *si)
 {
 	size_t i;
 

@@ -20,11 +20,11 @@ wmic(const char *p, size_t len)
 	size_t n = 0;
 	int64_t t;
 
-	free(winparse_wmic_value(p, len, "LastBootUpTime"));
-	if (winparse_wmic_qfe(p, len, &kbs, &n) == 0)
+	free(transport_win_wmic_value(p, len, "LastBootUpTime"));
+	if (transport_win_wmic_qfe(p, len, &kbs, &n) == 0)
 		strv_free(kbs, n);
 	v = xstrndup(p, len);
-	winparse_wmi_datetime(v, &t);
+	transport_win_wmi_datetime(v, &t);
 	free(v);
 }
 
@@ -42,26 +42,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	len--;
 	switch (data[0] % 6) {
 	case 0:
-		if (winparse_reg_query(p, len, &r) == 0)
-			winreg_list_release(&r);
+		if (transport_win_reg_query(p, len, &r) == 0)
+			transport_winreg_list_release(&r);
 		break;
 	case 1:
-		if (winparse_dism_packages(p, len, &d) == 0)
-			dism_list_release(&d);
+		if (transport_win_dism_packages(p, len, &d) == 0)
+			transport_dism_list_release(&d);
 		break;
 	case 2:
 		wmic(p, len);
 		break;
 	case 3:
-		free(winparse_netsh_value(p, len, "Multicast Forwarding"));
-		winparse_netsh_multicast(p, len);
+		free(transport_win_netsh_value(p, len, "Multicast Forwarding"));
+		transport_win_netsh_multicast(p, len);
 		break;
 	case 4:
-		if (winparse_systeminfo_csv(p, len, &si) == 0)
-			winsysinfo_release(&si);
+		if (transport_win_systeminfo_csv(p, len, &si) == 0)
+			transport_winsysinfo_release(&si);
 		break;
 	default:
-		free(winparse_text(p, len, &n));
+		free(transport_win_text(p, len, &n));
 	}
 	return 0;
 }

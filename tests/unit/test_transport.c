@@ -37,17 +37,17 @@ test_winparse_reg_query_dword(void **state)
 	const struct winreg_value *v;
 
 	(void)state;
-	assert_int_equal(winparse_reg_query(reg_dword, sizeof(reg_dword) - 1,
+	assert_int_equal(transport_win_reg_query(reg_dword, sizeof(reg_dword) - 1,
 	    &l), 0);
 	assert_true(l.key_found);
 	assert_int_equal(l.n, 1);
-	v = winreg_find(&l, "ceipenable");
+	v = transport_winreg_find(&l, "ceipenable");
 	assert_non_null(v);
 	assert_int_equal(v->type, WINREG_DWORD);
 	assert_int_equal(v->num, 1);
 	assert_string_equal(v->key,
 	    "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\\Windows");
-	winreg_list_release(&l);
+	transport_winreg_list_release(&l);
 }
 
 static void
@@ -57,35 +57,35 @@ test_winparse_reg_query_all_types(void **state)
 	const struct winreg_value *v;
 
 	(void)state;
-	assert_int_equal(winparse_reg_query(reg_key, sizeof(reg_key) - 1,
+	assert_int_equal(transport_win_reg_query(reg_key, sizeof(reg_key) - 1,
 	    &l), 0);
 	assert_int_equal(l.n, 8);
-	v = winreg_find(&l, "BootExecute");
+	v = transport_winreg_find(&l, "BootExecute");
 	assert_int_equal(v->type, WINREG_MULTI_SZ);
 	assert_int_equal(v->nitems, 2);
 	assert_string_equal(v->items[0], "autocheck autochk *");
 	assert_string_equal(v->items[1], "second item");
-	v = winreg_find(&l, "PendingFileRenameOperations");
+	v = transport_winreg_find(&l, "PendingFileRenameOperations");
 	assert_int_equal(v->nitems, 2);
 	assert_string_equal(v->items[0], "\\??\\C:\\Windows\\a.tmp");
 	assert_string_equal(v->items[1], "");
-	assert_int_equal(winreg_find(&l, "ProtectionMode")->num, 0xffffffffu);
-	v = winreg_find(&l, "Big");
+	assert_int_equal(transport_winreg_find(&l, "ProtectionMode")->num, 0xffffffffu);
+	v = transport_winreg_find(&l, "Big");
 	assert_int_equal(v->type, WINREG_QWORD);
 	assert_true(v->num == 0x1234567890abcdefULL);
-	v = winreg_find(&l, "Blob");
+	v = transport_winreg_find(&l, "Blob");
 	assert_int_equal(v->binlen, 4);
 	assert_memory_equal(v->bin, "\x01\x00\xff\xab", 4);
-	assert_string_equal(winreg_find(&l, "Path")->data,
+	assert_string_equal(transport_winreg_find(&l, "Path")->data,
 	    "%SystemRoot%\\system32");
-	assert_int_equal(winreg_find(&l, "Path")->type, WINREG_EXPAND_SZ);
-	assert_string_equal(winreg_find(&l, "Empty")->data, "");
-	assert_string_equal(winreg_find(&l, "ProductName")->data,
+	assert_int_equal(transport_winreg_find(&l, "Path")->type, WINREG_EXPAND_SZ);
+	assert_string_equal(transport_winreg_find(&l, "Empty")->data, "");
+	assert_string_equal(transport_winreg_find(&l, "ProductName")->data,
 	    "Windows Server 2008 R2 Enterprise");
 	assert_int_equal(l.nsubkeys, 2);
 	assert_non_null(strstr(l.subkeys[1], "\\Environment"));
-	assert_null(winreg_find(&l, "Missing"));
-	winreg_list_release(&l);
+	assert_null(transport_winreg_find(&l, "Missing"));
+	transport_winreg_list_release(&l);
 }
 
 static void
@@ -97,14 +97,14 @@ test_winparse_reg_query_missing(void **state)
 
 	(void)state;
 	/* reg.exe: exit 1, stdout empty, the error on stderr. */
-	assert_int_equal(winparse_reg_query("", 0, &l), 0);
+	assert_int_equal(transport_win_reg_query("", 0, &l), 0);
 	assert_false(l.key_found);
 	assert_int_equal(l.n, 0);
-	winreg_list_release(&l);
-	assert_int_equal(winparse_reg_query(missing, sizeof(missing) - 1, &l),
+	transport_winreg_list_release(&l);
+	assert_int_equal(transport_win_reg_query(missing, sizeof(missing) - 1, &l),
 	    0);
 	assert_int_equal(l.n, 0);
-	winreg_list_release(&l);
+	transport_winreg_list_release(&l);
 }
 
 /* A key with no values prints no line of its own, only its subkeys. */
@@ -119,24 +119,24 @@ test_winparse_reg_query_subkeys_only(void **state)
 	struct winreg_list l;
 
 	(void)state;
-	assert_int_equal(winparse_reg_query(cbs, sizeof(cbs) - 1, &l), 0);
+	assert_int_equal(transport_win_reg_query(cbs, sizeof(cbs) - 1, &l), 0);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(l.nkeys, 2);
 	assert_int_equal(l.nsubkeys, 2);
-	assert_true(winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows\\"
+	assert_true(transport_winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows\\"
 	    "CurrentVersion\\Component Based Servicing\\rebootpending"));
-	assert_true(winreg_has_key(&l, "HKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	assert_true(transport_winreg_has_key(&l, "HKEY_LOCAL_MACHINE\\SOFTWARE\\"
 	    "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing"
 	    "\\RebootPending"));
-	assert_false(winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows"
+	assert_false(transport_winreg_has_key(&l, "HKLM\\SOFTWARE\\Microsoft\\Windows"
 	    "\\CurrentVersion\\Component Based Servicing\\RebootPend"));
-	winreg_list_release(&l);
-	assert_int_equal(winparse_reg_query(reg_dword, sizeof(reg_dword) - 1,
+	transport_winreg_list_release(&l);
+	assert_int_equal(transport_win_reg_query(reg_dword, sizeof(reg_dword) - 1,
 	    &l), 0);
 	assert_int_equal(l.nsubkeys, 0);
-	assert_true(winreg_has_key(&l,
+	assert_true(transport_winreg_has_key(&l,
 	    "HKLM\\Software\\Microsoft\\SQMClient\\Windows"));
-	winreg_list_release(&l);
+	transport_winreg_list_release(&l);
 }
 
 static void
@@ -148,9 +148,9 @@ test_winparse_reg_query_garbage(void **state)
 	    "    V    REG_DWORD    0x1ffffffff\r\n";
 
 	(void)state;
-	assert_int_equal(winparse_reg_query(bad, sizeof(bad) - 1, &l), -1);
+	assert_int_equal(transport_win_reg_query(bad, sizeof(bad) - 1, &l), -1);
 	assert_non_null(strstr(err_msg(), "line 2"));
-	assert_int_equal(winparse_reg_query(badnum, sizeof(badnum) - 1, &l),
+	assert_int_equal(transport_win_reg_query(badnum, sizeof(badnum) - 1, &l),
 	    -1);
 }
 
@@ -174,7 +174,7 @@ test_winparse_dism_packages_states(void **state)
 	struct dism_list l;
 
 	(void)state;
-	assert_int_equal(winparse_dism_packages(dism_out,
+	assert_int_equal(transport_win_dism_packages(dism_out,
 	    sizeof(dism_out) - 1, &l), 0);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.p[0].kb, "KB4338823");
@@ -184,8 +184,8 @@ test_winparse_dism_packages_states(void **state)
 	assert_int_equal(l.p[1].state, DISM_INSTALL_PENDING);
 	assert_string_equal(l.p[2].kb, "");
 	assert_int_equal(l.p[2].state, DISM_SUPERSEDED);
-	dism_list_release(&l);
-	assert_int_equal(winparse_dism_packages("Error: 740\r\n", 12, &l), -1);
+	transport_dism_list_release(&l);
+	assert_int_equal(transport_win_dism_packages("Error: 740\r\n", 12, &l), -1);
 }
 
 /* wmic through a pipe: UTF-16LE with a BOM and CR CR LF line ends. */
@@ -214,7 +214,7 @@ test_winparse_wmic_qfe_utf16(void **state)
 	(void)state;
 	p = utf16("\r\r\n\r\r\nHotFixID=KB2479943\r\r\n\r\r\n\r\r\n"
 	    "HotFixID=KB4338823\r\r\n\r\r\nHotFixID=KB2479943\r\r\n", &len);
-	assert_int_equal(winparse_wmic_qfe(p, len, &kbs, &n), 0);
+	assert_int_equal(transport_win_wmic_qfe(p, len, &kbs, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(kbs[0], "KB2479943");
 	assert_string_equal(kbs[1], "KB4338823");
@@ -233,7 +233,7 @@ test_winparse_wmic_qfe_table_ansi(void **state)
 	size_t n = 0;
 
 	(void)state;
-	winparse_wmic_qfe(t, sizeof(t) - 1, &kbs, &n);
+	transport_win_wmic_qfe(t, sizeof(t) - 1, &kbs, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(kbs[0], "KB976932");
 	free(kbs[0]);
@@ -251,20 +251,20 @@ test_winparse_wmic_value_lastboot(void **state)
 	(void)state;
 	p = utf16("\r\r\n\r\r\nLastBootUpTime=20261121121712.076000+000\r\r\n"
 	    "\r\r\n\r\r\n", &len);
-	v = winparse_wmic_value(p, len, "lastbootuptime");
+	v = transport_win_wmic_value(p, len, "lastbootuptime");
 	assert_string_equal(v, "20261121121712.076000+000");
-	assert_int_equal(winparse_wmi_datetime(v, &t), 0);
+	assert_int_equal(transport_win_wmi_datetime(v, &t), 0);
 	assert_int_equal(t, 1795263432);	/* 2026-11-21T12:17:12Z */
-	assert_int_equal(winparse_wmi_datetime("20261121141712.000000+120",
+	assert_int_equal(transport_win_wmi_datetime("20261121141712.000000+120",
 	    &t), 0);
 	assert_int_equal(t, 1795263432);
-	assert_int_equal(winparse_wmi_datetime("2026112112171", &t), -1);
+	assert_int_equal(transport_win_wmi_datetime("2026112112171", &t), -1);
 	free(v);
 	free(p);
-	v = winparse_wmic_value("Version=6.1.7601.24168\r\r\n", 25, "Version");
+	v = transport_win_wmic_value("Version=6.1.7601.24168\r\r\n", 25, "Version");
 	assert_string_equal(v, "6.1.7601.24168");
 	free(v);
-	assert_null(winparse_wmic_value("No Instance(s) Available.\r\n", 27,
+	assert_null(transport_win_wmic_value("No Instance(s) Available.\r\n", 27,
 	    "Version"));
 }
 
@@ -293,15 +293,15 @@ test_winparse_netsh_multicast_states(void **state)
 	char *v;
 
 	(void)state;
-	assert_int_equal(winparse_netsh_multicast(netsh_out,
+	assert_int_equal(transport_win_netsh_multicast(netsh_out,
 	    sizeof(netsh_out) - 1), 1);
-	v = winparse_netsh_value(netsh_out, sizeof(netsh_out) - 1,
+	v = transport_win_netsh_value(netsh_out, sizeof(netsh_out) - 1,
 	    "Default Hop Limit");
 	assert_string_equal(v, "128 hops");
 	free(v);
-	assert_int_equal(winparse_netsh_multicast("Multicast Forwarding : "
+	assert_int_equal(transport_win_netsh_multicast("Multicast Forwarding : "
 	    "disabled\r\n", 33), 0);
-	assert_int_equal(winparse_netsh_multicast("nothing\r\n", 9), -1);
+	assert_int_equal(transport_win_netsh_multicast("nothing\r\n", 9), -1);
 }
 
 static const char sysinfo_csv[] =
@@ -319,7 +319,7 @@ test_winparse_systeminfo_csv_fields(void **state)
 	struct winsysinfo si;
 
 	(void)state;
-	assert_int_equal(winparse_systeminfo_csv(sysinfo_csv,
+	assert_int_equal(transport_win_systeminfo_csv(sysinfo_csv,
 	    sizeof(sysinfo_csv) - 1, &si), 0);
 	assert_string_equal(si.host, "WEB01");
 	assert_string_equal(si.os_name,
@@ -328,8 +328,8 @@ test_winparse_systeminfo_csv_fields(void **state)
 	assert_string_equal(si.arch, "x64");
 	assert_int_equal(si.nhotfixes, 3);
 	assert_string_equal(si.hotfixes[2], "KB4338823");
-	winsysinfo_release(&si);
-	assert_int_equal(winparse_systeminfo_csv("\"Host Name\"\r\n", 13,
+	transport_winsysinfo_release(&si);
+	assert_int_equal(transport_win_systeminfo_csv("\"Host Name\"\r\n", 13,
 	    &si), -1);
 }
 
@@ -340,18 +340,18 @@ test_winparse_text_eol_and_bom(void **state)
 	size_t len;
 
 	(void)state;
-	s = winparse_text("a\r\r\nb\r\nc\rd\n", 12, &len);
+	s = transport_win_text("a\r\r\nb\r\nc\rd\n", 12, &len);
 	assert_string_equal(s, "a\nb\nc\nd\n");
 	free(s);
-	s = winparse_text("\xef\xbb\xbfx\r\n", 6, &len);
+	s = transport_win_text("\xef\xbb\xbfx\r\n", 6, &len);
 	assert_string_equal(s, "x\n");
 	free(s);
 	/* UTF-16LE without a BOM, and a non-ASCII character (é). */
-	s = winparse_text("o\0k\0\xe9\0\r\0\n\0", 10, &len);
+	s = transport_win_text("o\0k\0\xe9\0\r\0\n\0", 10, &len);
 	assert_string_equal(s, "ok\xc3\xa9\n");
 	free(s);
 	/* `echo a & wmic ... & echo b`: UTF-16LE inside ANSI text. */
-	s = winparse_text("a \r\n\xff\xfeV\0=\0" "1\0\r\0\r\0\n\0b \r\n",
+	s = transport_win_text("a \r\n\xff\xfeV\0=\0" "1\0\r\0\r\0\n\0b \r\n",
 	    22, &len);
 	assert_string_equal(s, "a \nV=1\nb \n");
 	free(s);
@@ -364,31 +364,31 @@ test_winexit_describe_codes(void **state)
 
 	(void)state;
 	buf_init(&b, 0);
-	winexit_describe(&b, WINEXIT_DISM, 0x800f081e);
+	transport_winexit_describe(&b, WINEXIT_DISM, 0x800f081e);
 	assert_string_equal(b.data, "0x800f081e (package not applicable)");
 	buf_reset(&b);
 	/* cmd.exe shows it as -2146498530: the same unsigned code. */
-	winexit_describe(&b, WINEXIT_DISM, (uint32_t)-2146498530);
+	transport_winexit_describe(&b, WINEXIT_DISM, (uint32_t)-2146498530);
 	assert_string_equal(b.data, "0x800f081e (package not applicable)");
 	buf_reset(&b);
-	winexit_describe(&b, WINEXIT_WUSA, 3010);
+	transport_winexit_describe(&b, WINEXIT_WUSA, 3010);
 	assert_string_equal(b.data, "3010 (success, reboot required)");
 	buf_reset(&b);
-	winexit_describe(&b, WINEXIT_DISM, 0x80070002);
+	transport_winexit_describe(&b, WINEXIT_DISM, 0x80070002);
 	assert_string_equal(b.data, "0x80070002 (unknown)");
 	buf_release(&b);
-	assert_int_equal(winexit_classify(WINEXIT_WUSA, 0x00240006),
+	assert_int_equal(transport_winexit_classify(WINEXIT_WUSA, 0x00240006),
 	    WINEXIT_ALREADY);
-	assert_int_equal(winexit_classify(WINEXIT_WUSA, 0x80240017),
+	assert_int_equal(transport_winexit_classify(WINEXIT_WUSA, 0x80240017),
 	    WINEXIT_NOT_APPLICABLE);
-	assert_int_equal(winexit_classify(WINEXIT_WUSA, 5), WINEXIT_DENIED);
-	assert_int_equal(winexit_classify(WINEXIT_DISM, 1641),
+	assert_int_equal(transport_winexit_classify(WINEXIT_WUSA, 5), WINEXIT_DENIED);
+	assert_int_equal(transport_winexit_classify(WINEXIT_DISM, 1641),
 	    WINEXIT_REBOOTING);
-	assert_int_equal(winexit_classify(WINEXIT_SHUTDOWN, 1190),
+	assert_int_equal(transport_winexit_classify(WINEXIT_SHUTDOWN, 1190),
 	    WINEXIT_BUSY);
-	assert_int_equal(winexit_classify(WINEXIT_SHUTDOWN, 3010),
+	assert_int_equal(transport_winexit_classify(WINEXIT_SHUTDOWN, 3010),
 	    WINEXIT_FAILED);
-	assert_int_equal(winexit_classify(WINEXIT_DISM, 1618), WINEXIT_BUSY);
+	assert_int_equal(transport_winexit_classify(WINEXIT_DISM, 1618), WINEXIT_BUSY);
 }
 
 static void

@@ -8,7 +8,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
 	   -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -MMD -MP
-LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lcrypto -lm -lpthread
+LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lcrypto -lm
 
 # Advisories embedded at build time: tools/embed.c writes them as C arrays
 # (no xxd, which Debian does not always install); plan/advisory.c.

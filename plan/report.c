@@ -198,17 +198,6 @@ text_details(const struct plan *p, struct buf *b)
 /* Markdown. */
 
 static void
-md_cell(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' ||
-		    *s == '`' || *s == '<' || *s == '[')
-			buf_addc(b, '\\');
-		buf_addc(b, *s == '\n' ? ' ' : *s);
-	}
-}
-
-static void
 md_report(const struct plan *p, const struct totals *t, struct buf *b)
 {
 	struct buf line;
@@ -226,11 +215,14 @@ md_report(const struct plan *p, const struct totals *t, struct buf *b)
 	buf_adds(b, "\n## Packages\n\n| KB | Product | Arch | Hosts |\n"
 	    "|---|---|---|---|\n");
 	for (i = 0; i < p->npackages; i++) {
-		buf_addf(b, "| %s | %s | %s | ", p->packages[i].kb,
-		    p->packages[i].product, p->packages[i].arch);
+		buf_addf(b, "| %s | ", p->packages[i].kb);
+		buf_add_md_cell(b, p->packages[i].product);
+		buf_adds(b, " | ");
+		buf_add_md_cell(b, p->packages[i].arch);
+		buf_adds(b, " | ");
 		for (j = 0; j < p->packages[i].nhosts; j++) {
 			buf_adds(b, j ? ", " : "");
-			md_cell(b, p->packages[i].hosts[j]);
+			buf_add_md_cell(b, p->packages[i].hosts[j]);
 		}
 		buf_adds(b, " |\n");
 	}
@@ -239,23 +231,30 @@ md_report(const struct plan *p, const struct totals *t, struct buf *b)
 		const struct plan_host *h = &p->hosts[i];
 
 		buf_adds(b, "\n### ");
-		md_cell(b, h->name);
-		buf_addf(b, " (%s, wave %d, %s %s %s)\n\n",
-		    plan_status_name(h->status), h->wave, h->os ? h->os : "?",
-		    h->version ? h->version : "?", h->arch ? h->arch : "?");
+		buf_add_md_cell(b, h->name);
+		buf_addf(b, " (%s, wave %d, ", plan_status_name(h->status),
+		    h->wave);
+		buf_add_md_cell(b, h->os ? h->os : "?");
+		buf_addc(b, ' ');
+		buf_add_md_cell(b, h->version ? h->version : "?");
+		buf_addc(b, ' ');
+		buf_add_md_cell(b, h->arch ? h->arch : "?");
+		buf_adds(b, ")\n\n");
 		for (j = 0; j < h->nactions; j++) {
 			buf_reset(&line);
 			action_text(&h->actions[j], &line);
 			buf_addf(b, "%zu. ", j + 1);
-			md_cell(b, buf_str(&line));
+			buf_add_md_cell(b, buf_str(&line));
 			buf_adds(b, "\n");
 		}
 		if (h->nactions)
 			buf_adds(b, "\n");
 		for (j = 0; j < h->nfindings; j++) {
-			buf_addf(b, "- %s: **%s**: ", h->findings[j].advisory,
+			buf_adds(b, "- ");
+			buf_add_md_cell(b, h->findings[j].advisory);
+			buf_addf(b, ": **%s**: ",
 			    plan_state_name(h->findings[j].state));
-			md_cell(b, h->findings[j].reason);
+			buf_add_md_cell(b, h->findings[j].reason);
 			buf_adds(b, "\n");
 		}
 	}

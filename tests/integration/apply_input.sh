@@ -15,13 +15,15 @@ python3 "$TOP/tests/apply/mkrun.py" plan "$T_TMP/inv.json" "$T_TMP/plan.json" \
     --manual mix-000,s08-001
 mkdir -p "$T_TMP/bundle/files"
 printf 'MSCF-not-really' >"$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu"
-cat >"$T_TMP/bundle/manifest.json" <<'JSON'
+sha1=$(sha1sum "$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu" | cut -d' ' -f1)
+sha256=$(sha256sum "$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu" | cut -d' ' -f1)
+cat >"$T_TMP/bundle/manifest.json" <<JSON
 {"format": "kbfix-bundle/1", "updates": [{
  "update_id": "00000000-0000-0000-0000-000000000001", "kb": "KB4345459",
  "arch": "x64", "product": "Windows 7", "hosts": ["mix-000"],
  "files": [{"name": "windows6.1-kb4345459-x64_0123.msu",
   "path": "files/windows6.1-kb4345459-x64_0123.msu",
-  "size": 15, "sha1": "0123", "sha256": "0123",
+  "size": 15, "sha1": "$sha1", "sha256": "$sha256",
   "package_cab": "Windows6.1-KB4345459-x64.cab"}]}]}
 JSON
 
@@ -82,7 +84,7 @@ check_contains "second apply: hint" "$out" "kbfix resume"
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/r2" --window tonight/4h 2>&1); rc=$?
 check_eq "bad window: exit 2" 2 "$rc"
-check_contains "bad window: message" "$out" "window 'tonight/4h': start must be ISO 8601"
+check_contains "bad window: message" "$out" "window 'tonight/4h': start: 'tonight' is not a time"
 check "bad window: no journal" test ! -e "$T_TMP/r2/journal.jsonl"
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/r3" --max-fail 101 2>&1); rc=$?
@@ -131,4 +133,23 @@ db01 failed -" "$(printf '%s' "$json" | python3 -c '
 import json, sys
 for h in json.load(sys.stdin)["hosts"]:
     print(h["name"], h["state"], h["inflight"] or "-")')"
+# A bundle file that is a link (to a key, say) or has changed since fetch
+# is refused before any host is contacted (issue 16 M1).
+for kind in link changed; do
+	cp -r "$T_TMP/bundle" "$T_TMP/b-$kind"
+	f="$T_TMP/b-$kind/files/windows6.1-kb4345459-x64_0123.msu"
+	if [ $kind = link ]; then
+		printf 'PRIVATE KEY' > "$T_TMP/secret"
+		rm "$f"; ln -s "$T_TMP/secret" "$f"
+		want="not a regular file"
+	else
+		printf 'MSCF-really-not' > "$f"	# same size, other bytes
+		want="SHA-256"
+	fi
+	out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/b-$kind" \
+	    --run-dir "$T_TMP/run-$kind" 2>&1); rc=$?
+	check_eq "bundle file $kind: exit 2" 2 "$rc"
+	check_contains "bundle file $kind: says why" "$out" "$want"
+	check "bundle file $kind: no run started" test ! -e "$T_TMP/run-$kind/journal.jsonl"
+done
 finish

@@ -12,6 +12,16 @@ for t in inventory advisory catalog winparse; do
 		continue
 	fi
 	mkdir -p "$T_TMP/corpus-$t"
+	if [ "$t" = catalog ]; then
+		# the saved Catalog pages as seeds, each behind the byte that
+		# picks its parser (0 search, 1 details, 2 download dialog)
+		for f in tests/fixtures/catalog/*.html; do
+			case $f in
+			*search*) b='\000' ;; *scopedview*) b='\001' ;; *) b='\002' ;;
+			esac
+			{ printf "$b"; cat "$f"; } > "$T_TMP/corpus-$t/${f##*/}"
+		done
+	fi
 	check "fuzz_$t: 3 s without a crash" "$bin" -max_total_time=3 \
 	    -max_len=16384 -artifact_prefix="$T_TMP/" "$T_TMP/corpus-$t" \
 	    tests/fuzz/corpus/$t

@@ -106,6 +106,35 @@ test_plan_report_markdown_for_change_request(void **state)
 	assert_non_null(strstr(s, "## Actions per host"));
 	assert_non_null(strstr(s, "**Reboots: 1 host(s).**"));
 	assert_non_null(strstr(s, "and \\| piped"));
+	/* markup from a reason is text (issue 16: one Markdown escaper) */
+	assert_null(strstr(s, "<script>"));
+	assert_non_null(strstr(s, "&lt;script&gt;"));
+	free(s);
+	plan_free(p);
+}
+
+/* A CR or a newline in a value cannot end a Markdown line or cell. */
+static void
+test_plan_report_markdown_one_line_per_value(void **state)
+{
+	static const char hostile[] =
+	    "{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\": \"web01\","
+	    " \"status\": \"needs-action\", \"os\": \"Windows 7\\r\\n"
+	    "<h2>Approved: no action needed</h2>\", \"findings\": [{"
+	    "\"advisory\": \"tcpip-2018-07\", \"state\": \"affected\","
+	    " \"reason\": \"x\\r| **approved** |\"}], \"actions\": []}]}";
+	struct plan *p = plan_parse("p.json", hostile, strlen(hostile));
+	char *s;
+
+	(void)state;
+	if (p == NULL)
+		fail_msg("%s", err_msg());
+	s = report(p, PLAN_FORMAT_MARKDOWN);
+	assert_null(strstr(s, "<h2>"));
+	assert_null(strstr(s, "\r"));
+	assert_non_null(strstr(s, "### web01 (needs-action, wave 0, Windows 7  "
+	    "&lt;h2&gt;Approved: no action needed&lt;/h2&gt;"));
+	assert_non_null(strstr(s, "x \\| \\*\\*approved\\*\\* \\|"));
 	free(s);
 	plan_free(p);
 }
@@ -164,6 +193,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_report_markdown_one_line_per_value),
 		cmocka_unit_test(test_plan_report_text_has_tables),
 		cmocka_unit_test(test_plan_report_html_escapes),
 		cmocka_unit_test(test_plan_report_csv_quotes),

@@ -97,7 +97,7 @@ setup(void **state)
 	    "ListenAddress %s:%d\\nMatch LocalPort %d\\n"
 	    "  ForceCommand /bin/false\\n' > sshd_config",
 	    dir, ADDR, PORT, ADDR, PORT, ADDR, PORT, dir, dir, dir,
-	    ADDR, PORT + 1, PORT + 1) != 0)
+	    ADDR, PORT + 2, PORT + 2) != 0)
 		return 0;
 	if (start_sshd() == -1)
 		return 0;
@@ -358,7 +358,7 @@ cpu_seconds(void)
 }
 
 /*
- * A host whose sftp-server exits at once (here: every session runs
+ * A host whose sftp-server exits at once (here: every session on PORT + 2 runs
  * /bin/false): the upload fails with the reason within the connect
  * timeout, not the command timeout, and waiting costs no CPU.
  */
@@ -380,7 +380,7 @@ test_transport_upload_sftp_exits(void **state)
 	snprintf(remote, sizeof(remote), "%s/never", dir);
 	assert_int_equal(run("head -c 1000 /dev/urandom > %s && "
 	    "sed 's/^\\[%s\\]:%d /[%s]:%d /' %s > %s.2", local, ADDR, PORT,
-	    ADDR, PORT + 1, path_kh, path_kh), 0);
+	    ADDR, PORT + 2, path_kh, path_kh), 0);
 	snprintf(remote, sizeof(remote), "%s.2", path_kh);
 	o.known_hosts = remote;
 	o.key_file = path_key;
@@ -392,7 +392,7 @@ test_transport_upload_sftp_exits(void **state)
 	snprintf(remote, sizeof(remote), "%s/never", dir);
 	t0 = time_now_ms();
 	c0 = cpu_seconds();
-	r.conn = transport_connect(t, "h1", ADDR, PORT + 1, NULL, on_connect,
+	r.conn = transport_connect(t, "h1", ADDR, PORT + 2, NULL, on_connect,
 	    &r);
 	transport_upload(r.conn, local, remote, on_upload, &r);
 	transport_run(t);

@@ -28,6 +28,11 @@ struct plan;
 #define CATALOG_DEFAULT_URL	"https://www.catalog.update.microsoft.com"
 #define CATALOG_MAX_RESULTS	1000	/* the Catalog never returns more */
 #define CATALOG_BUNDLE_FORMAT	"kbfix-bundle/1"
+#define CATALOG_REQUEST_TIMEOUT	120	/* s, a Catalog page, retries included */
+#define CATALOG_DOWNLOAD_TIMEOUT 3600	/* s, a file, retries included */
+#define CATALOG_TIMEOUT_MAX	604800	/* s, a week */
+/* a download whose size the Catalog does not give */
+#define CATALOG_DL_HARD_MAX	((uint64_t)4 << 30)
 
 /* One row of Search.aspx. */
 struct catalog_update {
@@ -150,10 +155,12 @@ int	catalog_select(const struct catalog_update_list *, const char *kb,
 struct catalog_options {
 	const char	*base_url;	/* NULL: $KBFIX_CATALOG_URL or default */
 	const char	*cacert;	/* extra trusted CA file, or NULL */
-	const char	**allow_hosts;	/* extra download hosts */
+	const char	**allow_hosts;	/* extra download hosts, HOST[:PORT] */
 	size_t		 nallow_hosts;
 	int		 retries;	/* attempts after the first; 0: default */
 	int		 backoff_ms;	/* first back-off; 0: default */
+	int		 request_timeout;  /* s; 0: CATALOG_REQUEST_TIMEOUT */
+	int		 download_timeout; /* s; 0: CATALOG_DOWNLOAD_TIMEOUT */
 };
 
 struct catalog_client;
@@ -161,9 +168,16 @@ struct catalog_client;
 struct catalog_client *catalog_client_new(const struct catalog_options *);
 void	catalog_client_free(struct catalog_client *);
 const char *catalog_client_base(const struct catalog_client *);
-/* Whether url's host may be downloaded from (FACTS.md section 2 hosts,
- * the Catalog base's host, and the extra ones). */
-int	catalog_host_allowed(const struct catalog_client *, const char *url);
+/*
+ * Whether url may be downloaded from, as the first URL (from NULL) or as
+ * a redirect from `from`.  Allowed: the Catalog base's scheme, host and
+ * port; the FACTS.md section 2 hosts over https on 443 or http on 80 (as
+ * the Catalog's dialogs give them); an extra HOST on the default port of
+ * either scheme, HOST:PORT on that port.  A redirect from https to http is
+ * refused whatever the host.  Returns 0, or -1 with err_set() saying why.
+ */
+int	catalog_url_allowed(const struct catalog_client *, const char *url,
+	    const char *from);
 
 /* Search.aspx, following pages until limit (at most 1000) rows. */
 int	catalog_search(struct catalog_client *, const char *query,

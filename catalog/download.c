@@ -32,8 +32,11 @@ struct dl_item {
 	struct catalog_sink *sink;	/* the part file, from the first start */
 	uint64_t	 have;		/* its bytes, once it is closed */
 	uint64_t	 expect;	/* whole size, once a response says */
+	uint64_t	 cap;		/* most bytes the file may have */
 	int		 attempts, redirects;
 	int64_t		 not_before;
+	int64_t		 deadline;	/* attempts and redirects included */
+	int		 too_big;
 	int		 checked, discard, restart;
 	int64_t		 range_start;	/* from Content-Range, -1: none */
 	int		 write_errno;
@@ -101,6 +104,10 @@ response_start(struct dl_item *it)
 	curl_easy_getinfo(it->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	if ((code == 200 || code == 206) && len >= 0)
 		it->expect = (uint64_t)len + (code == 206 ? have : 0);
+	if (it->expect > it->cap) {
+		it->too_big = 1;
+		return -1;
+	}
 	if (code == 206 && it->range_start == (int64_t)have)
 		return 0;
 	if (code == 206) {
@@ -130,6 +137,10 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 		return 0;
 	if (it->discard)
 		return n;
+	if (item_have(it) + n > it->cap) {
+		it->too_big = 1;
+		return 0;
+	}
 	if (catalog_sink_write(it->sink, p, n) == -1) {
 		it->write_errno = errno;
 		return 0;
@@ -138,14 +149,46 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The deadline has passed: the request fails, naming url and deadline. */
+static void
+item_late(struct dl_run *r, struct dl_item *it)
+{
+	char *m = xasprintf("%s: not downloaded within %d s "
+	    "(--download-timeout)", it->url,
+	    catalog_http_download_timeout(r->c));
+
+	fail(it, "%s: %s", m);
+	free(m);
+}
+
+static void
+item_too_big(struct dl_item *it)
+{
+	char *m = xasprintf("%s: larger than %llu bytes (%s); refused",
+	    it->url, (unsigned long long)it->cap, it->req->max_size ?
+	    "the Catalog's size for it" : "the limit for a file of unknown "
+	    "size");
+
+	fail(it, "%s: %s", m);
+	free(m);
+}
+
 static int
 item_start(struct dl_run *r, struct dl_item *it)
 {
 	CURL *e;
+	int64_t now = time_now_ms();
 
 	if (it->sink == NULL &&
 	    (it->sink = catalog_sink_open(it->req->part_path)) == NULL) {
 		fail(it, "%s: %s", err_msg());
+		return -1;
+	}
+	if (it->deadline == 0)		/* from its first start */
+		it->deadline = now +
+		    (int64_t)catalog_http_download_timeout(r->c) * 1000;
+	if (now >= it->deadline) {
+		item_late(r, it);
 		return -1;
 	}
 	if ((e = curl_easy_init()) == NULL) {
@@ -165,6 +208,10 @@ item_start(struct dl_run *r, struct dl_item *it)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, it);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, it->errbuf);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)DL_BUFFER);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(it->deadline - now));
+	/* curl refuses a Content-Length past it; write_cb counts the rest */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)(it->cap - item_have(it)));
 	if (item_have(it) > 0)
 		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
 		    (curl_off_t)item_have(it));
@@ -199,6 +246,9 @@ item_retry(struct dl_run *r, struct dl_item *it, const char *why)
 		return;
 	}
 	it->attempts++;
+	/* a retry due after the deadline fails at it */
+	if (it->not_before > it->deadline)
+		it->not_before = it->deadline;
 	it->step = DL_WAIT;
 }
 
@@ -212,9 +262,8 @@ item_redirect(struct dl_run *r, struct dl_item *it)
 		fail(it, "%s: %s", "redirect without a Location");
 		return;
 	}
-	if (!catalog_host_allowed(r->c, loc)) {
-		m = xasprintf("redirected to %s, whose host is not on the "
-		    "download allow list (add it with --allow-host)", loc);
+	if (catalog_url_allowed(r->c, loc, it->url) == -1) {
+		m = xasprintf("%s: redirect refused: %s", it->url, err_msg());
 		fail(it, "%s: %s", m);
 		free(m);
 		return;
@@ -250,7 +299,12 @@ item_outcome(struct dl_run *r, struct dl_item *it, CURLcode cc)
 	char why[CURL_ERROR_SIZE + 64];
 
 	curl_easy_getinfo(it->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (it->write_errno != 0) {
+	if (it->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		item_too_big(it);
+	} else if (cc == CURLE_OPERATION_TIMEDOUT &&
+	    time_now_ms() >= it->deadline) {
+		item_late(r, it);
+	} else if (it->write_errno != 0) {
 		fail(it, "%s: writing the download: %s",
 		    strerror(it->write_errno));
 	} else if (cc == CURLE_PEER_FAILED_VERIFICATION ||
@@ -408,9 +462,10 @@ items_init(struct dl_run *r, struct catalog_dl *reqs)
 		it->url = xstrdup(reqs[i].url);
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
-		if (!catalog_host_allowed(r->c, reqs[i].url)) {
-			fail(it, "%s: %s", "the URL's host is not on the "
-			    "download allow list (add it with --allow-host)");
+		it->cap = reqs[i].max_size ? reqs[i].max_size :
+		    CATALOG_DL_HARD_MAX;
+		if (catalog_url_allowed(r->c, reqs[i].url, NULL) == -1) {
+			fail(it, "%s: %s", err_msg());
 			item_close(r, it);
 		}
 	}

@@ -35,6 +35,7 @@ struct ufile {				/* one unique file */
 	char		 sha256[65];
 	char		*package_cab;
 	uint64_t	 size;
+	uint64_t	 most;		/* the largest Catalog size of its entries */
 	int		 ok;
 	int		 synced;	/* fsynced as its download ended */
 };
@@ -91,15 +92,21 @@ search_slot(struct fetch *f, const char *kb)
 	return f->nsearches++;
 }
 
+/* entry_size: the Catalog's size of the entry (its files together, the
+ * search row's originalSize), so no file of it may be larger. */
 static size_t
 ufile_add(struct fetch *f, const struct catalog_file *cf, const char *kb,
-    const char *arch)
+    const char *arch, uint64_t entry_size)
 {
 	size_t i;
 
 	for (i = 0; i < f->nfiles; i++)
-		if (strcmp(f->files[i].name, cf->name) == 0)
-			return i;	/* one download however many need it */
+		if (strcmp(f->files[i].name, cf->name) == 0) {
+			/* one download however many need it */
+			if (entry_size > f->files[i].most)
+				f->files[i].most = entry_size;
+			return i;
+		}
 	f->files = xreallocarray(f->files, f->nfiles + 1, sizeof(*f->files));
 	memset(&f->files[f->nfiles], 0, sizeof(f->files[0]));
 	f->files[f->nfiles].name = xstrdup(cf->name);
@@ -110,6 +117,7 @@ ufile_add(struct fetch *f, const struct catalog_file *cf, const char *kb,
 	 * the same entry) is held to its architecture and structure only */
 	f->files[f->nfiles].kb = strcasestr(cf->name, kb + 2) ? kb : NULL;
 	f->files[f->nfiles].arch = arch;
+	f->files[f->nfiles].most = entry_size;
 	return f->nfiles++;
 }
 
@@ -134,7 +142,7 @@ update_fill(struct fetch *f, const struct plan_package *pk,
 		u->files[i].name = xstrdup(d->files[i].name);
 		u->files[i].path = xasprintf("files/%s", d->files[i].name);
 		u->files[i].url = xstrdup(d->files[i].url);
-		ufile_add(f, &d->files[i], u->kb, u->arch);
+		ufile_add(f, &d->files[i], u->kb, u->arch, row->size);
 	}
 	u->nfiles = d->nfiles;
 }
@@ -425,6 +433,7 @@ requests_make(struct fetch *f, struct catalog_dl *reqs, size_t *which)
 		}
 		reqs[n].url = f->files[i].url;
 		reqs[n].name = f->files[i].name;
+		reqs[n].max_size = f->files[i].most;
 		reqs[n].part_path = xasprintf("%s/%s.part", f->parts,
 		    f->files[i].name);
 		which[n++] = i;

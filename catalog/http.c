@@ -27,33 +27,94 @@ static const char *const microsoft_hosts[] = {
 	"catalog.sf.dl.delivery.mp.microsoft.com",
 };
 
+/* Where a URL points: scheme, host (lower case) and port. */
+struct origin {
+	char		 scheme[6];	/* "http" or "https" */
+	char		*host;
+	long		 port;
+};
+
+/* An extra download host: port 0 is the default port of either scheme. */
+struct allow {
+	char		*host;
+	long		 port;
+};
+
 struct catalog_client {
 	char		*base;
-	char		*base_host;
+	struct origin	 base_origin;
 	char		*cacert;
-	char		**hosts;
+	struct allow	*hosts;
 	size_t		 nhosts;
 	int		 retries;
 	int		 backoff_ms;
+	int		 request_timeout, download_timeout;	/* s */
 	int		 global;
 	CURLM		*multi;		/* its connections, kept alive */
 };
 
-static char *
-url_host(const char *url)
+static void
+lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* Fills o from an absolute http:// or https:// URL; 0 or -1. */
+static int
+url_origin(const char *url, struct origin *o)
 {
 	CURLU *u = curl_url();
-	char *host = NULL, *copy = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = -1;
 
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		copy = xstrdup(host);
-		for (char *p = copy; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	}
+	memset(o, 0, sizeof(*o));
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK)
+		goto out;
+	lower(scheme);
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		goto out;
+	snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
+	o->host = xstrdup(host);
+	lower(o->host);
+	o->port = strtol(port, NULL, 10);
+	rc = 0;
+out:
+	curl_free(scheme);
 	curl_free(host);
+	curl_free(port);
 	curl_url_cleanup(u);
-	return copy;
+	return rc;
+}
+
+/* HOST or HOST:PORT (a bracketed IPv6 address takes its port after "]"). */
+static int
+allow_parse(const char *s, struct allow *a)
+{
+	const char *colon = strrchr(s, ':'), *rb = strrchr(s, ']');
+	int port;
+
+	a->port = 0;
+	if (colon != NULL && (s[0] != '[' || (rb != NULL && colon > rb))) {
+		if (parse_int(colon + 1, 1, 65535, &port) == -1) {
+			err_set("--allow-host '%s': the port must be 1-65535",
+			    s);
+			return -1;
+		}
+		a->port = port;
+		a->host = xstrndup(s, (size_t)(colon - s));
+	} else
+		a->host = xstrdup(s);
+	lower(a->host);
+	if (a->host[0] == '\0') {
+		err_set("--allow-host '%s': no host", s);
+		return -1;
+	}
+	return 0;
 }
 
 static char *
@@ -66,6 +127,12 @@ base_resolve(const char *opt)
 	while (n > 0 && b[n - 1] == '/')
 		n--;
 	return xstrndup(b, n);
+}
+
+static int
+timeout_or(int v, int def)
+{
+	return v > 0 ? v : def;
 }
 
 struct catalog_client *
@@ -83,20 +150,23 @@ catalog_client_new(const struct catalog_options *o)
 		    c->base);
 		goto fail;
 	}
-	if ((c->base_host = url_host(c->base)) == NULL) {
+	if (url_origin(c->base, &c->base_origin) == -1) {
 		err_set("Catalog URL '%s' has no host", c->base);
 		goto fail;
 	}
 	c->cacert = o->cacert ? xstrdup(o->cacert) : NULL;
 	c->hosts = xcalloc(o->nallow_hosts + 1, sizeof(*c->hosts));
 	for (i = 0; i < o->nallow_hosts; i++) {
-		c->hosts[i] = xstrdup(o->allow_hosts[i]);
-		for (char *p = c->hosts[i]; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
+		c->nhosts++;	/* freed with the client, parsed or not */
+		if (allow_parse(o->allow_hosts[i], &c->hosts[i]) == -1)
+			goto fail;
 	}
-	c->nhosts = o->nallow_hosts;
 	c->retries = o->retries > 0 ? o->retries : DEFAULT_RETRIES;
 	c->backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : DEFAULT_BACKOFF;
+	c->request_timeout = timeout_or(o->request_timeout,
+	    CATALOG_REQUEST_TIMEOUT);
+	c->download_timeout = timeout_or(o->download_timeout,
+	    CATALOG_DOWNLOAD_TIMEOUT);
 	if ((c->multi = curl_multi_init()) == NULL) {
 		err_set("libcurl: cannot make a multi handle");
 		goto fail;
@@ -115,10 +185,10 @@ catalog_client_free(struct catalog_client *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->nhosts; i++)
-		free(c->hosts[i]);
+		free(c->hosts[i].host);
 	free(c->hosts);
 	free(c->base);
-	free(c->base_host);
+	free(c->base_origin.host);
 	free(c->cacert);
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
@@ -154,23 +224,64 @@ catalog_http_multi(struct catalog_client *c)
 }
 
 int
-catalog_host_allowed(const struct catalog_client *c, const char *url)
+catalog_http_request_timeout(const struct catalog_client *c)
 {
-	char *host = url_host(url);
-	size_t i;
-	int ok = 0;
+	return c->request_timeout;
+}
 
-	if (host == NULL)
-		return 0;
-	if (strcmp(host, c->base_host) == 0)
-		ok = 1;
-	for (i = 0; !ok && i < sizeof(microsoft_hosts) /
-	    sizeof(microsoft_hosts[0]); i++)
-		ok = strcmp(host, microsoft_hosts[i]) == 0;
-	for (i = 0; !ok && i < c->nhosts; i++)
-		ok = strcmp(host, c->hosts[i]) == 0;
-	free(host);
-	return ok;
+int
+catalog_http_download_timeout(const struct catalog_client *c)
+{
+	return c->download_timeout;
+}
+
+static int
+origin_allowed(const struct catalog_client *c, const struct origin *o)
+{
+	const struct origin *b = &c->base_origin;
+	long def = strcmp(o->scheme, "https") == 0 ? 443 : 80;
+	size_t i;
+
+	if (strcmp(o->scheme, b->scheme) == 0 &&
+	    strcmp(o->host, b->host) == 0 && o->port == b->port)
+		return 1;
+	for (i = 0; i < sizeof(microsoft_hosts) / sizeof(microsoft_hosts[0]);
+	    i++)
+		if (strcmp(o->host, microsoft_hosts[i]) == 0 &&
+		    o->port == def)
+			return 1;
+	for (i = 0; i < c->nhosts; i++)
+		if (strcmp(o->host, c->hosts[i].host) == 0 &&
+		    o->port == (c->hosts[i].port ? c->hosts[i].port : def))
+			return 1;
+	return 0;
+}
+
+int
+catalog_url_allowed(const struct catalog_client *c, const char *url,
+    const char *from)
+{
+	struct origin o, f;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	if (url_origin(url, &o) == -1) {
+		err_set("%s is not an http:// or https:// URL with a host",
+		    url);
+		return -1;
+	}
+	if (from != NULL && url_origin(from, &f) == 0 &&
+	    strcmp(f.scheme, "https") == 0 && strcmp(o.scheme, "http") == 0)
+		err_set("%s: a redirect from https to http is refused", url);
+	else if (!origin_allowed(c, &o))
+		err_set("%s: %s://%s:%ld is not on the download allow list "
+		    "(add it with --allow-host HOST:PORT)", url, o.scheme,
+		    o.host, o.port);
+	else
+		rc = 0;
+	free(o.host);
+	free(f.host);
+	return rc;
 }
 
 void
@@ -229,6 +340,7 @@ struct page {
 	struct buf	 body;
 	int		 attempts;
 	int64_t		 not_before, started;
+	int64_t		 deadline;	/* of this url, attempts included */
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -259,12 +371,28 @@ page_end(struct page *pg, int rc)
 	pg->step = PAGE_DONE;
 }
 
+/* The request's deadline has passed: it fails, naming url and deadline. */
+static void
+page_late(struct page_run *r, struct page *pg)
+{
+	err_set("%s: no complete answer within %d s (--request-timeout)",
+	    pg->op->url, r->c->request_timeout);
+	page_end(pg, -1);
+}
+
 static int
 page_start(struct page_run *r, struct page *pg)
 {
-	CURL *e = curl_easy_init();
+	CURL *e;
+	int64_t now = time_now_ms();
 
-	if (e == NULL) {
+	if (pg->deadline == 0)
+		pg->deadline = now + (int64_t)r->c->request_timeout * 1000;
+	if (now >= pg->deadline) {
+		page_late(r, pg);
+		return -1;
+	}
+	if ((e = curl_easy_init()) == NULL) {
 		err_set("libcurl: cannot make a handle");
 		page_end(pg, -1);
 		return -1;
@@ -280,6 +408,7 @@ page_start(struct page_run *r, struct page *pg)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &pg->body);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(pg->deadline - now));
 	if (pg->op->post)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, pg->op->post);
 	curl_multi_add_handle(r->c->multi, e);
@@ -352,15 +481,21 @@ page_done(struct page_run *r, struct page *pg, CURLcode cc)
 		r->cap = r->max;
 	if (pg->body.data == NULL)
 		buf_add(&pg->body, "", 0);	/* never NULL for the parsers */
-	if (page_answer(pg, cc, &loc, &retry) == -1) {
+	if (cc == CURLE_OPERATION_TIMEDOUT && time_now_ms() >= pg->deadline)
+		page_late(r, pg);
+	else if (page_answer(pg, cc, &loc, &retry) == -1) {
 		if (!retry)
 			page_end(pg, -1);
 		else if (catalog_http_backoff(r->c, pg->attempts++,
 		    &pg->not_before) == -1) {
 			err_prefix("gave up after %d attempts: ", pg->attempts);
 			page_end(pg, -1);
-		} else
+		} else {
+			/* a retry due after the deadline fails at it */
+			if (pg->not_before > pg->deadline)
+				pg->not_before = pg->deadline;
 			pg->step = PAGE_WAIT;
+		}
 	} else {
 		if (loc != NULL)
 			buf_reset(&pg->body);
@@ -368,6 +503,7 @@ page_done(struct page_run *r, struct page *pg, CURLcode cc)
 		if (rc == 1) {		/* the op has set its next url */
 			pg->attempts = 0;
 			pg->not_before = 0;
+			pg->deadline = 0;
 			pg->step = PAGE_WAIT;
 		} else
 			page_end(pg, rc);

@@ -99,6 +99,9 @@ char	*catalog_http_escape(const char *);
 int	 catalog_http_backoff(const struct catalog_client *, int attempts,
 	    int64_t *not_before);
 CURLM	*catalog_http_multi(struct catalog_client *);
+/* The client's deadlines, in seconds: a page, a download. */
+int	 catalog_http_request_timeout(const struct catalog_client *);
+int	 catalog_http_download_timeout(const struct catalog_client *);
 /* Sets TLS, protocol and timeout options on a CURL easy handle. */
 void	 catalog_http_setup(const struct catalog_client *, CURL *);
 
@@ -168,8 +171,11 @@ void	 catalog_sink_free(struct catalog_sink *);
  * download.c: downloads on the client's curl_multi handle, on the calling
  * thread, `parallel` transfers at once.  Each request's URL is fetched
  * into part_path through a sink; a transfer cut short is resumed with a
- * Range request; redirects are followed by hand and each target host
- * re-checked against the allow list.  As each request ends, done() is
+ * Range request; redirects are followed by hand and each target
+ * re-checked against the allow list (scheme, host, port).  A request
+ * ends within the client's download timeout (attempts and back-off
+ * included) and holds at most max_size bytes (Content-Length and the
+ * bytes written are both checked); past either it fails at once.  As each request ends, done() is
  * called (from the loop), with ok set and sha1/sha256 filled, or with
  * error (malloc'd) saying why it failed.  part_path is left for the
  * caller to verify and rename (or remove); a good one is synced.
@@ -179,6 +185,7 @@ struct catalog_dl {
 	char		*part_path;
 	const char	*name;		/* for messages */
 	uint64_t	 size;		/* expected, 0 when unknown */
+	uint64_t	 max_size;	/* cap; 0: CATALOG_DL_HARD_MAX */
 	int		 ok;
 	uint64_t	 bytes;		/* bytes received from the network */
 	char		*error;

@@ -40,16 +40,20 @@ int	cmd_show(int, char **);
 int	cmd_fetch(int, char **);
 int	cmd_verify(int, char **);
 
-/* cmd/catalog_opts.c: --catalog-url, --cacert, --allow-host */
+/* cmd/catalog_opts.c: --catalog-url, --cacert, --allow-host,
+ * --request-timeout, --download-timeout */
 struct catalog_client;
 struct catalog_opts {
 	const char	*url;
 	const char	*cacert;
 	const char	**hosts;
 	size_t		 nhosts;
+	int		 request_timeout, download_timeout;	/* s, 0: default */
 };
 void	catalog_opts_init(struct catalog_opts *);
 void	catalog_opts_allow(struct catalog_opts *, const char *host);
+/* A timeout option's seconds into *out: 0, or -1 after a message. */
+int	catalog_opts_seconds(const char *option, const char *arg, int *out);
 struct catalog_client *catalog_opts_client(struct catalog_opts *);
 void	catalog_opts_release(struct catalog_opts *);
 extern const char catalog_opts_usage[];

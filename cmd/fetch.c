@@ -15,10 +15,11 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: kbfix fetch PLAN.json -o DIR [--parallel N] "
 	    "[--archive FILE.tar.gz|FILE.zip]\n"
-	    "                  [--cache DIR | --no-cache] [--allow-host HOST]"
+	    "                  [--cache DIR | --no-cache] [--allow-host HOST[:PORT]]"
 	    "... [--cacert FILE]\n"
 	    "                  [--catalog-url URL] [--progress | "
-	    "--no-progress]\n\n"
+	    "--no-progress]\n"
+	    "                  [--request-timeout S] [--download-timeout S]\n\n"
 	    "Finds the Update Catalog entry of every package of the plan (by "
 	    "KB, product and\narchitecture), downloads each file once, "
 	    "verifies it (SHA-1 against its name\nand the Catalog digest, "
@@ -36,10 +37,21 @@ usage(FILE *f)
 	    "reuse them (default\n"
 	    "                       $XDG_CACHE_HOME/kbfix or ~/.cache/kbfix)\n"
 	    "  --no-cache           neither read nor fill a cache\n"
-	    "  --allow-host HOST    also download from HOST (a mirror); the "
-	    "Microsoft hosts\n"
-	    "                       and the Catalog's own host are always "
-	    "allowed\n"
+	    "  --allow-host HOST[:PORT]\n"
+	    "                       also download from HOST (a mirror) on "
+	    "PORT (default 443\n"
+	    "                       for https, 80 for http); the Microsoft "
+	    "hosts and the\n"
+	    "                       Catalog's own scheme, host and port are "
+	    "always allowed;\n"
+	    "                       a redirect from https to http is always "
+	    "refused\n"
+	    "  --download-timeout S give up a file after S seconds, retries "
+	    "included\n"
+	    "                       (1-604800, default 3600).  A file larger "
+	    "than its\n"
+	    "                       Catalog entry's size is refused as "
+	    "soon as it is seen\n"
 	    "  --progress           progress bar on stderr even when it is "
 	    "not a terminal\n%s"
 	    "\nExit status: 0 bundle written, 1 a package or file failed, 2 "
@@ -106,6 +118,8 @@ args_parse(int argc, char **argv, struct fetch_args *a)
 		{ "catalog-url", required_argument, NULL, 'u' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "request-timeout", required_argument, NULL, 'T' },
+		{ "download-timeout", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,6 +143,16 @@ args_parse(int argc, char **argv, struct fetch_args *a)
 		case 'u': a->co.url = optarg; break;
 		case 'P': a->bar = 1; break;
 		case 'Q': a->bar = 0; break;
+		case 'T':
+			if (catalog_opts_seconds("--request-timeout", optarg,
+			    &a->co.request_timeout) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'D':
+			if (catalog_opts_seconds("--download-timeout", optarg,
+			    &a->co.download_timeout) == -1)
+				return EXIT_USAGE;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -11,7 +11,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: kbfix search QUERY [--json] [--limit N] "
-	    "[--catalog-url URL] [--cacert FILE]\n\n"
+	    "[--catalog-url URL] [--cacert FILE]\n"
+	    "                    [--request-timeout S]\n\n"
 	    "Searches the Microsoft Update Catalog (Search.aspx) and prints "
 	    "one line per\nupdate: id, date, size, classification, title, "
 	    "products.  Pages are followed\nuntil N results (default and "
@@ -94,6 +95,7 @@ cmd_search(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "catalog-url", required_argument, NULL, 'u' },
 		{ "cacert", required_argument, NULL, 'c' },
+		{ "request-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -115,6 +117,11 @@ cmd_search(int argc, char **argv)
 			break;
 		case 'u': co.url = optarg; break;
 		case 'c': co.cacert = optarg; break;
+		case 'T':
+			if (catalog_opts_seconds("--request-timeout", optarg,
+			    &co.request_timeout) == -1)
+				goto out;
+			break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
 		}

@@ -11,7 +11,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: kbfix show UPDATE_ID [--json] [--catalog-url URL] "
-	    "[--cacert FILE]\n\n"
+	    "[--cacert FILE]\n"
+	    "                  [--request-timeout S]\n\n"
 	    "Prints one Update Catalog entry (ScopedViewInline.aspx): title, "
 	    "KB, products,\narchitecture, classification, restart behaviour, "
 	    "MSRC, what it supersedes and\nwhat supersedes it (with ids), and "
@@ -187,6 +188,7 @@ cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "catalog-url", required_argument, NULL, 'u' },
 		{ "cacert", required_argument, NULL, 'c' },
+		{ "request-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -203,6 +205,11 @@ cmd_show(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'u': co.url = optarg; break;
 		case 'c': co.cacert = optarg; break;
+		case 'T':
+			if (catalog_opts_seconds("--request-timeout", optarg,
+			    &co.request_timeout) == -1)
+				goto out;
+			break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
 		}

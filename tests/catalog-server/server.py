@@ -29,7 +29,15 @@ Fault switches, set over HTTP and logged:
     corrupt=NAME         NAME is served with one byte changed
     redirect=NAME        NAME answers 302 to https://localhost:PORT/...
                          (the same server under a host name that is not on
-                         the allow list unless --allow-host localhost)
+                         the allow list unless --allow-host localhost:PORT)
+    redirect_to=BASE     ... or to BASE/d/... instead (another port, http://)
+    trickle=MS           Search.aspx and DownloadDialog.aspx send their body
+                         one byte every MS milliseconds
+    dl_trickle=MS        file downloads send one byte every MS milliseconds
+    endless=NAME         NAME is served without a Content-Length and its
+                         body never ends
+    biglen=NAME          NAME is announced with a Content-Length of 2 GB
+                         (its real bytes follow, then the connection closes)
     wrong_arch=1         the dialog of the Server 2008 x86 entry lists a
                          file whose pkgProperties.txt says amd64
     sha256=1             dialogs also give each file's SHA-256
@@ -321,7 +329,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def reply(self, code, body, ctype="text/html; charset=utf-8",
-              headers=()):
+              headers=(), page=False):
         data = body.encode() if isinstance(body, str) else body
         log("%s %s %s %d" % (self.command, self.path,
                              self.headers.get("Range", "-"), code))
@@ -331,7 +339,20 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(data)
+        self.trickle(data, int(STATE.get("trickle", 0)) if page else 0)
+
+    def trickle(self, data, ms):
+        """Sends data, one byte every ms milliseconds when ms > 0."""
+        if not ms:
+            self.wfile.write(data)
+            return
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(ms / 1000)
+        except OSError:
+            self.close_connection = True
 
     def base(self):
         return "%s://%s" % ("https" if self.server.tls else "http",
@@ -388,7 +409,7 @@ class Handler(BaseHTTPRequestHandler):
                 pass
             if u is None:
                 return self.reply(200, "<html><body></body></html>")
-            return self.reply(200, dialog_page(u, self.base()))
+            return self.reply(200, dialog_page(u, self.base()), page=True)
         return self.reply(404, "not found")
 
     def search(self, q, page):
@@ -398,7 +419,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(503, "Service Unavailable")
         if take("search_8ddd"):
             return self.reply(200, ERROR_PAGE)
-        return self.reply(200, search_page(q, page))
+        return self.reply(200, search_page(q, page), page=True)
 
     def fault(self, qs):
         with LOCK:
@@ -422,13 +443,31 @@ class Handler(BaseHTTPRequestHandler):
             cut = STATE.get("cut") == name
             if cut:
                 STATE.pop("cut")
+            target = STATE.get("redirect_to")
         if redirect:
             port = self.server.server_address[1]
             scheme = "https" if self.server.tls else "http"
+            target = target or "%s://localhost:%d" % (scheme, port)
             return self.reply(302, "", headers=[(
-                "Location", "%s://localhost:%d%s%s" % (scheme, port,
-                                                       DL_PREFIX, name))])
+                "Location", "%s%s%s" % (target, DL_PREFIX, name))])
+        if STATE.get("endless") == name:
+            return self.send_endless()
         self.send_file(path, name, cut)
+
+    def send_endless(self):
+        """200 without a Content-Length, and a body that never ends."""
+        log("%s %s - 200" % (self.command, self.path))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        chunk = b"\0" * (64 << 10)
+        try:
+            while True:
+                self.wfile.write(chunk)
+        except OSError:
+            pass
 
     def send_file(self, path, name, cut):
         size = os.path.getsize(path)
@@ -443,7 +482,9 @@ class Handler(BaseHTTPRequestHandler):
         log("%s %s %s %d" % (self.command, self.path, rng or "-", code))
         self.send_response(code)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(size - start))
+        biglen = STATE.get("biglen") == name
+        self.send_header("Content-Length",
+                         str(2 * 10 ** 9 if biglen else size - start))
         if code == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d"
                              % (start, size - 1, size))
@@ -451,6 +492,13 @@ class Handler(BaseHTTPRequestHandler):
         corrupt = STATE.get("corrupt") == name
         limit = size // 2 if cut else size
         pace = Pace(float(STATE.get("rate", 0)))
+        dl_trickle = int(STATE.get("dl_trickle", 0))
+        if dl_trickle or biglen:
+            with open(path, "rb") as f:
+                f.seek(start)
+                self.trickle(f.read(limit - start), dl_trickle)
+            self.close_connection = True
+            return
         with open(path, "rb") as f:
             f.seek(start)
             pos = start

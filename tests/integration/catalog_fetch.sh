@@ -131,13 +131,71 @@ before=$(catsrv_count "GET /d/.*$W7FILE - 200")
 kbfix fetch "$PLAN" -o "$T_TMP/f4" "${CA[@]}" "${NC[@]}" >/dev/null 2>"$T_TMP/err"; rc=$?
 check_eq "redirect off the allow list: exit 1" 1 "$rc"
 check_contains "redirect off the allow list: refused" "$T_TMP/err" \
-    "redirected to https://localhost:$CATSRV_PORT/d/msdownload/update/software/updt/2018/07/$W7FILE, whose host is not on the download allow list"
+    "redirect refused: https://localhost:$CATSRV_PORT/d/msdownload/update/software/updt/2018/07/$W7FILE: https://localhost:$CATSRV_PORT is not on the download allow list"
 check "redirect off the allow list: no partial bundle" no_leftovers "$T_TMP/f4"
 check_eq "redirect off the allow list: nothing fetched from it" "$before" \
     "$(catsrv_count "GET /d/.*$W7FILE - 200")"
-out=$(kbfix fetch "$PLAN" -o "$T_TMP/f4b" "${CA[@]}" "${NC[@]}" --allow-host localhost 2>&1); rc=$?
+# --allow-host HOST is HOST on the default port (443), not any port
+kbfix fetch "$PLAN" -o "$T_TMP/f4a" "${CA[@]}" "${NC[@]}" --allow-host localhost >/dev/null 2>"$T_TMP/err"; rc=$?
+check_eq "redirect to an allowed host on another port: refused" "1|$before" \
+    "$rc|$(catsrv_count "GET /d/.*$W7FILE - 200")"
+check_contains "redirect to an allowed host on another port: says so" "$T_TMP/err" \
+    "https://localhost:$CATSRV_PORT is not on the download allow list (add it with --allow-host HOST:PORT)"
+out=$(kbfix fetch "$PLAN" -o "$T_TMP/f4b" "${CA[@]}" "${NC[@]}" --allow-host "localhost:$CATSRV_PORT" 2>&1); rc=$?
 check_eq "redirect to an --allow-host mirror: followed" 0 "$rc"
 check "redirect to an --allow-host mirror: bundle verifies" sh -c "cd '$T_TMP/f4b' && sha1sum -c --quiet SHA1SUMS"
+kbfix fetch "$PLAN" -o "$T_TMP/f4c" "${CA[@]}" --allow-host "localhost:0" >/dev/null 2>"$T_TMP/err"; rc=$?
+check_eq "--allow-host with a bad port: refused" "1" "$rc"
+check_contains "--allow-host with a bad port: says so" "$T_TMP/err" "--allow-host 'localhost:0': the port must be 1-65535"
+# the Catalog's own host on another port (a plain HTTP server there): refused
+catsrv_start_plain
+PLAIN_PORT=${CATSRV_HTTP_URL##*:}
+catsrv_fault redirect_to "https://127.0.0.1:$PLAIN_PORT"
+kbfix fetch "$PLAN" -o "$T_TMP/f4d" "${CA[@]}" "${NC[@]}" >/dev/null 2>"$T_TMP/err"; rc=$?
+check_eq "redirect to the Catalog host on another port: exit 1" 1 "$rc"
+check_contains "redirect to the Catalog host on another port: refused" "$T_TMP/err" \
+    "$W7FILE: https://127.0.0.1:$PLAIN_PORT is not on the download allow list"
+check "redirect to the Catalog host on another port: no partial bundle" no_leftovers "$T_TMP/f4d"
+# https never downgrades, even to an allowed host and port
+catsrv_fault redirect_to "$CATSRV_HTTP_URL"
+before=$(catsrv_count "GET /d/.*$W7FILE - 200")
+kbfix fetch "$PLAN" -o "$T_TMP/f4e" "${CA[@]}" "${NC[@]}" --allow-host "127.0.0.1:$PLAIN_PORT" >/dev/null 2>"$T_TMP/err"; rc=$?
+check_eq "redirect from https to http: exit 1" 1 "$rc"
+check_contains "redirect from https to http: refused" "$T_TMP/err" \
+    "$CATSRV_HTTP_URL/d/msdownload/update/software/updt/2018/07/$W7FILE: a redirect from https to http is refused"
+check_eq "redirect from https to http: nothing fetched over http" "$before" \
+    "$(catsrv_count "GET /d/.*$W7FILE - 200")"
+check "redirect from https to http: no partial bundle" no_leftovers "$T_TMP/f4e"
+catsrv_clear
+
+# a download larger than the Catalog says is cut off at once and removed:
+# an endless body, a 2 GB Content-Length
+W7SIZE=$(stat -c %s "$CATSRV_DIR/files/$W7FILE")
+for fault in endless biglen; do
+	catsrv_fault "$fault" "$W7FILE"
+	before=$(catsrv_count "GET /d/.*$W7FILE ")
+	timeout 60 $KBFIX_WRAP "$KBFIX" fetch "$PLAN" -o "$T_TMP/$fault" "${CA[@]}" "${NC[@]}" >/dev/null 2>"$T_TMP/err"; rc=$?
+	check_eq "$fault download: exit 1" 1 "$rc"
+	check_contains "$fault download: refused at the Catalog's size" "$T_TMP/err" \
+	    "$W7FILE: $CATSRV_URL/d/msdownload/update/software/updt/2018/07/$W7FILE: larger than $W7SIZE bytes (the Catalog's size for it); refused"
+	check_eq "$fault download: one request, not retried" 1 \
+	    "$(( $(catsrv_count "GET /d/.*$W7FILE ") - before ))"
+	check "$fault download: no partial bundle" no_leftovers "$T_TMP/$fault"
+	catsrv_clear
+done
+
+# a download that trickles (a byte every 200 ms) ends at --download-timeout
+catsrv_fault dl_trickle 200
+t0=$(date +%s)
+timeout 60 $KBFIX_WRAP "$KBFIX" fetch "$PLAN" -o "$T_TMP/trickle" "${CA[@]}" "${NC[@]}" --download-timeout 2 >/dev/null 2>"$T_TMP/err"; rc=$?
+t=$(( $(date +%s) - t0 ))
+check_eq "trickled download: exit 1" 1 "$rc"
+check_contains "trickled download: names the URL and the deadline" "$T_TMP/err" \
+    "$W7FILE: $CATSRV_URL/d/msdownload/update/software/updt/2018/07/$W7FILE: not downloaded within 2 s (--download-timeout)"
+check "trickled download: given up at the deadline (${t} s)" test "$t" -lt 15
+check "trickled download: no partial bundle" no_leftovers "$T_TMP/trickle"
+kbfix fetch "$PLAN" -o "$T_TMP/t0" "${CA[@]}" --download-timeout 0 >/dev/null 2>&1; rc=$?
+check_eq "--download-timeout 0: bad usage" 2 "$rc"
 catsrv_clear
 
 catsrv_fault wrong_arch 1

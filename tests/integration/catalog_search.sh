@@ -58,6 +58,24 @@ check_contains "search: 503 error says so" "$T_TMP/err" "gave up after 5 attempt
 check_contains "search: 503 error names the status" "$T_TMP/err" "HTTP 503"
 catsrv_clear
 
+# a page that trickles (a byte every 500 ms) ends at --request-timeout,
+# retries included
+catsrv_fault trickle 500
+before=$(catsrv_count 'GET /Search.aspx?q=KB4345424 ')
+t0=$(date +%s)
+timeout 60 $KBFIX_WRAP "$KBFIX" search KB4345424 "${CA[@]}" --request-timeout 2 >/dev/null 2>"$T_TMP/err"; rc=$?
+t=$(( $(date +%s) - t0 ))
+check_eq "search: trickled page exits 1" 1 "$rc"
+check_contains "search: trickled page names the URL and the deadline" "$T_TMP/err" \
+    "$CATSRV_URL/Search.aspx?q=KB4345424: no complete answer within 2 s (--request-timeout)"
+check "search: trickled page given up at the deadline (${t} s)" test "$t" -lt 10
+check_eq "search: trickled page not retried" 1 \
+    "$(( $(catsrv_count 'GET /Search.aspx?q=KB4345424 ') - before ))"
+catsrv_clear
+timeout 60 $KBFIX_WRAP "$KBFIX" show $W7 "${CA[@]}" --request-timeout x >/dev/null 2>"$T_TMP/err"; rc=$?
+check_eq "show: --request-timeout x is bad usage" 2 "$rc"
+check_contains "show: --request-timeout x says so" "$T_TMP/err" "--request-timeout"
+
 # show
 out=$(kbfix show $W7 "${CA[@]}"); rc=$?
 check_eq "show: exit 0" 0 "$rc"

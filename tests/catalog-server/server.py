@@ -158,10 +158,19 @@ def search_rows(q):
     return rows
 
 
+def entry_files(u):
+    """The files an entry's dialog lists (the wrong_arch fault swaps one)."""
+    if STATE.get("wrong_arch") and u["update_id"] in CAT.get("wrong_arch", {}):
+        return [CAT["wrong_arch"][u["update_id"]]]
+    return u["files"]
+
+
 def row_html(u, r):
     g = u["update_id"]
+    files = entry_files(u)
+    # the Catalog's originalSize: the entry's files together
     size = sum(os.path.getsize(os.path.join(ROOT, "files", n))
-               for n in u["files"]) if u["files"] else 1024
+               for n in files) if files else 1024
     return """<tr id="{g}_R{r}" style="border-width:0px;">
 		<td class="resultsbottomBorder resultspadding resultsIconWidth " id="{g}_C0_R{r}">
                     </td><td class="resultsbottomBorder resultspadding" id="{g}_C1_R{r}">
@@ -284,9 +293,7 @@ def details_page(u):
 
 
 def dialog_page(u, base):
-    files = u["files"]
-    if STATE.get("wrong_arch") and u["update_id"] in CAT.get("wrong_arch", {}):
-        files = [CAT["wrong_arch"][u["update_id"]]]
+    files = entry_files(u)
     lines = ["var downloadInformation = new Array();",
              "downloadInformation[0] = new Object();",
              "downloadInformation[0].updateID ='%s';" % u["update_id"],

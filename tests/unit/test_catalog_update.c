@@ -500,6 +500,64 @@ test_catalog_date_iso_strict(void **state)
 	assert_string_equal(out, "2018-07-16");
 }
 
+/* The download allow list: scheme, host and port; https never goes to
+ * http (issue 16). */
+static void
+test_catalog_url_allowed_origin(void **state)
+{
+	const char *hosts[] = { "Mirror.example.com", "m2.example.com:8080" };
+	struct catalog_options o = { "https://127.0.0.1:8443/", NULL, hosts,
+	    2, 0, 0, 0, 0 };
+	struct catalog_client *c = catalog_client_new(&o);
+	const char *https = "https://127.0.0.1:8443/d/x.msu";
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(catalog_url_allowed(c, https, NULL), 0);
+	/* the Catalog's host on another port, or another scheme */
+	assert_int_equal(catalog_url_allowed(c, "https://127.0.0.1:8444/d/x",
+	    NULL), -1);
+	assert_non_null(strstr(err_msg(),
+	    "https://127.0.0.1:8444 is not on the download allow list"));
+	assert_int_equal(catalog_url_allowed(c, "http://127.0.0.1:8443/d/x",
+	    NULL), -1);
+	/* Microsoft hosts on their default ports, over http as dialogs say */
+	assert_int_equal(catalog_url_allowed(c,
+	    "http://download.windowsupdate.com/d/x.msu", NULL), 0);
+	assert_int_equal(catalog_url_allowed(c,
+	    "https://catalog.s.download.windowsupdate.com/d/x.msu", NULL), 0);
+	assert_int_equal(catalog_url_allowed(c,
+	    "https://download.windowsupdate.com:8443/d/x.msu", NULL), -1);
+	/* HOST: the default port; HOST:PORT: that port only */
+	assert_int_equal(catalog_url_allowed(c,
+	    "https://MIRROR.example.com/x", https), 0);
+	assert_int_equal(catalog_url_allowed(c,
+	    "https://mirror.example.com:444/x", https), -1);
+	assert_int_equal(catalog_url_allowed(c,
+	    "https://m2.example.com:8080/x", https), 0);
+	assert_int_equal(catalog_url_allowed(c,
+	    "https://m2.example.com/x", https), -1);
+	/* https to http: refused even to an allowed origin */
+	assert_int_equal(catalog_url_allowed(c,
+	    "http://download.windowsupdate.com/d/x.msu", https), -1);
+	assert_non_null(strstr(err_msg(), "from https to http is refused"));
+	assert_int_equal(catalog_url_allowed(c,
+	    "http://m2.example.com:8080/x", "http://download.windowsupdate.com/"),
+	    0);
+	assert_int_equal(catalog_url_allowed(c, "ftp://127.0.0.1:8443/x",
+	    NULL), -1);
+	assert_int_equal(catalog_url_allowed(c, "not a url", NULL), -1);
+	catalog_client_free(c);
+
+	hosts[0] = "mirror.example.com:0";
+	assert_null(catalog_client_new(&o));
+	assert_non_null(strstr(err_msg(), "the port must be 1-65535"));
+	hosts[0] = "mirror.example.com:80x";
+	assert_null(catalog_client_new(&o));
+	hosts[0] = ":443";
+	assert_null(catalog_client_new(&o));
+}
+
 int
 main(void)
 {
@@ -521,6 +579,7 @@ main(void)
 		cmocka_unit_test(test_catalog_title_arch_kinds),
 		cmocka_unit_test(test_catalog_select_product_and_arch),
 		cmocka_unit_test(test_catalog_date_iso_strict),
+		cmocka_unit_test(test_catalog_url_allowed_origin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

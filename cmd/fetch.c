@@ -214,9 +214,10 @@ cmd_fetch(int argc, char **argv)
 		warnmsg("%s", err_msg());
 		goto out;
 	}
-	rc = EXIT_FAIL;
+	/* a bad --catalog-url or --allow-host is bad usage too */
 	if ((c = catalog_opts_client(&a.co)) == NULL)
 		goto out;
+	rc = EXIT_FAIL;
 	if (catalog_fetch(c, p, &a.fo, &st) == -1) {
 		warnmsg("fetch: %s", err_msg());
 		goto out;

@@ -224,9 +224,9 @@ cmd_show(int argc, char **argv)
 		    argv[optind]);
 		goto out;
 	}
-	rc = EXIT_FAIL;
 	if ((c = catalog_opts_client(&co)) == NULL)
 		goto out;
+	rc = EXIT_FAIL;
 	if (catalog_details_get(c, argv[optind], &d) == -1) {
 		warnmsg("show: %s", err_msg());
 		goto out;

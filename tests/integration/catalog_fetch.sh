@@ -145,7 +145,7 @@ out=$(kbfix fetch "$PLAN" -o "$T_TMP/f4b" "${CA[@]}" "${NC[@]}" --allow-host "lo
 check_eq "redirect to an --allow-host mirror: followed" 0 "$rc"
 check "redirect to an --allow-host mirror: bundle verifies" sh -c "cd '$T_TMP/f4b' && sha1sum -c --quiet SHA1SUMS"
 kbfix fetch "$PLAN" -o "$T_TMP/f4c" "${CA[@]}" --allow-host "localhost:0" >/dev/null 2>"$T_TMP/err"; rc=$?
-check_eq "--allow-host with a bad port: refused" "1" "$rc"
+check_eq "--allow-host with a bad port: bad usage" 2 "$rc"
 check_contains "--allow-host with a bad port: says so" "$T_TMP/err" "--allow-host 'localhost:0': the port must be 1-65535"
 # the Catalog's own host on another port (a plain HTTP server there): refused
 catsrv_start_plain

@@ -31,8 +31,9 @@ struct plan;
 #define CATALOG_REQUEST_TIMEOUT	120	/* s, a Catalog page, retries included */
 #define CATALOG_DOWNLOAD_TIMEOUT 3600	/* s, a file, retries included */
 #define CATALOG_TIMEOUT_MAX	604800	/* s, a week */
-/* a download whose size the Catalog does not give */
-#define CATALOG_DL_HARD_MAX	((uint64_t)4 << 30)
+/* the most any download may be (and the cap when the Catalog gives no
+ * size): a page claiming a larger size cannot lift it */
+#define CATALOG_DL_HARD_MAX	((uint64_t)8 << 30)
 
 /* One row of Search.aspx. */
 struct catalog_update {

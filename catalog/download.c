@@ -462,8 +462,10 @@ items_init(struct dl_run *r, struct catalog_dl *reqs)
 		it->url = xstrdup(reqs[i].url);
 		reqs[i].ok = 0;
 		reqs[i].error = NULL;
-		it->cap = reqs[i].max_size ? reqs[i].max_size :
-		    CATALOG_DL_HARD_MAX;
+		/* the Catalog's size, but never past the hard limit: a page
+		 * cannot lift the cap by claiming a huge size */
+		it->cap = reqs[i].max_size && reqs[i].max_size <
+		    CATALOG_DL_HARD_MAX ? reqs[i].max_size : CATALOG_DL_HARD_MAX;
 		if (catalog_url_allowed(r->c, reqs[i].url, NULL) == -1) {
 			fail(it, "%s: %s", err_msg());
 			item_close(r, it);

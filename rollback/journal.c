@@ -3,6 +3,8 @@
  * journal that a crash may have cut in the middle of its last line.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,13 +159,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * One record on the O_APPEND descriptor (one kbfix per run directory: the
+ * lock).  A short write (a full disk) is followed by the write that says
+ * why; on failure the part written is cut, so no torn record stays
+ * behind, and the message carries the errno of the failing write.
+ */
+static int
+journal_write(struct rollback_journal *j, const char *p, size_t n)
+{
+	struct stat st;
+	ssize_t w;
+	int saved;
+
+	if (fstat(j->fd, &st) == -1) {
+		err_setx_errno("%s", j->path);
+		return -1;
+	}
+	while (n > 0) {
+		if ((w = write(j->fd, p, n)) == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (n == 0)
+		return 0;
+	saved = w == 0 ? ENOSPC : errno;
+	if (ftruncate(j->fd, st.st_size) == -1 || fsync(j->fd) == -1)
+		err_setx_errno("%s: cutting a partly written record", j->path);
+	else {
+		errno = saved;
+		err_setx_errno("%s: write", j->path);
+	}
+	return -1;
+}
+
 int
 rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 {
 	struct buf b;
 	struct timespec now;
 	char ts[21];
-	ssize_t w;
 	int rc = -1;
 
 	buf_init(&b, REC_MAX);
@@ -174,12 +212,8 @@ rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 	r->ts = ts;
 	if (rec_format(r, &b) == -1)
 		goto out;
-	/* One write on O_APPEND: the record lands whole or not at all. */
-	w = write(j->fd, b.data, b.len);
-	if (w != (ssize_t)b.len) {
-		err_setx_errno("%s: write", j->path);
+	if (journal_write(j, b.data, b.len) == -1)
 		goto out;
-	}
 	if (fdatasync(j->fd) == -1) {
 		err_setx_errno("%s: fsync", j->path);
 		goto out;
@@ -211,75 +245,119 @@ rollback_journal_close(struct rollback_journal *j)
 
 /* Reading. */
 
-static char *
-get_s(const cJSON *o, const char *name)
+#define RF(f)	{ #f, offsetof(struct rollback_rec, f) }
+static const struct { const char *name; size_t off; } str_fields[] = {
+	RF(ts), RF(op), RF(host), RF(step), RF(state), RF(error), RF(key),
+	RF(value), RF(type), RF(data), RF(family), RF(kb), RF(identity),
+	RF(boot), RF(boot_after)
+};
+static const struct { const char *name; size_t off; } bool_fields[] = {
+	RF(existed), RF(enabled), RF(installed)
+};
+#undef RF
+
+/* An absent field leaves *out; a present one is a whole number in
+ * [min, max] (2^53: what a JSON double holds exactly). */
+static int
+get_whole(const cJSON *o, const char *name, double min, double max,
+    double *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)
+	    v->valuedouble || v->valuedouble < min || v->valuedouble > max) {
+		err_set("field '%s': not a whole number from %.0f to %.0f",
+		    name, min, max);
+		return -1;
+	}
+	*out = v->valuedouble;
+	return 0;
 }
 
+/* An absent field is NULL (or -1); a present one has the right type. */
 static int
-get_b(const cJSON *o, const char *name)
+get_fields(const cJSON *o, struct rollback_rec *r)
+{
+	const cJSON *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(o, str_fields[i].name);
+		if (v != NULL && !cJSON_IsString(v)) {
+			err_set("field '%s': not a string", str_fields[i].name);
+			return -1;
+		}
+		if (v != NULL)
+			*(const char **)(void *)((char *)r + str_fields[i].off) =
+			    xstrdup(v->valuestring);
+	}
+	for (i = 0; i < sizeof(bool_fields) / sizeof(bool_fields[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(o, bool_fields[i].name);
+		if (v != NULL && !cJSON_IsBool(v)) {
+			err_set("field '%s': not true or false",
+			    bool_fields[i].name);
+			return -1;
+		}
+		if (v != NULL)
+			*(int *)(void *)((char *)r + bool_fields[i].off) =
+			    cJSON_IsTrue(v);
+	}
+	return 0;
+}
+
+/* The index of s in names[0..n), or -1 (also for NULL and non-strings). */
+static int
+get_enum(const cJSON *o, const char *name, const char *const *names,
+    size_t n)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	size_t i;
 
-	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
+	for (i = 0; cJSON_IsString(v) && i < n; i++)
+		if (names[i][0] != '\0' && strcmp(v->valuestring, names[i]) == 0)
+			return (int)i;
+	return -1;
 }
 
 static int
 rec_from_json(const cJSON *o, struct rollback_rec *r)
 {
-	const cJSON *v;
-	char *ev, *kind;
-	size_t i;
+	double seq = 0, ms = 0, action = -1;
+	int ev, kind;
 
 	rollback_rec_init(r);
-	v = cJSON_GetObjectItemCaseSensitive(o, "seq");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 1) {
-		err_set("field 'seq': missing or not a positive number");
+	if (get_whole(o, "seq", 1, 9007199254740992.0, &seq) == -1 ||
+	    get_whole(o, "ms", 0, 9007199254740992.0, &ms) == -1 ||
+	    get_whole(o, "action", 0, INT_MAX, &action) == -1)
+		return -1;
+	if (seq < 1) {
+		err_set("field 'seq': missing");
 		return -1;
 	}
-	r->seq = (uint64_t)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(o, "ms");
-	if (cJSON_IsNumber(v))
-		r->at_ms = (int64_t)v->valuedouble;
-	ev = get_s(o, "ev");
-	r->ev = RB_EV_N;
-	for (i = 0; ev != NULL && i < RB_EV_N; i++)
-		if (strcmp(ev, ev_names[i]) == 0)
-			r->ev = (enum rollback_ev)i;
-	free(ev);
-	if (r->ev == RB_EV_N) {
+	if ((ev = get_enum(o, "ev", ev_names, RB_EV_N)) == -1) {
 		err_set("field 'ev': missing or unknown");
 		return -1;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(o, "action");
-	if (cJSON_IsNumber(v))
-		r->action = v->valueint;
-	kind = get_s(o, "kind");
-	for (i = 1; kind != NULL && i < 4; i++)
-		if (strcmp(kind, kind_names[i]) == 0)
-			r->kind = (enum rollback_kind)i;
-	free(kind);
-	r->ts = get_s(o, "ts");
-	r->op = get_s(o, "op");
-	r->host = get_s(o, "host");
-	r->step = get_s(o, "step");
-	r->state = get_s(o, "state");
-	r->error = get_s(o, "error");
-	r->key = get_s(o, "key");
-	r->value = get_s(o, "value");
-	r->type = get_s(o, "type");
-	r->data = get_s(o, "data");
-	r->family = get_s(o, "family");
-	r->kb = get_s(o, "kb");
-	r->identity = get_s(o, "identity");
-	r->boot = get_s(o, "boot");
-	r->boot_after = get_s(o, "boot_after");
-	r->existed = get_b(o, "existed");
-	r->enabled = get_b(o, "enabled");
-	r->installed = get_b(o, "installed");
+	kind = get_enum(o, "kind", kind_names, 4);
+	if (kind == -1 && cJSON_GetObjectItemCaseSensitive(o, "kind")) {
+		err_set("field 'kind': must be registry, multicast or package");
+		return -1;
+	}
+	r->seq = (uint64_t)seq;
+	r->at_ms = (int64_t)ms;
+	r->action = (int)action;
+	r->ev = (enum rollback_ev)ev;
+	r->kind = kind == -1 ? RB_KIND_NONE : (enum rollback_kind)kind;
+	if (get_fields(o, r) == -1)
+		return -1;
+	if (r->ev == RB_EV_PRIOR && rollback_prior_check(r) == -1)
+		return -1;
+	if (r->identity != NULL && !rollback_identity_valid(r->identity)) {
+		err_set("field 'identity': must be a dism package identity");
+		return -1;
+	}
 	return 0;
 }
 
@@ -299,7 +377,7 @@ rec_release(struct rollback_rec *r)
 	cfree(r->identity); cfree(r->boot); cfree(r->boot_after);
 }
 
-/* One line; *bad set when it is not a journal record. */
+/* One line, appended to log->recs (room made by the caller). */
 static int
 parse_line(const char *line, size_t len, struct rollback_log *log)
 {
@@ -307,14 +385,16 @@ parse_line(const char *line, size_t len, struct rollback_log *log)
 	struct rollback_rec r;
 	int rc = -1;
 
+	rollback_rec_init(&r);
 	o = cJSON_ParseWithLength(line, len);
 	if (o == NULL || !cJSON_IsObject(o)) {
-		err_set("not a JSON object");
+		err_set("not a journal record (a JSON object a line)");
 		goto out;
 	}
-	if (rec_from_json(o, &r) == -1)
+	if (rec_from_json(o, &r) == -1) {
+		rec_release(&r);
 		goto out;
-	log->recs = xreallocarray(log->recs, log->nrecs + 1, sizeof(r));
+	}
 	log->recs[log->nrecs++] = r;
 	rc = 0;
 out:
@@ -322,30 +402,45 @@ out:
 	return rc;
 }
 
+/* A line without its newline that starts as the writer starts a record:
+ * a write cut by a crash or a full disk. */
+static int
+torn_write(const char *line, size_t len)
+{
+	static const char start[] = "{\"seq\":";
+
+	return len >= sizeof(start) - 1 &&
+	    memcmp(line, start, sizeof(start) - 1) == 0;
+}
+
 int
 rollback_log_parse(const char *name, const char *text, size_t len,
     struct rollback_log *log)
 {
-	size_t pos = 0, lineno = 0, end;
+	size_t pos = 0, lineno = 0, end, n = 1;
 	const char *nl;
 
 	memset(log, 0, sizeof(*log));
+	/* one allocation: reading stays linear in the journal's size */
+	for (nl = text; (nl = memchr(nl, '\n', len - (size_t)(nl - text)));
+	    nl++)
+		n++;
+	log->recs = xreallocarray(NULL, n, sizeof(*log->recs));
 	while (pos < len) {
 		lineno++;
 		nl = memchr(text + pos, '\n', len - pos);
 		end = nl ? (size_t)(nl - text) : len;
+		if (nl == NULL && torn_write(text + pos, end - pos)) {
+			log->torn = 1;
+			break;
+		}
 		if (end > pos && parse_line(text + pos, end - pos, log) == -1) {
-			/* The last line may be torn by a crash: ignore it. */
-			if (nl == NULL || end + 1 == len) {
-				log->torn = 1;
-				return 0;
-			}
 			err_prefix("%s: line %zu: ", name, lineno);
 			rollback_log_release(log);
 			return -1;
 		}
 		if (nl == NULL && end > pos) {
-			/* Complete JSON but no newline: written, not fsync'd. */
+			/* a whole record without its newline: not fsync'd */
 			rec_release(&log->recs[--log->nrecs]);
 			log->torn = 1;
 		}

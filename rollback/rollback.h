@@ -2,7 +2,8 @@
  * rollback: the run journal (RUN_DIR/journal.jsonl) and what it tells about
  * each host (how far it got, how it ended, the prior state it recorded),
  * and the undo steps that put a host back to that prior state (below).
- * Depends on transport/ (command lines, Windows output) and util/ only.
+ * Depends on transport/ (command lines, Windows output), plan/ (the
+ * registry rules of plan/domain.c) and util/.
  *
  * The journal is append-only, one JSON object a line.  Every record is
  * written with one write() on an O_APPEND descriptor and fsync'd before
@@ -103,9 +104,12 @@ uint64_t	 rollback_journal_count(const struct rollback_journal *);
 void		 rollback_journal_close(struct rollback_journal *);
 
 /*
- * Reading.  rollback_log_parse() reads journal text; a last line that is
- * not complete JSON (no newline, or cut short) is ignored and counted in
- * torn; a bad line before the last is an error naming the line.
+ * Reading.  rollback_log_parse() reads journal text and checks every
+ * record (numbers whole, strings strings, priors as
+ * rollback_prior_check() says); a last line without its newline that
+ * starts like a record ({"seq":) is a torn write, ignored and counted in
+ * torn; any other bad line, the last one included, is an error naming the
+ * line.
  */
 struct rollback_log {
 	struct rollback_rec	*recs;
@@ -217,6 +221,18 @@ void	 rollback_prior_rec(const struct rollback_prior *,
 int	 rollback_prior_query(const struct rollback_prior *, struct buf *line);
 int	 rollback_prior_read(struct rollback_prior *,
 	    const struct transport_result *);
+
+/*
+ * 0 when a prior record holds what undo can put back: a registry value
+ * under HKLM (plan_valid_regkey, plan_valid_regvalue) that existed as
+ * REG_DWORD or REG_SZ with matching data, or did not exist (no type, no
+ * data); multicast ipv4 or ipv6 with enabled; a package with its KB,
+ * installed and a well-formed identity.  Else -1, err_set() naming the
+ * field.  Capture checks what it read the same way before journaling it.
+ */
+int	 rollback_prior_check(const struct rollback_rec *);
+/* 1: s is a dism package identity ([A-Za-z0-9_~.-], 1..255). */
+int	 rollback_identity_valid(const char *s);
 
 /* 1: kbfix changed this thing and undoes it (not a package that was
  * installed before the run). */

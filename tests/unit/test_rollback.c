@@ -128,7 +128,9 @@ test_rollback_journal_append_roundtrip(void **state)
 	r.host = "web01";
 	r.kind = RB_KIND_REGISTRY;
 	r.key = "HKLM\\A b";
-	r.data = "say \"hi\"";
+	r.value = "Path";
+	r.type = "REG_SZ";
+	r.data = "C:\\Program Files (x86)\\say 'hi'";
 	r.existed = 1;
 	assert_int_equal(rollback_journal_append(j, &r), 0);
 	rollback_journal_close(j);
@@ -147,7 +149,8 @@ test_rollback_journal_append_roundtrip(void **state)
 	assert_int_equal(log.nrecs, 2);
 	assert_int_equal(log.torn, 0);
 	assert_int_equal(log.recs[1].seq, 2);
-	assert_string_equal(log.recs[0].data, "say \"hi\"");
+	assert_string_equal(log.recs[0].data,
+	    "C:\\Program Files (x86)\\say 'hi'");
 	assert_string_equal(log.recs[0].key, "HKLM\\A b");
 	rollback_log_release(&log);
 	unlink(path);

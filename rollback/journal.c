@@ -245,113 +245,140 @@ rollback_journal_close(struct rollback_journal *j)
 
 /* Reading. */
 
-#define RF(f)	{ #f, offsetof(struct rollback_rec, f) }
-static const struct { const char *name; size_t off; } str_fields[] = {
-	RF(ts), RF(op), RF(host), RF(step), RF(state), RF(error), RF(key),
-	RF(value), RF(type), RF(data), RF(family), RF(kb), RF(identity),
-	RF(boot), RF(boot_after)
-};
-static const struct { const char *name; size_t off; } bool_fields[] = {
-	RF(existed), RF(enabled), RF(installed)
-};
-#undef RF
+enum ftype { F_STR, F_BOOL, F_WHOLE, F_EV, F_KIND };
 
-/* An absent field leaves *out; a present one is a whole number in
- * [min, max] (2^53: what a JSON double holds exactly). */
+/* Sorted by name (bsearch): one pass over a record's members. */
+#define F(n, t, f)	{ n, t, offsetof(struct rollback_rec, f) }
+static const struct field {
+	const char	*name;
+	enum ftype	 type;
+	size_t		 off;
+} fields[] = {
+	F("action", F_WHOLE, action), F("boot", F_STR, boot),
+	F("boot_after", F_STR, boot_after), F("data", F_STR, data),
+	F("enabled", F_BOOL, enabled), F("error", F_STR, error),
+	F("ev", F_EV, ev), F("existed", F_BOOL, existed),
+	F("family", F_STR, family), F("host", F_STR, host),
+	F("identity", F_STR, identity), F("installed", F_BOOL, installed),
+	F("kb", F_STR, kb), F("key", F_STR, key), F("kind", F_KIND, kind),
+	F("ms", F_WHOLE, at_ms), F("op", F_STR, op), F("seq", F_WHOLE, seq),
+	F("state", F_STR, state), F("step", F_STR, step),
+	F("ts", F_STR, ts), F("type", F_STR, type), F("value", F_STR, value)
+};
+#undef F
+
 static int
-get_whole(const cJSON *o, const char *name, double min, double max,
-    double *out)
+field_cmp(const void *key, const void *f)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	if (v == NULL)
-		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)
-	    v->valuedouble || v->valuedouble < min || v->valuedouble > max) {
-		err_set("field '%s': not a whole number from %.0f to %.0f",
-		    name, min, max);
-		return -1;
-	}
-	*out = v->valuedouble;
-	return 0;
+	return strcmp(key, ((const struct field *)f)->name);
 }
 
-/* An absent field is NULL (or -1); a present one has the right type. */
+/* The index of s in names (empty names never match), or -1. */
 static int
-get_fields(const cJSON *o, struct rollback_rec *r)
+name_index(const char *s, const char *const *names, size_t n)
 {
-	const cJSON *v;
 	size_t i;
 
-	for (i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]); i++) {
-		v = cJSON_GetObjectItemCaseSensitive(o, str_fields[i].name);
-		if (v != NULL && !cJSON_IsString(v)) {
-			err_set("field '%s': not a string", str_fields[i].name);
-			return -1;
-		}
-		if (v != NULL)
-			*(const char **)(void *)((char *)r + str_fields[i].off) =
-			    xstrdup(v->valuestring);
-	}
-	for (i = 0; i < sizeof(bool_fields) / sizeof(bool_fields[0]); i++) {
-		v = cJSON_GetObjectItemCaseSensitive(o, bool_fields[i].name);
-		if (v != NULL && !cJSON_IsBool(v)) {
-			err_set("field '%s': not true or false",
-			    bool_fields[i].name);
-			return -1;
-		}
-		if (v != NULL)
-			*(int *)(void *)((char *)r + bool_fields[i].off) =
-			    cJSON_IsTrue(v);
-	}
-	return 0;
-}
-
-/* The index of s in names[0..n), or -1 (also for NULL and non-strings). */
-static int
-get_enum(const cJSON *o, const char *name, const char *const *names,
-    size_t n)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	size_t i;
-
-	for (i = 0; cJSON_IsString(v) && i < n; i++)
-		if (names[i][0] != '\0' && strcmp(v->valuestring, names[i]) == 0)
+	for (i = 0; i < n; i++)
+		if (names[i][0] != '\0' && strcmp(s, names[i]) == 0)
 			return (int)i;
 	return -1;
 }
 
+/* A whole number in [0, 2^53] (what a JSON double holds exactly). */
+static int
+whole(const cJSON *v, int64_t max, int64_t *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > (double)max ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
+		return -1;
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+static int
+field_set(const struct field *f, const cJSON *v, struct rollback_rec *r)
+{
+	char *p = (char *)r + f->off;
+	int64_t n;
+	int i;
+
+	switch (f->type) {
+	case F_STR:
+		if (!cJSON_IsString(v))
+			return -1;
+		*(const char **)(void *)p = xstrdup(v->valuestring);
+		return 0;
+	case F_BOOL:
+		if (!cJSON_IsBool(v))
+			return -1;
+		*(int *)(void *)p = cJSON_IsTrue(v);
+		return 0;
+	case F_WHOLE:
+		if (whole(v, f->off == offsetof(struct rollback_rec, action) ?
+		    INT_MAX : (int64_t)1 << 53, &n) == -1)
+			return -1;
+		if (f->off == offsetof(struct rollback_rec, action))
+			r->action = (int)n;
+		else if (f->off == offsetof(struct rollback_rec, at_ms))
+			r->at_ms = n;
+		else
+			r->seq = (uint64_t)n;
+		return 0;
+	case F_EV:
+	case F_KIND:
+		i = !cJSON_IsString(v) ? -1 : f->type == F_EV ?
+		    name_index(v->valuestring, ev_names, RB_EV_N) :
+		    name_index(v->valuestring, kind_names, 4);
+		if (i == -1)
+			return -1;
+		if (f->type == F_EV)
+			r->ev = (enum rollback_ev)i;
+		else
+			r->kind = (enum rollback_kind)i;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *const ftype_what[] = {
+	"a string", "true or false", "a whole number from 0",
+	"one of begin, end, intent, done, fail, prior, state",
+	"registry, multicast or package"
+};
+
+/* Members the reader does not know are left (a newer writer's). */
 static int
 rec_from_json(const cJSON *o, struct rollback_rec *r)
 {
-	double seq = 0, ms = 0, action = -1;
-	int ev, kind;
+	const struct field *f;
+	const cJSON *v;
+	uint32_t seen = 0;
 
 	rollback_rec_init(r);
-	if (get_whole(o, "seq", 1, 9007199254740992.0, &seq) == -1 ||
-	    get_whole(o, "ms", 0, 9007199254740992.0, &ms) == -1 ||
-	    get_whole(o, "action", 0, INT_MAX, &action) == -1)
-		return -1;
-	if (seq < 1) {
-		err_set("field 'seq': missing");
+	r->ev = RB_EV_N;
+	for (v = o->child; v != NULL; v = v->next) {
+		f = bsearch(v->string, fields, sizeof(fields) /
+		    sizeof(fields[0]), sizeof(fields[0]), field_cmp);
+		if (f == NULL)
+			continue;
+		if (seen & (1u << (f - fields))) {
+			err_set("field '%s': given twice", f->name);
+			return -1;
+		}
+		seen |= 1u << (f - fields);
+		if (field_set(f, v, r) == -1) {
+			err_set("field '%s': not %s", f->name,
+			    ftype_what[f->type]);
+			return -1;
+		}
+	}
+	if (r->seq == 0 || r->ev == RB_EV_N) {
+		err_set("field '%s': missing%s", r->seq == 0 ? "seq" : "ev",
+		    r->seq == 0 ? " or 0" : "");
 		return -1;
 	}
-	if ((ev = get_enum(o, "ev", ev_names, RB_EV_N)) == -1) {
-		err_set("field 'ev': missing or unknown");
-		return -1;
-	}
-	kind = get_enum(o, "kind", kind_names, 4);
-	if (kind == -1 && cJSON_GetObjectItemCaseSensitive(o, "kind")) {
-		err_set("field 'kind': must be registry, multicast or package");
-		return -1;
-	}
-	r->seq = (uint64_t)seq;
-	r->at_ms = (int64_t)ms;
-	r->action = (int)action;
-	r->ev = (enum rollback_ev)ev;
-	r->kind = kind == -1 ? RB_KIND_NONE : (enum rollback_kind)kind;
-	if (get_fields(o, r) == -1)
-		return -1;
 	if (r->ev == RB_EV_PRIOR && rollback_prior_check(r) == -1)
 		return -1;
 	if (r->identity != NULL && !rollback_identity_valid(r->identity)) {

@@ -160,6 +160,11 @@ struct rollback_replay {
 	size_t			 nhosts;
 	int			 open_run;	/* last begin without end */
 	const char		*last_op;
+	/* hosts by name (replay.c): open addressing, index + 1, 0 empty;
+	 * replay and lookup stay linear in hosts */
+	size_t			*slots;
+	size_t			 nslots;	/* a power of two */
+	size_t			 cap;		/* room in hosts */
 };
 
 int		 rollback_replay(const struct rollback_log *,

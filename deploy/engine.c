@@ -497,11 +497,11 @@ opts_defaults(struct deploy_opts *o)
 }
 
 /*
- * Plan, window, bundle and run directory: what the operator gave.  A
- * failure here is bad input (e->bad_input, exit 2) except for the lock.
+ * Plan, window and bundle: what the operator gave.  A failure here is
+ * bad input (e->bad_input, exit 2).
  */
 static int
-engine_input(struct engine *e, int fresh)
+engine_input(struct engine *e)
 {
 	int64_t now = eng_now();
 
@@ -527,8 +527,6 @@ engine_input(struct engine *e, int fresh)
 		return -1;
 	}
 	e->bad_input = 0;
-	if (fresh && run_dir_prepare(e) == -1)
-		return -1;
 	return 0;
 }
 
@@ -537,7 +535,10 @@ engine_setup(struct engine *e, int fresh)
 {
 	struct transport_opts to;
 
-	if (engine_input(e, fresh) == -1 || run_lock(e) == -1)
+	/* the lock first: nothing in the run directory is written (run.json,
+	 * plan.json, the journal) while another kbfix may own it */
+	if (engine_input(e) == -1 || run_lock(e) == -1 ||
+	    (fresh && run_dir_prepare(e) == -1))
 		return -1;
 	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1) {
 		e->bad_input = 1;

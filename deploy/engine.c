@@ -406,15 +406,32 @@ manual_runbooks(struct engine *e)
 	return e->fatal ? -1 : 0;
 }
 
-static int
-targeted(const struct engine *e, const struct plan_host *ph)
+/* Each plan host's run wave: -2 not started in this run (one pass, not
+ * a scan of the runs per plan host). */
+static int *
+run_waves(const struct engine *e)
 {
-	size_t k;
+	int *wave = xreallocarray(NULL, e->plan->nhosts + 1, sizeof(*wave));
+	size_t i;
 
-	for (k = 0; k < e->nh; k++)
-		if (e->h[k].ph == ph)
-			return 1;
-	return 0;
+	for (i = 0; i < e->plan->nhosts; i++)
+		wave[i] = -2;
+	for (i = 0; i < e->nh; i++)
+		wave[e->h[i].ph - e->plan->hosts] = e->h[i].wave;
+	return wave;
+}
+
+static void
+result_count(struct engine *e, struct deploy_result *res,
+    const char *state)
+{
+	if (strcmp(state, e->rollback_run ? "rolled-back" : "done") == 0 ||
+	    strcmp(state, "manual") == 0)
+		res->ndone++;
+	else if (failed_state(state))
+		res->nfailed++;
+	else
+		res->nother++;
 }
 
 static void
@@ -425,16 +442,18 @@ result_fill(struct engine *e, struct deploy_result *res)
 	const struct rollback_host *jh;
 	const struct plan_host *ph;
 	struct deploy_hostres *r;
-	size_t i, k;
+	int *wave;
+	size_t i;
 
 	if (rollback_log_read(e->o.run_dir, &log) == -1)
 		return;
 	rollback_replay(&log, &rp);
+	wave = run_waves(e);
 	res->hosts = xcalloc(e->plan->nhosts + 1, sizeof(*res->hosts));
 	for (i = 0; i < e->plan->nhosts; i++) {
 		ph = &e->plan->hosts[i];
 		jh = rollback_replay_host(&rp, ph->name);
-		if (jh == NULL || (e->rollback_run && !targeted(e, ph)))
+		if (jh == NULL || (e->rollback_run && wave[i] == -2))
 			continue;
 		r = &res->hosts[res->nhosts++];
 		r->name = xstrdup(ph->name);
@@ -442,18 +461,11 @@ result_fill(struct engine *e, struct deploy_result *res)
 		r->step = xstrdup(jh->inflight ? jh->inflight :
 		    jh->step ? jh->step : "-");
 		r->error = jh->error ? xstrdup(jh->error) : NULL;
-		r->wave = plan_transport_manual(ph->transport) ? -1 : 0;
-		for (k = 0; k < e->nh; k++)
-			if (e->h[k].ph == ph)
-				r->wave = e->h[k].wave;
-		if (strcmp(r->state, e->rollback_run ? "rolled-back" :
-		    "done") == 0 || strcmp(r->state, "manual") == 0)
-			res->ndone++;
-		else if (failed_state(r->state))
-			res->nfailed++;
-		else
-			res->nother++;
+		r->wave = wave[i] != -2 ? wave[i] :
+		    plan_transport_manual(ph->transport) ? -1 : 0;
+		result_count(e, res, r->state);
 	}
+	free(wave);
 	rollback_replay_release(&rp);
 	rollback_log_release(&log);
 }

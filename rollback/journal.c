@@ -108,6 +108,19 @@ rec_format(const struct rollback_rec *r, struct buf *b)
 	return 0;
 }
 
+/* What the reader refuses is never written: the same check both ways. */
+static int
+rec_check(const struct rollback_rec *r)
+{
+	if (r->ev == RB_EV_PRIOR && rollback_prior_check(r) == -1)
+		return -1;
+	if (r->identity != NULL && !rollback_identity_valid(r->identity)) {
+		err_set("field 'identity': must be a dism package identity");
+		return -1;
+	}
+	return 0;
+}
+
 /* Cut a torn last line (no newline): it was never fsync'd as a whole. */
 static int
 journal_trim(int fd, const char *path, uint64_t *nlines)
@@ -210,6 +223,10 @@ rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 	r->at_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	r->seq = j->seq + 1;
 	r->ts = ts;
+	if (rec_check(r) == -1) {
+		err_prefix("%s: record not written: ", j->path);
+		goto out;
+	}
 	if (rec_format(r, &b) == -1)
 		goto out;
 	if (journal_write(j, b.data, b.len) == -1)
@@ -379,13 +396,7 @@ rec_from_json(const cJSON *o, struct rollback_rec *r)
 		    r->seq == 0 ? " or 0" : "");
 		return -1;
 	}
-	if (r->ev == RB_EV_PRIOR && rollback_prior_check(r) == -1)
-		return -1;
-	if (r->identity != NULL && !rollback_identity_valid(r->identity)) {
-		err_set("field 'identity': must be a dism package identity");
-		return -1;
-	}
-	return 0;
+	return rec_check(r);
 }
 
 /* Read records own their strings (the writer only borrows). */

@@ -93,8 +93,11 @@ void		 rollback_rec_init(struct rollback_rec *);
  * needed and continues its sequence numbers; a torn last line left by a
  * crash is cut off first (it never reached fsync, so nothing relied on it).
  * rollback_journal_append() sets seq and ts, writes and fsyncs; -1 with
- * err_set() when the write or fsync fails (the run must then stop: a change
- * without its record could not be undone).
+ * err_set() when the write or fsync fails (the part written is cut off,
+ * the message has the failing write's errno: ENOSPC on a full disk) or
+ * when the reader would refuse the record (a prior rollback_prior_check()
+ * refuses, a malformed identity); the run must then stop: a change
+ * without its record could not be undone.
  */
 struct rollback_journal;
 struct rollback_journal *rollback_journal_open(const char *run_dir);

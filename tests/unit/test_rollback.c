@@ -266,6 +266,14 @@ test_rollback_journal_append_roundtrip(void **state)
 	    "C:\\Program Files (x86)\\say 'hi'");
 	assert_string_equal(log.recs[0].key, "HKLM\\A b");
 	rollback_log_release(&log);
+	/* never written what the reader would refuse */
+	j = rollback_journal_open(dir);
+	r.ev = RB_EV_PRIOR;
+	r.type = NULL;
+	assert_int_equal(rollback_journal_append(j, &r), -1);
+	assert_non_null(strstr(err_msg(), "record not written: field 'type'"));
+	assert_int_equal(rollback_journal_count(j), 2);
+	rollback_journal_close(j);
 	unlink(path);
 	rmdir(dir);
 	free(path);

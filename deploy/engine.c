@@ -406,15 +406,32 @@ manual_runbooks(struct engine *e)
 	return e->fatal ? -1 : 0;
 }
 
-static int
-targeted(const struct engine *e, const struct plan_host *ph)
+/* Each plan host's run wave: -2 not started in this run (one pass, not
+ * a scan of the runs per plan host). */
+static int *
+run_waves(const struct engine *e)
 {
-	size_t k;
+	int *wave = xreallocarray(NULL, e->plan->nhosts + 1, sizeof(*wave));
+	size_t i;
 
-	for (k = 0; k < e->nh; k++)
-		if (e->h[k].ph == ph)
-			return 1;
-	return 0;
+	for (i = 0; i < e->plan->nhosts; i++)
+		wave[i] = -2;
+	for (i = 0; i < e->nh; i++)
+		wave[e->h[i].ph - e->plan->hosts] = e->h[i].wave;
+	return wave;
+}
+
+static void
+result_count(struct engine *e, struct deploy_result *res,
+    const char *state)
+{
+	if (strcmp(state, e->rollback_run ? "rolled-back" : "done") == 0 ||
+	    strcmp(state, "manual") == 0)
+		res->ndone++;
+	else if (failed_state(state))
+		res->nfailed++;
+	else
+		res->nother++;
 }
 
 static void
@@ -425,16 +442,18 @@ result_fill(struct engine *e, struct deploy_result *res)
 	const struct rollback_host *jh;
 	const struct plan_host *ph;
 	struct deploy_hostres *r;
-	size_t i, k;
+	int *wave;
+	size_t i;
 
 	if (rollback_log_read(e->o.run_dir, &log) == -1)
 		return;
 	rollback_replay(&log, &rp);
+	wave = run_waves(e);
 	res->hosts = xcalloc(e->plan->nhosts + 1, sizeof(*res->hosts));
 	for (i = 0; i < e->plan->nhosts; i++) {
 		ph = &e->plan->hosts[i];
 		jh = rollback_replay_host(&rp, ph->name);
-		if (jh == NULL || (e->rollback_run && !targeted(e, ph)))
+		if (jh == NULL || (e->rollback_run && wave[i] == -2))
 			continue;
 		r = &res->hosts[res->nhosts++];
 		r->name = xstrdup(ph->name);
@@ -442,18 +461,11 @@ result_fill(struct engine *e, struct deploy_result *res)
 		r->step = xstrdup(jh->inflight ? jh->inflight :
 		    jh->step ? jh->step : "-");
 		r->error = jh->error ? xstrdup(jh->error) : NULL;
-		r->wave = plan_transport_manual(ph->transport) ? -1 : 0;
-		for (k = 0; k < e->nh; k++)
-			if (e->h[k].ph == ph)
-				r->wave = e->h[k].wave;
-		if (strcmp(r->state, e->rollback_run ? "rolled-back" :
-		    "done") == 0 || strcmp(r->state, "manual") == 0)
-			res->ndone++;
-		else if (failed_state(r->state))
-			res->nfailed++;
-		else
-			res->nother++;
+		r->wave = wave[i] != -2 ? wave[i] :
+		    plan_transport_manual(ph->transport) ? -1 : 0;
+		result_count(e, res, r->state);
 	}
+	free(wave);
 	rollback_replay_release(&rp);
 	rollback_log_release(&log);
 }
@@ -497,11 +509,11 @@ opts_defaults(struct deploy_opts *o)
 }
 
 /*
- * Plan, window, bundle and run directory: what the operator gave.  A
- * failure here is bad input (e->bad_input, exit 2) except for the lock.
+ * Plan, window and bundle: what the operator gave.  A failure here is
+ * bad input (e->bad_input, exit 2).
  */
 static int
-engine_input(struct engine *e, int fresh)
+engine_input(struct engine *e)
 {
 	int64_t now = eng_now();
 
@@ -527,8 +539,6 @@ engine_input(struct engine *e, int fresh)
 		return -1;
 	}
 	e->bad_input = 0;
-	if (fresh && run_dir_prepare(e) == -1)
-		return -1;
 	return 0;
 }
 
@@ -537,7 +547,10 @@ engine_setup(struct engine *e, int fresh)
 {
 	struct transport_opts to;
 
-	if (engine_input(e, fresh) == -1 || run_lock(e) == -1)
+	/* the lock first: nothing in the run directory is written (run.json,
+	 * plan.json, the journal) while another kbfix may own it */
+	if (engine_input(e) == -1 || run_lock(e) == -1 ||
+	    (fresh && run_dir_prepare(e) == -1))
 		return -1;
 	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1) {
 		e->bad_input = 1;

@@ -180,6 +180,7 @@ capture_read(struct host_run *h, const struct transport_result *res,
     struct rollback_prior *p)
 {
 	const struct plan_action *a = host_action(h);
+	struct rollback_rec r;
 
 	memset(p, 0, sizeof(*p));
 	p->kind = a->kind == ACTION_REGISTRY ? RB_KIND_REGISTRY :
@@ -201,6 +202,15 @@ capture_read(struct host_run *h, const struct transport_result *res,
 	p->kb = a->kb ? xstrdup(a->kb) : NULL;
 	if (rollback_prior_read(p, res) == -1) {
 		host_fail(h, 0, "netsh: %s", err_msg());
+		rollback_prior_release(p);
+		return -1;
+	}
+	/* what undo could not put back is not changed (rollback.h) */
+	rollback_prior_rec(p, &r);
+	if (rollback_prior_check(&r) == -1) {
+		host_fail(h, 0, "capture of %s: the state before cannot be "
+		    "restored: %s", p->kind == RB_KIND_REGISTRY ? p->value :
+		    p->kind == RB_KIND_MULTICAST ? p->family : p->kb, err_msg());
 		rollback_prior_release(p);
 		return -1;
 	}

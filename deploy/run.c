@@ -2,6 +2,7 @@
  * The run directory (deploy.h): run.json, the copy of the plan, and the
  * lock that keeps one kbfix per run directory.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -170,8 +171,6 @@ run_dir_prepare(struct engine *e)
 	struct stat st;
 	int rc = -1;
 
-	if (mkdir_p(o->run_dir, 0755) == -1)
-		return -1;
 	jp = xasprintf("%s/journal.jsonl", o->run_dir);
 	if (stat(jp, &st) == 0 && st.st_size > 0) {
 		err_set("%s already holds a run; continue it with 'kbfix "
@@ -197,20 +196,34 @@ out:
 /*
  * One kbfix per run directory: a second apply, resume or rollback while
  * one runs would drive the same hosts twice.  The lock goes with the
- * process (also on SIGKILL).
+ * process (also on SIGKILL).  Taken before anything else is written there;
+ * a directory that cannot hold the lock file (read-only, full, not ours)
+ * is reported as what it is, not as another kbfix.
  */
 int
 run_lock(struct engine *e)
 {
-	char *path = xasprintf("%s/lock", e->o.run_dir);
+	char *path;
+	int rc = -1;
 
-	e->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (e->lockfd == -1 || flock(e->lockfd, LOCK_EX | LOCK_NB) == -1) {
-		err_setx_errno("%s: another kbfix is working on this run "
-		    "directory", e->o.run_dir);
-		free(path);
+	if (mkdir_p(e->o.run_dir, 0755) == -1)
 		return -1;
+	path = xasprintf("%s/lock", e->o.run_dir);
+	e->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (e->lockfd == -1) {
+		err_setx_errno("%s: cannot create the run lock", path);
+		goto out;
 	}
+	if (flock(e->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			err_set("%s: another kbfix is working on this run "
+			    "directory", e->o.run_dir);
+		else
+			err_setx_errno("%s: locking", path);
+		goto out;
+	}
+	rc = 0;
+out:
 	free(path);
-	return 0;
+	return rc;
 }

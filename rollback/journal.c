@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,6 +108,19 @@ rec_format(const struct rollback_rec *r, struct buf *b)
 	return 0;
 }
 
+/* What the reader refuses is never written: the same check both ways. */
+static int
+rec_check(const struct rollback_rec *r)
+{
+	if (r->ev == RB_EV_PRIOR && rollback_prior_check(r) == -1)
+		return -1;
+	if (r->identity != NULL && !rollback_identity_valid(r->identity)) {
+		err_set("field 'identity': must be a dism package identity");
+		return -1;
+	}
+	return 0;
+}
+
 /* Cut a torn last line (no newline): it was never fsync'd as a whole. */
 static int
 journal_trim(int fd, const char *path, uint64_t *nlines)
@@ -157,13 +172,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * One record on the O_APPEND descriptor (one kbfix per run directory: the
+ * lock).  A short write (a full disk) is followed by the write that says
+ * why; on failure the part written is cut, so no torn record stays
+ * behind, and the message carries the errno of the failing write.
+ */
+static int
+journal_write(struct rollback_journal *j, const char *p, size_t n)
+{
+	struct stat st;
+	ssize_t w;
+	int saved;
+
+	if (fstat(j->fd, &st) == -1) {
+		err_setx_errno("%s", j->path);
+		return -1;
+	}
+	while (n > 0) {
+		if ((w = write(j->fd, p, n)) == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (n == 0)
+		return 0;
+	saved = w == 0 ? ENOSPC : errno;
+	if (ftruncate(j->fd, st.st_size) == -1 || fsync(j->fd) == -1)
+		err_setx_errno("%s: cutting a partly written record", j->path);
+	else {
+		errno = saved;
+		err_setx_errno("%s: write", j->path);
+	}
+	return -1;
+}
+
 int
 rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 {
 	struct buf b;
 	struct timespec now;
 	char ts[21];
-	ssize_t w;
 	int rc = -1;
 
 	buf_init(&b, REC_MAX);
@@ -172,14 +223,14 @@ rollback_journal_append(struct rollback_journal *j, struct rollback_rec *r)
 	r->at_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	r->seq = j->seq + 1;
 	r->ts = ts;
-	if (rec_format(r, &b) == -1)
-		goto out;
-	/* One write on O_APPEND: the record lands whole or not at all. */
-	w = write(j->fd, b.data, b.len);
-	if (w != (ssize_t)b.len) {
-		err_setx_errno("%s: write", j->path);
+	if (rec_check(r) == -1) {
+		err_prefix("%s: record not written: ", j->path);
 		goto out;
 	}
+	if (rec_format(r, &b) == -1)
+		goto out;
+	if (journal_write(j, b.data, b.len) == -1)
+		goto out;
 	if (fdatasync(j->fd) == -1) {
 		err_setx_errno("%s: fsync", j->path);
 		goto out;
@@ -211,76 +262,141 @@ rollback_journal_close(struct rollback_journal *j)
 
 /* Reading. */
 
-static char *
-get_s(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+enum ftype { F_STR, F_BOOL, F_WHOLE, F_EV, F_KIND };
 
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+/* Sorted by name (bsearch): one pass over a record's members. */
+#define F(n, t, f)	{ n, t, offsetof(struct rollback_rec, f) }
+static const struct field {
+	const char	*name;
+	enum ftype	 type;
+	size_t		 off;
+} fields[] = {
+	F("action", F_WHOLE, action), F("boot", F_STR, boot),
+	F("boot_after", F_STR, boot_after), F("data", F_STR, data),
+	F("enabled", F_BOOL, enabled), F("error", F_STR, error),
+	F("ev", F_EV, ev), F("existed", F_BOOL, existed),
+	F("family", F_STR, family), F("host", F_STR, host),
+	F("identity", F_STR, identity), F("installed", F_BOOL, installed),
+	F("kb", F_STR, kb), F("key", F_STR, key), F("kind", F_KIND, kind),
+	F("ms", F_WHOLE, at_ms), F("op", F_STR, op), F("seq", F_WHOLE, seq),
+	F("state", F_STR, state), F("step", F_STR, step),
+	F("ts", F_STR, ts), F("type", F_STR, type), F("value", F_STR, value)
+};
+#undef F
+
+static int
+field_cmp(const void *key, const void *f)
+{
+	return strcmp(key, ((const struct field *)f)->name);
+}
+
+/* The index of s in names (empty names never match), or -1. */
+static int
+name_index(const char *s, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i][0] != '\0' && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A whole number in [0, 2^53] (what a JSON double holds exactly). */
+static int
+whole(const cJSON *v, int64_t max, int64_t *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > (double)max ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
+		return -1;
+	*out = (int64_t)v->valuedouble;
+	return 0;
 }
 
 static int
-get_b(const cJSON *o, const char *name)
+field_set(const struct field *f, const cJSON *v, struct rollback_rec *r)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	char *p = (char *)r + f->off;
+	int64_t n;
+	int i;
 
-	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
+	switch (f->type) {
+	case F_STR:
+		if (!cJSON_IsString(v))
+			return -1;
+		*(const char **)(void *)p = xstrdup(v->valuestring);
+		return 0;
+	case F_BOOL:
+		if (!cJSON_IsBool(v))
+			return -1;
+		*(int *)(void *)p = cJSON_IsTrue(v);
+		return 0;
+	case F_WHOLE:
+		if (whole(v, f->off == offsetof(struct rollback_rec, action) ?
+		    INT_MAX : (int64_t)1 << 53, &n) == -1)
+			return -1;
+		if (f->off == offsetof(struct rollback_rec, action))
+			r->action = (int)n;
+		else if (f->off == offsetof(struct rollback_rec, at_ms))
+			r->at_ms = n;
+		else
+			r->seq = (uint64_t)n;
+		return 0;
+	case F_EV:
+	case F_KIND:
+		i = !cJSON_IsString(v) ? -1 : f->type == F_EV ?
+		    name_index(v->valuestring, ev_names, RB_EV_N) :
+		    name_index(v->valuestring, kind_names, 4);
+		if (i == -1)
+			return -1;
+		if (f->type == F_EV)
+			r->ev = (enum rollback_ev)i;
+		else
+			r->kind = (enum rollback_kind)i;
+		return 0;
+	}
+	return -1;
 }
 
+static const char *const ftype_what[] = {
+	"a string", "true or false", "a whole number from 0",
+	"one of begin, end, intent, done, fail, prior, state",
+	"registry, multicast or package"
+};
+
+/* Members the reader does not know are left (a newer writer's). */
 static int
 rec_from_json(const cJSON *o, struct rollback_rec *r)
 {
+	const struct field *f;
 	const cJSON *v;
-	char *ev, *kind;
-	size_t i;
+	uint32_t seen = 0;
 
 	rollback_rec_init(r);
-	v = cJSON_GetObjectItemCaseSensitive(o, "seq");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 1) {
-		err_set("field 'seq': missing or not a positive number");
-		return -1;
-	}
-	r->seq = (uint64_t)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(o, "ms");
-	if (cJSON_IsNumber(v))
-		r->at_ms = (int64_t)v->valuedouble;
-	ev = get_s(o, "ev");
 	r->ev = RB_EV_N;
-	for (i = 0; ev != NULL && i < RB_EV_N; i++)
-		if (strcmp(ev, ev_names[i]) == 0)
-			r->ev = (enum rollback_ev)i;
-	free(ev);
-	if (r->ev == RB_EV_N) {
-		err_set("field 'ev': missing or unknown");
+	for (v = o->child; v != NULL; v = v->next) {
+		f = bsearch(v->string, fields, sizeof(fields) /
+		    sizeof(fields[0]), sizeof(fields[0]), field_cmp);
+		if (f == NULL)
+			continue;
+		if (seen & (1u << (f - fields))) {
+			err_set("field '%s': given twice", f->name);
+			return -1;
+		}
+		seen |= 1u << (f - fields);
+		if (field_set(f, v, r) == -1) {
+			err_set("field '%s': not %s", f->name,
+			    ftype_what[f->type]);
+			return -1;
+		}
+	}
+	if (r->seq == 0 || r->ev == RB_EV_N) {
+		err_set("field '%s': missing%s", r->seq == 0 ? "seq" : "ev",
+		    r->seq == 0 ? " or 0" : "");
 		return -1;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(o, "action");
-	if (cJSON_IsNumber(v))
-		r->action = v->valueint;
-	kind = get_s(o, "kind");
-	for (i = 1; kind != NULL && i < 4; i++)
-		if (strcmp(kind, kind_names[i]) == 0)
-			r->kind = (enum rollback_kind)i;
-	free(kind);
-	r->ts = get_s(o, "ts");
-	r->op = get_s(o, "op");
-	r->host = get_s(o, "host");
-	r->step = get_s(o, "step");
-	r->state = get_s(o, "state");
-	r->error = get_s(o, "error");
-	r->key = get_s(o, "key");
-	r->value = get_s(o, "value");
-	r->type = get_s(o, "type");
-	r->data = get_s(o, "data");
-	r->family = get_s(o, "family");
-	r->kb = get_s(o, "kb");
-	r->identity = get_s(o, "identity");
-	r->boot = get_s(o, "boot");
-	r->boot_after = get_s(o, "boot_after");
-	r->existed = get_b(o, "existed");
-	r->enabled = get_b(o, "enabled");
-	r->installed = get_b(o, "installed");
-	return 0;
+	return rec_check(r);
 }
 
 /* Read records own their strings (the writer only borrows). */
@@ -299,7 +415,7 @@ rec_release(struct rollback_rec *r)
 	cfree(r->identity); cfree(r->boot); cfree(r->boot_after);
 }
 
-/* One line; *bad set when it is not a journal record. */
+/* One line, appended to log->recs (room made by the caller). */
 static int
 parse_line(const char *line, size_t len, struct rollback_log *log)
 {
@@ -307,14 +423,16 @@ parse_line(const char *line, size_t len, struct rollback_log *log)
 	struct rollback_rec r;
 	int rc = -1;
 
+	rollback_rec_init(&r);
 	o = cJSON_ParseWithLength(line, len);
 	if (o == NULL || !cJSON_IsObject(o)) {
-		err_set("not a JSON object");
+		err_set("not a journal record (a JSON object a line)");
 		goto out;
 	}
-	if (rec_from_json(o, &r) == -1)
+	if (rec_from_json(o, &r) == -1) {
+		rec_release(&r);
 		goto out;
-	log->recs = xreallocarray(log->recs, log->nrecs + 1, sizeof(r));
+	}
 	log->recs[log->nrecs++] = r;
 	rc = 0;
 out:
@@ -322,30 +440,45 @@ out:
 	return rc;
 }
 
+/* A line without its newline that starts as the writer starts a record:
+ * a write cut by a crash or a full disk. */
+static int
+torn_write(const char *line, size_t len)
+{
+	static const char start[] = "{\"seq\":";
+
+	return len >= sizeof(start) - 1 &&
+	    memcmp(line, start, sizeof(start) - 1) == 0;
+}
+
 int
 rollback_log_parse(const char *name, const char *text, size_t len,
     struct rollback_log *log)
 {
-	size_t pos = 0, lineno = 0, end;
+	size_t pos = 0, lineno = 0, end, n = 1;
 	const char *nl;
 
 	memset(log, 0, sizeof(*log));
+	/* one allocation: reading stays linear in the journal's size */
+	for (nl = text; (nl = memchr(nl, '\n', len - (size_t)(nl - text)));
+	    nl++)
+		n++;
+	log->recs = xreallocarray(NULL, n, sizeof(*log->recs));
 	while (pos < len) {
 		lineno++;
 		nl = memchr(text + pos, '\n', len - pos);
 		end = nl ? (size_t)(nl - text) : len;
+		if (nl == NULL && torn_write(text + pos, end - pos)) {
+			log->torn = 1;
+			break;
+		}
 		if (end > pos && parse_line(text + pos, end - pos, log) == -1) {
-			/* The last line may be torn by a crash: ignore it. */
-			if (nl == NULL || end + 1 == len) {
-				log->torn = 1;
-				return 0;
-			}
 			err_prefix("%s: line %zu: ", name, lineno);
 			rollback_log_release(log);
 			return -1;
 		}
 		if (nl == NULL && end > pos) {
-			/* Complete JSON but no newline: written, not fsync'd. */
+			/* a whole record without its newline: not fsync'd */
 			rec_release(&log->recs[--log->nrecs]);
 			log->torn = 1;
 		}

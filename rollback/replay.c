@@ -1,26 +1,69 @@
 /*
  * Replay: fold the journal into where each host stands, and print it.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rollback/rollback.h"
 #include "util/util.h"
 
+/* FNV-1a */
+static size_t
+name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot holding name, or the empty slot where it would go. */
+static size_t *
+slot_find(const struct rollback_replay *rp, const char *name)
+{
+	size_t i = name_hash(name) & (rp->nslots - 1);
+
+	while (rp->slots[i] != 0 &&
+	    strcmp(rp->hosts[rp->slots[i] - 1].name, name) != 0)
+		i = (i + 1) & (rp->nslots - 1);
+	return &rp->slots[i];
+}
+
+/* At most half full: probes stay short. */
+static void
+slots_grow(struct rollback_replay *rp)
+{
+	size_t i;
+
+	free(rp->slots);
+	rp->nslots = rp->nslots ? rp->nslots * 2 : 64;
+	rp->slots = xcalloc(rp->nslots, sizeof(*rp->slots));
+	for (i = 0; i < rp->nhosts; i++)
+		*slot_find(rp, rp->hosts[i].name) = i + 1;
+}
+
 static struct rollback_host *
 host_get(struct rollback_replay *rp, const char *name)
 {
 	struct rollback_host *h;
-	size_t i;
+	size_t *slot;
 
-	for (i = 0; i < rp->nhosts; i++)
-		if (strcmp(rp->hosts[i].name, name) == 0)
-			return &rp->hosts[i];
-	rp->hosts = xreallocarray(rp->hosts, rp->nhosts + 1, sizeof(*h));
-	h = &rp->hosts[rp->nhosts++];
+	if (2 * (rp->nhosts + 1) > rp->nslots)
+		slots_grow(rp);
+	slot = slot_find(rp, name);
+	if (*slot != 0)
+		return &rp->hosts[*slot - 1];
+	if (rp->nhosts == rp->cap) {
+		rp->cap = rp->cap ? rp->cap * 2 : 16;
+		rp->hosts = xreallocarray(rp->hosts, rp->cap, sizeof(*h));
+	}
+	h = &rp->hosts[rp->nhosts];
 	memset(h, 0, sizeof(*h));
 	h->name = name;
 	h->state = "pending";
+	*slot = ++rp->nhosts;
 	return h;
 }
 
@@ -139,18 +182,19 @@ rollback_replay_release(struct rollback_replay *rp)
 		free(rp->hosts[i].done);
 	}
 	free(rp->hosts);
+	free(rp->slots);
 	memset(rp, 0, sizeof(*rp));
 }
 
 const struct rollback_host *
 rollback_replay_host(const struct rollback_replay *rp, const char *name)
 {
-	size_t i;
+	size_t slot;
 
-	for (i = 0; i < rp->nhosts; i++)
-		if (strcmp(rp->hosts[i].name, name) == 0)
-			return &rp->hosts[i];
-	return NULL;
+	if (rp->nslots == 0)
+		return NULL;
+	slot = *slot_find(rp, name);
+	return slot != 0 ? &rp->hosts[slot - 1] : NULL;
 }
 
 int

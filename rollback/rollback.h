@@ -2,7 +2,8 @@
  * rollback: the run journal (RUN_DIR/journal.jsonl) and what it tells about
  * each host (how far it got, how it ended, the prior state it recorded),
  * and the undo steps that put a host back to that prior state (below).
- * Depends on transport/ (command lines, Windows output) and util/ only.
+ * Depends on transport/ (command lines, Windows output), plan/ (the
+ * registry rules of plan/domain.c) and util/.
  *
  * The journal is append-only, one JSON object a line.  Every record is
  * written with one write() on an O_APPEND descriptor and fsync'd before
@@ -92,8 +93,11 @@ void		 rollback_rec_init(struct rollback_rec *);
  * needed and continues its sequence numbers; a torn last line left by a
  * crash is cut off first (it never reached fsync, so nothing relied on it).
  * rollback_journal_append() sets seq and ts, writes and fsyncs; -1 with
- * err_set() when the write or fsync fails (the run must then stop: a change
- * without its record could not be undone).
+ * err_set() when the write or fsync fails (the part written is cut off,
+ * the message has the failing write's errno: ENOSPC on a full disk) or
+ * when the reader would refuse the record (a prior rollback_prior_check()
+ * refuses, a malformed identity); the run must then stop: a change
+ * without its record could not be undone.
  */
 struct rollback_journal;
 struct rollback_journal *rollback_journal_open(const char *run_dir);
@@ -103,9 +107,12 @@ uint64_t	 rollback_journal_count(const struct rollback_journal *);
 void		 rollback_journal_close(struct rollback_journal *);
 
 /*
- * Reading.  rollback_log_parse() reads journal text; a last line that is
- * not complete JSON (no newline, or cut short) is ignored and counted in
- * torn; a bad line before the last is an error naming the line.
+ * Reading.  rollback_log_parse() reads journal text and checks every
+ * record (numbers whole, strings strings, priors as
+ * rollback_prior_check() says); a last line without its newline that
+ * starts like a record ({"seq":) is a torn write, ignored and counted in
+ * torn; any other bad line, the last one included, is an error naming the
+ * line.
  */
 struct rollback_log {
 	struct rollback_rec	*recs;
@@ -156,6 +163,11 @@ struct rollback_replay {
 	size_t			 nhosts;
 	int			 open_run;	/* last begin without end */
 	const char		*last_op;
+	/* hosts by name (replay.c): open addressing, index + 1, 0 empty;
+	 * replay and lookup stay linear in hosts */
+	size_t			*slots;
+	size_t			 nslots;	/* a power of two */
+	size_t			 cap;		/* room in hosts */
 };
 
 int		 rollback_replay(const struct rollback_log *,
@@ -217,6 +229,18 @@ void	 rollback_prior_rec(const struct rollback_prior *,
 int	 rollback_prior_query(const struct rollback_prior *, struct buf *line);
 int	 rollback_prior_read(struct rollback_prior *,
 	    const struct transport_result *);
+
+/*
+ * 0 when a prior record holds what undo can put back: a registry value
+ * under HKLM (plan_valid_regkey, plan_valid_regvalue) that existed as
+ * REG_DWORD or REG_SZ with matching data, or did not exist (no type, no
+ * data); multicast ipv4 or ipv6 with enabled; a package with its KB,
+ * installed and a well-formed identity.  Else -1, err_set() naming the
+ * field.  Capture checks what it read the same way before journaling it.
+ */
+int	 rollback_prior_check(const struct rollback_rec *);
+/* 1: s is a dism package identity ([A-Za-z0-9_~.-], 1..255). */
+int	 rollback_identity_valid(const char *s);
 
 /* 1: kbfix changed this thing and undoes it (not a package that was
  * installed before the run). */

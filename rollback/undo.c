@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "plan/plan.h"
 #include "rollback/rollback.h"
 #include "transport/transport.h"
 #include "util/util.h"
@@ -260,6 +261,78 @@ reg_number(const char *s, uint64_t *v)
 	if (strncasecmp(s, "0x", 2) != 0)
 		return parse_u64(s, UINT64_MAX, v);
 	return parse_hex(s, UINT64_MAX, v);
+}
+
+static int
+bad_field(const char *name, const char *what)
+{
+	err_set("field '%s': %s", name, what);
+	return -1;
+}
+
+/* dism identities: Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1 */
+int
+rollback_identity_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && strchr("_~.-", s[n]) == NULL)
+			return 0;
+	return n >= 1 && n <= 255;
+}
+
+/* What restore_registry() can put back: REG_DWORD, REG_SZ or absent. */
+static int
+check_registry(const struct rollback_rec *r)
+{
+	uint64_t n;
+
+	if (r->key == NULL || !plan_valid_regkey(r->key))
+		return bad_field("key", "must be a plain HKLM\\... key");
+	if (r->value == NULL || !plan_valid_regvalue(r->value))
+		return bad_field("value", "must be a plain value name");
+	if (r->existed == -1)
+		return bad_field("existed", "must be true or false");
+	if (!r->existed)
+		return r->type || r->data ? bad_field(r->type ? "type" : "data",
+		    "must be absent when the value did not exist") : 0;
+	if (r->type == NULL || r->data == NULL)
+		return bad_field(r->type ? "data" : "type", "missing");
+	if (strcmp(r->type, "REG_DWORD") == 0)
+		return reg_number(r->data, &n) == -1 || n > UINT32_MAX ?
+		    bad_field("data", "must be a REG_DWORD number") : 0;
+	if (strcmp(r->type, "REG_SZ") == 0)
+		return r->data[0] != '\0' && !plan_valid_regdata(r->data) ?
+		    bad_field("data", "must be at most 1,024 printable "
+		    "characters without & | < > ^ % \"") : 0;
+	return bad_field("type", "must be REG_DWORD or REG_SZ");
+}
+
+int
+rollback_prior_check(const struct rollback_rec *r)
+{
+	switch (r->kind) {
+	case RB_KIND_REGISTRY:
+		return check_registry(r);
+	case RB_KIND_MULTICAST:
+		if (r->family == NULL || (strcmp(r->family, "ipv4") != 0 &&
+		    strcmp(r->family, "ipv6") != 0))
+			return bad_field("family", "must be ipv4 or ipv6");
+		return r->enabled == -1 ?
+		    bad_field("enabled", "must be true or false") : 0;
+	case RB_KIND_PACKAGE:
+		if (r->kb == NULL || !str_is_kb(r->kb))
+			return bad_field("kb", "must be a KB id (KB1234567)");
+		if (r->identity != NULL && !rollback_identity_valid(r->identity))
+			return bad_field("identity", "must be a dism package "
+			    "identity");
+		return r->installed == -1 ?
+		    bad_field("installed", "must be true or false") : 0;
+	default:
+		return bad_field("kind", "must be registry, multicast or "
+		    "package");
+	}
 }
 
 int

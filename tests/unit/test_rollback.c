@@ -59,6 +59,119 @@ test_rollback_log_parse_refuses_bad_middle_line(void **state)
 	assert_non_null(strstr(err_msg(), "j: line 2"));
 }
 
+/* M4: a prior without its type crashed the restore (strcmp on NULL). */
+static void
+test_rollback_log_parse_refuses_prior_without_type(void **state)
+{
+	struct rollback_log log;
+	const char *text = "{\"seq\":1,\"ev\":\"begin\"}\n"
+	    "{\"seq\":2,\"ev\":\"prior\",\"host\":\"w\",\"kind\":\"registry\","
+	    "\"key\":\"HKLM\\\\S\",\"value\":\"V\",\"existed\":true,"
+	    "\"data\":\"0x1\"}\n";
+
+	(void)state;
+	assert_int_equal(rollback_log_parse("j", text, strlen(text), &log), -1);
+	assert_non_null(strstr(err_msg(), "j: line 2: field 'type'"));
+}
+
+static void
+test_rollback_log_parse_refuses_garbage(void **state)
+{
+	struct rollback_log log;
+	static const char *const bad[] = {
+		"hello, not a journal",			/* no newline */
+		"{\"seq\":1,\"ev\":\"begin\"}\n[1,2]\n",	/* last, whole */
+		"{\"seq\":1,\"ev\":\"begin\",\"ev\":\"end\"}\n",
+		"{\"seq\":1e300,\"ev\":\"begin\"}\n",
+		"{\"seq\":1,\"ev\":\"begin\",\"action\":-2}\n",
+		"{\"seq\":1,\"ev\":\"state\",\"host\":7}\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(rollback_log_parse("j", bad[i],
+		    strlen(bad[i]), &log), -1);
+		assert_non_null(strstr(err_msg(), "j: line "));
+	}
+}
+
+static int
+prior_ok(const char *key, const char *existed_type_data)
+{
+	struct rollback_rec r;
+	char buf[256];
+	char *t, *d;
+
+	rollback_rec_init(&r);
+	r.ev = RB_EV_PRIOR;
+	r.kind = RB_KIND_REGISTRY;
+	r.key = key;
+	r.value = "CEIPEnable";
+	snprintf(buf, sizeof(buf), "%s", existed_type_data);
+	t = strchr(buf, ' ');
+	r.existed = buf[0] == '1';
+	if (t != NULL) {
+		*t++ = '\0';
+		d = strchr(t, ' ');
+		if (d != NULL)
+			*d++ = '\0';
+		r.type = t;
+		r.data = d;
+	}
+	return rollback_prior_check(&r);
+}
+
+static void
+test_rollback_prior_check_registry(void **state)
+{
+	(void)state;
+	assert_int_equal(prior_ok("HKLM\\Software\\X", "0"), 0);
+	assert_int_equal(prior_ok("HKLM\\Software\\X", "1 REG_DWORD 0x1"), 0);
+	assert_int_equal(prior_ok("HKLM\\Software\\X", "1 REG_DWORD 7"), 0);
+	assert_int_equal(prior_ok("HKEY_LOCAL_MACHINE\\X", "1 REG_SZ a(b)"), 0);
+	assert_int_equal(prior_ok("HKCU\\Software\\X", "0"), -1);
+	assert_int_equal(prior_ok("HKLM\\X & calc", "0"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "1"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "1 REG_DWORD"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "1 REG_DWORD 0x100000000"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "1 REG_DWORD 1x"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "1 REG_QWORD 1"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "1 REG_SZ a&b"), -1);
+	assert_int_equal(prior_ok("HKLM\\X", "0 REG_SZ a"), -1);
+}
+
+/* Replay finds hosts by a hash: many hosts, each found, in order. */
+static void
+test_rollback_replay_host_many(void **state)
+{
+	struct rollback_log log;
+	struct rollback_replay rp;
+	struct buf b;
+	char name[32];
+	size_t i, n = 5000;
+
+	(void)state;
+	buf_init(&b, BUF_MAX_DEFAULT);
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "{\"seq\":%zu,\"ev\":\"state\",\"host\":\"h%zu\","
+		    "\"state\":\"%s\"}\n", i + 1, i % (n / 2),
+		    i < n / 2 ? "failed" : "done");
+	assert_int_equal(rollback_log_parse("j", b.data, b.len, &log), 0);
+	assert_int_equal(rollback_replay(&log, &rp), 0);
+	assert_int_equal(rp.nhosts, n / 2);
+	for (i = 0; i < n / 2; i++) {
+		snprintf(name, sizeof(name), "h%zu", i);
+		assert_string_equal(rp.hosts[i].name, name);
+		assert_ptr_equal(rollback_replay_host(&rp, name), &rp.hosts[i]);
+		assert_string_equal(rp.hosts[i].state, "done");
+	}
+	assert_null(rollback_replay_host(&rp, "h-none"));
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+	buf_release(&b);
+}
+
 static void
 test_rollback_replay_host_state(void **state)
 {
@@ -128,7 +241,9 @@ test_rollback_journal_append_roundtrip(void **state)
 	r.host = "web01";
 	r.kind = RB_KIND_REGISTRY;
 	r.key = "HKLM\\A b";
-	r.data = "say \"hi\"";
+	r.value = "Path";
+	r.type = "REG_SZ";
+	r.data = "C:\\Program Files (x86)\\say 'hi'";
 	r.existed = 1;
 	assert_int_equal(rollback_journal_append(j, &r), 0);
 	rollback_journal_close(j);
@@ -147,9 +262,18 @@ test_rollback_journal_append_roundtrip(void **state)
 	assert_int_equal(log.nrecs, 2);
 	assert_int_equal(log.torn, 0);
 	assert_int_equal(log.recs[1].seq, 2);
-	assert_string_equal(log.recs[0].data, "say \"hi\"");
+	assert_string_equal(log.recs[0].data,
+	    "C:\\Program Files (x86)\\say 'hi'");
 	assert_string_equal(log.recs[0].key, "HKLM\\A b");
 	rollback_log_release(&log);
+	/* never written what the reader would refuse */
+	j = rollback_journal_open(dir);
+	r.ev = RB_EV_PRIOR;
+	r.type = NULL;
+	assert_int_equal(rollback_journal_append(j, &r), -1);
+	assert_non_null(strstr(err_msg(), "record not written: field 'type'"));
+	assert_int_equal(rollback_journal_count(j), 2);
+	rollback_journal_close(j);
 	unlink(path);
 	rmdir(dir);
 	free(path);
@@ -244,6 +368,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rollback_log_parse_ignores_torn_last_line),
 		cmocka_unit_test(test_rollback_log_parse_refuses_bad_middle_line),
+		cmocka_unit_test(test_rollback_log_parse_refuses_prior_without_type),
+		cmocka_unit_test(test_rollback_log_parse_refuses_garbage),
+		cmocka_unit_test(test_rollback_prior_check_registry),
+		cmocka_unit_test(test_rollback_replay_host_many),
 		cmocka_unit_test(test_rollback_replay_host_state),
 		cmocka_unit_test(test_rollback_replay_end_marks_interrupted),
 		cmocka_unit_test(test_rollback_journal_append_roundtrip),

@@ -82,9 +82,19 @@ cmd_deploy_progress(const struct deploy_progress *p, void *arg)
 	fflush(stderr);
 }
 
+/* s for a terminal (an error may quote a host's output), in t. */
+static const char *
+term_text(struct buf *t, const char *s)
+{
+	buf_reset(t);
+	buf_add_term(t, s ? s : "");
+	return buf_str(t);
+}
+
 int
 cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 {
+	struct buf t;
 	size_t i;
 	int status;
 
@@ -95,6 +105,7 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 		deploy_result_release(res);
 		return EXIT_USAGE;
 	}
+	buf_init(&t, BUF_MAX_DEFAULT);
 	if (res->nhosts > 0)
 		printf("%-24s %-5s %-16s %-12s %s\n", "HOST", "WAVE", "STATE",
 		    "STEP", "ERROR");
@@ -107,8 +118,9 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 			snprintf(wave, sizeof(wave), "%d", res->hosts[i].wave);
 		printf("%-24s %-5s %-16s %-12s %s\n", res->hosts[i].name,
 		    wave, res->hosts[i].state, res->hosts[i].step,
-		    res->hosts[i].error ? res->hosts[i].error : "");
+		    term_text(&t, res->hosts[i].error));
 	}
+	buf_release(&t);
 	printf("%zu %s, %zu failed, %zu other (deferred, drifted, "
 	    "interrupted or not started)\n", res->ndone,
 	    rollback ? "rolled back" : "done", res->nfailed, res->nother);

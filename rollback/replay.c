@@ -218,9 +218,11 @@ rollback_status_text(const struct rollback_replay *rp, struct buf *b)
 	    "ERROR");
 	for (i = 0; i < rp->nhosts; i++) {
 		h = &rp->hosts[i];
-		buf_addf(b, "%-24s %-16s %-12s %s\n", h->name, h->state,
-		    h->inflight ? h->inflight : h->step ? h->step : "-",
-		    h->error ? h->error : "");
+		buf_addf(b, "%-24s %-16s %-12s ", h->name, h->state,
+		    h->inflight ? h->inflight : h->step ? h->step : "-");
+		/* an error may quote a host's output: no escape sequences */
+		buf_add_term(b, h->error ? h->error : "");
+		buf_addc(b, '\n');
 	}
 	if (rp->open_run)
 		buf_addf(b, "(the last %s run did not finish: a crash, or it "

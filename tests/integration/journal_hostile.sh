@@ -180,4 +180,17 @@ check_eq "200000 hosts: every host listed" 200001 "$(wc -l <"$T_TMP/big.out")"
 check "200000 hosts: status under 10 s ($ms ms)" test "$ms" -lt 10000
 rm -rf "$T_TMP/big" "$T_TMP/big.out"
 
+# An error that quotes a host's output reaches the terminal without its
+# escape sequences (issue 16: terminal escaping).
+mkdir -p "$T_TMP/esc"
+printf '%s\n' '{"seq":1,"ev":"begin","op":"apply"}' \
+    '{"seq":2,"ev":"state","host":"web01","state":"failed","error":"web01: dism said \u001b]0;owned\u0007\u001b[2J"}' \
+    '{"seq":3,"ev":"end","op":"apply"}' >"$T_TMP/esc/journal.jsonl"
+out=$(kbfix status "$T_TMP/esc" 2>&1); rc=$?
+check_eq "escape sequences: status exit 0" 0 "$rc"
+check "escape sequences: none reach the terminal" \
+    bash -c '! printf "%s" "$1" | grep -q $'"'"'\x1b'"'"'' _ "$out"
+check_contains "escape sequences: the error is still shown" "$out" \
+    "web01: dism said ?]0;owned??[2J"
+
 finish

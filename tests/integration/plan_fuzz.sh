@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of every parser fed from outside (make fuzz runs
 # them longer): inventories, advisories, Update Catalog pages and the
-# bundle manifest, Windows command output.  Seeds: tests/fuzz/corpus/.
+# bundle manifest, Windows command output, the run journal.  Seeds:
+# tests/fuzz/corpus/.
 # valgrind: skip
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP"
-for t in inventory advisory catalog winparse; do
+for t in inventory advisory catalog winparse journal; do
 	bin=build-fuzz/fuzz_$t
 	if [ ! -x "$bin" ]; then
 		echo "ok - fuzz_$t skipped (clang's libFuzzer runtime is missing)"

@@ -47,4 +47,15 @@ void	 plan_eval_cover(struct plan_eval *, size_t);
 const char *plan_channel_infer(const struct advisory_set *,
 	    const struct plan_inv_host *, const char **why_kb);
 
+/*
+ * plan_doc.c: the first key given twice in one object of a JSON value
+ * (cJSON), at any depth, or NULL.  Readers refuse such documents: JSON
+ * readers disagree on which of the two counts (cJSON and we took the
+ * first, jq and Python the last).
+ */
+#define PLAN_JSON_KEYS_MAX	1024
+#define PLAN_JSON_KEYS_MAX_S	"1024"
+struct cJSON;
+const char	*plan_json_dup_key(const struct cJSON *);
+
 #endif

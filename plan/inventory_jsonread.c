@@ -3,8 +3,8 @@
  * the defaults and the hosts; each of them is then parsed with cJSON on its
  * own (one host's tree at a time, whatever the size of the fleet) and read
  * into struct plan_inv_host through the checks inventory.c shares with the
- * CSV reader.  A null field is not given; of duplicate keys the first
- * counts.  Reading only: inventory_write.c is the writer.
+ * CSV reader.  A null field is not given; a key given twice in one
+ * object is refused.  Reading only: inventory_write.c is the writer.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "plan/plan.h"
+#include "plan/engine.h"
 #include "plan/inventory_int.h"
 
 /* In the order of json_fields[]. */
@@ -246,6 +247,7 @@ read_host(struct jread *j, const cJSON *o, size_t i)
 	struct ird *r = &j->r;
 	struct plan_inv_host *h = &j->inv->hosts[i];
 	const cJSON *name;
+	const char *dup;
 	uint32_t seen = 0;
 
 	snprintf(r->where, sizeof(r->where), "hosts[%zu].", i);
@@ -258,6 +260,9 @@ read_host(struct jread *j, const cJSON *o, size_t i)
 		    "[A-Za-z0-9._-]");
 	h->name = inv_adup(r, name->valuestring);
 	snprintf(r->where, sizeof(r->where), "hosts[%zu] (%s).", i, h->name);
+	if ((dup = plan_json_dup_key(o)) != NULL)
+		return inv_fail(r, dup, "given twice (JSON readers disagree on "
+		    "which counts)");
 	if (read_fields(r, o, h, &seen) == -1)
 		return -1;
 	apply_defaults(h, &j->dflt, seen, j->dseen);
@@ -267,6 +272,7 @@ read_host(struct jread *j, const cJSON *o, size_t i)
 static int
 read_defaults(struct jread *j, const struct inv_jindex *x)
 {
+	const char *dup;
 	cJSON *o;
 	int rc = -1;
 
@@ -279,6 +285,11 @@ read_defaults(struct jread *j, const struct inv_jindex *x)
 		goto out;
 	}
 	snprintf(j->r.where, sizeof(j->r.where), "defaults.");
+	if ((dup = plan_json_dup_key(o)) != NULL) {
+		inv_fail(&j->r, dup, "given twice (JSON readers disagree on "
+		    "which counts)");
+		goto out;
+	}
 	rc = read_fields(&j->r, o, &j->dflt, &j->dseen);
 out:
 	cJSON_Delete(o);

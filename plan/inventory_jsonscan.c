@@ -315,17 +315,24 @@ js_hosts(struct js *j)
 	}
 }
 
-/* One member of the root object: the first "hosts" and "defaults" count. */
+/* One member of the root object; "hosts" or "defaults" twice is refused. */
 static int
 js_root_member(struct js *j, int *seen_hosts)
 {
 	if (js_string(j) == -1 || js_expect(j, ':') == -1)
 		return -1;
-	if (js_key_is(j, "hosts") && !*seen_hosts) {
+	if ((js_key_is(j, "hosts") && *seen_hosts) ||
+	    (js_key_is(j, "defaults") && j->x->has_defaults)) {
+		err_set("%s: \"%s\" given twice (JSON readers disagree on "
+		    "which counts)", j->name, js_key_is(j, "hosts") ? "hosts" :
+		    "defaults");
+		return -1;
+	}
+	if (js_key_is(j, "hosts")) {
 		*seen_hosts = 1;
 		return js_hosts(j);
 	}
-	if (js_key_is(j, "defaults") && !j->x->has_defaults) {
+	if (js_key_is(j, "defaults")) {
 		j->x->has_defaults = 1;
 		return js_span(j, 1, &j->x->defaults);
 	}

@@ -111,6 +111,28 @@ plan_valid_address(const char *s)
 
 /* Reader. */
 
+const char *
+plan_json_dup_key(const cJSON *v)
+{
+	const cJSON *a, *b;
+	const char *k;
+
+	size_t n = 0;
+
+	for (a = v ? v->child : NULL; a != NULL; a = a->next) {
+		/* pairwise: no object of ours has more than a few dozen keys */
+		if (cJSON_IsObject(v) && ++n > PLAN_JSON_KEYS_MAX)
+			return "(more than " PLAN_JSON_KEYS_MAX_S " keys)";
+		if (cJSON_IsObject(v))
+			for (b = a->next; b != NULL; b = b->next)
+				if (strcmp(a->string, b->string) == 0)
+					return a->string;
+		if ((k = plan_json_dup_key(a)) != NULL)
+			return k;
+	}
+	return NULL;
+}
+
 struct rd {
 	struct jpath	 jp;		/* file name and JSON path, for messages */
 };
@@ -561,6 +583,7 @@ plan_parse(const char *name, const char *buf, size_t len)
 	struct plan *p = xcalloc(1, sizeof(*p));
 	const char *end = NULL;
 	cJSON *root;
+	const char *dup;
 	char *format = NULL;
 	int line, col, rc = -1;
 
@@ -573,6 +596,11 @@ plan_parse(const char *name, const char *buf, size_t len)
 	}
 	if (!cJSON_IsObject(root)) {
 		err_set("%s: a plan is a JSON object", name);
+		goto out;
+	}
+	if ((dup = plan_json_dup_key(root)) != NULL) {
+		err_set("%s: key \"%s\" given twice in one object (readers "
+		    "disagree on which counts)", name, dup);
 		goto out;
 	}
 	if (get_str(&rd, root, "format", 1, &format) == -1)

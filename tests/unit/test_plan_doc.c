@@ -184,6 +184,13 @@ test_plan_parse_refuses_bad_window(void **state)
 		assert_non_null(strstr(err_msg(), "plan.json: window."));
 		free(doc);
 	}
+	/* a key given twice is refused: readers disagree on which counts */
+	doc = xasprintf("{\"format\": \"kbfix-plan/1\", \"hosts\": [{"
+	    "\"name\": \"a\", \"address\": \"127.0.0.2\", \"address\": "
+	    "\"10.0.0.1\", \"status\": \"compliant\"}]}");
+	assert_null(plan_parse("plan.json", doc, strlen(doc)));
+	assert_non_null(strstr(err_msg(), "key \"address\" given twice"));
+	free(doc);
 	doc = xasprintf("{\"format\": \"kbfix-plan/1\", \"window\": "
 	    "{\"start\": \"2026-11-21T22:00:00Z\", \"duration_s\": 3600}, "
 	    "\"hosts\": []}");

@@ -354,7 +354,7 @@ test_plan_inventory_parse_json_syntax(void **state)
 	    "  {\"x\": [1, -2.5e3, true, null, {\"y\": [[]]}],\n"
 	    "   \"hosts\": [{\"name\": \"a\", \"os\": \"Windows\\u0020 7 \\u00e9\\ud83d\\ude00\\t\",\n"
 	    "     \"unknown\": {\"deep\": [1, {\"z\": \"\\\"\"}]}, \"port\": 2.2e1,\n"
-	    "     \"user\": \"first\", \"user\": \"second\", \"group\": null}],\n"
+	    "     \"user\": \"first\", \"group\": null}],\n"
 	    "   \"defaults\": {\"group\": \"g\", \"arch\": \"x64\"}}\n";
 
 	(void)state;
@@ -366,6 +366,22 @@ test_plan_inventory_parse_json_syntax(void **state)
 	assert_string_equal(inv->hosts[0].product, "Windows 7");
 	assert_int_equal(inv->hosts[0].port, 22);
 	assert_string_equal(inv->hosts[0].user, "first");
+	plan_inventory_free(inv);
+	/* a key given twice: jq and Python take the last, cJSON the first,
+	 * so the inventory is refused rather than read one way */
+	inv = parse("d.json", "{\"hosts\": [{\"name\": \"a\", \"user\": \"x\","
+	    " \"user\": \"y\"}]}");
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(),
+	    "d.json: hosts[0] (a).user: given twice"));
+	inv = parse("d.json", "{\"hosts\": [], \"hosts\": [{\"name\": \"a\"}]}");
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "d.json: \"hosts\" given twice"));
+	inv = parse("d.json", "{\"hosts\": [{\"name\": \"a\", \"registry\":"
+	    " {\"HKLM\\\\X\\\\V\": 1, \"HKLM\\\\X\\\\V\": 2}}]}");
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "given twice"));
+	inv = parse("s.json", ok);
 	assert_string_equal(inv->hosts[0].group, "g");	/* null: default */
 	assert_string_equal(inv->hosts[0].arch, "x64");
 	plan_inventory_free(inv);
@@ -429,8 +445,8 @@ test_plan_inventory_parse_json_scan_edges(void **state)
 	buf_adds(&b, ", \"hos\\u0074s\": [{\"name\": \"a\", \"y\": 1");
 	for (i = 0; i < 80; i++)
 		buf_addc(&b, '0');
-	buf_adds(&b, "e2, \"port\": 2222}], \"hosts\": 5,"
-	    " \"defaults\": {\"user\": \"ops\"}, \"defaults\": 1}");
+	buf_adds(&b, "e2, \"port\": 2222}],"
+	    " \"defaults\": {\"user\": \"ops\"}}");
 	inv = parse("e.json", buf_str(&b));
 	if (inv == NULL)
 		fail_msg("%s", err_msg());

@@ -346,8 +346,9 @@ read_workaround_kind(struct ard *r, const cJSON *v, struct advisory_workaround *
 			afail(r, "key", "must be a plain HKLM\\... key");
 			goto out;
 		}
-		if (strchr(w->value, '\\') || strchr(w->value, '"')) {
-			afail(r, "value", "must be a plain value name");
+		if (!plan_valid_regvalue(w->value)) {
+			afail(r, "value", "must be a plain value name (printable, "
+			    "none of \\ & | < > ^ % \")");
 			goto out;
 		}
 		if (strcmp(type, "REG_DWORD") != 0) {

@@ -170,6 +170,23 @@ test_plan_advisory_parse_names_field(void **state)
 	refused("{\"id\": \"a\", \"title\": \"t\", \"reboot\": false, \"os\": [\"Windows 7\"],"
 	    " \"model\": \"registry\", \"registry\": {\"enable\": \"HKCU\\\\X\"}}",
 	    "x.json: registry.enable");
+	{
+		/* a workaround value with cmd.exe metacharacters and CR LF
+		 * is refused when the advisory is loaded, not by apply later */
+		struct buf f;
+		char *bad;
+		const char *at;
+
+		assert_int_equal(file_read("plan/advisories/ws2-unload-ceip.json",
+		    1 << 20, &f), 0);
+		at = strstr(f.data, "\"CEIPEnable\"");
+		assert_non_null(at);
+		bad = xasprintf("%.*s\"CEIPEnable & calc.exe\\r\\n\"%s",
+		    (int)(at - f.data), f.data, at + strlen("\"CEIPEnable\""));
+		refused(bad, "workaround.value: must be a plain value name");
+		free(bad);
+		buf_release(&f);
+	}
 	assert_null(plan_advisory_parse("bin.json", "{}\0\1", 4));
 	assert_non_null(strstr(err_msg(), "bin.json: binary data"));
 }

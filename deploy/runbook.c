@@ -17,15 +17,19 @@ rb_registry(struct buf *a, struct buf *r, const struct plan_action *x,
 	    xasprintf("%u", x->data_num);
 
 	buf_addf(a, "rem -- registry %s\\%s = %s\n", x->key, x->value, data);
-	buf_addf(a, "reg query \"%s\" /v %s >nul 2>&1\n", x->key, x->value);
+	/* names and data quoted: "Path Value (x86)" or a ")" must not split
+	 * the command or end an if/else block (plan_valid_reg* keep " out) */
+	buf_addf(a, "reg query \"%s\" /v \"%s\" >nul 2>&1\n", x->key,
+	    x->value);
 	buf_addf(a, "if errorlevel 1 (echo absent> \"%%KBDIR%%\\prior-%zu.txt\""
 	    ") else (reg export \"%s\" \"%%KBDIR%%\\prior-%zu.reg\" /y >nul)\n",
 	    i, x->key, i);
-	buf_addf(a, "reg add \"%s\" /v %s /t %s /d %s /f\n", x->key, x->value,
-	    x->type, data);
+	buf_addf(a, "reg add \"%s\" /v \"%s\" /t %s /d \"%s\" /f\n", x->key,
+	    x->value, x->type, data);
 	buf_adds(a, "if errorlevel 1 goto fail\n");
 	buf_addf(r, "if exist \"%%KBDIR%%\\prior-%zu.reg\" (reg import "
-	    "\"%%KBDIR%%\\prior-%zu.reg\") else (reg delete \"%s\" /v %s /f)\n",
+	    "\"%%KBDIR%%\\prior-%zu.reg\") else "
+	    "(reg delete \"%s\" /v \"%s\" /f)\n",
 	    i, i, x->key, x->value);
 	free(data);
 }

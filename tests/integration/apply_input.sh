@@ -35,7 +35,7 @@ check_contains "manual hosts: summary" "$out" "2 done, 0 failed"
 rb=$T_TMP/run/runbooks
 check "runbook per host" test -f "$rb/mix-000.cmd" -a -f "$rb/s08-001.cmd"
 check_contains "runbook: registry workaround" "$rb/mix-000.cmd" \
-    'reg add "HKLM\Software\Microsoft\SQMClient\Windows" /v CEIPEnable /t REG_DWORD /d 0 /f'
+    'reg add "HKLM\Software\Microsoft\SQMClient\Windows" /v "CEIPEnable" /t REG_DWORD /d "0" /f'
 check_contains "runbook: saves the prior value" "$rb/mix-000.cmd" \
     'reg export "HKLM\Software\Microsoft\SQMClient\Windows"'
 check_contains "runbook: install" "$rb/mix-000.cmd" \
@@ -44,7 +44,7 @@ check_contains "runbook: reboot" "$rb/mix-000.cmd" \
     'shutdown /r /t 60 /d p:2:17 /c "kbfix: hotfix reboot"'
 check_contains "rollback runbook: value restored or deleted" \
     "$rb/mix-000-rollback.cmd" \
-    'reg delete "HKLM\Software\Microsoft\SQMClient\Windows" /v CEIPEnable /f'
+    'reg delete "HKLM\Software\Microsoft\SQMClient\Windows" /v "CEIPEnable" /f'
 check_contains "rollback runbook: package removed" \
     "$rb/mix-000-rollback.cmd" 'wusa /uninstall /kb:4345459 /quiet /norestart'
 check "runbook: CRLF lines" grep -q $'\r$' "$rb/mix-000.cmd"
@@ -73,6 +73,27 @@ check "NT 6.0 runbook: no dism" \
     bash -c '! grep -qi dism "$1"' _ "$T_TMP/run08/runbooks/s08-001.cmd"
 check_contains "NT 6.0 rollback runbook: says how to remove it" \
     "$T_TMP/run08/runbooks/s08-001-rollback.cmd" "remove KB4345397 in Control Panel"
+
+# Value names and REG_SZ data with spaces and parentheses stay one argument
+# each and cannot end the rollback's if/else block (issue 16).
+python3 - "$T_TMP/plan.json" "$T_TMP/plansp.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for h in p["hosts"]:
+    for a in h["actions"]:
+        if a["kind"] == "registry":
+            a["value"], a["type"], a["data"] = \
+                "Path Value (x86)", "REG_SZ", "C:\\Program Files (x86)\\x"
+json.dump(p, open(sys.argv[2], "w"))
+PY
+kbfix apply "$T_TMP/plansp.json" --bundle "$T_TMP/bundle" \
+    --run-dir "$T_TMP/runsp" >/dev/null 2>&1
+check_contains "runbook: a value name with spaces is quoted" \
+    "$T_TMP/runsp/runbooks/mix-000.cmd" \
+    '/v "Path Value (x86)" /t REG_SZ /d "C:\Program Files (x86)\x" /f'
+check_contains "rollback runbook: the name stays inside the else block" \
+    "$T_TMP/runsp/runbooks/mix-000-rollback.cmd" \
+    'else (reg delete "HKLM\Software\Microsoft\SQMClient\Windows" /v "Path Value (x86)" /f)'
 
 # The run directory is not reused by a second apply.
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \

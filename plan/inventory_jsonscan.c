@@ -146,6 +146,23 @@ js_string(struct js *j)
 				return -1;
 			continue;
 		}
+		if ((unsigned char)*j->p >= 0x80) {
+			/* cJSON passes any byte on: bad UTF-8 would reach
+			 * the plan, its reports and the export */
+			size_t n = utf8_char_len(j->p, (size_t)(j->end - j->p));
+
+			if (n == 0) {
+				char msg[512];
+
+				js_syntax(j, j->p);
+				snprintf(msg, sizeof(msg), "%s", err_msg());
+				err_set("%s (not UTF-8)", msg);
+				return -1;
+			}
+			while (n-- > 0)
+				js_char(j, (unsigned char)*j->p++);
+			continue;
+		}
 		js_char(j, (unsigned char)*j->p++);
 	}
 	j->p++;

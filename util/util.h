@@ -155,6 +155,8 @@ int	 time_parse_iso8601(const char *, int64_t *epoch);
 int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
 
 /* Strings. */
+/* The length of the valid UTF-8 character at s (of n bytes), or 0. */
+size_t	 utf8_char_len(const char *s, size_t n);
 void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
 void	 strv_free(char **, size_t);	/* frees n strings and the array */
 int	 str_casecmp_prefix(const char *s, const char *prefix);

@@ -374,6 +374,15 @@ test_plan_inventory_parse_json_syntax(void **state)
 	assert_null(inv);
 	assert_non_null(strstr(err_msg(),
 	    "d.json: hosts[0] (a).user: given twice"));
+	/* invalid UTF-8 (here in a group) never reaches the plan */
+	inv = parse("u.json", "{\"hosts\": [{\"name\": \"a\", \"group\": "
+	    "\"g\xff\xfe\"}]}");
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "u.json: line 1, column 37: invalid "
+	    "JSON (not UTF-8)"));
+	inv = parse("u.json", "{\"hosts\": [{\"name\": \"a\", \"group\": "
+	    "\"\xed\xa0\x80\"}]}");	/* a UTF-16 surrogate */
+	assert_null(inv);
 	inv = parse("d.json", "{\"hosts\": [], \"hosts\": [{\"name\": \"a\"}]}");
 	assert_null(inv);
 	assert_non_null(strstr(err_msg(), "d.json: \"hosts\" given twice"));

@@ -327,6 +327,21 @@ test_escapes_keep_hostile_values_one_value(void **state)
 }
 
 static void
+test_utf8_char_len_strict(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_char_len("a", 1), 1);
+	assert_int_equal(utf8_char_len("\xc3\xa9", 2), 2);
+	assert_int_equal(utf8_char_len("\xe2\x80\x99", 3), 3);
+	assert_int_equal(utf8_char_len("\xf0\x9f\x98\x80", 4), 4);
+	assert_int_equal(utf8_char_len("\xc3", 1), 0);		/* cut */
+	assert_int_equal(utf8_char_len("\xc0\xaf", 2), 0);	/* overlong */
+	assert_int_equal(utf8_char_len("\xed\xa0\x80", 3), 0);	/* surrogate */
+	assert_int_equal(utf8_char_len("\xf4\x90\x80\x80", 4), 0);
+	assert_int_equal(utf8_char_len("\xff", 1), 0);
+}
+
+static void
 test_jpath_fail_names_the_path(void **state)
 {
 	struct jpath j;
@@ -360,6 +375,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jpath_fail_names_the_path),
+		cmocka_unit_test(test_utf8_char_len_strict),
 		cmocka_unit_test(test_escapes_keep_hostile_values_one_value),
 		cmocka_unit_test(test_file_write_atomic_device_written_through),
 		cmocka_unit_test(test_file_write_atomic_fifo_written_through),

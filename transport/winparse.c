@@ -753,6 +753,14 @@ sys_arch(const char *type)
 	return xstrdup(type);
 }
 
+/* A column given twice: the last one counts (and the first is freed). */
+static void
+sys_set(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
 static void
 sys_field(struct winsysinfo *si, const char *name, char *value)
 {
@@ -760,17 +768,18 @@ sys_field(struct winsysinfo *si, const char *name, char *value)
 
 	rtrim(value);
 	if (strcasecmp(name, "Host Name") == 0)
-		si->host = xstrdup(value);
+		sys_set(&si->host, value);
 	else if (strcasecmp(name, "OS Name") == 0)
-		si->os_name = xstrdup(value);
+		sys_set(&si->os_name, value);
 	else if (strcasecmp(name, "OS Version") == 0) {
-		si->os_version_text = xstrdup(value);
+		sys_set(&si->os_version_text, value);
 		if ((sp = strchr(value, ' ')) != NULL)
 			*sp = '\0';
-		si->os_version = xstrdup(value);
-	} else if (strcasecmp(name, "System Type") == 0)
+		sys_set(&si->os_version, value);
+	} else if (strcasecmp(name, "System Type") == 0) {
+		free(si->arch);
 		si->arch = sys_arch(value);
-	else if (strcasecmp(name, "Hotfix(s)") == 0)
+	} else if (strcasecmp(name, "Hotfix(s)") == 0)
 		kb_scan(value, &si->hotfixes, &si->nhotfixes);
 }
 

@@ -297,6 +297,26 @@ csv_host(struct csv *c, struct ird *r, char **cols, int ncols,
 	return inv_host_finish(r, h);
 }
 
+/* Inventories are UTF-8, CSV as JSON: other bytes would reach the plan,
+ * its reports and the inventory discover writes. */
+static int
+csv_utf8(const char *name, const char *buf, size_t len)
+{
+	size_t i = 0, n;
+	int line = 1;
+
+	while (i < len) {
+		if ((n = utf8_char_len(buf + i, len - i)) == 0) {
+			err_set("%s: line %d: not UTF-8 (export it again with "
+			    "Export-Csv -Encoding UTF8)", name, line);
+			return -1;
+		}
+		line += buf[i] == '\n';
+		i += n;
+	}
+	return 0;
+}
+
 int
 inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len)
 {
@@ -307,6 +327,8 @@ inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len)
 	int i, ncols = 0, ad, rc = -1, st;
 
 	buf_init(&c.cell, 65536);
+	if (csv_utf8(inv->name, buf, len) == -1)
+		goto out;
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		c.p += 3;
 	/* PowerShell's Export-Csv writes "#TYPE ..." first */

@@ -383,6 +383,11 @@ test_plan_inventory_parse_json_syntax(void **state)
 	inv = parse("u.json", "{\"hosts\": [{\"name\": \"a\", \"group\": "
 	    "\"\xed\xa0\x80\"}]}");	/* a UTF-16 surrogate */
 	assert_null(inv);
+	/* CSV too: Windows-1252 from an old Export-Csv is refused, with how */
+	inv = parse("u.csv", "name,os\nweb01,Windows Vista\x99 Business\n");
+	assert_null(inv);
+	assert_non_null(strstr(err_msg(), "u.csv: line 2: not UTF-8 (export it "
+	    "again with Export-Csv -Encoding UTF8)"));
 	inv = parse("d.json", "{\"hosts\": [], \"hosts\": [{\"name\": \"a\"}]}");
 	assert_null(inv);
 	assert_non_null(strstr(err_msg(), "d.json: \"hosts\" given twice"));

@@ -13,19 +13,8 @@ cat >"$T_TMP/inv.json" <<'JSON'
 JSON
 python3 "$TOP/tests/apply/mkrun.py" plan "$T_TMP/inv.json" "$T_TMP/plan.json" \
     --manual mix-000,s08-001
-mkdir -p "$T_TMP/bundle/files"
-printf 'MSCF-not-really' >"$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu"
-sha1=$(sha1sum "$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu" | cut -d' ' -f1)
-sha256=$(sha256sum "$T_TMP/bundle/files/windows6.1-kb4345459-x64_0123.msu" | cut -d' ' -f1)
-cat >"$T_TMP/bundle/manifest.json" <<JSON
-{"format": "kbfix-bundle/1", "updates": [{
- "update_id": "00000000-0000-0000-0000-000000000001", "kb": "KB4345459",
- "arch": "x64", "product": "Windows 7", "hosts": ["mix-000"],
- "files": [{"name": "windows6.1-kb4345459-x64_0123.msu",
-  "path": "files/windows6.1-kb4345459-x64_0123.msu",
-  "size": 15, "sha1": "$sha1", "sha256": "$sha256",
-  "package_cab": "Windows6.1-KB4345459-x64.cab"}]}]}
-JSON
+. "$TOP/tests/apply/manual_bundle.sh"
+manual_bundle "$T_TMP/bundle"
 
 # Manual hosts only: no connection, runbooks written, exit 0.
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \

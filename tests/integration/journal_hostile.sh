@@ -16,19 +16,8 @@ JSON
 python3 "$TOP/tests/apply/mkrun.py" plan "$T_TMP/inv.json" "$T_TMP/plan.json" \
     --manual mix-000
 b=$T_TMP/bundle
-mkdir -p "$b/files"
-printf 'MSCF-not-really' >"$b/files/windows6.1-kb4345459-x64_0123.msu"
-sha1=$(sha1sum "$b/files/windows6.1-kb4345459-x64_0123.msu" | cut -d' ' -f1)
-sha256=$(sha256sum "$b/files/windows6.1-kb4345459-x64_0123.msu" | cut -d' ' -f1)
-cat >"$b/manifest.json" <<JSON
-{"format": "kbfix-bundle/1", "updates": [{
- "update_id": "00000000-0000-0000-0000-000000000001", "kb": "KB4345459",
- "arch": "x64", "product": "Windows 7", "hosts": ["mix-000"],
- "files": [{"name": "windows6.1-kb4345459-x64_0123.msu",
-  "path": "files/windows6.1-kb4345459-x64_0123.msu",
-  "size": 15, "sha1": "$sha1", "sha256": "$sha256",
-  "package_cab": "Windows6.1-KB4345459-x64.cab"}]}]}
-JSON
+. "$TOP/tests/apply/manual_bundle.sh"
+manual_bundle "$b"
 apply() { kbfix apply "$T_TMP/plan.json" --bundle "$b" --run-dir "$1"; }
 apply "$T_TMP/run" >/dev/null 2>&1
 check "a manual run to start from" test -s "$T_TMP/run/journal.jsonl"

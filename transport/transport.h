@@ -156,10 +156,11 @@ void	 transport_stop(struct transport *);
  * The one builder of cmd.exe command lines.  argv[0] is the program, the
  * rest its arguments, NULL-terminated.  An argument is written bare when it
  * holds only [A-Za-z0-9_.:/\\=+,@{}~-]; otherwise (spaces, parentheses,
- * ', a registry path with spaces) it is quoted with "...".  Refused (-1,
- * err_set naming the argument): an empty argv, program or argument,
- * & | < > ^ % " and ! (cmd.exe interprets % and ^ even inside quotes, and a
- * " would end the quoting), control characters and bytes >= 0x80.  Appends
+ * ', a registry path with spaces, the < and > of a wevtutil query) it is
+ * quoted with "...".  Refused (-1, err_set naming the argument): an empty
+ * argv, program or argument, & | ^ % " and ! (cmd.exe interprets % and ^
+ * even inside quotes, and a " would end the quoting), control characters
+ * and bytes >= 0x80.  Appends
  * to out; on error out is left as it was.
  *
  * transport_cmdline_join() appends " & " (unless out is empty) and a
@@ -312,5 +313,52 @@ struct winexit {
 const struct winexit *transport_winexit_lookup(enum winexit_tool, uint32_t code);
 enum winexit_class transport_winexit_classify(enum winexit_tool, uint32_t code);
 int	 transport_winexit_describe(struct buf *, enum winexit_tool, uint32_t code);
+
+/*
+ * `wevtutil qe LOG /f:xml` stdout (transport/winevent.c): <Event>
+ * elements one after the other with no root element, as wevtutil prints
+ * them (tests/fixtures/windows/events).  One record per event, in the
+ * order printed; only these fields are kept (no message text, user,
+ * computer name or path):
+ *   time      TimeCreated SystemTime, Unix seconds UTC (fraction dropped)
+ *   provider  Provider Name ("Microsoft-Windows-Kernel-Power")
+ *   id        EventID
+ *   bugcheck  the bug check code and its 4 parameters: 1001 of
+ *             WER-SystemErrorReporting (BugCheck), param1 "0x000000d1 (p1,
+ *             p2, p3, p4)"; Kernel-Power 41, BugcheckCode (decimal) and
+ *             BugcheckParameter1-4.  has_bugcheck 0 when there is none
+ *             (41 with BugcheckCode 0: power loss or a hang)
+ *   module    Application Error 1000: the faulting module (ModuleName,
+ *             or the 4th unnamed Data of the older layout)
+ *   service   Service Control Manager: the service (param2 of 7009 and
+ *             7011, "Timeout (%1 ms) ... the %2 service"; param1 else)
+ * A module or service name that is not printable ASCII or longer than
+ * WINEVENT_NAME_MAX - 1 is left empty.  Bounds: more than
+ * TRANSPORT_WINEVENT_BYTES of input or TRANSPORT_WINEVENT_MAX events is
+ * an error.  0, or -1 (err_set "event 3: no EventID ...") when the output
+ * is not wevtutil's; the list is then empty.  Empty output: no events.
+ */
+#define TRANSPORT_WINEVENT_MAX		1000
+#define TRANSPORT_WINEVENT_BYTES	((size_t)4 << 20)
+#define WINEVENT_NAME_MAX		64
+
+struct winevent {
+	int64_t		 time;
+	uint32_t	 id;
+	char		 provider[WINEVENT_NAME_MAX];
+	int		 has_bugcheck;
+	uint32_t	 bugcheck;
+	uint64_t	 param[4];
+	char		 module[WINEVENT_NAME_MAX];
+	char		 service[WINEVENT_NAME_MAX];
+};
+
+struct winevent_list {
+	struct winevent	*v;
+	size_t		 n;
+};
+
+int	 transport_winevent_parse(const char *, size_t, struct winevent_list *);
+void	 transport_winevent_list_release(struct winevent_list *);
 
 #endif

@@ -5,7 +5,10 @@
  * escapes, % expands variables even inside quotes, " ends the quoting, !
  * expands under delayed expansion.  Those are refused rather than escaped:
  * kbfix never needs them inside an argument, and a refusal cannot be
- * escaped wrongly.
+ * escaped wrongly.  The one exception: < and > (the comparisons of a
+ * wevtutil XPath query, "timediff(@SystemTime) <= N") are allowed and
+ * force the quotes, inside which cmd.exe does not redirect; an argument
+ * can never close the quotes early, " being refused.
  */
 #include <string.h>
 
@@ -36,12 +39,12 @@ check_arg(const char *arg, size_t i)
 			    "non-ASCII character 0x%02x refused", i, arg, *p);
 			return -1;
 		}
-		if (strchr("&|<>^%\"!", *p) != NULL) {
+		if (strchr("&|^%\"!", *p) != NULL) {
 			err_set("command argument %zu \"%s\": '%c' would be "
 			    "interpreted by cmd.exe; refused", i, arg, *p);
 			return -1;
 		}
-		if (!is_bare(*p))
+		if (!is_bare(*p))	/* < and > too: quoted */
 			bare = 0;
 	}
 	/* A trailing backslash before our closing quote would escape it. */

@@ -417,6 +417,9 @@ test_transport_cmdline_quotes(void **state)
 	    "/quiet", "/norestart", NULL };
 	const char *netsh[] = { "netsh", "interface", "ipv4", "set", "global",
 	    "multicastforwarding=disabled", NULL };
+	const char *wevt[] = { "wevtutil", "qe", "System", "/q:*[System["
+	    "TimeCreated[timediff(@SystemTime) <= 86400000]]]", "/c:5", NULL };
+	const char *gt[] = { "x", "a>b", NULL };
 
 	(void)state;
 	buf_init(&b, 0);
@@ -431,6 +434,14 @@ test_transport_cmdline_quotes(void **state)
 	assert_int_equal(transport_cmdline_join(&b, netsh), 0);
 	assert_non_null(strstr(b.data, "/norestart & netsh interface ipv4 "
 	    "set global multicastforwarding=disabled"));
+	/* < and > only ever inside quotes, where cmd.exe does not redirect */
+	buf_reset(&b);
+	assert_int_equal(transport_cmdline(&b, wevt), 0);
+	assert_string_equal(b.data, "wevtutil qe System \"/q:*[System["
+	    "TimeCreated[timediff(@SystemTime) <= 86400000]]]\" /c:5");
+	buf_reset(&b);
+	assert_int_equal(transport_cmdline(&b, gt), 0);
+	assert_string_equal(b.data, "x \"a>b\"");
 	buf_release(&b);
 }
 
@@ -457,8 +468,6 @@ test_transport_cmdline_refuses_metacharacters(void **state)
 	(void)state;
 	refused("HKLM\\X & del C:\\boot.ini", "'&'");
 	refused("a|b", "'|'");
-	refused("a<b", "'<'");
-	refused("a>b", "'>'");
 	refused("a^b", "'^'");
 	refused("%PATH%", "'%'");
 	refused("a\"b", "'\"'");

@@ -503,6 +503,113 @@ read_hotfix(struct ard *r, const cJSON *o, struct advisory *a)
 	    &a->included, &a->nincluded) == -1 ? -1 : 0;
 }
 
+/* Provider, service and module names: [A-Za-z0-9 ._-], 1 to 63. */
+static int
+valid_evidence_name(const char *s, int spaces)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && !strchr("._-", s[n]) &&
+		    !(spaces && s[n] == ' '))
+			return 0;
+	return n >= 1 && n <= 63;
+}
+
+static int
+read_evidence_event(struct ard *r, const cJSON *o, struct advisory_event *e)
+{
+	uint32_t id;
+
+	if (!cJSON_IsObject(o))
+		return afail(r, NULL, "must be an object {provider, id[, service]}");
+	if (get_str(r, o, "provider", 1, &e->provider) == -1 ||
+	    get_u32(r, o, "id", &id) == -1 ||
+	    get_str(r, o, "service", 0, &e->service) == -1)
+		return -1;
+	if (!valid_evidence_name(e->provider, 1))
+		return afail(r, "provider", "must be 1-63 of [A-Za-z0-9 ._-]");
+	if (id > 65535)
+		return afail(r, "id", "must be an event id 0 to 65535");
+	if (e->service && !valid_evidence_name(e->service, 1))
+		return afail(r, "service", "must be 1-63 of [A-Za-z0-9 ._-]");
+	e->id = id;
+	return 0;
+}
+
+static int
+read_bugchecks(struct ard *r, const cJSON *o, struct advisory_evidence *v)
+{
+	char **codes = NULL;
+	size_t i, n = 0;
+	uint64_t code;
+	int rc = -1;
+
+	if (get_strs(r, o, "bugchecks", 0, 0, &codes, &n) == -1)
+		goto out;
+	v->bugchecks = xcalloc(n + 1, sizeof(*v->bugchecks));
+	for (i = 0; i < n; i++) {
+		if (str_casecmp_prefix(codes[i], "0x") != 0 ||
+		    parse_hex(codes[i], UINT32_MAX, &code) == -1 || code == 0) {
+			afail(r, "bugchecks", "must hold bug check codes like 0xD1");
+			goto out;
+		}
+		v->bugchecks[v->nbugchecks++] = (uint32_t)code;
+	}
+	rc = 0;
+out:
+	strv_free(codes, n);
+	return rc;
+}
+
+static int
+read_evidence_lists(struct ard *r, const cJSON *o, struct advisory_evidence *v)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "events"), *it;
+	size_t i, saved;
+
+	if (read_bugchecks(r, o, v) == -1 ||
+	    get_strs(r, o, "modules", 0, 0, &v->modules, &v->nmodules) == -1)
+		return -1;
+	for (i = 0; i < v->nmodules; i++)
+		if (!valid_evidence_name(v->modules[i], 0))
+			return afail(r, "modules", "must hold file names like "
+			    "ws2_32.dll");
+	if (arr != NULL && !cJSON_IsArray(arr))
+		return afail(r, "events", "must be an array of objects");
+	v->events = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*v->events));
+	cJSON_ArrayForEach(it, arr) {
+		aenter(r, &saved, "events", (int)v->nevents);
+		if (read_evidence_event(r, it, &v->events[v->nevents++]) == -1)
+			return -1;
+		aleave(r, saved);
+	}
+	return 0;
+}
+
+/* "evidence": {"bugchecks": ["0xD1"], "events": [{"provider": "AFD",
+ * "id": 16002}], "modules": ["ws2_32.dll"]}, optional. */
+static int
+read_evidence(struct ard *r, const cJSON *root, struct advisory_evidence *v)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "evidence");
+	size_t saved;
+	int rc;
+
+	if (o == NULL)
+		return 0;
+	if (!cJSON_IsObject(o))
+		return afail(r, "evidence", "must be an object");
+	v->present = 1;
+	saved = jpath_key(&r->jp, "evidence");
+	rc = read_evidence_lists(r, o, v);
+	if (rc == 0 && v->nbugchecks + v->nevents + v->nmodules == 0)
+		rc = afail(r, NULL, "names no bug check, event or module");
+	jpath_back(&r->jp, saved);
+	return rc;
+}
+
 static int
 valid_id(const char *s)
 {
@@ -592,7 +699,8 @@ plan_advisory_parse(const char *name, const char *buf, size_t len)
 	    get_bool(&r, root, "reboot", &a->reboot) == -1 ||
 	    get_strs(&r, root, "os", 1, 0, &a->os, &a->nos) == -1 ||
 	    read_workaround(&r, root, &a->workaround) == -1 ||
-	    read_model(&r, root, a) == -1)
+	    read_model(&r, root, a) == -1 ||
+	    read_evidence(&r, root, &a->evidence) == -1)
 		goto out;
 	if (!valid_id(a->id)) {
 		afail(&r, "id", "must be 1-64 of [a-z0-9-]");
@@ -663,6 +771,20 @@ free_targets(struct advisory *a)
 	free(a->targets);
 }
 
+static void
+free_evidence(struct advisory_evidence *v)
+{
+	size_t i;
+
+	free(v->bugchecks);
+	for (i = 0; i < v->nevents; i++) {
+		free(v->events[i].provider);
+		free(v->events[i].service);
+	}
+	free(v->events);
+	strv_free(v->modules, v->nmodules);
+}
+
 void
 plan_advisory_free(struct advisory *a)
 {
@@ -692,6 +814,7 @@ plan_advisory_free(struct advisory *a)
 	free(a->registry.sample_number);
 	free(a->registry.low.path);
 	free(a->registry.high.path);
+	free_evidence(&a->evidence);
 	free(a);
 }
 

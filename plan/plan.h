@@ -487,6 +487,29 @@ struct advisory_registry {		/* registry model (CEIP) */
 	struct advisory_range low, high;
 };
 
+/*
+ * What a host shows when it experiences the problem (issue 12): events
+ * of its event log that point to this advisory.  A bug check code (1001
+ * BugCheck, Kernel-Power 41), an event by provider and id (a service name
+ * for Service Control Manager events), a faulting module of Application
+ * Error 1000.  present 0: the advisory names no evidence.
+ */
+struct advisory_event {
+	char		 *provider;	/* "AFD", "Service Control Manager" */
+	uint32_t	  id;		/* 16002, 7011 */
+	char		 *service;	/* "W3SVC", or NULL: any */
+};
+
+struct advisory_evidence {
+	int		  present;
+	uint32_t	 *bugchecks;	/* 0xd1 */
+	size_t		  nbugchecks;
+	struct advisory_event *events;
+	size_t		  nevents;
+	char		**modules;	/* "ws2_32.dll" (case-insensitive) */
+	size_t		  nmodules;
+};
+
 struct advisory {
 	char		 *id;		/* "tcpip-2018-07" */
 	char		 *title;
@@ -509,6 +532,7 @@ struct advisory {
 	struct advisory_trigger trigger;
 	struct advisory_workaround workaround;
 	struct advisory_registry registry;
+	struct advisory_evidence evidence;
 };
 
 struct advisory_set {

@@ -192,6 +192,43 @@ test_plan_advisory_parse_names_field(void **state)
 }
 
 static void
+test_plan_advisory_parse_evidence(void **state)
+{
+	struct advisory_set *set = plan_advisory_builtin();
+	const struct advisory *a;
+	char *s;
+
+	(void)state;
+	a = plan_advisory_find(set, "tcpip-2018-07");
+	assert_true(a->evidence.present);
+	assert_int_equal(a->evidence.nbugchecks, 1);
+	assert_int_equal(a->evidence.bugchecks[0], 0xd1);
+	assert_int_equal(a->evidence.nevents, 2);
+	assert_string_equal(a->evidence.events[0].provider, "AFD");
+	assert_int_equal(a->evidence.events[0].id, 16002);
+	assert_null(a->evidence.events[0].service);
+	assert_string_equal(a->evidence.events[1].service, "W3SVC");
+	a = plan_advisory_find(set, "ws2-unload-ceip");
+	assert_int_equal(a->evidence.nmodules, 1);
+	assert_string_equal(a->evidence.modules[0], "ws2_32.dll");
+	assert_false(plan_advisory_find(set, "wfp-two-callouts")->evidence.present);
+	plan_advisory_set_free(set);
+	s = edit("\"file\"", "\"evidence\": {\"bugchecks\": [\"D1\"]}, \"file\"");
+	refused(s, "x.json: evidence.bugchecks: must hold bug check codes like 0xD1");
+	free(s);
+	s = edit("\"file\"", "\"evidence\": {\"events\": [{\"provider\": \"AFD\", "
+	    "\"id\": 70000}]}, \"file\"");
+	refused(s, "x.json: evidence.events[0].id: must be an event id");
+	free(s);
+	s = edit("\"file\"", "\"evidence\": {\"modules\": [\"..\\\\x.dll\"]}, \"file\"");
+	refused(s, "x.json: evidence.modules: must hold file names");
+	free(s);
+	s = edit("\"file\"", "\"evidence\": {}, \"file\"");
+	refused(s, "x.json: evidence: names no bug check, event or module");
+	free(s);
+}
+
+static void
 test_plan_advisory_load_dir_adds_and_replaces(void **state)
 {
 	char dir[] = "/tmp/kbfix-adv.XXXXXX", *path, *s;
@@ -262,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_plan_advisory_builtin_august_supersedence),
 		cmocka_unit_test(test_plan_advisory_parse_accepts_good),
 		cmocka_unit_test(test_plan_advisory_parse_names_field),
+		cmocka_unit_test(test_plan_advisory_parse_evidence),
 		cmocka_unit_test(test_plan_advisory_load_dir_adds_and_replaces),
 		cmocka_unit_test(test_plan_advisory_write_json_lists),
 	};

@@ -12,8 +12,12 @@
   fleetctl.py supervise DIR
       start every sshd of the fleet, carry out reboots, run scheduled
       tasks; SIGTERM stops everything it started
+  fleetctl.py event STATEDIR JSON
+      add one event to a host's event store (winsim/events.c), e.g.
+      '{"kind": "bugcheck", "code": "0xD1"}' (now), "ago": S or "at": ISO
 """
 
+import calendar
 import fcntl
 import json
 import os
@@ -240,6 +244,69 @@ def build_state(m, sdir, extra=None):
             raise BadInventory(f"{m['name']}: winsim.faults: bad name {name}")
         write(os.path.join(sdir, "faults", name), f"{content}\n")
     open(os.path.join(sdir, "events.log"), "a").close()
+    evs = sim.get("events") or []
+    if not isinstance(evs, list):
+        raise BadInventory(f"{m['name']}: winsim.events: must be a list")
+    write(os.path.join(sdir, "winevents"),
+          "".join(event_line(m["name"], ev) for ev in evs))
+
+
+EVENT_KINDS = ("bugcheck", "kp41", "afd", "scm", "appcrash")
+NAME_RE = r"[A-Za-z0-9 ._-]{1,63}"
+
+
+def event_line(name, ev, now=None):
+    """One line of STATE/winevents (tests/winsim/events.c) from an
+    inventory's winsim.events entry."""
+    bad = f"{name}: winsim.events: bad event {ev!r}"
+    if not isinstance(ev, dict) or ev.get("kind") not in EVENT_KINDS:
+        raise BadInventory(bad)
+    now = int(time.time()) if now is None else now
+    if "at" in ev:
+        try:
+            t = calendar.timegm(time.strptime(ev["at"], "%Y-%m-%dT%H:%M:%SZ"))
+        except (TypeError, ValueError):
+            raise BadInventory(bad)
+    else:
+        t = now - int(ev.get("ago", 0))
+    kind = ev["kind"]
+    code = str(ev.get("code", "0x0"))
+    prm = ",".join(str(p) for p in ev.get("params", [])) or "-"
+    if kind in ("bugcheck", "kp41"):
+        if not re.fullmatch(r"0x[0-9A-Fa-f]{1,8}", code) or \
+                not re.fullmatch(r"-|[0-9A-Fa-f]{1,16}(,[0-9A-Fa-f]{1,16}){3}",
+                                 prm):
+            raise BadInventory(bad)
+        fields = [code, prm]
+    elif kind == "afd":
+        fields = []
+    elif kind == "scm":
+        svc = str(ev.get("service", ""))
+        if not isinstance(ev.get("id"), int) or not re.fullmatch(NAME_RE, svc):
+            raise BadInventory(bad)
+        fields = [str(ev["id"]), svc]
+    else:
+        mod, app = str(ev.get("module", "")), str(ev.get("app", "app.exe"))
+        if not re.fullmatch(NAME_RE, mod) or not re.fullmatch(NAME_RE, app):
+            raise BadInventory(bad)
+        fields = [mod, app]
+    return "\t".join([str(t), kind] + fields) + "\n"
+
+
+def cmd_event(sdir, text):
+    """Append one event under the host's lock (winsim takes it too)."""
+    try:
+        ev = json.loads(text)
+    except ValueError as e:
+        raise BadInventory(f"event: {e}")
+    line = event_line(os.path.basename(sdir), ev)
+    fd = os.open(os.path.join(sdir, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with open(os.path.join(sdir, "winevents"), "a") as f:
+            f.write(line)
+    finally:
+        os.close(fd)
 
 
 def cmd_state(argv):
@@ -695,6 +762,8 @@ def main(argv):
             cmd_init(argv[2:])
         elif len(argv) == 3 and argv[1] == "downtimes":
             cmd_downtimes(argv[2])
+        elif len(argv) == 4 and argv[1] == "event":
+            cmd_event(argv[2], argv[3])
         elif len(argv) == 3 and argv[1] == "supervise":
             return Supervisor(argv[2]).run()
         else:

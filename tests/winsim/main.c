@@ -47,6 +47,7 @@ static const struct {
 	{"rd", cmd_rmdir},
 	{"ver", cmd_ver},
 	{"hostname", cmd_hostname},
+	{"wevtutil", cmd_wevtutil},
 };
 
 void

@@ -156,6 +156,7 @@ uint32_t cmd_mkdir(struct host *, int, char **);
 uint32_t cmd_rmdir(struct host *, int, char **);
 uint32_t cmd_ver(struct host *, int, char **);
 uint32_t cmd_hostname(struct host *, int, char **);
+uint32_t cmd_wevtutil(struct host *, int, char **);	/* events.c */
 
 /* cmd.exe command lines. */
 enum join { JOIN_FIRST, JOIN_ALWAYS, JOIN_AND, JOIN_OR };

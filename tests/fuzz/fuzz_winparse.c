@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: the parsers of Windows command output (reg query,
- * dism /get-packages, wmic, netsh, systeminfo /fo csv, UTF-16 text), on
+ * dism /get-packages, wmic, netsh, systeminfo /fo csv, wevtutil /f:xml,
+ * UTF-16 text), on
  * the raw bytes libFuzzer gives (not NUL-terminated).  The first byte
  * picks the parser.
  */
@@ -35,12 +36,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct winreg_list r;
 	struct dism_list d;
 	struct winsysinfo si;
+	struct winevent_list ev;
 	size_t n;
 
 	if (len == 0)
 		return 0;
 	len--;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		if (transport_win_reg_query(p, len, &r) == 0)
 			transport_winreg_list_release(&r);
@@ -59,6 +61,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	case 4:
 		if (transport_win_systeminfo_csv(p, len, &si) == 0)
 			transport_winsysinfo_release(&si);
+		break;
+	case 5:
+		if (transport_winevent_parse(p, len, &ev) == 0)
+			transport_winevent_list_release(&ev);
 		break;
 	default:
 		free(transport_win_text(p, len, &n));

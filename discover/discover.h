@@ -20,6 +20,7 @@
 #define KBFIX_DISCOVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct transport_opts;
 struct buf;
@@ -59,5 +60,66 @@ int	 discover_write(const struct discover *, const char *path);
 
 /* The cmd.exe line discover runs on each host. */
 int	 discover_commands(struct buf *);
+
+/*
+ * Evidence (discover/evidence.c): the events of a host's event logs that
+ * point to an advisory (its "evidence" member, README "Advisories").
+ * discover_evidence_commands() builds the two queries: `wevtutil qe
+ * System "/q:*[System[(EventID=1001 or EventID=41 or ...) and
+ * TimeCreated[timediff(@SystemTime) <= MS]]]" /f:xml /c:COUNT /rd:true`
+ * for the bug checks and events, and the same on the Application log for
+ * Application Error 1000 when an advisory names a module (app left empty
+ * otherwise).  within_ms >= 1, count 1 to TRANSPORT_WINEVENT_MAX.
+ *
+ * An evidence_item is one event pointing to one advisory (an event may
+ * point to several); a Kernel-Power 41 within 30 minutes of a 1001 with
+ * the same bug check is the same crash and is not counted twice.  Only
+ * these fields are kept: time, event id, provider, bug check code, and
+ * the faulting module (Application Error) or service (Service Control
+ * Manager).  unknown: a log could not be read (wevtutil failed, the
+ * connection failed, the answer was not wevtutil's); error says why, and
+ * the items read before are kept but prove nothing.  capped: a log gave
+ * count events, so older ones may be missing.
+ */
+#define DISCOVER_EVIDENCE_DAYS	30	/* --since default */
+#define DISCOVER_EVIDENCE_COUNT	200	/* events a log at most */
+
+struct advisory_set;
+struct transport_conn;
+struct winevent_list;
+
+struct evidence_item {
+	const char	*advisory;	/* the advisory set's id */
+	int64_t		 time;		/* Unix seconds */
+	uint32_t	 id;		/* event id */
+	char		 provider[64];
+	uint32_t	 bugcheck;	/* 0: none */
+	char		 module[64];	/* faulting module or service, or "" */
+};
+
+struct evidence_host {
+	int		 unknown;
+	char		*error;
+	int		 capped;
+	struct evidence_item *items;
+	size_t		 n;
+};
+
+int	 discover_evidence_commands(const struct advisory_set *,
+	    int64_t within_ms, unsigned count, struct buf *sys, struct buf *app);
+/* The events of l that point to an advisory of set, appended to h. */
+void	 discover_evidence_match(const struct advisory_set *,
+	    const struct winevent_list *l, struct evidence_host *h);
+/*
+ * Queue both queries on c (connected or still connecting) and fill h from
+ * the answers; cb(h, arg) once, from inside transport_run(), when both are
+ * read or one failed.  -1 (err_set, nothing queued, no callback) when no
+ * advisory names evidence or the arguments are out of range.
+ */
+typedef void discover_evidence_cb(struct evidence_host *, void *arg);
+int	 discover_evidence_read(struct transport_conn *c,
+	    const struct advisory_set *, int64_t within_ms, unsigned count,
+	    struct evidence_host *h, discover_evidence_cb *cb, void *arg);
+void	 discover_evidence_host_release(struct evidence_host *);
 
 #endif

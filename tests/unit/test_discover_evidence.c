@@ -1,0 +1,130 @@
+/* Evidence: the queries discover sends and events matched to advisories. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+#include "plan/plan.h"
+#include "transport/transport.h"
+#include "discover/discover.h"
+
+static void
+test_discover_evidence_commands_builtin(void **state)
+{
+	struct advisory_set *set = plan_advisory_builtin();
+	struct buf sys, app;
+
+	(void)state;
+	buf_init(&sys, 0);
+	buf_init(&app, 0);
+	assert_int_equal(discover_evidence_commands(set, 30LL * 86400000, 200,
+	    &sys, &app), 0);
+	/* the built-in advisories, in file order: multicast-forwarding
+	 * (bug checks), tcpip-2018-07 (AFD 16002, SCM 7011) */
+	assert_string_equal(sys.data, "wevtutil qe System \"/q:*[System["
+	    "(EventID=1001 or EventID=41 or EventID=16002 or EventID=7011) and "
+	    "TimeCreated[timediff(@SystemTime) <= 2592000000]]]\" /f:xml "
+	    "/c:200 /rd:true");
+	assert_string_equal(app.data, "wevtutil qe Application \"/q:*[System["
+	    "Provider[@Name='Application Error'] and (EventID=1000) and "
+	    "TimeCreated[timediff(@SystemTime) <= 2592000000]]]\" /f:xml "
+	    "/c:200 /rd:true");
+	buf_reset(&sys);
+	assert_int_equal(discover_evidence_commands(set, 0, 200, &sys, &app),
+	    -1);
+	assert_int_equal(discover_evidence_commands(set, 1, 1001, &sys, &app),
+	    -1);
+	buf_release(&sys);
+	buf_release(&app);
+	plan_advisory_set_free(set);
+}
+
+static const char answer[] =
+    /* Kernel-Power 41 then 1001 for the same 0xD1 crash: one crash */
+    "<Event><System><Provider Name='Microsoft-Windows-WER-SystemErrorReporting'/>"
+    "<EventID>1001</EventID><TimeCreated SystemTime='2026-11-20T10:05:00Z'/>"
+    "</System><EventData><Data Name='param1'>0x000000d1 (0x0, 0x2, 0x0, 0x1)"
+    "</Data></EventData></Event>"
+    "<Event><System><Provider Name='Microsoft-Windows-Kernel-Power'/>"
+    "<EventID>41</EventID><TimeCreated SystemTime='2026-11-20T10:01:00Z'/>"
+    "</System><EventData><Data Name='BugcheckCode'>209</Data></EventData>"
+    "</Event>"
+    /* a 0x50 crash: wfp-classify-handle only */
+    "<Event><System><Provider Name='Microsoft-Windows-Kernel-Power'/>"
+    "<EventID>41</EventID><TimeCreated SystemTime='2026-11-19T10:00:00Z'/>"
+    "</System><EventData><Data Name='BugcheckCode'>80</Data></EventData>"
+    "</Event>"
+    /* power loss: no advisory */
+    "<Event><System><Provider Name='Microsoft-Windows-Kernel-Power'/>"
+    "<EventID>41</EventID><TimeCreated SystemTime='2026-11-18T10:00:00Z'/>"
+    "</System><EventData><Data Name='BugcheckCode'>0</Data></EventData>"
+    "</Event>"
+    /* 7011 for W3SVC counts, for another service not */
+    "<Event><System><Provider Name='Service Control Manager'/>"
+    "<EventID>7011</EventID><TimeCreated SystemTime='2026-11-17T10:00:00Z'/>"
+    "</System><EventData><Data Name='param1'>30000</Data>"
+    "<Data Name='param2'>w3svc</Data></EventData></Event>"
+    "<Event><System><Provider Name='Service Control Manager'/>"
+    "<EventID>7011</EventID><TimeCreated SystemTime='2026-11-17T11:00:00Z'/>"
+    "</System><EventData><Data Name='param1'>30000</Data>"
+    "<Data Name='param2'>Spooler</Data></EventData></Event>"
+    "<Event><System><Provider Name='Application Error'/>"
+    "<EventID>1000</EventID><TimeCreated SystemTime='2026-11-16T10:00:00Z'/>"
+    "</System><EventData><Data Name='ModuleName'>WS2_32.dll</Data>"
+    "</EventData></Event>";
+
+static size_t
+count(const struct evidence_host *h, const char *adv)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n; i++)
+		n += strcmp(h->items[i].advisory, adv) == 0;
+	return n;
+}
+
+static void
+test_discover_evidence_match(void **state)
+{
+	struct advisory_set *set = plan_advisory_builtin();
+	struct winevent_list l;
+	struct evidence_host h;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(transport_winevent_parse(answer, strlen(answer), &l),
+	    0);
+	discover_evidence_match(set, &l, &h);
+	/* tcpip-2018-07: the 0xD1 crash once, the W3SVC timeout */
+	assert_int_equal(count(&h, "tcpip-2018-07"), 2);
+	/* multicast-forwarding names 0x1E and 0xD1 too */
+	assert_int_equal(count(&h, "multicast-forwarding"), 1);
+	assert_int_equal(count(&h, "wfp-classify-handle"), 1);
+	assert_int_equal(count(&h, "ws2-unload-ceip"), 1);
+	assert_int_equal(count(&h, "wfp-two-callouts"), 0);
+	assert_int_equal(h.n, 5);
+	assert_int_equal(h.items[0].id, 1001);
+	assert_int_equal(h.items[0].bugcheck, 0xd1);
+	assert_int_equal(h.items[0].time, 1795169100);
+	assert_string_equal(h.items[3].module, "w3svc");
+	assert_string_equal(h.items[4].module, "WS2_32.dll");
+	transport_winevent_list_release(&l);
+	discover_evidence_host_release(&h);
+	plan_advisory_set_free(set);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_discover_evidence_commands_builtin),
+		cmocka_unit_test(test_discover_evidence_match),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

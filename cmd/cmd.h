@@ -32,6 +32,7 @@ int	cmd_apply(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_discover(int, char **);
+int	cmd_evidence(int, char **);
 int	cmd_export(int, char **);
 
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */

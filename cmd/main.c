@@ -24,6 +24,7 @@ static const struct subcommand {
 	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
 	{ "apply",	cmd_apply,	"carry out a plan on the hosts, in waves" },
 	{ "status",	cmd_status,	"where each host of a run stands" },
+	{ "evidence",	cmd_evidence,	"crashes before a run and after it, per host (did the fix work?)" },
 	{ "resume",	cmd_resume,	"continue an interrupted run" },
 	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
 	{ "export",	cmd_export,	"the plan as an Ansible project (playbooks, inventory)" },

@@ -20,6 +20,7 @@
 
 static const char usage_text[] =
 "usage: kbfix evidence RUN_DIR [--since DAYS] [--json] [--count N]\n"
+"           [--advisories DIR]\n"
 "           [--parallel N] [--known-hosts FILE] [--accept-new] [-k KEYFILE]\n"
 "           [-u USER] [--connect-timeout S] [--command-timeout S]\n"
 "\n"
@@ -34,6 +35,7 @@ static const char usage_text[] =
 "\n"
 "      --since DAYS        days before the run to look at (30)\n"
 "      --count N           events read per log and host at most (200)\n"
+"      --advisories DIR    more advisories (their \"evidence\"), as for plan\n"
 "      --json              a kbfix-evidence/1 document on stdout\n"
 "  -p, --parallel N        open at most N connections at a time (32)\n"
 "      --known-hosts FILE  OpenSSH known_hosts (~/.ssh/known_hosts)\n"
@@ -47,12 +49,13 @@ static const char usage_text[] =
 "run directory, 3 some hosts' evidence unknown.\n";
 
 enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_SINCE,
-	OPT_JSON, OPT_COUNT };
+	OPT_JSON, OPT_COUNT, OPT_ADV };
 
 static const struct option longopts[] = {
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "count",		required_argument, NULL, OPT_COUNT },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
+	{ "advisories",		required_argument, NULL, OPT_ADV },
 	{ "parallel",		required_argument, NULL, 'p' },
 	{ "known-hosts",	required_argument, NULL, OPT_KNOWN },
 	{ "accept-new",		no_argument,	   NULL, OPT_ACCEPT },
@@ -66,7 +69,7 @@ static const struct option longopts[] = {
 
 struct eargs {
 	struct transport_opts o;
-	const char	*run_dir;
+	const char	*run_dir, *advisories;
 	int		 since_days, count, json;
 };
 
@@ -109,6 +112,7 @@ parse_args(int argc, char **argv, struct eargs *a)
 				return -1;
 			break;
 		case OPT_JSON: a->json = 1; break;
+		case OPT_ADV: a->advisories = optarg; break;
 		case 'k': a->o.key_file = optarg; break;
 		case 'u': a->o.user = optarg; break;
 		case OPT_KNOWN: a->o.known_hosts = optarg; break;
@@ -205,9 +209,9 @@ load_run(struct erun *r, const struct eargs *a)
 		r->hosts[i].manual = r->plan->hosts[i].transport != NULL &&
 		    strcmp(r->plan->hosts[i].transport, "manual") == 0;
 	}
-	if (read_journal(r, a->run_dir) == -1)
+	if (read_journal(r, a->run_dir) == -1 ||
+	    (r->set = cmd_load_advisories(a->advisories)) == NULL)
 		return -1;
-	r->set = plan_advisory_builtin();
 	r->now = (int64_t)time(NULL);
 	r->since = r->start - (int64_t)a->since_days * 86400;
 	return 0;

@@ -33,6 +33,23 @@ int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_discover(int, char **);
 int	cmd_evidence(int, char **);
+
+/* SSH options (cmd/ssh_opts.c): entries for a getopt_long table (short
+ * options "p:k:u:"), their usage lines, and cmd_ssh_opt(), which reads
+ * one into o: 1 taken, 0 not an SSH option, -1 after a message. */
+enum { CMD_OPT_KNOWN = 0x200, CMD_OPT_ACCEPT, CMD_OPT_CTIMEOUT,
+	CMD_OPT_XTIMEOUT };
+#define CMD_SSH_LONGOPTS \
+	{ "parallel",		required_argument, NULL, 'p' }, \
+	{ "known-hosts",	required_argument, NULL, CMD_OPT_KNOWN }, \
+	{ "accept-new",		no_argument,	   NULL, CMD_OPT_ACCEPT }, \
+	{ "key",		required_argument, NULL, 'k' }, \
+	{ "user",		required_argument, NULL, 'u' }, \
+	{ "connect-timeout",	required_argument, NULL, CMD_OPT_CTIMEOUT }, \
+	{ "command-timeout",	required_argument, NULL, CMD_OPT_XTIMEOUT }
+struct transport_opts;
+extern const char cmd_ssh_usage[];
+int	cmd_ssh_opt(int ch, const char *arg, struct transport_opts *o);
 int	cmd_export(int, char **);
 
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */

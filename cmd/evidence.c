@@ -36,33 +36,29 @@ static const char usage_text[] =
 "      --since DAYS        days before the run to look at (30)\n"
 "      --count N           events read per log and host at most (200)\n"
 "      --advisories DIR    more advisories (their \"evidence\"), as for plan\n"
-"      --json              a kbfix-evidence/1 document on stdout\n"
-"  -p, --parallel N        open at most N connections at a time (32)\n"
-"      --known-hosts FILE  OpenSSH known_hosts (~/.ssh/known_hosts)\n"
-"      --accept-new        trust unknown host keys and record them\n"
-"  -k, --key FILE          private key (default: ssh-agent)\n"
-"  -u, --user USER         user for hosts without one (default: $USER)\n"
-"      --connect-timeout S per host connect timeout in seconds (10)\n"
-"      --command-timeout S per host command timeout in seconds (600)\n"
+"      --json              a kbfix-evidence/1 document on stdout\n";
+
+static const char exit_text[] =
 "\n"
 "Exit status: 0 every host read, 1 runtime failure, 2 bad usage or a bad\n"
 "run directory, 3 some hosts' evidence unknown.\n";
 
-enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_SINCE,
-	OPT_JSON, OPT_COUNT, OPT_ADV };
+enum { OPT_SINCE = 256, OPT_JSON, OPT_COUNT, OPT_ADV };
+
+static void
+usage(FILE *f)
+{
+	fputs(usage_text, f);
+	fputs(cmd_ssh_usage, f);
+	fputs(exit_text, f);
+}
 
 static const struct option longopts[] = {
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "count",		required_argument, NULL, OPT_COUNT },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "advisories",		required_argument, NULL, OPT_ADV },
-	{ "parallel",		required_argument, NULL, 'p' },
-	{ "known-hosts",	required_argument, NULL, OPT_KNOWN },
-	{ "accept-new",		no_argument,	   NULL, OPT_ACCEPT },
-	{ "key",		required_argument, NULL, 'k' },
-	{ "user",		required_argument, NULL, 'u' },
-	{ "connect-timeout",	required_argument, NULL, OPT_CTIMEOUT },
-	{ "command-timeout",	required_argument, NULL, OPT_XTIMEOUT },
+	CMD_SSH_LONGOPTS,
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -100,6 +96,11 @@ parse_args(int argc, char **argv, struct eargs *a)
 	a->count = DISCOVER_EVIDENCE_COUNT;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:k:u:h", longopts, NULL)) != -1) {
+		if ((s = cmd_ssh_opt(ch, optarg, &a->o)) != 0) {
+			if (s == -1)
+				return -1;
+			continue;
+		}
 		switch (ch) {
 		case OPT_SINCE:
 			if (cmd_opt_int("since", optarg, 1, 3650,
@@ -113,34 +114,17 @@ parse_args(int argc, char **argv, struct eargs *a)
 			break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_ADV: a->advisories = optarg; break;
-		case 'k': a->o.key_file = optarg; break;
-		case 'u': a->o.user = optarg; break;
-		case OPT_KNOWN: a->o.known_hosts = optarg; break;
-		case OPT_ACCEPT: a->o.accept_new = 1; break;
-		case 'p':
-			if (cmd_opt_int("parallel", optarg, 1, 10000,
-			    &a->o.parallel) == -1)
-				return -1;
-			break;
-		case OPT_CTIMEOUT:
-		case OPT_XTIMEOUT:
-			if (cmd_opt_int(ch == OPT_CTIMEOUT ? "connect-timeout" :
-			    "command-timeout", optarg, 1, 86400, &s) == -1)
-				return -1;
-			*(ch == OPT_CTIMEOUT ? &a->o.connect_timeout_ms :
-			    &a->o.command_timeout_ms) = s * 1000;
-			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			usage(stdout);
 			exit(EXIT_OK);
 		default:
-			fputs(usage_text, stderr);
+			usage(stderr);
 			return -1;
 		}
 	}
 	if (optind + 1 != argc) {
 		warnmsg("evidence: one RUN_DIR, and nothing else");
-		fputs(usage_text, stderr);
+		usage(stderr);
 		return -1;
 	}
 	a->run_dir = argv[optind];

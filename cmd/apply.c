@@ -112,25 +112,39 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	for (i = 0; i < res->nhosts; i++) {
 		char wave[12];
 
+		/* waves as progress numbers them: 1 is the canary */
 		if (res->hosts[i].wave < 0)
 			snprintf(wave, sizeof(wave), "-");
 		else
-			snprintf(wave, sizeof(wave), "%d", res->hosts[i].wave);
+			snprintf(wave, sizeof(wave), "%d",
+			    res->hosts[i].wave + 1);
 		printf("%-24s %-5s %-16s %-12s %s\n", res->hosts[i].name,
 		    wave, res->hosts[i].state, res->hosts[i].step,
 		    term_text(&t, res->hosts[i].error));
 	}
 	buf_release(&t);
-	printf("%zu %s, %zu failed, %zu other (deferred, drifted, "
-	    "interrupted or not started)\n", res->ndone,
-	    rollback ? "rolled back" : "done", res->nfailed, res->nother);
+	if (rollback)
+		printf("%zu rolled back, %zu failed, %zu interrupted, %zu "
+		    "other (not undone)\n", res->ndone, res->nfailed,
+		    res->ninterrupted, res->nother + res->nrolledback +
+		    res->nmanual);
+	else
+		printf("%zu done, %zu failed, %zu rolled back, %zu "
+		    "interrupted, %zu manual, %zu other (deferred, drifted "
+		    "or not started)\n", res->ndone, res->nfailed,
+		    res->nrolledback, res->ninterrupted, res->nmanual,
+		    res->nother);
 	if (res->stop_reason)
 		printf("%s\n", res->stop_reason);
 	if (rc == -1) {
 		warnmsg("%s", err_msg());
 		status = EXIT_FAIL;
-	} else if (res->nfailed > 0 || res->nother > 0) {
+	} else if (res->nfailed > 0 || res->nother > 0 ||
+	    res->nrolledback > 0 || res->ninterrupted > 0 ||
+	    (rollback && res->nmanual > 0)) {
 		status = EXIT_PARTIAL;
+	} else if (res->nmanual > 0) {
+		status = EXIT_MANUAL;
 	} else {
 		status = EXIT_OK;
 	}

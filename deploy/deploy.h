@@ -53,7 +53,12 @@ struct deploy_hostres {
 struct deploy_result {
 	struct deploy_hostres *hosts;
 	size_t		 nhosts;
-	size_t		 ndone, nfailed, nother;
+	size_t		 ndone;		/* rollback: rolled back */
+	size_t		 nfailed;	/* failed, rollback-failed */
+	size_t		 nrolledback;	/* apply: undone after a failure */
+	size_t		 ninterrupted;
+	size_t		 nmanual;	/* runbook written: work remains */
+	size_t		 nother;	/* deferred, drifted, not-started */
 	int		 stopped;	/* max-fail, canary or signal */
 	char		*stop_reason;
 	int		 bad_input;	/* -1 came from the plan, bundle,

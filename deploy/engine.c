@@ -92,14 +92,22 @@ journal_state(struct engine *e, const char *host, const char *state,
 	eng_journal(e, &r);
 }
 
-/* A host that ends without starting: not-started, deferred. */
+/*
+ * A host that ends without starting: not-started, deferred.  A rollback
+ * leaves the journal state of a host it did not undo as it was (the
+ * host keeps its changes, and its state says so); the summary shows
+ * the skip (skip_error).
+ */
 static void
 host_skip(struct engine *e, struct host_run *h, const char *state,
     const char *error)
 {
-	journal_state(e, h->ph->name, state, error);
+	if (!e->rollback_run)
+		journal_state(e, h->ph->name, state, error);
 	h->life = HOST_SKIPPED;
 	h->endstate = state;
+	free(h->error);
+	h->error = error ? xstrdup(error) : NULL;
 }
 
 static int
@@ -145,8 +153,8 @@ wave_finished(struct engine *e)
 	    !e->rollback_run) {
 		e->stopping = 1;
 		e->stop_reason = xstrdup("run stopped: the canary wave failed");
-	} else if (deploy_max_fail_exceeded(bad, fin, e->o.max_fail_pct) &&
-	    !e->stopping) {
+	} else if (!e->rollback_run && !e->stopping &&
+	    deploy_max_fail_exceeded(bad, fin, e->o.max_fail_pct)) {
 		e->stopping = 1;
 		e->stop_reason = xasprintf("run stopped: %zu of %zu hosts "
 		    "failed (--max-fail %d%%)", bad, fin, e->o.max_fail_pct);
@@ -406,28 +414,31 @@ manual_runbooks(struct engine *e)
 	return e->fatal ? -1 : 0;
 }
 
-/* Each plan host's run wave: -2 not started in this run (one pass, not
- * a scan of the runs per plan host). */
-static int *
-run_waves(const struct engine *e)
+/* Each plan host's run in this run, or NULL (one pass, not a scan of the
+ * runs per plan host). */
+static struct host_run **
+run_hosts(const struct engine *e)
 {
-	int *wave = xreallocarray(NULL, e->plan->nhosts + 1, sizeof(*wave));
+	struct host_run **run = xcalloc(e->plan->nhosts + 1, sizeof(*run));
 	size_t i;
 
-	for (i = 0; i < e->plan->nhosts; i++)
-		wave[i] = -2;
 	for (i = 0; i < e->nh; i++)
-		wave[e->h[i].ph - e->plan->hosts] = e->h[i].wave;
-	return wave;
+		run[e->h[i].ph - e->plan->hosts] = &e->h[i];
+	return run;
 }
 
 static void
 result_count(struct engine *e, struct deploy_result *res,
     const char *state)
 {
-	if (strcmp(state, e->rollback_run ? "rolled-back" : "done") == 0 ||
-	    strcmp(state, "manual") == 0)
+	if (strcmp(state, e->rollback_run ? "rolled-back" : "done") == 0)
 		res->ndone++;
+	else if (strcmp(state, "manual") == 0)
+		res->nmanual++;
+	else if (strcmp(state, "rolled-back") == 0)
+		res->nrolledback++;
+	else if (strcmp(state, "interrupted") == 0)
+		res->ninterrupted++;
 	else if (failed_state(state))
 		res->nfailed++;
 	else
@@ -442,30 +453,39 @@ result_fill(struct engine *e, struct deploy_result *res)
 	const struct rollback_host *jh;
 	const struct plan_host *ph;
 	struct deploy_hostres *r;
-	int *wave;
+	struct host_run **run, *h;
 	size_t i;
 
 	if (rollback_log_read(e->o.run_dir, &log) == -1)
 		return;
 	rollback_replay(&log, &rp);
-	wave = run_waves(e);
+	run = run_hosts(e);
 	res->hosts = xcalloc(e->plan->nhosts + 1, sizeof(*res->hosts));
 	for (i = 0; i < e->plan->nhosts; i++) {
 		ph = &e->plan->hosts[i];
+		h = run[i];
 		jh = rollback_replay_host(&rp, ph->name);
-		if (jh == NULL || (e->rollback_run && wave[i] == -2))
+		if (jh == NULL || (e->rollback_run && h == NULL))
 			continue;
 		r = &res->hosts[res->nhosts++];
 		r->name = xstrdup(ph->name);
-		r->state = xstrdup(jh->state);
-		r->step = xstrdup(jh->inflight ? jh->inflight :
-		    jh->step ? jh->step : "-");
-		r->error = jh->error ? xstrdup(jh->error) : NULL;
-		r->wave = wave[i] != -2 ? wave[i] :
+		if (e->rollback_run && h->life != HOST_ENDED) {
+			/* not undone: its journal state is left as it was */
+			r->state = xstrdup(h->life == HOST_SKIPPED ?
+			    h->endstate : "interrupted");
+			r->step = xstrdup("-");
+			r->error = h->error ? xstrdup(h->error) : NULL;
+		} else {
+			r->state = xstrdup(jh->state);
+			r->step = xstrdup(jh->inflight ? jh->inflight :
+			    jh->step ? jh->step : "-");
+			r->error = jh->error ? xstrdup(jh->error) : NULL;
+		}
+		r->wave = h != NULL ? h->wave :
 		    plan_transport_manual(ph->transport) ? -1 : 0;
 		result_count(e, res, r->state);
 	}
-	free(wave);
+	free(run);
 	rollback_replay_release(&rp);
 	rollback_log_release(&log);
 }
@@ -521,8 +541,9 @@ engine_input(struct engine *e)
 	e->plan = plan_read(e->o.plan_path);
 	if (e->plan == NULL)
 		return -1;
-	if (e->o.window == NULL && e->plan->window_start != NULL &&
-	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
+	/* rollback runs now: only a window the operator gives binds it */
+	if (e->o.window == NULL && !e->rollback_run &&
+	    e->plan->window_start != NULL && time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
 	if (e->o.window != NULL && plan_window_parse(e->o.window, now,
 	    &e->win_start, &e->win_dur) == -1)
@@ -641,7 +662,6 @@ deploy_rollback(const struct deploy_opts *o, deploy_progress_cb *cb,
 	memset(res, 0, sizeof(*res));
 	memset(&e, 0, sizeof(e));
 	e.o = *o;
-	e.o.window = NULL;
 	opts_defaults(&e.o);
 	e.rollback_run = 1;
 	rc = engine_setup(&e, 0);

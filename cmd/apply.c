@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -20,7 +21,7 @@ apply_usage(FILE *f)
 	    "         [--window START/DURATION] [--parallel N] [--canary N]\n"
 	    "         [--max-fail PCT] [--reboot-timeout S] [--reboot-delay S]\n"
 	    "         [--no-auto-rollback] [--known-hosts FILE] [--accept-new]\n"
-	    "         [-k KEY] [-u USER]\n\n"
+	    "         [-k KEY] [-u USER] [--limit HOST,...|@FILE]\n\n"
 	    "Carry out the plan on its hosts in waves: canary hosts first\n"
 	    "(--canary, default 1), then the plan's waves or chunks of\n"
 	    "--parallel (default 32).  Any failure stops the run after the\n"
@@ -31,7 +32,16 @@ apply_usage(FILE *f)
 	    "starts after it closes.  Every step is journaled in\n"
 	    "RUN_DIR/journal.jsonl; see 'kbfix status', 'kbfix resume',\n"
 	    "'kbfix rollback'.  Manual hosts get RUN_DIR/runbooks/<host>.cmd.\n"
+	    "--limit HOST,... or @FILE (a name a line): only those hosts; into\n"
+	    "a RUN_DIR holding a run of the same plan it continues that run\n"
+	    "(same journal) for them, failed ones included.  At the end\n"
+	    "RUN_DIR/retry lists the hosts not done (--limit @RUN_DIR/retry).\n"
+	    "Progress goes to stderr: a live line on a terminal, timestamped\n"
+	    "lines (one per host step) otherwise.  Ctrl-C or SIGTERM: nothing\n"
+	    "new starts, running steps end at their next safe point, waits end\n"
+	    "at once; a second one exits at once (resume continues).\n"
 	    "Exit: 0 all done, 3 some hosts failed or were not done,\n"
+	    "4 the rest done but manual hosts remain (their runbooks),\n"
 	    "1 the run failed, 2 bad input.\n", f);
 }
 
@@ -55,30 +65,187 @@ cmd_deploy_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* One live line per wave on a terminal (stderr). */
+/* "6d 18h", "1h 12m", "3m 5s", "42 s" */
+static void
+dur_text(char *out, size_t n, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(out, n, "%lldd %lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, n, "%lldh %lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, n, "%lldm %llds", (long long)(s / 60),
+		    (long long)(s % 60));
+	else
+		snprintf(out, n, "%lld s", (long long)s);
+}
+
+/*
+ * Progress on stderr.  On a terminal: one live line (the wave's counts,
+ * the host longest in its step, the time left in the window, or what the
+ * run waits for) and a permanent line for each wave's final counts, each
+ * host that did not end done, a wait and a stop.  Off a terminal
+ * (a log): the same permanent lines and one line per host step, each
+ * with a UTC timestamp; a wait and a long step are repeated now and then.
+ */
+static struct {
+	int	 init, tty, live;
+	int64_t	 wait_logged, long_logged;
+	struct buf t;
+} pr;
+
+static void
+pr_begin(void)
+{
+	char ts[21];
+
+	if (pr.tty) {
+		if (pr.live)
+			fputs("\r\033[K", stderr);
+		pr.live = 0;
+		return;
+	}
+	time_iso8601((int64_t)time(NULL), ts);
+	fprintf(stderr, "%s ", ts);
+}
+
+static const char *
+pr_term(const char *s)
+{
+	buf_reset(&pr.t);
+	buf_add_term(&pr.t, s ? s : "");
+	return buf_str(&pr.t);
+}
+
+static void
+pr_counts(const struct deploy_progress *p)
+{
+	fprintf(stderr, "%zu done, %zu failed", p->done, p->failed);
+	if (p->rolledback)
+		fprintf(stderr, ", %zu rolled back", p->rolledback);
+	if (p->interrupted)
+		fprintf(stderr, ", %zu interrupted", p->interrupted);
+	if (p->other)
+		fprintf(stderr, ", %zu deferred/drifted", p->other);
+}
+
+static void
+pr_window_left(const struct deploy_progress *p, int64_t now)
+{
+	char d[32];
+
+	if (p->window_end == 0 || p->wait_for != NULL)
+		return;
+	if (now >= p->window_end) {
+		fputs("; the window has closed", stderr);
+		return;
+	}
+	dur_text(d, sizeof(d), p->window_end - now);
+	fprintf(stderr, "; window closes in %s", d);
+}
+
+static void
+pr_wait(const struct deploy_progress *p, int64_t now)
+{
+	char at[21], d[32];
+
+	time_iso8601(p->wait_until, at);
+	dur_text(d, sizeof(d), p->wait_until - now);
+	fprintf(stderr, "waiting for %s at %s (in %s)", p->wait_for, at, d);
+}
+
 void
 cmd_deploy_progress(const struct deploy_progress *p, void *arg)
 {
-	static int last_wave = -1;
-	static int64_t last_ms;
-	int64_t now = time_now_ms();
+	int64_t now = (int64_t)time(NULL);
+	char d[32];
 
 	(void)arg;
-	if (!isatty(STDERR_FILENO))
+	if (!pr.init) {
+		pr.init = 1;
+		pr.tty = isatty(STDERR_FILENO);
+		buf_init(&pr.t, BUF_MAX_DEFAULT);
+	}
+	switch (p->ev) {
+	case DEPLOY_PEV_TICK:
+		if (pr.tty) {
+			fputs("\r\033[K", stderr);
+			if (p->wait_for != NULL) {
+				pr_wait(p, now);
+			} else {
+				fprintf(stderr, "wave %d/%d: ", p->wave + 1,
+				    p->nwaves);
+				pr_counts(p);
+				fprintf(stderr, ", %zu running of %zu",
+				    p->running, p->total);
+				if (p->long_host != NULL) {
+					dur_text(d, sizeof(d),
+					    p->long_ms / 1000);
+					fprintf(stderr, "; %s: %s %s",
+					    p->long_host, p->long_step, d);
+				}
+				pr_window_left(p, now);
+			}
+			pr.live = 1;
+			break;
+		}
+		if (p->wait_for != NULL && now - pr.wait_logged >= 600) {
+			pr.wait_logged = now;
+			pr_begin();
+			pr_wait(p, now);
+			fputc('\n', stderr);
+		}
+		if (p->long_host != NULL && p->long_ms >= 30000 &&
+		    now - pr.long_logged >= 60) {
+			pr.long_logged = now;
+			dur_text(d, sizeof(d), p->long_ms / 1000);
+			pr_begin();
+			fprintf(stderr, "%s: %s running for %s\n",
+			    p->long_host, p->long_step, d);
+		}
 		return;
-	if (p->wave != last_wave && last_wave != -1)
+	case DEPLOY_PEV_STEP:
+		if (pr.tty)
+			return;
+		pr_begin();
+		fprintf(stderr, "%s: %s\n", p->host, p->step);
+		return;
+	case DEPLOY_PEV_END:
+		if (pr.tty && p->state != NULL &&
+		    strcmp(p->state, "done") == 0)
+			return;
+		pr_begin();
+		fprintf(stderr, "%s: %s", p->host, p->state ? p->state : "?");
+		if (p->error != NULL)
+			fprintf(stderr, " (%s)", pr_term(p->error));
 		fputc('\n', stderr);
-	if (p->wave == last_wave && now - last_ms < 200)
-		return;
-	last_wave = p->wave;
-	last_ms = now;
-	fprintf(stderr, "\r\033[Kwave %d/%d: %zu done, %zu failed, %zu "
-	    "running of %zu%s%s%s%s", p->wave + 1, p->nwaves, p->done,
-	    p->failed, p->running, p->total, p->host ? " (" : "",
-	    p->host ? p->host : "", p->host ? ": " : "",
-	    p->step ? p->step : "");
-	if (p->host)
-		fputc(')', stderr);
+		break;
+	case DEPLOY_PEV_WAVE:
+		pr_begin();
+		fprintf(stderr, "wave %d/%d finished: ", p->wave + 1,
+		    p->nwaves);
+		pr_counts(p);
+		fprintf(stderr, " of %zu", p->total);
+		pr_window_left(p, now);
+		fputc('\n', stderr);
+		break;
+	case DEPLOY_PEV_WAIT:
+		pr.wait_logged = now;
+		pr_begin();
+		pr_wait(p, now);
+		fputc('\n', stderr);
+		break;
+	case DEPLOY_PEV_STOP:
+		pr_begin();
+		fprintf(stderr, "stopping (%s): nothing new starts, running "
+		    "steps end at their next safe point; a second signal "
+		    "stops at once\n", pr_term(p->stop_reason));
+		break;
+	}
 	fflush(stderr);
 }
 
@@ -98,8 +265,14 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	size_t i;
 	int status;
 
-	if (isatty(STDERR_FILENO))
-		fputc('\n', stderr);
+	if (pr.live) {
+		fputs("\r\033[K", stderr);
+		pr.live = 0;
+	}
+	if (pr.init) {
+		buf_release(&pr.t);
+		pr.init = 0;
+	}
 	if (rc == -1 && res->bad_input) {
 		warnmsg("%s", err_msg());
 		deploy_result_release(res);
@@ -112,25 +285,39 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	for (i = 0; i < res->nhosts; i++) {
 		char wave[12];
 
+		/* waves as progress numbers them: 1 is the canary */
 		if (res->hosts[i].wave < 0)
 			snprintf(wave, sizeof(wave), "-");
 		else
-			snprintf(wave, sizeof(wave), "%d", res->hosts[i].wave);
+			snprintf(wave, sizeof(wave), "%d",
+			    res->hosts[i].wave + 1);
 		printf("%-24s %-5s %-16s %-12s %s\n", res->hosts[i].name,
 		    wave, res->hosts[i].state, res->hosts[i].step,
 		    term_text(&t, res->hosts[i].error));
 	}
 	buf_release(&t);
-	printf("%zu %s, %zu failed, %zu other (deferred, drifted, "
-	    "interrupted or not started)\n", res->ndone,
-	    rollback ? "rolled back" : "done", res->nfailed, res->nother);
+	if (rollback)
+		printf("%zu rolled back, %zu failed, %zu interrupted, %zu "
+		    "other (not undone)\n", res->ndone, res->nfailed,
+		    res->ninterrupted, res->nother + res->nrolledback +
+		    res->nmanual);
+	else
+		printf("%zu done, %zu failed, %zu rolled back, %zu "
+		    "interrupted, %zu manual, %zu other (deferred, drifted "
+		    "or not started)\n", res->ndone, res->nfailed,
+		    res->nrolledback, res->ninterrupted, res->nmanual,
+		    res->nother);
 	if (res->stop_reason)
 		printf("%s\n", res->stop_reason);
 	if (rc == -1) {
 		warnmsg("%s", err_msg());
 		status = EXIT_FAIL;
-	} else if (res->nfailed > 0 || res->nother > 0) {
+	} else if (res->nfailed > 0 || res->nother > 0 ||
+	    res->nrolledback > 0 || res->ninterrupted > 0 ||
+	    (rollback && res->nmanual > 0)) {
 		status = EXIT_PARTIAL;
+	} else if (res->nmanual > 0) {
+		status = EXIT_MANUAL;
 	} else {
 		status = EXIT_OK;
 	}
@@ -170,6 +357,7 @@ cmd_apply(int argc, char **argv)
 		{ "accept-new", no_argument, NULL, 'A' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -201,6 +389,7 @@ cmd_apply(int argc, char **argv)
 		case 'A': o.accept_new = 1; break;
 		case 'k': o.key_file = optarg; break;
 		case 'u': o.user = optarg; break;
+		case 'l': o.limit = optarg; break;
 		case 'h': apply_usage(stdout); return EXIT_OK;
 		default: apply_usage(stderr); return EXIT_USAGE;
 		}

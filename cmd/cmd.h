@@ -12,6 +12,7 @@ enum {
 	EXIT_FAIL = 1,		/* runtime failure */
 	EXIT_USAGE = 2,		/* bad usage or bad input */
 	EXIT_PARTIAL = 3,	/* some hosts failed, others succeeded */
+	EXIT_MANUAL = 4,	/* apply: the rest done, manual hosts remain */
 };
 
 /* Print "kbfix: <msg>" to stderr. */

@@ -1,10 +1,13 @@
 /*
- * kbfix resume RUN_DIR: continue a run after a crash or Ctrl-C, with the
- * options recorded in RUN_DIR/run.json.
+ * kbfix resume RUN_DIR [options]: continue a run after a crash, Ctrl-C,
+ * a closed window or a repaired fault, with the options recorded in
+ * RUN_DIR/run.json; the options given here replace them (and are
+ * recorded for the next resume and rollback).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
@@ -13,32 +16,68 @@
 static void
 resume_usage(FILE *f)
 {
-	fputs("usage: kbfix resume RUN_DIR\n\n"
+	fputs("usage: kbfix resume RUN_DIR [--window START/DURATION]\n"
+	    "         [--retry-failed] [--limit HOST,...|@FILE]\n"
+	    "         [--parallel N] [--reboot-timeout S] [--known-hosts FILE]\n"
+	    "         [--accept-new] [-k KEY] [-u USER]\n\n"
 	    "Continue an interrupted 'kbfix apply' with the options it was\n"
-	    "started with.  Finished hosts are left alone; every step of the\n"
-	    "others first checks the host's actual state, so nothing done is\n"
-	    "done twice.  Exit status as for apply.\n", f);
+	    "started with; options given here replace them and are recorded\n"
+	    "in RUN_DIR/run.json (a new window, key or known_hosts file).\n"
+	    "Finished hosts are left alone; every step of the others first\n"
+	    "checks the host's actual state, so nothing done is done twice.\n"
+	    "A host that failed because it did not come back from its reboot\n"
+	    "in time is looked at again and verified once it is back.\n"
+	    "--retry-failed: failed and rolled-back hosts start again from\n"
+	    "their real state (after the fault is cleared); the prior state\n"
+	    "of the first capture stays what rollback restores.\n"
+	    "--limit HOST,... or @FILE (e.g. @RUN_DIR/retry, the hosts the\n"
+	    "run left unfinished): only those hosts.\n"
+	    "Exit status as for apply.\n", f);
 }
 
 int
 cmd_resume(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "window", required_argument, NULL, 'w' },
+		{ "retry-failed", no_argument, NULL, 'R' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "parallel", required_argument, NULL, 'p' },
+		{ "reboot-timeout", required_argument, NULL, 't' },
+		{ "known-hosts", required_argument, NULL, 'K' },
+		{ "accept-new", no_argument, NULL, 'A' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct deploy_opts given;
 	struct deploy_run run;
 	struct deploy_result res;
 	const char *v;
-	int c, rc;
+	int c, rc, bad = 0;
 
+	memset(&given, 0, sizeof(given));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'w': given.window = optarg; break;
+		case 'R': given.retry_failed = 1; break;
+		case 'l': given.limit = optarg; break;
+		case 'p': bad |= cmd_opt_int("parallel", optarg, 1, 10000,
+			    &given.parallel); break;
+		case 't': bad |= cmd_opt_int("reboot-timeout", optarg, 1, 86400,
+			    &given.reboot_timeout_s); break;
+		case 'K': given.known_hosts = optarg; break;
+		case 'A': given.accept_new = 1; break;
+		case 'k': given.key_file = optarg; break;
+		case 'u': given.user = optarg; break;
 		case 'h': resume_usage(stdout); return EXIT_OK;
 		default: resume_usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (bad)
+		return EXIT_USAGE;
 	if (optind + 1 != argc) {
 		resume_usage(stderr);
 		return EXIT_USAGE;
@@ -47,6 +86,22 @@ cmd_resume(int argc, char **argv)
 		warnmsg("%s", err_msg());
 		return EXIT_USAGE;
 	}
+	if (given.window)
+		run.opts.window = given.window;
+	if (given.parallel)
+		run.opts.parallel = given.parallel;
+	if (given.reboot_timeout_s)
+		run.opts.reboot_timeout_s = given.reboot_timeout_s;
+	if (given.known_hosts)
+		run.opts.known_hosts = given.known_hosts;
+	if (given.accept_new)
+		run.opts.accept_new = 1;
+	if (given.key_file)
+		run.opts.key_file = given.key_file;
+	if (given.user)
+		run.opts.user = given.user;
+	run.opts.retry_failed = given.retry_failed;
+	run.opts.limit = given.limit;
 	/* TEST ONLY: crash again after N journal records. */
 	v = getenv("KBFIX_TEST_KILL_AFTER");
 	if (v != NULL && *v != '\0' &&

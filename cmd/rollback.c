@@ -11,14 +11,20 @@
 static void
 rollback_usage(FILE *f)
 {
-	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--reboot-timeout S]"
-	    "\n\nUndo a run in reverse order on each host it changed (or on\n"
-	    "NAME only): dism /remove-package of the package identity kbfix\n"
-	    "installed, registry values restored (deleted where they did not\n"
-	    "exist), multicast forwarding restored, reboot, verify.  The prior\n"
-	    "state comes from RUN_DIR/journal.jsonl.  Exit: 0 all rolled\n"
-	    "back, 3 some hosts could not be, 1 the run failed, 2 bad input.\n",
-	    f);
+	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--window START/DUR]"
+	    "\n         [--reboot-timeout S]\n"
+	    "\nUndo a run in reverse order on each host it changed (or on\n"
+	    "NAME only), whatever its state (done, failed, interrupted,\n"
+	    "deferred, rollback-failed): dism /remove-package of the package\n"
+	    "identity kbfix installed, registry values restored (deleted where\n"
+	    "they did not exist), multicast forwarding restored, a reboot only\n"
+	    "when the removal needs one, verify.  It runs now: the plan's and\n"
+	    "the apply's window do not bind it; --window (the apply forms)\n"
+	    "makes it wait for and keep to one.  Hosts it does not undo keep\n"
+	    "their state in the journal.  Running it again is harmless: every\n"
+	    "step reads the host first.  The prior state comes from\n"
+	    "RUN_DIR/journal.jsonl.  Exit: 0 all rolled back, 3 some hosts\n"
+	    "could not be, 1 the run failed, 2 bad input.\n", f);
 }
 
 int
@@ -26,19 +32,21 @@ cmd_rollback(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
+		{ "window", required_argument, NULL, 'w' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
-	const char *host = NULL;
+	const char *host = NULL, *window = NULL;
 	int c, rc, timeout = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': host = optarg; break;
+		case 'w': window = optarg; break;
 		case 't':
 			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
 				warnmsg("--reboot-timeout '%s': expected "
@@ -59,6 +67,8 @@ cmd_rollback(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	run.opts.only_host = host;
+	/* the apply's window is not the back-out's */
+	run.opts.window = window;
 	if (timeout > 0)
 		run.opts.reboot_timeout_s = timeout;
 	cmd_deploy_signals();

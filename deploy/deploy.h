@@ -12,7 +12,10 @@
  * and bundle paths, made absolute, window, parallel, ...) so resume and
  * rollback need only RUN_DIR; RUN_DIR/plan.json is a copy of the plan;
  * RUN_DIR/journal.jsonl the journal; RUN_DIR/runbooks/<host>.cmd and
- * <host>-rollback.cmd the scripts for manual hosts.
+ * <host>-rollback.cmd the scripts for manual hosts; RUN_DIR/retry the
+ * hosts an apply or resume left unfinished, one a line (absent when
+ * none), for --limit @RUN_DIR/retry.  A resume records the options it was
+ * given in run.json, so the next resume and rollback use them.
  */
 #ifndef KBFIX_DEPLOY_H
 #define KBFIX_DEPLOY_H
@@ -37,6 +40,12 @@ struct deploy_opts {
 	const char	*user;
 	int		 connect_timeout_ms;	/* 0: transport default */
 	const char	*only_host;	/* rollback --host */
+	const char	*limit;		/* "HOST,HOST" or "@FILE": only
+					   these hosts run (apply, resume) */
+	int		 retry_failed;	/* resume: failed and rolled-back
+					   hosts start again */
+	const char	*plan_source;	/* run.json "plan": the plan file
+					   the run was made from */
 	uint64_t	 kill_after;	/* TEST ONLY: SIGKILL self after this
 					   many journal records (0: never) */
 };
@@ -53,19 +62,49 @@ struct deploy_hostres {
 struct deploy_result {
 	struct deploy_hostres *hosts;
 	size_t		 nhosts;
-	size_t		 ndone, nfailed, nother;
+	size_t		 ndone;		/* rollback: rolled back */
+	size_t		 nfailed;	/* failed, rollback-failed */
+	size_t		 nrolledback;	/* apply: undone after a failure */
+	size_t		 ninterrupted;
+	size_t		 nmanual;	/* runbook written: work remains */
+	size_t		 nother;	/* deferred, drifted, not-started */
 	int		 stopped;	/* max-fail, canary or signal */
 	char		*stop_reason;
 	int		 bad_input;	/* -1 came from the plan, bundle,
 					   window or run directory given */
 };
 
-/* Live progress, called from inside the loop (cmd/ prints it). */
+/*
+ * Live progress, called from inside the loop (cmd/ prints it).  Waves are
+ * numbered from 0 here, the canary wave (when there is one) first;
+ * everything the operator reads numbers them from 1 (wave + 1).
+ */
+enum deploy_pev {
+	DEPLOY_PEV_TICK,	/* about every 200 ms: the live line */
+	DEPLOY_PEV_STEP,	/* host starts a step (step) */
+	DEPLOY_PEV_END,		/* host reached an end state (state, error) */
+	DEPLOY_PEV_WAVE,	/* a wave finished: its final counts */
+	DEPLOY_PEV_WAIT,	/* nothing can start before wait_until */
+	DEPLOY_PEV_STOP		/* a stop was asked for (stop_reason) */
+};
+
 struct deploy_progress {
+	enum deploy_pev	 ev;
 	int		 wave, nwaves;
-	size_t		 done, failed, running, total;
-	const char	*step;		/* a running host's current step */
-	const char	*host;
+	/* the wave's hosts */
+	size_t		 done, failed, rolledback, interrupted, other;
+	size_t		 running, total;
+	const char	*host;		/* STEP, END: the host */
+	const char	*step;
+	const char	*state;		/* END */
+	const char	*error;
+	/* the running host longest in its current step (TICK) */
+	const char	*long_host, *long_step;
+	int64_t		 long_ms;
+	int64_t		 window_end;	/* epoch s, 0: no window */
+	const char	*wait_for;	/* WAIT, TICK while waiting */
+	int64_t		 wait_until;	/* epoch s */
+	const char	*stop_reason;	/* STOP */
 };
 typedef void deploy_progress_cb(const struct deploy_progress *, void *);
 
@@ -77,7 +116,12 @@ typedef void deploy_progress_cb(const struct deploy_progress *, void *);
  * (exit 2) rather than the run (exit 1).  deploy_run_load() fills opts from
  * RUN_DIR/run.json (strings owned by the loaded struct, freed with
  * deploy_run_release()).  deploy_stop() may be called from a signal
- * handler: nothing new starts; running steps end at a safe point.
+ * handler: the first call stops the run (nothing new starts, running
+ * steps end at their next safe point, hosts waiting for a window, a
+ * reboot or their reboot group end interrupted); a second call ends the
+ * process at once (_exit 130): every journal record is whole (one
+ * write() each), so the journal reads as after a crash and resume
+ * continues it.
  */
 int	 deploy_apply(const struct deploy_opts *, int resume,
 	    deploy_progress_cb *, void *arg, struct deploy_result *);

@@ -129,6 +129,8 @@ struct host_run {
 	enum host_mode		 mode;
 
 	enum host_step		 step;
+	int64_t			 step_ms;	/* when its group started
+						   (time_now_ms) */
 	size_t			 action;	/* the plan action (undo: the
 						   prior) the step is at */
 	struct transport_conn	*conn;
@@ -179,12 +181,15 @@ struct engine {
 	int			 lockfd;
 	int			 rollback_run;
 	int			 bad_input;	/* see deploy_result */
+	char			**limit;	/* --limit names, sorted */
+	size_t			 nlimit;
+	char			*plan_source;	/* apply --limit continuing */
 };
 
 /* engine.c */
 int	 eng_journal(struct engine *, struct rollback_rec *);
 void	 eng_host_finished(struct host_run *);
-void	 eng_progress(struct engine *, struct host_run *);
+void	 eng_progress(struct engine *, enum deploy_pev, struct host_run *);
 int64_t	 eng_now(void);		/* wall clock, seconds */
 
 /* host.c: the machine, what the engine calls */
@@ -251,9 +256,15 @@ host_step_fn	 host_undo_restore;
 host_step_fn	 host_undo_restore_set;
 host_step_fn	 host_undo_verify;
 
-/* run.c: a fresh run directory (bad input if it holds a run), its lock */
+/* run.c: a fresh run directory (bad input if it holds a run; 1: an
+ * apply --limit of the same plan continues it), its lock, run.json after
+ * a resume, --limit, RUN_DIR/retry */
 int	 run_dir_prepare(struct engine *);
 int	 run_lock(struct engine *);
+int	 run_json_update(struct engine *);
+int	 run_limit_load(struct engine *);
+int	 run_limit_has(const struct engine *, const char *name);
+int	 run_retry_write(struct engine *, const struct rollback_replay *);
 
 /* runbook.c */
 int	 runbook_write(struct engine *, const struct plan_host *);

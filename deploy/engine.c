@@ -18,6 +18,16 @@ static volatile sig_atomic_t stop_flag;
 void
 deploy_stop(void)
 {
+	static const char msg[] = "\nkbfix: stopped at once by a second "
+	    "signal; 'kbfix status' shows where each host is, 'kbfix resume' "
+	    "continues\n";
+
+	/* async-signal-safe: write() and _exit() only */
+	if (stop_flag) {
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(130);
+		_exit(130);
+	}
 	stop_flag = 1;
 }
 
@@ -47,34 +57,69 @@ eng_journal(struct engine *e, struct rollback_rec *r)
 	return 0;
 }
 
+static void
+count_state(struct deploy_progress *p, int rollback_run, const char *state)
+{
+	if (strcmp(state, rollback_run ? "rolled-back" : "done") == 0)
+		p->done++;
+	else if (strcmp(state, "rolled-back") == 0)
+		p->rolledback++;
+	else if (strcmp(state, "interrupted") == 0)
+		p->interrupted++;
+	else if (strcmp(state, "failed") == 0 ||
+	    strcmp(state, "rollback-failed") == 0)
+		p->failed++;
+	else
+		p->other++;
+}
+
 void
-eng_progress(struct engine *e, struct host_run *cur)
+eng_progress(struct engine *e, enum deploy_pev ev, struct host_run *cur)
 {
 	struct deploy_progress p;
+	struct host_run *h, *longest = NULL;
+	int64_t now = time_now_ms();
 	size_t i;
 
 	if (e->progress == NULL)
 		return;
 	memset(&p, 0, sizeof(p));
+	p.ev = ev;
 	p.wave = e->wave;
 	p.nwaves = e->nwaves;
 	for (i = 0; i < e->nh; i++) {
-		if (e->h[i].wave != e->wave)
+		h = &e->h[i];
+		if (h->life == HOST_RUNNING && (longest == NULL ||
+		    h->step_ms < longest->step_ms))
+			longest = h;
+		if (h->wave != e->wave)
 			continue;
 		p.total++;
-		if (e->h[i].life == HOST_QUEUED)
+		if (h->life == HOST_QUEUED)
 			continue;
-		if (e->h[i].life == HOST_RUNNING)
+		if (h->life == HOST_RUNNING)
 			p.running++;
-		else if (strcmp(e->h[i].endstate, "done") == 0)
-			p.done++;
 		else
-			p.failed++;
+			count_state(&p, e->rollback_run, h->endstate);
+	}
+	if (longest != NULL) {
+		p.long_host = longest->ph->name;
+		p.long_step = host_step_name(longest);
+		p.long_ms = now - longest->step_ms;
 	}
 	if (cur != NULL) {
 		p.host = cur->ph->name;
 		p.step = host_step_name(cur);
+		p.state = cur->life == HOST_RUNNING ? NULL : cur->endstate;
+		p.error = cur->first_error ? cur->first_error : cur->error;
 	}
+	if (e->win_dur > 0)
+		p.window_end = e->win_start + e->win_dur;
+	if (e->window_wait) {
+		p.wait_for = "the window";
+		p.wait_until = e->win_start;
+	}
+	p.stop_reason = e->stop_reason;
 	e->progress(&p, e->parg);
 }
 
@@ -92,14 +137,24 @@ journal_state(struct engine *e, const char *host, const char *state,
 	eng_journal(e, &r);
 }
 
-/* A host that ends without starting: not-started, deferred. */
+/*
+ * A host that ends without starting: not-started, deferred.  A rollback
+ * leaves the journal state of a host it did not undo as it was (the
+ * host keeps its changes, and its state says so); the summary shows
+ * the skip (skip_error).
+ */
 static void
 host_skip(struct engine *e, struct host_run *h, const char *state,
     const char *error)
 {
-	journal_state(e, h->ph->name, state, error);
+	if (!e->rollback_run)
+		journal_state(e, h->ph->name, state, error);
 	h->life = HOST_SKIPPED;
 	h->endstate = state;
+	free(h->error);
+	h->error = error ? xstrdup(error) : NULL;
+	if (strcmp(state, "not-started") != 0)
+		eng_progress(e, DEPLOY_PEV_END, h);
 }
 
 static int
@@ -123,6 +178,10 @@ finish_run(struct engine *e)
 			host_skip(e, &e->h[i], "not-started",
 			    e->stop_reason);
 	e->nwaves = e->wave;	/* ends the tick */
+	/* a stop ends the loop, whatever timers are left (a window a week
+	 * away) */
+	if (e->stopping)
+		transport_stop(e->tp);
 }
 
 static void
@@ -145,12 +204,13 @@ wave_finished(struct engine *e)
 	    !e->rollback_run) {
 		e->stopping = 1;
 		e->stop_reason = xstrdup("run stopped: the canary wave failed");
-	} else if (deploy_max_fail_exceeded(bad, fin, e->o.max_fail_pct) &&
-	    !e->stopping) {
+	} else if (!e->rollback_run && !e->stopping &&
+	    deploy_max_fail_exceeded(bad, fin, e->o.max_fail_pct)) {
 		e->stopping = 1;
 		e->stop_reason = xasprintf("run stopped: %zu of %zu hosts "
 		    "failed (--max-fail %d%%)", bad, fin, e->o.max_fail_pct);
 	}
+	eng_progress(e, DEPLOY_PEV_WAVE, NULL);
 	if (e->stopping || e->wave + 1 >= e->nwaves) {
 		finish_run(e);
 		return;
@@ -184,6 +244,7 @@ window_admits(struct engine *e, struct host_run *h)
 			e->window_wait = 1;
 			transport_timer(e->tp, (e->win_start - now) * 1000,
 			    window_open, e);
+			eng_progress(e, DEPLOY_PEV_WAIT, NULL);
 		}
 		return 0;
 	}
@@ -242,8 +303,37 @@ eng_host_finished(struct host_run *h)
 	struct engine *e = h->e;
 
 	e->running--;
-	eng_progress(e, h);
+	eng_progress(e, DEPLOY_PEV_END, h);
 	fill(e);
+}
+
+/*
+ * A stop: hosts that only wait end now, interrupted (resume continues
+ * them): those parked for their reboot group first (their reboot must
+ * not start when the member ahead ends), then those waiting for their
+ * reboot to finish; a wait for the window ends with the run.
+ */
+static void
+stop_waiting(struct engine *e)
+{
+	struct host_run *h;
+	size_t i;
+
+	for (i = 0; i < e->nh; i++) {
+		h = &e->h[i];
+		if (h->life == HOST_RUNNING && h->reboot == REBOOT_PARKED)
+			host_end(h, "interrupted");
+	}
+	for (i = 0; i < e->nh; i++) {
+		h = &e->h[i];
+		if (h->life == HOST_RUNNING && (h->step == STEP_WAIT ||
+		    h->step == STEP_RB_WAIT))
+			host_end(h, "interrupted");
+	}
+	if (e->window_wait && e->running == 0) {
+		e->window_wait = 0;
+		fill(e);
+	}
 }
 
 static void
@@ -257,13 +347,12 @@ tick(void *arg)
 		e->stopping = 1;
 		e->stop_reason = xstrdup("run stopped: interrupted by a "
 		    "signal");
-		if (e->window_wait && e->running == 0) {
-			e->window_wait = 0;
-			finish_run(e);
+		eng_progress(e, DEPLOY_PEV_STOP, NULL);
+		stop_waiting(e);
+		if (e->fatal || e->wave >= e->nwaves)
 			return;
-		}
 	}
-	eng_progress(e, NULL);
+	eng_progress(e, DEPLOY_PEV_TICK, NULL);
 	transport_timer(e->tp, TICK_MS, tick, e);
 }
 
@@ -335,6 +424,15 @@ is_terminal(const char *s)
 	return 0;
 }
 
+/*
+ * The hosts this run works on.  rollback: those whose journal holds a
+ * prior state (they may have changed something), in any end state but
+ * rolled-back.  apply and resume: the plan's hosts (in --limit) that
+ * have not reached an end state; with --retry-failed also failed,
+ * rolled-back and rollback-failed ones (their first capture stands);
+ * a host failed while its reboot was in flight (it did not come back in
+ * time) is always looked at again: it may be back.
+ */
 static int
 want_host(struct engine *e, const struct plan_host *ph)
 {
@@ -347,9 +445,14 @@ want_host(struct engine *e, const struct plan_host *ph)
 		return jh != NULL && jh->npriors > 0 &&
 		    strcmp(jh->state, "rolled-back") != 0;
 	}
-	if (!needs_run(ph) || plan_transport_manual(ph->transport))
+	if (!needs_run(ph) || plan_transport_manual(ph->transport) ||
+	    !run_limit_has(e, ph->name))
 		return 0;
-	return jh == NULL || !is_terminal(jh->state);
+	if (jh == NULL || !is_terminal(jh->state))
+		return 1;
+	if (e->o.retry_failed && failed_state(jh->state))
+		return 1;
+	return strcmp(jh->state, "failed") == 0 && jh->reboot_boot != NULL;
 }
 
 static void
@@ -406,28 +509,31 @@ manual_runbooks(struct engine *e)
 	return e->fatal ? -1 : 0;
 }
 
-/* Each plan host's run wave: -2 not started in this run (one pass, not
- * a scan of the runs per plan host). */
-static int *
-run_waves(const struct engine *e)
+/* Each plan host's run in this run, or NULL (one pass, not a scan of the
+ * runs per plan host). */
+static struct host_run **
+run_hosts(const struct engine *e)
 {
-	int *wave = xreallocarray(NULL, e->plan->nhosts + 1, sizeof(*wave));
+	struct host_run **run = xcalloc(e->plan->nhosts + 1, sizeof(*run));
 	size_t i;
 
-	for (i = 0; i < e->plan->nhosts; i++)
-		wave[i] = -2;
 	for (i = 0; i < e->nh; i++)
-		wave[e->h[i].ph - e->plan->hosts] = e->h[i].wave;
-	return wave;
+		run[e->h[i].ph - e->plan->hosts] = &e->h[i];
+	return run;
 }
 
 static void
 result_count(struct engine *e, struct deploy_result *res,
     const char *state)
 {
-	if (strcmp(state, e->rollback_run ? "rolled-back" : "done") == 0 ||
-	    strcmp(state, "manual") == 0)
+	if (strcmp(state, e->rollback_run ? "rolled-back" : "done") == 0)
 		res->ndone++;
+	else if (strcmp(state, "manual") == 0)
+		res->nmanual++;
+	else if (strcmp(state, "rolled-back") == 0)
+		res->nrolledback++;
+	else if (strcmp(state, "interrupted") == 0)
+		res->ninterrupted++;
 	else if (failed_state(state))
 		res->nfailed++;
 	else
@@ -442,30 +548,42 @@ result_fill(struct engine *e, struct deploy_result *res)
 	const struct rollback_host *jh;
 	const struct plan_host *ph;
 	struct deploy_hostres *r;
-	int *wave;
+	struct host_run **run, *h;
 	size_t i;
 
 	if (rollback_log_read(e->o.run_dir, &log) == -1)
 		return;
 	rollback_replay(&log, &rp);
-	wave = run_waves(e);
+	run = run_hosts(e);
 	res->hosts = xcalloc(e->plan->nhosts + 1, sizeof(*res->hosts));
 	for (i = 0; i < e->plan->nhosts; i++) {
 		ph = &e->plan->hosts[i];
+		h = run[i];
 		jh = rollback_replay_host(&rp, ph->name);
-		if (jh == NULL || (e->rollback_run && wave[i] == -2))
+		if (jh == NULL || (e->rollback_run && h == NULL))
 			continue;
 		r = &res->hosts[res->nhosts++];
 		r->name = xstrdup(ph->name);
-		r->state = xstrdup(jh->state);
-		r->step = xstrdup(jh->inflight ? jh->inflight :
-		    jh->step ? jh->step : "-");
-		r->error = jh->error ? xstrdup(jh->error) : NULL;
-		r->wave = wave[i] != -2 ? wave[i] :
+		if (e->rollback_run && h->life != HOST_ENDED) {
+			/* not undone: its journal state is left as it was */
+			r->state = xstrdup(h->life == HOST_SKIPPED ?
+			    h->endstate : "interrupted");
+			r->step = xstrdup("-");
+			r->error = h->error ? xstrdup(h->error) : NULL;
+		} else {
+			r->state = xstrdup(jh->state);
+			r->step = xstrdup(jh->inflight ? jh->inflight :
+			    jh->step ? jh->step : "-");
+			r->error = jh->error ? xstrdup(jh->error) : NULL;
+		}
+		r->wave = h != NULL ? h->wave :
 		    plan_transport_manual(ph->transport) ? -1 : 0;
 		result_count(e, res, r->state);
 	}
-	free(wave);
+	free(run);
+	if (!e->rollback_run && run_retry_write(e, &rp) == -1 &&
+	    e->stop_reason == NULL)
+		e->stop_reason = xstrdup(err_msg());
 	rollback_replay_release(&rp);
 	rollback_log_release(&log);
 }
@@ -493,6 +611,10 @@ engine_release(struct engine *e)
 	plan_free(e->plan);
 	deploy_grouplock_release(&e->groups);
 	free(e->stop_reason);
+	for (i = 0; i < e->nlimit; i++)
+		free(e->limit[i]);
+	free(e->limit);
+	free(e->plan_source);
 }
 
 static void
@@ -521,8 +643,9 @@ engine_input(struct engine *e)
 	e->plan = plan_read(e->o.plan_path);
 	if (e->plan == NULL)
 		return -1;
-	if (e->o.window == NULL && e->plan->window_start != NULL &&
-	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
+	/* rollback runs now: only a window the operator gives binds it */
+	if (e->o.window == NULL && !e->rollback_run &&
+	    e->plan->window_start != NULL && time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
 	if (e->o.window != NULL && plan_window_parse(e->o.window, now,
 	    &e->win_start, &e->win_dur) == -1)
@@ -530,7 +653,7 @@ engine_input(struct engine *e)
 	if (!e->rollback_run && e->o.bundle_dir != NULL &&
 	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
 		return -1;
-	if (validate(e) == -1)
+	if (validate(e) == -1 || run_limit_load(e) == -1)
 		return -1;
 	if (e->rollback_run && e->o.only_host != NULL &&
 	    plan_host_find(e->plan, e->o.only_host) == NULL) {
@@ -547,15 +670,26 @@ engine_setup(struct engine *e, int fresh)
 {
 	struct transport_opts to;
 
+	int prep = 0;
+
 	/* the lock first: nothing in the run directory is written (run.json,
 	 * plan.json, the journal) while another kbfix may own it */
 	if (engine_input(e) == -1 || run_lock(e) == -1 ||
-	    (fresh && run_dir_prepare(e) == -1))
+	    (fresh && (prep = run_dir_prepare(e)) == -1))
 		return -1;
+	if (prep == 1) {
+		/* apply --limit of the same plan: the named hosts go on,
+		 * failed ones too */
+		fresh = 0;
+		e->o.retry_failed = 1;
+	}
 	if (!fresh && rollback_log_read(e->o.run_dir, &e->log) == -1) {
 		e->bad_input = 1;
 		return -1;
 	}
+	if (!fresh && !e->rollback_run && prep == 0 &&
+	    run_json_update(e) == -1)
+		return -1;
 	rollback_replay(&e->log, &e->rp);
 	e->j = rollback_journal_open(e->o.run_dir);
 	if (e->j == NULL)
@@ -586,7 +720,6 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
 	if (eng_journal(e, &r) == -1 || manual_runbooks(e) == -1)
 		goto out;
 	hosts_build(e);
-	stop_flag = 0;
 	e->wave = 0;
 	if (e->nwaves > 0) {
 		transport_timer(e->tp, TICK_MS, tick, e);
@@ -641,7 +774,6 @@ deploy_rollback(const struct deploy_opts *o, deploy_progress_cb *cb,
 	memset(res, 0, sizeof(*res));
 	memset(&e, 0, sizeof(e));
 	e.o = *o;
-	e.o.window = NULL;
 	opts_defaults(&e.o);
 	e.rollback_run = 1;
 	rc = engine_setup(&e, 0);

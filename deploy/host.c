@@ -119,7 +119,8 @@ host_goto(struct host_run *h, enum host_step s)
 		host_end(h, "interrupted");
 		return;
 	}
-	eng_progress(h->e, h);
+	h->step_ms = time_now_ms();
+	eng_progress(h->e, DEPLOY_PEV_STEP, h);
 	step_enter(h, s);
 }
 

@@ -15,7 +15,7 @@ RUN=$T_TMP/run
 
 t0=$(date +%s.%N); out=$(kb_apply "$T_TMP/plan.json" "$RUN" --parallel 10 2>&1); rc=$?; echo "# apply took $(echo "$(date +%s.%N) - $t0" | bc) s"
 check_eq "apply exit 0" 0 "$rc"
-check_contains "summary counts" "$out" "30 done, 0 failed, 0 other"
+check_contains "summary counts" "$out" "30 done, 0 failed, 0 rolled back, 0 interrupted, 0 manual, 0 other"
 
 # Every host as planned, read from the simulator's own state.
 bad=""

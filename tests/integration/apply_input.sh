@@ -19,8 +19,8 @@ manual_bundle "$T_TMP/bundle"
 # Manual hosts only: no connection, runbooks written, exit 0.
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/run" 2>&1); rc=$?
-check_eq "manual hosts: exit 0" 0 "$rc"
-check_contains "manual hosts: summary" "$out" "2 done, 0 failed"
+check_eq "manual hosts: exit 4 (work remains)" 4 "$rc"
+check_contains "manual hosts: summary" "$out" "0 done, 0 failed, 0 rolled back, 0 interrupted, 2 manual"
 rb=$T_TMP/run/runbooks
 check "runbook per host" test -f "$rb/mix-000.cmd" -a -f "$rb/s08-001.cmd"
 check_contains "runbook: registry workaround" "$rb/mix-000.cmd" \
@@ -55,7 +55,7 @@ json.dump(p, open(sys.argv[2], "w"))
 PY
 kbfix apply "$T_TMP/plan08.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/run08" >/dev/null 2>&1
-check_eq "NT 6.0 runbook: apply exit 0" 0 $?
+check_eq "NT 6.0 runbook: apply exit 4 (manual hosts remain)" 4 $?
 check_contains "NT 6.0 runbook: wusa installs the .msu" \
     "$T_TMP/run08/runbooks/s08-001.cmd" 'wusa "%~dp0KB4345397" /quiet /norestart'
 check "NT 6.0 runbook: no dism" \

@@ -5,6 +5,7 @@
 #ifndef KBFIX_CATALOG_H
 #define KBFIX_CATALOG_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -170,6 +171,15 @@ struct catalog_client *catalog_client_new(const struct catalog_options *);
 void	catalog_client_free(struct catalog_client *);
 const char *catalog_client_base(const struct catalog_client *);
 /*
+ * A flag (set by a signal handler) that ends the client's loops: page
+ * requests in flight fail as interrupted, downloads stop with their part
+ * files kept (catalog_fetch).  Each loop looks at it at least every
+ * 200 ms.  stopped: whether it is set.
+ */
+void	catalog_client_stop_on(struct catalog_client *,
+	    const volatile sig_atomic_t *flag);
+int	catalog_client_stopped(const struct catalog_client *);
+/*
  * Whether url may be downloaded from, as the first URL (from NULL) or as
  * a redirect from `from`.  Allowed: the Catalog base's scheme, host and
  * port; the FACTS.md section 2 hosts over https on 443 or http on 80 (as
@@ -225,12 +235,23 @@ struct catalog_check {
 int	catalog_file_check(const char *path, const struct catalog_check *,
 	    char sha1[41], char sha256[65], struct catalog_msu_info *info);
 
-/* Fetch: plan -> verified bundle. */
+/*
+ * Fetch: plan -> verified bundle.  Progress: first the lookups (phase
+ * LOOKUP_SEARCH, then LOOKUP_DIALOG: done and total count pages' ops),
+ * then the downloads (done and total in bytes: total is the Catalog's
+ * sizes before the first byte, a file's real size once a response gives
+ * it; done counts the bytes of part files kept from an interrupted fetch
+ * and never goes down).
+ */
+enum catalog_phase { CATALOG_LOOKUP_SEARCH, CATALOG_LOOKUP_DIALOG,
+	CATALOG_DOWNLOAD };
+
 struct catalog_progress {
-	uint64_t	 done;		/* bytes received, cache hits included */
-	uint64_t	 total;		/* bytes expected (0 when unknown) */
+	enum catalog_phase phase;
+	uint64_t	 done;
+	uint64_t	 total;		/* 0 when unknown */
 	size_t		 files_done, files;
-	int		 final;		/* last call */
+	int		 final;		/* last call of the phase */
 };
 
 struct catalog_fetch_options {
@@ -243,11 +264,27 @@ struct catalog_fetch_options {
 	/* each problem is reported here, the fetch goes on where it can */
 	void		(*problem)(const char *msg, void *);
 	void		*problem_arg;
+	/* what is not a problem: a download resumed, the temporary folder
+	 * removed (problem_arg is its argument) */
+	void		(*note)(const char *msg, void *);
+	/* set (by a signal handler): the fetch stops within 200 ms, keeps
+	 * what it verified in the cache and its part files there, removes
+	 * its temporary folder and fails with stats->interrupted set */
+	const volatile sig_atomic_t *stop;
 };
 
+/*
+ * interrupted: the stop flag ended the fetch; kept: files verified in
+ * this fetch and kept in the cache; partial, partial_bytes: part files
+ * kept in the cache for the next fetch to resume (--no-cache: none).
+ */
 struct catalog_fetch_stats {
 	size_t		 updates, files, downloaded, cached, failed;
 	uint64_t	 bytes_downloaded;
+	uint64_t	 bytes_resumed;	/* taken from earlier part files */
+	int		 interrupted;
+	size_t		 kept, partial;
+	uint64_t	 partial_bytes;
 };
 
 int	catalog_fetch(struct catalog_client *, const struct plan *,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -39,6 +40,7 @@ struct dl_item {
 	int		 too_big;
 	int		 checked, discard, restart;
 	int64_t		 range_start;	/* from Content-Range, -1: none */
+	int64_t		 range_total;	/* its "/SIZE", -1: none or "*" */
 	int		 write_errno;
 	CURL		*easy;
 	char		 errbuf[CURL_ERROR_SIZE];
@@ -52,6 +54,7 @@ struct dl_run {
 	const struct catalog_dl_hooks *hooks;
 	struct catalog_progress prog;
 	int64_t		 last_progress;
+	uint64_t	 shown;		/* done as last reported */
 };
 
 static void
@@ -68,26 +71,45 @@ item_have(const struct dl_item *it)
 	return it->sink ? catalog_sink_size(it->sink) : it->have;
 }
 
-/* "Content-Range: bytes START-END/SIZE": START, strictly parsed. */
+/* Decimal digits at p (at most n bytes): their count, 0 when none or
+ * too many. */
+static size_t
+digits(const char *p, size_t n, uint64_t *v)
+{
+	char num[24];
+	size_t d;
+
+	for (d = 0; d < n && p[d] >= '0' && p[d] <= '9'; d++)
+		;
+	if (d == 0 || d >= sizeof(num))
+		return 0;
+	memcpy(num, p, d);
+	num[d] = '\0';
+	return parse_u64(num, INT64_MAX, v) == 0 ? d : 0;
+}
+
+/* "Content-Range: bytes START-END/SIZE" (206) or "bytes *\/SIZE" (416):
+ * START and SIZE, strictly parsed. */
 static size_t
 header_cb(char *p, size_t size, size_t n, void *arg)
 {
 	static const char key[] = "Content-Range: bytes ";
 	struct dl_item *it = arg;
 	size_t len = size * n, k = sizeof(key) - 1, d;
-	char num[24];
-	uint64_t start;
+	uint64_t v;
+	const char *slash;
 
 	if (len <= k || strncasecmp(p, key, k) != 0)
 		return len;
-	for (d = 0; k + d < len && p[k + d] >= '0' && p[k + d] <= '9'; d++)
-		;
-	if (d == 0 || d >= sizeof(num) || k + d >= len || p[k + d] != '-')
-		return len;
-	memcpy(num, p + k, d);
-	num[d] = '\0';
-	if (parse_u64(num, INT64_MAX, &start) == 0)
-		it->range_start = (int64_t)start;
+	if (p[k] != '*') {
+		if ((d = digits(p + k, len - k, &v)) == 0 || k + d >= len ||
+		    p[k + d] != '-')
+			return len;
+		it->range_start = (int64_t)v;
+	}
+	if ((slash = memchr(p + k, '/', len - k)) != NULL &&
+	    digits(slash + 1, len - (size_t)(slash + 1 - p), &v) > 0)
+		it->range_total = (int64_t)v;
 	return len;
 }
 
@@ -102,25 +124,27 @@ response_start(struct dl_item *it)
 	it->checked = 1;
 	curl_easy_getinfo(it->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(it->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (code == 206 && it->range_start != (int64_t)have) {
+		/* a range we did not ask for (the Content-Range says where
+		 * the bytes start): start the file over */
+		it->discard = it->restart = 1;
+		return 0;
+	}
 	if ((code == 200 || code == 206) && len >= 0)
 		it->expect = (uint64_t)len + (code == 206 ? have : 0);
 	if (it->expect > it->cap) {
 		it->too_big = 1;
 		return -1;
 	}
-	if (code == 206 && it->range_start == (int64_t)have)
+	if (code == 206)
 		return 0;
-	if (code == 206) {
-		/* a range we did not ask for: start the file over */
-		it->discard = it->restart = 1;
-		return 0;
-	}
 	if (code == 200) {
 		/* a full answer to a Range request starts the file over */
 		if (have > 0 && catalog_sink_truncate(it->sink) == -1) {
 			it->write_errno = errno;
 			return -1;
 		}
+		it->req->resumed = 0;
 		return 0;
 	}
 	it->discard = 1;	/* 3xx, 4xx, 5xx bodies */
@@ -164,6 +188,7 @@ item_late(struct dl_run *r, struct dl_item *it)
 static void
 item_too_big(struct dl_item *it)
 {
+	it->req->bad_bytes = 1;
 	char *m = xasprintf("%s: larger than %llu bytes (%s); refused",
 	    it->url, (unsigned long long)it->cap, it->req->max_size ?
 	    "the Catalog's size for it" : "the limit for a file of unknown "
@@ -178,9 +203,10 @@ item_start(struct dl_run *r, struct dl_item *it)
 {
 	CURL *e;
 	int64_t now = time_now_ms();
+	char range[32];
 
-	if (it->sink == NULL &&
-	    (it->sink = catalog_sink_open(it->req->part_path)) == NULL) {
+	if (it->sink == NULL && (it->sink = catalog_sink_open(
+	    it->req->part_path, it->req->resume)) == NULL) {
 		fail(it, "%s: %s", err_msg());
 		return -1;
 	}
@@ -197,7 +223,7 @@ item_start(struct dl_run *r, struct dl_item *it)
 	}
 	it->easy = e;
 	it->checked = it->discard = it->restart = 0;
-	it->range_start = -1;
+	it->range_start = it->range_total = -1;
 	it->errbuf[0] = '\0';
 	catalog_http_setup(r->c, e);
 	curl_easy_setopt(e, CURLOPT_URL, it->url);
@@ -209,12 +235,16 @@ item_start(struct dl_run *r, struct dl_item *it)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, it->errbuf);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)DL_BUFFER);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(it->deadline - now));
-	/* curl refuses a Content-Length past it; write_cb counts the rest */
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)(it->cap - item_have(it)));
-	if (item_have(it) > 0)
-		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
-		    (curl_off_t)item_have(it));
+	/* curl refuses a Content-Length past it (a 200 to a Range request
+	 * is the whole file); write_cb counts the bytes */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->cap);
+	/* the Range header itself, not CURLOPT_RESUME_FROM: libcurl fails a
+	 * 200 to that, where response_start() starts the file over */
+	if (item_have(it) > 0) {
+		snprintf(range, sizeof(range), "%llu-",
+		    (unsigned long long)item_have(it));
+		curl_easy_setopt(e, CURLOPT_RANGE, range);
+	}
 	curl_multi_add_handle(r->multi, e);
 	it->step = DL_RUNNING;
 	r->running++;
@@ -284,9 +314,10 @@ static void
 item_close(struct dl_run *r, struct dl_item *it)
 {
 	it->have = item_have(it);
-	catalog_sink_free(it->sink);
+	catalog_sink_free(it->sink);	/* writes what it gathered */
 	it->sink = NULL;
-	r->prog.files_done++;
+	it->req->have = it->have;
+	r->prog.files_done += !it->req->interrupted;
 	if (r->hooks->done)
 		r->hooks->done(it->req, r->hooks->arg);
 }
@@ -317,7 +348,13 @@ item_outcome(struct dl_run *r, struct dl_item *it, CURLcode cc)
 		item_retry(r, it, why);
 	} else if (code >= 300 && code < 400) {
 		item_redirect(r, it);
+	} else if (code == 416 && item_have(it) > 0 &&
+	    it->range_total == (int64_t)item_have(it)) {
+		/* the part file was complete: nothing was left to send */
+		it->expect = item_have(it);
+		it->step = DL_ENDED;
 	} else if (code == 416 || it->restart) {
+		it->req->resumed = 0;
 		if (catalog_sink_truncate(it->sink) == -1)
 			fail(it, "%s: writing the download: %s",
 			    strerror(errno));
@@ -345,25 +382,67 @@ item_done(struct dl_run *r, struct dl_item *it, CURLcode cc)
 		item_close(r, it);
 }
 
+/*
+ * Bytes in part files against the whole: the Catalog's size of a file
+ * until a response gives its real one.  A file that starts over (a 200 to
+ * a Range request) would take done down: it stays at its highest.
+ */
 static void
 progress_report(struct dl_run *r, int final)
 {
 	int64_t now = time_now_ms();
 	const struct dl_item *it;
+	uint64_t done = 0, total = 0;
 	size_t i;
 
 	if (r->hooks->progress == NULL ||
 	    (!final && now - r->last_progress < PROGRESS_MS))
 		return;
 	r->last_progress = now;
-	r->prog.done = r->prog.total = 0;
 	for (i = 0; i < r->n; i++) {
 		it = &r->items[i];
-		r->prog.done += item_have(it);
-		r->prog.total += it->expect ? it->expect : it->req->size;
+		done += item_have(it);
+		total += it->expect ? it->expect : it->req->size;
 	}
+	if (done > r->shown)
+		r->shown = done;
+	r->prog.phase = CATALOG_DOWNLOAD;
+	r->prog.done = r->shown;
+	r->prog.total = total > r->shown ? total : r->shown;
 	r->prog.final = final;
 	r->hooks->progress(&r->prog, r->hooks->progress_arg);
+}
+
+/*
+ * The stop flag is set: transfers in flight end where they are (their
+ * sinks write what they gathered), those not started do not start.
+ * Files with all their bytes are finished as usual.
+ */
+static void
+interrupt_all(struct dl_run *r)
+{
+	struct dl_item *it;
+	char *m;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
+		if (it->step == DL_DONE || it->step == DL_ENDED)
+			continue;
+		if (it->easy != NULL) {
+			curl_multi_remove_handle(r->multi, it->easy);
+			curl_easy_cleanup(it->easy);
+			it->easy = NULL;
+			r->running--;
+		}
+		it->req->interrupted = 1;
+		m = xasprintf("interrupted after %llu of %llu bytes",
+		    (unsigned long long)item_have(it), (unsigned long long)
+		    (it->expect ? it->expect : it->req->size));
+		fail(it, "%s: %s", m);
+		free(m);
+		item_close(r, it);
+	}
 }
 
 /* Starts what may start, in queue order; returns the ms until the next
@@ -440,10 +519,17 @@ loop_run(struct dl_run *r)
 	long wait;
 	int still;
 
-	/* a handle just added has its timer due: the poll returns at once */
+	/* a handle just added has its timer due: the poll returns at once;
+	 * a signal cuts it short (EINTR) and wait is at most PROGRESS_MS */
 	while ((wait = schedule(r)) != -1) {
 		curl_multi_poll(r->multi, NULL, 0, (int)wait, NULL);
 		curl_multi_perform(r->multi, &still);
+		if (catalog_client_stopped(r->c)) {
+			reap(r);
+			interrupt_all(r);
+			finish_ended(r);
+			break;
+		}
 		if (reap(r) > 0)
 			finish_ended(r);
 		progress_report(r, 0);
@@ -454,14 +540,19 @@ static void
 items_init(struct dl_run *r, struct catalog_dl *reqs)
 {
 	struct dl_item *it;
+	struct stat st;
 	size_t i;
 
 	for (i = 0; i < r->n; i++) {
 		it = &r->items[i];
 		it->req = &reqs[i];
 		it->url = xstrdup(reqs[i].url);
-		reqs[i].ok = 0;
+		reqs[i].ok = reqs[i].bad_bytes = reqs[i].interrupted = 0;
 		reqs[i].error = NULL;
+		reqs[i].resumed = reqs[i].have = 0;
+		if (reqs[i].resume && stat(reqs[i].part_path, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			it->have = reqs[i].resumed = (uint64_t)st.st_size;
 		/* the Catalog's size, but never past the hard limit: a page
 		 * cannot lift the cap by claiming a huge size */
 		it->cap = reqs[i].max_size && reqs[i].max_size <

@@ -1,12 +1,15 @@
 /*
  * fetch: plan -> verified bundle.  Steps: choose the Catalog entry of each
  * plan package, list its files, take each unique file from the cache or
- * download it once into <bundle>.kbfix-tmp.XXXXXX/.part/, verify it, and
- * only then rename it to files/<name>; write the bundle's documents and
- * rename the temporary folder into place.  A failure anywhere removes the
- * temporary folder: no partial bundle and nothing unverified under a final
- * name.
+ * download it once into <cache>/<name>.part (without a cache:
+ * <bundle>.kbfix-tmp.XXXXXX/.part/), verify it, and only then rename it to
+ * <cache>/<name> and link it to files/<name>; write the bundle's documents
+ * and rename the temporary folder into place.  A failure anywhere removes
+ * the temporary folder: no partial bundle and nothing unverified under a
+ * final name.  A part file in the cache outlives a failed or interrupted
+ * fetch (unless its bytes were refused): the next fetch resumes it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +40,7 @@ struct ufile {				/* one unique file */
 	char		*package_cab;
 	uint64_t	 size;
 	uint64_t	 most;		/* the largest Catalog size of its entries */
+	uint64_t	 hint;		/* its Catalog size (an entry's share) */
 	int		 ok;
 	int		 synced;	/* fsynced as its download ended */
 };
@@ -65,6 +70,9 @@ struct fetch {
 	struct ufile	*files;
 	size_t		 nfiles;
 	char		*tmp, *parts, *filesdir;
+	int		 tmp_lock;	/* fd holding a lock on tmp, or -1 */
+	int		 cache;		/* o->cache_dir is there to use */
+	enum catalog_phase phase;	/* of the lookups, for progress */
 	int		 problems;
 };
 
@@ -74,6 +82,38 @@ problem(struct fetch *f, const char *msg)
 	f->problems++;
 	if (f->o->problem)
 		f->o->problem(msg, f->o->problem_arg);
+}
+
+/* A message that is not a problem (m is freed). */
+static void
+note(struct fetch *f, char *m)
+{
+	if (f->o->note)
+		f->o->note(m, f->o->problem_arg);
+	free(m);
+}
+
+static int
+stopped(const struct fetch *f)
+{
+	return catalog_client_stopped(f->c);
+}
+
+/* One lookup has ended: progress in ops of the phase. */
+static void
+lookup_each(size_t done, size_t n, void *arg)
+{
+	struct fetch *f = arg;
+	struct catalog_progress pr;
+
+	if (f->o->progress == NULL)
+		return;
+	memset(&pr, 0, sizeof(pr));
+	pr.phase = f->phase;
+	pr.done = done;
+	pr.total = n;
+	pr.final = done == n;
+	f->o->progress(&pr, f->o->progress_arg);
 }
 
 /* The index of kb's search, added when new: one search a KB. */
@@ -96,7 +136,7 @@ search_slot(struct fetch *f, const char *kb)
  * search row's originalSize), so no file of it may be larger. */
 static size_t
 ufile_add(struct fetch *f, const struct catalog_file *cf, const char *kb,
-    const char *arch, uint64_t entry_size)
+    const char *arch, uint64_t entry_size, size_t nfiles)
 {
 	size_t i;
 
@@ -118,6 +158,9 @@ ufile_add(struct fetch *f, const struct catalog_file *cf, const char *kb,
 	f->files[f->nfiles].kb = strcasestr(cf->name, kb + 2) ? kb : NULL;
 	f->files[f->nfiles].arch = arch;
 	f->files[f->nfiles].most = entry_size;
+	/* the Catalog gives one size an entry: exact for one file, a share
+	 * for the progress total otherwise */
+	f->files[f->nfiles].hint = entry_size / (nfiles ? nfiles : 1);
 	return f->nfiles++;
 }
 
@@ -142,7 +185,8 @@ update_fill(struct fetch *f, const struct plan_package *pk,
 		u->files[i].name = xstrdup(d->files[i].name);
 		u->files[i].path = xasprintf("files/%s", d->files[i].name);
 		u->files[i].url = xstrdup(d->files[i].url);
-		ufile_add(f, &d->files[i], u->kb, u->arch, row->size);
+		ufile_add(f, &d->files[i], u->kb, u->arch, row->size,
+		    d->nfiles);
 	}
 	u->nfiles = d->nfiles;
 }
@@ -173,10 +217,15 @@ searches_run(struct fetch *f)
 	struct catalog_op **ops = xcalloc(f->nsearches + 1, sizeof(*ops));
 	size_t i;
 
+	struct catalog_http_hooks hooks = { lookup_each, f };
+
 	for (i = 0; i < f->nsearches; i++)
 		ops[i] = catalog_search_op(f->c, f->searches[i].kb,
 		    SEARCH_LIMIT, &f->searches[i].rows);
-	(void)catalog_http_run(f->c, ops, f->nsearches, LOOKUP_PARALLEL);
+	f->phase = CATALOG_LOOKUP_SEARCH;
+	lookup_each(0, f->nsearches, f);
+	(void)catalog_http_run_hooked(f->c, ops, f->nsearches,
+	    LOOKUP_PARALLEL, &hooks);
 	for (i = 0; i < f->nsearches; i++) {
 		if (ops[i]->rc == -1)
 			f->searches[i].error = xstrdup(ops[i]->error);
@@ -192,6 +241,7 @@ dialogs_run(struct fetch *f, size_t n)
 	struct catalog_op **ops = xcalloc(n + 1, sizeof(*ops));
 	size_t i, k = 0, *which = xcalloc(n + 1, sizeof(*which));
 	const char *id;
+	struct catalog_http_hooks hooks = { lookup_each, f };
 
 	for (i = 0; i < n; i++) {
 		if (f->lookups[i].error != NULL)
@@ -206,7 +256,9 @@ dialogs_run(struct fetch *f, size_t n)
 		which[k] = i;
 		ops[k++] = catalog_dialog_op(f->c, id, &f->dialogs[i]);
 	}
-	(void)catalog_http_run(f->c, ops, k, LOOKUP_PARALLEL);
+	f->phase = CATALOG_LOOKUP_DIALOG;
+	lookup_each(0, k, f);
+	(void)catalog_http_run_hooked(f->c, ops, k, LOOKUP_PARALLEL, &hooks);
 	for (i = 0; i < k; i++) {
 		if (ops[i]->rc == -1)
 			f->lookups[which[i]].error = xstrdup(ops[i]->error);
@@ -267,10 +319,14 @@ resolve(struct fetch *f, const struct plan *p)
 	for (i = 0; i < p->npackages; i++)
 		f->lookups[i].search = search_slot(f, p->packages[i].kb);
 	searches_run(f);
+	if (stopped(f))
+		goto interrupted;
 	for (i = 0; i < p->npackages; i++)
 		f->lookups[i].error = choose(f, &p->packages[i],
 		    &f->lookups[i]);
 	dialogs_run(f, p->npackages);
+	if (stopped(f))
+		goto interrupted;
 	for (i = 0; i < p->npackages; i++)
 		resolve_one(f, &p->packages[i], i);
 	if (f->problems) {
@@ -279,6 +335,11 @@ resolve(struct fetch *f, const struct plan *p)
 		return -1;
 	}
 	return 0;
+interrupted:
+	f->st->interrupted = 1;
+	err_set("interrupted while looking up the Catalog; nothing was "
+	    "downloaded");
+	return -1;
 }
 
 static int
@@ -306,24 +367,6 @@ place(const char *from, const char *to)
 		return -1;
 	}
 	return copy_file(from, to);
-}
-
-static void
-cache_store(struct fetch *f, const struct ufile *u)
-{
-	char *src, *tmp, *dst;
-
-	if (f->o->cache_dir == NULL || mkdir_p(f->o->cache_dir, 0755) == -1)
-		return;
-	src = xasprintf("%s/%s", f->filesdir, u->name);
-	dst = xasprintf("%s/%s", f->o->cache_dir, u->name);
-	tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
-	unlink(tmp);
-	if (place(src, tmp) == 0 && rename(tmp, dst) == -1)
-		unlink(tmp);
-	free(src);
-	free(tmp);
-	free(dst);
 }
 
 static int
@@ -394,29 +437,90 @@ landed_hook(struct catalog_dl *r, void *arg)
 		    err_msg());
 }
 
+/* A verified download: into the cache (its part file is there), then
+ * linked into files/; without a cache, renamed into files/. */
+static int
+land_file(struct fetch *f, const char *part, const char *name)
+{
+	char *dst = xasprintf("%s/%s", f->filesdir, name), *c = NULL;
+	int rc = -1;
+
+	if (f->cache) {
+		c = xasprintf("%s/%s", f->o->cache_dir, name);
+		if (rename(part, c) == -1)
+			err_setx_errno("%s", c);
+		else
+			rc = place(c, dst);
+	} else if (rename(part, dst) == -1)
+		err_setx_errno("%s", dst);
+	else
+		rc = 0;
+	free(c);
+	free(dst);
+	return rc;
+}
+
+/* Whether a download that did not finish leaves its part file for the
+ * next fetch: only in the cache, only bytes not refused. */
+static int
+part_keep(const struct fetch *f, const struct catalog_dl *r)
+{
+	return f->cache && !r->bad_bytes && r->have > 0;
+}
+
 static void
 landed(struct fetch *f, struct ufile *u, struct catalog_dl *r,
     const char *refused)
 {
-	char *dst = xasprintf("%s/%s", f->filesdir, u->name);
-
-	if (!r->ok) {
-		problem(f, r->error);
-		unlink(r->part_path);
-	} else if (refused != NULL) {
-		problem(f, refused);
-		unlink(r->part_path);
-	} else if (rename(r->part_path, dst) == -1) {
-		err_setx_errno("%s", dst);
-		problem(f, err_msg());
-	} else {
+	f->st->bytes_downloaded += r->bytes;
+	if (r->ok && refused == NULL) {
+		if (land_file(f, r->part_path, u->name) == -1) {
+			problem(f, err_msg());
+			return;
+		}
 		u->ok = 1;
 		u->synced = 1;
 		f->st->downloaded++;
-		cache_store(f, u);
+		f->st->bytes_resumed += r->resumed;
+		f->st->kept += f->cache;
+	} else if (refused != NULL || !part_keep(f, r)) {
+		if (!r->interrupted || refused != NULL)
+			problem(f, refused ? refused : r->error);
+		unlink(r->part_path);
+	} else {
+		if (!r->interrupted)
+			problem(f, r->error);
+		f->st->partial++;
+		f->st->partial_bytes += r->have;
+		note(f, xasprintf("%s: %llu of %llu bytes kept in %s for the "
+		    "next fetch", u->name, (unsigned long long)r->have,
+		    (unsigned long long)(r->size ? r->size : r->have),
+		    r->part_path));
 	}
-	f->st->bytes_downloaded += r->bytes;
-	free(dst);
+}
+
+/* Where a file is downloaded: its part file in the cache, continued
+ * from where an earlier fetch left it, or in the temporary folder. */
+static void
+request_fill(struct fetch *f, const struct ufile *u, struct catalog_dl *r)
+{
+	struct stat st;
+
+	r->url = u->url;
+	r->name = u->name;
+	r->max_size = u->most;
+	r->size = u->hint;
+	if (!f->cache) {
+		r->part_path = xasprintf("%s/%s.part", f->parts, u->name);
+		return;
+	}
+	r->part_path = xasprintf("%s/%s.part", f->o->cache_dir, u->name);
+	r->resume = 1;
+	if (lstat(r->part_path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0)
+		note(f, xasprintf("%s: continuing from byte %llu (a part file "
+		    "an earlier fetch left in %s)", u->name,
+		    (unsigned long long)st.st_size, f->o->cache_dir));
 }
 
 /* The requests for what the cache does not have. */
@@ -425,17 +529,15 @@ requests_make(struct fetch *f, struct catalog_dl *reqs, size_t *which)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < f->nfiles; i++) {
+	f->cache = f->o->cache_dir != NULL &&
+	    mkdir_p(f->o->cache_dir, 0755) == 0;
+	for (i = 0; i < f->nfiles && !stopped(f); i++) {
 		if (from_cache(f, &f->files[i]) == 0) {
 			f->files[i].ok = 1;
 			f->st->cached++;
 			continue;
 		}
-		reqs[n].url = f->files[i].url;
-		reqs[n].name = f->files[i].name;
-		reqs[n].max_size = f->files[i].most;
-		reqs[n].part_path = xasprintf("%s/%s.part", f->parts,
-		    f->files[i].name);
+		request_fill(f, &f->files[i], &reqs[n]);
 		which[n++] = i;
 	}
 	return n;
@@ -452,7 +554,7 @@ download(struct fetch *f)
 	    landed_hook, &ld };
 
 	n = requests_make(f, reqs, which);
-	if (n > 0)
+	if (n > 0 && !stopped(f))
 		catalog_dl_run(f->c, reqs, n, f->o->parallel > 0 ?
 		    f->o->parallel : 4, &hooks);
 	for (i = 0; i < n; i++) {
@@ -465,6 +567,11 @@ download(struct fetch *f)
 	free(reqs);
 	free(which);
 	f->st->failed = (size_t)f->problems;
+	if (stopped(f)) {
+		f->st->interrupted = 1;
+		err_set("interrupted; no bundle was written");
+		return -1;
+	}
 	if (f->problems) {
 		err_set("%d file(s) failed; no bundle was written",
 		    f->problems);
@@ -520,11 +627,61 @@ files_fill(struct fetch *f)
 		}
 }
 
+#define TMP_INFIX	".kbfix-tmp."	/* dir_tmp_beside()'s names */
+
+/*
+ * Temporary folders beside the bundle that no fetch holds (a fetch killed
+ * with SIGKILL, a machine that went down): each running fetch holds a lock
+ * on its own (flock on the folder, which follows it through the rename).
+ */
+static void
+tmp_reap(struct fetch *f)
+{
+	char *pat = xasprintf("%s" TMP_INFIX, f->o->out_dir), *slash, *path;
+	const char *dir = ".", *prefix = pat;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((slash = strrchr(pat, '/')) != NULL) {
+		*slash = '\0';
+		dir = slash == pat ? "/" : pat;
+		prefix = slash + 1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		free(pat);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+		    strlen(de->d_name) != strlen(prefix) + 6)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    dir_remove_tree(path, 2) == 0)
+			note(f, xasprintf("removed %s, left by an earlier fetch "
+			    "that did not finish", path));
+		if (fd != -1)
+			close(fd);
+		free(path);
+	}
+	closedir(d);
+	free(pat);
+}
+
 static int
 tmp_make(struct fetch *f)
 {
+	tmp_reap(f);
 	if ((f->tmp = dir_tmp_beside(f->o->out_dir)) == NULL)
 		return -1;
+	f->tmp_lock = open(f->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->tmp_lock == -1 || flock(f->tmp_lock, LOCK_EX | LOCK_NB) == -1) {
+		err_setx_errno("%s", f->tmp);
+		return -1;
+	}
 	f->parts = xasprintf("%s/.part", f->tmp);
 	f->filesdir = xasprintf("%s/files", f->tmp);
 	if (mkdir(f->parts, 0700) == -1 || mkdir(f->filesdir, 0755) == -1) {
@@ -555,13 +712,34 @@ finish(struct fetch *f)
 	return 0;
 }
 
+/* A fetch that did not finish removes its temporary folder, and says
+ * so; the fetch's error message is kept. */
+static void
+tmp_remove(struct fetch *f)
+{
+	char *e;
+
+	if (f->tmp == NULL)
+		return;
+	e = xstrdup(err_msg());
+	if (dir_remove_tree(f->tmp, 2) == 0)
+		note(f, xasprintf("removed the temporary folder %s", f->tmp));
+	else
+		note(f, xasprintf("could not remove the temporary folder %s: "
+		    "%s", f->tmp, err_msg()));
+	err_set("%s", e);
+	free(e);
+	free(f->tmp);
+	f->tmp = NULL;
+}
+
 static void
 fetch_release(struct fetch *f)
 {
 	size_t i;
 
-	if (f->tmp)
-		dir_remove_tree(f->tmp, 2);
+	if (f->tmp_lock != -1)
+		close(f->tmp_lock);
 	for (i = 0; i < f->nsearches; i++) {
 		free(f->searches[i].kb);
 		free(f->searches[i].error);
@@ -594,6 +772,8 @@ catalog_fetch(struct catalog_client *c, const struct plan *p,
 
 	memset(&f, 0, sizeof(f));
 	memset(st, 0, sizeof(*st));
+	f.tmp_lock = -1;
+	catalog_client_stop_on(c, o->stop);
 	f.c = c;
 	f.o = o;
 	f.st = st;
@@ -607,6 +787,7 @@ catalog_fetch(struct catalog_client *c, const struct plan *p,
 		goto out;
 	rc = 0;
 out:
+	tmp_remove(&f);
 	bd = xcalloc(1, sizeof(*bd));
 	*bd = f.bd;
 	fetch_release(&f);

@@ -51,6 +51,7 @@ struct catalog_client {
 	int		 request_timeout, download_timeout;	/* s */
 	int		 global;
 	CURLM		*multi;		/* its connections, kept alive */
+	const volatile sig_atomic_t *stop;	/* set: loops end */
 };
 
 static void
@@ -197,6 +198,19 @@ catalog_client_free(struct catalog_client *c)
 	free(c);
 }
 
+void
+catalog_client_stop_on(struct catalog_client *c,
+    const volatile sig_atomic_t *flag)
+{
+	c->stop = flag;
+}
+
+int
+catalog_client_stopped(const struct catalog_client *c)
+{
+	return c->stop != NULL && *c->stop != 0;
+}
+
 const char *
 catalog_client_base(const struct catalog_client *c)
 {
@@ -328,6 +342,8 @@ catalog_http_escape(const char *s)
  * one keep-alive connection does it all.
  */
 #define SLOW_MS		150
+/* the longest a loop waits before it looks at the stop flag */
+#define STOP_MS		200
 #define PAGE_MAX	(64 << 20)
 
 enum page_step { PAGE_WAIT, PAGE_RUNNING, PAGE_DONE };
@@ -348,6 +364,8 @@ struct page_run {
 	struct catalog_client *c;
 	struct page	*v;
 	size_t		 n, running, cap, max;
+	size_t		 ended;
+	const struct catalog_http_hooks *hooks;
 };
 
 static size_t
@@ -361,7 +379,7 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 }
 
 static void
-page_end(struct page *pg, int rc)
+page_end(struct page_run *r, struct page *pg, int rc)
 {
 	pg->op->rc = rc;
 	if (rc == -1) {
@@ -369,6 +387,9 @@ page_end(struct page *pg, int rc)
 		pg->op->error = xstrdup(err_msg());
 	}
 	pg->step = PAGE_DONE;
+	r->ended++;
+	if (r->hooks && r->hooks->each)
+		r->hooks->each(r->ended, r->n, r->hooks->arg);
 }
 
 /* The request's deadline has passed: it fails, naming url and deadline. */
@@ -377,7 +398,7 @@ page_late(struct page_run *r, struct page *pg)
 {
 	err_set("%s: no complete answer within %d s (--request-timeout)",
 	    pg->op->url, r->c->request_timeout);
-	page_end(pg, -1);
+	page_end(r, pg, -1);
 }
 
 static int
@@ -394,7 +415,7 @@ page_start(struct page_run *r, struct page *pg)
 	}
 	if ((e = curl_easy_init()) == NULL) {
 		err_set("libcurl: cannot make a handle");
-		page_end(pg, -1);
+		page_end(r, pg, -1);
 		return -1;
 	}
 	buf_reset(&pg->body);
@@ -485,11 +506,11 @@ page_done(struct page_run *r, struct page *pg, CURLcode cc)
 		page_late(r, pg);
 	else if (page_answer(pg, cc, &loc, &retry) == -1) {
 		if (!retry)
-			page_end(pg, -1);
+			page_end(r, pg, -1);
 		else if (catalog_http_backoff(r->c, pg->attempts++,
 		    &pg->not_before) == -1) {
 			err_prefix("gave up after %d attempts: ", pg->attempts);
-			page_end(pg, -1);
+			page_end(r, pg, -1);
 		} else {
 			/* a retry due after the deadline fails at it */
 			if (pg->not_before > pg->deadline)
@@ -506,7 +527,7 @@ page_done(struct page_run *r, struct page *pg, CURLcode cc)
 			pg->deadline = 0;
 			pg->step = PAGE_WAIT;
 		} else
-			page_end(pg, rc);
+			page_end(r, pg, rc);
 	}
 	curl_multi_remove_handle(r->c->multi, pg->easy);
 	curl_easy_cleanup(pg->easy);
@@ -541,6 +562,28 @@ page_schedule(struct page_run *r)
 	return next == -1 ? 1000 : (long)(next - now < 1 ? 1 : next - now);
 }
 
+/* Stopped (a signal): transfers in flight are dropped, every op that
+ * has not ended fails as interrupted. */
+static void
+page_interrupt(struct page_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		struct page *pg = &r->v[i];
+		if (pg->step == PAGE_DONE)
+			continue;
+		if (pg->easy != NULL) {
+			curl_multi_remove_handle(r->c->multi, pg->easy);
+			curl_easy_cleanup(pg->easy);
+			pg->easy = NULL;
+			r->running--;
+		}
+		err_set("%s: interrupted", pg->op->url);
+		page_end(r, pg, -1);
+	}
+}
+
 static void
 page_loop(struct page_run *r)
 {
@@ -552,7 +595,13 @@ page_loop(struct page_run *r)
 
 	/* a handle just added has its timer due: the poll returns at once */
 	while ((wait = page_schedule(r)) != -1) {
-		curl_multi_poll(m, NULL, 0, (int)wait, NULL);
+		if (catalog_client_stopped(r->c)) {
+			page_interrupt(r);
+			break;
+		}
+		/* a signal cuts the poll short (EINTR); STOP_MS bounds it */
+		curl_multi_poll(m, NULL, 0, (int)(wait < STOP_MS ? wait :
+		    STOP_MS), NULL);
 		curl_multi_perform(m, &still);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
@@ -568,8 +617,15 @@ int
 catalog_http_run(struct catalog_client *c, struct catalog_op **ops,
     size_t n, int parallel)
 {
+	return catalog_http_run_hooked(c, ops, n, parallel, NULL);
+}
+
+int
+catalog_http_run_hooked(struct catalog_client *c, struct catalog_op **ops,
+    size_t n, int parallel, const struct catalog_http_hooks *hooks)
+{
 	struct page_run r = { c, NULL, n, 0, 1, parallel > 1 ?
-	    (size_t)parallel : 1 };
+	    (size_t)parallel : 1, 0, hooks };
 	size_t i;
 	int rc = 0;
 

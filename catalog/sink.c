@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -71,21 +73,54 @@ catalog_hash_release(struct catalog_hash *h)
 	h->c1 = h->c256 = NULL;
 }
 
+/* The bytes a part file already holds go through the hash first, so
+ * that the digests at the end are the whole file's. */
+static int
+sink_rehash(struct catalog_sink *s, const char *path)
+{
+	ssize_t n;
+
+	while ((n = read(s->fd, s->buf, SINK_BUF)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_setx_errno("%s", path);
+			return -1;
+		}
+		catalog_hash_update(&s->hash, s->buf, (size_t)n);
+		s->written += (uint64_t)n;
+	}
+	s->kicked = s->written;
+	return 0;
+}
+
 struct catalog_sink *
-catalog_sink_open(const char *path)
+catalog_sink_open(const char *path, int resume)
 {
 	struct catalog_sink *s;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    (resume ? 0 : O_TRUNC), 0644);
 	if (fd == -1) {
 		err_setx_errno("%s", path);
+		return NULL;
+	}
+	/* a part file in the cache is one fetch's at a time */
+	if (resume && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		err_set("%s: %s", path, errno == EWOULDBLOCK ? "another kbfix "
+		    "fetch is downloading this file" : strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->fd = fd;
 	s->buf = xmalloc(SINK_BUF);
 	catalog_hash_init(&s->hash);
+	if (resume && sink_rehash(s, path) == -1) {
+		catalog_sink_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -197,6 +232,9 @@ catalog_sink_free(struct catalog_sink *s)
 {
 	if (s == NULL)
 		return;
+	/* what is gathered goes to the file: an interrupted download is
+	 * resumed from the file's size */
+	(void)sink_flush(s);
 	close(s->fd);
 	catalog_hash_release(&s->hash);
 	free(s->buf);

@@ -86,6 +86,14 @@ struct catalog_op {
 };
 int	 catalog_http_run(struct catalog_client *, struct catalog_op **,
 	    size_t n, int parallel);
+/* The same, with each() called as each op ends (done of n ended). */
+struct catalog_http_hooks {
+	void	(*each)(size_t done, size_t n, void *arg);
+	void	*arg;
+};
+int	 catalog_http_run_hooked(struct catalog_client *,
+	    struct catalog_op **, size_t n, int parallel,
+	    const struct catalog_http_hooks *);
 void	 catalog_op_free(struct catalog_op *);
 /* The lookups as ops; out is filled when the op has rc 0. */
 struct catalog_op *catalog_search_op(const struct catalog_client *,
@@ -152,14 +160,16 @@ void	 catalog_hash_release(struct catalog_hash *);
 
 /*
  * A transfer's bytes are hashed and written to its part file as they
- * arrive, on the thread of the loop.  open creates (truncates) path, NULL
- * with err_set().  write and truncate return -1 with errno once a write
- * has failed.  finish writes what is gathered, fsyncs the file and gives
- * the digests of every byte written since the open or the last truncate
- * (once).  size: bytes written so far.
+ * arrive, on the thread of the loop.  open creates path (truncated), or
+ * with resume keeps its bytes (hashed again, so the digests are the whole
+ * file's), holding an exclusive lock on it; NULL with err_set().  write
+ * and truncate return -1 with errno once a write has failed.  finish
+ * writes what is gathered, fsyncs the file and gives the digests of every
+ * byte written since the open or the last truncate (once).  size: bytes
+ * written so far.  free writes what is gathered first.
  */
 struct catalog_sink;
-struct catalog_sink *catalog_sink_open(const char *path);
+struct catalog_sink *catalog_sink_open(const char *path, int resume);
 int	 catalog_sink_write(struct catalog_sink *, const void *, size_t);
 int	 catalog_sink_truncate(struct catalog_sink *);
 uint64_t catalog_sink_size(const struct catalog_sink *);
@@ -170,15 +180,22 @@ void	 catalog_sink_free(struct catalog_sink *);
 /*
  * download.c: downloads on the client's curl_multi handle, on the calling
  * thread, `parallel` transfers at once.  Each request's URL is fetched
- * into part_path through a sink; a transfer cut short is resumed with a
- * Range request; redirects are followed by hand and each target
- * re-checked against the allow list (scheme, host, port).  A request
- * ends within the client's download timeout (attempts and back-off
- * included) and holds at most max_size bytes (Content-Length and the
- * bytes written are both checked); past either it fails at once.  As each request ends, done() is
- * called (from the loop), with ok set and sha1/sha256 filled, or with
- * error (malloc'd) saying why it failed.  part_path is left for the
- * caller to verify and rename (or remove); a good one is synced.
+ * into part_path through a sink; with resume, a part file left by an
+ * earlier fetch is continued with a Range request (its bytes are counted
+ * as received); a transfer cut short is resumed the same way.  A 206 must
+ * carry the Content-Range asked for (else the file starts over); a 200
+ * starts it over; a 416 whose Content-Range says the file has the size
+ * the part already has ends it as complete.  Redirects are followed by
+ * hand and each target re-checked against the allow list (scheme, host,
+ * port).  A request ends within the client's download timeout (attempts
+ * and back-off included) and holds at most max_size bytes
+ * (Content-Length and the bytes written are both checked); past either it
+ * fails at once.  As each request ends, done() is called (from the loop),
+ * with ok set and sha1/sha256 filled, or with error (malloc'd) saying why
+ * it failed; bad_bytes when the bytes themselves were refused (too big),
+ * interrupted when the client's stop flag ended it.  part_path is left
+ * for the caller to verify and rename (or remove or keep); a good one is
+ * synced.
  */
 struct catalog_dl {
 	const char	*url;
@@ -186,8 +203,12 @@ struct catalog_dl {
 	const char	*name;		/* for messages */
 	uint64_t	 size;		/* expected, 0 when unknown */
 	uint64_t	 max_size;	/* cap; 0: CATALOG_DL_HARD_MAX */
+	int		 resume;	/* continue part_path's bytes */
 	int		 ok;
+	int		 bad_bytes, interrupted;
 	uint64_t	 bytes;		/* bytes received from the network */
+	uint64_t	 resumed;	/* bytes the part file had at the start */
+	uint64_t	 have;		/* bytes in the part file at the end */
 	char		*error;
 	char		 sha1[41], sha256[65];
 };

@@ -5,6 +5,7 @@
 #ifndef KBFIX_CMD_H
 #define KBFIX_CMD_H
 
+#include <signal.h>
 #include <stddef.h>
 
 enum {
@@ -17,6 +18,19 @@ enum {
 
 /* Print "kbfix: <msg>" to stderr. */
 void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Ctrl-C and SIGTERM for fetch and discover (cmd/interrupt.c): catch
+ * returns the flag the first signal sets (a second one ends the process
+ * at once); name is "SIGINT" or "SIGTERM"; exit, after the command's
+ * clean-up, ends the process by the signal it got (nothing when none).
+ * progress_line prints "<UTC time> kbfix: <msg>" to stderr, the form
+ * progress takes when stderr is not a terminal.
+ */
+const volatile sig_atomic_t *cmd_interrupt_catch(void);
+const char *cmd_interrupt_name(void);
+void	cmd_interrupt_exit(void);
+void	cmd_progress_line(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
 /* --name's value as an int in [min, max]; -1 after saying what is wrong. */
 int	cmd_opt_int(const char *name, const char *v, int min, int max, int *out);
 

@@ -70,29 +70,96 @@ default_cache(void)
 	return NULL;
 }
 
+/* The progress display: a bar on a terminal (one line, redrawn), else
+ * a timestamped line every LINE_MS and at the end of each phase. */
+#define LINE_MS		2000
+
+struct shown {
+	int		 tty;
+	int		 on_line;	/* a bar is drawn, no newline yet */
+	int		 pct;		/* never goes down */
+	int		 phase;
+	int64_t		 last_line;
+};
+
+static void
+line_end(struct shown *sh)
+{
+	if (sh->on_line)
+		fputc('\n', stderr);
+	sh->on_line = 0;
+}
+
+static void
+lookup_progress(const struct catalog_progress *p, struct shown *sh)
+{
+	const char *what = p->phase == CATALOG_LOOKUP_SEARCH ?
+	    "Catalog searches (one per KB)" : "download dialogs (one per "
+	    "package)";
+
+	if (sh->tty) {
+		fprintf(stderr, "\rlooking up %s: %llu/%llu\033[K", what,
+		    (unsigned long long)p->done, (unsigned long long)p->total);
+		sh->on_line = 1;
+		return;
+	}
+	if (p->done == 0 || p->final ||
+	    time_now_ms() - sh->last_line >= LINE_MS) {
+		sh->last_line = time_now_ms();
+		cmd_progress_line("fetch: %s: %llu/%llu", what,
+		    (unsigned long long)p->done, (unsigned long long)p->total);
+	}
+}
+
 static void
 progress(const struct catalog_progress *p, void *arg)
 {
+	struct shown *sh = arg;
 	char bar[31];
 	int pct = p->total ? (int)(p->done * 100 / p->total) : 0, i;
 
-	(void)arg;
-	if (pct > 100)
-		pct = 100;
+	if ((int)p->phase != sh->phase) {
+		line_end(sh);
+		sh->phase = (int)p->phase;
+		sh->last_line = 0;	/* a new phase shows at once */
+	}
+	if (p->phase != CATALOG_DOWNLOAD) {
+		lookup_progress(p, sh);
+		return;
+	}
+	/* a total that grows (a real size past the Catalog's) would take
+	 * the percentage down: it holds instead */
+	pct = pct > 100 ? 100 : pct < sh->pct ? sh->pct : pct;
+	sh->pct = pct;
+	if (!sh->tty) {
+		if (p->final || time_now_ms() - sh->last_line >= LINE_MS) {
+			sh->last_line = time_now_ms();
+			cmd_progress_line("fetch: download %d%%, %.1f of %.1f "
+			    "MB, %zu of %zu file(s) ended", pct,
+			    (double)p->done / 1048576.0,
+			    (double)p->total / 1048576.0, p->files_done,
+			    p->files);
+		}
+		return;
+	}
 	for (i = 0; i < 30; i++)
 		bar[i] = i < pct * 30 / 100 ? '#' : '.';
 	bar[30] = '\0';
 	fprintf(stderr, "\r[%s] %3d%%  %.1f / %.1f MB  %zu/%zu files", bar,
 	    pct, (double)p->done / 1048576.0, (double)p->total / 1048576.0,
 	    p->files_done, p->files);
+	sh->on_line = 1;
 	if (p->final)
-		fputc('\n', stderr);
+		line_end(sh);
 }
+
+static struct shown shown = { .phase = -1 };
 
 static void
 problem(const char *msg, void *arg)
 {
 	(void)arg;
+	line_end(&shown);
 	warnmsg("%s", msg);
 }
 
@@ -190,9 +257,32 @@ args_check(struct fetch_args *a)
 	}
 	a->fo.cache_dir = a->cache;
 	a->fo.problem = problem;
-	if (a->bar)
+	a->fo.note = problem;
+	if (a->bar) {
+		shown.tty = isatty(STDERR_FILENO);
 		a->fo.progress = progress;
+		a->fo.progress_arg = &shown;
+	}
 	return -1;
+}
+
+/* What an interrupted fetch kept, and how to go on. */
+static void
+interrupted(const struct fetch_args *a, const struct catalog_fetch_stats *st)
+{
+	warnmsg("fetch: %s: stopped; no bundle was written",
+	    cmd_interrupt_name());
+	if (a->fo.cache_dir == NULL) {
+		warnmsg("fetch: %zu file(s) finished, partial downloads "
+		    "discarded (--no-cache keeps nothing)", st->downloaded);
+		return;
+	}
+	warnmsg("fetch: kept in %s: %zu verified file(s) (%zu downloaded "
+	    "now), %zu partial file(s) (%.1f MB) to resume", a->fo.cache_dir,
+	    st->kept + st->cached, st->kept, st->partial,
+	    (double)st->partial_bytes / 1048576.0);
+	warnmsg("fetch: run the same command again to continue where it "
+	    "stopped");
 }
 
 int
@@ -218,13 +308,22 @@ cmd_fetch(int argc, char **argv)
 	if ((c = catalog_opts_client(&a.co)) == NULL)
 		goto out;
 	rc = EXIT_FAIL;
+	a.fo.stop = cmd_interrupt_catch();
 	if (catalog_fetch(c, p, &a.fo, &st) == -1) {
-		warnmsg("fetch: %s", err_msg());
+		line_end(&shown);
+		if (st.interrupted)
+			interrupted(&a, &st);
+		else
+			warnmsg("fetch: %s", err_msg());
 		goto out;
 	}
 	printf("%s: %zu update(s), %zu file(s): %zu downloaded (%llu bytes), "
 	    "%zu from the cache\n", a.fo.out_dir, st.updates, st.files,
 	    st.downloaded, (unsigned long long)st.bytes_downloaded, st.cached);
+	if (st.bytes_resumed > 0)
+		printf("%s: %llu bytes of part files from an earlier fetch "
+		    "were resumed, not downloaded again\n", a.fo.out_dir,
+		    (unsigned long long)st.bytes_resumed);
 	if (a.fo.archive)
 		printf("%s: archive written\n", a.fo.archive);
 	rc = EXIT_OK;
@@ -233,5 +332,6 @@ out:
 	catalog_client_free(c);
 	catalog_opts_release(&a.co);
 	free(a.cache);
+	cmd_interrupt_exit();
 	return rc;
 }

@@ -8,7 +8,10 @@ Each .msu holds <Pkg>.cab (itself a gcab Cabinet holding update.mum),
 <Pkg>-pkgProperties.txt (UTF-16LE with a BOM, CRLF, Key="Value" lines as
 Windows writes them), <Pkg>.xml (the unattend document naming the cab) and
 WSUSSCAN.cab; it is named <name>_<sha1>.msu like the Catalog's files.
---bench N builds N files of --pad-mb MB each (for tests/bench/fetch.sh).
+--bench N builds N files of --pad-mb MB each (for tests/bench/fetch.sh);
+without --bench, --pad-mb N pads every example package with N MB (random
+bytes, stored), so that downloads take a while (tests/integration/
+fetch_interrupt.sh).
 --plan adds an entry for every package (kb, product, arch) of a kbfix plan
 that the fixed entries below do not already answer, with a title the way
 the Catalog writes it, one .msu per (KB, Windows family, architecture) as
@@ -25,14 +28,17 @@ import sys
 import tempfile
 
 ARCH_PROPS = {"x64": "amd64", "x86": "x86", "ia64": "ia64", "arm64": "arm64"}
+EXAMPLE_PAD = 0         # bytes of padding in each example package
 
 
 def gcab(out, cwd, names):
     subprocess.run(["gcab", "-c", "-n", out] + names, cwd=cwd, check=True)
 
 
-def make_msu(out_dir, stem, pkg, kb, arch, product, pad=0, props_arch=None):
+def make_msu(out_dir, stem, pkg, kb, arch, product, pad=None, props_arch=None):
     """stem "windows6.1-kb4345459-x64", pkg "Windows6.1-KB4345459-x64"."""
+    if pad is None:
+        pad = EXAMPLE_PAD
     tmp = tempfile.mkdtemp(dir=out_dir)
     try:
         inner = os.path.join(tmp, "inner")
@@ -240,6 +246,7 @@ def build_bench(out, n, pad_mb):
 
 
 def main():
+    global EXAMPLE_PAD
     out = sys.argv[1]
     os.makedirs(os.path.join(out, "files"), exist_ok=True)
     if "--bench" in sys.argv:
@@ -248,6 +255,8 @@ def main():
         cat = build_bench(out, n, pad)
     else:
         plan = None
+        if "--pad-mb" in sys.argv:
+            EXAMPLE_PAD = int(sys.argv[sys.argv.index("--pad-mb") + 1]) << 20
         if "--plan" in sys.argv:
             plan = sys.argv[sys.argv.index("--plan") + 1]
         cat = build_example(out, plan)

@@ -47,6 +47,10 @@ Fault switches, set over HTTP and logged:
                          MS milliseconds, like the real Catalog; the most
                          such requests in flight at once is kept in the
                          state as max_inflight
+    range=ignore         file downloads answer a Range request with 200 and
+                         the whole file (a server without Range support)
+    range=wrong          ... or with 206 from the first byte, whatever was
+                         asked (a Content-Range the client did not ask for)
     rate=MB              each file download is sent at MB megabytes
                          (10^6 bytes) a second, per connection, like a
                          link that is not loopback; 0: as fast as it goes
@@ -103,7 +107,7 @@ class Slow:
     def __exit__(self, *exc):
         if self.ms:
             with LOCK:
-                STATE["inflight"] -= 1
+                STATE["inflight"] = STATE.get("inflight", 1) - 1
 
 
 class Pace:
@@ -480,12 +484,16 @@ class Handler(BaseHTTPRequestHandler):
         size = os.path.getsize(path)
         start, code = 0, 200
         rng = self.headers.get("Range")
-        if rng and rng.startswith("bytes=") and rng.endswith("-"):
+        mode = STATE.get("range")
+        if rng and mode != "ignore" and rng.startswith("bytes=") and \
+                rng.endswith("-"):
             start = int(rng[6:-1])
             if start >= size:
                 return self.reply(416, "", headers=[
                     ("Content-Range", "bytes */%d" % size)])
             code = 206
+            if mode == "wrong":
+                start = 0
         log("%s %s %s %d" % (self.command, self.path, rng or "-", code))
         self.send_response(code)
         self.send_header("Content-Type", "application/octet-stream")
@@ -529,6 +537,15 @@ class Handler(BaseHTTPRequestHandler):
                 pass
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # a client that goes away mid-transfer (an interrupted fetch) is
+        # not a server error
+        if isinstance(sys.exc_info()[1], (OSError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     global CAT, ROOT, LOG
     ap = argparse.ArgumentParser()
@@ -546,7 +563,7 @@ def main():
     CAT = json.load(open(os.path.join(ROOT, "catalog.json")))
     for name in os.listdir(os.path.join(ROOT, "files")):
         file_sha(name)      # before the port is announced: not on a client's clock
-    srv = ThreadingHTTPServer((a.host, 0), Handler)
+    srv = Server((a.host, 0), Handler)
     srv.daemon_threads = True
     srv.tls = bool(a.cert)
     if a.cert:

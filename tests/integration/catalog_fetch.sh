@@ -62,10 +62,14 @@ check_eq "Install-Offline.cmd: one install per file" 4 "$(grep -c '^call :instal
 check_contains "Install-Offline.cmd: 3010 interpreted" "$B/Install-Offline.cmd" '"%E%"=="3010"'
 check_contains "Install-Offline.cmd: DISM not applicable interpreted" "$B/Install-Offline.cmd" '"%E%"=="-2146498530"'
 
-# progress bar on request (stderr), none by default off a terminal
+# progress on request (stderr, timestamped lines off a terminal), none by
+# default off a terminal
 check_eq "fetch: stderr quiet off a terminal" "" "$(cat "$T_TMP/err")"
 kbfix fetch "$PLAN" -o "$T_TMP/bp" "${CA[@]}" --no-cache --progress >/dev/null 2>"$T_TMP/err"
-check_contains "fetch --progress: bar on stderr" "$T_TMP/err" "4/4 files"
+check_contains "fetch --progress: timestamped lines off a terminal" "$T_TMP/err" \
+    "Z kbfix: fetch: download 100%"
+check_contains "fetch --progress: lookups shown" "$T_TMP/err" \
+    "kbfix: fetch: download dialogs (one per package): 5/5"
 
 # verify
 out=$(kbfix verify "$B"); rc=$?

@@ -99,7 +99,7 @@ test_catalog_sink_write_matches_openssl(void **state)
 	const size_t n = (3 << 20) + 12345;
 	unsigned char *data = pattern(n);
 	char *path = tmp_path(), h1[41], h256[65], w1[41], w256[65];
-	struct catalog_sink *s = catalog_sink_open(path);
+	struct catalog_sink *s = catalog_sink_open(path, 0);
 	size_t off = 0, k, i = 0;
 
 	(void)state;
@@ -127,7 +127,7 @@ static void
 test_catalog_sink_truncate_starts_over(void **state)
 {
 	char *path = tmp_path(), h1[41], h256[65];
-	struct catalog_sink *s = catalog_sink_open(path);
+	struct catalog_sink *s = catalog_sink_open(path, 0);
 	static char piece[16384];
 	size_t i;
 
@@ -157,7 +157,7 @@ test_catalog_sink_open_truncates(void **state)
 
 	(void)state;
 	assert_int_equal(file_write_atomic(path, "old bytes", 9, 0644), 0);
-	s = catalog_sink_open(path);
+	s = catalog_sink_open(path, 0);
 	assert_non_null(s);
 	assert_int_equal(catalog_sink_write(s, "abc", 3), 0);
 	assert_int_equal(catalog_sink_finish(s, h1, h256), 0);
@@ -168,10 +168,45 @@ test_catalog_sink_open_truncates(void **state)
 	free(path);
 }
 
+/* A part file continued (an interrupted fetch): its bytes stay, the
+ * digests are the whole file's, and a second sink on it is refused. */
+static void
+test_catalog_sink_open_resume_keeps_bytes(void **state)
+{
+	const size_t n = (1 << 20) + 777, cut = 300001;
+	unsigned char *data = pattern(n);
+	char *path = tmp_path(), h1[41], h256[65], w1[41], w256[65];
+	struct catalog_sink *s, *other;
+
+	(void)state;
+	s = catalog_sink_open(path, 1);
+	assert_non_null(s);
+	assert_int_equal(catalog_sink_write(s, data, cut), 0);
+	catalog_sink_free(s);		/* writes what it gathered */
+	contents_equal(path, data, cut);
+	s = catalog_sink_open(path, 1);
+	assert_non_null(s);
+	assert_int_equal(catalog_sink_size(s), cut);
+	other = catalog_sink_open(path, 1);
+	assert_null(other);
+	assert_non_null(strstr(err_msg(), "another kbfix fetch"));
+	assert_int_equal(catalog_sink_write(s, data + cut, n - cut), 0);
+	assert_int_equal(catalog_sink_finish(s, h1, h256), 0);
+	catalog_sink_free(s);
+	openssl_hex(EVP_sha1(), data, n, w1);
+	openssl_hex(EVP_sha256(), data, n, w256);
+	assert_string_equal(h1, w1);
+	assert_string_equal(h256, w256);
+	contents_equal(path, data, n);
+	unlink(path);
+	free(path);
+	free(data);
+}
+
 static void
 test_catalog_sink_write_reports_error(void **state)
 {
-	struct catalog_sink *s = catalog_sink_open("/dev/full");
+	struct catalog_sink *s = catalog_sink_open("/dev/full", 0);
 	static char big[1 << 20];
 	char h1[41], h256[65];
 
@@ -190,7 +225,7 @@ static void
 test_catalog_sink_open_names_the_file(void **state)
 {
 	(void)state;
-	assert_null(catalog_sink_open("/nonexistent/dir/x.part"));
+	assert_null(catalog_sink_open("/nonexistent/dir/x.part", 0));
 	assert_non_null(strstr(err_msg(), "/nonexistent/dir/x.part"));
 }
 
@@ -202,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_catalog_sink_write_matches_openssl),
 		cmocka_unit_test(test_catalog_sink_truncate_starts_over),
 		cmocka_unit_test(test_catalog_sink_open_truncates),
+		cmocka_unit_test(test_catalog_sink_open_resume_keeps_bytes),
 		cmocka_unit_test(test_catalog_sink_write_reports_error),
 		cmocka_unit_test(test_catalog_sink_open_names_the_file),
 	};

@@ -56,6 +56,7 @@ args_parse(int argc, char **argv, struct export_args *a)
 		{ "canary", required_argument, NULL, 'c' },
 		{ "max-fail", required_argument, NULL, 'm' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
+		{ "reboot-delay", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +74,8 @@ args_parse(int argc, char **argv, struct export_args *a)
 			    &a->o.max_fail); break;
 		case 't': bad |= cmd_opt_int("reboot-timeout", optarg, 1, 86400,
 			    &a->o.reboot_timeout_s); break;
+		case 'd': bad |= cmd_opt_int("reboot-delay", optarg, 0, 600,
+			    &a->o.reboot_delay_s); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -94,7 +97,8 @@ args_parse(int argc, char **argv, struct export_args *a)
 int
 cmd_export(int argc, char **argv)
 {
-	struct export_args a = { .o = { .canary = 1, .reboot_timeout_s = 600 } };
+	struct export_args a = { .o = { .canary = 1, .reboot_timeout_s = 600,
+	    .reboot_delay_s = 5 } };
 	struct export_project *x = NULL;
 	struct plan *p = NULL;
 	size_t nhosts, nmanual, nplays;

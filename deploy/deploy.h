@@ -187,4 +187,37 @@ void	 deploy_group_release(struct deploy_grouplock *, const char *group,
 	    const char *host);
 void	 deploy_grouplock_release(struct deploy_grouplock *);
 
+/*
+ * Command lines (deploy/cmdline.c): what apply sends at each step, built
+ * with transport_cmdline() (0, or -1 with err_set() naming a refused
+ * argument; appended to line).  export/ writes the same lines.
+ */
+struct buf;
+struct plan_action;
+
+/* PLAN_REMOTE_DIR as the SFTP server names it (uploads) */
+#define DEPLOY_SFTP_DIR	"/C:/Windows/Temp/kbfix"
+
+enum deploy_cmd {
+	DEPLOY_CMD_PREFLIGHT,	/* wmic os Caption,Version & RebootPending */
+	DEPLOY_CMD_DISK,	/* wmic logicaldisk C: FreeSpace */
+	DEPLOY_CMD_PACKAGES,	/* dism /online /get-packages */
+	DEPLOY_CMD_MKDIR,	/* mkdir PLAN_REMOTE_DIR */
+	DEPLOY_CMD_BOOT,	/* wmic os get lastbootuptime /value */
+	DEPLOY_CMD_BOOT_PENDING, /* the boot time & RebootPending */
+	DEPLOY_CMD_TCPIP,	/* wmic datafile tcpip.sys Version */
+	DEPLOY_CMD_CLEANUP	/* rmdir /s /q PLAN_REMOTE_DIR */
+};
+int	 deploy_cmd(enum deploy_cmd, struct buf *line);
+/* reg add ... /f & reg query, or netsh set global & show global */
+int	 deploy_cmd_workaround_set(const struct plan_action *, struct buf *);
+/* mkdir DIR\KB & expand -F:* DIR\MSU DIR\KB */
+int	 deploy_cmd_expand(const char *msu_name, const char *kb, struct buf *);
+/* the package .cab inside an .msu (package_cab, or from its name) */
+char	*deploy_cab_name(const char *msu_name, const char *package_cab);
+int	 deploy_cmd_dism_add(const char *kb, const char *cab, struct buf *);
+/* [shutdown /a &] shutdown /r /t N /d p:2:17 /c "kbfix: ... reboot" */
+int	 deploy_cmd_shutdown(int delay_s, int undo, int abort_first,
+	    struct buf *);
+
 #endif

@@ -14,7 +14,7 @@
 #include "transport/transport.h"
 #include "util/util.h"
 
-#define REMOTE_SFTP_DIR	"/C:/Windows/Temp/kbfix"
+#define REMOTE_SFTP_DIR	DEPLOY_SFTP_DIR
 #define REBOOT_PENDING_KEY "HKLM\\SOFTWARE\\Microsoft\\Windows\\" \
 	"CurrentVersion\\Component Based Servicing\\RebootPending"
 #define FREE_DISK_MIN	((uint64_t)500 << 20)	/* bytes on C: */
@@ -206,6 +206,13 @@ void	 host_send(struct host_run *, const char *const argv[]);
 void	 host_send2(struct host_run *, const char *const a[],
 	    const char *const b[]);
 void	 host_send_line(struct host_run *, struct buf *line);
+void	 host_send_built(struct host_run *, int rc, struct buf *line);
+/* host_send_built() of deploy_cmd(c) */
+#define HOST_SEND_CMD(h, c) do {					\
+	struct buf l_;							\
+	buf_init(&l_, 8192);						\
+	host_send_built((h), deploy_cmd((c), &l_), &l_);		\
+} while (0)
 void	 host_end(struct host_run *, const char *state);
 void	 host_fail(struct host_run *, int transport_err, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -351,6 +351,17 @@ host_send(struct host_run *h, const char *const argv[])
 	buf_release(&line);
 }
 
+/* A line deploy/cmdline.c built (rc its return): send it, or fail. */
+void
+host_send_built(struct host_run *h, int rc, struct buf *line)
+{
+	if (rc == -1)
+		host_fail(h, 0, "%s", err_msg());
+	else
+		host_send_line(h, line);
+	buf_release(line);
+}
+
 /* Two commands in one round trip: a change and the read that checks it. */
 void
 host_send2(struct host_run *h, const char *const a[], const char *const b[])

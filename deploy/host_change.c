@@ -45,29 +45,12 @@ void
 host_workaround_set(struct host_run *h, const struct transport_result *res)
 {
 	const struct plan_action *a = host_action(h);
-	const char *argv[12];
-	char *data, *mc;
+	struct buf line;
 
 	/* host_workaround() read the value just before: set it, read back */
 	if (res == NULL) {
-		data = host_reg_target_data(a);
-		mc = xasprintf("multicastforwarding=%s",
-		    a->enabled ? "enabled" : "disabled");
-		if (a->kind == ACTION_REGISTRY)
-			host_send2(h, (const char *const[]){ "reg", "add",
-			    a->key, "/v", a->value, "/t", a->type, "/d", data,
-			    "/f", NULL },	/* /f: else reg prompts */
-			    (const char *const[]){ "reg", "query", a->key,
-			    "/v", a->value, NULL });
-		else {
-			argv[0] = "netsh"; argv[1] = "interface";
-			argv[2] = a->family; argv[3] = "set";
-			argv[4] = "global"; argv[5] = mc; argv[6] = NULL;
-			host_send2(h, argv, (const char *const[]){ "netsh",
-			    "interface", a->family, "show", "global", NULL });
-		}
-		free(data);
-		free(mc);
+		buf_init(&line, 8192);
+		host_send_built(h, deploy_cmd_workaround_set(a, &line), &line);
 		return;
 	}
 	if (!host_value_as_planned(a, res)) {
@@ -82,9 +65,6 @@ host_workaround_set(struct host_run *h, const struct transport_result *res)
 }
 
 /* Upload and install. */
-
-static const char *const get_packages[] = { "dism", "/online",
-    "/get-packages", NULL };
 
 static const struct bundle_file *
 file_of(struct host_run *h)
@@ -104,7 +84,7 @@ host_upload(struct host_run *h, const struct transport_result *res)
 		if (!seek(h, ACTION_INSTALL, ACTION_INSTALL))
 			host_goto(h, STEP_INSTALL);
 		else
-			host_send(h, get_packages);
+			HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		return;
 	}
 	if (res->exit_status == 0 && host_pkg_present(res,
@@ -119,8 +99,7 @@ host_upload_mkdir(struct host_run *h, const struct transport_result *res)
 {
 	/* host_upload() found the package absent just before */
 	if (res == NULL) {
-		host_send(h, (const char *const[]){ "mkdir", PLAN_REMOTE_DIR,
-		    NULL });
+		HOST_SEND_CMD(h, DEPLOY_CMD_MKDIR);
 		return;
 	}
 	/* mkdir exits 1 when the folder exists */
@@ -211,7 +190,7 @@ host_install(struct host_run *h, const struct transport_result *res)
 		if (!seek(h, ACTION_INSTALL, ACTION_INSTALL))
 			host_goto(h, STEP_REBOOT);
 		else
-			host_send(h, get_packages);
+			HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		return;
 	}
 	if (res->exit_status != 0 || !host_pkg_present(res,
@@ -234,16 +213,13 @@ void
 host_install_expand(struct host_run *h, const struct transport_result *res)
 {
 	const struct bundle_file *f = file_of(h);
-	char *msu, *dir;
+	struct buf line;
 
 	/* host_install() found the package absent just before */
 	if (res == NULL) {
-		msu = xasprintf("%s\\%s", PLAN_REMOTE_DIR, f->name);
-		dir = xasprintf("%s\\%s", PLAN_REMOTE_DIR, host_action(h)->kb);
-		host_send2(h, (const char *const[]){ "mkdir", dir, NULL },
-		    (const char *const[]){ "expand", "-F:*", msu, dir, NULL });
-		free(msu);
-		free(dir);
+		buf_init(&line, 8192);
+		host_send_built(h, deploy_cmd_expand(f->name,
+		    host_action(h)->kb, &line), &line);
 		return;
 	}
 	if (res->exit_status != 0) {
@@ -254,33 +230,20 @@ host_install_expand(struct host_run *h, const struct transport_result *res)
 	host_continue(h, STEP_INSTALL_ADD);
 }
 
-static char *
-cab_name(const struct bundle_file *f)
-{
-	const char *us;
-
-	if (f->package_cab != NULL)
-		return xstrdup(f->package_cab);
-	/* windows6.1-kb4345459-x64_<sha1>.msu holds Windows6.1-KB...cab */
-	us = strrchr(f->name, '_');
-	if (us == NULL)
-		us = strrchr(f->name, '.');
-	return xasprintf("%.*s.cab", (int)(us - f->name), f->name);
-}
-
 void
 host_install_add(struct host_run *h, const struct transport_result *res)
 {
-	char *cab, *pp;
+	const struct bundle_file *f;
+	struct buf line;
+	char *cab;
 
 	/* expand made the .cab just before */
 	if (res == NULL) {
-		cab = cab_name(file_of(h));
-		pp = xasprintf("/packagepath:%s\\%s\\%s", PLAN_REMOTE_DIR,
-		    host_action(h)->kb, cab);
-		host_send(h, (const char *const[]){ "dism", "/online",
-		    "/add-package", pp, "/quiet", "/norestart", NULL });
-		free(pp);
+		f = file_of(h);
+		cab = deploy_cab_name(f->name, f->package_cab);
+		buf_init(&line, 8192);
+		host_send_built(h, deploy_cmd_dism_add(host_action(h)->kb, cab,
+		    &line), &line);
 		free(cab);
 		return;
 	}
@@ -307,7 +270,7 @@ host_install_confirm(struct host_run *h, const struct transport_result *res)
 
 	/* Resume rule: read the installed packages. */
 	if (res == NULL) {
-		host_send(h, get_packages);
+		HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		return;
 	}
 	if (!host_pkg_present(res, kb, &id, &pending)) {

@@ -103,10 +103,7 @@ host_preflight(struct host_run *h, const struct transport_result *res)
 
 	/* Resume rule: read the OS, the build and RebootPending. */
 	if (res == NULL) {
-		host_send2(h, (const char *const[]){ "wmic", "os", "get",
-		    "Caption,Version", "/value", NULL },
-		    (const char *const[]){ "reg", "query", REBOOT_PENDING_KEY,
-		    NULL });
+		HOST_SEND_CMD(h, DEPLOY_CMD_PREFLIGHT);
 		return;
 	}
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
@@ -136,9 +133,7 @@ host_preflight_disk(struct host_run *h, const struct transport_result *res)
 
 	/* Resume rule: read the free space. */
 	if (res == NULL) {
-		host_send(h, (const char *const[]){ "wmic", "logicaldisk",
-		    "where", "DeviceID='C:'", "get", "FreeSpace", "/value",
-		    NULL });
+		HOST_SEND_CMD(h, DEPLOY_CMD_DISK);
 		return;
 	}
 	t = host_res_text(res);

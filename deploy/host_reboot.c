@@ -9,9 +9,6 @@
 
 #include "deploy/deploy_int.h"
 
-static const char *const boot_q[] = { "wmic", "os", "get", "lastbootuptime",
-    "/value", NULL };
-
 /* The apply step s, or its undo twin. */
 static enum host_step
 in_mode(const struct host_run *h, enum host_step s)
@@ -99,8 +96,7 @@ host_reboot(struct host_run *h, const struct transport_result *res)
 		if (h->mode == HOST_APPLY && !plan_has(h->ph, ACTION_REBOOT))
 			host_goto(h, STEP_VERIFY);
 		else
-			host_send2(h, boot_q, (const char *const[]){ "reg",
-			    "query", REBOOT_PENDING_KEY, NULL });
+			HOST_SEND_CMD(h, DEPLOY_CMD_BOOT_PENDING);
 		return;
 	}
 	pending = res->exit_status == 0;	/* RebootPending exists */
@@ -158,17 +154,11 @@ host_group_retry(struct engine *e)
 static void
 send_shutdown(struct host_run *h, int abort_first)
 {
-	char t[16];
-	const char *const reboot[] = { "shutdown", "/r", "/t", t, "/d",
-	    "p:2:17", "/c", h->mode == HOST_UNDO ? "kbfix: rollback reboot" :
-	    "kbfix: hotfix reboot", NULL };
+	struct buf line;
 
-	snprintf(t, sizeof(t), "%d", h->e->o.reboot_delay_s);
-	if (abort_first)
-		host_send2(h, (const char *const[]){ "shutdown", "/a", NULL },
-		    reboot);
-	else
-		host_send(h, reboot);
+	buf_init(&line, 256);
+	host_send_built(h, deploy_cmd_shutdown(h->e->o.reboot_delay_s,
+	    h->mode == HOST_UNDO, abort_first, &line), &line);
 }
 
 /* 0: the reboot is on its way; 1115: a shutdown is in progress already. */
@@ -268,7 +258,7 @@ wait_connected(struct transport_conn *c, int ok, const char *error,
 		return;
 	}
 	buf_init(&line, 256);
-	if (transport_cmdline(&line, boot_q) == -1 ||
+	if (deploy_cmd(DEPLOY_CMD_BOOT, &line) == -1 ||
 	    transport_exec(h->conn, buf_str(&line), wait_exec_cb, h) == -1)
 		wait_again(h);
 	buf_release(&line);

@@ -50,8 +50,7 @@ host_verify(struct host_run *h, const struct transport_result *res)
 			host_journal_ev(h, RB_EV_DONE, -1);
 			host_goto(h, STEP_CLEANUP);
 		} else if (host_action(h)->kind == ACTION_INSTALL)
-			host_send(h, (const char *const[]){ "dism", "/online",
-			    "/get-packages", NULL });
+			HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		else
 			host_value_query(h, host_action(h));
 		return;
@@ -79,9 +78,7 @@ host_verify_tcpip(struct host_run *h, const struct transport_result *res)
 
 	/* Resume rule: read the file version. */
 	if (res == NULL) {
-		host_send(h, (const char *const[]){ "wmic", "datafile", "where",
-		    "name='C:\\\\Windows\\\\System32\\\\drivers\\\\tcpip.sys'",
-		    "get", "Version", "/value", NULL });
+		HOST_SEND_CMD(h, DEPLOY_CMD_TCPIP);
 		return;
 	}
 	t = host_res_text(res);
@@ -101,8 +98,7 @@ host_cleanup(struct host_run *h, const struct transport_result *res)
 {
 	/* rmdir of a folder that is gone: nothing to undo, nothing read */
 	if (res == NULL) {
-		host_send(h, (const char *const[]){ "rmdir", "/s", "/q",
-		    PLAN_REMOTE_DIR, NULL });
+		HOST_SEND_CMD(h, DEPLOY_CMD_CLEANUP);
 		return;
 	}
 	/* exit 2: nothing was uploaded */

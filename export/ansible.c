@@ -22,11 +22,15 @@
 #include <sys/stat.h>
 
 #include "catalog/catalog.h"
+#include "deploy/deploy.h"
 #include "export/export.h"
+#include "export/export_int.h"
 #include "plan/plan.h"
+#include "rollback/rollback.h"
 #include "util/util.h"
 
 #define TASKS_FILE	"tasks/kbfix-host.yml"
+#define ROLLBACK_TASKS	"tasks/kbfix-rollback.yml"
 
 struct xhost {
 	const struct plan_host *ph;
@@ -52,6 +56,9 @@ struct export_project {
 };
 
 
+static int	host_vars_text(const struct export_project *,
+		    const struct xhost *, struct buf *);
+
 static int
 valid_filename(const char *s)
 {
@@ -66,6 +73,38 @@ valid_sha256(const char *s)
 {
 	return s != NULL && strlen(s) == 64 &&
 	    strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
+ * Every command line of the host, built once to see that the builders
+ * take the plan's values (bad input, exit 2, rather than a half-written
+ * project); the placeholders the rollback fills in must not occur in
+ * them.
+ */
+static int
+vars_check(struct export_project *x, const char *plan, struct xhost *h)
+{
+	const struct plan_action *a;
+	struct buf b;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < h->ph->nactions; i++) {
+		a = &h->ph->actions[i];
+		if ((a->key && strstr(a->key, "KBFIX_")) ||
+		    (a->value && strstr(a->value, "KBFIX_"))) {
+			err_set("%s: host %s: actions[%zu]: 'KBFIX_' is reserved "
+			    "in registry paths and value names", plan,
+			    h->ph->name, i);
+			return -1;
+		}
+	}
+	buf_init(&b, 64 << 20);
+	rc = host_vars_text(x, h, &b);
+	buf_release(&b);
+	if (rc == -1)
+		err_prefix("%s", plan);
+	return rc;
 }
 
 static int
@@ -116,7 +155,7 @@ host_check(struct export_project *x, const char *plan, struct xhost *h)
 		    plan_version_cmp(a->tcpip_min, h->tcpip_min) > 0))
 			h->tcpip_min = a->tcpip_min;
 	}
-	return 0;
+	return vars_check(x, plan, h);
 }
 
 static int
@@ -251,8 +290,16 @@ inventory_text(const struct export_project *x, struct buf *b)
 	    "holds the hosts the plan leaves to a\n# runbook; no play "
 	    "targets them.");
 	buf_adds(b, "all:\n  vars:\n"
-	    "    # Win32-OpenSSH, whose default shell is cmd.exe\n"
-	    "    ansible_connection: ssh\n    ansible_shell_type: cmd\n"
+	    "    # Win32-OpenSSH with cmd.exe as its shell. The tasks send "
+	    "cmd.exe command\n    # lines with ansible.builtin.raw, which "
+	    "goes out unchanged only with a POSIX\n    # shell type: with "
+	    "ansible_shell_type cmd (or powershell) Ansible's ssh\n"
+	    "    # connection wraps every command in \"chcp.com 65001 && "
+	    "PowerShell\n    # -EncodedCommand ...\", which needs PowerShell "
+	    "on the host.\n"
+	    "    ansible_connection: ssh\n    ansible_shell_type: sh\n"
+	    "    # no pty: a console would add escape sequences to the "
+	    "output\n    ansible_ssh_use_tty: false\n"
 	    "  children:\n");
 	for (w = 0; w < x->nwaves; w++) {
 		buf_addf(b, "    kbfix_wave_%d:\n      hosts:\n", x->waves[w]);
@@ -285,8 +332,10 @@ inventory_text(const struct export_project *x, struct buf *b)
 static void
 group_vars_text(const struct export_project *x, struct buf *b)
 {
+	size_t i, j, n = 0;
+
 	header(b, x, "Settings of every host; host_vars/ holds each host's "
-	    "actions.");
+	    "command lines.");
 	buf_adds(b, "# kbfix fetch's bundle of this plan, on the controller "
 	    "(override with\n# -e kbfix_bundle=DIR when it has moved)\n"
 	    "kbfix_bundle: ");
@@ -294,100 +343,246 @@ group_vars_text(const struct export_project *x, struct buf *b)
 		buf_add_yaml_unsafe(b, x->bundle_abs);
 	else
 		buf_adds(b, "\"\"");
-	buf_adds(b, "\n# where packages are copied on each host\n"
-	    "kbfix_remote_dir: ");
-	buf_add_json_str(b, PLAN_REMOTE_DIR);
-	buf_addf(b, "\nkbfix_reboot_timeout: %d\n", x->o.reboot_timeout_s);
+	buf_adds(b, "\n# the packages site.yml uploads, checked on the "
+	    "controller first\nkbfix_bundle_files:");
+	for (i = 0; i < x->nhosts; i++)
+		for (j = 0; j < x->hosts[i].ph->nactions; j++) {
+			const struct catalog_bundle_file *f = x->hosts[i].files[j];
+			size_t k, seen = 0;
+			if (f == NULL)
+				continue;
+			for (k = 0; k < i && !seen; k++) {
+				size_t m;
+				for (m = 0; m < x->hosts[k].ph->nactions; m++)
+					seen |= x->hosts[k].files[m] == f;
+			}
+			for (k = 0; k < j && !seen; k++)
+				seen |= x->hosts[i].files[k] == f;
+			if (seen)
+				continue;
+			buf_adds(b, "\n  - file: ");
+			buf_add_yaml_unsafe(b, f->name);
+			buf_addf(b, "\n    sha256: \"%s\"", f->sha256);
+			n++;
+		}
+	buf_adds(b, n ? "\n" : " []\n");
+	buf_adds(b, "# the state before kbfix, one file a host (rollback.yml "
+	    "restores it), and\n# the copies of uploads read back for their "
+	    "SHA-256\nkbfix_prior_dir: \"{{ playbook_dir }}/prior\"\n");
+	buf_addf(b, "# how long a restart may take\nkbfix_reboot_timeout: %d\n",
+	    x->o.reboot_timeout_s);
+	buf_adds(b, "# options of the controller's own scp and ssh (upload, "
+	    "the wait for a\n# restart), e.g. [\"-o\", \"UserKnownHostsFile="
+	    "/path\"]; ansible_ssh_private_key_file\n# is passed as -i. "
+	    "Host keys are checked: BatchMode never asks.\nkbfix_ssh_opts: []\n"
+	    "kbfix_ssh_opts_all: >-\n  {{ ['-o', 'BatchMode=yes'] + (['-i', "
+	    "ansible_ssh_private_key_file]\n  if ansible_ssh_private_key_file "
+	    "is defined else []) + kbfix_ssh_opts }}\n");
 	if (x->has_window)
 		buf_addf(b, "# the maintenance window (UTC): no wave starts "
 		    "outside it\nkbfix_window_start: \"%s\"\n"
 		    "kbfix_window_end: \"%s\"\n", x->win_start, x->win_end);
 	buf_adds(b, "# what a host without an action of a kind does: "
-	    "nothing\nkbfix_registry: []\nkbfix_multicast: []\n"
-	    "kbfix_install: []\nkbfix_reboot: false\n");
+	    "nothing\nkbfix_changes: []\nkbfix_install: []\n"
+	    "kbfix_reboot: false\nkbfix_os: \"\"\nkbfix_version: \"\"\n");
 }
 
-/* "HKLM\Software\..." as win_regedit's "HKLM:\Software\...". */
-static void
-reg_path(struct buf *b, const char *key)
+/* One command line, built by the caller into line, as a YAML value. */
+static int
+put_line(struct buf *b, const char *indent, const char *key, struct buf *line,
+    int rc)
 {
-	const char *rest = strchr(key, '\\');
-	char *path = xasprintf("HKLM:%s", rest ? rest : "");
-
-	buf_add_yaml_unsafe(b, path);
-	free(path);
+	if (rc == -1)
+		return -1;
+	buf_addf(b, "%s%s: ", indent, key);
+	buf_add_yaml_unsafe(b, buf_str(line));
+	buf_adds(b, "\n");
+	buf_reset(line);
+	return 0;
 }
 
+/*
+ * What the host prints when a change is in place, as the tasks compare
+ * it: one output line with its runs of spaces made one and trimmed,
+ * "CEIPEnable REG_DWORD 0x0" or "Multicast Forwarding : disabled".
+ */
 static void
-host_registry(struct buf *b, const struct plan_host *ph)
+planned_line(struct buf *b, const struct plan_action *a)
 {
-	const struct plan_action *a;
-	size_t i, n = 0;
+	struct buf t;
+	const char *p;
+	char *raw;
+	int sp = 0;
 
-	for (i = 0; i < ph->nactions; i++) {
-		a = &ph->actions[i];
-		if (a->kind != ACTION_REGISTRY)
+	if (a->kind == ACTION_MULTICAST) {
+		buf_adds(b, a->enabled ? "\"Multicast Forwarding : enabled\"" :
+		    "\"Multicast Forwarding : disabled\"");
+		return;
+	}
+	raw = a->data_str ? xasprintf("%s %s %s", a->value, a->type,
+	    a->data_str) : xasprintf("%s %s 0x%x", a->value, a->type,
+	    a->data_num);
+	buf_init(&t, 4096);
+	for (p = raw; *p == ' '; p++)
+		;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e)
 			continue;
-		buf_adds(b, n++ ? "" : "kbfix_registry:\n");
-		buf_adds(b, "  - path: ");
-		reg_path(b, a->key);
-		buf_adds(b, "\n    name: ");
+		if (*p == ' ') {
+			sp = 1;
+			continue;
+		}
+		if (sp && t.len > 0)
+			buf_addc(&t, ' ');
+		sp = 0;
+		buf_addc(&t, *p);
+	}
+	buf_add_yaml_unsafe(b, buf_str(&t));
+	buf_release(&t);
+	free(raw);
+}
+
+/* A prior for rollback_restore_cmd(), of a's thing. */
+static void
+prior_of(const struct plan_action *a, struct rollback_prior *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = a->kind == ACTION_REGISTRY ? RB_KIND_REGISTRY :
+	    RB_KIND_MULTICAST;
+	p->key = a->key;
+	p->value = a->value;
+	p->family = a->family;
+}
+
+#define PH_TYPE	"KBFIX_TYPE"
+#define PH_DATA	"KBFIX_DATA"
+#define PH_ID	"KBFIX_IDENTITY"
+
+static int
+host_change(struct buf *b, const struct plan_action *a, struct buf *l)
+{
+	struct rollback_prior p;
+	char *label;
+
+	prior_of(a, &p);
+	if (a->kind == ACTION_REGISTRY) {
+		buf_adds(b, "  - kind: registry\n    label: ");
+		label = xasprintf("%s\\%s", a->key, a->value);
+		buf_add_yaml_unsafe(b, label);
+		free(label);
+		buf_adds(b, "\n    value: ");
 		buf_add_yaml_unsafe(b, a->value);
-		if (a->data_str) {
-			buf_adds(b, "\n    type: string\n    data: ");
-			buf_add_yaml_unsafe(b, a->data_str);
-			buf_adds(b, "\n");
-		} else
-			buf_addf(b, "\n    type: dword\n    data: %u\n",
-			    a->data_num);
+		buf_adds(b, "\n");
+	} else
+		buf_addf(b, "  - kind: multicast\n    label: \"%s multicast "
+		    "forwarding\"\n", strcmp(a->family, "ipv6") == 0 ? "ipv6" :
+		    "ipv4");
+	if (put_line(b, "    ", "query", l, rollback_prior_query(&p, l)) ||
+	    put_line(b, "    ", "set", l, deploy_cmd_workaround_set(a, l)))
+		return -1;
+	buf_adds(b, "    planned: ");
+	planned_line(b, a);
+	buf_adds(b, "\n");
+	if (a->kind == ACTION_MULTICAST) {
+		p.enabled = 1;
+		if (put_line(b, "    ", "enable", l, rollback_restore_cmd(&p,
+		    l)) == -1)
+			return -1;
+		p.enabled = 0;
+		return put_line(b, "    ", "disable", l,
+		    rollback_restore_cmd(&p, l));
 	}
+	/* the value was absent before: deleted; else put back with the
+	 * type and data the capture read, validated (tasks) */
+	p.existed = 0;
+	if (put_line(b, "    ", "delete", l, rollback_restore_cmd(&p, l)))
+		return -1;
+	p.existed = 1;
+	p.type = (char *)PH_TYPE;
+	p.data = (char *)PH_DATA;
+	return put_line(b, "    ", "restore", l, rollback_restore_cmd(&p, l));
 }
 
-static void
-host_multicast(struct buf *b, const struct plan_host *ph)
-{
-	const struct plan_action *a;
-	size_t i, n = 0;
-
-	for (i = 0; i < ph->nactions; i++) {
-		a = &ph->actions[i];
-		if (a->kind != ACTION_MULTICAST)
-			continue;
-		buf_adds(b, n++ ? "" : "kbfix_multicast:\n");
-		buf_addf(b, "  - family: %s\n    state: %s\n",
-		    strcmp(a->family, "ipv6") == 0 ? "ipv6" : "ipv4",
-		    a->enabled ? "enabled" : "disabled");
-	}
-}
-
-static void
-host_install(struct buf *b, const struct xhost *h)
+static int
+host_install(struct buf *b, const struct xhost *h, struct buf *l)
 {
 	const struct plan_host *ph = h->ph;
+	const struct catalog_bundle_file *f;
+	char *cab, *sftp;
 	size_t i, n = 0;
+	int rc;
 
 	for (i = 0; i < ph->nactions; i++) {
 		if (ph->actions[i].kind != ACTION_INSTALL)
 			continue;
+		f = h->files[i];
 		buf_adds(b, n++ ? "" : "kbfix_install:\n");
 		buf_adds(b, "  - kb: ");
 		buf_add_yaml_unsafe(b, ph->actions[i].kb);
 		buf_adds(b, "\n    file: ");
-		buf_add_yaml_unsafe(b, h->files[i]->name);
-		buf_addf(b, "\n    sha256: \"%s\"\n", h->files[i]->sha256);
+		buf_add_yaml_unsafe(b, f->name);
+		buf_addf(b, "\n    sha256: \"%s\"\n    sftp: ", f->sha256);
+		sftp = xasprintf("%s/%s", DEPLOY_SFTP_DIR, f->name);
+		buf_add_yaml_unsafe(b, sftp);
+		free(sftp);
+		buf_adds(b, "\n");
+		cab = deploy_cab_name(f->name, f->package_cab);
+		rc = put_line(b, "    ", "expand", l, deploy_cmd_expand(f->name,
+		    ph->actions[i].kb, l)) == -1 || put_line(b, "    ", "add",
+		    l, deploy_cmd_dism_add(ph->actions[i].kb, cab, l)) == -1 ||
+		    put_line(b, "    ", "remove", l, rollback_remove_cmd(PH_ID,
+		    l)) == -1 ? -1 : 0;
+		free(cab);
+		if (rc == -1)
+			return -1;
 	}
 	if (h->tcpip_min)
 		buf_addf(b, "# tcpip.sys must be at least this after the "
 		    "restart\nkbfix_tcpip_min: \"%s\"\n", h->tcpip_min);
+	return 0;
 }
 
-static void
+static int
+host_cmds(const struct export_project *x, struct buf *b, struct buf *l)
+{
+	static const struct {
+		const char *key;
+		enum deploy_cmd c;
+	} cmds[] = {
+		{ "preflight", DEPLOY_CMD_PREFLIGHT },
+		{ "disk", DEPLOY_CMD_DISK },
+		{ "packages", DEPLOY_CMD_PACKAGES },
+		{ "mkdir", DEPLOY_CMD_MKDIR },
+		{ "boot", DEPLOY_CMD_BOOT },
+		{ "boot_pending", DEPLOY_CMD_BOOT_PENDING },
+		{ "tcpip", DEPLOY_CMD_TCPIP },
+		{ "cleanup", DEPLOY_CMD_CLEANUP },
+	};
+	int d = x->o.reboot_delay_s;
+	size_t i;
+
+	buf_adds(b, "kbfix_cmd:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (put_line(b, "  ", cmds[i].key, l, deploy_cmd(cmds[i].c,
+		    l)) == -1)
+			return -1;
+	return put_line(b, "  ", "reboot", l, deploy_cmd_shutdown(d, 0, 0,
+	    l)) == -1 || put_line(b, "  ", "reboot_retry", l,
+	    deploy_cmd_shutdown(d, 0, 1, l)) == -1 || put_line(b, "  ",
+	    "rb_reboot", l, deploy_cmd_shutdown(d, 1, 0, l)) == -1 ||
+	    put_line(b, "  ", "rb_reboot_retry", l, deploy_cmd_shutdown(d, 1, 1,
+	    l)) == -1 ? -1 : 0;
+}
+
+/* -1 (err_set) when a command line refuses a value of the plan. */
+static int
 host_vars_text(const struct export_project *x, const struct xhost *h,
     struct buf *b)
 {
 	const struct plan_host *ph = h->ph;
-	size_t i;
-	int reboot = 0;
+	struct buf l;
+	size_t i, n = 0;
+	int reboot = 0, rc = 0;
 
 	buf_addf(b, "# %s: ", ph->name);
 	buf_add_comment(b, ph->os ? ph->os : "Windows");
@@ -396,193 +591,114 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 	buf_adds(b, " ");
 	buf_add_comment(b, ph->arch ? ph->arch : "");
 	buf_addf(b, ", wave %d.\n", ph->wave);
-	header(b, x, "What site.yml does on this host, from the plan's "
-	    "actions.");
-	host_registry(b, ph);
-	host_multicast(b, ph);
-	host_install(b, h);
-	for (i = 0; i < ph->nactions; i++)
+	header(b, x, "What site.yml does on this host: the command lines "
+	    "kbfix apply sends,\n# built by the same functions, and what the "
+	    "host prints once a change is\n# in place (planned).");
+	if (ph->os) {
+		buf_adds(b, "kbfix_os: ");
+		buf_add_yaml_unsafe(b, ph->os);
+		buf_adds(b, "\n");
+	}
+	if (ph->version) {
+		buf_adds(b, "kbfix_version: ");
+		buf_add_yaml_unsafe(b, ph->version);
+		buf_adds(b, "\n");
+	}
+	if (ph->group) {
+		buf_adds(b, "# reboot group: its members are in different "
+		    "waves\nkbfix_group: ");
+		buf_add_yaml_unsafe(b, ph->group);
+		buf_adds(b, "\n");
+	}
+	buf_init(&l, 64 << 10);
+	if (host_cmds(x, b, &l) == -1)
+		rc = -1;
+	for (i = 0; i < ph->nactions && rc == 0; i++) {
+		const struct plan_action *a = &ph->actions[i];
+		reboot |= a->kind == ACTION_REBOOT;
+		if (a->kind != ACTION_REGISTRY && a->kind != ACTION_MULTICAST)
+			continue;
+		buf_adds(b, n++ ? "" : "kbfix_changes:\n");
+		rc = host_change(b, a, &l);
+	}
+	for (; i < ph->nactions; i++)
 		reboot |= ph->actions[i].kind == ACTION_REBOOT;
+	if (rc == 0)
+		rc = host_install(b, h, &l);
+	buf_release(&l);
+	if (rc == -1) {
+		err_prefix("host %s", ph->name);
+		return -1;
+	}
 	buf_addf(b, "kbfix_reboot: %s\n", reboot ? "true" : "false");
+	return 0;
 }
 
 static void
-play_text(const struct export_project *x, size_t w, struct buf *b)
+play_text(const struct export_project *x, size_t w, int rollback,
+    struct buf *b)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < x->nhosts; i++)
 		n += x->hosts[i].wave == x->waves[w];
-	buf_addf(b, "\n- name: \"kbfix wave %d (%zu host%s)\"\n"
+	buf_addf(b, "\n- name: \"kbfix %swave %d (%zu host%s)\"\n"
 	    "  hosts: kbfix_wave_%d\n  gather_facts: false\n",
-	    x->waves[w], n, n == 1 ? "" : "s", x->waves[w]);
-	if (w == 0 && x->o.canary == 1 && n > 1)
-		buf_adds(b, "  # canary: the first host alone, then the rest\n"
-		    "  serial: [1, \"100%\"]\n");
-	else if (w == 0 && x->o.canary > 1 && (size_t)x->o.canary < n)
-		buf_addf(b, "  # canary: the first %d hosts alone, then the "
+	    rollback ? "rollback, " : "", x->waves[w], n, n == 1 ? "" : "s",
+	    x->waves[w]);
+	if (!rollback && w == 0 && x->o.canary >= 1 &&
+	    (size_t)x->o.canary < n)
+		buf_addf(b, "  # canary: the first %d host%s alone, then the "
 		    "rest\n  serial: [%d, \"100%%\"]\n", x->o.canary,
-		    x->o.canary);
+		    x->o.canary == 1 ? "" : "s", x->o.canary);
 	buf_addf(b, "  # more failures than this stop the run before the "
 	    "next wave\n  max_fail_percentage: %d\n", x->o.max_fail);
-	if (x->has_window)
+	if (x->has_window && !rollback)
 		buf_adds(b, "  pre_tasks:\n"
-		    "    - name: \"the maintenance window is open\"\n"
-		    "      tags: [window]\n"
-		    "      ansible.builtin.assert:\n        that:\n"
-		    "          - \"kbfix_window_start <= now(utc=true)."
-		    "strftime('%Y-%m-%dT%H:%M:%SZ')\"\n"
-		    "          - \"now(utc=true).strftime('%Y-%m-%dT%H:%M:%SZ') "
-		    "< kbfix_window_end\"\n"
-		    "        fail_msg: \"outside the window {{ kbfix_window_start "
-		    "}} to {{ kbfix_window_end }}: no wave starts\"\n"
-		    "      run_once: true\n      any_errors_fatal: true\n"
-		    "      delegate_to: localhost\n");
-	buf_adds(b, "  tasks:\n    - name: \"the host's steps\"\n"
-	    "      ansible.builtin.import_tasks: " TASKS_FILE "\n");
+		    "    - name: \"the maintenance window is still open\"\n"
+		    "      ansible.builtin.import_tasks: tasks/kbfix-window.yml\n");
+	buf_addf(b, "  tasks:\n    - name: \"the host's steps\"\n"
+	    "      ansible.builtin.import_tasks: %s\n",
+	    rollback ? ROLLBACK_TASKS : TASKS_FILE);
 }
 
 static void
-site_text(const struct export_project *x, struct buf *b)
+site_text(const struct export_project *x, int rollback, struct buf *b)
 {
 	size_t w;
 
-	header(b, x, "The plan's waves, one play each, in order. Run it from "
-	    "this folder:\n#   ansible-playbook site.yml\n# (--check first "
-	    "to see what would change; README.txt says what it needs)");
-	buf_adds(b, "---");
+	if (rollback)
+		header(b, x, "Undo of site.yml: each host back to the state "
+		    "site.yml captured before\n# its first change (prior/HOST.json "
+		    "on this controller). Run it from this\n# folder, for every "
+		    "host or some: ansible-playbook rollback.yml [--limit HOST]");
+	else
+		header(b, x, "The plan's waves, one play each, in order. Run it "
+		    "from this folder:\n#   ansible-playbook site.yml\n# "
+		    "(README.txt says what it needs; rollback.yml undoes it)");
+	buf_adds(b, "---\n- name: \"kbfix: on the controller, before any "
+	    "host\"\n  hosts: localhost\n  gather_facts: false\n"
+	    "  vars:\n    ansible_connection: local\n"
+	    "    ansible_shell_type: sh\n  tasks:\n");
+	if (!rollback && x->has_window)
+		buf_adds(b, "    - name: \"the maintenance window is open\"\n"
+		    "      ansible.builtin.import_tasks: tasks/kbfix-window.yml\n");
+	buf_adds(b, "    - name: \"the controller's folder of prior "
+	    "states\"\n      ansible.builtin.file:\n"
+	    "        path: \"{{ kbfix_prior_dir }}\"\n"
+	    "        state: directory\n        mode: \"0700\"\n");
+	if (!rollback)
+		buf_adds(b, "    - name: \"the bundle's packages\"\n"
+		    "      ansible.builtin.import_tasks: tasks/kbfix-bundle.yml\n");
 	if (x->nwaves == 0)
-		buf_adds(b, "\n- name: \"kbfix: no host of the plan needs an "
-		    "action over SSH\"\n  hosts: localhost\n"
-		    "  gather_facts: false\n  tasks: []\n");
-	for (w = 0; w < x->nwaves; w++)
-		play_text(x, w, b);
+		return;
+	if (rollback)
+		for (w = x->nwaves; w-- > 0;)
+			play_text(x, w, 1, b);
+	else
+		for (w = 0; w < x->nwaves; w++)
+			play_text(x, w, 0, b);
 }
-
-static const char tasks_yml[] =
-"# The steps kbfix apply takes on one host, in its order: registry\n"
-"# workarounds, multicast forwarding, packages, the restart, then the\n"
-"# checks. Each host's values are in host_vars/<host>.yml.\n"
-"# Before anything changes, the packages in the bundle are checked on the\n"
-"# controller against the SHA-256 that kbfix fetch verified (also alone,\n"
-"# before the window: ansible-playbook site.yml --tags check-bundle).\n"
-"- name: \"bundle: the package's SHA-256\"\n"
-"  ansible.builtin.stat:\n"
-"    path: \"{{ kbfix_bundle }}/files/{{ item.file }}\"\n"
-"    checksum_algorithm: sha256\n"
-"    get_mime: false\n"
-"  loop: \"{{ kbfix_install }}\"\n"
-"  loop_control:\n"
-"    label: \"{{ item.file }}\"\n"
-"  register: kbfix_bundle_stat\n"
-"  delegate_to: localhost\n"
-"  vars:\n"
-"    # the controller's own shell, not the Windows host's cmd.exe\n"
-"    ansible_connection: local\n"
-"    ansible_shell_type: sh\n"
-"  tags: [check-bundle]\n"
-"\n"
-"- name: \"bundle: each package is the file kbfix fetch verified\"\n"
-"  ansible.builtin.assert:\n"
-"    that:\n"
-"      - item.stat.exists\n"
-"      - item.stat.checksum == item.item.sha256\n"
-"    fail_msg: \"{{ kbfix_bundle }}/files/{{ item.item.file }}: missing, or not the file the plan was fetched with (kbfix verify names what changed)\"\n"
-"    quiet: true\n"
-"  loop: \"{{ kbfix_bundle_stat.results | default([]) }}\"\n"
-"  loop_control:\n"
-"    label: \"{{ item.item.file }}\"\n"
-"  tags: [check-bundle]\n"
-"\n"
-"- name: registry workaround\n"
-"  ansible.windows.win_regedit:\n"
-"    path: \"{{ item.path }}\"\n"
-"    name: \"{{ item.name }}\"\n"
-"    type: \"{{ item.type }}\"\n"
-"    data: \"{{ item.data }}\"\n"
-"  loop: \"{{ kbfix_registry }}\"\n"
-"  register: kbfix_registry_result\n"
-"\n"
-"- name: multicast forwarding, as it is\n"
-"  ansible.windows.win_command: \"netsh interface {{ item.family }} show global\"\n"
-"  loop: \"{{ kbfix_multicast }}\"\n"
-"  register: kbfix_multicast_now\n"
-"  changed_when: false\n"
-"\n"
-"- name: multicast forwarding\n"
-"  ansible.windows.win_command: \"netsh interface {{ item.item.family }} set global multicastforwarding={{ item.item.state }}\"\n"
-"  loop: \"{{ kbfix_multicast_now.results | default([]) }}\"\n"
-"  when: \"item.stdout is not search('Multicast Forwarding\\\\s*:\\\\s*' ~ item.item.state, ignorecase=true)\"\n"
-"  register: kbfix_multicast_result\n"
-"\n"
-"- name: package folder\n"
-"  ansible.windows.win_file:\n"
-"    path: \"{{ kbfix_remote_dir }}\"\n"
-"    state: directory\n"
-"  when: kbfix_install | length > 0\n"
-"\n"
-"- name: copy package from the bundle\n"
-"  ansible.windows.win_copy:\n"
-"    src: \"{{ kbfix_bundle }}/files/{{ item.file }}\"\n"
-"    dest: \"{{ kbfix_remote_dir }}\\\\{{ item.file }}\"\n"
-"  loop: \"{{ kbfix_install }}\"\n"
-"\n"
-"- name: install package\n"
-"  community.windows.win_hotfix:\n"
-"    hotfix_kb: \"{{ item.kb }}\"\n"
-"    source: \"{{ kbfix_remote_dir }}\\\\{{ item.file }}\"\n"
-"    state: present\n"
-"  loop: \"{{ kbfix_install }}\"\n"
-"  register: kbfix_install_result\n"
-"\n"
-"- name: restart\n"
-"  ansible.windows.win_reboot:\n"
-"    reboot_timeout: \"{{ kbfix_reboot_timeout }}\"\n"
-"    msg: \"kbfix: hotfix reboot\"\n"
-"  when: >-\n"
-"    (kbfix_reboot and (kbfix_registry_result is changed or\n"
-"    kbfix_multicast_result is changed or kbfix_install_result is changed))\n"
-"    or (kbfix_install_result.results | default([])\n"
-"    | selectattr('reboot_required', 'defined')\n"
-"    | selectattr('reboot_required') | list | length > 0)\n"
-"\n"
-"- name: \"check: registry workarounds in place\"\n"
-"  ansible.windows.win_regedit:\n"
-"    path: \"{{ item.path }}\"\n"
-"    name: \"{{ item.name }}\"\n"
-"    type: \"{{ item.type }}\"\n"
-"    data: \"{{ item.data }}\"\n"
-"  loop: \"{{ kbfix_registry }}\"\n"
-"  check_mode: true\n"
-"  register: kbfix_registry_check\n"
-"\n"
-"- name: \"check: packages installed\"\n"
-"  community.windows.win_hotfix:\n"
-"    hotfix_kb: \"{{ item.kb }}\"\n"
-"    source: \"{{ kbfix_remote_dir }}\\\\{{ item.file }}\"\n"
-"    state: present\n"
-"  loop: \"{{ kbfix_install }}\"\n"
-"  check_mode: true\n"
-"  register: kbfix_install_check\n"
-"\n"
-"- name: \"check: nothing left to change\"\n"
-"  ansible.builtin.assert:\n"
-"    that:\n"
-"      - \"kbfix_registry_check.results | default([]) | selectattr('changed') | list | length == 0\"\n"
-"      - \"kbfix_install_check.results | default([]) | selectattr('changed') | list | length == 0\"\n"
-"    fail_msg: \"after the restart a registry value or a package is still not as planned\"\n"
-"\n"
-"- name: \"check: tcpip.sys version\"\n"
-"  community.windows.win_file_version:\n"
-"    path: 'C:\\Windows\\System32\\drivers\\tcpip.sys'\n"
-"  register: kbfix_tcpip\n"
-"  when: kbfix_tcpip_min is defined\n"
-"\n"
-"- name: \"check: tcpip.sys is new enough\"\n"
-"  ansible.builtin.assert:\n"
-"    that: \"kbfix_tcpip.file_version is version(kbfix_tcpip_min, '>=')\"\n"
-"    fail_msg: \"tcpip.sys is {{ kbfix_tcpip.file_version }}, below {{ kbfix_tcpip_min }}\"\n"
-"  when: kbfix_tcpip_min is defined\n";
 
 static const char cfg_text[] =
 "# Written by kbfix export.\n"
@@ -590,36 +706,51 @@ static const char cfg_text[] =
 "inventory = inventory.yml\n"
 "# host keys are checked against known_hosts, as kbfix apply does\n"
 "host_key_checking = True\n"
-"retry_files_enabled = False\n";
+"retry_files_enabled = False\n"
+"# no Python on the hosts: nothing to discover\n"
+"interpreter_python = auto_silent\n";
 
 static void
 readme_text(const struct export_project *x, struct buf *b)
 {
-	buf_addf(b, "kbfix export: the plan %s as an Ansible project\n\n",
-	    x->o.plan_path ? x->o.plan_path : "");
+	buf_adds(b, "kbfix export: the plan ");
+	buf_add_comment(b, x->o.plan_path ? x->o.plan_path : "");
+	buf_adds(b, " as an Ansible project\n\n");
 	buf_addf(b, "%zu host(s) in %zu wave(s); %zu host(s) left to runbooks "
 	    "(kbfix_manual: kbfix apply\nwrites their .cmd runbooks).\n\n",
 	    x->nhosts, x->nwaves, x->nmanual);
 	buf_adds(b,
 "Run it from this folder (ansible.cfg names the inventory):\n"
 "  ansible-playbook site.yml --tags check-bundle   the bundle, any time\n"
-"  ansible-playbook site.yml --check     what would change\n"
-"  ansible-playbook site.yml             carry it out, wave after wave\n\n"
-"It needs, on the controller: the ansible.windows and community.windows\n"
-"collections, and the bundle written by kbfix fetch for this plan\n"
-"(group_vars/all.yml: kbfix_bundle). On each host: Win32-OpenSSH with\n"
-"cmd.exe as its shell (ansible_shell_type: cmd), and PowerShell 3.0 or\n"
-"later, which Ansible's Windows modules run on: Windows 7 and Server\n"
-"2008 R2 ship 2.0 and need WMF 3.0 or later first.\n\n"
+"  ansible-playbook site.yml             carry it out, wave after wave\n"
+"  ansible-playbook rollback.yml [--limit HOST]   undo, from the capture\n\n"
+"Controller: ansible-core 2.14 or later, OpenSSH 8.7 or later (scp -s),\n"
+"the bundle written by kbfix fetch for this plan (group_vars/all.yml:\n"
+"kbfix_bundle), and the hosts' keys in known_hosts. Give the key and\n"
+"known_hosts to both Ansible and the controller's own scp/ssh, e.g.\n"
+"  -e ansible_ssh_private_key_file=KEY\n"
+"  -e '{\"kbfix_ssh_opts\": [\"-o\", \"UserKnownHostsFile=FILE\"]}'\n"
+"No collection is needed.\n\n"
+"Hosts: Win32-OpenSSH with cmd.exe as its shell (its default). Nothing\n"
+"else: no PowerShell, no .NET, no Python, so Windows Vista / Server 2008\n"
+"and later work, as with kbfix apply. Every task on a host is\n"
+"ansible.builtin.raw with the cmd.exe command line kbfix apply sends\n"
+"(host_vars/HOST.yml); the inventory sets ansible_shell_type to sh\n"
+"because with cmd Ansible wraps each command in PowerShell.\n\n"
 "What it does on a host, in kbfix apply's order (tasks/kbfix-host.yml):\n"
-"registry workarounds (win_regedit), multicast forwarding (netsh), the\n"
-"packages copied and installed (win_hotfix), the restart when the plan\n"
-"asks for one and something changed, then the checks: the values and\n"
-"packages in place, and tcpip.sys at least the fixed version.\n\n"
-"The first wave starts with a canary; a wave with more failures than\n"
-"max_fail_percentage stops the run before the next; no wave starts\n"
-"outside the maintenance window. Undo with kbfix rollback, which keeps\n"
-"a journal of what it changed; this project keeps none.\n");
+"preflight (OS and build as planned, no reboot pending, free space);\n"
+"the state before any change into prior/HOST.json on the controller;\n"
+"registry workarounds and multicast forwarding, each set and read back;\n"
+"the packages uploaded with scp -s, read back and compared by SHA-256,\n"
+"expanded and added with dism; shutdown /r when a reboot is pending and\n"
+"a wait on the controller until the boot time changed; the checks\n"
+"(packages Installed, tcpip.sys, values, multicast); clean-up. A second\n"
+"run changes nothing.\n\n"
+"The first wave starts with a canary (serial); a wave with more failures\n"
+"than max_fail_percentage stops the run before the next; no wave starts\n"
+"outside the maintenance window. A failed host is left as it failed:\n"
+"rollback.yml --limit HOST undoes it. Keep prior/: it is what\n"
+"rollback.yml restores.\n");
 }
 
 /* Writes one file of the project; -1 with err_set(). */
@@ -674,9 +805,12 @@ files_write(const struct export_project *x, const char *tmp, struct buf *b)
 	size_t i;
 
 	if (subdirs_make(tmp) == -1 ||
-	    put_const(tmp, "ansible.cfg", cfg_text) == -1 ||
-	    put_const(tmp, TASKS_FILE, tasks_yml) == -1)
+	    put_const(tmp, "ansible.cfg", cfg_text) == -1)
 		return -1;
+	for (i = 0; export_task_files[i].name != NULL; i++)
+		if (put_const(tmp, export_task_files[i].name,
+		    export_task_files[i].text) == -1)
+			return -1;
 	inventory_text(x, b);
 	if (put(tmp, "inventory.yml", b) == -1)
 		return -1;
@@ -685,15 +819,17 @@ files_write(const struct export_project *x, const char *tmp, struct buf *b)
 		return -1;
 	for (i = 0; i < x->nhosts; i++) {
 		char *name = xasprintf("host_vars/%s.yml", x->hosts[i].ph->name);
-		int rc;
-		host_vars_text(x, &x->hosts[i], b);
-		rc = put(tmp, name, b);
+		int rc = host_vars_text(x, &x->hosts[i], b) == -1 ? -1 :
+		    put(tmp, name, b);
 		free(name);
 		if (rc == -1)
 			return -1;
 	}
-	site_text(x, b);
+	site_text(x, 0, b);
 	if (put(tmp, "site.yml", b) == -1)
+		return -1;
+	site_text(x, 1, b);
+	if (put(tmp, "rollback.yml", b) == -1)
 		return -1;
 	readme_text(x, b);
 	return put(tmp, "README.txt", b);

@@ -30,6 +30,7 @@ struct export_options {
 	int		 canary;	/* hosts of the first wave run alone first */
 	int		 max_fail;	/* percent of a wave that may fail */
 	int		 reboot_timeout_s;
+	int		 reboot_delay_s;	/* shutdown /r /t N */
 };
 
 struct export_project;

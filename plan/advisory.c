@@ -189,6 +189,20 @@ get_match(const struct ard *r, const cJSON *o, struct advisory_match *m)
 	return get_build(r, o, &m->build);
 }
 
+/* An OS build with its revision, of the row's build: "10.0.17134.165". */
+static int
+get_revision(const struct ard *r, const cJSON *o, const char *field,
+    const char *build, char **out)
+{
+	if (get_str(r, o, field, 0, out) == -1)
+		return -1;
+	if (*out && (!plan_valid_version(*out, 4) ||
+	    !plan_version_same_build(*out, build)))
+		return afail(r, field, "must be the row's build with its "
+		    "revision, e.g. 10.0.17134.165");
+	return 0;
+}
+
 static int
 read_row(const struct ard *r, const cJSON *o, struct advisory_row *row)
 {
@@ -200,8 +214,18 @@ read_row(const struct ard *r, const cJSON *o, struct advisory_row *row)
 	    get_strs(r, o, "minimal", 0, 1, &row->minimal, &row->nminimal) == -1 ||
 	    get_kb(r, o, "latest", 0, &row->latest) == -1 ||
 	    get_strs(r, o, "superseded_by", 0, 1, &row->superseded_by,
-	    &row->nsuperseded) == -1)
+	    &row->nsuperseded) == -1 ||
+	    get_revision(r, o, "problem_build", row->match.build,
+	    &row->problem_build) == -1 ||
+	    get_revision(r, o, "fix_build", row->match.build,
+	    &row->fix_build) == -1)
 		return -1;
+	if ((row->problem_build == NULL) != (row->fix_build == NULL))
+		return afail(r, row->fix_build ? "problem_build" : "fix_build",
+		    "missing (problem_build and fix_build go together)");
+	if (row->fix_build &&
+	    plan_version_cmp(row->problem_build, row->fix_build) >= 0)
+		return afail(r, "fix_build", "must be after problem_build");
 	if (strcmp(row->channel, "security-only") != 0 &&
 	    strcmp(row->channel, "monthly-rollup") != 0 &&
 	    strcmp(row->channel, "any") != 0)
@@ -643,6 +667,8 @@ free_rows(struct advisory *a)
 		strv_free(r->minimal, r->nminimal);
 		free(r->latest);
 		strv_free(r->superseded_by, r->nsuperseded);
+		free(r->problem_build);
+		free(r->fix_build);
 	}
 	free(a->rows);
 }

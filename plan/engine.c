@@ -132,10 +132,23 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 	const struct advisory *a = e->adv;
 	struct sbuf b = { .n = 0 };
 
+	if (h->product == NULL && h->os_raw != NULL) {
+		set_result(e, FINDING_UNKNOWN, "The os '%s' is not a Windows "
+		    "product kbfix knows (Windows Vista to 11, Server 2008 to "
+		    "2025): check the inventory's os to decide %s.", h->os_raw,
+		    adv_name(a));
+		return 1;
+	}
 	if (h->product == NULL) {
 		set_result(e, FINDING_UNKNOWN, "The inventory does not give "
 		    "the host's os: collect os (product name) to decide %s.",
 		    adv_name(a));
+		return 1;
+	}
+	if (h->fact_error != NULL) {
+		set_result(e, FINDING_UNKNOWN, "The facts disagree: %s; check "
+		    "the inventory's os and version to decide %s.",
+		    h->fact_error, adv_name(a));
 		return 1;
 	}
 	if (!in_list(a->os, a->nos, h->product)) {
@@ -306,6 +319,49 @@ table_affected_row(const struct advisory_row **rows, size_t n,
 	return found;
 }
 
+/*
+ * Windows 10 / Server 2016: the build revision decides (seed 001's OS
+ * builds), whatever the installed list says; 1 when decided.
+ */
+static int
+table_by_build(struct plan_eval *e, const struct advisory_row *row,
+    const struct plan_inv_host *h, enum plan_prefer prefer)
+{
+	const struct advisory *a = e->adv;
+	const char *v = h->version;
+
+	if (row->fix_build == NULL || plan_version_revision(v) < 0)
+		return 0;
+	if (plan_version_cmp(v, row->fix_build) >= 0) {
+		set_result(e, FINDING_FIXED, "Build %s is at or after %s, the "
+		    "build %s brings: the fix for the %s regression is "
+		    "installed (%s).", v, row->fix_build, row->fix,
+		    a->problem_text, a->id);
+		return 1;
+	}
+	if (plan_version_cmp(v, row->problem_build) < 0) {
+		set_result(e, FINDING_NOT_AFFECTED, "Build %s is before %s, the "
+		    "build of the %s update %s: not affected; when rolling out "
+		    "the %s updates, deploy %s instead of %s.", v,
+		    row->problem_build, a->problem_text, row->problem[0],
+		    a->problem_text, row_pick(row, h, prefer), row->problem[0]);
+		return 1;
+	}
+	if (has_kb(h, row->fix)) {
+		set_result(e, FINDING_UNKNOWN, "The inventory lists %s, but "
+		    "build %s is before %s, the build it brings (a restart "
+		    "pending?): restart the host and collect version again to "
+		    "decide %s.", row->fix, v, row->fix_build, a->id);
+		return 1;
+	}
+	e->kb = row_pick(row, h, prefer);
+	set_result(e, FINDING_AFFECTED, "Build %s is at or after %s (the %s "
+	    "update %s) and before %s (%s): affected; install %s.", v,
+	    row->problem_build, a->problem_text, row->problem[0],
+	    row->fix_build, row->fix, e->kb);
+	return 1;
+}
+
 static void
 eval_table(struct plan_eval *e, const struct plan_inv_host *h,
     const struct advisory_set *set, enum plan_prefer prefer)
@@ -325,6 +381,9 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 		    a->id, h->product, h->version);
 		return;
 	}
+	for (i = 0; i < n; i++)
+		if (table_by_build(e, rows[i], h, prefer))
+			return;
 	if (!h->has_installed) {
 		set_result(e, FINDING_UNKNOWN, "The inventory does not list "
 		    "installed updates: collect installed (e.g. %s) to decide "

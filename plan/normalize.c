@@ -39,8 +39,15 @@ static const struct {
 	{ "Windows 8.1",		"6.3", 9600, 9600 },
 	{ "Windows Server 2012 R2",	"6.3", 9600, 9600 },
 	{ "Windows 10",			"10.0", 10240, 19045 },
-	{ "Windows Server 2016",	"10.0", 14393, 14393 },
+	/* 14393; the Catalog files Server 1709/1803 (semi-annual) as
+	 * "Windows Server 2016 (1709)", "(1803)" */
+	{ "Windows Server 2016",	"10.0", 14393, 17134 },
 	{ "Windows Server 2019",	"10.0", 17763, 17763 },
+	{ "Windows 11",			"10.0", 22000, 29999 },
+	{ "Windows Server 2022",	"10.0", 20348, 20348 },
+	{ "Windows Server 2025",	"10.0", 26100, 26100 },
+	/* semi-annual channel after 1803: 1809 to 20H2, 23H2 */
+	{ "Windows Server",		"10.0", 17763, 25398 },
 };
 
 #define NPRODUCTS (sizeof(products) / sizeof(products[0]))
@@ -110,6 +117,14 @@ os_server(char words[][16], size_t n)
 		return "Windows Server 2016";
 	if (has_word(words, n, "2019"))
 		return "Windows Server 2019";
+	if (has_word(words, n, "2022"))
+		return "Windows Server 2022";
+	if (has_word(words, n, "2025"))
+		return "Windows Server 2025";
+	/* "Windows Server Datacenter": the semi-annual channel, no year */
+	if (n <= 3 && has_word(words, n, "windows") &&
+	    (has_word(words, n, "datacenter") || has_word(words, n, "standard")))
+		return "Windows Server";
 	return NULL;
 }
 
@@ -135,6 +150,8 @@ norm_os(const char *s)
 		return "Windows 8";
 	if (has_word(words, n, "10"))
 		return "Windows 10";
+	if (has_word(words, n, "11"))
+		return "Windows 11";
 	return NULL;
 }
 
@@ -187,7 +204,8 @@ plan_os_version_check(const char *product, const char *version)
 		    products[i].nt, products[i].hi);
 		return -1;
 	}
-	if (strcmp(products[i].nt, "10.0") == 0 &&
+	if ((strcmp(product, "Windows 10") == 0 ||
+	    strcmp(product, "Windows Server 2016") == 0) &&
 	    plan_win10_release(version) == NULL) {
 		err_set("version %s is not a known %s build (10240=1507, "
 		    "14393=1607, 15063=1703, 16299=1709, 17134=1803, ...)",
@@ -195,6 +213,22 @@ plan_os_version_check(const char *product, const char *version)
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+plan_product_for_build(const char *product, const char *version)
+{
+	struct plan_version v;
+
+	if (product == NULL || plan_version_parse(version, &v) == -1 || v.n < 3)
+		return product;
+	/* Windows 11 keeps NT 10.0; AD may still call it Windows 10 */
+	if (strcmp(product, "Windows 10") == 0 && v.f[2] >= 22000)
+		return "Windows 11";
+	if (strcmp(product, "Windows Server") == 0 &&
+	    (v.f[2] == 16299 || v.f[2] == 17134))
+		return "Windows Server 2016";
+	return product;
 }
 
 const char *
@@ -206,6 +240,8 @@ plan_norm_arch(const char *s)
 	    "x86_64", "x86-64", "em64t" };
 	static const char *const ia64[] = { "ia64", "ia-64", "itanium",
 	    "itanium-based" };
+	static const char *const arm64[] = { "arm64", "aarch64",
+	    "arm64-based", "arm 64-bit processor" };
 	size_t i;
 
 	for (i = 0; i < sizeof(x86) / sizeof(x86[0]); i++)
@@ -217,5 +253,8 @@ plan_norm_arch(const char *s)
 	for (i = 0; i < sizeof(ia64) / sizeof(ia64[0]); i++)
 		if (strcasecmp(s, ia64[i]) == 0)
 			return "ia64";
+	for (i = 0; i < sizeof(arm64) / sizeof(arm64[0]); i++)
+		if (strcasecmp(s, arm64[i]) == 0)
+			return "arm64";
 	return NULL;
 }

@@ -187,11 +187,13 @@ struct plan_inv_host {
 	int		 port;		/* 0: not given */
 	int		 wave;		/* 0: not given */
 	char		*os_raw;	/* as written in the inventory, or NULL */
-	const char	*product;	/* normalised product, static, or NULL */
+	const char	*product;	/* normalised product, static, or NULL
+					 * (os absent or not a product kbfix
+					 * knows: os_raw says which) */
 	char		*version;	/* "10.0.17134.165": major.minor.build and
 					 * the build revision (UBR) when known,
 					 * or NULL */
-	const char	*arch;		/* "x86", "x64", "ia64" or NULL */
+	const char	*arch;		/* "x86", "x64", "ia64", "arm64" or NULL */
 	char		*channel;	/* security-only, monthly-rollup or NULL */
 	char		**installed;	/* KB ids, upper case */
 	size_t		 ninstalled;
@@ -207,6 +209,12 @@ struct plan_inv_host {
 	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
 	char		**roles;
 	size_t		 nroles;
+	/*
+	 * Facts that contradict each other ("version 6.3.9600 is not a
+	 * build of Windows 7"): every finding of the host is unknown with
+	 * this text; the rest of the inventory is planned.  NULL when none.
+	 */
+	char		*fact_error;
 	/*
 	 * Servicing level and operator facts (issue 11): the version of the
 	 * highest installed Package_for_RollupFix ("7601.24168.1.5"), KB ids
@@ -342,6 +350,13 @@ int		 plan_inv_host_del_reg(struct plan_inventory *,
 const char	*plan_norm_os(const char *);
 int		 plan_norm_version(const char *, char *out, size_t outlen);
 const char	*plan_norm_arch(const char *);
+/*
+ * The product a build makes of a product name: "Windows 10" at build
+ * 22000 or later is Windows 11; "Windows Server" (a semi-annual channel
+ * name without a year, "Windows Server Datacenter") at 16299 or 17134 is
+ * what the Catalog calls "Windows Server 2016 (1709)" / "(1803)".
+ */
+const char	*plan_product_for_build(const char *product, const char *version);
 const char	*plan_win10_release(const char *version);
 /* 0 when version ("6.1.7601") is a build of product, else -1 with err_set(). */
 int		 plan_os_version_check(const char *product, const char *version);
@@ -469,6 +484,15 @@ struct advisory_row {			/* update-table: one table row */
 	char		 *latest;	/* newest update with the fix, or NULL */
 	char		**superseded_by; /* any of these installed: fixed */
 	size_t		  nsuperseded;
+	/*
+	 * Windows 10 / Server 2016 (seed 001's OS builds): the build the
+	 * problem update brings ("10.0.17134.165") and the fix's
+	 * ("10.0.17134.167"), or NULL.  A host whose version has a revision
+	 * is decided by it: before the problem's, not affected; from it to
+	 * before the fix's, affected; at or after the fix's, fixed.
+	 */
+	char		 *problem_build;
+	char		 *fix_build;
 };
 
 struct advisory_branch {		/* service branch by 4th version field */

@@ -500,6 +500,113 @@ test_plan_build_waves_split_reboot_groups(void **state)
 }
 
 static void
+reason_has(const struct plan_host *h, const char *adv, const char *want)
+{
+	const struct plan_finding *f = finding(h, adv);
+
+	if (strstr(f->reason, want) == NULL)
+		fail_msg("%s %s: '%s' lacks '%s'", h->name, adv, f->reason,
+		    want);
+}
+
+/*
+ * Issue 11 item 1: the build revision decides the July 2018 advisory on
+ * Windows 10 / Server 2016 (seed 001's OS builds), whatever the installed
+ * list says; the version keeps its four fields in the plan.
+ */
+static void
+test_plan_build_july_by_build_revision(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "a,Windows 10 Pro,10.0.17134.165,x64,\n"
+	    "b,Windows 10 Pro,10.0.17134.228,x64,KB4338819\n"
+	    "c,Windows Server 2016 Standard,10.0.14393.2368,x64,KB4345418\n"
+	    "d,Windows 10 Pro,10.0.17134.112,x64,\n"
+	    "e,Windows 10 Pro,10.0.17134.165,x64,KB4345421\n"
+	    "f,Windows 10 Pro,10.0.16299.550,x86,\n"
+	    "g,Windows 10 Pro,10.0.10240.17918,x64,KB4338829\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_string_equal(p->hosts[0].version, "10.0.17134.165");
+	assert_int_equal(finding(&p->hosts[0], "tcpip-2018-07")->state,
+	    FINDING_AFFECTED);
+	assert_string_equal(only_install(&p->hosts[0]), "KB4345421");
+	reason_has(&p->hosts[0], "tcpip-2018-07", "Build 10.0.17134.165 is at "
+	    "or after 10.0.17134.165 (the July 2018 update KB4338819) and "
+	    "before 10.0.17134.167 (KB4345421): affected; install KB4345421.");
+	assert_int_equal(finding(&p->hosts[1], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	assert_null(only_install(&p->hosts[1]));
+	assert_int_equal(p->hosts[1].status, PLAN_COMPLIANT);
+	assert_int_equal(finding(&p->hosts[2], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	assert_int_equal(p->hosts[2].nactions, 0);
+	assert_int_equal(finding(&p->hosts[3], "tcpip-2018-07")->state,
+	    FINDING_NOT_AFFECTED);
+	reason_has(&p->hosts[3], "tcpip-2018-07", "before 10.0.17134.165");
+	assert_int_equal(finding(&p->hosts[4], "tcpip-2018-07")->state,
+	    FINDING_UNKNOWN);
+	reason_has(&p->hosts[4], "tcpip-2018-07", "restart the host");
+	assert_int_equal(p->hosts[4].nactions, 0);
+	assert_string_equal(only_install(&p->hosts[5]), "KB4345420");
+	assert_int_equal(finding(&p->hosts[6], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	plan_free(p);
+	/* --prefer latest: the newest update with the fix */
+	p = plan_csv("name,os,version,arch\na,Windows 10 Pro,10.0.17134.166,x64\n",
+	    PLAN_PREFER_LATEST);
+	assert_string_equal(only_install(&p->hosts[0]), "KB4343909");
+	plan_free(p);
+}
+
+/*
+ * Issue 11 item 2: every host gets an answer.  Products outside every
+ * advisory are not applicable; Server 1709/1803 (semi-annual, "Windows
+ * Server Datacenter") is in the July table as the Catalog's "Windows
+ * Server 2016"; an os kbfix does not know is unknown with the string
+ * quoted; facts that disagree make the host unknown; the rest is planned.
+ */
+static void
+test_plan_build_every_host_answered(void **state)
+{
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "w11,Windows 11 Pro,10.0.22631.2861,arm64,\n"
+	    "s19,Windows Server 2019 Datacenter,10.0.17763.1,x64,\n"
+	    "s22,Windows Server 2022 Standard,10.0.20348,x64,\n"
+	    "s25,Windows Server 2025 Datacenter,,x64,\n"
+	    "sac,Windows Server Datacenter,10.0.17134.165,x64,\n"
+	    "xp,Windows XP Professional,5.1.2600,x86,\n"
+	    "w7,Windows 7 Professional,6.3.9600,x64,KB4338823\n"
+	    "ok,Windows 7 Professional,6.1.7601,x64,KB4338823\n",
+	    PLAN_PREFER_CHANNEL);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(p->hosts[i].status, PLAN_NOT_APPLICABLE);
+		assert_int_equal(p->hosts[i].nactions, 0);
+	}
+	assert_string_equal(p->hosts[0].arch, "arm64");
+	assert_string_equal(p->hosts[4].os, "Windows Server 2016");
+	assert_string_equal(only_install(&p->hosts[4]), "KB4345421");
+	assert_int_equal(p->hosts[5].status, PLAN_UNKNOWN);
+	reason_has(&p->hosts[5], "tcpip-2018-07", "The os 'Windows XP "
+	    "Professional' is not a Windows product kbfix knows");
+	assert_int_equal(p->hosts[6].status, PLAN_UNKNOWN);
+	reason_has(&p->hosts[6], "wfp-two-callouts", "The facts disagree: "
+	    "version 6.3.9600 is not a build of Windows 7");
+	assert_string_equal(only_install(&p->hosts[7]), "KB4345459");
+	for (i = 0; i < p->npackages; i++)
+		if (strcmp(p->packages[i].kb, "KB4345421") == 0)
+			assert_string_equal(p->packages[i].product,
+			    "Windows Server 2016");
+	plan_free(p);
+}
+
+static void
 test_plan_build_missing_os_is_unknown(void **state)
 {
 	struct plan *p;
@@ -654,6 +761,8 @@ main(void)
 		cmocka_unit_test(test_plan_build_packages_per_product_and_arch),
 		cmocka_unit_test(test_plan_build_waves_split_reboot_groups),
 		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
+		cmocka_unit_test(test_plan_build_july_by_build_revision),
+		cmocka_unit_test(test_plan_build_every_host_answered),
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),

@@ -527,6 +527,35 @@ read_hotfix(struct ard *r, const cJSON *o, struct advisory *a)
 	    &a->included, &a->nincluded) == -1 ? -1 : 0;
 }
 
+/* "no_package": [{"arch": "ia64", "reason": "..."}] */
+static int
+read_nopkg(struct ard *r, const cJSON *o, struct advisory *a)
+{
+	const cJSON *arr, *e;
+	size_t saved;
+	int n, i = 0;
+
+	arr = get_array(r, o, "no_package", &n);
+	if (arr == NULL)
+		return cJSON_GetObjectItemCaseSensitive(o, "no_package") ? -1 : 0;
+	a->nopkg = xcalloc((size_t)n + 1, sizeof(*a->nopkg));
+	cJSON_ArrayForEach(e, arr) {
+		struct advisory_nopkg *np = &a->nopkg[a->nnopkg++];
+
+		aenter(r, &saved, "no_package", i++);
+		if (!cJSON_IsObject(e))
+			return afail(r, "arch", "entry must be an object");
+		if (get_str(r, e, "arch", 1, &np->arch) == -1 ||
+		    get_str(r, e, "reason", 1, &np->reason) == -1)
+			return -1;
+		if (plan_norm_arch(np->arch) == NULL ||
+		    strcmp(plan_norm_arch(np->arch), np->arch) != 0)
+			return afail(r, "arch", "must be x86, x64, ia64 or arm64");
+		aleave(r, saved);
+	}
+	return 0;
+}
+
 static int
 valid_id(const char *s)
 {
@@ -616,6 +645,7 @@ plan_advisory_parse(const char *name, const char *buf, size_t len)
 	    get_bool(&r, root, "reboot", &a->reboot) == -1 ||
 	    get_strs(&r, root, "os", 1, 0, &a->os, &a->nos) == -1 ||
 	    read_workaround(&r, root, &a->workaround) == -1 ||
+	    read_nopkg(&r, root, a) == -1 ||
 	    read_model(&r, root, a) == -1)
 		goto out;
 	if (!valid_id(a->id)) {
@@ -701,6 +731,11 @@ plan_advisory_free(struct advisory *a)
 	strv_free(a->os, a->nos);
 	free(a->file);
 	free(a->problem_text);
+	for (size_t i = 0; i < a->nnopkg; i++) {
+		free(a->nopkg[i].arch);
+		free(a->nopkg[i].reason);
+	}
+	free(a->nopkg);
 	free_rows(a);
 	free_targets(a);
 	free_notes(a->prerequisites, a->nprerequisites);

@@ -147,7 +147,7 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 	}
 	if (h->fact_error != NULL) {
 		set_result(e, FINDING_UNKNOWN, "The facts disagree: %s; check "
-		    "the inventory's os and version to decide %s.",
+		    "the inventory's os, version and arch to decide %s.",
 		    h->fact_error, adv_name(a));
 		return 1;
 	}
@@ -660,11 +660,24 @@ eval_registry(struct plan_eval *e, const struct plan_inv_host *h)
 	}
 }
 
+static const struct advisory_nopkg *
+no_package(const struct advisory *a, const char *arch)
+{
+	size_t i;
+
+	for (i = 0; i < a->nnopkg; i++)
+		if (strcmp(a->nopkg[i].arch, arch) == 0)
+			return &a->nopkg[i];
+	return NULL;
+}
+
 void
 plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
     const struct advisory *a, const struct plan_inv_host *h,
     const struct advisory_set *set, enum plan_prefer prefer)
 {
+	const struct advisory_nopkg *np;
+
 	*e = (struct plan_eval){ .arena = arena, .adv = a };
 	if (common_checks(e, h))
 		return;
@@ -678,6 +691,14 @@ plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
 	case ADVISORY_REGISTRY:
 		eval_registry(e, h);
 		break;
+	}
+	if (e->kb && h->arch && (np = no_package(a, h->arch)) != NULL) {
+		set_result(e, FINDING_BLOCKED, "Affected, but no %s package of "
+		    "%s exists: %s (%s)", h->arch, e->kb, np->reason, e->reason);
+		e->kb = NULL;
+		e->tcpip_min = NULL;
+		e->workaround = a->workaround.present;
+		return;
 	}
 	if (e->kb && h->arch == NULL) {
 		set_result(e, FINDING_UNKNOWN, "Affected, but the inventory "

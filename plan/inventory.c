@@ -345,6 +345,9 @@ inv_host_finish(const struct ird *r, struct plan_inv_host *h)
 		if (h->product && plan_os_version_check(h->product, v) == -1)
 			h->fact_error = inv_adup(r, err_msg());
 	}
+	if (h->fact_error == NULL && h->product &&
+	    plan_arch_check(h->product, h->version, h->arch) == -1)
+		h->fact_error = inv_adup(r, err_msg());
 	if (h->channel && norm_channel(r, h) == -1)
 		return -1;
 	if (h->transport) {

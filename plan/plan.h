@@ -360,6 +360,13 @@ const char	*plan_product_for_build(const char *product, const char *version);
 const char	*plan_win10_release(const char *version);
 /* 0 when version ("6.1.7601") is a build of product, else -1 with err_set(). */
 int		 plan_os_version_check(const char *product, const char *version);
+/*
+ * 0 when product (at version, or NULL) ships for arch, else -1 with
+ * err_set() ("Windows 7 has no ia64 edition (it ships for x86 x64
+ * only)"): the one table of products and architectures.
+ */
+int		 plan_arch_check(const char *product, const char *version,
+		    const char *arch);
 
 /*
  * The domain rules every module shares, each defined once (plan/domain.c,
@@ -545,6 +552,12 @@ struct advisory_registry {		/* registry model (CEIP) */
 	struct advisory_range low, high;
 };
 
+/* An architecture for which the advisory's fixes do not exist. */
+struct advisory_nopkg {
+	char		 *arch;		/* "ia64" */
+	char		 *reason;	/* "Itanium support ended on 2018-07-10" */
+};
+
 struct advisory {
 	char		 *id;		/* "tcpip-2018-07" */
 	char		 *title;
@@ -567,6 +580,8 @@ struct advisory {
 	struct advisory_trigger trigger;
 	struct advisory_workaround workaround;
 	struct advisory_registry registry;
+	struct advisory_nopkg *nopkg;	/* "no_package" */
+	size_t		  nnopkg;
 };
 
 struct advisory_set {

@@ -606,6 +606,58 @@ test_plan_build_every_host_answered(void **state)
 	plan_free(p);
 }
 
+/*
+ * Issue 11 item 3: one table of products and architectures.  An
+ * impossible combination is the host's unknown, never a package; the
+ * July 2018 fixes do not exist for Itanium (support ended 2018-07-10).
+ */
+static void
+test_plan_build_arch_table(void **state)
+{
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "r2x86,Windows Server 2008 R2 Enterprise,6.1.7601,x86,KB4338818\n"
+	    "w7ia64,Windows 7 Professional,6.1.7601,ia64,KB4338818\n"
+	    "s12x86,Windows Server 2012 Standard,6.2.9200,x86,KB4338830\n"
+	    "s16x86,Windows Server 2016 Standard,10.0.14393.2363,x86,\n"
+	    "w1607arm,Windows 10 Pro,10.0.14393.2363,arm64,\n"
+	    "w1803arm,Windows 10 Pro,10.0.17134.165,arm64,\n"
+	    "r2ia64,Windows Server 2008 R2 Datacenter,6.1.7601,ia64,KB4338818\n"
+	    "s8ia64,Windows Server 2008 Datacenter,6.0.6002,ia64,KB4295656\n",
+	    PLAN_PREFER_CHANNEL);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(p->hosts[i].status, PLAN_UNKNOWN);
+		assert_int_equal(p->hosts[i].nactions, 0);
+	}
+	reason_has(&p->hosts[0], "tcpip-2018-07", "Windows Server 2008 R2 has "
+	    "no x86 edition (it ships for x64 ia64 only)");
+	reason_has(&p->hosts[1], "tcpip-2018-07", "Windows 7 has no ia64 "
+	    "edition");
+	reason_has(&p->hosts[2], "tcpip-2018-07", "Windows Server 2012 has no "
+	    "x86 edition");
+	reason_has(&p->hosts[3], "tcpip-2018-07", "Windows Server 2016 has no "
+	    "x86 edition");
+	reason_has(&p->hosts[4], "tcpip-2018-07", "no arm64 edition before "
+	    "build 10.0.16299");
+	assert_string_equal(only_install(&p->hosts[5]), "KB4345421");
+	for (i = 6; i < 8; i++) {
+		assert_int_equal(finding(&p->hosts[i], "tcpip-2018-07")->state,
+		    FINDING_BLOCKED);
+		reason_has(&p->hosts[i], "tcpip-2018-07", "no ia64 package of");
+		reason_has(&p->hosts[i], "tcpip-2018-07", "Itanium support "
+		    "ended on 2018-07-10");
+		assert_null(only_install(&p->hosts[i]));
+	}
+	for (i = 0; i < p->npackages; i++)
+		if (strcmp(p->packages[i].arch, "arm64") != 0)
+			fail_msg("package %s %s %s", p->packages[i].kb,
+			    p->packages[i].product, p->packages[i].arch);
+	plan_free(p);
+}
+
 static void
 test_plan_build_missing_os_is_unknown(void **state)
 {
@@ -763,6 +815,7 @@ main(void)
 		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
 		cmocka_unit_test(test_plan_build_july_by_build_revision),
 		cmocka_unit_test(test_plan_build_every_host_answered),
+		cmocka_unit_test(test_plan_build_arch_table),
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),

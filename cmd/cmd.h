@@ -65,6 +65,9 @@ int	cmd_advisories(int, char **);
 #include "util/util.h"
 struct advisory_set;
 struct advisory_set *cmd_load_advisories(const char *dir);
+struct plan_supersede;
+/* The built-in supersedence data plus dir's files (--supersede DIR). */
+struct plan_supersede *cmd_load_supersede(const char *dir);
 int	cmd_created(const char *arg, char out[21], const char **created);
 int	cmd_write_output(const char *path, struct buf *);
 

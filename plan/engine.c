@@ -320,6 +320,26 @@ table_affected_row(const struct advisory_row **rows, size_t n,
 }
 
 /*
+ * Windows 10 / Server 2016 without a revision in version: the cumulative
+ * update's Package_for_RollupFix version is "BUILD.REVISION.x.y"
+ * ("17134.228.1.7"), so the rollup level gives the revision; NULL when
+ * it is absent or of another build.
+ */
+static const char *
+rollup_build(const struct advisory_row *row, const struct plan_inv_host *h,
+    char *out, size_t outlen)
+{
+	struct plan_version b, r;
+
+	if (h->rollup == NULL || plan_version_parse(row->match.build, &b) == -1 ||
+	    plan_version_parse(h->rollup, &r) == -1 || r.n < 2 ||
+	    r.f[0] != b.f[2])
+		return NULL;
+	snprintf(out, outlen, "%u.%u.%u.%u", b.f[0], b.f[1], b.f[2], r.f[1]);
+	return out;
+}
+
+/*
  * Windows 10 / Server 2016: the build revision decides (seed 001's OS
  * builds), whatever the installed list says; 1 when decided.
  */
@@ -329,8 +349,12 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 {
 	const struct advisory *a = e->adv;
 	const char *v = h->version;
+	char eff[48];
 
-	if (row->fix_build == NULL || plan_version_revision(v) < 0)
+	if (row->fix_build == NULL)
+		return 0;
+	if (plan_version_revision(v) < 0 &&
+	    (v = rollup_build(row, h, eff, sizeof(eff))) == NULL)
 		return 0;
 	if (plan_version_cmp(v, row->fix_build) >= 0) {
 		set_result(e, FINDING_FIXED, "Build %s is at or after %s, the "
@@ -362,10 +386,99 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 	return 1;
 }
 
+static int
+in_superseded(const struct plan_inv_host *h, const char *kb)
+{
+	return in_list(h->superseded, h->nsuperseded, kb);
+}
+
+/*
+ * DISM's Superseded state is evidence of the level reached (seed 001:
+ * every update that replaces the July update or its fix contains the
+ * fix), never an update to install; 1 when decided.
+ */
+static int
+table_superseded(struct plan_eval *e, const struct advisory_row *r,
+    const struct plan_inv_host *h)
+{
+	const char *kb = NULL;
+	size_t i;
+
+	for (i = 0; i < r->nproblem && kb == NULL; i++)
+		if (in_superseded(h, r->problem[i]))
+			kb = r->problem[i];
+	if (kb == NULL && in_superseded(h, r->fix))
+		kb = r->fix;
+	for (i = 0; i < r->nminimal && kb == NULL; i++)
+		if (in_superseded(h, r->minimal[i]))
+			kb = r->minimal[i];
+	if (kb == NULL)
+		return 0;
+	set_result(e, FINDING_FIXED, "%s is Superseded on the host (DISM): a "
+	    "later update replaced it, and every update that replaces the %s "
+	    "update or its fix contains the fix (%s).", kb,
+	    e->adv->problem_text, e->adv->id);
+	return 1;
+}
+
+/* Whether fix is one the row installs ("fix", "latest", "minimal"). */
+static int
+row_has_fix(const struct advisory_row *r, const char *fix)
+{
+	return strcmp(r->fix, fix) == 0 || (r->latest &&
+	    strcmp(r->latest, fix) == 0) || in_list(r->minimal, r->nminimal,
+	    fix);
+}
+
+/* One KB of the host against the supersedence data; 1 when decided. */
+static int
+data_says_fixed(struct plan_eval *e, const struct advisory_row *r,
+    const struct plan_inv_host *h, const struct plan_supersede *sup,
+    const char *kb, const char *how)
+{
+	const struct plan_supersede_entry *m[8];
+	size_t n, i;
+
+	n = plan_supersede_find(sup, h->product, e->adv->id, kb, m, 8);
+	for (i = 0; i < n; i++) {
+		if (!row_has_fix(r, m[i]->fix))
+			continue;
+		set_result(e, FINDING_FIXED, "%s (%s%s%s) is %s and contains "
+		    "the fix %s: the host is past the %s regression (%s; "
+		    "supersedence data for %s, refreshed %s).", kb,
+		    m[i]->title ? m[i]->title : "",
+		    m[i]->title && m[i]->date ? ", " : "",
+		    m[i]->date ? m[i]->date : "", how, m[i]->fix,
+		    e->adv->problem_text, e->adv->id, m[i]->file->product,
+		    m[i]->file->refreshed);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+table_by_data(struct plan_eval *e, const struct advisory_row *r,
+    const struct plan_inv_host *h, const struct plan_supersede *sup)
+{
+	size_t i;
+
+	if (sup == NULL)
+		return 0;
+	for (i = 0; i < h->ninstalled; i++)
+		if (data_says_fixed(e, r, h, sup, h->installed[i], "installed"))
+			return 1;
+	for (i = 0; i < h->nsuperseded; i++)
+		if (data_says_fixed(e, r, h, sup, h->superseded[i],
+		    "Superseded on the host"))
+			return 1;
+	return 0;
+}
+
 static void
 eval_table(struct plan_eval *e, const struct plan_inv_host *h,
-    const struct advisory_set *set, enum plan_prefer prefer)
+    const struct advisory_set *set, const struct plan_options *o)
 {
+	enum plan_prefer prefer = o->prefer;
 	const struct advisory *a = e->adv;
 	const struct advisory_row *rows[16], *row;
 	const char *channel, *why = NULL, *kb = NULL;
@@ -384,12 +497,6 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 	for (i = 0; i < n; i++)
 		if (table_by_build(e, rows[i], h, prefer))
 			return;
-	if (!h->has_installed) {
-		set_result(e, FINDING_UNKNOWN, "The inventory does not list "
-		    "installed updates: collect installed (e.g. %s) to decide "
-		    "%s.", rows[0]->problem[0], a->id);
-		return;
-	}
 	for (i = 0; i < n; i++)
 		if (row_fixed(rows[i], h, &kb)) {
 			set_result(e, FINDING_FIXED, "%s is installed and "
@@ -397,6 +504,18 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 			    a->problem_text, a->id);
 			return;
 		}
+	for (i = 0; i < n; i++)
+		if (table_superseded(e, rows[i], h) ||
+		    table_by_data(e, rows[i], h, o->supersede))
+			return;
+	if (!h->has_installed) {
+		set_result(e, FINDING_UNKNOWN, "The inventory does not list "
+		    "installed updates: collect installed (e.g. %s)%s to "
+		    "decide %s.", rows[0]->problem[0], rows[0]->fix_build ?
+		    " or version with its build revision (UBR, e.g. "
+		    "10.0.17134.165)" : "", a->id);
+		return;
+	}
 	channel = plan_channel_infer(set, h, &why);
 	if ((row = table_affected_row(rows, n, h, channel, &kb)) == NULL) {
 		table_not_installed(e, rows, n, channel);
@@ -674,7 +793,7 @@ no_package(const struct advisory *a, const char *arch)
 void
 plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
     const struct advisory *a, const struct plan_inv_host *h,
-    const struct advisory_set *set, enum plan_prefer prefer)
+    const struct advisory_set *set, const struct plan_options *o)
 {
 	const struct advisory_nopkg *np;
 
@@ -683,7 +802,7 @@ plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
 		return;
 	switch (a->model) {
 	case ADVISORY_UPDATE_TABLE:
-		eval_table(e, h, set, prefer);
+		eval_table(e, h, set, o);
 		break;
 	case ADVISORY_HOTFIX:
 		eval_hotfix(e, h);

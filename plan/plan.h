@@ -617,6 +617,63 @@ int		 plan_advisory_write_json(const struct advisory_set *,
 		    struct buf *);
 
 /*
+ * Supersedence data (plan/supersede.c, format "kbfix-supersede/1" in
+ * README.md): per product, the updates known to contain each fix an
+ * advisory names, dated.  The files of plan/supersede/ (built from the
+ * seeds) are embedded; `kbfix supersede --refresh` walks the Catalog's
+ * "superseded by" links and writes newer ones with plan_supersede_write(),
+ * which plan_supersede_load_dir() adds.  An installed or superseded KB
+ * found here for the host's product, the advisory and the fix of its row
+ * is evidence that the host is past the fix.
+ */
+#define PLAN_SUPERSEDE_FORMAT	"kbfix-supersede/1"
+#define PLAN_SUPERSEDE_MAX	((size_t)16 << 20)	/* bytes per file */
+
+struct plan_supersede_file;
+
+struct plan_supersede_entry {
+	const struct plan_supersede_file *file;
+	char		*advisory;	/* "tcpip-2018-07" */
+	char		*fix;		/* the advisory's fix: "KB4345459" */
+	char		*kb;		/* an update containing it: "KB4343900" */
+	char		*date;		/* "2018-08-14", or NULL */
+	char		*title;		/* the Catalog's title, or NULL */
+	char		*update_id;	/* the Catalog's id, or NULL */
+};
+
+struct plan_supersede_file {
+	char		*name;		/* file it was read from */
+	char		*product;	/* "Windows 7" */
+	char		*refreshed;	/* ISO 8601 */
+	char		*source;
+	struct plan_supersede_entry *v;
+	size_t		 n;
+};
+
+struct plan_supersede {
+	struct plan_supersede_file **files;
+	size_t		 nfiles;
+	const struct plan_supersede_entry **v;	/* every entry, indexed */
+	size_t		 n;
+	size_t		*slots, cap;
+};
+
+struct plan_supersede_file *plan_supersede_parse(const char *name,
+		    const char *buf, size_t len);
+/* Takes ownership of f. */
+int		 plan_supersede_add(struct plan_supersede *,
+		    struct plan_supersede_file *f);
+struct plan_supersede *plan_supersede_builtin(void);
+int		 plan_supersede_load_dir(struct plan_supersede *, const char *dir);
+void		 plan_supersede_free(struct plan_supersede *);
+/* The entries (at most max) saying kb contains a fix of advisory on product. */
+size_t		 plan_supersede_find(const struct plan_supersede *,
+		    const char *product, const char *advisory, const char *kb,
+		    const struct plan_supersede_entry **out, size_t max);
+int		 plan_supersede_write(const struct plan_supersede_file *,
+		    struct buf *);
+
+/*
  * The engine.  plan_build() evaluates every advisory of set for every host
  * and builds the plan document: findings, actions (workarounds, installs,
  * one reboot, verify), status, waves, estimates and packages.  The
@@ -633,6 +690,7 @@ enum plan_prefer {
 
 struct plan_options {
 	enum plan_prefer prefer;
+	const struct plan_supersede *supersede;	/* or NULL: none */
 	const char	*created;	/* ISO 8601, or NULL: now */
 	const char	*window_start;	/* or NULL */
 	int64_t		 window_duration_s;

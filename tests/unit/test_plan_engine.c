@@ -11,13 +11,15 @@
 #include "plan/plan.h"
 
 static struct advisory_set *set;
+static struct plan_supersede *sup;	/* the built-in data (seed 001) */
 
 static int
 setup(void **state)
 {
 	(void)state;
 	set = plan_advisory_builtin();
-	return set ? 0 : -1;
+	sup = plan_supersede_builtin();
+	return set && sup ? 0 : -1;
 }
 
 static int
@@ -25,6 +27,7 @@ teardown(void **state)
 {
 	(void)state;
 	plan_advisory_set_free(set);
+	plan_supersede_free(sup);
 	return 0;
 }
 
@@ -32,7 +35,8 @@ teardown(void **state)
 static struct plan *
 plan_csv(const char *csv, enum plan_prefer prefer)
 {
-	struct plan_options o = { .prefer = prefer, .created = "2026-11-21T12:00:00Z" };
+	struct plan_options o = { .prefer = prefer, .created = "2026-11-21T12:00:00Z",
+	    .supersede = sup };
 	struct plan_inventory *inv;
 	struct plan *p;
 
@@ -658,6 +662,87 @@ test_plan_build_arch_table(void **state)
 	plan_free(p);
 }
 
+/*
+ * Issue 11 item 2 (servicing level): superseded KBs are evidence of the
+ * level reached, never the update to install; the rollup level gives a
+ * Windows 10 host its revision; the supersedence data says which later
+ * updates contain the fix; a July 2018 package is never planned for a host
+ * past it.
+ */
+static void
+test_plan_build_servicing_level(void **state)
+{
+	static const char later[] = "{\"format\": \"kbfix-supersede/1\", "
+	    "\"product\": \"Windows 7\", \"refreshed\": "
+	    "\"2026-12-02T08:00:00Z\", \"source\": \"test\", \"updates\": ["
+	    "{\"advisory\": \"tcpip-2018-07\", \"fix\": \"KB4338821\", "
+	    "\"kb\": \"KB4457144\", \"date\": \"2018-09-11\", \"title\": "
+	    "\"2018-09 Security Monthly Quality Rollup for Windows 7 for "
+	    "x64-based Systems (KB4457144)\"}]}";
+	static const char inv[] = "name,os,version,arch,installed,superseded,"
+	    "rollup\n"
+	    "sup,Windows 7 Professional,6.1.7601,x64,KB4457144,KB4338818,\n"
+	    "fixsup,Windows 7 Professional,6.1.7601,x64,,KB4345459,\n"
+	    "sept,Windows 7 Professional,6.1.7601,x64,KB4338818;KB4457144,,\n"
+	    "aug,Windows 7 Professional,6.1.7601,x64,KB4338818,KB4343900,\n"
+	    "r228,Windows 10 Pro,10.0.17134,x64,,,17134.228.1.7\n"
+	    "r165,Windows 10 Pro,10.0.17134,x64,,,17134.165.1.6\n"
+	    "other,Windows 10 Pro,10.0.17134,x64,,,16299.551.1.2\n";
+	struct plan_options o = { .created = "2026-11-21T12:00:00Z",
+	    .supersede = sup };
+	struct plan_supersede *more;
+	struct plan_inventory *in;
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv(inv, PLAN_PREFER_CHANNEL);
+	assert_int_equal(finding(&p->hosts[0], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[0], "tcpip-2018-07", "KB4338818 is Superseded "
+	    "on the host (DISM)");
+	assert_int_equal(finding(&p->hosts[1], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	/* the built-in data knows only August 2018: KB4457144 is not known */
+	assert_string_equal(only_install(&p->hosts[2]), "KB4338821");
+	assert_int_equal(finding(&p->hosts[3], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[3], "tcpip-2018-07", "KB4343900");
+	assert_int_equal(finding(&p->hosts[4], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[4], "tcpip-2018-07", "10.0.17134.228");
+	assert_string_equal(only_install(&p->hosts[5]), "KB4345421");
+	assert_int_equal(finding(&p->hosts[6], "tcpip-2018-07")->state,
+	    FINDING_UNKNOWN);
+	reason_has(&p->hosts[6], "tcpip-2018-07", "UBR");
+	for (i = 0; i < p->npackages; i++)
+		if (strcmp(p->packages[i].kb, "KB4345459") == 0 ||
+		    strcmp(p->packages[i].kb, "KB4338818") == 0)
+			fail_msg("a package for a host past it: %s",
+			    p->packages[i].kb);
+	plan_free(p);
+
+	/* refreshed data: KB4457144 contains KB4338821's fix */
+	more = plan_supersede_builtin();
+	assert_int_equal(plan_supersede_add(more, plan_supersede_parse("w7.json",
+	    later, strlen(later))), 0);
+	o.supersede = more;
+	in = plan_inventory_parse("t.csv", inv, strlen(inv));
+	p = plan_build(in, set, &o);
+	assert_int_equal(finding(&p->hosts[2], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[2], "tcpip-2018-07", "KB4457144 (2018-09 Security "
+	    "Monthly Quality Rollup for Windows 7 for x64-based Systems "
+	    "(KB4457144), 2018-09-11) is installed and contains the fix "
+	    "KB4338821");
+	reason_has(&p->hosts[2], "tcpip-2018-07", "refreshed "
+	    "2026-12-02T08:00:00Z");
+	assert_int_equal(p->hosts[2].nactions, 0);
+	plan_free(p);
+	plan_inventory_free(in);
+	plan_supersede_free(more);
+}
+
 static void
 test_plan_build_missing_os_is_unknown(void **state)
 {
@@ -816,6 +901,7 @@ main(void)
 		cmocka_unit_test(test_plan_build_july_by_build_revision),
 		cmocka_unit_test(test_plan_build_every_host_answered),
 		cmocka_unit_test(test_plan_build_arch_table),
+		cmocka_unit_test(test_plan_build_servicing_level),
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),

@@ -37,6 +37,7 @@ int	cmd_export(int, char **);
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */
 int	cmd_search(int, char **);
 int	cmd_show(int, char **);
+int	cmd_supersede(int, char **);
 int	cmd_fetch(int, char **);
 int	cmd_verify(int, char **);
 

@@ -660,6 +660,7 @@ struct plan_supersede {
 
 struct plan_supersede_file *plan_supersede_parse(const char *name,
 		    const char *buf, size_t len);
+void		 plan_supersede_file_free(struct plan_supersede_file *);
 /* Takes ownership of f. */
 int		 plan_supersede_add(struct plan_supersede *,
 		    struct plan_supersede_file *f);

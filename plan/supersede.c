@@ -175,8 +175,8 @@ read_update(struct jpath *jp, const cJSON *o, struct plan_supersede_file *f,
 	return 0;
 }
 
-static void
-file_free(struct plan_supersede_file *f)
+void
+plan_supersede_file_free(struct plan_supersede_file *f)
 {
 	size_t i;
 
@@ -264,7 +264,7 @@ plan_supersede_parse(const char *name, const char *buf, size_t len)
 	cJSON_Delete(root);
 out:
 	if (rc == -1) {
-		file_free(f);
+		plan_supersede_file_free(f);
 		return NULL;
 	}
 	return f;
@@ -343,7 +343,7 @@ plan_supersede_free(struct plan_supersede *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nfiles; i++)
-		file_free(s->files[i]);
+		plan_supersede_file_free(s->files[i]);
 	free(s->files);
 	free(s->v);
 	free(s->slots);

@@ -14,7 +14,8 @@ LDLIBS	 = -lcurl -larchive -lcjson -lssh2 -lcrypto -lm
 # (no xxd, which Debian does not always install); plan/advisory.c.
 HOSTCC		?= cc
 ADVISORY_JSON	 = $(sort $(wildcard plan/advisories/*.json))
-ADVISORY_OBJ	 = $(BUILD)/gen/advisories_data.o
+SUPERSEDE_JSON	 = $(sort $(wildcard plan/supersede/*.json))
+ADVISORY_OBJ	 = $(BUILD)/gen/advisories_data.o $(BUILD)/gen/supersede_data.o
 BENCH_BIN	 = $(BUILD)/tests/bench/json_floor
 
 MODULES	 = util plan catalog transport rollback deploy discover export
@@ -107,6 +108,15 @@ $(BUILD)/gen/advisories_data.c: $(BUILD)/tools/embed $(ADVISORY_JSON)
 $(BUILD)/gen/advisories_data.o: $(BUILD)/gen/advisories_data.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Supersedence data (plan/supersede.c reads it; kbfix supersede --refresh
+# writes newer files the planner loads with --supersede DIR).
+$(BUILD)/gen/supersede_data.c: $(BUILD)/tools/embed $(SUPERSEDE_JSON)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed --symbol plan_embedded_supersede $@ $(SUPERSEDE_JSON)
+
+$(BUILD)/gen/supersede_data.o: $(BUILD)/gen/supersede_data.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # Planner benchmark: the JSON floor (cJSON parse + print, nothing else).
 
 $(BUILD)/tests/bench/json_floor: tests/bench/json_floor.c
@@ -132,11 +142,16 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/libkbfix.a: $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
-	    $(FUZZ_DIR)/obj/gen/advisories_data.o
+	    $(FUZZ_DIR)/obj/gen/advisories_data.o \
+	    $(FUZZ_DIR)/obj/gen/supersede_data.o
 	rm -f $@
 	ar rcs $@ $^
 
 $(FUZZ_DIR)/obj/gen/advisories_data.o: $(BUILD)/gen/advisories_data.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/obj/gen/supersede_data.o: $(BUILD)/gen/supersede_data.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 

@@ -32,6 +32,7 @@ struct plan;
 #define CATALOG_REQUEST_TIMEOUT	120	/* s, a Catalog page, retries included */
 #define CATALOG_DOWNLOAD_TIMEOUT 3600	/* s, a file, retries included */
 #define CATALOG_TIMEOUT_MAX	604800	/* s, a week */
+#define CATALOG_SUPERSEDE_MAX	2000	/* details pages per product */
 /* the most any download may be (and the cap when the Catalog gives no
  * size): a page claiming a larger size cannot lift it */
 #define CATALOG_DL_HARD_MAX	((uint64_t)8 << 30)
@@ -199,6 +200,21 @@ int	catalog_details_get(struct catalog_client *, const char *update_id,
 /* DownloadDialog.aspx (POST) for one id. */
 int	catalog_dialog_get(struct catalog_client *, const char *update_id,
 	    struct catalog_download_list *out);
+
+/*
+ * kbfix supersede --refresh (catalog/supersede.c): for every product of
+ * the update-table advisories of set, the updates the Catalog says
+ * supersede each fix a row names (fix, minimal, latest), transitively, as
+ * one plan_supersede_file per product dated refreshed.  progress gets a
+ * line per fix.  The files are the caller's (plan_supersede_file_free()),
+ * also after -1 (err_set()).
+ */
+struct advisory_set;
+struct plan_supersede_file;
+int	catalog_supersede_refresh(struct catalog_client *,
+	    const struct advisory_set *set, const char *refreshed,
+	    void (*progress)(const char *, void *), void *arg,
+	    struct plan_supersede_file ***out, size_t *nout);
 
 /* Hashes and MSU inspection. */
 int	catalog_file_hashes(const char *path, char sha1[41], char sha256[65]);

@@ -16,8 +16,8 @@
 static const char *const variants[] = { "delta", "express", "dynamic" };
 
 /* Whether the comma-separated list holds product exactly. */
-static int
-products_have(const char *list, const char *product)
+int
+catalog_products_have(const char *list, const char *product)
 {
 	size_t n = strlen(product);
 	const char *p = list, *e;
@@ -39,8 +39,8 @@ products_have(const char *list, const char *product)
 	return 0;
 }
 
-static int
-title_has_kb(const char *title, const char *kb)
+int
+catalog_title_has_kb(const char *title, const char *kb)
 {
 	const char *p = title;
 	size_t n = strlen(kb);
@@ -70,7 +70,7 @@ list_rows(struct buf *b, const struct catalog_update_list *l, const char *kb)
 	size_t i, shown = 0;
 
 	for (i = 0; i < l->n; i++) {
-		if (!title_has_kb(l->v[i].title, kb))
+		if (!catalog_title_has_kb(l->v[i].title, kb))
 			continue;
 		buf_addf(b, "\n  %s  %s  [%s]", l->v[i].update_id,
 		    l->v[i].title, l->v[i].products);
@@ -91,8 +91,8 @@ catalog_select(const struct catalog_update_list *l, const char *kb,
 
 	for (i = 0; i < l->n; i++) {
 		const struct catalog_update *u = &l->v[i];
-		if (!title_has_kb(u->title, kb) || is_variant(u->title) ||
-		    !products_have(u->products, product))
+		if (!catalog_title_has_kb(u->title, kb) || is_variant(u->title) ||
+		    !catalog_products_have(u->products, product))
 			continue;
 		if ((a = catalog_title_arch(u->title)) == NULL ||
 		    strcasecmp(a, arch) != 0)

@@ -56,6 +56,11 @@ const char *catalog_html_strstr(const char *p, const char *end,
 int	 catalog_scan_uint(const char **p, unsigned *out);
 int	 catalog_scan_lit(const char **p, const char *lit);
 
+/* select.c: a Search.aspx row's products hold product exactly; its title
+ * names kb (KB4345459, not KB43454590). */
+int	 catalog_products_have(const char *list, const char *product);
+int	 catalog_title_has_kb(const char *title, const char *kb);
+
 /*
  * http.c: the client's curl_multi handle carries every transfer, pages and
  * downloads, so connections are kept alive from one to the next.

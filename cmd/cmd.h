@@ -70,6 +70,7 @@ int	cmd_export(int, char **);
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */
 int	cmd_search(int, char **);
 int	cmd_show(int, char **);
+int	cmd_supersede(int, char **);
 int	cmd_fetch(int, char **);
 int	cmd_verify(int, char **);
 
@@ -98,6 +99,9 @@ int	cmd_advisories(int, char **);
 #include "util/util.h"
 struct advisory_set;
 struct advisory_set *cmd_load_advisories(const char *dir);
+struct plan_supersede;
+/* The built-in supersedence data plus dir's files (--supersede DIR). */
+struct plan_supersede *cmd_load_supersede(const char *dir);
 int	cmd_created(const char *arg, char out[21], const char **created);
 int	cmd_write_output(const char *path, struct buf *);
 

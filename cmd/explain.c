@@ -10,7 +10,7 @@
 
 static const char explain_usage[] =
     "usage: kbfix explain -i INVENTORY [--prefer channel|minimal|latest]\n"
-    "                     [--advisories DIR] HOST\n"
+    "                     [--advisories DIR] [--supersede DIR] HOST\n"
     "\n"
     "Prints the facts kbfix read for HOST (normalised, with the servicing\n"
     "channel and why), every advisory's finding with its reason, and the\n"
@@ -23,13 +23,15 @@ cmd_explain(int argc, char **argv)
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "prefer", required_argument, NULL, 'p' },
 		{ "advisories", required_argument, NULL, 'a' },
+		{ "supersede", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct plan_options o = { 0 };
 	struct plan_inventory *inv = NULL;
 	struct advisory_set *set = NULL;
-	const char *inventory = NULL, *dir = NULL;
+	struct plan_supersede *sup = NULL;
+	const char *inventory = NULL, *dir = NULL, *supdir = NULL;
 	struct buf out;
 	int c, rc = EXIT_USAGE;
 
@@ -38,6 +40,7 @@ cmd_explain(int argc, char **argv)
 		switch (c) {
 		case 'i': inventory = optarg; break;
 		case 'a': dir = optarg; break;
+		case 's': supdir = optarg; break;
 		case 'p':
 			if (plan_prefer_parse(optarg, &o.prefer) == -1) {
 				warnmsg("--prefer: %s", err_msg());
@@ -57,6 +60,8 @@ cmd_explain(int argc, char **argv)
 		goto out;
 	}
 	if ((set = cmd_load_advisories(dir)) == NULL ||
+	    (sup = cmd_load_supersede(supdir)) == NULL ||
+	    (o.supersede = sup, 0) ||
 	    (inv = plan_inventory_read(inventory)) == NULL ||
 	    plan_explain(inv, set, &o, argv[optind], &out) == -1) {
 		warnmsg("%s", err_msg());
@@ -67,5 +72,6 @@ out:
 	buf_release(&out);
 	plan_inventory_free(inv);
 	plan_advisory_set_free(set);
+	plan_supersede_free(sup);
 	return rc;
 }

@@ -19,6 +19,7 @@ static const struct subcommand {
 	{ "advisories",	cmd_advisories,	"list the advisory catalog in use" },
 	{ "search",	cmd_search,	"search the Microsoft Update Catalog" },
 	{ "show",	cmd_show,	"one Catalog entry: details, files, supersedence" },
+	{ "supersede",	cmd_supersede,	"the supersedence data plan uses; --refresh from the Catalog" },
 	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
 	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
 	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },

@@ -15,7 +15,7 @@
 static const char plan_usage[] =
     "usage: kbfix plan -i INVENTORY [-o FILE] [--format text|json|markdown|html|csv]\n"
     "                  [--prefer channel|minimal|latest] [--window START/DURATION]\n"
-    "                  [--advisories DIR] [--created TIME]\n"
+    "                  [--advisories DIR] [--supersede DIR] [--created TIME]\n"
     "\n"
     "Decides, for every host of INVENTORY (JSON, CSV or an Active Directory\n"
     "export), which advisories apply and what fixes them, and prints a report\n"
@@ -24,7 +24,10 @@ static const char plan_usage[] =
     "minimal adds the smallest package, latest the newest update with the fix.\n"
     "--window 2026-11-21T22:00:00Z/4h (or now/90m; durations 90m, 4h, 1h30m,\n"
     "2d, 3600s, 3600, PT4H, up to 31 days) records the maintenance window.\n"
-    "--advisories DIR adds (or replaces by id) advisory files.  --created or\n"
+    "--advisories DIR adds (or replaces by id) advisory files.  --supersede DIR\n"
+    "adds supersedence data (kbfix supersede --refresh -o DIR writes it) to the\n"
+    "built-in data: an installed or superseded update known to contain a fix\n"
+    "makes the host fixed.  --created or\n"
     "KBFIX_NOW fixes the plan's timestamp (reproducible output).\n";
 
 struct advisory_set *
@@ -39,6 +42,20 @@ cmd_load_advisories(const char *dir)
 		return NULL;
 	}
 	return set;
+}
+
+struct plan_supersede *
+cmd_load_supersede(const char *dir)
+{
+	struct plan_supersede *s = plan_supersede_builtin();
+
+	if (s == NULL)
+		return NULL;
+	if (dir && plan_supersede_load_dir(s, dir) == -1) {
+		plan_supersede_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 /* --created TIME or KBFIX_NOW, checked; NULL: now. */
@@ -92,6 +109,7 @@ sink_stdout(void *arg, const char *data, size_t len)
 
 struct plan_args {
 	const char	*inventory, *output, *format, *advisories, *created;
+	const char	*supersede;
 	const char	*window;
 	char		 window_start[21];
 	struct plan_options opt;
@@ -107,6 +125,7 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 		{ "prefer", required_argument, NULL, 'p' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "advisories", required_argument, NULL, 'a' },
+		{ "supersede", required_argument, NULL, 's' },
 		{ "created", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -119,6 +138,7 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 		case 'o': a->output = optarg; break;
 		case 'f': a->format = optarg; break;
 		case 'a': a->advisories = optarg; break;
+		case 's': a->supersede = optarg; break;
 		case 'c': a->created = optarg; break;
 		case 'p':
 			if (plan_prefer_parse(optarg, &a->opt.prefer) == -1) {
@@ -170,6 +190,7 @@ cmd_plan(int argc, char **argv)
 	struct plan_args a = { 0 };
 	struct plan_inventory *inv = NULL;
 	struct advisory_set *set = NULL;
+	struct plan_supersede *sup = NULL;
 	struct plan *p = NULL;
 	enum plan_format fmt;
 	struct buf out;
@@ -191,10 +212,12 @@ cmd_plan(int argc, char **argv)
 	    plan_window_opt(&a) == -1)
 		goto out;
 	if ((set = cmd_load_advisories(a.advisories)) == NULL ||
+	    (sup = cmd_load_supersede(a.supersede)) == NULL ||
 	    (inv = plan_inventory_read(a.inventory)) == NULL) {
 		warnmsg("%s", err_msg());
 		goto out;
 	}
+	a.opt.supersede = sup;
 	p = plan_build(inv, set, &a.opt);
 	if (fmt == PLAN_FORMAT_JSON && a.output == NULL) {
 		/* to stdout a piece at a time: a large plan never sits in memory */
@@ -217,5 +240,6 @@ out:
 	plan_free(p);
 	plan_inventory_free(inv);
 	plan_advisory_set_free(set);
+	plan_supersede_free(sup);
 	return rc;
 }

@@ -295,7 +295,7 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		plan_eval_run(&w->ev[i], ar, set->items[i], ih, set, o->prefer);
+		plan_eval_run(&w->ev[i], ar, set->items[i], ih, set, o);
 	plan_eval_cover(w->ev, set->n);
 	ph->findings = plan_arena_alloc(ar, (set->n + 1) * sizeof(*ph->findings));
 	for (i = 0; i < set->n; i++) {

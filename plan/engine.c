@@ -132,10 +132,23 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 	const struct advisory *a = e->adv;
 	struct sbuf b = { .n = 0 };
 
+	if (h->product == NULL && h->os_raw != NULL) {
+		set_result(e, FINDING_UNKNOWN, "The os '%s' is not a Windows "
+		    "product kbfix knows (Windows Vista to 11, Server 2008 to "
+		    "2025): check the inventory's os to decide %s.", h->os_raw,
+		    adv_name(a));
+		return 1;
+	}
 	if (h->product == NULL) {
 		set_result(e, FINDING_UNKNOWN, "The inventory does not give "
 		    "the host's os: collect os (product name) to decide %s.",
 		    adv_name(a));
+		return 1;
+	}
+	if (h->fact_error != NULL) {
+		set_result(e, FINDING_UNKNOWN, "The facts disagree: %s; check "
+		    "the inventory's os, version and arch to decide %s.",
+		    h->fact_error, adv_name(a));
 		return 1;
 	}
 	if (!in_list(a->os, a->nos, h->product)) {
@@ -306,10 +319,166 @@ table_affected_row(const struct advisory_row **rows, size_t n,
 	return found;
 }
 
+/*
+ * Windows 10 / Server 2016 without a revision in version: the cumulative
+ * update's Package_for_RollupFix version is "BUILD.REVISION.x.y"
+ * ("17134.228.1.7"), so the rollup level gives the revision; NULL when
+ * it is absent or of another build.
+ */
+static const char *
+rollup_build(const struct advisory_row *row, const struct plan_inv_host *h,
+    char *out, size_t outlen)
+{
+	struct plan_version b, r;
+
+	if (h->rollup == NULL || plan_version_parse(row->match.build, &b) == -1 ||
+	    plan_version_parse(h->rollup, &r) == -1 || r.n < 2 ||
+	    r.f[0] != b.f[2])
+		return NULL;
+	snprintf(out, outlen, "%u.%u.%u.%u", b.f[0], b.f[1], b.f[2], r.f[1]);
+	return out;
+}
+
+/*
+ * Windows 10 / Server 2016: the build revision decides (seed 001's OS
+ * builds), whatever the installed list says; 1 when decided.
+ */
+static int
+table_by_build(struct plan_eval *e, const struct advisory_row *row,
+    const struct plan_inv_host *h, enum plan_prefer prefer)
+{
+	const struct advisory *a = e->adv;
+	const char *v = h->version;
+	char eff[48];
+
+	if (row->fix_build == NULL)
+		return 0;
+	if (plan_version_revision(v) < 0 &&
+	    (v = rollup_build(row, h, eff, sizeof(eff))) == NULL)
+		return 0;
+	if (plan_version_cmp(v, row->fix_build) >= 0) {
+		set_result(e, FINDING_FIXED, "Build %s is at or after %s, the "
+		    "build %s brings: the fix for the %s regression is "
+		    "installed (%s).", v, row->fix_build, row->fix,
+		    a->problem_text, a->id);
+		return 1;
+	}
+	if (plan_version_cmp(v, row->problem_build) < 0) {
+		set_result(e, FINDING_NOT_AFFECTED, "Build %s is before %s, the "
+		    "build of the %s update %s: not affected; when rolling out "
+		    "the %s updates, deploy %s instead of %s.", v,
+		    row->problem_build, a->problem_text, row->problem[0],
+		    a->problem_text, row_pick(row, h, prefer), row->problem[0]);
+		return 1;
+	}
+	if (has_kb(h, row->fix)) {
+		set_result(e, FINDING_UNKNOWN, "The inventory lists %s, but "
+		    "build %s is before %s, the build it brings (a restart "
+		    "pending?): restart the host and collect version again to "
+		    "decide %s.", row->fix, v, row->fix_build, a->id);
+		return 1;
+	}
+	e->kb = row_pick(row, h, prefer);
+	set_result(e, FINDING_AFFECTED, "Build %s is at or after %s (the %s "
+	    "update %s) and before %s (%s): affected; install %s.", v,
+	    row->problem_build, a->problem_text, row->problem[0],
+	    row->fix_build, row->fix, e->kb);
+	return 1;
+}
+
+static int
+in_superseded(const struct plan_inv_host *h, const char *kb)
+{
+	return in_list(h->superseded, h->nsuperseded, kb);
+}
+
+/*
+ * DISM's Superseded state is evidence of the level reached (seed 001:
+ * every update that replaces the July update or its fix contains the
+ * fix), never an update to install; 1 when decided.
+ */
+static int
+table_superseded(struct plan_eval *e, const struct advisory_row *r,
+    const struct plan_inv_host *h)
+{
+	const char *kb = NULL;
+	size_t i;
+
+	for (i = 0; i < r->nproblem && kb == NULL; i++)
+		if (in_superseded(h, r->problem[i]))
+			kb = r->problem[i];
+	if (kb == NULL && in_superseded(h, r->fix))
+		kb = r->fix;
+	for (i = 0; i < r->nminimal && kb == NULL; i++)
+		if (in_superseded(h, r->minimal[i]))
+			kb = r->minimal[i];
+	if (kb == NULL)
+		return 0;
+	set_result(e, FINDING_FIXED, "%s is Superseded on the host (DISM): a "
+	    "later update replaced it, and every update that replaces the %s "
+	    "update or its fix contains the fix (%s).", kb,
+	    e->adv->problem_text, e->adv->id);
+	return 1;
+}
+
+/* Whether fix is one the row installs ("fix", "latest", "minimal"). */
+static int
+row_has_fix(const struct advisory_row *r, const char *fix)
+{
+	return strcmp(r->fix, fix) == 0 || (r->latest &&
+	    strcmp(r->latest, fix) == 0) || in_list(r->minimal, r->nminimal,
+	    fix);
+}
+
+/* One KB of the host against the supersedence data; 1 when decided. */
+static int
+data_says_fixed(struct plan_eval *e, const struct advisory_row *r,
+    const struct plan_inv_host *h, const struct plan_supersede *sup,
+    const char *kb, const char *how)
+{
+	const struct plan_supersede_entry *m[8];
+	size_t n, i;
+
+	n = plan_supersede_find(sup, h->product, e->adv->id, kb, m, 8);
+	for (i = 0; i < n; i++) {
+		if (!row_has_fix(r, m[i]->fix))
+			continue;
+		set_result(e, FINDING_FIXED, "%s (%s%s%s) is %s and contains "
+		    "the fix %s: the host is past the %s regression (%s; "
+		    "supersedence data for %s, refreshed %s).", kb,
+		    m[i]->title ? m[i]->title : "",
+		    m[i]->title && m[i]->date ? ", " : "",
+		    m[i]->date ? m[i]->date : "", how, m[i]->fix,
+		    e->adv->problem_text, e->adv->id, m[i]->file->product,
+		    m[i]->file->refreshed);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+table_by_data(struct plan_eval *e, const struct advisory_row *r,
+    const struct plan_inv_host *h, const struct plan_supersede *sup)
+{
+	size_t i;
+
+	if (sup == NULL)
+		return 0;
+	for (i = 0; i < h->ninstalled; i++)
+		if (data_says_fixed(e, r, h, sup, h->installed[i], "installed"))
+			return 1;
+	for (i = 0; i < h->nsuperseded; i++)
+		if (data_says_fixed(e, r, h, sup, h->superseded[i],
+		    "Superseded on the host"))
+			return 1;
+	return 0;
+}
+
 static void
 eval_table(struct plan_eval *e, const struct plan_inv_host *h,
-    const struct advisory_set *set, enum plan_prefer prefer)
+    const struct advisory_set *set, const struct plan_options *o)
 {
+	enum plan_prefer prefer = o->prefer;
 	const struct advisory *a = e->adv;
 	const struct advisory_row *rows[16], *row;
 	const char *channel, *why = NULL, *kb = NULL;
@@ -325,12 +494,9 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 		    a->id, h->product, h->version);
 		return;
 	}
-	if (!h->has_installed) {
-		set_result(e, FINDING_UNKNOWN, "The inventory does not list "
-		    "installed updates: collect installed (e.g. %s) to decide "
-		    "%s.", rows[0]->problem[0], a->id);
-		return;
-	}
+	for (i = 0; i < n; i++)
+		if (table_by_build(e, rows[i], h, prefer))
+			return;
 	for (i = 0; i < n; i++)
 		if (row_fixed(rows[i], h, &kb)) {
 			set_result(e, FINDING_FIXED, "%s is installed and "
@@ -338,6 +504,18 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 			    a->problem_text, a->id);
 			return;
 		}
+	for (i = 0; i < n; i++)
+		if (table_superseded(e, rows[i], h) ||
+		    table_by_data(e, rows[i], h, o->supersede))
+			return;
+	if (!h->has_installed) {
+		set_result(e, FINDING_UNKNOWN, "The inventory does not list "
+		    "installed updates: collect installed (e.g. %s)%s to "
+		    "decide %s.", rows[0]->problem[0], rows[0]->fix_build ?
+		    " or version with its build revision (UBR, e.g. "
+		    "10.0.17134.165)" : "", a->id);
+		return;
+	}
 	channel = plan_channel_infer(set, h, &why);
 	if ((row = table_affected_row(rows, n, h, channel, &kb)) == NULL) {
 		table_not_installed(e, rows, n, channel);
@@ -601,17 +779,30 @@ eval_registry(struct plan_eval *e, const struct plan_inv_host *h)
 	}
 }
 
+static const struct advisory_nopkg *
+no_package(const struct advisory *a, const char *arch)
+{
+	size_t i;
+
+	for (i = 0; i < a->nnopkg; i++)
+		if (strcmp(a->nopkg[i].arch, arch) == 0)
+			return &a->nopkg[i];
+	return NULL;
+}
+
 void
 plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
     const struct advisory *a, const struct plan_inv_host *h,
-    const struct advisory_set *set, enum plan_prefer prefer)
+    const struct advisory_set *set, const struct plan_options *o)
 {
+	const struct advisory_nopkg *np;
+
 	*e = (struct plan_eval){ .arena = arena, .adv = a };
 	if (common_checks(e, h))
 		return;
 	switch (a->model) {
 	case ADVISORY_UPDATE_TABLE:
-		eval_table(e, h, set, prefer);
+		eval_table(e, h, set, o);
 		break;
 	case ADVISORY_HOTFIX:
 		eval_hotfix(e, h);
@@ -619,6 +810,14 @@ plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
 	case ADVISORY_REGISTRY:
 		eval_registry(e, h);
 		break;
+	}
+	if (e->kb && h->arch && (np = no_package(a, h->arch)) != NULL) {
+		set_result(e, FINDING_BLOCKED, "Affected, but no %s package of "
+		    "%s exists: %s (%s)", h->arch, e->kb, np->reason, e->reason);
+		e->kb = NULL;
+		e->tcpip_min = NULL;
+		e->workaround = a->workaround.present;
+		return;
 	}
 	if (e->kb && h->arch == NULL) {
 		set_result(e, FINDING_UNKNOWN, "Affected, but the inventory "

@@ -42,7 +42,7 @@ struct plan_eval {
 void	 plan_eval_run(struct plan_eval *, struct plan_arena *,
 	    const struct advisory *,
 	    const struct plan_inv_host *, const struct advisory_set *,
-	    enum plan_prefer);
+	    const struct plan_options *);
 void	 plan_eval_cover(struct plan_eval *, size_t);
 const char *plan_channel_infer(const struct advisory_set *,
 	    const struct plan_inv_host *, const char **why_kb);
@@ -53,6 +53,9 @@ const char *plan_channel_infer(const struct advisory_set *,
  * readers disagree on which of the two counts (cJSON and we took the
  * first, jq and Python the last).
  */
+/* advisory.c: the *.json files of dir, sorted (--advisories, --supersede). */
+int	 plan_list_json(const char *dir, char ***out, size_t *n);
+
 #define PLAN_JSON_KEYS_MAX	1024
 #define PLAN_JSON_KEYS_MAX_S	"1024"
 struct cJSON;

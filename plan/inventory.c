@@ -263,7 +263,8 @@ inv_set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
 
 	if (strcmp(field, "arch") == 0) {
 		if ((h->arch = plan_norm_arch(v)) == NULL)
-			return inv_fail(r, field, "'%s' is not x86, x64 or ia64", v);
+			return inv_fail(r, field, "'%s' is not x86, x64, ia64 or "
+			    "arm64", v);
 		return 0;
 	}
 	if (strcmp(field, "address") == 0)
@@ -330,18 +331,23 @@ inv_host_finish(const struct ird *r, struct plan_inv_host *h)
 {
 	char v[24];
 
-	if (h->os_raw && (h->product = plan_norm_os(h->os_raw)) == NULL)
-		return inv_fail(r, "os", "'%s' is not a known Windows product "
-		    "(Windows Vista, 7, 8, 8.1, 10, Server 2008, 2008 R2, "
-		    "2012, 2012 R2, 2016, 2019)", h->os_raw);
+	/* an os kbfix does not know is the host's unknown (the engine
+	 * quotes os_raw), not the inventory's error */
+	h->product = h->os_raw ? plan_norm_os(h->os_raw) : NULL;
+	h->fact_error = NULL;
 	if (h->version) {
-		if (plan_norm_version(h->version, v, sizeof(v)) == -1 ||
-		    (h->product && plan_os_version_check(h->product, v) == -1)) {
+		if (plan_norm_version(h->version, v, sizeof(v)) == -1) {
 			err_prefix("%s: %sversion: ", r->name, r->where);
 			return -1;
 		}
 		h->version = inv_adup(r, v);
+		h->product = plan_product_for_build(h->product, v);
+		if (h->product && plan_os_version_check(h->product, v) == -1)
+			h->fact_error = inv_adup(r, err_msg());
 	}
+	if (h->fact_error == NULL && h->product &&
+	    plan_arch_check(h->product, h->version, h->arch) == -1)
+		h->fact_error = inv_adup(r, err_msg());
 	if (h->channel && norm_channel(r, h) == -1)
 		return -1;
 	if (h->transport) {

@@ -24,23 +24,39 @@ static const struct {
 	{ "10.0.19044", "21H2" }, { "10.0.19045", "22H2" },
 };
 
-/* The NT version each product runs and the builds it may have. */
+/*
+ * The NT version each product runs, the builds it may have and the
+ * architectures it ships in (the seeds' file tables, FACTS.md): Server
+ * 2008 R2 has no x86 edition, Server 2012 and later are x64 only, client
+ * Windows never ran on Itanium, Windows 10 on ARM64 starts with 1709
+ * (16299).  One table: plan_os_version_check() and plan_arch_check().
+ */
 static const struct {
 	const char	*product;
 	const char	*nt;		/* "6.1" */
 	unsigned	 lo, hi;	/* builds */
+	const char	*archs;		/* space-separated */
+	unsigned	 arm64_from;	/* first build with arm64, 0: lo */
 } products[] = {
-	{ "Windows Vista",		"6.0", 6000, 6003 },
-	{ "Windows Server 2008",	"6.0", 6001, 6003 },
-	{ "Windows 7",			"6.1", 7600, 7601 },
-	{ "Windows Server 2008 R2",	"6.1", 7600, 7601 },
-	{ "Windows 8",			"6.2", 9200, 9200 },
-	{ "Windows Server 2012",	"6.2", 9200, 9200 },
-	{ "Windows 8.1",		"6.3", 9600, 9600 },
-	{ "Windows Server 2012 R2",	"6.3", 9600, 9600 },
-	{ "Windows 10",			"10.0", 10240, 19045 },
-	{ "Windows Server 2016",	"10.0", 14393, 14393 },
-	{ "Windows Server 2019",	"10.0", 17763, 17763 },
+	{ "Windows Vista",		"6.0", 6000, 6003, "x86 x64", 0 },
+	{ "Windows Server 2008",	"6.0", 6001, 6003, "x86 x64 ia64", 0 },
+	{ "Windows 7",			"6.1", 7600, 7601, "x86 x64", 0 },
+	{ "Windows Server 2008 R2",	"6.1", 7600, 7601, "x64 ia64", 0 },
+	{ "Windows 8",			"6.2", 9200, 9200, "x86 x64", 0 },
+	{ "Windows Server 2012",	"6.2", 9200, 9200, "x64", 0 },
+	{ "Windows 8.1",		"6.3", 9600, 9600, "x86 x64", 0 },
+	{ "Windows Server 2012 R2",	"6.3", 9600, 9600, "x64", 0 },
+	{ "Windows 10",			"10.0", 10240, 19045, "x86 x64 arm64",
+	  16299 },
+	/* 14393; the Catalog files Server 1709/1803 (semi-annual) as
+	 * "Windows Server 2016 (1709)", "(1803)" */
+	{ "Windows Server 2016",	"10.0", 14393, 17134, "x64", 0 },
+	{ "Windows Server 2019",	"10.0", 17763, 17763, "x64", 0 },
+	{ "Windows 11",			"10.0", 22000, 29999, "x64 arm64", 0 },
+	{ "Windows Server 2022",	"10.0", 20348, 20348, "x64", 0 },
+	{ "Windows Server 2025",	"10.0", 26100, 26100, "x64", 0 },
+	/* semi-annual channel after 1803: 1809 to 20H2, 23H2 */
+	{ "Windows Server",		"10.0", 17763, 25398, "x64", 0 },
 };
 
 #define NPRODUCTS (sizeof(products) / sizeof(products[0]))
@@ -110,6 +126,14 @@ os_server(char words[][16], size_t n)
 		return "Windows Server 2016";
 	if (has_word(words, n, "2019"))
 		return "Windows Server 2019";
+	if (has_word(words, n, "2022"))
+		return "Windows Server 2022";
+	if (has_word(words, n, "2025"))
+		return "Windows Server 2025";
+	/* "Windows Server Datacenter": the semi-annual channel, no year */
+	if (n <= 3 && has_word(words, n, "windows") &&
+	    (has_word(words, n, "datacenter") || has_word(words, n, "standard")))
+		return "Windows Server";
 	return NULL;
 }
 
@@ -135,6 +159,8 @@ norm_os(const char *s)
 		return "Windows 8";
 	if (has_word(words, n, "10"))
 		return "Windows 10";
+	if (has_word(words, n, "11"))
+		return "Windows 11";
 	return NULL;
 }
 
@@ -187,7 +213,8 @@ plan_os_version_check(const char *product, const char *version)
 		    products[i].nt, products[i].hi);
 		return -1;
 	}
-	if (strcmp(products[i].nt, "10.0") == 0 &&
+	if ((strcmp(product, "Windows 10") == 0 ||
+	    strcmp(product, "Windows Server 2016") == 0) &&
 	    plan_win10_release(version) == NULL) {
 		err_set("version %s is not a known %s build (10240=1507, "
 		    "14393=1607, 15063=1703, 16299=1709, 17134=1803, ...)",
@@ -195,6 +222,61 @@ plan_os_version_check(const char *product, const char *version)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+has_arch(const char *list, const char *arch)
+{
+	size_t n = strlen(arch);
+	const char *p;
+
+	for (p = list; (p = strstr(p, arch)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+int
+plan_arch_check(const char *product, const char *version, const char *arch)
+{
+	struct plan_version v;
+	size_t i;
+
+	for (i = 0; i < NPRODUCTS; i++)
+		if (strcmp(products[i].product, product) == 0)
+			break;
+	if (i == NPRODUCTS || arch == NULL)
+		return 0;
+	if (!has_arch(products[i].archs, arch)) {
+		err_set("%s has no %s edition (it ships for %s only)", product,
+		    arch, products[i].archs);
+		return -1;
+	}
+	if (strcmp(arch, "arm64") == 0 && products[i].arm64_from && version &&
+	    plan_version_parse(version, &v) == 0 && v.n >= 3 &&
+	    v.f[2] < products[i].arm64_from) {
+		err_set("%s has no arm64 edition before build %s.%u (build %u "
+		    "is x86 or x64)", product, products[i].nt,
+		    products[i].arm64_from, v.f[2]);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+plan_product_for_build(const char *product, const char *version)
+{
+	struct plan_version v;
+
+	if (product == NULL || plan_version_parse(version, &v) == -1 || v.n < 3)
+		return product;
+	/* Windows 11 keeps NT 10.0; AD may still call it Windows 10 */
+	if (strcmp(product, "Windows 10") == 0 && v.f[2] >= 22000)
+		return "Windows 11";
+	if (strcmp(product, "Windows Server") == 0 &&
+	    (v.f[2] == 16299 || v.f[2] == 17134))
+		return "Windows Server 2016";
+	return product;
 }
 
 const char *
@@ -206,6 +288,8 @@ plan_norm_arch(const char *s)
 	    "x86_64", "x86-64", "em64t" };
 	static const char *const ia64[] = { "ia64", "ia-64", "itanium",
 	    "itanium-based" };
+	static const char *const arm64[] = { "arm64", "aarch64",
+	    "arm64-based", "arm 64-bit processor" };
 	size_t i;
 
 	for (i = 0; i < sizeof(x86) / sizeof(x86[0]); i++)
@@ -217,5 +301,8 @@ plan_norm_arch(const char *s)
 	for (i = 0; i < sizeof(ia64) / sizeof(ia64[0]); i++)
 		if (strcasecmp(s, ia64[i]) == 0)
 			return "ia64";
+	for (i = 0; i < sizeof(arm64) / sizeof(arm64[0]); i++)
+		if (strcasecmp(s, arm64[i]) == 0)
+			return "arm64";
 	return NULL;
 }

@@ -187,11 +187,13 @@ struct plan_inv_host {
 	int		 port;		/* 0: not given */
 	int		 wave;		/* 0: not given */
 	char		*os_raw;	/* as written in the inventory, or NULL */
-	const char	*product;	/* normalised product, static, or NULL */
+	const char	*product;	/* normalised product, static, or NULL
+					 * (os absent or not a product kbfix
+					 * knows: os_raw says which) */
 	char		*version;	/* "10.0.17134.165": major.minor.build and
 					 * the build revision (UBR) when known,
 					 * or NULL */
-	const char	*arch;		/* "x86", "x64", "ia64" or NULL */
+	const char	*arch;		/* "x86", "x64", "ia64", "arm64" or NULL */
 	char		*channel;	/* security-only, monthly-rollup or NULL */
 	char		**installed;	/* KB ids, upper case */
 	size_t		 ninstalled;
@@ -207,6 +209,12 @@ struct plan_inv_host {
 	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
 	char		**roles;
 	size_t		 nroles;
+	/*
+	 * Facts that contradict each other ("version 6.3.9600 is not a
+	 * build of Windows 7"): every finding of the host is unknown with
+	 * this text; the rest of the inventory is planned.  NULL when none.
+	 */
+	char		*fact_error;
 	/*
 	 * Servicing level and operator facts (issue 11): the version of the
 	 * highest installed Package_for_RollupFix ("7601.24168.1.5"), KB ids
@@ -342,9 +350,23 @@ int		 plan_inv_host_del_reg(struct plan_inventory *,
 const char	*plan_norm_os(const char *);
 int		 plan_norm_version(const char *, char *out, size_t outlen);
 const char	*plan_norm_arch(const char *);
+/*
+ * The product a build makes of a product name: "Windows 10" at build
+ * 22000 or later is Windows 11; "Windows Server" (a semi-annual channel
+ * name without a year, "Windows Server Datacenter") at 16299 or 17134 is
+ * what the Catalog calls "Windows Server 2016 (1709)" / "(1803)".
+ */
+const char	*plan_product_for_build(const char *product, const char *version);
 const char	*plan_win10_release(const char *version);
 /* 0 when version ("6.1.7601") is a build of product, else -1 with err_set(). */
 int		 plan_os_version_check(const char *product, const char *version);
+/*
+ * 0 when product (at version, or NULL) ships for arch, else -1 with
+ * err_set() ("Windows 7 has no ia64 edition (it ships for x86 x64
+ * only)"): the one table of products and architectures.
+ */
+int		 plan_arch_check(const char *product, const char *version,
+		    const char *arch);
 
 /*
  * The domain rules every module shares, each defined once (plan/domain.c,
@@ -469,6 +491,15 @@ struct advisory_row {			/* update-table: one table row */
 	char		 *latest;	/* newest update with the fix, or NULL */
 	char		**superseded_by; /* any of these installed: fixed */
 	size_t		  nsuperseded;
+	/*
+	 * Windows 10 / Server 2016 (seed 001's OS builds): the build the
+	 * problem update brings ("10.0.17134.165") and the fix's
+	 * ("10.0.17134.167"), or NULL.  A host whose version has a revision
+	 * is decided by it: before the problem's, not affected; from it to
+	 * before the fix's, affected; at or after the fix's, fixed.
+	 */
+	char		 *problem_build;
+	char		 *fix_build;
 };
 
 struct advisory_branch {		/* service branch by 4th version field */
@@ -544,6 +575,12 @@ struct advisory_evidence {
 	size_t		  nmodules;
 };
 
+/* An architecture for which the advisory's fixes do not exist. */
+struct advisory_nopkg {
+	char		 *arch;		/* "ia64" */
+	char		 *reason;	/* "Itanium support ended on 2018-07-10" */
+};
+
 struct advisory {
 	char		 *id;		/* "tcpip-2018-07" */
 	char		 *title;
@@ -567,6 +604,8 @@ struct advisory {
 	struct advisory_workaround workaround;
 	struct advisory_registry registry;
 	struct advisory_evidence evidence;
+	struct advisory_nopkg *nopkg;	/* "no_package" */
+	size_t		  nnopkg;
 };
 
 struct advisory_set {
@@ -602,6 +641,64 @@ int		 plan_advisory_write_json(const struct advisory_set *,
 		    struct buf *);
 
 /*
+ * Supersedence data (plan/supersede.c, format "kbfix-supersede/1" in
+ * README.md): per product, the updates known to contain each fix an
+ * advisory names, dated.  The files of plan/supersede/ (built from the
+ * seeds) are embedded; `kbfix supersede --refresh` walks the Catalog's
+ * "superseded by" links and writes newer ones with plan_supersede_write(),
+ * which plan_supersede_load_dir() adds.  An installed or superseded KB
+ * found here for the host's product, the advisory and the fix of its row
+ * is evidence that the host is past the fix.
+ */
+#define PLAN_SUPERSEDE_FORMAT	"kbfix-supersede/1"
+#define PLAN_SUPERSEDE_MAX	((size_t)16 << 20)	/* bytes per file */
+
+struct plan_supersede_file;
+
+struct plan_supersede_entry {
+	const struct plan_supersede_file *file;
+	char		*advisory;	/* "tcpip-2018-07" */
+	char		*fix;		/* the advisory's fix: "KB4345459" */
+	char		*kb;		/* an update containing it: "KB4343900" */
+	char		*date;		/* "2018-08-14", or NULL */
+	char		*title;		/* the Catalog's title, or NULL */
+	char		*update_id;	/* the Catalog's id, or NULL */
+};
+
+struct plan_supersede_file {
+	char		*name;		/* file it was read from */
+	char		*product;	/* "Windows 7" */
+	char		*refreshed;	/* ISO 8601 */
+	char		*source;
+	struct plan_supersede_entry *v;
+	size_t		 n;
+};
+
+struct plan_supersede {
+	struct plan_supersede_file **files;
+	size_t		 nfiles;
+	const struct plan_supersede_entry **v;	/* every entry, indexed */
+	size_t		 n;
+	size_t		*slots, cap;
+};
+
+struct plan_supersede_file *plan_supersede_parse(const char *name,
+		    const char *buf, size_t len);
+void		 plan_supersede_file_free(struct plan_supersede_file *);
+/* Takes ownership of f. */
+int		 plan_supersede_add(struct plan_supersede *,
+		    struct plan_supersede_file *f);
+struct plan_supersede *plan_supersede_builtin(void);
+int		 plan_supersede_load_dir(struct plan_supersede *, const char *dir);
+void		 plan_supersede_free(struct plan_supersede *);
+/* The entries (at most max) saying kb contains a fix of advisory on product. */
+size_t		 plan_supersede_find(const struct plan_supersede *,
+		    const char *product, const char *advisory, const char *kb,
+		    const struct plan_supersede_entry **out, size_t max);
+int		 plan_supersede_write(const struct plan_supersede_file *,
+		    struct buf *);
+
+/*
  * The engine.  plan_build() evaluates every advisory of set for every host
  * and builds the plan document: findings, actions (workarounds, installs,
  * one reboot, verify), status, waves, estimates and packages.  The
@@ -618,6 +715,7 @@ enum plan_prefer {
 
 struct plan_options {
 	enum plan_prefer prefer;
+	const struct plan_supersede *supersede;	/* or NULL: none */
 	const char	*created;	/* ISO 8601, or NULL: now */
 	const char	*window_start;	/* or NULL */
 	int64_t		 window_duration_s;

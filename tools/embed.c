@@ -1,7 +1,9 @@
 /*
  * embed: writes a C file holding the given files as byte arrays, for the
  * advisories built into kbfix (plan/advisory.c reads them).
- *   embed OUT.c FILE...
+ *   embed [--symbol NAME] OUT.c FILE...
+ * NAME (default plan_embedded_advisories, the advisories) names the array,
+ * NAME_n its count (the default's count is plan_embedded_nadvisories).
  * A host program rather than xxd, which Debian does not always install.
  */
 #include <stdio.h>
@@ -31,9 +33,20 @@ main(int argc, char **argv)
 {
 	FILE *out;
 	int i, *len;
+	const char *sym = "plan_embedded_advisories";
+	char count[128];
 
+	if (argc > 2 && strcmp(argv[1], "--symbol") == 0) {
+		sym = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	if (strcmp(sym, "plan_embedded_advisories") == 0)
+		snprintf(count, sizeof(count), "plan_embedded_nadvisories");
+	else
+		snprintf(count, sizeof(count), "%s_n", sym);
 	if (argc < 2) {
-		fputs("usage: embed OUT.c FILE...\n", stderr);
+		fputs("usage: embed [--symbol NAME] OUT.c FILE...\n", stderr);
 		return 2;
 	}
 	if ((out = fopen(argv[1], "w")) == NULL) {
@@ -48,11 +61,9 @@ main(int argc, char **argv)
 	for (i = 2; i < argc; i++)
 		if ((len[i] = emit(out, argv[i], i - 2)) < 0)
 			return 1;
-	fputs("extern const struct plan_embedded "
-	    "plan_embedded_advisories[];\n"
-	    "extern const size_t plan_embedded_nadvisories;\n\n"
-	    "const struct plan_embedded plan_embedded_advisories[] = {\n",
-	    out);
+	fprintf(out, "extern const struct plan_embedded %s[];\n"
+	    "extern const size_t %s;\n\n"
+	    "const struct plan_embedded %s[] = {\n", sym, count, sym);
 	for (i = 2; i < argc; i++) {
 		const char *base = strrchr(argv[i], '/');
 
@@ -60,7 +71,7 @@ main(int argc, char **argv)
 		    base ? base + 1 : argv[i], i - 2, len[i]);
 	}
 	fprintf(out, "\t{ NULL, NULL, 0 }\n};\n"
-	    "const size_t plan_embedded_nadvisories = %d;\n", argc - 2);
+	    "const size_t %s = %d;\n", count, argc - 2);
 	free(len);
 	return fclose(out) == 0 ? 0 : 1;
 }

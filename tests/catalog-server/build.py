@@ -3,6 +3,7 @@
 catalog.json describing the Catalog entries the server answers for.
 
   build.py OUT_DIR [--plan PLAN.json] [--pad-mb N] [--bench N]
+           [--supersede-chain]
 
 Each .msu holds <Pkg>.cab (itself a gcab Cabinet holding update.mum),
 <Pkg>-pkgProperties.txt (UTF-16LE with a BOM, CRLF, Key="Value" lines as
@@ -12,6 +13,8 @@ WSUSSCAN.cab; it is named <name>_<sha1>.msu like the Catalog's files.
 without --bench, --pad-mb N pads every example package with N MB (random
 bytes, stored), so that downloads take a while (tests/integration/
 fetch_interrupt.sh).
+--supersede-chain adds a "superseded by" chain from KB4345459 (for
+kbfix supersede --refresh, tests/integration/plan_supersede.sh).
 --plan adds an entry for every package (kb, product, arch) of a kbfix plan
 that the fixed entries below do not already answer, with a title the way
 the Catalog writes it, one .msu per (KB, Windows family, architecture) as
@@ -231,6 +234,35 @@ def build_example(out, plan_path=None):
     return cat
 
 
+def add_chain(cat):
+    """--supersede-chain: KB4345459 (Windows 7 and Server 2008 R2, x64) is
+    superseded by the August 2018 rollup KB4343900, itself superseded by
+    the September rollup KB4457144, which (a hostile page) points back at
+    KB4343900: the walk must end.  Titles and dates as the Catalog's."""
+    upd = cat["updates"]
+    chain = [
+        (0x40, "2018-08 Security Monthly Quality Rollup for Windows 7 for "
+         "x64-based Systems (KB4343900)", "Windows 7", "KB4343900",
+         "8/14/2018", [guid(0x41)]),
+        (0x41, "2018-09 Security Monthly Quality Rollup for Windows 7 for "
+         "x64-based Systems (KB4457144)", "Windows 7", "KB4457144",
+         "9/11/2018", [guid(0x40)]),
+        (0x42, "2018-08 Security Monthly Quality Rollup for Windows Server "
+         "2008 R2 for x64-based Systems (KB4343900)",
+         "Windows Server 2008 R2", "KB4343900", "8/14/2018", []),
+    ]
+    for n, title, product, kb, date, by in chain:
+        e = entry(n, title, product, kb, [], date=date)
+        e["arch"] = "x64"
+        e["superseded_by"] = by
+        upd.append(e)
+    for u in upd:
+        if u["update_id"] == guid(1):
+            u["superseded_by"] = [guid(0x40)]
+        if u["update_id"] == guid(2):
+            u["superseded_by"] = [guid(0x42)]
+
+
 def build_bench(out, n, pad_mb):
     upd, plan = [], []
     for i in range(n):
@@ -260,6 +292,8 @@ def main():
         if "--plan" in sys.argv:
             plan = sys.argv[sys.argv.index("--plan") + 1]
         cat = build_example(out, plan)
+        if "--supersede-chain" in sys.argv:
+            add_chain(cat)
     with open(os.path.join(out, "catalog.json"), "w") as f:
         json.dump(cat, f, indent=1)
 

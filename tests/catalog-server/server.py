@@ -257,6 +257,18 @@ def search_page(q, page):
         a=html.escape(action), vs=vs, b=banner, n=nxt, r=body)
 
 
+def superseded_by_html(u):
+    """The "superseded by" links of an entry (its superseded_by ids)."""
+    ids = u.get("superseded_by") or []
+    if not ids:
+        return " n/a"
+    titles = {x["update_id"]: x["title"] for x in CAT["updates"]}
+    return "\n".join(
+        "<div style=\"padding-bottom: 0.3em;\"><a href='ScopedViewInline"
+        ".aspx?updateid=%s'>%s</a></div>" % (i, html.escape(titles.get(i, "?")))
+        for i in ids)
+
+
 def details_page(u):
     kbnum = u["kb"][2:]
     return """<html><body class="mainBody">
@@ -281,7 +293,7 @@ def details_page(u):
  {k}
 </div>
 <div id="supersededbyInfo">
- n/a
+{sb}
 </div>
 <div id="supersedesInfo">
  <div style="padding-bottom: 0.3em;">
@@ -293,7 +305,7 @@ def details_page(u):
 </body></html>""".format(t=html.escape(u["title"]), d=u["date"],
                          a="AMD64" if "x64" in u["title"] else "n/a",
                          c=u["classification"], p=html.escape(u["products"]),
-                         k=kbnum, kb0="KB4338823")
+                         k=kbnum, kb0="KB4338823", sb=superseded_by_html(u))
 
 
 def dialog_page(u, base):

@@ -23,8 +23,6 @@ bad "wrong type" t.json '{"hosts": [{"name": "a", "wfp_callout_drivers": "two"}]
     "t.json: hosts[0] (a).wfp_callout_drivers: must be an integer"
 bad "duplicate names" d.json '{"hosts": [{"name": "web01"}, {"name": "WEB01"}]}' \
     "d.json: hosts[1] (WEB01).name: duplicate host name"
-bad "unknown OS" o.json '{"hosts": [{"name": "a", "os": "Windows 95"}]}' \
-    "o.json: hosts[0] (a).os: 'Windows 95' is not a known Windows product"
 bad "malformed KB" k.json '{"hosts": [{"name": "a", "installed": ["KB43388"]}]}' \
     "k.json: hosts[0] (a).installed: 'KB43388' is not a KB id"
 bad "malformed version" v.json '{"hosts": [{"name": "a", "version": "seven"}]}' \
@@ -35,6 +33,18 @@ bad "bad host name" n.csv 'name\nweb;01\n' "n.csv: line 2: name"
 bad "binary file" b.json '\x7fELF\x02\x01\x01\x00\x00\x00' "b.json: binary data"
 bad "registry path" g.json '{"hosts": [{"name": "a", "registry": {"HKCU\\\\X\\\\Y": 1}}]}' \
     "g.json: hosts[0] (a).registry: 'HKCU\\X\\Y' is not a plain HKLM"
+
+# An os kbfix does not know is that host's answer (unknown, the string
+# quoted), never the inventory's refusal: the other hosts are planned.
+printf '%s' '{"hosts": [{"name": "a", "os": "Windows 95"}, {"name": "b",
+  "os": "Windows 11 Pro", "version": "10.0.22631"}, {"name": "c", "os":
+  "Windows 7", "version": "6.1.7601", "arch": "x64", "installed": ["KB4338823"]}]}' > "$T_TMP/o.json"
+kbfix plan -i "$T_TMP/o.json" --format json > "$T_TMP/o.out" 2> "$T_TMP/err"; rc=$?
+check_eq "unknown OS: exit 0" 0 "$rc"
+check_contains "unknown OS: quoted in the reason" "$(cat "$T_TMP/o.out")" \
+    "The os 'Windows 95' is not a Windows product kbfix knows"
+check "unknown OS: the others planned" jq -e '(.hosts[0].status == "unknown")
+  and (.hosts[1].status == "not-applicable") and (.hosts[2].status == "needs-action")' "$T_TMP/o.out"
 
 # A huge file is refused before it is read.
 truncate -s 300M "$T_TMP/huge.json"

@@ -11,13 +11,15 @@
 #include "plan/plan.h"
 
 static struct advisory_set *set;
+static struct plan_supersede *sup;	/* the built-in data (seed 001) */
 
 static int
 setup(void **state)
 {
 	(void)state;
 	set = plan_advisory_builtin();
-	return set ? 0 : -1;
+	sup = plan_supersede_builtin();
+	return set && sup ? 0 : -1;
 }
 
 static int
@@ -25,6 +27,7 @@ teardown(void **state)
 {
 	(void)state;
 	plan_advisory_set_free(set);
+	plan_supersede_free(sup);
 	return 0;
 }
 
@@ -32,7 +35,8 @@ teardown(void **state)
 static struct plan *
 plan_csv(const char *csv, enum plan_prefer prefer)
 {
-	struct plan_options o = { .prefer = prefer, .created = "2026-11-21T12:00:00Z" };
+	struct plan_options o = { .prefer = prefer, .created = "2026-11-21T12:00:00Z",
+	    .supersede = sup };
 	struct plan_inventory *inv;
 	struct plan *p;
 
@@ -500,6 +504,246 @@ test_plan_build_waves_split_reboot_groups(void **state)
 }
 
 static void
+reason_has(const struct plan_host *h, const char *adv, const char *want)
+{
+	const struct plan_finding *f = finding(h, adv);
+
+	if (strstr(f->reason, want) == NULL)
+		fail_msg("%s %s: '%s' lacks '%s'", h->name, adv, f->reason,
+		    want);
+}
+
+/*
+ * Issue 11 item 1: the build revision decides the July 2018 advisory on
+ * Windows 10 / Server 2016 (seed 001's OS builds), whatever the installed
+ * list says; the version keeps its four fields in the plan.
+ */
+static void
+test_plan_build_july_by_build_revision(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "a,Windows 10 Pro,10.0.17134.165,x64,\n"
+	    "b,Windows 10 Pro,10.0.17134.228,x64,KB4338819\n"
+	    "c,Windows Server 2016 Standard,10.0.14393.2368,x64,KB4345418\n"
+	    "d,Windows 10 Pro,10.0.17134.112,x64,\n"
+	    "e,Windows 10 Pro,10.0.17134.165,x64,KB4345421\n"
+	    "f,Windows 10 Pro,10.0.16299.550,x86,\n"
+	    "g,Windows 10 Pro,10.0.10240.17918,x64,KB4338829\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_string_equal(p->hosts[0].version, "10.0.17134.165");
+	assert_int_equal(finding(&p->hosts[0], "tcpip-2018-07")->state,
+	    FINDING_AFFECTED);
+	assert_string_equal(only_install(&p->hosts[0]), "KB4345421");
+	reason_has(&p->hosts[0], "tcpip-2018-07", "Build 10.0.17134.165 is at "
+	    "or after 10.0.17134.165 (the July 2018 update KB4338819) and "
+	    "before 10.0.17134.167 (KB4345421): affected; install KB4345421.");
+	assert_int_equal(finding(&p->hosts[1], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	assert_null(only_install(&p->hosts[1]));
+	assert_int_equal(p->hosts[1].status, PLAN_COMPLIANT);
+	assert_int_equal(finding(&p->hosts[2], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	assert_int_equal(p->hosts[2].nactions, 0);
+	assert_int_equal(finding(&p->hosts[3], "tcpip-2018-07")->state,
+	    FINDING_NOT_AFFECTED);
+	reason_has(&p->hosts[3], "tcpip-2018-07", "before 10.0.17134.165");
+	assert_int_equal(finding(&p->hosts[4], "tcpip-2018-07")->state,
+	    FINDING_UNKNOWN);
+	reason_has(&p->hosts[4], "tcpip-2018-07", "restart the host");
+	assert_int_equal(p->hosts[4].nactions, 0);
+	assert_string_equal(only_install(&p->hosts[5]), "KB4345420");
+	assert_int_equal(finding(&p->hosts[6], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	plan_free(p);
+	/* --prefer latest: the newest update with the fix */
+	p = plan_csv("name,os,version,arch\na,Windows 10 Pro,10.0.17134.166,x64\n",
+	    PLAN_PREFER_LATEST);
+	assert_string_equal(only_install(&p->hosts[0]), "KB4343909");
+	plan_free(p);
+}
+
+/*
+ * Issue 11 item 2: every host gets an answer.  Products outside every
+ * advisory are not applicable; Server 1709/1803 (semi-annual, "Windows
+ * Server Datacenter") is in the July table as the Catalog's "Windows
+ * Server 2016"; an os kbfix does not know is unknown with the string
+ * quoted; facts that disagree make the host unknown; the rest is planned.
+ */
+static void
+test_plan_build_every_host_answered(void **state)
+{
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "w11,Windows 11 Pro,10.0.22631.2861,arm64,\n"
+	    "s19,Windows Server 2019 Datacenter,10.0.17763.1,x64,\n"
+	    "s22,Windows Server 2022 Standard,10.0.20348,x64,\n"
+	    "s25,Windows Server 2025 Datacenter,,x64,\n"
+	    "sac,Windows Server Datacenter,10.0.17134.165,x64,\n"
+	    "xp,Windows XP Professional,5.1.2600,x86,\n"
+	    "w7,Windows 7 Professional,6.3.9600,x64,KB4338823\n"
+	    "ok,Windows 7 Professional,6.1.7601,x64,KB4338823\n",
+	    PLAN_PREFER_CHANNEL);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(p->hosts[i].status, PLAN_NOT_APPLICABLE);
+		assert_int_equal(p->hosts[i].nactions, 0);
+	}
+	assert_string_equal(p->hosts[0].arch, "arm64");
+	assert_string_equal(p->hosts[4].os, "Windows Server 2016");
+	assert_string_equal(only_install(&p->hosts[4]), "KB4345421");
+	assert_int_equal(p->hosts[5].status, PLAN_UNKNOWN);
+	reason_has(&p->hosts[5], "tcpip-2018-07", "The os 'Windows XP "
+	    "Professional' is not a Windows product kbfix knows");
+	assert_int_equal(p->hosts[6].status, PLAN_UNKNOWN);
+	reason_has(&p->hosts[6], "wfp-two-callouts", "The facts disagree: "
+	    "version 6.3.9600 is not a build of Windows 7");
+	assert_string_equal(only_install(&p->hosts[7]), "KB4345459");
+	for (i = 0; i < p->npackages; i++)
+		if (strcmp(p->packages[i].kb, "KB4345421") == 0)
+			assert_string_equal(p->packages[i].product,
+			    "Windows Server 2016");
+	plan_free(p);
+}
+
+/*
+ * Issue 11 item 3: one table of products and architectures.  An
+ * impossible combination is the host's unknown, never a package; the
+ * July 2018 fixes do not exist for Itanium (support ended 2018-07-10).
+ */
+static void
+test_plan_build_arch_table(void **state)
+{
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "r2x86,Windows Server 2008 R2 Enterprise,6.1.7601,x86,KB4338818\n"
+	    "w7ia64,Windows 7 Professional,6.1.7601,ia64,KB4338818\n"
+	    "s12x86,Windows Server 2012 Standard,6.2.9200,x86,KB4338830\n"
+	    "s16x86,Windows Server 2016 Standard,10.0.14393.2363,x86,\n"
+	    "w1607arm,Windows 10 Pro,10.0.14393.2363,arm64,\n"
+	    "w1803arm,Windows 10 Pro,10.0.17134.165,arm64,\n"
+	    "r2ia64,Windows Server 2008 R2 Datacenter,6.1.7601,ia64,KB4338818\n"
+	    "s8ia64,Windows Server 2008 Datacenter,6.0.6002,ia64,KB4295656\n",
+	    PLAN_PREFER_CHANNEL);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(p->hosts[i].status, PLAN_UNKNOWN);
+		assert_int_equal(p->hosts[i].nactions, 0);
+	}
+	reason_has(&p->hosts[0], "tcpip-2018-07", "Windows Server 2008 R2 has "
+	    "no x86 edition (it ships for x64 ia64 only)");
+	reason_has(&p->hosts[1], "tcpip-2018-07", "Windows 7 has no ia64 "
+	    "edition");
+	reason_has(&p->hosts[2], "tcpip-2018-07", "Windows Server 2012 has no "
+	    "x86 edition");
+	reason_has(&p->hosts[3], "tcpip-2018-07", "Windows Server 2016 has no "
+	    "x86 edition");
+	reason_has(&p->hosts[4], "tcpip-2018-07", "no arm64 edition before "
+	    "build 10.0.16299");
+	assert_string_equal(only_install(&p->hosts[5]), "KB4345421");
+	for (i = 6; i < 8; i++) {
+		assert_int_equal(finding(&p->hosts[i], "tcpip-2018-07")->state,
+		    FINDING_BLOCKED);
+		reason_has(&p->hosts[i], "tcpip-2018-07", "no ia64 package of");
+		reason_has(&p->hosts[i], "tcpip-2018-07", "Itanium support "
+		    "ended on 2018-07-10");
+		assert_null(only_install(&p->hosts[i]));
+	}
+	for (i = 0; i < p->npackages; i++)
+		if (strcmp(p->packages[i].arch, "arm64") != 0)
+			fail_msg("package %s %s %s", p->packages[i].kb,
+			    p->packages[i].product, p->packages[i].arch);
+	plan_free(p);
+}
+
+/*
+ * Issue 11 item 2 (servicing level): superseded KBs are evidence of the
+ * level reached, never the update to install; the rollup level gives a
+ * Windows 10 host its revision; the supersedence data says which later
+ * updates contain the fix; a July 2018 package is never planned for a host
+ * past it.
+ */
+static void
+test_plan_build_servicing_level(void **state)
+{
+	static const char later[] = "{\"format\": \"kbfix-supersede/1\", "
+	    "\"product\": \"Windows 7\", \"refreshed\": "
+	    "\"2026-12-02T08:00:00Z\", \"source\": \"test\", \"updates\": ["
+	    "{\"advisory\": \"tcpip-2018-07\", \"fix\": \"KB4338821\", "
+	    "\"kb\": \"KB4457144\", \"date\": \"2018-09-11\", \"title\": "
+	    "\"2018-09 Security Monthly Quality Rollup for Windows 7 for "
+	    "x64-based Systems (KB4457144)\"}]}";
+	static const char inv[] = "name,os,version,arch,installed,superseded,"
+	    "rollup\n"
+	    "sup,Windows 7 Professional,6.1.7601,x64,KB4457144,KB4338818,\n"
+	    "fixsup,Windows 7 Professional,6.1.7601,x64,,KB4345459,\n"
+	    "sept,Windows 7 Professional,6.1.7601,x64,KB4338818;KB4457144,,\n"
+	    "aug,Windows 7 Professional,6.1.7601,x64,KB4338818,KB4343900,\n"
+	    "r228,Windows 10 Pro,10.0.17134,x64,,,17134.228.1.7\n"
+	    "r165,Windows 10 Pro,10.0.17134,x64,,,17134.165.1.6\n"
+	    "other,Windows 10 Pro,10.0.17134,x64,,,16299.551.1.2\n";
+	struct plan_options o = { .created = "2026-11-21T12:00:00Z",
+	    .supersede = sup };
+	struct plan_supersede *more;
+	struct plan_inventory *in;
+	struct plan *p;
+	size_t i;
+
+	(void)state;
+	p = plan_csv(inv, PLAN_PREFER_CHANNEL);
+	assert_int_equal(finding(&p->hosts[0], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[0], "tcpip-2018-07", "KB4338818 is Superseded "
+	    "on the host (DISM)");
+	assert_int_equal(finding(&p->hosts[1], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	/* the built-in data knows only August 2018: KB4457144 is not known */
+	assert_string_equal(only_install(&p->hosts[2]), "KB4338821");
+	assert_int_equal(finding(&p->hosts[3], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[3], "tcpip-2018-07", "KB4343900");
+	assert_int_equal(finding(&p->hosts[4], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[4], "tcpip-2018-07", "10.0.17134.228");
+	assert_string_equal(only_install(&p->hosts[5]), "KB4345421");
+	assert_int_equal(finding(&p->hosts[6], "tcpip-2018-07")->state,
+	    FINDING_UNKNOWN);
+	reason_has(&p->hosts[6], "tcpip-2018-07", "UBR");
+	for (i = 0; i < p->npackages; i++)
+		if (strcmp(p->packages[i].kb, "KB4345459") == 0 ||
+		    strcmp(p->packages[i].kb, "KB4338818") == 0)
+			fail_msg("a package for a host past it: %s",
+			    p->packages[i].kb);
+	plan_free(p);
+
+	/* refreshed data: KB4457144 contains KB4338821's fix */
+	more = plan_supersede_builtin();
+	assert_int_equal(plan_supersede_add(more, plan_supersede_parse("w7.json",
+	    later, strlen(later))), 0);
+	o.supersede = more;
+	in = plan_inventory_parse("t.csv", inv, strlen(inv));
+	p = plan_build(in, set, &o);
+	assert_int_equal(finding(&p->hosts[2], "tcpip-2018-07")->state,
+	    FINDING_FIXED);
+	reason_has(&p->hosts[2], "tcpip-2018-07", "KB4457144 (2018-09 Security "
+	    "Monthly Quality Rollup for Windows 7 for x64-based Systems "
+	    "(KB4457144), 2018-09-11) is installed and contains the fix "
+	    "KB4338821");
+	reason_has(&p->hosts[2], "tcpip-2018-07", "refreshed "
+	    "2026-12-02T08:00:00Z");
+	assert_int_equal(p->hosts[2].nactions, 0);
+	plan_free(p);
+	plan_inventory_free(in);
+	plan_supersede_free(more);
+}
+
+static void
 test_plan_build_missing_os_is_unknown(void **state)
 {
 	struct plan *p;
@@ -654,6 +898,10 @@ main(void)
 		cmocka_unit_test(test_plan_build_packages_per_product_and_arch),
 		cmocka_unit_test(test_plan_build_waves_split_reboot_groups),
 		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
+		cmocka_unit_test(test_plan_build_july_by_build_revision),
+		cmocka_unit_test(test_plan_build_every_host_answered),
+		cmocka_unit_test(test_plan_build_arch_table),
+		cmocka_unit_test(test_plan_build_servicing_level),
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),

@@ -180,6 +180,50 @@ test_plan_inventory_parse_servicing_fields(void **state)
 	    "inv.csv: line 2 (a): superseded: 'x' is not a KB id", NULL);
 }
 
+/*
+ * Every host gets an answer: an os kbfix does not know, or a version that
+ * is not a build of the product, is that host's fact (the engine makes it
+ * unknown), not the inventory's error; builds name the product.
+ */
+static void
+test_plan_inventory_parse_unknown_products(void **state)
+{
+	static const char json[] = "{\"hosts\": ["
+	    "{\"name\": \"xp\", \"os\": \"Windows XP Professional\"},"
+	    "{\"name\": \"w7\", \"os\": \"Windows 7\", \"version\": \"6.3.9600\"},"
+	    "{\"name\": \"w11\", \"os\": \"Windows 11 Pro\", \"version\": "
+	    "\"10.0.22631.2861\", \"arch\": \"ARM64\"},"
+	    "{\"name\": \"w11ad\", \"os\": \"Windows 10 Enterprise\", "
+	    "\"version\": \"10.0 (22000)\"},"
+	    "{\"name\": \"sac\", \"os\": \"Windows Server Datacenter\", "
+	    "\"version\": \"10.0.17134.165\"},"
+	    "{\"name\": \"sac19\", \"os\": \"Windows Server Standard\", "
+	    "\"version\": \"10.0.17763\"},"
+	    "{\"name\": \"s22\", \"os\": \"Windows Server 2022 Datacenter\"},"
+	    "{\"name\": \"s25\", \"os\": \"Windows Server 2025 Standard\"}]}";
+	struct plan_inventory *inv = parse("inv.json", json);
+
+	(void)state;
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_null(inv->hosts[0].product);
+	assert_string_equal(inv->hosts[0].os_raw, "Windows XP Professional");
+	assert_string_equal(inv->hosts[1].product, "Windows 7");
+	assert_string_equal(inv->hosts[1].fact_error, "version 6.3.9600 is not "
+	    "a build of Windows 7 (6.1.7600 to 6.1.7601)");
+	assert_string_equal(inv->hosts[2].product, "Windows 11");
+	assert_string_equal(inv->hosts[2].arch, "arm64");
+	assert_null(inv->hosts[2].fact_error);
+	assert_string_equal(inv->hosts[3].product, "Windows 11");
+	assert_string_equal(inv->hosts[4].product, "Windows Server 2016");
+	assert_null(inv->hosts[4].fact_error);
+	assert_string_equal(inv->hosts[5].product, "Windows Server");
+	assert_null(inv->hosts[5].fact_error);
+	assert_string_equal(inv->hosts[6].product, "Windows Server 2022");
+	assert_string_equal(inv->hosts[7].product, "Windows Server 2025");
+	plan_inventory_free(inv);
+}
+
 static void
 test_plan_norm_arch_and_regpath(void **state)
 {
@@ -193,7 +237,9 @@ test_plan_norm_arch_and_regpath(void **state)
 	assert_string_equal(plan_norm_arch("x86"), "x86");
 	assert_string_equal(plan_norm_arch("Itanium"), "ia64");
 	assert_string_equal(plan_norm_arch("IA64"), "ia64");
-	assert_null(plan_norm_arch("arm64"));
+	assert_string_equal(plan_norm_arch("ARM64"), "arm64");
+	assert_string_equal(plan_norm_arch("aarch64"), "arm64");
+	assert_null(plan_norm_arch("sparc"));
 	p = plan_norm_regpath("hkey_local_machine\\Software\\X\\V");
 	assert_string_equal(p, "HKLM\\Software\\X\\V");
 	assert_true(plan_regpath_eq(p, "HKLM\\SOFTWARE\\x\\v"));
@@ -276,15 +322,10 @@ test_plan_inventory_parse_json_errors(void **state)
 	    "hosts[0] (a).installed", "array");
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\"}, {\"name\": \"A\"}]}",
 	    "hosts[1] (A).name: duplicate", NULL);
-	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"os\": \"Windows XP\"}]}",
-	    "hosts[0] (a).os", "not a known Windows product");
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"installed\": [\"Q123\"]}]}",
 	    "hosts[0] (a).installed", "KB id");
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"version\": \"6.1\"}]}",
 	    "hosts[0] (a).version", "6.1.7601");
-	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"os\": \"Windows 7\", "
-	    "\"version\": \"6.3.9600\"}]}", "hosts[0] (a).version",
-	    "not a build of Windows 7");
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"files\": "
 	    "{\"tcpip.sys\": \"6.1\"}}]}", "hosts[0] (a).files", "file version");
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"registry\": "
@@ -300,7 +341,8 @@ test_plan_inventory_parse_json_errors(void **state)
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"address\": \"a b\"}]}",
 	    "hosts[0] (a).address", NULL);
 	refused("t.json", "{\"hosts\": [{\"name\": \"a\", \"version\": "
-	    "\"10.0.12345\", \"os\": \"Windows 10\"}]}", "not a known", NULL);
+	    "\"10.0.12345.x\", \"os\": \"Windows 10\"}]}",
+	    "hosts[0] (a).version", "not a Windows version");
 }
 
 static void
@@ -420,18 +462,20 @@ test_plan_inventory_parse_json_large_first_error(void **state)
 	for (i = 0; i < n; i++)
 		buf_addf(&b, "%s{\"name\": \"h%zu\", \"os\": \"%s\", "
 		    "\"version\": \"6.1.7601\"}", i ? ", " : "", i,
-		    i == 7000 ? "Windows 3.1" : i == 8000 ? "OS/2" :
-		    "Windows 7 Pro");
+		    i == 7000 ? "Windows 7\", \"port\": \"x" :
+		    i == 8000 ? "Windows 7\", \"port\": \"y" : "Windows 7 Pro");
 	buf_adds(&b, "]}");
 	inv = plan_inventory_parse("big.json", b.data, b.len);
 	assert_null(inv);
-	assert_non_null(strstr(err_msg(), "big.json: hosts[7000] (h7000).os"));
+	assert_non_null(strstr(err_msg(), "big.json: hosts[7000] (h7000).port"));
 	/* and the first half's error wins over the second's */
-	at = strstr(b.data, "\"h10\", \"os\": \"Windows 7 Pro");
-	at[strlen("\"h10\", \"os\": \"Windows ")] = '9';
+	at = strstr(b.data, "\"h10\", \"os\": \"Windows 7 Pro\", \"version\": "
+	    "\"6.1.7601");
+	at[strlen("\"h10\", \"os\": \"Windows 7 Pro\", \"version\": \"6.1.")] =
+	    'x';
 	inv = plan_inventory_parse("big.json", b.data, b.len);
 	assert_null(inv);
-	assert_non_null(strstr(err_msg(), "hosts[10] (h10).os"));
+	assert_non_null(strstr(err_msg(), "hosts[10] (h10).version"));
 	buf_release(&b);
 }
 
@@ -578,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_plan_norm_os_names),
 		cmocka_unit_test(test_plan_norm_version_forms),
 		cmocka_unit_test(test_plan_inventory_parse_servicing_fields),
+		cmocka_unit_test(test_plan_inventory_parse_unknown_products),
 		cmocka_unit_test(test_plan_norm_arch_and_regpath),
 		cmocka_unit_test(test_plan_inventory_parse_json_fields),
 		cmocka_unit_test(test_plan_inventory_parse_json_errors),

@@ -152,6 +152,13 @@ int	 dir_remove_tree(const char *dir, int depth);
 /* Time as ISO 8601 UTC, "2026-11-21T12:00:00Z"; buf holds 21 bytes. */
 void	 time_iso8601(int64_t epoch, char out[21]);
 int	 time_parse_iso8601(const char *, int64_t *epoch);
+/*
+ * The same with an offset east of UTC ("+01:00", "-05:00"; "Z" or none:
+ * 0) in *off_s; the epoch is UTC.  time_iso8601_off() writes the local
+ * time and offset ("2026-11-21T23:00:00+01:00", "...Z" for offset 0).
+ */
+int	 time_parse_iso8601_off(const char *, int64_t *epoch, int *off_s);
+void	 time_iso8601_off(int64_t epoch, int off_s, char out[26]);
 int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
 
 /* Strings. */

@@ -599,5 +599,18 @@ enum plan_format {
 
 int		 plan_format_parse(const char *, enum plan_format *);
 int		 plan_report(const struct plan *, enum plan_format, struct buf *);
+/*
+ * The Markdown change request and the HTML page name the plan file and
+ * its SHA-256 (the `kbfix apply --expect-plan` they print): plan_report()
+ * names "plan.json" and hashes plan_write_json's document, which is the
+ * file `kbfix plan -o` writes; a caller that read the plan from a file
+ * passes its path and the SHA-256 of its bytes (either may be NULL).
+ */
+struct plan_report_ctx {
+	const char	*plan_path;
+	const char	*sha256;	/* 64 hex digits */
+};
+int		 plan_report_for(const struct plan *, enum plan_format,
+		    const struct plan_report_ctx *, struct buf *);
 
 #endif

@@ -165,6 +165,8 @@ int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
 /* The length of the valid UTF-8 character at s (of n bytes), or 0. */
 size_t	 utf8_char_len(const char *s, size_t n);
 void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
+/* SHA-256 of data as 64 lower-case hex digits (the plan's identity). */
+void	 sha256_hex(const void *data, size_t len, char out[65]);
 void	 strv_free(char **, size_t);	/* frees n strings and the array */
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */

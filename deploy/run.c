@@ -31,14 +31,19 @@ run_save(const struct deploy_opts *o, const char *plan_abs,
     const char *bundle_abs)
 {
 	struct buf b, plan;
-	char *kh, *key;
-	char *path;
+	char *kh, *key, sha[65];
+	char *path = NULL;
 	int rc = -1;
 
 	buf_init(&b, 1 << 20);
 	buf_init(&plan, (size_t)1 << 30);
+	if (file_read(plan_abs, plan.max, &plan) == -1)
+		goto out;
 	buf_addf(&b, "{\"format\": \"%s\"", RUN_FORMAT);
 	json_kv(&b, "plan", plan_abs);
+	/* the plan run, as `kbfix apply --expect-plan` checks it */
+	sha256_hex(buf_str(&plan), plan.len, sha);
+	json_kv(&b, "plan_sha256", sha);
 	json_kv(&b, "bundle", bundle_abs);
 	json_kv(&b, "window", o->window);
 	/* absolute, so that resume works from another directory */
@@ -57,8 +62,7 @@ run_save(const struct deploy_opts *o, const char *plan_abs,
 	    o->reboot_delay_s, o->no_auto_rollback ? "true" : "false",
 	    o->accept_new ? "true" : "false", o->connect_timeout_ms);
 	path = xasprintf("%s/plan.json", o->run_dir);
-	if (file_read(plan_abs, plan.max, &plan) == -1 ||
-	    file_write_atomic(path, plan.data, plan.len, 0644) == -1)
+	if (file_write_atomic(path, plan.data, plan.len, 0644) == -1)
 		goto out;
 	free(path);
 	path = xasprintf("%s/run.json", o->run_dir);

@@ -60,7 +60,8 @@ const char *buf_str(const struct buf *);	/* "" when empty */
  * characters as spaces.  YAML: "!unsafe" and a double-quoted scalar
  * (Ansible never templates it).  Comments (YAML, cmd.exe, PowerShell):
  * one line of printable ASCII.  Markdown: a table cell, one line, markup
- * escaped.  Terminal: control characters as "?".  (cmd.exe command lines:
+ * escaped.  HTML: text or a quoted attribute, &<>"' as entities.
+ * Terminal: control characters as "?".  (cmd.exe command lines:
  * transport_cmdline().)
  */
 int	 buf_add_json_str(struct buf *, const char *s);
@@ -68,6 +69,7 @@ int	 buf_add_ps_str(struct buf *, const char *s);
 int	 buf_add_yaml_unsafe(struct buf *, const char *s);
 int	 buf_add_comment(struct buf *, const char *s);
 int	 buf_add_md_cell(struct buf *, const char *s);
+int	 buf_add_html(struct buf *, const char *s);
 int	 buf_add_term(struct buf *, const char *s);
 
 /* Errors. */

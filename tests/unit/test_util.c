@@ -349,6 +349,10 @@ test_escapes_keep_hostile_values_one_value(void **state)
 	assert_string_equal(buf_str(&b),
 	    "v &lt;/td&gt;&lt;h2&gt;Approved&lt;/h2&gt;\\|\\*x\\*");
 	buf_reset(&b);
+	buf_add_html(&b, "a\"><script>x('&')</script>\x1b\r\n");
+	assert_string_equal(buf_str(&b), "a&quot;&gt;&lt;script&gt;x(&#39;"
+	    "&amp;&#39;)&lt;/script&gt;  \n");
+	buf_reset(&b);
 	buf_add_term(&b, "title\x1b]0;pwn\x07\xc2\x9b" "2J\tend");
 	assert_string_equal(buf_str(&b), "title?]0;pwn??2J\tend");
 	buf_release(&b);

@@ -21,7 +21,8 @@ apply_usage(FILE *f)
 	    "         [--window START/DURATION] [--parallel N] [--canary N]\n"
 	    "         [--max-fail PCT] [--reboot-timeout S] [--reboot-delay S]\n"
 	    "         [--no-auto-rollback] [--known-hosts FILE] [--accept-new]\n"
-	    "         [-k KEY] [-u USER] [--limit HOST,...|@FILE]\n\n"
+	    "         [-k KEY] [-u USER] [--limit HOST,...|@FILE]\n"
+	    "         [--expect-plan SHA256]\n\n"
 	    "Carry out the plan on its hosts in waves: canary hosts first\n"
 	    "(--canary, default 1), then the plan's waves or chunks of\n"
 	    "--parallel (default 32).  Any failure stops the run after the\n"
@@ -40,6 +41,9 @@ apply_usage(FILE *f)
 	    "lines (one per host step) otherwise.  Ctrl-C or SIGTERM: nothing\n"
 	    "new starts, running steps end at their next safe point, waits end\n"
 	    "at once; a second one exits at once (resume continues).\n"
+	    "--expect-plan SHA256 (from the change request, 'kbfix report\n"
+	    "PLAN.json'): refuse, before anything starts, a plan file with\n"
+	    "another SHA-256; run.json records the hash of the plan run.\n"
 	    "Exit: 0 all done, 3 some hosts failed or were not done,\n"
 	    "4 the rest done but manual hosts remain (their runbooks),\n"
 	    "1 the run failed, 2 bad input.\n", f);
@@ -340,6 +344,35 @@ test_kill_after(struct deploy_opts *o)
 	return 0;
 }
 
+/* The approved plan is the plan that runs: refused before anything. */
+static int
+expect_plan(const char *path, const char *want)
+{
+	struct buf b;
+	char sha[65];
+	int rc = -1;
+
+	if (strlen(want) != 64 || strspn(want, "0123456789abcdefABCDEF") != 64) {
+		warnmsg("--expect-plan '%s': not a SHA-256 (64 hex digits)", want);
+		return -1;
+	}
+	buf_init(&b, (size_t)1 << 30);
+	if (file_read(path, b.max, &b) == -1) {
+		warnmsg("%s", err_msg());
+		goto out;
+	}
+	sha256_hex(buf_str(&b), b.len, sha);
+	if (strcasecmp(sha, want) != 0) {
+		warnmsg("%s: SHA-256 is %s, not the approved %s: not the plan "
+		    "that was approved; nothing started", path, sha, want);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&b);
+	return rc;
+}
+
 int
 cmd_apply(int argc, char **argv)
 {
@@ -358,9 +391,11 @@ cmd_apply(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "expect-plan", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *want = NULL;
 	struct deploy_opts o;
 	struct deploy_result res;
 	int c, rc, bad = 0;
@@ -390,6 +425,7 @@ cmd_apply(int argc, char **argv)
 		case 'k': o.key_file = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'l': o.limit = optarg; break;
+		case 'E': want = optarg; break;
 		case 'h': apply_usage(stdout); return EXIT_OK;
 		default: apply_usage(stderr); return EXIT_USAGE;
 		}
@@ -401,6 +437,8 @@ cmd_apply(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.plan_path = argv[optind];
+	if (want && expect_plan(o.plan_path, want) == -1)
+		return EXIT_USAGE;
 	cmd_deploy_signals();
 	rc = deploy_apply(&o, 0, cmd_deploy_progress, NULL, &res);
 	return cmd_deploy_report(rc, &res, 0);

@@ -92,6 +92,7 @@ struct catalog_client *catalog_opts_client(struct catalog_opts *);
 void	catalog_opts_release(struct catalog_opts *);
 extern const char catalog_opts_usage[];
 int	cmd_plan(int, char **);
+int	cmd_report(int, char **);
 int	cmd_explain(int, char **);
 int	cmd_advisories(int, char **);
 

@@ -28,6 +28,7 @@ static const struct subcommand {
 	{ "evidence",	cmd_evidence,	"crashes before a run and after it, per host (did the fix work?)" },
 	{ "resume",	cmd_resume,	"continue an interrupted run" },
 	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
+	{ "report",	cmd_report,	"a plan as a change request or page; a run's review" },
 	{ "export",	cmd_export,	"the plan as an Ansible project (playbooks, inventory)" },
 	{ "version",	cmd_version,	"print the version" },
 };

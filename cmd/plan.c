@@ -181,6 +181,14 @@ plan_window_opt(struct plan_args *a)
 	}
 	time_iso8601(start, a->window_start);
 	a->opt.window_start = a->window_start;
+	/* the offset the operator wrote, for the reports' local times */
+	if (strncmp(a->window, "now", 3) != 0) {
+		char *st = xstrndup(a->window, strcspn(a->window, "/"));
+		int64_t t;
+
+		(void)time_parse_iso8601_off(st, &t, &a->opt.window_offset_s);
+		free(st);
+	}
 	return 0;
 }
 

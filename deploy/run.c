@@ -30,14 +30,23 @@ static int
 run_json_write(const struct deploy_opts *o, const char *plan_abs,
     const char *bundle_abs)
 {
-	struct buf b;
-	char *kh, *key;
+	struct buf b, plan;
+	char *kh, *key, sha[65];
 	char *path;
 	int rc;
 
+	buf_init(&plan, (size_t)1 << 30);
+	if (file_read(plan_abs, plan.max, &plan) == -1) {
+		buf_release(&plan);
+		return -1;
+	}
+	/* the plan run, as `kbfix apply --expect-plan` checks it */
+	sha256_hex(buf_str(&plan), plan.len, sha);
+	buf_release(&plan);
 	buf_init(&b, 1 << 20);
 	buf_addf(&b, "{\"format\": \"%s\"", RUN_FORMAT);
 	json_kv(&b, "plan", plan_abs);
+	json_kv(&b, "plan_sha256", sha);
 	json_kv(&b, "bundle", bundle_abs);
 	json_kv(&b, "window", o->window);
 	/* absolute, so that resume works from another directory */

@@ -249,6 +249,14 @@ host_facts(struct plan_arena *ar, const struct plan_inv_host *ih,
 	ph->version = dup_or_null(ar, ih->version);
 	ph->arch = dup_or_null(ar, ih->arch);
 	ph->group = dup_or_null(ar, ih->group);
+	if (ih->nroles) {
+		size_t i;
+
+		ph->roles = plan_arena_alloc(ar, ih->nroles * sizeof(*ph->roles));
+		for (i = 0; i < ih->nroles; i++)
+			ph->roles[i] = plan_arena_intern(ar, ih->roles[i]);
+		ph->nroles = ih->nroles;
+	}
 	ph->wave = ih->wave;
 }
 
@@ -474,6 +482,7 @@ plan_new(const struct advisory_set *set, const struct plan_options *o,
 	}
 	p->window_start = dup_or_null(p->arena, o->window_start);
 	p->window_duration_s = o->window_duration_s;
+	p->window_offset_s = o->window_offset_s;
 	p->advisories = plan_arena_alloc(p->arena,
 	    (set->n + 1) * sizeof(*p->advisories));
 	for (i = 0; i < set->n; i++) {
@@ -481,6 +490,7 @@ plan_new(const struct advisory_set *set, const struct plan_options *o,
 		    set->items[i]->id);
 		p->advisories[i].title = plan_arena_strdup(p->arena,
 		    set->items[i]->title);
+		p->advisories[i].kb = dup_or_null(p->arena, set->items[i]->kb);
 	}
 	p->nadvisories = set->n;
 	p->hosts = plan_arena_alloc(p->arena, (nhosts + 1) * sizeof(*p->hosts));

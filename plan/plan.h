@@ -80,6 +80,8 @@ struct plan_host {
 	char		*version;	/* build as planned, e.g. "6.1.7601" */
 	char		*arch;		/* x86, x64, ia64 */
 	char		*group;		/* reboot group or NULL */
+	char		**roles;	/* the inventory's roles (services) */
+	size_t		 nroles;
 	int		 wave;		/* 0: none assigned */
 	int		 estimate_s;	/* estimated duration, reboot included */
 	enum plan_status status;
@@ -100,6 +102,7 @@ struct plan_package {
 struct plan_advisory {
 	char		*id;
 	char		*title;
+	char		*kb;		/* KB article, or NULL */
 };
 
 struct plan_arena;
@@ -108,6 +111,7 @@ struct plan {
 	char		*created;	/* ISO 8601 */
 	char		*window_start;	/* NULL when no window */
 	int64_t		 window_duration_s;
+	int		 window_offset_s; /* the window's UTC offset, as given */
 	struct plan_advisory *advisories;
 	size_t		 nadvisories;
 	struct plan_package *packages;
@@ -719,6 +723,7 @@ struct plan_options {
 	const char	*created;	/* ISO 8601, or NULL: now */
 	const char	*window_start;	/* or NULL */
 	int64_t		 window_duration_s;
+	int		 window_offset_s;
 };
 
 /* Rough durations for estimate_s (seconds). */
@@ -750,5 +755,18 @@ enum plan_format {
 
 int		 plan_format_parse(const char *, enum plan_format *);
 int		 plan_report(const struct plan *, enum plan_format, struct buf *);
+/*
+ * The Markdown change request and the HTML page name the plan file and
+ * its SHA-256 (the `kbfix apply --expect-plan` they print): plan_report()
+ * names "plan.json" and hashes plan_write_json's document, which is the
+ * file `kbfix plan -o` writes; a caller that read the plan from a file
+ * passes its path and the SHA-256 of its bytes (either may be NULL).
+ */
+struct plan_report_ctx {
+	const char	*plan_path;
+	const char	*sha256;	/* 64 hex digits */
+};
+int		 plan_report_for(const struct plan *, enum plan_format,
+		    const struct plan_report_ctx *, struct buf *);
 
 #endif

@@ -361,6 +361,23 @@ read_actions(struct rd *rd, const cJSON *o, struct plan_host *h)
 }
 
 static int
+read_strings(struct rd *rd, const cJSON *o, const char *field,
+    char ***out, size_t *n)
+{
+	const cJSON *arr = get_array(rd, o, field, 1), *s;
+
+	if (arr == NULL)
+		return -1;
+	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**out));
+	cJSON_ArrayForEach(s, arr) {
+		if (!cJSON_IsString(s))
+			return rd_fail(rd, field, "must hold strings");
+		(*out)[(*n)++] = xstrdup(s->valuestring);
+	}
+	return 0;
+}
+
+static int
 read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 {
 	char *status = NULL;
@@ -404,6 +421,9 @@ read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 		goto out;
 	}
 	if (read_findings(rd, o, h) == -1 || read_actions(rd, o, h) == -1)
+		goto out;
+	if (cJSON_GetObjectItemCaseSensitive(o, "roles") &&
+	    read_strings(rd, o, "roles", &h->roles, &h->nroles) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -463,23 +483,6 @@ read_hosts(struct rd *rd, const cJSON *root, struct plan *p)
 }
 
 static int
-read_strings(struct rd *rd, const cJSON *o, const char *field,
-    char ***out, size_t *n)
-{
-	const cJSON *arr = get_array(rd, o, field, 1), *s;
-
-	if (arr == NULL)
-		return -1;
-	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**out));
-	cJSON_ArrayForEach(s, arr) {
-		if (!cJSON_IsString(s))
-			return rd_fail(rd, field, "must hold strings");
-		(*out)[(*n)++] = xstrdup(s->valuestring);
-	}
-	return 0;
-}
-
-static int
 read_packages(struct rd *rd, const cJSON *root, struct plan *p)
 {
 	const cJSON *arr = get_array(rd, root, "packages", 0), *o;
@@ -528,6 +531,8 @@ read_advisories(struct rd *rd, const cJSON *root, struct plan *p)
 		rc = get_str(rd, o, "id", 1, &a->id);
 		if (rc == 0)
 			rc = get_str(rd, o, "title", 0, &a->title);
+		if (rc == 0)
+			rc = get_str(rd, o, "kb", 0, &a->kb);
 		rd_leave(rd, mark);
 		if (rc == -1)
 			return -1;
@@ -571,6 +576,9 @@ read_window(struct rd *rd, const cJSON *root, struct plan *p)
 		    "2026-11-21T22:00:00Z");
 	if (dur == 0)
 		return rd_fail(rd, "duration_s", "missing");
+	if (get_int(rd, w, "offset_s", -14 * 3600, 14 * 3600,
+	    &p->window_offset_s) == -1)
+		return -1;
 	p->window_duration_s = dur;
 	jpath_back(&rd->jp, mark);
 	return 0;
@@ -670,6 +678,9 @@ host_release(struct plan_host *h)
 	free(h->version);
 	free(h->arch);
 	free(h->group);
+	for (i = 0; i < h->nroles; i++)
+		free(h->roles[i]);
+	free(h->roles);
 }
 
 void
@@ -700,6 +711,7 @@ plan_free(struct plan *p)
 	for (i = 0; i < p->nadvisories; i++) {
 		free(p->advisories[i].id);
 		free(p->advisories[i].title);
+		free(p->advisories[i].kb);
 	}
 	free(p->hosts);
 	free(p->packages);
@@ -876,6 +888,15 @@ w_host(struct buf *b, const struct plan_host *h)
 	w_opt_str(b, "version", h->version);
 	w_opt_str(b, "arch", h->arch);
 	w_opt_str(b, "group", h->group);
+	if (h->nroles) {
+		ADD_LIT(b, "      \"roles\": [");
+		for (i = 0; i < h->nroles; i++) {
+			if (i)
+				ADD_LIT(b, ", ");
+			w_jstr(b, h->roles[i]);
+		}
+		ADD_LIT(b, "],\n");
+	}
 	w_str(b, "      ", "status", plan_status_name(h->status), 1);
 	ADD_LIT(b, "      \"findings\": [");
 	for (i = 0; i < h->nfindings; i++) {
@@ -987,8 +1008,10 @@ w_head(const struct plan *p, struct buf *b)
 	if (p->window_start) {
 		ADD_LIT(b, "  \"window\": {\"start\": ");
 		w_jstr(b, p->window_start);
-		buf_addf(b, ", \"duration_s\": %lld},\n",
-		    (long long)p->window_duration_s);
+		buf_addf(b, ", \"duration_s\": %lld", (long long)p->window_duration_s);
+		if (p->window_offset_s)
+			buf_addf(b, ", \"offset_s\": %d", p->window_offset_s);
+		ADD_LIT(b, "},\n");
 	}
 	ADD_LIT(b, "  \"advisories\": [");
 	for (i = 0; i < p->nadvisories; i++) {
@@ -997,6 +1020,10 @@ w_head(const struct plan *p, struct buf *b)
 		ADD_LIT(b, ", \"title\": ");
 		w_jstr(b, p->advisories[i].title ?
 		    p->advisories[i].title : "");
+		if (p->advisories[i].kb) {
+			ADD_LIT(b, ", \"kb\": ");
+			w_jstr(b, p->advisories[i].kb);
+		}
 		ADD_LIT(b, "}");
 	}
 	buf_adds(b, p->nadvisories ? "\n  ],\n" : "],\n");

@@ -1,12 +1,15 @@
 /*
- * Plan reports: text, JSON (plan_write_json), Markdown for a change
- * request, one self-contained HTML page, CSV (a row per host action).
+ * Plan reports: text, JSON (plan_write_json), CSV (a row per host action),
+ * and what the Markdown change request (report_md.c) and the HTML page
+ * (report_html.c) share: totals, the planned schedule, times, the hash.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "plan/plan.h"
+#include "plan/report_int.h"
 
 int
 plan_format_parse(const char *s, enum plan_format *out)
@@ -29,14 +32,8 @@ plan_format_parse(const char *s, enum plan_format *out)
 }
 
 /* Figures every report shows. */
-struct totals {
-	size_t	 status[PLAN_NSTATUS];
-	size_t	 reboots, actions, waves;
-	int64_t	 duration_s;	/* waves one after another, hosts in parallel */
-};
-
-static void
-totals(const struct plan *p, struct totals *t)
+void
+rpt_totals(const struct plan *p, struct rpt_totals *t)
 {
 	int64_t *wave_max = NULL;
 	size_t i, j, nw = 0;
@@ -68,8 +65,8 @@ totals(const struct plan *p, struct totals *t)
 	free(wave_max);
 }
 
-static void
-action_text(const struct plan_action *a, struct buf *b)
+void
+rpt_action_text(const struct plan_action *a, struct buf *b)
 {
 	switch (a->kind) {
 	case ACTION_REGISTRY:
@@ -89,22 +86,23 @@ action_text(const struct plan_action *a, struct buf *b)
 	}
 }
 
-static void
-actions_line(const struct plan_host *h, struct buf *b)
+void
+rpt_actions_line(const struct plan_host *h, struct buf *b)
 {
 	size_t i;
 
 	for (i = 0; i < h->nactions; i++) {
 		if (i)
 			buf_adds(b, ", ");
-		action_text(&h->actions[i], b);
+		rpt_action_text(&h->actions[i], b);
 	}
 	if (h->nactions == 0)
 		buf_adds(b, "-");
 }
 
-static void
-window_line(const struct plan *p, const struct totals *t, struct buf *b)
+void
+rpt_window_line(const struct plan *p, const struct rpt_totals *t,
+    struct buf *b)
 {
 	buf_addf(b, "Estimated time: %lld min over %zu wave(s), waves one "
 	    "after another", (long long)(t->duration_s + 59) / 60, t->waves);
@@ -116,10 +114,205 @@ window_line(const struct plan *p, const struct totals *t, struct buf *b)
 	buf_adds(b, "\n");
 }
 
+/* The planned schedule. */
+
+int
+rpt_host_scheduled(const struct plan_host *h)
+{
+	return h->nactions > 0 && h->wave > 0;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+distinct_add(const char ***v, size_t *n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i], s) == 0)
+			return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+/* Index of wave in s->waves (sorted), or s->nwaves. */
+static size_t
+sched_find(const struct rpt_sched *s, int wave)
+{
+	size_t lo = 0, hi = s->nwaves, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->waves[mid].wave == wave)
+			return mid;
+		if (s->waves[mid].wave < wave)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return s->nwaves;
+}
+
+const struct rpt_wave *
+rpt_sched_wave(const struct rpt_sched *s, int wave)
+{
+	size_t i = sched_find(s, wave);
+
+	return i < s->nwaves ? &s->waves[i] : NULL;
+}
+
+static void
+sched_add_host(struct rpt_wave *w, const struct plan_host *h)
+{
+	size_t j;
+
+	w->nhosts++;
+	w->nmanual += plan_transport_manual(h->transport);
+	for (j = 0; j < h->nactions; j++)
+		w->nreboots += h->actions[j].kind == ACTION_REBOOT;
+	for (j = 0; j < h->nroles; j++)
+		distinct_add(&w->roles, &w->nroles, h->roles[j]);
+	if (h->group)
+		distinct_add(&w->groups, &w->ngroups, h->group);
+	if (h->estimate_s > w->end_s)
+		w->end_s = h->estimate_s;	/* the wave's length, for now */
+}
+
+void
+rpt_sched_build(const struct plan *p, struct rpt_sched *s)
+{
+	int *nums = xcalloc(p->nhosts + 1, sizeof(*nums));
+	size_t i, n = 0;
+	int64_t t = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->t0 = -1;
+	if (p->window_start && time_parse_iso8601(p->window_start, &s->t0) == -1)
+		s->t0 = -1;
+	for (i = 0; i < p->nhosts; i++)
+		if (rpt_host_scheduled(&p->hosts[i]))
+			nums[n++] = p->hosts[i].wave;
+	qsort(nums, n, sizeof(*nums), int_cmp);
+	s->waves = xcalloc(n + 1, sizeof(*s->waves));
+	for (i = 0; i < n; i++)
+		if (s->nwaves == 0 || s->waves[s->nwaves - 1].wave != nums[i])
+			s->waves[s->nwaves++].wave = nums[i];
+	free(nums);
+	for (i = 0; i < p->nhosts; i++)
+		if (rpt_host_scheduled(&p->hosts[i]))
+			sched_add_host(&s->waves[sched_find(s,
+			    p->hosts[i].wave)], &p->hosts[i]);
+	for (i = 0; i < s->nwaves; i++) {
+		struct rpt_wave *w = &s->waves[i];
+
+		w->start_s = t;
+		w->end_s += t;
+		t = w->end_s;
+		if (w->nhosts > s->waves[s->largest].nhosts)
+			s->largest = i;
+	}
+	s->end_s = t;
+}
+
+void
+rpt_sched_release(struct rpt_sched *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nwaves; i++) {
+		free(s->waves[i].roles);
+		free(s->waves[i].groups);
+	}
+	free(s->waves);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The plan's estimates per action kind, scaled to the host's estimate_s. */
+void
+rpt_host_phases(const struct plan_host *h, struct rpt_phases *ph)
+{
+	int64_t sum;
+	size_t j;
+
+	memset(ph, 0, sizeof(*ph));
+	for (j = 0; j < h->nactions; j++)
+		switch (h->actions[j].kind) {
+		case ACTION_REGISTRY:
+		case ACTION_MULTICAST:
+			ph->work_s += PLAN_EST_WORKAROUND;
+			break;
+		case ACTION_INSTALL:
+			ph->work_s += PLAN_EST_INSTALL;
+			break;
+		case ACTION_REBOOT:
+			ph->reboot_s = PLAN_EST_REBOOT;
+			break;
+		case ACTION_VERIFY:
+			ph->verify_s = PLAN_EST_VERIFY;
+			break;
+		}
+	sum = ph->work_s + ph->reboot_s + ph->verify_s;
+	if (h->estimate_s <= 0 || sum == 0 || sum == h->estimate_s)
+		return;
+	ph->reboot_s = ph->reboot_s * h->estimate_s / sum;
+	ph->verify_s = ph->verify_s * h->estimate_s / sum;
+	ph->work_s = h->estimate_s - ph->reboot_s - ph->verify_s;
+}
+
+static void
+fmt_time(int64_t epoch, int off_s, const char *zone, char out[26])
+{
+	time_t tt = (time_t)(epoch + off_s);
+	struct tm tm;
+	char day[20];
+
+	gmtime_r(&tt, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d %H:%M", &tm);
+	snprintf(out, 26, "%.16s %s", day, zone);
+}
+
+void
+rpt_time_utc(int64_t epoch, char out[26])
+{
+	fmt_time(epoch, 0, "UTC", out);
+}
+
+void
+rpt_time_local(int64_t epoch, int off_s, char out[26])
+{
+	char iso[26];
+
+	/* the offset as ISO 8601 writes it: "+01:00" */
+	time_iso8601_off(0, off_s, iso);
+	fmt_time(epoch, off_s, off_s ? iso + 19 : "UTC", out);
+}
+
+void
+rpt_plan_sha256(const struct plan *p, const char *given, char out[65])
+{
+	struct buf b;
+
+	if (given) {
+		snprintf(out, 65, "%s", given);
+		return;
+	}
+	buf_init(&b, (size_t)1 << 30);
+	plan_write_json(p, &b);
+	sha256_hex(b.data ? b.data : "", b.len, out);
+	buf_release(&b);
+}
+
 /* Text. */
 
 static void
-text_summary(const struct plan *p, const struct totals *t, struct buf *b)
+text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 {
 	size_t i;
 
@@ -131,7 +324,7 @@ text_summary(const struct plan *p, const struct totals *t, struct buf *b)
 	buf_addf(b, "\n  %zu package(s), %zu reboot(s), %zu action(s)\n",
 	    p->npackages, t->reboots, t->actions);
 	buf_adds(b, "  ");
-	window_line(p, t, b);
+	rpt_window_line(p, t, b);
 }
 
 static void
@@ -147,7 +340,7 @@ text_hosts(const struct plan *p, struct buf *b)
 		const struct plan_host *h = &p->hosts[i];
 
 		buf_reset(&line);
-		actions_line(h, &line);
+		rpt_actions_line(h, &line);
 		buf_addf(b, "%-20s %-14s %4d  %-22s %-10s %-4s  %s\n", h->name,
 		    plan_status_name(h->status), h->wave, h->os ? h->os : "?",
 		    h->version ? h->version : "?", h->arch ? h->arch : "?",
@@ -195,177 +388,6 @@ text_details(const struct plan *p, struct buf *b)
 		}
 }
 
-/* Markdown. */
-
-static void
-md_report(const struct plan *p, const struct totals *t, struct buf *b)
-{
-	struct buf line;
-	size_t i, j;
-
-	buf_init(&line, 1 << 20);
-	buf_addf(b, "# Remediation plan\n\nCreated %s by kbfix from %zu hosts.\n\n"
-	    "## Summary\n\n| Status | Hosts |\n|---|---:|\n",
-	    p->created ? p->created : "-", p->nhosts);
-	for (i = 0; i < PLAN_NSTATUS; i++)
-		buf_addf(b, "| %s | %zu |\n",
-		    plan_status_name((enum plan_status)i), t->status[i]);
-	buf_addf(b, "\n**Reboots: %zu host(s).** ", t->reboots);
-	window_line(p, t, b);
-	buf_adds(b, "\n## Packages\n\n| KB | Product | Arch | Hosts |\n"
-	    "|---|---|---|---|\n");
-	for (i = 0; i < p->npackages; i++) {
-		buf_addf(b, "| %s | ", p->packages[i].kb);
-		buf_add_md_cell(b, p->packages[i].product);
-		buf_adds(b, " | ");
-		buf_add_md_cell(b, p->packages[i].arch);
-		buf_adds(b, " | ");
-		for (j = 0; j < p->packages[i].nhosts; j++) {
-			buf_adds(b, j ? ", " : "");
-			buf_add_md_cell(b, p->packages[i].hosts[j]);
-		}
-		buf_adds(b, " |\n");
-	}
-	buf_adds(b, "\n## Actions per host\n");
-	for (i = 0; i < p->nhosts; i++) {
-		const struct plan_host *h = &p->hosts[i];
-
-		buf_adds(b, "\n### ");
-		buf_add_md_cell(b, h->name);
-		buf_addf(b, " (%s, wave %d, ", plan_status_name(h->status),
-		    h->wave);
-		buf_add_md_cell(b, h->os ? h->os : "?");
-		buf_addc(b, ' ');
-		buf_add_md_cell(b, h->version ? h->version : "?");
-		buf_addc(b, ' ');
-		buf_add_md_cell(b, h->arch ? h->arch : "?");
-		buf_adds(b, ")\n\n");
-		for (j = 0; j < h->nactions; j++) {
-			buf_reset(&line);
-			action_text(&h->actions[j], &line);
-			buf_addf(b, "%zu. ", j + 1);
-			buf_add_md_cell(b, buf_str(&line));
-			buf_adds(b, "\n");
-		}
-		if (h->nactions)
-			buf_adds(b, "\n");
-		for (j = 0; j < h->nfindings; j++) {
-			buf_adds(b, "- ");
-			buf_add_md_cell(b, h->findings[j].advisory);
-			buf_addf(b, ": **%s**: ",
-			    plan_state_name(h->findings[j].state));
-			buf_add_md_cell(b, h->findings[j].reason);
-			buf_adds(b, "\n");
-		}
-	}
-	buf_release(&line);
-}
-
-/* HTML. */
-
-static void
-html_esc(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s);
-		}
-}
-
-static void
-html_cell(struct buf *b, const char *s)
-{
-	buf_adds(b, "<td>");
-	html_esc(b, s ? s : "?");
-	buf_adds(b, "</td>");
-}
-
-static void
-html_hosts(const struct plan *p, struct buf *b)
-{
-	struct buf line;
-	size_t i, j;
-
-	buf_init(&line, 1 << 20);
-	buf_adds(b, "<h2>Hosts</h2>\n<table><tr><th>Host</th><th>Status</th>"
-	    "<th>Wave</th><th>OS</th><th>Version</th><th>Arch</th>"
-	    "<th>Actions</th><th>Findings</th></tr>\n");
-	for (i = 0; i < p->nhosts; i++) {
-		const struct plan_host *h = &p->hosts[i];
-
-		buf_reset(&line);
-		actions_line(h, &line);
-		buf_addf(b, "<tr class=\"%s\">", plan_status_name(h->status));
-		html_cell(b, h->name);
-		html_cell(b, plan_status_name(h->status));
-		buf_addf(b, "<td>%d</td>", h->wave);
-		html_cell(b, h->os);
-		html_cell(b, h->version);
-		html_cell(b, h->arch);
-		html_cell(b, buf_str(&line));
-		buf_adds(b, "<td><ul>");
-		for (j = 0; j < h->nfindings; j++) {
-			buf_adds(b, "<li>");
-			html_esc(b, h->findings[j].advisory);
-			buf_addf(b, ": <b>%s</b>: ",
-			    plan_state_name(h->findings[j].state));
-			html_esc(b, h->findings[j].reason);
-			buf_adds(b, "</li>");
-		}
-		buf_adds(b, "</ul></td></tr>\n");
-	}
-	buf_adds(b, "</table>\n");
-	buf_release(&line);
-}
-
-static void
-html_report(const struct plan *p, const struct totals *t, struct buf *b)
-{
-	struct buf line;
-	size_t i, j;
-
-	buf_init(&line, 4096);
-	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<title>kbfix remediation plan</title>\n<style>body{font-family:"
-	    "sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:"
-	    "1px solid #999;padding:.2em .5em;vertical-align:top;text-align:"
-	    "left}tr.needs-action{background:#fff4e0}tr.blocked{background:"
-	    "#fde}tr.unknown{background:#eef}ul{margin:0;padding-left:1.2em}"
-	    "</style></head><body>\n<h1>Remediation plan</h1>\n<p>Created ");
-	html_esc(b, p->created ? p->created : "-");
-	buf_addf(b, ", %zu hosts.</p>\n<h2>Summary</h2>\n<table>", p->nhosts);
-	for (i = 0; i < PLAN_NSTATUS; i++)
-		buf_addf(b, "<tr><th>%s</th><td>%zu</td></tr>",
-		    plan_status_name((enum plan_status)i), t->status[i]);
-	buf_addf(b, "<tr><th>reboots</th><td>%zu</td></tr></table>\n<p>",
-	    t->reboots);
-	window_line(p, t, &line);
-	html_esc(b, buf_str(&line));
-	buf_adds(b, "</p>\n<h2>Packages</h2>\n<table><tr><th>KB</th>"
-	    "<th>Product</th><th>Arch</th><th>Hosts</th></tr>\n");
-	for (i = 0; i < p->npackages; i++) {
-		buf_adds(b, "<tr>");
-		html_cell(b, p->packages[i].kb);
-		html_cell(b, p->packages[i].product);
-		html_cell(b, p->packages[i].arch);
-		buf_adds(b, "<td>");
-		for (j = 0; j < p->packages[i].nhosts; j++) {
-			buf_adds(b, j ? ", " : "");
-			html_esc(b, p->packages[i].hosts[j]);
-		}
-		buf_adds(b, "</td></tr>\n");
-	}
-	buf_adds(b, "</table>\n");
-	html_hosts(p, b);
-	buf_adds(b, "</body></html>\n");
-	buf_release(&line);
-}
-
 /* CSV, RFC 4180: quote a field holding a comma, quote, CR or LF. */
 
 static void
@@ -404,7 +426,7 @@ csv_row(struct buf *b, const struct plan_host *h, size_t step,
 	csv_field(b, h->os ? h->os : "", 0);
 	csv_field(b, h->arch ? h->arch : "", 0);
 	if (a)
-		action_text(a, &d);
+		rpt_action_text(a, &d);
 	csv_field(b, buf_str(&d), 1);
 	buf_release(&d);
 }
@@ -427,13 +449,17 @@ csv_report(const struct plan *p, struct buf *b)
 }
 
 int
-plan_report(const struct plan *p, enum plan_format f, struct buf *b)
+plan_report_for(const struct plan *p, enum plan_format f,
+    const struct plan_report_ctx *ctx, struct buf *b)
 {
-	struct totals t;
+	static const struct plan_report_ctx none = { NULL, NULL };
+	struct rpt_totals t;
 
 	if (f == PLAN_FORMAT_JSON)
 		return plan_write_json(p, b);
-	totals(p, &t);
+	if (ctx == NULL)
+		ctx = &none;
+	rpt_totals(p, &t);
 	switch (f) {
 	case PLAN_FORMAT_TEXT:
 		text_summary(p, &t, b);
@@ -442,10 +468,10 @@ plan_report(const struct plan *p, enum plan_format f, struct buf *b)
 		text_details(p, b);
 		break;
 	case PLAN_FORMAT_MARKDOWN:
-		md_report(p, &t, b);
+		rpt_markdown(p, ctx, b);
 		break;
 	case PLAN_FORMAT_HTML:
-		html_report(p, &t, b);
+		rpt_html(p, ctx, b);
 		break;
 	case PLAN_FORMAT_CSV:
 		csv_report(p, b);
@@ -458,4 +484,10 @@ plan_report(const struct plan *p, enum plan_format f, struct buf *b)
 		return -1;
 	}
 	return 0;
+}
+
+int
+plan_report(const struct plan *p, enum plan_format f, struct buf *b)
+{
+	return plan_report_for(p, f, NULL, b);
 }

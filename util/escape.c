@@ -86,6 +86,30 @@ buf_add_md_cell(struct buf *b, const char *s)
 }
 
 /*
+ * HTML text or a quoted attribute value: the five characters HTML gives a
+ * meaning to as entities, control characters (but tab and newline) as
+ * spaces.
+ */
+int
+buf_add_html(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		switch (*p) {
+		case '&': buf_adds(b, "&amp;"); continue;
+		case '<': buf_adds(b, "&lt;"); continue;
+		case '>': buf_adds(b, "&gt;"); continue;
+		case '"': buf_adds(b, "&quot;"); continue;
+		case '\'': buf_adds(b, "&#39;"); continue;
+		}
+		buf_addc(b, (*p < 0x20 && *p != '\t' && *p != '\n') ||
+		    *p == 0x7f ? ' ' : *p);
+	}
+	return b->failed ? -1 : 0;
+}
+
+/*
  * Text for a terminal: control characters (C0, DEL, and C1 as UTF-8
  * U+0080..U+009F) become "?", so no escape sequence reaches it.
  */

@@ -789,21 +789,67 @@ time_iso8601(int64_t epoch, char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* "Z", nothing, or a "+HH:MM" / "-HH:MM" offset east of UTC. */
+static int
+time_offset(const char *s, int *off_s)
+{
+	unsigned hh, mm;
+
+	*off_s = 0;
+	if (*s == '\0' || (s[0] == 'Z' && s[1] == '\0'))
+		return 0;
+	if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 || s[3] != ':' ||
+	    !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2]) ||
+	    !isdigit((unsigned char)s[4]) || !isdigit((unsigned char)s[5]))
+		return -1;
+	hh = (unsigned)(s[1] - '0') * 10 + (unsigned)(s[2] - '0');
+	mm = (unsigned)(s[4] - '0') * 10 + (unsigned)(s[5] - '0');
+	if (hh > 14 || mm > 59)
+		return -1;
+	*off_s = (int)(hh * 3600 + mm * 60) * (s[0] == '-' ? -1 : 1);
+	return 0;
+}
+
 int
-time_parse_iso8601(const char *s, int64_t *epoch)
+time_parse_iso8601_off(const char *s, int64_t *epoch, int *off_s)
 {
 	struct tm tm;
 	const char *end;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end == NULL || (*end != 'Z' && *end != '\0') ||
-	    (*end == 'Z' && end[1] != '\0')) {
-		err_set("'%s' is not a time like 2026-11-21T22:00:00Z", s);
+	if (end == NULL || time_offset(end, off_s) == -1) {
+		err_set("'%s' is not a time like 2026-11-21T22:00:00Z or "
+		    "2026-11-21T23:00:00+01:00", s);
 		return -1;
 	}
-	*epoch = (int64_t)timegm(&tm);
+	*epoch = (int64_t)timegm(&tm) - *off_s;
 	return 0;
+}
+
+int
+time_parse_iso8601(const char *s, int64_t *epoch)
+{
+	int off;
+
+	return time_parse_iso8601_off(s, epoch, &off);
+}
+
+void
+time_iso8601_off(int64_t epoch, int off_s, char out[26])
+{
+	time_t t = (time_t)(epoch + off_s);
+	unsigned a = (unsigned)(off_s < 0 ? -off_s : off_s);
+	struct tm tm;
+
+	if (off_s == 0) {
+		time_iso8601(epoch, out);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + 19, 7, "%c%02u:%02u", off_s < 0 ? '-' : '+',
+	    (a / 3600) % 100, (a / 60) % 60);
 }
 
 int64_t

@@ -60,7 +60,8 @@ const char *buf_str(const struct buf *);	/* "" when empty */
  * characters as spaces.  YAML: "!unsafe" and a double-quoted scalar
  * (Ansible never templates it).  Comments (YAML, cmd.exe, PowerShell):
  * one line of printable ASCII.  Markdown: a table cell, one line, markup
- * escaped.  Terminal: control characters as "?".  (cmd.exe command lines:
+ * escaped.  HTML: text or a quoted attribute, &<>"' as entities.
+ * Terminal: control characters as "?".  (cmd.exe command lines:
  * transport_cmdline().)
  */
 int	 buf_add_json_str(struct buf *, const char *s);
@@ -68,6 +69,7 @@ int	 buf_add_ps_str(struct buf *, const char *s);
 int	 buf_add_yaml_unsafe(struct buf *, const char *s);
 int	 buf_add_comment(struct buf *, const char *s);
 int	 buf_add_md_cell(struct buf *, const char *s);
+int	 buf_add_html(struct buf *, const char *s);
 int	 buf_add_term(struct buf *, const char *s);
 
 /* Errors. */
@@ -152,12 +154,21 @@ int	 dir_remove_tree(const char *dir, int depth);
 /* Time as ISO 8601 UTC, "2026-11-21T12:00:00Z"; buf holds 21 bytes. */
 void	 time_iso8601(int64_t epoch, char out[21]);
 int	 time_parse_iso8601(const char *, int64_t *epoch);
+/*
+ * The same with an offset east of UTC ("+01:00", "-05:00"; "Z" or none:
+ * 0) in *off_s; the epoch is UTC.  time_iso8601_off() writes the local
+ * time and offset ("2026-11-21T23:00:00+01:00", "...Z" for offset 0).
+ */
+int	 time_parse_iso8601_off(const char *, int64_t *epoch, int *off_s);
+void	 time_iso8601_off(int64_t epoch, int off_s, char out[26]);
 int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
 
 /* Strings. */
 /* The length of the valid UTF-8 character at s (of n bytes), or 0. */
 size_t	 utf8_char_len(const char *s, size_t n);
 void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
+/* SHA-256 of data as 64 lower-case hex digits (the plan's identity). */
+void	 sha256_hex(const void *data, size_t len, char out[65]);
 void	 strv_free(char **, size_t);	/* frees n strings and the array */
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */

@@ -68,8 +68,17 @@ test_plan_report_html_escapes(void **state)
 	char *s = report(p, PLAN_FORMAT_HTML);
 
 	(void)state;
-	assert_null(strstr(s, "<script>"));
+	/* one script, the page's own; the reason's is text */
+	assert_non_null(strstr(s, "<script>(function(){"));
+	assert_null(strstr(strstr(s, "<script>") + 1, "<script>"));
+	assert_null(strstr(s, "<script>alert"));
 	assert_non_null(strstr(s, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+	/* one timeline bar per host that needs action, nothing fetched */
+	assert_non_null(strstr(s, "<g class=\"bar def\" data-wave=\"1\" data-host=\"web01\">"));
+	assert_null(strstr(s, "ok01\"><title>"));
+	assert_null(strstr(s, "http://"));
+	assert_null(strstr(s, "https://"));
+	assert_non_null(strstr(s, "<details><summary>1 finding(s), 1 to read</summary>"));
 	assert_non_null(strstr(s, "&quot;quoted&quot;"));
 	assert_non_null(strstr(s, "<!DOCTYPE html>"));
 	assert_non_null(strstr(s, "</html>"));
@@ -100,16 +109,66 @@ test_plan_report_markdown_for_change_request(void **state)
 	char *s = report(p, PLAN_FORMAT_MARKDOWN);
 
 	(void)state;
-	assert_non_null(strstr(s, "## Summary"));
-	assert_non_null(strstr(s, "## Packages"));
-	assert_non_null(strstr(s, "| KB4345459 | Windows 7 | x64 | web01 |"));
-	assert_non_null(strstr(s, "## Actions per host"));
-	assert_non_null(strstr(s, "**Reboots: 1 host(s).**"));
+	assert_non_null(strstr(s, "## 1. Summary and justification"));
+	assert_non_null(strstr(s, "| Reboots | 1 |"));
+	assert_non_null(strstr(s, "| tcpip-2018-07 | - | t | 1 | 0 | 0 |"));
+	/* 20 min of work, a 10 min window: the wave is late */
+	assert_non_null(strstr(s, "| 1 | 1 | 2026-11-21 22:00 UTC | "
+	    "2026-11-21 22:20 UTC | 2026-11-21 22:00 UTC | "
+	    "2026-11-21 22:20 UTC | **no** |"));
+	assert_non_null(strstr(s, "Deferral risk: 1 host(s)"));
+	assert_non_null(strstr(s, "| KB4345459 | Windows 7 | x64 | Updates | 1 |"));
+	assert_non_null(strstr(s, "kbfix rollback RUN_DIR"));
+	assert_non_null(strstr(s, "## Appendix: actions per host"));
 	assert_non_null(strstr(s, "and \\| piped"));
 	/* markup from a reason is text (issue 16: one Markdown escaper) */
 	assert_null(strstr(s, "<script>"));
 	assert_non_null(strstr(s, "&lt;script&gt;"));
 	free(s);
+	plan_free(p);
+}
+
+/* Roles per wave, the window's offset, the plan's own hash. */
+static void
+test_plan_report_markdown_schedule_roles_hash(void **state)
+{
+	static const char d[] =
+	    "{\"format\": \"kbfix-plan/1\",\n"
+	    " \"window\": {\"start\": \"2026-11-21T22:00:00Z\", \"duration_s\": 3600, \"offset_s\": -18000},\n"
+	    " \"hosts\": [\n"
+	    "  {\"name\": \"a\", \"status\": \"needs-action\", \"roles\": [\"sql_*\"], \"group\": \"g\",\n"
+	    "   \"findings\": [], \"actions\": [{\"kind\": \"reboot\"}], \"estimate_s\": 600, \"wave\": 1},\n"
+	    "  {\"name\": \"b\", \"status\": \"needs-action\", \"roles\": [\"iis\"], \"group\": \"g\",\n"
+	    "   \"findings\": [], \"actions\": [{\"kind\": \"reboot\"}], \"estimate_s\": 900, \"wave\": 3},\n"
+	    "  {\"name\": \"c\", \"status\": \"needs-action\", \"roles\": [\"iis\"],\n"
+	    "   \"findings\": [], \"actions\": [{\"kind\": \"verify\"}], \"estimate_s\": 60, \"wave\": 3}]}\n";
+	struct plan_report_ctx ctx = { "my plan.json", NULL };
+	struct plan *p = plan_parse("p.json", d, strlen(d));
+	struct buf b;
+	char sha[65], *s;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(p->window_offset_s, -18000);
+	buf_init(&b, 1 << 24);
+	assert_int_equal(plan_report_for(p, PLAN_FORMAT_MARKDOWN, &ctx, &b), 0);
+	s = b.data;
+	assert_non_null(strstr(s, "| 1 | 1 | 1 | 0 | sql\\_\\* | g |"));
+	assert_non_null(strstr(s, "| 3 | 2 | 1 | 0 | iis | g |"));
+	assert_non_null(strstr(s, "Largest blast radius: wave 3, 2 host(s)"));
+	assert_non_null(strstr(s, "| 3 | 2 | 2026-11-21 22:10 UTC | "
+	    "2026-11-21 22:25 UTC | 2026-11-21 17:10 -05:00 | "
+	    "2026-11-21 17:25 -05:00 | yes |"));
+	/* plan_write_json's document is what plan -o writes */
+	buf_reset(&b);
+	assert_int_equal(plan_write_json(p, &b), 0);
+	sha256_hex(b.data, b.len, sha);
+	buf_reset(&b);
+	assert_int_equal(plan_report_for(p, PLAN_FORMAT_MARKDOWN, &ctx, &b), 0);
+	assert_non_null(strstr(b.data, sha));
+	/* a path that code spans would show escaped is a placeholder */
+	assert_non_null(strstr(b.data, "kbfix apply PLAN.json --bundle"));
+	buf_release(&b);
 	plan_free(p);
 }
 
@@ -198,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_plan_report_html_escapes),
 		cmocka_unit_test(test_plan_report_csv_quotes),
 		cmocka_unit_test(test_plan_report_markdown_for_change_request),
+		cmocka_unit_test(test_plan_report_markdown_schedule_roles_hash),
 		cmocka_unit_test(test_plan_report_json_roundtrip),
 		cmocka_unit_test(test_plan_format_parse_names),
 	};

@@ -115,6 +115,34 @@ test_time_iso8601_roundtrip(void **state)
 }
 
 static void
+test_time_iso8601_off_offsets(void **state)
+{
+	char s[26];
+	int64_t t;
+	int off;
+
+	(void)state;
+	assert_int_equal(time_parse_iso8601_off("2026-11-21T23:00:00+01:00",
+	    &t, &off), 0);
+	assert_int_equal(t, 1795262400 + 10 * 3600);
+	assert_int_equal(off, 3600);
+	time_iso8601_off(t, off, s);
+	assert_string_equal(s, "2026-11-21T23:00:00+01:00");
+	assert_int_equal(time_parse_iso8601_off("2026-11-21T17:30:00-04:30",
+	    &t, &off), 0);
+	assert_int_equal(off, -(4 * 3600 + 30 * 60));
+	time_iso8601_off(t, off, s);
+	assert_string_equal(s, "2026-11-21T17:30:00-04:30");
+	time_iso8601_off(t, 0, s);
+	assert_string_equal(s, "2026-11-21T22:00:00Z");
+	assert_int_equal(time_parse_iso8601_off("2026-11-21T23:00:00+1",
+	    &t, &off), -1);
+	assert_int_equal(time_parse_iso8601_off("2026-11-21T23:00:00+15:00",
+	    &t, &off), -1);
+	assert_int_equal(time_parse_iso8601("2026-11-21T23:00:00Zx", &t), -1);
+}
+
+static void
 test_hex_encode_lowercase(void **state)
 {
 	static const unsigned char d[] = { 0x00, 0x0f, 0xa5, 0xff };
@@ -321,6 +349,10 @@ test_escapes_keep_hostile_values_one_value(void **state)
 	assert_string_equal(buf_str(&b),
 	    "v &lt;/td&gt;&lt;h2&gt;Approved&lt;/h2&gt;\\|\\*x\\*");
 	buf_reset(&b);
+	buf_add_html(&b, "a\"><script>x('&')</script>\x1b\r\n");
+	assert_string_equal(buf_str(&b), "a&quot;&gt;&lt;script&gt;x(&#39;"
+	    "&amp;&#39;)&lt;/script&gt;  \n");
+	buf_reset(&b);
 	buf_add_term(&b, "title\x1b]0;pwn\x07\xc2\x9b" "2J\tend");
 	assert_string_equal(buf_str(&b), "title?]0;pwn??2J\tend");
 	buf_release(&b);
@@ -386,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_err_prefix_adds_context),
 		cmocka_unit_test(test_file_write_atomic_replaces),
 		cmocka_unit_test(test_time_iso8601_roundtrip),
+		cmocka_unit_test(test_time_iso8601_off_offsets),
 		cmocka_unit_test(test_hex_encode_lowercase),
 		cmocka_unit_test(test_dir_commit_whole_or_refused),
 	};

@@ -1,0 +1,97 @@
+/*
+ * kbfix report PLAN.json | RUN_DIR [--format ...] [-o FILE]: a plan's
+ * reports (the change request, the HTML page) naming the plan file's own
+ * SHA-256, or the review of a run after the window.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cmd.h"
+#include "plan/plan.h"
+#include "util/util.h"
+
+static const char report_usage[] =
+    "usage: kbfix report PLAN.json [--format markdown|html|text|csv|json]\n"
+    "                    [-o FILE]\n"
+    "\n"
+    "PLAN.json (from kbfix plan -o): the plan's report, by default the\n"
+    "change request in Markdown, naming the SHA-256 of the file itself and\n"
+    "the 'kbfix apply --expect-plan' command that runs exactly this plan.\n"
+    "--format html writes one self-contained page (no network): summary,\n"
+    "a timeline of the window, packages, hosts.  -o FILE writes it\n"
+    "atomically.\n";
+
+static int
+report_plan(const char *path, const char *format, const char *output)
+{
+	struct plan_report_ctx ctx = { path, NULL };
+	enum plan_format fmt;
+	struct plan *p = NULL;
+	struct buf file, out;
+	char sha[65];
+	int rc = EXIT_USAGE;
+
+	buf_init(&file, (size_t)1 << 30);
+	buf_init(&out, BUF_MAX_DEFAULT);
+	if (plan_format_parse(format ? format : "markdown", &fmt) == -1) {
+		warnmsg("--format: %s", err_msg());
+		goto out;
+	}
+	if (file_read(path, file.max, &file) == -1 ||
+	    (p = plan_parse(path, buf_str(&file), file.len)) == NULL) {
+		warnmsg("%s", err_msg());
+		goto out;
+	}
+	sha256_hex(buf_str(&file), file.len, sha);
+	ctx.sha256 = sha;
+	if (plan_report_for(p, fmt, &ctx, &out) == -1) {
+		warnmsg("%s", err_msg());
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	rc = cmd_write_output(output, &out);
+out:
+	plan_free(p);
+	buf_release(&file);
+	buf_release(&out);
+	return rc;
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *format = NULL, *output = NULL;
+	struct stat st;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'h': fputs(report_usage, stdout); return EXIT_OK;
+		default: fputs(report_usage, stderr); return EXIT_USAGE;
+		}
+	if (optind + 1 != argc) {
+		fputs(report_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (stat(argv[optind], &st) == -1) {
+		warnmsg("%s: cannot read it", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		warnmsg("%s: a directory; give a plan file", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return report_plan(argv[optind], format, output);
+}

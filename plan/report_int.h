@@ -1,0 +1,67 @@
+/*
+ * Inside plan/report*.c: the figures and the planned schedule every plan
+ * report draws from (so that text, Markdown and HTML say the same).
+ */
+#ifndef KBFIX_PLAN_REPORT_INT_H
+#define KBFIX_PLAN_REPORT_INT_H
+
+#include "plan/plan.h"
+
+struct rpt_totals {
+	size_t	 status[PLAN_NSTATUS];
+	size_t	 reboots, actions, waves;
+	int64_t	 duration_s;	/* waves one after another, hosts in parallel */
+};
+
+/*
+ * The planned schedule: the plan's waves one after another, the hosts of
+ * a wave in parallel, a wave as long as its longest host estimate (what
+ * apply does with its defaults, the canary aside).  Times are seconds
+ * from the start of the window (or of the run when the plan has none).
+ */
+struct rpt_wave {
+	int	 wave;
+	int64_t	 start_s, end_s;
+	size_t	 nhosts, nreboots, nmanual;
+	const char **roles;	/* distinct roles of its hosts, plan's strings */
+	size_t	 nroles;
+	const char **groups;	/* distinct reboot groups */
+	size_t	 ngroups;
+};
+
+struct rpt_sched {
+	struct rpt_wave *waves;
+	size_t	 nwaves;
+	int64_t	 t0;		/* window start (epoch), or -1 */
+	int64_t	 end_s;		/* end of the last wave */
+	size_t	 largest;	/* index of the wave with most hosts */
+};
+
+/* A host's estimate as work (workarounds, installs), reboot and verify. */
+struct rpt_phases {
+	int64_t	 work_s, reboot_s, verify_s;
+};
+
+void	 rpt_totals(const struct plan *, struct rpt_totals *);
+void	 rpt_action_text(const struct plan_action *, struct buf *);
+/* A host's actions on one line, comma-separated ("-" for none). */
+void	 rpt_actions_line(const struct plan_host *, struct buf *);
+void	 rpt_window_line(const struct plan *, const struct rpt_totals *,
+	    struct buf *);
+void	 rpt_sched_build(const struct plan *, struct rpt_sched *);
+void	 rpt_sched_release(struct rpt_sched *);
+const struct rpt_wave *rpt_sched_wave(const struct rpt_sched *, int wave);
+int	 rpt_host_scheduled(const struct plan_host *);
+void	 rpt_host_phases(const struct plan_host *, struct rpt_phases *);
+/* "2026-11-21T22:00:00Z" or, offset given, "23:00 (+01:00)" forms. */
+void	 rpt_time_utc(int64_t epoch, char out[26]);
+void	 rpt_time_local(int64_t epoch, int off_s, char out[26]);
+/* The plan's SHA-256: of its file when given, else of plan_write_json. */
+void	 rpt_plan_sha256(const struct plan *, const char *given, char out[65]);
+
+void	 rpt_markdown(const struct plan *, const struct plan_report_ctx *,
+	    struct buf *);
+void	 rpt_html(const struct plan *, const struct plan_report_ctx *,
+	    struct buf *);
+
+#endif

@@ -28,16 +28,30 @@ add_utf16(struct buf *b, const char *s)
 	}
 }
 
+/* systeminfo /fo csv: 33 columns, read by position (Hotfix(s) is the
+ * 31st); the labels are whatever the host's language says. */
+static void
+sample_sysinfo(struct buf *b, const char *os)
+{
+	size_t i;
+
+	buf_adds(b, "==kbfix:systeminfo== \r\n");
+	for (i = 0; i < 33; i++)
+		buf_addf(b, "%s\"Feld %zu\"", i ? "," : "", i);
+	buf_adds(b, "\r\n");
+	for (i = 0; i < 33; i++)
+		buf_addf(b, "%s\"%s%s\"", i ? "," : "", i == 0 ? "WEB01" :
+		    i == 1 ? os : i == 2 ? "6.1.7601 Service Pack 1 Build 7601" :
+		    i == 13 ? "x64-based PC" : i == 30 ? "2 Hotfix(s) Installed."
+		    ",[01]: KB976902,[02]: KB4338823" : "x", i == 1 ? " " : "");
+	buf_adds(b, "\r\n==kbfix:qfe== \r\n");
+}
+
 static void
 sample_os(struct buf *b, int pending, const char *os)
 {
 	buf_init(b, 0);
-	buf_adds(b, "==kbfix:systeminfo== \r\n\r\n\"Host Name\",\"OS Name\","
-	    "\"OS Version\",\"System Type\",\"Hotfix(s)\"\r\n\"WEB01\",\"");
-	buf_adds(b, os);
-	buf_adds(b, " \",\"6.1.7601 Service Pack 1 "
-	    "Build 7601\",\"x64-based PC\",\"2 Hotfix(s) Installed.,[01]: "
-	    "KB976902,[02]: KB4338823\"\r\n==kbfix:qfe== \r\n");
+	sample_sysinfo(b, os);
 	add_utf16(b, "\r\r\n\r\r\nHotFixID=KB976902\r\r\n\r\r\n"
 	    "HotFixID=KB4338823\r\r\n\r\r\nHotFixID=KB2479943\r\r\n");
 	buf_adds(b, "==kbfix:dism== \r\n\r\nDeployment Image Servicing and "

@@ -78,7 +78,8 @@ drifted(struct host_run *h, const char *caption, const char *version)
 {
 	const struct plan_host *ph = h->ph;
 
-	if (ph->version != NULL && strcmp(version, ph->version) != 0) {
+	if (ph->version != NULL && !plan_version_same_build(version,
+	    ph->version)) {
 		free(h->error);
 		h->error = xasprintf("%s: drifted: build is %s, the plan was "
 		    "made for %s", ph->name, version, ph->version);

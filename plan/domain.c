@@ -9,6 +9,7 @@
  * and deploy_waves() (run waves derived from them).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -146,6 +147,61 @@ plan_version_cmp(const char *a, const char *b)
 	if (version_scan(b, &vb) == -1)
 		memset(&vb, 0, sizeof(vb));
 	return plan_version_cmpv(&va, &vb);
+}
+
+/*
+ * "6.1.7601", "10.0.17134.165" (the build revision kept: it decides the
+ * Windows 10 advisories) or AD's "6.1 (7601)" as "6.1.7601".
+ */
+int
+plan_norm_version(const char *s, char *out, size_t outlen)
+{
+	struct plan_version v;
+	const char *ad = strstr(s, " (");
+	char *dotted = NULL;
+	int rc = -1, n;
+
+	if (ad != NULL && str_endswith(s, ")")) {
+		/* "6.1 (7601)": the build between the parentheses */
+		dotted = xasprintf("%.*s.%.*s", (int)(ad - s), s,
+		    (int)(strlen(ad) - 3), ad + 2);
+		if (version_scan(dotted, &v) == -1 || v.n != 3)
+			goto bad;
+	} else if (version_scan(s, &v) == -1 || v.n < 3)
+		goto bad;
+	if (v.n == 4)
+		n = snprintf(out, outlen, "%u.%u.%u.%u", v.f[0], v.f[1],
+		    v.f[2], v.f[3]);
+	else
+		n = snprintf(out, outlen, "%u.%u.%u", v.f[0], v.f[1], v.f[2]);
+	if (n < 0 || n >= (int)outlen)
+		goto bad;
+	rc = 0;
+	goto out;
+bad:
+	err_set("'%s' is not a Windows version like 6.1.7601, "
+	    "10.0.17134.165 or 6.1 (7601)", s);
+out:
+	free(dotted);
+	return rc;
+}
+
+int
+plan_version_same_build(const char *a, const char *b)
+{
+	struct plan_version va, vb;
+
+	return version_scan(a, &va) == 0 && version_scan(b, &vb) == 0 &&
+	    va.n >= 3 && vb.n >= 3 && va.f[0] == vb.f[0] &&
+	    va.f[1] == vb.f[1] && va.f[2] == vb.f[2];
+}
+
+int
+plan_version_revision(const char *s)
+{
+	struct plan_version v;
+
+	return version_scan(s, &v) == 0 && v.n == 4 ? (int)v.f[3] : -1;
 }
 
 int

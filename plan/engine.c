@@ -61,7 +61,8 @@ in_list(char *const *v, size_t n, const char *s)
 static int
 match_host(const struct advisory_match *m, const struct plan_inv_host *h)
 {
-	return h->product && h->version && strcmp(m->build, h->version) == 0 &&
+	return h->product && h->version &&
+	    plan_version_same_build(m->build, h->version) &&
 	    in_list(m->os, m->nos, h->product);
 }
 

@@ -54,19 +54,118 @@ inv_agrow(const struct ird *r, void *v, size_t n, size_t size)
 	return nv;
 }
 
-int
-inv_add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb)
+/* A KB id of installed or superseded, upper case. */
+static int
+add_kb_to(const struct ird *r, const char *field, char ***v, size_t *n,
+    const char *kb)
 {
 	char *up = inv_adup(r, kb), *p;
 
 	for (p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 	if (!str_is_kb(up))
-		return inv_fail(r, "installed", "'%s' is not a KB id like "
+		return inv_fail(r, field, "'%s' is not a KB id like "
 		    "KB4338823", kb);
-	h->installed = inv_agrow(r, h->installed, h->ninstalled,
-	    sizeof(*h->installed));
-	h->installed[h->ninstalled++] = up;
+	*v = inv_agrow(r, *v, *n, sizeof(**v));
+	(*v)[(*n)++] = up;
+	return 0;
+}
+
+/* An advisory id as advisory files write it: 1-64 of [a-z0-9-]. */
+static int
+valid_advisory_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") == n;
+}
+
+/* A reboot signal's name: "CBS RebootPending", "PendingFileRenameOperations". */
+static int
+valid_signal(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 128 && isalnum((unsigned char)*s) &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789 ._:-") == n;
+}
+
+/* The list fields: the array, its count and its has_* flag. */
+static int
+list_slot(struct plan_inv_host *h, const char *field, char ****v,
+    size_t **n, int **has)
+{
+	static int roles_has;	/* roles: absent and empty are the same */
+
+	if (strcmp(field, "installed") == 0)
+		*v = &h->installed, *n = &h->ninstalled, *has = &h->has_installed;
+	else if (strcmp(field, "superseded") == 0)
+		*v = &h->superseded, *n = &h->nsuperseded,
+		*has = &h->has_superseded;
+	else if (strcmp(field, "experiencing") == 0)
+		*v = &h->experiencing, *n = &h->nexperiencing,
+		*has = &h->has_experiencing;
+	else if (strcmp(field, "pending_reboot_reasons") == 0)
+		*v = &h->pending_reboot_reasons,
+		*n = &h->npending_reboot_reasons,
+		*has = &h->has_pending_reboot_reasons;
+	else if (strcmp(field, "roles") == 0)
+		*v = &h->roles, *n = &h->nroles, *has = &roles_has;
+	else
+		return 0;
+	return 1;
+}
+
+int
+inv_is_list(const char *field)
+{
+	static struct plan_inv_host dummy;
+	char ***v;
+	size_t *n;
+	int *has;
+
+	return list_slot(&dummy, field, &v, &n, &has);
+}
+
+int
+inv_list_given(struct plan_inv_host *h, const char *field)
+{
+	char ***v;
+	size_t *n;
+	int *has;
+
+	if (!list_slot(h, field, &v, &n, &has))
+		return 1;
+	*has = 1;
+	return 0;
+}
+
+int
+inv_add_item(const struct ird *r, struct plan_inv_host *h, const char *field,
+    const char *item)
+{
+	char ***v;
+	size_t *n;
+	int *has;
+
+	if (!list_slot(h, field, &v, &n, &has))
+		return 1;
+	*has = 1;
+	if (strcmp(field, "installed") == 0 || strcmp(field, "superseded") == 0)
+		return add_kb_to(r, field, v, n, item);
+	if (strcmp(field, "experiencing") == 0 && !valid_advisory_id(item))
+		return inv_fail(r, field, "'%s' is not an advisory id like "
+		    "wfp-two-callouts (1-64 of [a-z0-9-])", item);
+	if (strcmp(field, "pending_reboot_reasons") == 0 && !valid_signal(item))
+		return inv_fail(r, field, "'%s' is not a reboot signal name "
+		    "like \"CBS RebootPending\" (1-128 of letters, digits, "
+		    "space . _ : -)", item);
+	if (strlen(item) > 1024)
+		return inv_fail(r, field, "an entry longer than 1024 bytes");
+	*v = inv_agrow(r, *v, *n, sizeof(**v));
+	(*v)[(*n)++] = inv_adup(r, item);
 	return 0;
 }
 
@@ -130,11 +229,36 @@ inv_add_reg_text(const struct ird *r, struct plan_inv_host *h, const char *path,
 	return inv_add_reg(r, h, path, isnum, (uint32_t)num, isnum ? NULL : val);
 }
 
+/*
+ * BCP 47 shape, as Windows names UI languages: a 2-3 letter language,
+ * then subtags of 1-8 letters or digits ("de-DE", "zh-Hans-CN",
+ * "sr-Latn-RS", "es-419"), at most 35 characters.
+ */
+static int
+valid_language(const char *s)
+{
+	size_t n, len = strlen(s);
+
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	if (len > 35 || n < 2 || n > 3)
+		return 0;
+	for (s += n; *s; s += n) {
+		if (*s++ != '-')
+			return 0;
+		n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789");
+		if (n < 1 || n > 8)
+			return 0;
+	}
+	return 1;
+}
+
 /* A string field of a host; CSV passes every field through here. */
 int
 inv_set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
     const char *v)
 {
+	struct plan_version pv;
 	char **slot = NULL;
 
 	if (strcmp(field, "arch") == 0) {
@@ -156,6 +280,17 @@ inv_set_str(const struct ird *r, struct plan_inv_host *h, const char *field,
 		slot = &h->transport;
 	else if (strcmp(field, "version") == 0)
 		slot = &h->version;
+	else if (strcmp(field, "rollup") == 0) {
+		if (plan_version_parse(v, &pv) == -1)
+			return inv_fail(r, field, "'%s' is not a package version "
+			    "like 7601.24168.1.5 (2 to 4 dotted numbers)", v);
+		slot = &h->rollup;
+	} else if (strcmp(field, "ui_language") == 0) {
+		if (!valid_language(v))
+			return inv_fail(r, field, "'%s' is not a language tag "
+			    "like de-DE or zh-Hans-CN", v);
+		slot = &h->ui_language;
+	}
 	if (slot == NULL)
 		return 1;
 	if (strlen(v) > 1024)

@@ -63,23 +63,15 @@ set_csv_list(const struct ird *r, struct plan_inv_host *h, const char *field,
 	int rc = 0;
 
 	items = split_list(v, &n);
-	if (strcmp(field, "installed") == 0)
-		h->has_installed = 1;
-	else if (strcmp(field, "files") == 0)
+	inv_list_given(h, field);
+	if (strcmp(field, "files") == 0)
 		h->has_files = 1;
 	else if (strcmp(field, "registry") == 0)
 		h->has_registry = 1;
 	for (i = 0; i < n && rc == 0; i++) {
-		if (strcmp(field, "installed") == 0) {
-			rc = inv_add_kb(r, h, items[i]);
+		if ((rc = inv_add_item(r, h, field, items[i])) != 1)
 			continue;
-		}
-		if (strcmp(field, "roles") == 0) {
-			h->roles = inv_agrow(r, h->roles, h->nroles,
-			    sizeof(*h->roles));
-			h->roles[h->nroles++] = inv_adup(r, items[i]);
-			continue;
-		}
+		rc = 0;
 		if ((eq = strrchr(items[i], '=')) == NULL) {
 			rc = inv_fail(r, field, "'%s' is not NAME=VALUE", items[i]);
 			continue;
@@ -122,8 +114,8 @@ set_csv_field(const struct ird *r, struct plan_inv_host *h, const char *field,
 	if (strcmp(field, "pending_reboot") == 0)
 		return parse_bool(v, &h->pending_reboot) == -1 ?
 		    inv_fail(r, field, "'%s' is not true or false", v) : 0;
-	if (strcmp(field, "installed") == 0 || strcmp(field, "files") == 0 ||
-	    strcmp(field, "registry") == 0 || strcmp(field, "roles") == 0)
+	if (inv_is_list(field) || strcmp(field, "files") == 0 ||
+	    strcmp(field, "registry") == 0)
 		return set_csv_list(r, h, field, v);
 	return 0;			/* unknown fields are ignored */
 }

@@ -33,7 +33,6 @@ void	*inv_agrow(const struct ird *r, void *v, size_t n, size_t size);
  * A host's facts, validated and normalised: 0, or -1 with err_set().
  * inv_set_str() returns 1 when field is not one of its string fields.
  */
-int	 inv_add_kb(const struct ird *r, struct plan_inv_host *h, const char *kb);
 int	 inv_add_file(const struct ird *r, struct plan_inv_host *h,
 	    const char *name, const char *version);
 int	 inv_add_reg(const struct ird *r, struct plan_inv_host *h,
@@ -42,6 +41,17 @@ int	 inv_add_reg_text(const struct ird *r, struct plan_inv_host *h,
 	    const char *path, const char *val);
 int	 inv_set_str(const struct ird *r, struct plan_inv_host *h,
 	    const char *field, const char *v);
+/*
+ * The list fields (installed, superseded, experiencing,
+ * pending_reboot_reasons, roles): inv_is_list() says whether field is one;
+ * inv_list_given() marks the list given even when empty (1: not a list
+ * field); inv_add_item() checks, normalises (KB ids upper case) and
+ * appends one entry, 1 when field is not a list field.
+ */
+int	 inv_is_list(const char *field);
+int	 inv_list_given(struct plan_inv_host *h, const char *field);
+int	 inv_add_item(const struct ird *r, struct plan_inv_host *h,
+	    const char *field, const char *item);
 
 /*
  * Every host starts from inv_host_init() (absent facts) and ends with

@@ -21,13 +21,16 @@
 enum jfield {
 	F_ADDRESS, F_PORT, F_USER, F_OS, F_VERSION, F_ARCH, F_CHANNEL,
 	F_INSTALLED, F_FILES, F_MULTICAST, F_WFP, F_REGISTRY, F_ROLES,
-	F_GROUP, F_WAVE, F_TRANSPORT, F_PENDING
+	F_GROUP, F_WAVE, F_TRANSPORT, F_PENDING, F_ROLLUP, F_SUPERSEDED,
+	F_UI_LANGUAGE, F_EXPERIENCING, F_PENDING_REASONS
 };
 
 static const char *const json_fields[] = {
 	"address", "port", "user", "os", "version", "arch", "channel",
 	"installed", "files", "multicast_forwarding", "wfp_callout_drivers",
-	"registry", "roles", "group", "wave", "transport", "pending_reboot"
+	"registry", "roles", "group", "wave", "transport", "pending_reboot",
+	"rollup", "superseded", "ui_language", "experiencing",
+	"pending_reboot_reasons"
 };
 
 #define NJSON_FIELDS (sizeof(json_fields) / sizeof(json_fields[0]))
@@ -67,18 +70,12 @@ read_strings(const struct ird *r, const cJSON *v, enum jfield f,
 
 	if (!cJSON_IsArray(v))
 		return inv_fail(r, field, "must be an array of strings");
-	if (f == F_INSTALLED)
-		h->has_installed = 1;
+	inv_list_given(h, field);
 	cJSON_ArrayForEach(e, v) {
 		if (!cJSON_IsString(e))
 			return inv_fail(r, field, "must be an array of strings");
-		if (f == F_INSTALLED) {
-			if (inv_add_kb(r, h, e->valuestring) == -1)
-				return -1;
-			continue;
-		}
-		h->roles = inv_agrow(r, h->roles, h->nroles, sizeof(*h->roles));
-		h->roles[h->nroles++] = inv_adup(r, e->valuestring);
+		if (inv_add_item(r, h, field, e->valuestring) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -147,6 +144,9 @@ read_field(const struct ird *r, const cJSON *v, enum jfield f,
 		return 0;
 	case F_INSTALLED:
 	case F_ROLES:
+	case F_SUPERSEDED:
+	case F_EXPERIENCING:
+	case F_PENDING_REASONS:
 		return read_strings(r, v, f, h);
 	case F_FILES:
 	case F_REGISTRY:
@@ -199,7 +199,18 @@ apply_defaults(struct plan_inv_host *h, const struct plan_inv_host *d,
 	TAKE(F_WAVE, wave);
 	TAKE(F_TRANSPORT, transport);
 	TAKE(F_PENDING, pending_reboot);
+	TAKE(F_ROLLUP, rollup);
+	TAKE(F_UI_LANGUAGE, ui_language);
 #undef TAKE
+#define TAKE_LIST(bit, field)	if (m & (1u << (bit))) { \
+		h->field = d->field; \
+		h->n##field = d->n##field; \
+		h->has_##field = d->has_##field; \
+	}
+	TAKE_LIST(F_SUPERSEDED, superseded);
+	TAKE_LIST(F_EXPERIENCING, experiencing);
+	TAKE_LIST(F_PENDING_REASONS, pending_reboot_reasons);
+#undef TAKE_LIST
 	if (m & (1u << F_INSTALLED)) {
 		h->installed = d->installed;
 		h->ninstalled = d->ninstalled;

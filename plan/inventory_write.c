@@ -26,7 +26,8 @@ enum wfield {
 	W_ADDRESS, W_PORT, W_USER, W_TRANSPORT, W_GROUP, W_WAVE, W_OS,
 	W_VERSION, W_ARCH, W_CHANNEL, W_INSTALLED, W_FILES, W_REGISTRY,
 	W_MULTICAST, W_WFP, W_ROLES, W_PENDING_REBOOT, W_REGISTRY_ABSENT,
-	W_PENDING_UPDATES, W_LAST_BOOT, W_DISCOVERED, W_NFIELDS
+	W_PENDING_UPDATES, W_LAST_BOOT, W_DISCOVERED, W_ROLLUP, W_SUPERSEDED,
+	W_UI_LANGUAGE, W_EXPERIENCING, W_PENDING_REASONS, W_NFIELDS
 };
 
 static const char *const wnames[W_NFIELDS] = {
@@ -34,7 +35,8 @@ static const char *const wnames[W_NFIELDS] = {
 	"version", "arch", "channel", "installed", "files", "registry",
 	"multicast_forwarding", "wfp_callout_drivers", "roles",
 	"pending_reboot", "registry_absent", "pending_updates", "last_boot",
-	"discovered"
+	"discovered", "rollup", "superseded", "ui_language", "experiencing",
+	"pending_reboot_reasons"
 };
 
 static void
@@ -126,14 +128,30 @@ plan_inv_host_set_list(struct plan_inventory *inv, struct plan_inv_host *h,
 	size_t i;
 
 	edit_ird(&r, inv, h);
-	if (strcmp(field, "installed") == 0) {
+	if (inv_is_list(field) && strcmp(field, "roles") != 0) {
+		/* checked into a blank host, then moved over */
 		inv_host_init(&tmp);
+		inv_list_given(&tmp, field);
 		for (i = 0; i < n; i++)
-			if (inv_add_kb(&r, &tmp, v[i]) == -1)
+			if (inv_add_item(&r, &tmp, field, v[i]) == -1)
 				return -1;
-		h->installed = tmp.installed;
-		h->ninstalled = n;
-		h->has_installed = 1;
+		if (strcmp(field, "installed") == 0) {
+			h->installed = tmp.installed;
+			h->ninstalled = n;
+			h->has_installed = 1;
+		} else if (strcmp(field, "superseded") == 0) {
+			h->superseded = tmp.superseded;
+			h->nsuperseded = n;
+			h->has_superseded = 1;
+		} else if (strcmp(field, "experiencing") == 0) {
+			h->experiencing = tmp.experiencing;
+			h->nexperiencing = n;
+			h->has_experiencing = 1;
+		} else {
+			h->pending_reboot_reasons = tmp.pending_reboot_reasons;
+			h->npending_reboot_reasons = n;
+			h->has_pending_reboot_reasons = 1;
+		}
 		mark(h, field);
 		return 0;
 	}
@@ -250,6 +268,8 @@ wstr(const struct plan_inv_host *h, enum wfield f)
 	case W_CHANNEL:		return h->channel;
 	case W_LAST_BOOT:	return h->last_boot;
 	case W_DISCOVERED:	return h->discovered;
+	case W_ROLLUP:		return h->rollup;
+	case W_UI_LANGUAGE:	return h->ui_language;
 	default:		return NULL;
 	}
 }
@@ -283,10 +303,28 @@ wlist(const struct plan_inv_host *h, enum wfield f, size_t *n, int *has)
 	case W_REGISTRY_ABSENT:
 		*n = h->nregistry_absent, *has = h->has_registry_absent;
 		return h->registry_absent;
+	case W_SUPERSEDED:
+		*n = h->nsuperseded, *has = h->has_superseded;
+		return h->superseded;
+	case W_EXPERIENCING:
+		*n = h->nexperiencing, *has = h->has_experiencing;
+		return h->experiencing;
+	case W_PENDING_REASONS:
+		*n = h->npending_reboot_reasons,
+		*has = h->has_pending_reboot_reasons;
+		return h->pending_reboot_reasons;
 	default:
 		*n = h->npending_updates, *has = h->has_pending_updates;
 		return h->pending_updates;
 	}
+}
+
+static int
+is_list(enum wfield f)
+{
+	return f == W_INSTALLED || f == W_ROLES || f == W_REGISTRY_ABSENT ||
+	    f == W_PENDING_UPDATES || f == W_SUPERSEDED ||
+	    f == W_EXPERIENCING || f == W_PENDING_REASONS;
 }
 
 static int
@@ -369,8 +407,7 @@ field_eq(const struct plan_inv_host *a, const struct plan_inv_host *b,
 		ib = wint(b, f, &absent);
 		return *ia == *ib;
 	}
-	if (f != W_INSTALLED && f != W_ROLES && f != W_REGISTRY_ABSENT &&
-	    f != W_PENDING_UPDATES)
+	if (!is_list(f))
 		return str_eq(wstr(a, f), wstr(b, f));
 	la = wlist(a, f, &na, &hasa);
 	lb = wlist(b, f, &nb, &hasb);
@@ -427,8 +464,7 @@ field_json(const struct plan_inv_host *h, enum wfield f)
 			return cJSON_CreateBool(*iv);
 		return cJSON_CreateNumber(*iv);
 	}
-	if (f != W_INSTALLED && f != W_ROLES && f != W_REGISTRY_ABSENT &&
-	    f != W_PENDING_UPDATES)
+	if (!is_list(f))
 		return (s = wstr(h, f)) != NULL ? cJSON_CreateString(s) : NULL;
 	if ((l = wlist(h, f, &n, &has)) == NULL && !has)
 		return NULL;

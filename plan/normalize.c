@@ -51,7 +51,7 @@ plan_win10_release(const char *version)
 	size_t i;
 
 	for (i = 0; i < sizeof(win10_builds) / sizeof(win10_builds[0]); i++)
-		if (strcmp(version, win10_builds[i].build) == 0)
+		if (plan_version_same_build(version, win10_builds[i].build))
 			return win10_builds[i].release;
 	return NULL;
 }
@@ -164,39 +164,6 @@ plan_norm_os(const char *s)
 		cache[i].product = p;
 	}
 	return p;
-}
-
-/*
- * "6.1.7601", "6.1.7601.24214" (plan_version_parse) or AD's "6.1 (7601)"
- * as "6.1.7601": the product check and the advisories key on the build.
- */
-int
-plan_norm_version(const char *s, char *out, size_t outlen)
-{
-	struct plan_version v;
-	const char *ad = strstr(s, " (");
-	char *dotted = NULL;
-	int rc = -1;
-
-	if (ad != NULL && str_endswith(s, ")")) {
-		/* "6.1 (7601)": the build between the parentheses */
-		dotted = xasprintf("%.*s.%.*s", (int)(ad - s), s,
-		    (int)(strlen(ad) - 3), ad + 2);
-		if (plan_version_parse(dotted, &v) == -1 || v.n != 3)
-			goto bad;
-	} else if (plan_version_parse(s, &v) == -1 || v.n < 3)
-		goto bad;
-	if (snprintf(out, outlen, "%u.%u.%u", v.f[0], v.f[1], v.f[2]) >=
-	    (int)outlen)
-		goto bad;
-	rc = 0;
-	goto out;
-bad:
-	err_set("'%s' is not a Windows version like 6.1.7601 or 6.1 (7601)",
-	    s);
-out:
-	free(dotted);
-	return rc;
 }
 
 int

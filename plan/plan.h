@@ -188,7 +188,9 @@ struct plan_inv_host {
 	int		 wave;		/* 0: not given */
 	char		*os_raw;	/* as written in the inventory, or NULL */
 	const char	*product;	/* normalised product, static, or NULL */
-	char		*version;	/* "6.1.7601" (major.minor.build) or NULL */
+	char		*version;	/* "10.0.17134.165": major.minor.build and
+					 * the build revision (UBR) when known,
+					 * or NULL */
 	const char	*arch;		/* "x86", "x64", "ia64" or NULL */
 	char		*channel;	/* security-only, monthly-rollup or NULL */
 	char		**installed;	/* KB ids, upper case */
@@ -205,6 +207,25 @@ struct plan_inv_host {
 	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
 	char		**roles;
 	size_t		 nroles;
+	/*
+	 * Servicing level and operator facts (issue 11): the version of the
+	 * highest installed Package_for_RollupFix ("7601.24168.1.5"), KB ids
+	 * DISM lists as Superseded (evidence of the level reached, never an
+	 * update to install), the UI language (BCP 47, "de-DE"), advisory
+	 * ids the operator says the host experiences, and the signals behind
+	 * pending_reboot ("CBS RebootPending").  Absent: NULL / has_* = 0.
+	 */
+	char		*rollup;
+	char		**superseded;
+	size_t		 nsuperseded;
+	int		 has_superseded;
+	char		*ui_language;
+	char		**experiencing;
+	size_t		 nexperiencing;
+	int		 has_experiencing;
+	char		**pending_reboot_reasons;
+	size_t		 npending_reboot_reasons;
+	int		 has_pending_reboot_reasons;
 	int		 line;		/* CSV: first line of its record; JSON: 0 */
 	/*
 	 * What discover learns beyond the planner's facts (the readers do
@@ -277,11 +298,12 @@ int		 plan_inventory_write(const struct plan_inventory *inv,
  * may be half edited).  0, or -1 with err_set("HOST: FIELD: ...").
  *
  * plan_inv_host_set(): a string field by its JSON name (address, user,
- * transport, group, os, version, arch, channel, last_boot, discovered);
+ * transport, group, os, version, arch, channel, rollup, ui_language,
+ * last_boot, discovered);
  * plan_inv_host_check() then runs the checks that end a reader's host
  * (os known, version of that os, ...), after a batch of fields.
- * plan_inv_host_set_list(): installed, pending_updates, registry_absent or
- * roles.  plan_inv_host_set_file() sets one file's version;
+ * plan_inv_host_set_list(): installed, superseded, experiencing,
+ * pending_reboot_reasons, pending_updates, registry_absent or roles.  plan_inv_host_set_file() sets one file's version;
  * plan_inv_host_set_reg() one registry value (str NULL: REG_DWORD num),
  * replacing the path in any spelling; plan_inv_host_del_reg() removes it.
  * Both make the host's registry collected (has_registry), even if empty:
@@ -307,13 +329,15 @@ int		 plan_inv_host_del_reg(struct plan_inventory *,
  * writes it ("Windows Server 2008 R2 Enterprise", "Microsoft Windows 7
  * Professional", "Windows Server(R) 2008 Standard") or an id
  * ("windows-server-2008-r2") to the Update Catalog's product name
- * ("Windows Server 2008 R2"), or NULL.  plan_norm_version() turns
- * "6.1.7601", "6.1.7601.24214" or AD's "6.1 (7601)" into "6.1.7601" in out
- * (at least 24 bytes); -1 on anything else.  plan_norm_arch() accepts
+ * ("Windows Server 2008 R2"), or NULL.  plan_norm_version() (domain.c)
+ * writes "6.1.7601", "10.0.17134.165" (the build revision kept) or AD's
+ * "6.1 (7601)" as "6.1.7601" in out (at least 24 bytes); -1 on anything
+ * else.  plan_norm_arch() accepts
  * x86/32-bit, x64/AMD64/64-bit/x86_64, ia64/Itanium.  plan_norm_regpath()
  * writes "HKLM\<rest>" with the root spelled either way and any case,
  * for comparison with plan_regpath_eq() (case-insensitive, as Windows).
- * plan_win10_release() names a Windows 10 build ("1803") or NULL.
+ * plan_win10_release() names a Windows 10 build ("1803", revision or
+ * not) or NULL.
  */
 const char	*plan_norm_os(const char *);
 int		 plan_norm_version(const char *, char *out, size_t outlen);
@@ -361,6 +385,16 @@ int		 plan_version_cmpv(const struct plan_version *,
 int		 plan_version_cmp(const char *, const char *);
 int		 plan_valid_version(const char *, int fields);
 int		 plan_valid_fileversion(const char *);
+/*
+ * Windows versions: the build is the first three fields, the revision
+ * (UBR) the fourth.  plan_version_same_build() is 1 when a and b (3 or 4
+ * fields each) are the same build ("10.0.17134.165" and "10.0.17134"):
+ * the advisories' rows, the product check and apply's drift check key on
+ * the build; plan_version_revision() is the fourth field, or -1 when the
+ * version has none.
+ */
+int		 plan_version_same_build(const char *a, const char *b);
+int		 plan_version_revision(const char *);
 
 /*
  * Maintenance windows, the same for plan, apply and export:

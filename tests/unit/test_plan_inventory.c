@@ -75,8 +75,15 @@ test_plan_norm_version_forms(void **state)
 	assert_int_equal(plan_norm_version("6.1 (7601)", v, sizeof(v)), 0);
 	assert_string_equal(v, "6.1.7601");
 	assert_int_equal(plan_norm_version("10.0.17134.165", v, sizeof(v)), 0);
-	assert_string_equal(v, "10.0.17134");
+	assert_string_equal(v, "10.0.17134.165");	/* the revision kept */
+	assert_int_equal(plan_version_revision(v), 165);
+	assert_int_equal(plan_version_revision("10.0.17134"), -1);
+	assert_true(plan_version_same_build("10.0.17134.165", "10.0.17134"));
+	assert_true(plan_version_same_build("10.0.17134", "10.0.17134.228"));
+	assert_false(plan_version_same_build("10.0.17134.1", "10.0.16299.1"));
 	assert_string_equal(plan_win10_release("10.0.17134"), "1803");
+	assert_string_equal(plan_win10_release("10.0.17134.165"), "1803");
+	assert_int_equal(plan_os_version_check("Windows 10", "10.0.17134.165"), 0);
 	assert_string_equal(plan_win10_release("10.0.10240"), "1507");
 	assert_string_equal(plan_win10_release("10.0.14393"), "1607");
 	assert_null(plan_win10_release("10.0.12345"));
@@ -88,6 +95,89 @@ test_plan_norm_version_forms(void **state)
 	assert_int_equal(plan_os_version_check("Windows 7", "6.3.9600"), -1);
 	assert_int_equal(plan_os_version_check("Windows Server 2016", "10.0.14393"), 0);
 	assert_int_equal(plan_os_version_check("Windows 10", "10.0.12345"), -1);
+}
+
+/* The servicing and operator fields of issue 11, JSON and CSV alike. */
+static void
+test_plan_inventory_parse_servicing_fields(void **state)
+{
+	static const char json[] = "{\"defaults\": {\"ui_language\": \"de-DE\"},"
+	    " \"hosts\": [{\"name\": \"w10\", \"os\": \"Windows 10 Pro\", "
+	    "\"version\": \"10.0.17134.228\", \"rollup\": \"17134.228.1.7\", "
+	    "\"superseded\": [\"kb4338819\", \"KB4345421\"], "
+	    "\"experiencing\": [\"wfp-two-callouts\"], "
+	    "\"pending_reboot_reasons\": [\"CBS RebootPending\", "
+	    "\"PendingFileRenameOperations\"]}, {\"name\": \"b\", "
+	    "\"ui_language\": \"zh-Hans-CN\", \"superseded\": []}]}";
+	static const char csv[] = "name,version,rollup,superseded,"
+	    "ui_language,experiencing,pending_reboot_reasons\n"
+	    "w7,6.1.7601.24214,7601.24214.1.4,KB4338818;kb4338821,en-US,"
+	    "ws2-unload-ceip;multicast-forwarding,CBS RebootPending\n";
+	struct plan_inventory *inv = parse("inv.json", json);
+	const struct plan_inv_host *h;
+
+	(void)state;
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	h = &inv->hosts[0];
+	assert_string_equal(h->version, "10.0.17134.228");
+	assert_string_equal(h->rollup, "17134.228.1.7");
+	assert_int_equal(h->has_superseded, 1);
+	assert_int_equal(h->nsuperseded, 2);
+	assert_string_equal(h->superseded[0], "KB4338819");
+	assert_string_equal(h->ui_language, "de-DE");	/* from the defaults */
+	assert_int_equal(h->nexperiencing, 1);
+	assert_string_equal(h->experiencing[0], "wfp-two-callouts");
+	assert_int_equal(h->npending_reboot_reasons, 2);
+	assert_string_equal(h->pending_reboot_reasons[1],
+	    "PendingFileRenameOperations");
+	h = &inv->hosts[1];
+	assert_string_equal(h->ui_language, "zh-Hans-CN");
+	assert_int_equal(h->has_superseded, 1);	/* given, empty */
+	assert_int_equal(h->nsuperseded, 0);
+	assert_int_equal(h->has_experiencing, 0);
+	assert_null(h->rollup);
+	plan_inventory_free(inv);
+
+	inv = parse("inv.csv", csv);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	h = &inv->hosts[0];
+	assert_string_equal(h->version, "6.1.7601.24214");
+	assert_string_equal(h->rollup, "7601.24214.1.4");
+	assert_int_equal(h->nsuperseded, 2);
+	assert_string_equal(h->superseded[1], "KB4338821");
+	assert_string_equal(h->ui_language, "en-US");
+	assert_int_equal(h->nexperiencing, 2);
+	assert_string_equal(h->experiencing[1], "multicast-forwarding");
+	assert_string_equal(h->pending_reboot_reasons[0], "CBS RebootPending");
+	plan_inventory_free(inv);
+
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"rollup\": "
+	    "\"7601.x\"}]}", "inv.json: hosts[0] (a).rollup: '7601.x' is not "
+	    "a package version", NULL);
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"superseded\": "
+	    "[\"4338818\"]}]}", "hosts[0] (a).superseded: '4338818' is not a "
+	    "KB id", NULL);
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"superseded\": "
+	    "\"KB4338818\"}]}", "hosts[0] (a).superseded: must be an array",
+	    NULL);
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"ui_language\": "
+	    "\"german\"}]}", "hosts[0] (a).ui_language: 'german' is not a "
+	    "language tag", NULL);
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"ui_language\": "
+	    "\"de_DE\"}]}", "ui_language: 'de_DE'", NULL);
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"experiencing\": "
+	    "[\"WFP two callouts\"]}]}", "hosts[0] (a).experiencing: 'WFP two "
+	    "callouts' is not an advisory id", NULL);
+	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", "
+	    "\"pending_reboot_reasons\": [\"x & calc.exe\"]}]}",
+	    "hosts[0] (a).pending_reboot_reasons: 'x & calc.exe' is not a "
+	    "reboot signal name", NULL);
+	refused("inv.csv", "name,ui_language\na,en-US-\n",
+	    "inv.csv: line 2 (a): ui_language: 'en-US-'", NULL);
+	refused("inv.csv", "name,superseded\na,KB4338818;x\n",
+	    "inv.csv: line 2 (a): superseded: 'x' is not a KB id", NULL);
 }
 
 static void
@@ -487,6 +577,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_norm_os_names),
 		cmocka_unit_test(test_plan_norm_version_forms),
+		cmocka_unit_test(test_plan_inventory_parse_servicing_fields),
 		cmocka_unit_test(test_plan_norm_arch_and_regpath),
 		cmocka_unit_test(test_plan_inventory_parse_json_fields),
 		cmocka_unit_test(test_plan_inventory_parse_json_errors),

@@ -66,6 +66,19 @@ host_eq(const struct plan_inv_host *a, const struct plan_inv_host *b)
 	lists_eq(a->name, "installed", a->installed, a->ninstalled,
 	    b->installed, b->ninstalled);
 	lists_eq(a->name, "roles", a->roles, a->nroles, b->roles, b->nroles);
+	str_eq(a->name, "rollup", a->rollup, b->rollup);
+	str_eq(a->name, "ui_language", a->ui_language, b->ui_language);
+	assert_int_equal(a->has_superseded, b->has_superseded);
+	lists_eq(a->name, "superseded", a->superseded, a->nsuperseded,
+	    b->superseded, b->nsuperseded);
+	assert_int_equal(a->has_experiencing, b->has_experiencing);
+	lists_eq(a->name, "experiencing", a->experiencing, a->nexperiencing,
+	    b->experiencing, b->nexperiencing);
+	assert_int_equal(a->has_pending_reboot_reasons,
+	    b->has_pending_reboot_reasons);
+	lists_eq(a->name, "pending_reboot_reasons", a->pending_reboot_reasons,
+	    a->npending_reboot_reasons, b->pending_reboot_reasons,
+	    b->npending_reboot_reasons);
 	assert_int_equal(a->has_files, b->has_files);
 	assert_int_equal(a->nfiles, b->nfiles);
 	for (i = 0; i < a->nfiles; i++) {
@@ -270,6 +283,78 @@ test_plan_inventory_write_edits(void **state)
 	plan_inventory_free(inv);
 }
 
+/*
+ * The servicing fields of issue 11: written from CSV records and read
+ * back; set by the edit functions with the readers' checks, and written
+ * into the operator's JSON in place or appended.
+ */
+static void
+test_plan_inventory_write_servicing_fields(void **state)
+{
+	static const char csv[] = "name,version,rollup,superseded,"
+	    "ui_language,experiencing,pending_reboot_reasons\n"
+	    "w7,6.1.7601.24214,7601.24214.1.4,kb4338818;KB4338821,en-US,"
+	    "ws2-unload-ceip,CBS RebootPending;PendingFileRenameOperations\n"
+	    "w10,10.0.17134.165,,,,,\n";
+	static const char in[] = "{\"hosts\": [{\"name\": \"a\", "
+	    "\"rollup\": \"7601.1.1.1\", \"version\": \"6.1.7601\"}]}";
+	struct plan_inventory *inv;
+	char *kb[] = { "kb4343900" }, *bad[] = { "x" },
+	    *sig[] = { "WindowsUpdate RebootRequired" },
+	    *adv[] = { "wfp-two-callouts" };
+	char *json;
+	struct buf b;
+
+	(void)state;
+	json = round_trip("inv.csv", csv, 2);
+	assert_non_null(strstr(json, "{\"name\": \"w7\", \"version\": "
+	    "\"6.1.7601.24214\", \"rollup\": \"7601.24214.1.4\", "
+	    "\"superseded\": [\"KB4338818\", \"KB4338821\"], \"ui_language\": "
+	    "\"en-US\", \"experiencing\": [\"ws2-unload-ceip\"], "
+	    "\"pending_reboot_reasons\": [\"CBS RebootPending\", "
+	    "\"PendingFileRenameOperations\"]}"));
+	assert_non_null(strstr(json, "{\"name\": \"w10\", \"version\": "
+	    "\"10.0.17134.165\"}"));
+	free(json);
+
+	inv = parse("inv.json", in);
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "rollup",
+	    "7601.24214.1.4"), 0);
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "rollup",
+	    "7601;1"), -1);
+	assert_non_null(strstr(err_msg(), "a: rollup: '7601;1' is not a "
+	    "package version"));
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "version",
+	    "6.1.7601.24214"), 0);
+	assert_int_equal(plan_inv_host_check(inv, &inv->hosts[0]), 0);
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "ui_language",
+	    "fr-FR"), 0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "superseded", kb, 1), 0);
+	assert_string_equal(inv->hosts[0].superseded[0], "KB4343900");
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "superseded", bad, 1), -1);
+	assert_string_equal(err_msg(), "a: superseded: 'x' is not a KB id "
+	    "like KB4338823");
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "pending_reboot_reasons", sig, 1), 0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "experiencing", adv, 1), 0);
+	assert_int_equal(plan_inv_host_set_list(inv, &inv->hosts[0],
+	    "experiencing", bad + 0, 0), 0);	/* none: an empty list */
+	assert_int_equal(inv->hosts[0].has_experiencing, 1);
+	buf_init(&b, 0);
+	assert_int_equal(plan_inventory_write(inv, in, strlen(in), &b), 0);
+	assert_string_equal(buf_str(&b), "{\n  \"hosts\": [\n    {\"name\": "
+	    "\"a\", \"rollup\": \"7601.24214.1.4\", \"version\": "
+	    "\"6.1.7601.24214\", \"superseded\": [\"KB4343900\"], "
+	    "\"ui_language\": \"fr-FR\", \"experiencing\": [], "
+	    "\"pending_reboot_reasons\": [\"WindowsUpdate RebootRequired\"]}\n"
+	    "  ]\n}\n");
+	buf_release(&b);
+	plan_inventory_free(inv);
+}
+
 int
 main(void)
 {
@@ -279,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_plan_inventory_write_records_defaults_folded),
 		cmocka_unit_test(test_plan_inventory_write_records_full_buffer),
 		cmocka_unit_test(test_plan_inventory_write_edits),
+		cmocka_unit_test(test_plan_inventory_write_servicing_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,8 +83,9 @@ host_workaround_set(struct host_run *h, const struct transport_result *res)
 
 /* Upload and install. */
 
+/* /English on every DISM call: its labels are translated otherwise */
 static const char *const get_packages[] = { "dism", "/online",
-    "/get-packages", NULL };
+    "/get-packages", "/English", NULL };
 
 static const struct bundle_file *
 file_of(struct host_run *h)
@@ -279,7 +280,8 @@ host_install_add(struct host_run *h, const struct transport_result *res)
 		pp = xasprintf("/packagepath:%s\\%s\\%s", PLAN_REMOTE_DIR,
 		    host_action(h)->kb, cab);
 		host_send(h, (const char *const[]){ "dism", "/online",
-		    "/add-package", pp, "/quiet", "/norestart", NULL });
+		    "/add-package", pp, "/quiet", "/norestart", "/English",
+		    NULL });
 		free(pp);
 		free(cab);
 		return;

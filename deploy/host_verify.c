@@ -51,7 +51,7 @@ host_verify(struct host_run *h, const struct transport_result *res)
 			host_goto(h, STEP_CLEANUP);
 		} else if (host_action(h)->kind == ACTION_INSTALL)
 			host_send(h, (const char *const[]){ "dism", "/online",
-			    "/get-packages", NULL });
+			    "/get-packages", "/English", NULL });
 		else
 			host_value_query(h, host_action(h));
 		return;

@@ -357,6 +357,49 @@ int	 transport_win_os(const struct winreg_list *cv,
 void	 transport_winos_release(struct winos *);
 
 /*
+ * The display language of `reg query "HKLM\SYSTEM\CurrentControlSet\
+ * Control\Nls\Language"` as BCP 47 ("de-DE"): the LCID of its Default
+ * value (the system's UI language, what a service such as sshd runs
+ * under), else of InstallLanguage; NULL when neither is a language kbfix
+ * knows (never a guess).  Static string.
+ */
+const char *transport_win_ui_language(const struct winreg_list *nls);
+
+/*
+ * The pending-reboot check (transport/winpending.c), the one both discover
+ * and apply's preflight run: about ten registry signals (FACTS.md 5).
+ * transport_win_pending_cmdline() appends its reg queries, each after an
+ * echoed "==kbfix:pend-NAME==" marker, joined with " & ".
+ * transport_win_pending_read() reads them from the decoded output
+ * (transport_win_text(), other parts may surround them) and appends the
+ * names of the signals that fire to *reasons ("CBS RebootPending",
+ * "CBS RebootInProgress", "CBS PackagesPending", "WU RebootRequired",
+ * "WU PostRebootReporting", "Netlogon JoinDomain", "Netlogon AvoidSpnSet",
+ * "PendingFileRenameOperations", "PendingFileRenameOperations2",
+ * "UpdateExeVolatile", "computer rename",
+ * "ServerManager CurrentRebootAttempts"): returns how many fired, or -1
+ * (err_set) when a part is missing or is not reg query output.
+ * transport_win_pending_describe() appends "A, B".
+ */
+int	 transport_win_pending_cmdline(struct buf *);
+int	 transport_win_pending_read(const char *text, char ***reasons,
+	    size_t *n);
+int	 transport_win_pending_describe(struct buf *, char *const reasons[],
+	    size_t n);
+
+/*
+ * The shell check (transport/winshell.c), the first command of discover
+ * and of apply's preflight: transport_win_shell_cmdline() appends
+ * `echo "kbfix shell probe"` (joined with " & "); cmd.exe echoes the
+ * quotes, PowerShell does not (and refuses " & ").
+ * transport_win_shell_check() on the decoded stdout: 0 when a line starts
+ * with the quoted probe, else -1 with err_set() naming the fix (OpenSSH's
+ * DefaultShell registry value).
+ */
+int	 transport_win_shell_cmdline(struct buf *);
+int	 transport_win_shell_check(const char *text);
+
+/*
  * Meaning of exit codes of wusa, dism and shutdown (FACTS.md section 4),
  * compared as unsigned 32-bit.  transport_winexit_lookup() is NULL for a code the
  * table does not know.  transport_winexit_describe() appends "0x800f081e (package

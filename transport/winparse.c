@@ -1162,3 +1162,51 @@ transport_winos_release(struct winos *os)
 	free(os->arch);
 	memset(os, 0, sizeof(*os));
 }
+
+/* LCIDs of the Windows display languages (MS-LCID), as Nls\Language
+ * writes them ("0407"), to BCP 47. */
+static const struct {
+	unsigned	 lcid;
+	const char	*tag;
+} lcids[] = {
+	{ 0x0401, "ar-SA" }, { 0x0402, "bg-BG" }, { 0x0404, "zh-TW" },
+	{ 0x0405, "cs-CZ" }, { 0x0406, "da-DK" }, { 0x0407, "de-DE" },
+	{ 0x0408, "el-GR" }, { 0x0409, "en-US" }, { 0x040a, "es-ES" },
+	{ 0x040b, "fi-FI" }, { 0x040c, "fr-FR" }, { 0x040d, "he-IL" },
+	{ 0x040e, "hu-HU" }, { 0x0410, "it-IT" }, { 0x0411, "ja-JP" },
+	{ 0x0412, "ko-KR" }, { 0x0413, "nl-NL" }, { 0x0414, "nb-NO" },
+	{ 0x0415, "pl-PL" }, { 0x0416, "pt-BR" }, { 0x0418, "ro-RO" },
+	{ 0x0419, "ru-RU" }, { 0x041a, "hr-HR" }, { 0x041b, "sk-SK" },
+	{ 0x041d, "sv-SE" }, { 0x041e, "th-TH" }, { 0x041f, "tr-TR" },
+	{ 0x0422, "uk-UA" }, { 0x0424, "sl-SI" }, { 0x0425, "et-EE" },
+	{ 0x0426, "lv-LV" }, { 0x0427, "lt-LT" }, { 0x0804, "zh-CN" },
+	{ 0x0807, "de-CH" }, { 0x0809, "en-GB" }, { 0x080a, "es-MX" },
+	{ 0x080c, "fr-BE" }, { 0x0816, "pt-PT" }, { 0x0c04, "zh-HK" },
+	{ 0x0c07, "de-AT" }, { 0x0c0a, "es-ES" }, { 0x0c0c, "fr-CA" },
+	{ 0x100c, "fr-CH" },
+};
+
+const char *
+transport_win_ui_language(const struct winreg_list *nls)
+{
+	static const char *const names[] = { "Default", "InstallLanguage" };
+	const struct winreg_value *v;
+	unsigned lcid;
+	size_t i, k;
+	int d;
+
+	for (k = 0; k < 2; k++) {
+		if ((v = transport_winreg_find(nls, names[k])) == NULL ||
+		    strlen(v->data) != 4)
+			continue;
+		for (i = 0, lcid = 0; i < 4; i++) {
+			if ((d = hexval((unsigned char)v->data[i])) == -1)
+				break;
+			lcid = lcid << 4 | (unsigned)d;
+		}
+		for (i = 0; i < sizeof(lcids) / sizeof(lcids[0]); i++)
+			if (lcids[i].lcid == lcid)
+				return lcids[i].tag;
+	}
+	return NULL;
+}

@@ -263,7 +263,7 @@ static const char cmd_tail[] =
 "    set FAILED=1\r\n"
 "    exit /b 0\r\n"
 ")\r\n"
-"dism /online /add-package /packagepath:\"%WORK%\\%~1\\%~3\" /quiet /norestart\r\n"
+"dism /online /add-package /packagepath:\"%WORK%\\%~1\\%~3\" /quiet /norestart /English\r\n"
 "set E=%ERRORLEVEL%\r\n"
 "if \"%E%\"==\"0\" (echo %~1: installed& exit /b 0)\r\n"
 "if \"%E%\"==\"3010\" (echo %~1: installed, restart required& set REBOOT=1& exit /b 0)\r\n"

@@ -13,8 +13,10 @@
 int
 deploy_cmd(enum deploy_cmd c, struct buf *line)
 {
-	static const char *const wmic_os[] = { "wmic", "os", "get",
-	    "Caption,Version", "/value", NULL };
+	/* untranslated: the registry, not systeminfo's or wmic's captions */
+	static const char *const os[] = { "reg", "query",
+	    "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", NULL };
+	static const char *const mark[] = { "echo", DEPLOY_PF_MARK, NULL };
 	static const char *const pending[] = { "reg", "query",
 	    REBOOT_PENDING_KEY, NULL };
 	static const char *const boot[] = { "wmic", "os", "get",
@@ -22,15 +24,19 @@ deploy_cmd(enum deploy_cmd c, struct buf *line)
 
 	switch (c) {
 	case DEPLOY_CMD_PREFLIGHT:
-		return transport_cmdline(line, wmic_os) == -1 ? -1 :
-		    transport_cmdline_join(line, pending);
+		/* the shell proved first, then the OS, then every
+		 * pending-reboot signal */
+		return transport_win_shell_cmdline(line) == -1 ||
+		    transport_cmdline_join(line, mark) == -1 ||
+		    transport_cmdline_join(line, os) == -1 ? -1 :
+		    transport_win_pending_cmdline(line);
 	case DEPLOY_CMD_DISK:
 		return transport_cmdline(line, (const char *const[]){ "wmic",
 		    "logicaldisk", "where", "DeviceID='C:'", "get", "FreeSpace",
 		    "/value", NULL });
 	case DEPLOY_CMD_PACKAGES:
 		return transport_cmdline(line, (const char *const[]){ "dism",
-		    "/online", "/get-packages", NULL });
+		    "/online", "/get-packages", "/English", NULL });
 	case DEPLOY_CMD_MKDIR:
 		return transport_cmdline(line, (const char *const[]){ "mkdir",
 		    PLAN_REMOTE_DIR, NULL });
@@ -122,7 +128,8 @@ deploy_cmd_dism_add(const char *kb, const char *cab, struct buf *line)
 	int rc;
 
 	rc = transport_cmdline(line, (const char *const[]){ "dism", "/online",
-	    "/add-package", pp, "/quiet", "/norestart", NULL });
+	    "/add-package", pp, "/quiet", "/norestart", "/English",
+	    NULL });
 	free(pp);
 	return rc;
 }

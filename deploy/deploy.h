@@ -198,8 +198,11 @@ struct plan_action;
 /* PLAN_REMOTE_DIR as the SFTP server names it (uploads) */
 #define DEPLOY_SFTP_DIR	"/C:/Windows/Temp/kbfix"
 
+/* The line that marks the CurrentVersion query in the preflight output. */
+#define DEPLOY_PF_MARK	"==kbfix:os=="
+
 enum deploy_cmd {
-	DEPLOY_CMD_PREFLIGHT,	/* wmic os Caption,Version & RebootPending */
+	DEPLOY_CMD_PREFLIGHT,	/* shell proof, CurrentVersion, pending-reboot signals */
 	DEPLOY_CMD_DISK,	/* wmic logicaldisk C: FreeSpace */
 	DEPLOY_CMD_PACKAGES,	/* dism /online /get-packages */
 	DEPLOY_CMD_MKDIR,	/* mkdir PLAN_REMOTE_DIR */

@@ -42,8 +42,8 @@ const struct bundle_file *bundle_find(const struct bundle *, const char *kb,
 /* Output of Windows commands (FACTS.md section 4). */
 char	*wo_text(const char *out, size_t len);	/* UTF-16LE -> ASCII */
 int	 wo_value(const char *out, const char *name, char **val);
-int	 wo_dism_package(const char *out, const char *kb, char **identity,
-	    char **state);
+int	 wo_dism_package(const char *out, const char *want, char **identity,
+	    char **state);	/* want: an exact identity, or a KB */
 
 /*
  * Host steps in run order; undo steps follow STEP_DONE.  One step sends

@@ -73,54 +73,111 @@ host_connect(struct host_run *h, const struct transport_result *res)
 	host_goto(h, h->mode == HOST_UNDO ? STEP_RB_REMOVE : STEP_PREFLIGHT);
 }
 
+/*
+ * Product and build compared as identifiers: the product the registry's
+ * ProductName normalises to ("Windows 7 Enterprise" -> "Windows 7"; a
+ * caption such as "Microsoft Windows\xa07 Entreprise" is never read) and
+ * the build without its revision (a cumulative update changes the UBR).
+ */
 static int
-drifted(struct host_run *h, const char *caption, const char *version)
+drifted(struct host_run *h, const struct winos *os)
 {
 	const struct plan_host *ph = h->ph;
+	const char *product = plan_norm_os(os->product);
 
-	if (ph->version != NULL && !plan_version_same_build(version,
+	if (ph->version != NULL && !plan_version_same_build(os->version,
 	    ph->version)) {
 		free(h->error);
 		h->error = xasprintf("%s: drifted: build is %s, the plan was "
-		    "made for %s", ph->name, version, ph->version);
+		    "made for %s", ph->name, os->build, ph->version);
 		return 1;
 	}
-	if (ph->os != NULL && strcasestr(caption, ph->os) == NULL) {
+	if (ph->os != NULL && (product == NULL || strcmp(product,
+	    ph->os) != 0)) {
 		free(h->error);
-		h->error = xasprintf("%s: drifted: OS is '%s', the plan was "
-		    "made for %s", ph->name, caption, ph->os);
+		h->error = xasprintf("%s: drifted: OS is '%s' (ProductName), "
+		    "the plan was made for %s", ph->name, os->product, ph->os);
 		return 1;
 	}
 	return 0;
 }
 
-/* OS and build as planned, no reboot pending from before kbfix. */
+
+/* The shell check, the OS from the registry, the pending-reboot check. */
+
+/* The CurrentVersion query's part of the preflight output. */
+static int
+preflight_os(const char *t, struct winos *os)
+{
+	struct winreg_list l;
+	const char *p = strstr(t, DEPLOY_PF_MARK), *end;
+	int rc;
+
+	if (p == NULL || (p = strchr(p, '\n')) == NULL) {
+		err_set("no reg query CurrentVersion output");
+		return -1;
+	}
+	if ((end = strstr(p, "\n==kbfix:")) == NULL)
+		end = p + strlen(p);
+	if (transport_win_reg_query(p + 1, (size_t)(end - p), &l) == -1)
+		return -1;
+	rc = transport_win_os(&l, NULL, os);
+	transport_winreg_list_release(&l);
+	return rc;
+}
+
+/* A reboot pending from before kbfix, by the one check's signals. */
+static int
+pending_before(struct host_run *h, const char *t)
+{
+	const struct rollback_host *jh;
+	char **reasons = NULL;
+	size_t n = 0;
+	struct buf b;
+	int rc;
+
+	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	if ((rc = transport_win_pending_read(t, &reasons, &n)) == -1) {
+		host_fail(h, 0, "%s", err_msg());
+		return 1;
+	}
+	if (rc > 0 && !(jh && jh->install_started)) {
+		buf_init(&b, 0);
+		transport_win_pending_describe(&b, reasons, n);
+		host_fail(h, 0, "a reboot is pending from before kbfix (%s); "
+		    "reboot the host, then resume", buf_str(&b));
+		buf_release(&b);
+		rc = 1;
+	} else
+		rc = 0;
+	strv_free(reasons, n);
+	return rc;
+}
+
+/* cmd.exe, OS and build as planned, no reboot pending from before. */
 void
 host_preflight(struct host_run *h, const struct transport_result *res)
 {
-	const struct rollback_host *jh;
-	char *t, *cap = NULL, *ver = NULL;
+	struct winos os;
+	char *t;
 
-	/* Resume rule: read the OS, the build and RebootPending. */
+	/* Resume rule: read the shell, the OS, the build and the
+	 * pending-reboot signals. */
 	if (res == NULL) {
 		HOST_SEND_CMD(h, DEPLOY_CMD_PREFLIGHT);
 		return;
 	}
-	jh = rollback_replay_host(&h->e->rp, h->ph->name);
+	memset(&os, 0, sizeof(os));
 	t = host_res_text(res);
-	if (wo_value(t, "Caption", &cap) == -1 ||
-	    wo_value(t, "Version", &ver) == -1)
-		host_fail(h, 0, "wmic os: %s", err_msg());
-	else if (drifted(h, cap, ver))
+	if (transport_win_shell_check(t) == -1)
+		host_fail(h, 0, "%s", err_msg());
+	else if (preflight_os(t, &os) == -1)
+		host_fail(h, 0, "%s", err_msg());
+	else if (drifted(h, &os))
 		host_end(h, "drifted");
-	else if (res->exit_status == 0 && !(jh && jh->install_started))
-		/* RebootPending exists and it is not ours (FACTS 4) */
-		host_fail(h, 0, "a reboot is pending from before kbfix; "
-		    "reboot the host, then resume");
-	else
+	else if (!pending_before(h, t))
 		host_continue(h, STEP_PREFLIGHT_DISK);
-	free(cap);
-	free(ver);
+	transport_winos_release(&os);
 	free(t);
 }
 

@@ -106,7 +106,7 @@ rb_install(struct engine *e, struct buf *a, struct buf *r,
 	    x->kb);
 	buf_adds(a, "if errorlevel 1 goto fail\n");
 	buf_addf(a, "dism /online /add-package /packagepath:\"%%KBDIR%%\\%s\\%s\""
-	    " /quiet /norestart\n", x->kb, cab);
+	    " /quiet /norestart /English\n", x->kb, cab);
 	/* 3010 and 0x240005: reboot required; 0x240006 already installed */
 	buf_adds(a, "if errorlevel 1 if not errorlevel 3010 goto fail\n");
 	buf_addf(r, "wusa /uninstall /kb:%s /quiet /norestart\n", x->kb + 2);

@@ -28,27 +28,39 @@ wo_value(const char *text, const char *name, char **val)
 	return 0;
 }
 
-/* dism /get-packages: the identity and state of KB's package. */
+/*
+ * dism /get-packages: the identity and state of a package.  want is the
+ * package's exact identity (it holds '~': read from its update.mum at
+ * fetch, manifest.json "package_identity"), or else a KB, whose package
+ * is the top-level Package_for_KB<n>: a hotfix's sub-packages
+ * (Package_3_for_KB..., ..._SP1) never stand in for it.  state is "" for
+ * a block without a State line.
+ */
 int
-wo_dism_package(const char *text, const char *kb, char **identity,
+wo_dism_package(const char *text, const char *want, char **identity,
     char **state)
 {
+	const struct dism_package *p = NULL;
 	struct dism_list l;
+	char *name = NULL;
 	size_t i;
-	int rc = -1;
 
 	memset(&l, 0, sizeof(l));
-	if (transport_win_dism_packages(text, strlen(text), &l) == 0)
-		for (i = 0; i < l.n && rc == -1; i++) {
-			if (strcasecmp(l.p[i].kb, kb) != 0)
-				continue;
-			*identity = xstrdup(l.p[i].identity);
-			*state = xstrdup(l.p[i].state_text);
-			rc = 0;
-		}
+	if (transport_win_dism_packages(text, strlen(text), &l) == 0) {
+		if (strchr(want, '~') != NULL)
+			p = transport_dism_find(&l, want);
+		else
+			name = xasprintf("Package_for_%s", want);
+		for (i = 0; name != NULL && p == NULL && i < l.n; i++)
+			if (strcasecmp(l.p[i].name, name) == 0)
+				p = &l.p[i];
+	}
+	if (p != NULL) {
+		*identity = xstrdup(p->identity);
+		*state = xstrdup(p->state_text);
+	} else
+		err_set("%s not in dism /get-packages", want);
+	free(name);
 	transport_dism_list_release(&l);
-	if (rc == -1)
-		err_set("%s not in dism /get-packages", kb);
-	return rc;
+	return p != NULL ? 0 : -1;
 }
-

@@ -35,21 +35,32 @@ struct discover {
 /*
  * What discover asks each host, in one line joined with " & " (cmd.exe
  * runs each in turn whatever the previous exit code).  Each output is
- * preceded by an echo of its marker so the stream can be split.
+ * preceded by an echo of its marker so the stream can be split.  The
+ * first command proves the shell is cmd.exe; facts come from sources
+ * Windows does not translate (reg query, wmic property names, dism
+ * /English), never from systeminfo's or netsh's labels; the
+ * pending-reboot check (transport_win_pending_cmdline()) ends the line.
  */
 enum dcmd {
-	D_SYSINFO, D_QFE, D_DISM, D_TCPIP, D_SQM, D_SQMPOL, D_RAC, D_NETSH,
-	D_CBS, D_WUREBOOT, D_PFRO, D_BOOT, D_NCMD
+	D_OS, D_ENV, D_LANG, D_QFE, D_DISM, D_TCPIP, D_SQM, D_SQMPOL, D_RAC,
+	D_CIM, D_NETSH, D_BOOT, D_NCMD
 };
 
 static const struct {
 	const char	*mark;
 	const char	*argv[10];
 } dcmds[D_NCMD] = {
-	[D_SYSINFO] = { "systeminfo", { "systeminfo", "/fo", "csv" } },
+	[D_OS] = { "os", { "reg", "query",
+	    "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion" } },
+	[D_ENV] = { "env", { "reg", "query", "HKLM\\SYSTEM\\CurrentControlSet"
+	    "\\Control\\Session Manager\\Environment", "/v",
+	    "PROCESSOR_ARCHITECTURE" } },
+	[D_LANG] = { "lang", { "reg", "query",
+	    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\Language" } },
 	[D_QFE] = { "qfe", { "wmic", "qfe", "get", "HotFixID",
 	    "/format:list" } },
-	[D_DISM] = { "dism", { "dism", "/online", "/get-packages" } },
+	[D_DISM] = { "dism", { "dism", "/online", "/get-packages",
+	    "/English" } },
 	/* WQL doubles each backslash of the file name. */
 	[D_TCPIP] = { "tcpip", { "wmic", "datafile", "where",
 	    "name='C:\\\\Windows\\\\System32\\\\drivers\\\\tcpip.sys'", "get",
@@ -61,20 +72,13 @@ static const struct {
 	[D_RAC] = { "rac", { "reg", "query",
 	    "HKLM\\Software\\Microsoft\\Reliability Analysis\\RAC", "/v",
 	    "RacSampleNumber" } },
+	/* Windows 8 / 2012 and later: never translated */
+	[D_CIM] = { "cim", { "wmic", "/namespace:\\\\root\\StandardCimv2",
+	    "path", "MSFT_NetIPv4Protocol", "get", "MulticastForwarding",
+	    "/value" } },
+	/* Windows 7 / 2008 R2: English labels only, else unknown */
 	[D_NETSH] = { "netsh", { "netsh", "interface", "ipv4", "show",
 	    "global" } },
-	/* The parents: reg.exe prints nothing for a key without values, so
-	 * RebootPending and RebootRequired are looked for among the listed
-	 * subkeys (the exit code is lost in a joined line). */
-	[D_CBS] = { "cbs", { "reg", "query",
-	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "Component Based Servicing" } },
-	[D_WUREBOOT] = { "wu", { "reg", "query",
-	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "WindowsUpdate\\Auto Update" } },
-	[D_PFRO] = { "pfro", { "reg", "query",
-	    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager",
-	    "/v", "PendingFileRenameOperations" } },
 	[D_BOOT] = { "boot", { "wmic", "os", "get", "lastbootuptime",
 	    "/value" } },
 };
@@ -86,6 +90,8 @@ discover_commands(struct buf *b)
 	char mark[64];
 	size_t i;
 
+	if (transport_win_shell_cmdline(b) == -1)
+		return -1;
 	for (i = 0; i < D_NCMD; i++) {
 		snprintf(mark, sizeof(mark), MARK "%s==", dcmds[i].mark);
 		echo[1] = mark;
@@ -93,7 +99,7 @@ discover_commands(struct buf *b)
 		    transport_cmdline_join(b, dcmds[i].argv) == -1)
 			return -1;
 	}
-	return 0;
+	return transport_win_pending_cmdline(b);
 }
 
 /* Reading: the planner's reader has checked every field. */

@@ -19,10 +19,6 @@
 #define SQM	"HKLM\\Software\\Microsoft\\SQMClient\\Windows\\"
 #define SQMPOL	"HKLM\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows\\"
 #define RAC	"HKLM\\Software\\Microsoft\\Reliability Analysis\\RAC\\"
-#define CBS	"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\" \
-		"Component Based Servicing\\"
-#define WU	"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\" \
-		"WindowsUpdate\\Auto Update\\"
 
 struct part {
 	const char	*name;
@@ -31,14 +27,19 @@ struct part {
 };
 
 struct facts {
-	struct part	 parts[16];
+	struct part	 parts[32];
 	size_t		 nparts;
 	char		**kbs;		/* installed */
 	size_t		 nkbs;
 	char		**pending;	/* install or uninstall pending */
 	size_t		 npending;
+	char		**superseded;	/* DISM state Superseded */
+	size_t		 nsuperseded;
+	char		*rollup;	/* highest Package_for_RollupFix */
 	char		**absent;	/* registry values the host lacks */
 	size_t		 nabsent;
+	char		**reasons;	/* pending-reboot signals */
+	size_t		 nreasons;
 	int		 pending_reboot;
 };
 
@@ -94,29 +95,83 @@ add_unique(char ***v, size_t *n, const char *kb)
 	(*v)[(*n)++] = xstrdup(kb);
 }
 
-static int
-do_sysinfo(struct plan_inventory *inv, struct plan_inv_host *h,
-    struct facts *f)
-{
-	const struct part *p = part(f, "systeminfo");
-	struct winsysinfo si;
-	size_t i;
-	int rc;
+static int reg_part(const struct facts *, const char *,
+    struct winreg_list *);
 
-	if (p == NULL || transport_win_systeminfo_csv(p->p, p->len, &si) == -1) {
-		if (p == NULL)
-			err_set("no systeminfo output");
+/* The OS from the registry (reg query is never translated). */
+static int
+do_os(struct plan_inventory *inv, struct plan_inv_host *h, struct facts *f)
+{
+	struct winreg_list cv, env, nls;
+	struct winos os;
+	const char *lang;
+	int rc = -1;
+
+	memset(&os, 0, sizeof(os));
+	if (reg_part(f, "os", &cv) == -1 || reg_part(f, "env", &env) == -1 ||
+	    reg_part(f, "lang", &nls) == -1 ||
+	    transport_win_os(&cv, &env, &os) == -1) {
 		err_prefix("%s: ", h->name);
-		return -1;
+		goto out;
 	}
-	rc = plan_inv_host_set(inv, h, "os", si.os_name) == -1 ||
-	    plan_inv_host_set(inv, h, "version", si.os_version) == -1 ||
-	    (si.arch != NULL && plan_inv_host_set(inv, h, "arch",
-	    si.arch) == -1) ? -1 : 0;
-	for (i = 0; i < si.nhotfixes; i++)
-		add_unique(&f->kbs, &f->nkbs, si.hotfixes[i]);
-	transport_winsysinfo_release(&si);
+	lang = transport_win_ui_language(&nls);
+	rc = plan_inv_host_set(inv, h, "os", os.product) == -1 ||
+	    plan_inv_host_set(inv, h, "version", os.version) == -1 ||
+	    (os.arch != NULL && plan_inv_host_set(inv, h, "arch",
+	    os.arch) == -1) || (lang != NULL && plan_inv_host_set(inv, h,
+	    "ui_language", lang) == -1) ? -1 : 0;
+out:
+	transport_winos_release(&os);
+	transport_winreg_list_release(&cv);
+	transport_winreg_list_release(&env);
+	transport_winreg_list_release(&nls);
 	return rc;
+}
+
+static void
+remove_kb(char **v, size_t *n, const char *kb)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcasecmp(v[i], kb) == 0) {
+			free(v[i]);
+			v[i] = v[--*n];
+			return;
+		}
+}
+
+/*
+ * A package's part in the facts.  The KB of a top-level Package_for_KB
+ * package; sub-packages (Package_3_for_KB..., ..._SP1) say nothing about
+ * their KB.  Cumulative updates and monthly rollups carry no KB in their
+ * name (Package_for_RollupFix): the highest one's version is the rollup
+ * level; the KB comes from wmic qfe.
+ */
+static void
+dism_fact(struct facts *f, const struct dism_package *p)
+{
+	if (p->state == DISM_INSTALL_PENDING ||
+	    p->state == DISM_UNINSTALL_PENDING) {
+		f->pending_reboot = 1;
+		if (!p->sub)
+			add_unique(&f->pending, &f->npending, p->kb[0] ?
+			    p->kb : p->identity);
+		return;
+	}
+	if (strcasecmp(p->name, "Package_for_RollupFix") == 0 &&
+	    p->state == DISM_INSTALLED && p->version != NULL &&
+	    plan_valid_version(p->version, 4) &&
+	    (f->rollup == NULL || plan_version_cmp(p->version, f->rollup) > 0)) {
+		free(f->rollup);
+		f->rollup = xstrdup(p->version);
+	}
+	if (p->sub || p->kb[0] == '\0')
+		return;
+	if (p->state == DISM_INSTALLED)
+		add_unique(&f->kbs, &f->nkbs, p->kb);
+	else if (p->state == DISM_SUPERSEDED)
+		add_unique(&f->superseded, &f->nsuperseded, p->kb);
 }
 
 static void
@@ -136,17 +191,11 @@ do_updates(struct facts *f)
 	if ((p = part(f, "dism")) == NULL ||
 	    transport_win_dism_packages(p->p, p->len, &dl) == -1)
 		return;
-	for (i = 0; i < dl.n; i++) {
-		if (dl.p[i].state == DISM_INSTALL_PENDING ||
-		    dl.p[i].state == DISM_UNINSTALL_PENDING) {
-			f->pending_reboot = 1;
-			add_unique(&f->pending, &f->npending, dl.p[i].kb[0] ?
-			    dl.p[i].kb : dl.p[i].identity);
-		} else if (dl.p[i].kb[0] != '\0' &&
-		    (dl.p[i].state == DISM_INSTALLED ||
-		    dl.p[i].state == DISM_SUPERSEDED))
-			add_unique(&f->kbs, &f->nkbs, dl.p[i].kb);
-	}
+	for (i = 0; i < dl.n; i++)
+		dism_fact(f, &dl.p[i]);
+	/* qfe lists a superseded update too: it is evidence, not installed */
+	for (i = 0; i < f->nsuperseded; i++)
+		remove_kb(f->kbs, &f->nkbs, f->superseded[i]);
 	transport_dism_list_release(&dl);
 }
 
@@ -204,36 +253,56 @@ static int
 do_registry(struct plan_inventory *inv, struct plan_inv_host *h,
     struct facts *f)
 {
-	struct winreg_list sqm, pol, rac, cbs, wu, pfro;
-	const struct winreg_value *v;
+	struct winreg_list sqm, pol, rac;
 	int rc = -1;
 
 	memset(&sqm, 0, sizeof(sqm));
-	pol = rac = cbs = wu = pfro = sqm;
+	pol = rac = sqm;
 	if (reg_part(f, "sqm", &sqm) == -1 ||
 	    reg_part(f, "sqmpolicy", &pol) == -1 ||
-	    reg_part(f, "rac", &rac) == -1 || reg_part(f, "cbs", &cbs) == -1 ||
-	    reg_part(f, "wu", &wu) == -1 || reg_part(f, "pfro", &pfro) == -1) {
+	    reg_part(f, "rac", &rac) == -1) {
 		err_prefix("%s: ", h->name);
 		goto out;
 	}
 	if (reg_facts(inv, h, f, &sqm, &pol, &rac) == -1)
 		goto out;
-	/* FACTS.md 4: either key present, or file renames queued. */
-	v = transport_winreg_find(&pfro, "PendingFileRenameOperations");
-	if (transport_winreg_has_key(&cbs, CBS "RebootPending") ||
-	    transport_winreg_has_key(&wu, WU "RebootRequired") ||
-	    (v != NULL && v->nitems > 0 && v->items[0][0] != '\0'))
-		f->pending_reboot = 1;
 	rc = 0;
 out:
 	transport_winreg_list_release(&sqm);
 	transport_winreg_list_release(&pol);
 	transport_winreg_list_release(&rac);
-	transport_winreg_list_release(&cbs);
-	transport_winreg_list_release(&wu);
-	transport_winreg_list_release(&pfro);
 	return rc;
+}
+
+/* The one pending-reboot check (transport/winpending.c). */
+static int
+do_pending(const struct plan_inv_host *h, const char *text, struct facts *f)
+{
+	if (transport_win_pending_read(text, &f->reasons, &f->nreasons) == -1) {
+		err_prefix("%s: ", h->name);
+		return -1;
+	}
+	if (f->pending_reboot && f->nreasons == 0)
+		add_unique(&f->reasons, &f->nreasons, "DISM package pending");
+	if (f->nreasons > 0)
+		f->pending_reboot = 1;
+	return 0;
+}
+
+/* Multicast forwarding: MSFT_NetIPv4Protocol where Windows has it, else
+ * netsh's English line; unknown (not written) otherwise. */
+static void
+do_multicast(struct plan_inv_host *h, const struct facts *f)
+{
+	const struct part *p;
+	int mc = -1;
+
+	if ((p = part(f, "cim")) != NULL)
+		mc = transport_win_cim_multicast(p->p, p->len);
+	if (mc == -1 && (p = part(f, "netsh")) != NULL)
+		mc = transport_win_netsh_multicast(p->p, p->len);
+	if (mc != -1)
+		h->multicast = mc;
 }
 
 static int
@@ -243,7 +312,7 @@ do_misc(struct plan_inventory *inv, struct plan_inv_host *h,
 	const struct part *p;
 	char *v, iso[21];
 	int64_t t;
-	int mc, rc = 0;
+	int rc = 0;
 
 	if ((p = part(f, "tcpip")) != NULL &&
 	    (v = transport_win_wmic_value(p->p, p->len, "Version")) != NULL) {
@@ -251,9 +320,6 @@ do_misc(struct plan_inventory *inv, struct plan_inv_host *h,
 			rc = plan_inv_host_set_file(inv, h, "tcpip.sys", v);
 		free(v);
 	}
-	if ((p = part(f, "netsh")) != NULL &&
-	    (mc = transport_win_netsh_multicast(p->p, p->len)) != -1)
-		h->multicast = mc;
 	if ((p = part(f, "boot")) != NULL &&
 	    (v = transport_win_wmic_value(p->p, p->len, "LastBootUpTime")) != NULL) {
 		if (rc == 0 && transport_win_wmi_datetime(v, &t) == 0) {
@@ -274,19 +340,32 @@ discover_update(struct plan_inventory *inv, struct plan_inv_host *h,
 {
 	struct plan_inv_host was = *h;
 	struct facts f;
-	char *text;
+	char *text, *all;
 	int rc = -1;
 
 	memset(&f, 0, sizeof(f));
 	text = transport_win_text(out, len, NULL);
+	all = xstrdup(text);	/* split() cuts text in place */
+	if (transport_win_shell_check(text) == -1) {
+		err_prefix("%s: ", h->name);
+		goto out;
+	}
 	split(text, &f);
-	if (do_sysinfo(inv, h, &f) == -1)
+	if (do_os(inv, h, &f) == -1)
 		goto out;
 	do_updates(&f);
+	do_multicast(h, &f);
 	if (do_registry(inv, h, &f) == -1 || do_misc(inv, h, &f) == -1 ||
+	    do_pending(h, all, &f) == -1 ||
 	    plan_inv_host_set_list(inv, h, "installed", f.kbs, f.nkbs) == -1 ||
+	    plan_inv_host_set_list(inv, h, "superseded", f.superseded,
+	    f.nsuperseded) == -1 ||
+	    (f.rollup != NULL && plan_inv_host_set(inv, h, "rollup",
+	    f.rollup) == -1) ||
 	    plan_inv_host_set_list(inv, h, "pending_updates", f.pending,
-	    f.npending) == -1 || plan_inv_host_check(inv, h) == -1)
+	    f.npending) == -1 ||
+	    plan_inv_host_set_list(inv, h, "pending_reboot_reasons",
+	    f.reasons, f.nreasons) == -1 || plan_inv_host_check(inv, h) == -1)
 		goto out;
 	h->pending_reboot = f.pending_reboot;
 	rc = 0;
@@ -295,7 +374,11 @@ out:
 		*h = was;	/* the edits made new copies: was is intact */
 	strv_free(f.kbs, f.nkbs);
 	strv_free(f.pending, f.npending);
+	strv_free(f.superseded, f.nsuperseded);
 	strv_free(f.absent, f.nabsent);
+	strv_free(f.reasons, f.nreasons);
+	free(f.rollup);
 	free(text);
+	free(all);
 	return rc;
 }

@@ -118,7 +118,7 @@ static void
 query_argv(const struct rollback_prior *p, const char *argv[8])
 {
 	static const char *const pkgs[] = { "dism", "/online",
-	    "/get-packages", NULL };
+	    "/get-packages", "/English", NULL };
 	size_t i;
 
 	if (p->kind == RB_KIND_REGISTRY) {
@@ -128,7 +128,7 @@ query_argv(const struct rollback_prior *p, const char *argv[8])
 		argv[0] = "netsh"; argv[1] = "interface"; argv[2] = p->family;
 		argv[3] = "show"; argv[4] = "global"; argv[5] = NULL;
 	} else {
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < 5; i++)
 			argv[i] = pkgs[i];
 	}
 }
@@ -399,7 +399,7 @@ rollback_remove_cmd(const char *identity, struct buf *line)
 	int rc;
 
 	rc = transport_cmdline(line, (const char *const[]){ "dism", "/online",
-	    "/remove-package", pp, "/quiet", "/norestart", NULL });
+	    "/remove-package", pp, "/quiet", "/norestart", "/English", NULL });
 	free(pp);
 	return rc;
 }

@@ -234,9 +234,24 @@ enum dism_state {
 
 struct dism_package {
 	char		*identity;	/* Package_for_KB4345459~31bf...~amd64~~6.1.1.1 */
-	char		 kb[16];	/* "KB4345459", or "" */
+	char		*name;		/* its first part: "Package_for_RollupFix";
+					   the whole identity when it has not
+					   the five ~ parts */
+	char		*arch;		/* "amd64", or NULL */
+	char		*version;	/* "7601.24002.1.4", or NULL */
+	char		 kb[16];	/* "KB4345459" when the name holds one
+					   (sub-packages too), or "" */
+	int		 sub;		/* a hotfix's sub-package
+					   (Package_3_for_KB2706045,
+					   Package_for_KB2706045_SP1): never
+					   the package itself */
 	enum dism_state	 state;
-	char		*state_text;	/* as printed */
+	char		*state_text;	/* as printed; "" when the block had no
+					   State line (DISM_OTHER) */
+	char		*release_type;	/* "Security Update", or NULL */
+	char		*install_time;	/* as printed ("10/13/2016 6:26 PM":
+					   the host's date format; "" when
+					   blank), or NULL */
 };
 
 struct dism_list {
@@ -244,9 +259,24 @@ struct dism_list {
 	size_t		 n;
 };
 
-/* `dism /online /get-packages` stdout; -1 when no package block parses. */
+/*
+ * `dism /online /get-packages /English` stdout (every DISM call of kbfix
+ * passes /English: without it the labels are translated); -1 when no
+ * package block parses.  transport_dism_find(): the package whose identity
+ * is exactly identity (case-insensitive, as CBS compares), or NULL.
+ */
 int	 transport_win_dism_packages(const char *, size_t, struct dism_list *);
+const struct dism_package *transport_dism_find(const struct dism_list *,
+	    const char *identity);
 void	 transport_dism_list_release(struct dism_list *);
+
+/*
+ * `wmic ... get NAME` in table form (a header line of padded column
+ * names, then rows): the first row's value under NAME, trimmed, or NULL.
+ * Columns are found by the header's positions, so values with spaces
+ * stay whole.  Caller frees.
+ */
+char	*transport_win_wmic_column(const char *, size_t, const char *name);
 
 /*
  * `wmic ... /value` or `/format:list` output: the value of NAME= (first
@@ -265,11 +295,29 @@ int	 transport_win_wmi_datetime(const char *, int64_t *epoch);
 
 /*
  * `netsh interface ipv4 show global`: the value of a "Name : value" line,
- * or NULL.  transport_win_netsh_multicast(): 1 enabled, 0 disabled, -1 absent.
+ * or NULL.  transport_win_netsh_multicast(): 1 enabled, 0 disabled, -1
+ * unknown, with err_set() saying why: netsh translates its labels and
+ * values on a non-English Windows, and kbfix reads only the English
+ * "Multicast Forwarding : enabled|disabled" (never a guess).
  */
 char	*transport_win_netsh_value(const char *, size_t, const char *name);
 int	 transport_win_netsh_multicast(const char *, size_t);
 
+/*
+ * MulticastForwarding= of `wmic /namespace:\\root\StandardCimv2 path
+ * MSFT_NetIPv4Protocol get MulticastForwarding /value` (Windows 8 / 2012
+ * and later; WMI property names and numbers are never translated): 1
+ * enabled, 0 disabled, -1 absent (err_set).
+ */
+int	 transport_win_cim_multicast(const char *, size_t);
+
+/*
+ * systeminfo, CSV (`/fo csv`) or list format, read by position, not by
+ * label (labels and CSV headers are translated on non-English Windows):
+ * 0 Host Name, 1 OS Name, 2 OS Version, 13 System Type, 30 Hotfix(s), the
+ * same order in every language (tests/fixtures/windows/systeminfo).  In
+ * list format a field's continuation lines start with blanks.
+ */
 struct winsysinfo {
 	char		*host;		/* "WEB01" */
 	char		*os_name;	/* "Microsoft Windows Server 2008 R2 Enterprise" */
@@ -280,9 +328,77 @@ struct winsysinfo {
 	size_t		 nhotfixes;
 };
 
-/* `systeminfo /fo csv` (header row and one data row). */
+int	 transport_win_systeminfo(const char *, size_t, struct winsysinfo *);
 int	 transport_win_systeminfo_csv(const char *, size_t, struct winsysinfo *);
 void	 transport_winsysinfo_release(struct winsysinfo *);
+
+/*
+ * The OS from `reg query "HKLM\SOFTWARE\Microsoft\Windows NT\
+ * CurrentVersion"` (reg query's output is never translated) and the
+ * PROCESSOR_ARCHITECTURE of `reg query "HKLM\SYSTEM\CurrentControlSet\
+ * Control\Session Manager\Environment" /v PROCESSOR_ARCHITECTURE` (env
+ * may be NULL).  version is "6.1.7601", or "10.0.17134.165" with UBR
+ * (CurrentMajorVersionNumber / CurrentMinorVersionNumber where they
+ * exist: CurrentVersion says 6.3 on Windows 10).  0, or -1 (err_set)
+ * when ProductName or the build is missing.
+ */
+struct winos {
+	char		*product;	/* ProductName "Windows 7 Professional" */
+	char		*version;	/* "6.1.7601", "10.0.17134.165" */
+	char		*build;		/* "6.1.7601": without UBR */
+	char		*csd;		/* "Service Pack 1", or NULL */
+	char		*edition;	/* EditionID "Professional", or NULL */
+	char		*installation;	/* InstallationType "Client", or NULL */
+	unsigned	 ubr;		/* 0 when absent */
+	char		*arch;		/* "x64", "x86", "arm64", "ia64", or NULL */
+};
+
+int	 transport_win_os(const struct winreg_list *cv,
+	    const struct winreg_list *env, struct winos *);
+void	 transport_winos_release(struct winos *);
+
+/*
+ * The display language of `reg query "HKLM\SYSTEM\CurrentControlSet\
+ * Control\Nls\Language"` as BCP 47 ("de-DE"): the LCID of its Default
+ * value (the system's UI language, what a service such as sshd runs
+ * under), else of InstallLanguage; NULL when neither is a language kbfix
+ * knows (never a guess).  Static string.
+ */
+const char *transport_win_ui_language(const struct winreg_list *nls);
+
+/*
+ * The pending-reboot check (transport/winpending.c), the one both discover
+ * and apply's preflight run: about ten registry signals (FACTS.md 5).
+ * transport_win_pending_cmdline() appends its reg queries, each after an
+ * echoed "==kbfix:pend-NAME==" marker, joined with " & ".
+ * transport_win_pending_read() reads them from the decoded output
+ * (transport_win_text(), other parts may surround them) and appends the
+ * names of the signals that fire to *reasons ("CBS RebootPending",
+ * "CBS RebootInProgress", "CBS PackagesPending", "WU RebootRequired",
+ * "WU PostRebootReporting", "Netlogon JoinDomain", "Netlogon AvoidSpnSet",
+ * "PendingFileRenameOperations", "PendingFileRenameOperations2",
+ * "UpdateExeVolatile", "computer rename",
+ * "ServerManager CurrentRebootAttempts"): returns how many fired, or -1
+ * (err_set) when a part is missing or is not reg query output.
+ * transport_win_pending_describe() appends "A, B".
+ */
+int	 transport_win_pending_cmdline(struct buf *);
+int	 transport_win_pending_read(const char *text, char ***reasons,
+	    size_t *n);
+int	 transport_win_pending_describe(struct buf *, char *const reasons[],
+	    size_t n);
+
+/*
+ * The shell check (transport/winshell.c), the first command of discover
+ * and of apply's preflight: transport_win_shell_cmdline() appends
+ * `echo "kbfix shell probe"` (joined with " & "); cmd.exe echoes the
+ * quotes, PowerShell does not (and refuses " & ").
+ * transport_win_shell_check() on the decoded stdout: 0 when a line starts
+ * with the quoted probe, else -1 with err_set() naming the fix (OpenSSH's
+ * DefaultShell registry value).
+ */
+int	 transport_win_shell_cmdline(struct buf *);
+int	 transport_win_shell_check(const char *text);
 
 /*
  * Meaning of exit codes of wusa, dism and shutdown (FACTS.md section 4),

@@ -15,6 +15,7 @@
 #include "transport/transport.h"
 
 #define TEXT_MAX	((size_t)64 << 20)
+#define WMIC_FIRST_RUN	"Please wait while WMIC is being installed."
 
 static int
 looks_utf16le(const unsigned char *p, size_t len)
@@ -531,30 +532,82 @@ split_colon(char *line, char **name, char **value)
 	return 0;
 }
 
+/*
+ * A hotfix's sub-package: "Package_<N>_for_KB<n>" or
+ * "Package_for_KB<n>_<suffix>" (FACTS.md 5).  The package itself is
+ * "Package_for_KB<n>", or a name without a KB (Package_for_RollupFix).
+ */
+static int
+dism_sub(const char *name)
+{
+	const char *p;
+	size_t n;
+
+	if (strncasecmp(name, "Package_", 8) != 0)
+		return 0;
+	p = name + 8;
+	if (isdigit((unsigned char)*p)) {
+		while (isdigit((unsigned char)*p))
+			p++;
+		return strncasecmp(p, "_for_KB", 7) == 0;
+	}
+	if (strncasecmp(p, "for_", 4) != 0 || (n = kb_at(name, p + 4)) == 0)
+		return 0;
+	return p[4 + n] != '\0';
+}
+
 static void
 dism_identity(struct dism_list *l, const char *id)
 {
 	struct dism_package *pk;
-	const char *p;
-	size_t n;
+	const char *p, *t[5];
+	size_t n, k = 0;
 
 	l->p = xreallocarray(l->p, l->n + 1, sizeof(*l->p));
 	pk = &l->p[l->n++];
 	memset(pk, 0, sizeof(*pk));
 	pk->identity = xstrdup(id);
 	pk->state = DISM_OTHER;
-	for (p = id; *p != '\0'; p++)
-		if ((n = kb_at(id, p)) != 0) {
+	/* name~publicKeyToken~arch~language~version */
+	for (p = id, t[k++] = id; *p != '\0'; p++)
+		if (*p == '~' && k < 5)
+			t[k++] = p + 1;
+		else if (*p == '~')
+			k = 6;
+	if (k == 5) {
+		pk->name = xstrndup(id, (size_t)(t[1] - 1 - id));
+		pk->arch = xstrndup(t[2], (size_t)(t[3] - 1 - t[2]));
+		pk->version = xstrdup(t[4]);
+	} else
+		pk->name = xstrdup(id);
+	for (p = pk->name; *p != '\0'; p++)
+		if ((n = kb_at(pk->name, p)) != 0) {
 			snprintf(pk->kb, sizeof(pk->kb), "KB%.*s",
 			    (int)(n - 2), p + 2);
 			break;
 		}
+	pk->sub = dism_sub(pk->name);
+}
+
+static void
+dism_field(struct dism_package *pk, const char *name, const char *value)
+{
+	if (strcasecmp(name, "State") == 0 && pk->state_text == NULL) {
+		pk->state = dism_state(value);
+		pk->state_text = xstrdup(value);
+	} else if (strcasecmp(name, "Release Type") == 0 &&
+	    pk->release_type == NULL)
+		pk->release_type = xstrdup(value);
+	else if (strcasecmp(name, "Install Time") == 0 &&
+	    pk->install_time == NULL)
+		pk->install_time = xstrdup(value);
 }
 
 int
 transport_win_dism_packages(const char *p, size_t len, struct dism_list *l)
 {
 	char *text, *cur, *line, *name, *value;
+	size_t i;
 	int listing = 0;
 
 	memset(l, 0, sizeof(*l));
@@ -566,18 +619,30 @@ transport_win_dism_packages(const char *p, size_t len, struct dism_list *l)
 			continue;
 		if (strcasecmp(name, "Package Identity") == 0)
 			dism_identity(l, value);
-		else if (strcasecmp(name, "State") == 0 && l->n > 0 &&
-		    l->p[l->n - 1].state_text == NULL) {
-			l->p[l->n - 1].state = dism_state(value);
-			l->p[l->n - 1].state_text = xstrdup(value);
-		}
+		else if (l->n > 0)
+			dism_field(&l->p[l->n - 1], name, value);
 	}
 	free(text);
+	/* a block without its State line (a filtered or cut listing) */
+	for (i = 0; i < l->n; i++)
+		if (l->p[i].state_text == NULL)
+			l->p[i].state_text = xstrdup("");
 	if (l->n == 0 && !listing) {
 		err_set("dism output holds no package listing");
 		return -1;
 	}
 	return 0;
+}
+
+const struct dism_package *
+transport_dism_find(const struct dism_list *l, const char *identity)
+{
+	size_t i;
+
+	for (i = 0; identity != NULL && i < l->n; i++)
+		if (strcasecmp(l->p[i].identity, identity) == 0)
+			return &l->p[i];
+	return NULL;
 }
 
 void
@@ -587,7 +652,12 @@ transport_dism_list_release(struct dism_list *l)
 
 	for (i = 0; i < l->n; i++) {
 		free(l->p[i].identity);
+		free(l->p[i].name);
+		free(l->p[i].arch);
+		free(l->p[i].version);
 		free(l->p[i].state_text);
+		free(l->p[i].release_type);
+		free(l->p[i].install_time);
 	}
 	free(l->p);
 	memset(l, 0, sizeof(*l));
@@ -608,6 +678,63 @@ transport_win_wmic_value(const char *p, size_t len, const char *name)
 			continue;
 		rtrim(eq + 1);
 		found = xstrdup(eq + 1);
+	}
+	free(text);
+	return found;
+}
+
+/* The column of name in a wmic table header: its start and width
+ * (0: to the end of the line). */
+static int
+wmic_header(const char *head, const char *name, size_t *at, size_t *width)
+{
+	const char *p = head, *q;
+	size_t n = strlen(name);
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (q = p; *q != '\0' && *q != ' '; q++)
+			;
+		if ((size_t)(q - p) == n && strncasecmp(p, name, n) == 0) {
+			*at = (size_t)(p - head);
+			while (*q == ' ')
+				q++;
+			*width = *q != '\0' ? (size_t)(q - p) : 0;
+			return 0;
+		}
+		p = q;
+	}
+	return -1;
+}
+
+char *
+transport_win_wmic_column(const char *p, size_t len, const char *name)
+{
+	char *text, *cur, *line, *found = NULL;
+	size_t at = 0, width = 0, n;
+	int head = 0;
+
+	text = cur = transport_win_text(p, len, NULL);
+	while (found == NULL && (line = next_line(&cur)) != NULL) {
+		if (!head) {
+			/* the first run of wmic prints this before the
+			 * header, on the same line (wmic/wesng_xp_*) */
+			if (strncmp(line, WMIC_FIRST_RUN,
+			    strlen(WMIC_FIRST_RUN)) == 0)
+				line += strlen(WMIC_FIRST_RUN);
+			head = wmic_header(line, name, &at, &width) == 0;
+			continue;
+		}
+		n = strlen(line);
+		if (n <= at)
+			continue;
+		line += at;
+		if (width != 0 && strlen(line) > width)
+			line[width] = '\0';
+		rtrim(line);
+		if (*line != '\0')
+			found = xstrdup(line);
 	}
 	free(text);
 	return found;
@@ -694,11 +821,41 @@ transport_win_netsh_multicast(const char *p, size_t len)
 		rc = 1;
 	else if (v != NULL && strcasecmp(v, "disabled") == 0)
 		rc = 0;
+	else if (v != NULL)
+		err_set("netsh says 'Multicast Forwarding : %s', neither "
+		    "enabled nor disabled: multicast forwarding unknown", v);
+	else
+		err_set("no 'Multicast Forwarding' line in netsh show global "
+		    "(netsh translates its labels on a non-English Windows): "
+		    "multicast forwarding unknown");
 	free(v);
 	return rc;
 }
 
-/* systeminfo /fo csv */
+int
+transport_win_cim_multicast(const char *p, size_t len)
+{
+	char *v = transport_win_wmic_value(p, len, "MulticastForwarding");
+	int rc = -1;
+
+	/* MSFT_NetIPv4Protocol.MulticastForwarding: 0 Disabled, 1 Enabled */
+	if (v != NULL && strcmp(v, "0") == 0)
+		rc = 0;
+	else if (v != NULL && strcmp(v, "1") == 0)
+		rc = 1;
+	else
+		err_set("no MulticastForwarding=0|1 from MSFT_NetIPv4Protocol");
+	free(v);
+	return rc;
+}
+
+/* systeminfo */
+
+/* The fields kbfix reads, by position (transport.h). */
+enum {
+	SYS_HOST = 0, SYS_OS_NAME = 1, SYS_OS_VERSION = 2, SYS_TYPE = 13,
+	SYS_HOTFIX = 30
+};
 
 /* One CSV record ("a","b ""c""",...) into fields; advances *cur. */
 static char **
@@ -750,10 +907,12 @@ sys_arch(const char *type)
 	if (strcasestr(type, "itanium") != NULL ||
 	    strncasecmp(type, "ia64", 4) == 0)
 		return xstrdup("ia64");
+	if (strncasecmp(type, "ARM64", 5) == 0)
+		return xstrdup("arm64");
 	return xstrdup(type);
 }
 
-/* A column given twice: the last one counts (and the first is freed). */
+/* A field given twice: the last one counts (and the first is freed). */
 static void
 sys_set(char **field, const char *value)
 {
@@ -762,25 +921,44 @@ sys_set(char **field, const char *value)
 }
 
 static void
-sys_field(struct winsysinfo *si, const char *name, char *value)
+sys_field(struct winsysinfo *si, size_t pos, char *value)
 {
 	char *sp;
 
 	rtrim(value);
-	if (strcasecmp(name, "Host Name") == 0)
+	switch (pos) {
+	case SYS_HOST:
 		sys_set(&si->host, value);
-	else if (strcasecmp(name, "OS Name") == 0)
+		break;
+	case SYS_OS_NAME:
 		sys_set(&si->os_name, value);
-	else if (strcasecmp(name, "OS Version") == 0) {
+		break;
+	case SYS_OS_VERSION:
 		sys_set(&si->os_version_text, value);
 		if ((sp = strchr(value, ' ')) != NULL)
 			*sp = '\0';
 		sys_set(&si->os_version, value);
-	} else if (strcasecmp(name, "System Type") == 0) {
+		break;
+	case SYS_TYPE:
 		free(si->arch);
 		si->arch = sys_arch(value);
-	} else if (strcasecmp(name, "Hotfix(s)") == 0)
+		break;
+	case SYS_HOTFIX:
 		kb_scan(value, &si->hotfixes, &si->nhotfixes);
+		break;
+	}
+}
+
+static int
+sys_check(struct winsysinfo *si)
+{
+	if (si->os_name != NULL && si->os_version != NULL &&
+	    isdigit((unsigned char)si->os_version[0]))
+		return 0;
+	err_set("systeminfo output lacks the OS name or version (fields 2 "
+	    "and 3)");
+	transport_winsysinfo_release(si);
+	return -1;
 }
 
 int
@@ -793,21 +971,73 @@ transport_win_systeminfo_csv(const char *p, size_t len, struct winsysinfo *si)
 	memset(si, 0, sizeof(*si));
 	text = cur = transport_win_text(p, len, NULL);
 	if ((head = csv_record(&cur, &nh)) == NULL ||
-	    (row = csv_record(&cur, &nr)) == NULL || nr != nh) {
+	    (row = csv_record(&cur, &nr)) == NULL || nr != nh ||
+	    nh <= SYS_TYPE) {
 		err_set("systeminfo output is not a CSV header and row");
 		goto out;
 	}
 	for (i = 0; i < nh; i++)
-		sys_field(si, head[i], row[i]);
-	if (si->os_name == NULL || si->os_version == NULL) {
-		err_set("systeminfo output lacks \"OS Name\" or \"OS Version\"");
-		transport_winsysinfo_release(si);
-		goto out;
-	}
-	rc = 0;
+		sys_field(si, i, row[i]);
+	rc = sys_check(si);
 out:
 	strv_free(head, nh);
 	strv_free(row, nr);
+	free(text);
+	return rc;
+}
+
+/*
+ * "Label:   value" lines; a line starting with a blank continues the
+ * field above it.  The value starts after the first ':' followed by a
+ * blank (no label kbfix reads holds one; "Virtual Memory: Max Size:" is
+ * counted, not read).
+ */
+static int
+sys_list(char *text, struct winsysinfo *si)
+{
+	char *cur = text, *line, *v;
+	size_t pos = 0;
+	int started = 0;
+
+	memset(si, 0, sizeof(*si));
+	while ((line = next_line(&cur)) != NULL) {
+		if (*line == ' ' || *line == '\t') {
+			if (started && pos - 1 == SYS_HOTFIX)
+				kb_scan(line, &si->hotfixes, &si->nhotfixes);
+			continue;
+		}
+		rtrim(line);
+		if (*line == '\0')
+			continue;
+		for (v = line; (v = strchr(v, ':')) != NULL; v++)
+			if (v[1] == ' ' || v[1] == '\0')
+				break;
+		if (v == NULL) {
+			err_set("systeminfo output, field %zu: no 'label:' "
+			    "in \"%.40s\"", pos + 1, line);
+			transport_winsysinfo_release(si);
+			return -1;
+		}
+		for (v++; *v == ' '; v++)
+			;
+		sys_field(si, pos++, v);
+		started = 1;
+	}
+	return sys_check(si);
+}
+
+int
+transport_win_systeminfo(const char *p, size_t len, struct winsysinfo *si)
+{
+	char *text = transport_win_text(p, len, NULL), *q = text;
+	int rc;
+
+	while (*q == '\n' || *q == ' ')
+		q++;
+	if (*q == '"') {
+		rc = transport_win_systeminfo_csv(q, strlen(q), si);
+	} else
+		rc = sys_list(q, si);
 	free(text);
 	return rc;
 }
@@ -826,4 +1056,157 @@ transport_winsysinfo_release(struct winsysinfo *si)
 		free(si->hotfixes[i]);
 	free(si->hotfixes);
 	memset(si, 0, sizeof(*si));
+}
+
+/* reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" */
+
+static char *
+reg_str(const struct winreg_list *l, const char *name)
+{
+	const struct winreg_value *v = transport_winreg_find(l, name);
+
+	if (v == NULL || (v->type != WINREG_SZ && v->type != WINREG_EXPAND_SZ))
+		return NULL;
+	return xstrdup(v->data);
+}
+
+static int
+reg_num(const struct winreg_list *l, const char *name, unsigned *out)
+{
+	const struct winreg_value *v = transport_winreg_find(l, name);
+
+	if (v == NULL || v->type != WINREG_DWORD)
+		return -1;
+	*out = (unsigned)v->num;
+	return 0;
+}
+
+/* CurrentBuildNumber (CurrentBuild on NT 6.0) is all digits. */
+static int
+os_build(const struct winreg_list *l, unsigned *build)
+{
+	char *b = reg_str(l, "CurrentBuildNumber");
+	int rc;
+
+	if (b == NULL)
+		b = reg_str(l, "CurrentBuild");
+	rc = b != NULL && parse_u32(b, build) == 0 ? 0 : -1;
+	free(b);
+	return rc;
+}
+
+static char *
+env_arch(const struct winreg_list *env)
+{
+	char *a = env ? reg_str(env, "PROCESSOR_ARCHITECTURE") : NULL, *r;
+
+	if (a == NULL)
+		return NULL;
+	r = strcasecmp(a, "AMD64") == 0 ? xstrdup("x64") :
+	    strcasecmp(a, "x86") == 0 ? xstrdup("x86") :
+	    strcasecmp(a, "ARM64") == 0 ? xstrdup("arm64") :
+	    strcasecmp(a, "IA64") == 0 ? xstrdup("ia64") : NULL;
+	free(a);
+	return r;
+}
+
+int
+transport_win_os(const struct winreg_list *cv, const struct winreg_list *env,
+    struct winos *os)
+{
+	unsigned major, minor, build;
+	char *nt = NULL;
+
+	memset(os, 0, sizeof(*os));
+	os->product = reg_str(cv, "ProductName");
+	if (os->product == NULL || os_build(cv, &build) == -1) {
+		err_set("reg query CurrentVersion lacks %s",
+		    os->product == NULL ? "ProductName" :
+		    "CurrentBuildNumber");
+		transport_winos_release(os);
+		return -1;
+	}
+	if (reg_num(cv, "CurrentMajorVersionNumber", &major) == 0 &&
+	    reg_num(cv, "CurrentMinorVersionNumber", &minor) == 0)
+		os->build = xasprintf("%u.%u.%u", major, minor, build);
+	else if ((nt = reg_str(cv, "CurrentVersion")) != NULL &&
+	    strchr(nt, '.') != NULL)
+		os->build = xasprintf("%s.%u", nt, build);
+	else {
+		err_set("reg query CurrentVersion lacks CurrentVersion");
+		free(nt);
+		transport_winos_release(os);
+		return -1;
+	}
+	free(nt);
+	if (reg_num(cv, "UBR", &os->ubr) == 0)
+		os->version = xasprintf("%s.%u", os->build, os->ubr);
+	else
+		os->version = xstrdup(os->build);
+	os->csd = reg_str(cv, "CSDVersion");
+	os->edition = reg_str(cv, "EditionID");
+	os->installation = reg_str(cv, "InstallationType");
+	os->arch = env_arch(env);
+	return 0;
+}
+
+void
+transport_winos_release(struct winos *os)
+{
+	free(os->product);
+	free(os->version);
+	free(os->build);
+	free(os->csd);
+	free(os->edition);
+	free(os->installation);
+	free(os->arch);
+	memset(os, 0, sizeof(*os));
+}
+
+/* LCIDs of the Windows display languages (MS-LCID), as Nls\Language
+ * writes them ("0407"), to BCP 47. */
+static const struct {
+	unsigned	 lcid;
+	const char	*tag;
+} lcids[] = {
+	{ 0x0401, "ar-SA" }, { 0x0402, "bg-BG" }, { 0x0404, "zh-TW" },
+	{ 0x0405, "cs-CZ" }, { 0x0406, "da-DK" }, { 0x0407, "de-DE" },
+	{ 0x0408, "el-GR" }, { 0x0409, "en-US" }, { 0x040a, "es-ES" },
+	{ 0x040b, "fi-FI" }, { 0x040c, "fr-FR" }, { 0x040d, "he-IL" },
+	{ 0x040e, "hu-HU" }, { 0x0410, "it-IT" }, { 0x0411, "ja-JP" },
+	{ 0x0412, "ko-KR" }, { 0x0413, "nl-NL" }, { 0x0414, "nb-NO" },
+	{ 0x0415, "pl-PL" }, { 0x0416, "pt-BR" }, { 0x0418, "ro-RO" },
+	{ 0x0419, "ru-RU" }, { 0x041a, "hr-HR" }, { 0x041b, "sk-SK" },
+	{ 0x041d, "sv-SE" }, { 0x041e, "th-TH" }, { 0x041f, "tr-TR" },
+	{ 0x0422, "uk-UA" }, { 0x0424, "sl-SI" }, { 0x0425, "et-EE" },
+	{ 0x0426, "lv-LV" }, { 0x0427, "lt-LT" }, { 0x0804, "zh-CN" },
+	{ 0x0807, "de-CH" }, { 0x0809, "en-GB" }, { 0x080a, "es-MX" },
+	{ 0x080c, "fr-BE" }, { 0x0816, "pt-PT" }, { 0x0c04, "zh-HK" },
+	{ 0x0c07, "de-AT" }, { 0x0c0a, "es-ES" }, { 0x0c0c, "fr-CA" },
+	{ 0x100c, "fr-CH" },
+};
+
+const char *
+transport_win_ui_language(const struct winreg_list *nls)
+{
+	static const char *const names[] = { "Default", "InstallLanguage" };
+	const struct winreg_value *v;
+	unsigned lcid;
+	size_t i, k;
+	int d;
+
+	for (k = 0; k < 2; k++) {
+		if ((v = transport_winreg_find(nls, names[k])) == NULL ||
+		    strlen(v->data) != 4)
+			continue;
+		for (i = 0, lcid = 0; i < 4; i++) {
+			if ((d = hexval((unsigned char)v->data[i])) == -1)
+				break;
+			lcid = lcid << 4 | (unsigned)d;
+		}
+		for (i = 0; i < sizeof(lcids) / sizeof(lcids[0]); i++)
+			if (lcids[i].lcid == lcid)
+				return lcids[i].tag;
+	}
+	return NULL;
 }

@@ -60,6 +60,14 @@ TCPIP_BASE = {
 WIN10_RELEASE = {"10240": "1507", "14393": "1607", "15063": "1703",
                  "16299": "1709", "17134": "1803"}
 
+# winsim.locale: the display language (Nls\Language LCID) and the
+# caption's spelling; reg query and ProductName stay English (FACTS.md 5).
+LOCALES = {"en-US": "0409", "de-DE": "0407", "fr-FR": "040C"}
+EDITIONS = {"pro": "Professional", "professional": "Professional",
+            "enterprise": "Enterprise", "standard": "ServerStandard",
+            "datacenter": "ServerDatacenter", "business": "Business",
+            "ultimate": "Ultimate", "home": "Core"}
+
 
 class BadInventory(Exception):
     pass
@@ -93,12 +101,26 @@ def load_hosts(path):
 
 
 def norm_version(v):
+    """major.minor.build (the revision, UBR, is ubr_of())."""
     if v is None:
         return "6.1.7601"
     m = re.fullmatch(r"(\d+)\.(\d+) \((\d+)\)", str(v))
     if m:
         return f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
-    return str(v)
+    return ".".join(str(v).split(".")[:3])
+
+
+def ubr_of(v):
+    parts = str(v or "").split(".")
+    return parts[3] if len(parts) == 4 and parts[3].isdigit() else None
+
+
+def locale_of(m):
+    loc = (m.get("winsim") or {}).get("locale", "en-US")
+    if loc not in LOCALES:
+        raise BadInventory(f"{m['name']}: winsim.locale: {loc!r} is not one "
+                           f"of {', '.join(LOCALES)}")
+    return loc
 
 
 def norm_arch(a):
@@ -147,11 +169,21 @@ def registry_lines(m, version, arch, cap):
     lines = [("K", CBS), ("K", SERVICES + "\\Tcpip\\Parameters"),
              ("K", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\"
                    "Session Manager")]
-    cv = [("ProductName", "REG_SZ", cap.replace("Microsoft ", "", 1)),
+    product = cap.replace("Microsoft ", "", 1)
+    cv = [("ProductName", "REG_SZ", product),
           ("CurrentVersion", "REG_SZ", "6.3" if major == "10.0" else major),
           ("CurrentBuild", "REG_SZ", build),
           ("CurrentBuildNumber", "REG_SZ", build),
-          ("SystemRoot", "REG_SZ", "C:\\Windows")]
+          ("SystemRoot", "REG_SZ", "C:\\Windows"),
+          ("EditionID", "REG_SZ",
+           EDITIONS.get(product.split()[-1].lower(), product.split()[-1])),
+          ("InstallationType", "REG_SZ",
+           "Server" if "Server" in product else "Client")]
+    if major == "10.0":
+        cv += [("CurrentMajorVersionNumber", "REG_DWORD", "0xa"),
+               ("CurrentMinorVersionNumber", "REG_DWORD", "0x0")]
+    if ubr_of(m.get("version")):
+        cv.append(("UBR", "REG_DWORD", "0x%x" % int(ubr_of(m["version"]))))
     if csd_of(version):
         cv.append(("CSDVersion", "REG_SZ", csd_of(version)))
     if build in WIN10_RELEASE:
@@ -161,9 +193,14 @@ def registry_lines(m, version, arch, cap):
                   "Control\\Session Manager\\Environment",
                   "PROCESSOR_ARCHITECTURE", "REG_SZ",
                   "AMD64" if arch == "x64" else arch.upper()))
-    lines.append(("V", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
-                  "Control\\ComputerName\\ComputerName", "ComputerName",
-                  "REG_SZ", m["name"].upper()))
+    for cn in ("ComputerName", "ActiveComputerName"):
+        lines.append(("V", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
+                      "Control\\ComputerName\\" + cn, "ComputerName",
+                      "REG_SZ", m["name"].upper()))
+    lcid = LOCALES[locale_of(m)]
+    for n in ("Default", "InstallLanguage"):
+        lines.append(("V", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
+                      "Control\\Nls\\Language", n, "REG_SZ", lcid))
     for i in range(1, int(m.get("wfp_callout_drivers") or 0) + 1):
         k = f"{SERVICES}\\SimWfpCallout{i}"
         lines += [("V", k, "Type", "REG_DWORD", "0x1"),
@@ -210,7 +247,10 @@ def build_state(m, sdir, extra=None):
         "disabled",
         "mcast_ipv6": "disabled",
         "wmic_utf16": "1" if sim.get("wmic_utf16") else "0",
+        "locale": locale_of(m),
     }
+    if ubr_of(m.get("version")):
+        profile["revision"] = ubr_of(m["version"])
     if sim.get("wmic_reads_stdin"):
         profile["wmic_reads_stdin"] = "1"
     if "free_disk" in sim:

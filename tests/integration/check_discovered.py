@@ -5,6 +5,7 @@ mismatch and exits 1 on any."""
 import datetime
 import json
 import os
+import re
 import sys
 
 SQM = "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\SQMClient\\Windows"
@@ -14,6 +15,7 @@ CBS = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
        "Component Based Servicing\\RebootPending")
 WU = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
       "WindowsUpdate\\Auto Update\\RebootRequired")
+CURVER = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 FACTS = [(SQM, "CEIPEnable", "HKLM\\Software\\Microsoft\\SQMClient\\Windows\\CEIPEnable"),
          (SQM, "CEIPSampledIn", "HKLM\\Software\\Microsoft\\SQMClient\\Windows\\CEIPSampledIn"),
          (POL, "CEIPEnable", "HKLM\\SOFTWARE\\Policies\\Microsoft\\SQMClient\\Windows\\CEIPEnable"),
@@ -28,6 +30,21 @@ def regpath(p):
     if p.startswith("hkey_local_machine\\"):
         p = "hklm\\" + p[len("hkey_local_machine\\"):]
     return p
+
+
+def qfe_kbs(pk):
+    """What wmic qfe lists: the KB of each installed top-level package
+    (a RollupFix's KB is in the simulator's 5th column)."""
+    out = []
+    for p in pk:
+        base = p[0].split("~")[0]
+        if p[1] != "Installed":
+            continue
+        if re.fullmatch(r"Package_for_KB\d+", base):
+            out.append(base[len("Package_for_"):])
+        elif len(p) > 4 and p[4].startswith("KB"):
+            out.append(p[4])
+    return out
 
 
 def state(d):
@@ -53,14 +70,34 @@ def main():
     for name in names:
         h = by[name]
         prof, pk, ver, reg = state(f"{fdir}/hosts/{name}")
-        eq(name, "os", prof["caption"], h.get("os"))
-        eq(name, "version", prof["version"], h.get("version"))
+        # the OS from the registry (ProductName, never the caption)
+        product = [r[4] for r in reg if r[0] == "V" and
+                   r[1].lower() == CURVER.lower() and r[2] == "ProductName"]
+        eq(name, "os", product[0], h.get("os"))
+        eq(name, "version", prof["version"] + ("." + prof["revision"]
+                                               if "revision" in prof else ""),
+           h.get("version"))
         eq(name, "arch", prof["arch"], h.get("arch"))
-        kbs = sorted(p[0].split("~")[0].replace("Package_for_", "")
-                     for p in pk if p[1] in ("Installed", "Superseded"))
+        eq(name, "ui_language", prof.get("locale", "en-US"),
+           h.get("ui_language"))
+        # top-level Package_for_KB packages; sub-packages and RollupFix
+        # (whose KB comes from wmic qfe) say nothing by their name
+        top = [(p[0].split("~")[0][len("Package_for_"):], p)
+               for p in pk if re.fullmatch(r"Package_for_KB\d+",
+                                           p[0].split("~")[0])]
+        kbs = sorted(set(k for k, p in top if p[1] == "Installed") |
+                     set(qfe_kbs(pk)))
+        sup = sorted(k for k, p in top if p[1] == "Superseded")
+        kbs = [k for k in kbs if k not in sup]
         eq(name, "installed", kbs, sorted(h.get("installed", [])))
-        pend = sorted(p[0].split("~")[0].replace("Package_for_", "")
-                      for p in pk if "Pending" in p[1])
+        eq(name, "superseded", sup, sorted(h.get("superseded", [])))
+        rollups = [p[0].split("~")[4] for p in pk
+                   if p[0].startswith("Package_for_RollupFix~") and
+                   p[1] == "Installed"]
+        eq(name, "rollup", max(rollups, key=lambda v: [int(x) for x in
+                                                       v.split(".")])
+           if rollups else None, h.get("rollup"))
+        pend = sorted(k for k, p in top if "Pending" in p[1])
         eq(name, "pending_updates", pend, sorted(h.get("pending_updates", [])))
         eq(name, "files.tcpip.sys",
            ver["C:\\Windows\\System32\\drivers\\tcpip.sys"],

@@ -135,6 +135,29 @@ test_wo_dism_package_by_kb(void **state)
 	free(t);
 }
 
+/* A Package Identity line without its State line (findstr's cut of a
+ * real listing) crashed kbfix (xstrdup(NULL)): it is no package state. */
+static void
+test_wo_dism_package_no_state_line(void **state)
+{
+	struct buf b;
+	char *t, *id = NULL, *st = NULL;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(file_read("tests/fixtures/windows/dism/"
+	    "blog_win7_getpackages_findstr_KB2706045.txt", 1 << 20, &b), 0);
+	t = wo_text(b.data, b.len);
+	assert_int_equal(wo_dism_package(t, "KB2706045", &id, &st), 0);
+	assert_string_equal(id,
+	    "Package_for_KB2706045~31bf3856ad364e35~amd64~~6.1.1.0");
+	assert_string_equal(st, "");
+	free(id);
+	free(st);
+	free(t);
+	buf_release(&b);
+}
+
 static void
 test_wo_value_utf16_wmic(void **state)
 {
@@ -160,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_deploy_max_fail_exceeded_threshold),
 		cmocka_unit_test(test_deploy_group_acquire_one_at_a_time),
 		cmocka_unit_test(test_wo_dism_package_by_kb),
+		cmocka_unit_test(test_wo_dism_package_no_state_line),
 		cmocka_unit_test(test_wo_value_utf16_wmic),
 	};
 

@@ -28,52 +28,106 @@ add_utf16(struct buf *b, const char *s)
 	}
 }
 
+#define CV_KEY	"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\" \
+	"CurrentVersion"
+#define CBS_KEY	"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\" \
+	"CurrentVersion\\Component Based Servicing"
+
+/* The pending-reboot check's part (transport_win_pending_cmdline()). */
+static void
+sample_pending(struct buf *b, int pending)
+{
+	buf_adds(b, "==kbfix:pend-cbs== \r\n\r\n" CBS_KEY "\r\n"
+	    "    LastTrustTime    REG_BINARY    0102\r\n\r\n" CBS_KEY
+	    "\\Packages\r\n");
+	if (pending == 2)
+		buf_adds(b, CBS_KEY "\\RebootPending\r\n");
+	buf_adds(b, "==kbfix:pend-wu== \r\n==kbfix:pend-sm== \r\n\r\n"
+	    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\"
+	    "Session Manager\r\n    BootExecute    REG_MULTI_SZ    "
+	    "autocheck autochk *\r\n");
+	if (pending == 3)
+		buf_adds(b, "    PendingFileRenameOperations    REG_MULTI_SZ    "
+		    "\\??\\C:\\Windows\\a.tmp\\0\\0\r\n");
+	buf_adds(b, "\r\n==kbfix:pend-updates== \r\n==kbfix:pend-acn== \r\n"
+	    "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\"
+	    "ComputerName\\ActiveComputerName\r\n    ComputerName    REG_SZ"
+	    "    WEB01\r\n\r\n==kbfix:pend-cn== \r\n\r\nHKEY_LOCAL_MACHINE"
+	    "\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\"
+	    "ComputerName\r\n    ComputerName    REG_SZ    ");
+	buf_adds(b, pending == 3 ? "WEB02" : "WEB01");
+	buf_adds(b, "\r\n\r\n==kbfix:pend-netlogon== \r\n"
+	    "==kbfix:pend-srvmgr== \r\n");
+}
+
+/*
+ * What discover_commands() prints on a Windows 7 SP1 host (os: its
+ * ProductName), as reg, dism /English, wmic through a pipe and netsh
+ * print it.
+ */
 static void
 sample_os(struct buf *b, int pending, const char *os)
 {
 	buf_init(b, 0);
-	buf_adds(b, "==kbfix:systeminfo== \r\n\r\n\"Host Name\",\"OS Name\","
-	    "\"OS Version\",\"System Type\",\"Hotfix(s)\"\r\n\"WEB01\",\"");
+	buf_adds(b, "\"kbfix shell probe\" \r\n==kbfix:os== \r\n\r\n"
+	    CV_KEY "\r\n    SystemRoot    REG_SZ    C:\\Windows\r\n"
+	    "    CurrentBuildNumber    REG_SZ    7601\r\n"
+	    "    CurrentVersion    REG_SZ    6.1\r\n"
+	    "    CSDVersion    REG_SZ    Service Pack 1\r\n"
+	    "    EditionID    REG_SZ    Professional\r\n"
+	    "    InstallationType    REG_SZ    Client\r\n"
+	    "    ProductName    REG_SZ    ");
 	buf_adds(b, os);
-	buf_adds(b, " \",\"6.1.7601 Service Pack 1 "
-	    "Build 7601\",\"x64-based PC\",\"2 Hotfix(s) Installed.,[01]: "
-	    "KB976902,[02]: KB4338823\"\r\n==kbfix:qfe== \r\n");
+	buf_adds(b, "\r\n\r\n" CV_KEY "\\AeDebug\r\n==kbfix:env== \r\n\r\n"
+	    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\"
+	    "Session Manager\\Environment\r\n    PROCESSOR_ARCHITECTURE    "
+	    "REG_SZ    AMD64\r\n\r\n==kbfix:lang== \r\n\r\n"
+	    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Nls\\"
+	    "Language\r\n    Default    REG_SZ    0407\r\n"
+	    "    InstallLanguage    REG_SZ    0409\r\n\r\n==kbfix:qfe== \r\n");
+	/* a host whose wmic writes UTF-16LE inside the ANSI stream */
 	add_utf16(b, "\r\r\n\r\r\nHotFixID=KB976902\r\r\n\r\r\n"
-	    "HotFixID=KB4338823\r\r\n\r\r\nHotFixID=KB2479943\r\r\n");
+	    "HotFixID=KB4338823\r\r\n\r\r\nHotFixID=KB2479943\r\r\n"
+	    "\r\r\nHotFixID=KB4056894\r\r\n\r\r\n\r\r\n");
 	buf_adds(b, "==kbfix:dism== \r\n\r\nDeployment Image Servicing and "
 	    "Management tool\r\nVersion: 6.1.7600.16385\r\n\r\n"
-	    "Packages listing:\r\n\r\nPackage Identity : Package_for_KB4338823"
-	    "~31bf3856ad364e35~amd64~~6.1.1.4\r\nState : Installed\r\n\r\n");
+	    "Packages listing:\r\n\r\nPackage Identity : Package_3_for_"
+	    "KB2706045~31bf3856ad364e35~amd64~~6.1.1.0\r\nState : Installed"
+	    "\r\n\r\nPackage Identity : Package_for_KB2706045_SP1~31bf3856"
+	    "ad364e35~amd64~~6.1.1.0\r\nState : Installed\r\n\r\n"
+	    "Package Identity : Package_for_KB4056894~31bf3856ad364e35~amd64"
+	    "~~6.1.1.2\r\nState : Superseded\r\n\r\n"
+	    "Package Identity : Package_for_KB4338823"
+	    "~31bf3856ad364e35~amd64~~6.1.1.4\r\nState : Installed\r\n\r\n"
+	    "Package Identity : Package_for_RollupFix~31bf3856ad364e35~amd64~~"
+	    "7601.24002.1.4\r\nState : Superseded\r\n\r\n"
+	    "Package Identity : Package_for_RollupFix~31bf3856ad364e35~amd64~~"
+	    "7601.24168.1.5\r\nState : Installed\r\n\r\n");
 	if (pending == 1)
 		buf_adds(b, "Package Identity : Package_for_KB4345459~31bf3856"
 		    "ad364e35~amd64~~6.1.1.1\r\nState : Install Pending\r\n\r\n");
 	buf_adds(b, "The operation completed successfully.\r\n"
-	    "==kbfix:tcpip== \r\n");
-	add_utf16(b, "\r\r\n\r\r\nVersion=6.1.7601.24168\r\r\n\r\r\n");
+	    "==kbfix:tcpip== \r\n\r\r\n\r\r\nVersion=6.1.7601.24168\r\r\n"
+	    "\r\r\n\r\r\n");
 	buf_adds(b, "==kbfix:sqm== \r\n\r\nHKEY_LOCAL_MACHINE\\Software\\"
 	    "Microsoft\\SQMClient\\Windows\r\n    CEIPEnable    REG_DWORD    "
 	    "0x1\r\n    CEIPSampledIn    REG_DWORD    0x0\r\n\r\n"
 	    "==kbfix:sqmpolicy== \r\n==kbfix:rac== \r\n\r\nHKEY_LOCAL_MACHINE"
 	    "\\Software\\Microsoft\\Reliability Analysis\\RAC\r\n"
 	    "    RacSampleNumber    REG_DWORD    0x2a\r\n\r\n"
+	    /* Windows 7: no MSFT_NetIPv4Protocol (wmic's error on stderr) */
+	    "==kbfix:cim== \r\n"
 	    "==kbfix:netsh== \r\nQuerying active state...\r\n\r\n"
 	    "Multicast Forwarding                : enabled\r\n\r\n"
-	    "==kbfix:cbs== \r\n\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
-	    "Windows\\CurrentVersion\\Component Based Servicing\\Packages\r\n");
-	if (pending == 2)
-		buf_adds(b, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\"
-		    "CurrentVersion\\Component Based Servicing\\"
-		    "RebootPending\r\n");
-	buf_adds(b, "==kbfix:wu== \r\n==kbfix:pfro== \r\n"
-	    "==kbfix:boot== \r\n");
-	add_utf16(b, "\r\r\n\r\r\nLastBootUpTime=20261121121712.076000+000"
-	    "\r\r\n\r\r\n\r\r\n");
+	    "==kbfix:boot== \r\n\r\r\n\r\r\nLastBootUpTime="
+	    "20261121131712.076000+060\r\r\n\r\r\n\r\r\n");
+	sample_pending(b, pending);
 }
 
 static void
 sample(struct buf *b, int pending)
 {
-	sample_os(b, pending, "Microsoft Windows 7 Professional");
+	sample_os(b, pending, "Windows 7 Professional");
 }
 
 /*
@@ -126,10 +180,16 @@ test_discover_update_fields(void **state)
 	contains(s, "{\"name\": \"web01\", \"roles\": [\"iis\"], \"registry\": "
 	    "{\"HKLM\\\\Software\\\\Microsoft\\\\SQMClient\\\\Windows\\\\"
 	    "CEIPEnable\": 1, ");
-	contains(s, "\"custom\": 42, \"os\": \"Microsoft Windows 7 "
+	contains(s, "\"custom\": 42, \"os\": \"Windows 7 "
 	    "Professional\", \"version\": \"6.1.7601\", \"arch\": \"x64\"");
+	/* sub-packages say nothing; a superseded KB is not installed even
+	 * where qfe lists it */
 	contains(s, "\"installed\": [\"KB976902\", \"KB4338823\", "
 	    "\"KB2479943\"]");
+	contains(s, "\"superseded\": [\"KB4056894\"]");
+	contains(s, "\"rollup\": \"7601.24168.1.5\"");
+	contains(s, "\"ui_language\": \"de-DE\"");
+	contains(s, "\"pending_reboot_reasons\": []");
 	contains(s, "\"files\": {\"tcpip.sys\": \"6.1.7601.24168\"}");
 	contains(s, "CEIPSampledIn\": 0");
 	contains(s, "RacSampleNumber\": 42");
@@ -157,6 +217,7 @@ test_discover_update_pending(void **state)
 	s = discover_doc(in, strlen(in), &b, 0);
 	contains(s, "\"pending_reboot\": true");
 	contains(s, "\"pending_updates\": [\"KB4345459\"]");
+	contains(s, "\"pending_reboot_reasons\": [\"DISM package pending\"]");
 	assert_null(strstr(s, "\"KB2479943\", \"KB4345459\""));
 	free(s);
 	buf_release(&b);
@@ -175,6 +236,33 @@ test_discover_update_cbs_key(void **state)
 	s = discover_doc(in, strlen(in), &b, 0);
 	contains(s, "\"pending_updates\": []");
 	contains(s, "\"pending_reboot\": true");
+	contains(s, "\"pending_reboot_reasons\": [\"CBS RebootPending\"]");
+	free(s);
+	buf_release(&b);
+	/* file renames queued and a computer rename: both named */
+	sample(&b, 3);
+	s = discover_doc(in, strlen(in), &b, 0);
+	contains(s, "\"pending_reboot_reasons\": [\"PendingFileRenameOperations\", "
+	    "\"computer rename\"]");
+	free(s);
+	buf_release(&b);
+}
+
+/* PowerShell as OpenSSH's DefaultShell: no cmd.exe echo, refused with
+ * the fix. */
+static void
+test_discover_update_powershell(void **state)
+{
+	static const char in[] = "{\"hosts\": [{\"name\": \"web01\"}]}";
+	struct buf b;
+	char *s;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_adds(&b, "kbfix shell probe\r\n");
+	s = discover_doc(in, strlen(in), &b, -1);
+	contains(err_msg(), "web01: the SSH session's shell is not cmd.exe");
+	contains(err_msg(), "DefaultShell");
 	free(s);
 	buf_release(&b);
 }
@@ -214,17 +302,26 @@ test_discover_commands_line(void **state)
 	(void)state;
 	buf_init(&b, 0);
 	assert_int_equal(discover_commands(&b), 0);
-	assert_true(strncmp(b.data, "echo ==kbfix:systeminfo== & systeminfo "
-	    "/fo csv & echo ==kbfix:qfe== & wmic qfe get HotFixID "
-	    "/format:list & ", 95) == 0);
+	assert_true(strncmp(b.data, "echo \"kbfix shell probe\" & echo "
+	    "==kbfix:os== & reg query \"HKLM\\SOFTWARE\\Microsoft\\"
+	    "Windows NT\\CurrentVersion\" & ", 97) == 0);
+	assert_non_null(strstr(b.data, " & dism /online /get-packages "
+	    "/English & "));
+	assert_non_null(strstr(b.data, " & wmic /namespace:\\\\root\\"
+	    "StandardCimv2 path MSFT_NetIPv4Protocol get MulticastForwarding "
+	    "/value & "));
+	assert_null(strstr(b.data, "systeminfo"));
 	assert_non_null(strstr(b.data, " & wmic datafile where \"name='C:\\\\"
 	    "Windows\\\\System32\\\\drivers\\\\tcpip.sys'\" get Version "
 	    "/value & "));
 	assert_non_null(strstr(b.data, " & reg query \"HKLM\\Software\\"
 	    "Microsoft\\Reliability Analysis\\RAC\" /v RacSampleNumber & "));
 	assert_non_null(strstr(b.data, " & netsh interface ipv4 show global & "));
-	assert_true(str_endswith(b.data, " & echo ==kbfix:boot== & wmic os get "
-	    "lastbootuptime /value"));
+	assert_non_null(strstr(b.data, " & echo ==kbfix:boot== & wmic os get "
+	    "lastbootuptime /value & "));
+	assert_true(str_endswith(b.data, " & echo ==kbfix:pend-srvmgr== & "
+	    "reg query HKLM\\SOFTWARE\\Microsoft\\ServerManager /v "
+	    "CurrentRebootAttempts"));
 	/* cmd.exe's line limit is 8191 characters. */
 	assert_true(b.len < 8191);
 	buf_release(&b);
@@ -572,6 +669,7 @@ main(void)
 		cmocka_unit_test(test_discover_update_pending),
 		cmocka_unit_test(test_discover_update_cbs_key),
 		cmocka_unit_test(test_discover_update_garbage),
+		cmocka_unit_test(test_discover_update_powershell),
 		cmocka_unit_test(test_discover_commands_line),
 		cmocka_unit_test(test_discover_parse_refuses_metacharacters),
 		cmocka_unit_test(test_discover_parse_planner_rules),

@@ -304,47 +304,46 @@ test_winparse_netsh_multicast_states(void **state)
 	assert_int_equal(transport_win_netsh_multicast("nothing\r\n", 9), -1);
 }
 
-static const char sysinfo_csv[] =
-    "\r\n\"Host Name\",\"OS Name\",\"OS Version\",\"OS Manufacturer\","
-    "\"System Type\",\"Hotfix(s)\",\"Network Card(s)\"\r\n"
-    "\"WEB01\",\"Microsoft Windows Server 2008 R2 Enterprise \","
-    "\"6.1.7601 Service Pack 1 Build 7601\",\"Microsoft Corporation\","
-    "\"x64-based PC\",\"3 Hotfix(s) Installed.,[01]: KB2479943,"
-    "[02]: KB976902,[03]: KB4338823\",\"1 NIC(s) Installed.,"
-    "[01]: Intel(R) \"\"PRO\"\"/1000 MT\"\r\n";
-
+/* systeminfo /fo csv: read by column position (labels are translated). */
 static void
 test_winparse_systeminfo_csv_fields(void **state)
 {
+	static const char *const head[] = { "Nome host", "Nome SO",
+	    "Versione SO" };
 	struct winsysinfo si;
+	struct buf b;
+	size_t i;
 
 	(void)state;
-	assert_int_equal(transport_win_systeminfo_csv(sysinfo_csv,
-	    sizeof(sysinfo_csv) - 1, &si), 0);
+	buf_init(&b, 0);
+	for (i = 0; i < 33; i++)
+		buf_addf(&b, "%s\"%s %zu\"", i ? "," : "",
+		    i < 3 ? head[i] : "Campo", i);
+	buf_adds(&b, "\r\n");
+	for (i = 0; i < 33; i++)
+		buf_addf(&b, "%s\"%s\"", i ? "," : "",
+		    i == 0 ? "WEB01" : i == 1 ? "Microsoft Windows Server 2008 "
+		    "R2 Enterprise " : i == 2 ? "6.1.7601 Service Pack 1 Build "
+		    "7601" : i == 13 ? "x64-based PC" : i == 30 ? "3 Hotfix(s) "
+		    "Installed.,[01]: KB2479943,[02]: KB976902,[03]: KB4338823" :
+		    i == 31 ? "[01]: Intel(R) \"\"PRO\"\"/1000 MT KB1234567" :
+		    "x");
+	buf_adds(&b, "\r\n");
+	assert_int_equal(transport_win_systeminfo_csv(b.data, b.len, &si), 0);
 	assert_string_equal(si.host, "WEB01");
 	assert_string_equal(si.os_name,
 	    "Microsoft Windows Server 2008 R2 Enterprise");
 	assert_string_equal(si.os_version, "6.1.7601");
 	assert_string_equal(si.arch, "x64");
-	assert_int_equal(si.nhotfixes, 3);
+	assert_int_equal(si.nhotfixes, 3);	/* not the NIC's "KB" */
 	assert_string_equal(si.hotfixes[2], "KB4338823");
 	transport_winsysinfo_release(&si);
+	buf_release(&b);
 	assert_int_equal(transport_win_systeminfo_csv("\"Host Name\"\r\n", 13,
 	    &si), -1);
-	/* a column given twice (the fuzzer found the first leaked): the
-	 * last counts; valgrind and ASAN see no leak */
-	{
-		static const char twice[] = "\"OS Name\",\"OS Name\","
-		    "\"OS Version\",\"System Type\",\"System Type\"\r\n"
-		    "\"A\",\"B\",\"6.1.7601 Service Pack 1\",\"x86-based PC\","
-		    "\"x64-based PC\"\r\n";
-
-		assert_int_equal(transport_win_systeminfo_csv(twice,
-		    sizeof(twice) - 1, &si), 0);
-		assert_string_equal(si.os_name, "B");
-		assert_string_equal(si.arch, "x64");
-		transport_winsysinfo_release(&si);
-	}
+	/* too few columns to be systeminfo's */
+	assert_int_equal(transport_win_systeminfo_csv("\"a\",\"b\",\"c\"\r\n"
+	    "\"A\",\"B\",\"6.1.7601\"\r\n", 30, &si), -1);
 }
 
 static void
@@ -484,6 +483,69 @@ test_transport_cmdline_refuses_metacharacters(void **state)
 	buf_release(&b);
 }
 
+/* The OS from reg query (never translated): Windows 10 says 6.3 in
+ * CurrentVersion; the major/minor numbers and UBR make 10.0.17134.165. */
+static void
+test_winparse_os_from_registry(void **state)
+{
+	static const char cv10[] = "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	    "Microsoft\\Windows NT\\CurrentVersion\r\n"
+	    "    CurrentVersion    REG_SZ    6.3\r\n"
+	    "    CurrentBuildNumber    REG_SZ    17134\r\n"
+	    "    EditionID    REG_SZ    Enterprise\r\n"
+	    "    InstallationType    REG_SZ    Client\r\n"
+	    "    ProductName    REG_SZ    Windows 10 Enterprise\r\n"
+	    "    CurrentMajorVersionNumber    REG_DWORD    0xa\r\n"
+	    "    CurrentMinorVersionNumber    REG_DWORD    0x0\r\n"
+	    "    UBR    REG_DWORD    0xa5\r\n\r\n";
+	static const char cv7[] = "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	    "Microsoft\\Windows NT\\CurrentVersion\r\n"
+	    "    CurrentVersion    REG_SZ    6.1\r\n"
+	    "    CurrentBuildNumber    REG_SZ    7601\r\n"
+	    "    CSDVersion    REG_SZ    Service Pack 1\r\n"
+	    "    ProductName    REG_SZ    Windows 7 Enterprise\r\n\r\n";
+	static const char env[] = "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\"
+	    "CurrentControlSet\\Control\\Session Manager\\Environment\r\n"
+	    "    PROCESSOR_ARCHITECTURE    REG_SZ    AMD64\r\n\r\n";
+	static const char nls[] = "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\"
+	    "CurrentControlSet\\Control\\Nls\\Language\r\n"
+	    "    Default    REG_SZ    040C\r\n"
+	    "    InstallLanguage    REG_SZ    0409\r\n\r\n";
+	struct winreg_list l, e;
+	struct winos os;
+
+	(void)state;
+	assert_int_equal(transport_win_reg_query(cv10, sizeof(cv10) - 1, &l), 0);
+	assert_int_equal(transport_win_reg_query(env, sizeof(env) - 1, &e), 0);
+	assert_int_equal(transport_win_os(&l, &e, &os), 0);
+	assert_string_equal(os.product, "Windows 10 Enterprise");
+	assert_string_equal(os.version, "10.0.17134.165");
+	assert_string_equal(os.build, "10.0.17134");
+	assert_int_equal(os.ubr, 165);
+	assert_string_equal(os.edition, "Enterprise");
+	assert_string_equal(os.installation, "Client");
+	assert_string_equal(os.arch, "x64");
+	assert_null(os.csd);
+	transport_winos_release(&os);
+	transport_winreg_list_release(&l);
+	assert_int_equal(transport_win_reg_query(cv7, sizeof(cv7) - 1, &l), 0);
+	assert_int_equal(transport_win_os(&l, NULL, &os), 0);
+	assert_string_equal(os.version, "6.1.7601");
+	assert_string_equal(os.csd, "Service Pack 1");
+	assert_null(os.arch);
+	transport_winos_release(&os);
+	transport_winreg_list_release(&l);
+	/* the language: Default (the system UI language) first */
+	assert_int_equal(transport_win_reg_query(nls, sizeof(nls) - 1, &l), 0);
+	assert_string_equal(transport_win_ui_language(&l), "fr-FR");
+	transport_winreg_list_release(&l);
+	/* without ProductName: refused, naming it */
+	assert_int_equal(transport_win_os(&e, NULL, &os), -1);
+	assert_non_null(strstr(err_msg(), "ProductName"));
+	assert_null(transport_win_ui_language(&e));
+	transport_winreg_list_release(&e);
+}
+
 int
 main(void)
 {
@@ -500,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_winparse_netsh_multicast_states),
 		cmocka_unit_test(test_winparse_systeminfo_csv_fields),
 		cmocka_unit_test(test_winparse_text_eol_and_bom),
+		cmocka_unit_test(test_winparse_os_from_registry),
 		cmocka_unit_test(test_winexit_describe_codes),
 		cmocka_unit_test(test_transport_cmdline_quotes),
 		cmocka_unit_test(test_transport_cmdline_refuses_metacharacters),

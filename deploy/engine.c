@@ -483,6 +483,8 @@ engine_release(struct engine *e)
 		free(h->error); free(h->first_error);
 	}
 	free(e->h);
+	host_leases_release(e);
+	free(e->intent_host);
 	if (e->lockfd > 0)
 		close(e->lockfd);
 	transport_free(e->tp);
@@ -583,9 +585,12 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
 	rollback_rec_init(&r);
 	r.ev = RB_EV_BEGIN;
 	r.op = op;
+	r.intent = e->rollback_run ? "rollback" : "apply";
+	r.host = e->rollback_run ? e->o.only_host : NULL;
 	if (eng_journal(e, &r) == -1 || manual_runbooks(e) == -1)
 		goto out;
 	hosts_build(e);
+	host_leases_take(e);
 	stop_flag = 0;
 	e->wave = 0;
 	if (e->nwaves > 0) {
@@ -612,6 +617,30 @@ out:
 	return rc;
 }
 
+/*
+ * resume continues what the journal says the last run was doing: an
+ * apply, or a rollback (with its --host), never the reverse.
+ */
+static void
+resume_intent(struct engine *e)
+{
+	struct rollback_log log;
+	struct rollback_replay rp;
+
+	if (rollback_log_read(e->o.run_dir, &log) == -1)
+		return;		/* engine_setup() reports it */
+	rollback_replay(&log, &rp);
+	if (rp.intent != NULL && strcmp(rp.intent, "rollback") == 0) {
+		e->rollback_run = 1;
+		e->o.window = NULL;
+		e->intent_host = rp.intent_host ? xstrdup(rp.intent_host) :
+		    NULL;
+		e->o.only_host = e->intent_host;
+	}
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+}
+
 int
 deploy_apply(const struct deploy_opts *o, int resume,
     deploy_progress_cb *cb, void *arg, struct deploy_result *res)
@@ -623,6 +652,8 @@ deploy_apply(const struct deploy_opts *o, int resume,
 	memset(&e, 0, sizeof(e));
 	e.o = *o;
 	opts_defaults(&e.o);
+	if (resume)
+		resume_intent(&e);
 	rc = engine_setup(&e, !resume);
 	if (rc == 0)
 		rc = engine_run(&e, resume ? "resume" : "apply", cb, arg, res);

@@ -152,6 +152,12 @@ host_start(struct host_run *h)
 	if (jh != NULL && jh->identity != NULL)
 		h->identity = xstrdup(jh->identity);
 	h->reboot_owed = jh != NULL && jh->reboot_needed;
+	/* an apply that was undoing this host goes on undoing it */
+	if (h->mode == HOST_APPLY && jh != NULL && jh->undoing) {
+		h->mode = HOST_UNDO;
+		h->first_error = jh->error ? xstrdup(jh->error) : NULL;
+	}
+	host_lease_adopt(h);
 	host_goto(h, h->mode == HOST_UNDO ? STEP_RB_CONNECT : STEP_CONNECT);
 }
 

@@ -67,6 +67,22 @@ host_get(struct rollback_replay *rp, const char *name)
 	return h;
 }
 
+static int
+is_reboot(const char *step)
+{
+	return step != NULL && (strcmp(step, "reboot") == 0 ||
+	    strcmp(step, "rb-reboot") == 0);
+}
+
+/* Which way the host was going: an undo step (rb-*), or the plan;
+ * cleanup ends both. */
+static void
+host_way(struct rollback_host *h, const char *step)
+{
+	if (step != NULL && strcmp(step, "cleanup") != 0)
+		h->undoing = strncmp(step, "rb-", 3) == 0;
+}
+
 static void
 host_done(struct rollback_host *h, const struct rollback_rec *r)
 {
@@ -83,11 +99,12 @@ host_done(struct rollback_host *h, const struct rollback_rec *r)
 			h->identity = r->identity;
 		if (r->state != NULL && strcmp(r->state, "reboot-required") == 0)
 			h->reboot_needed = 1;
-	} else if (strcmp(r->step, "reboot") == 0 ||
-	    strcmp(r->step, "rb-reboot") == 0) {
+	} else if (is_reboot(r->step)) {
 		h->rebooted = 1;
 		h->reboot_needed = 0;
 		h->reboot_boot = NULL;
+		h->lease_group = NULL;
+		h->lease_boot = NULL;
 	}
 }
 
@@ -95,24 +112,35 @@ static void
 host_rec(struct rollback_host *h, const struct rollback_rec *r)
 {
 	switch (r->ev) {
+	case RB_EV_LEASE:
+		/* seen up after a reboot the run no longer waited for */
+		h->lease_group = NULL;
+		h->lease_boot = NULL;
+		break;
 	case RB_EV_INTENT:
+		host_way(h, r->step);
 		h->state = "running";
 		h->inflight = r->step;
 		if (r->step != NULL && strcmp(r->step, "install") == 0)
 			h->install_started = 1;
-		if (r->step != NULL && r->boot != NULL &&
-		    (strcmp(r->step, "reboot") == 0 ||
-		    strcmp(r->step, "rb-reboot") == 0))
-		{
+		if (is_reboot(r->step) && r->boot != NULL) {
 			h->reboot_boot = r->boot;
 			h->reboot_step = r->step;
+			h->reboot_ms = r->at_ms;
+			/* the group is this host's until it is seen up */
+			h->lease_group = r->group;
+			h->lease_boot = r->group ? r->boot : NULL;
 		}
 		break;
 	case RB_EV_DONE:
 		h->state = "running";
+		host_way(h, r->step);
 		host_done(h, r);
 		break;
 	case RB_EV_FAIL:
+		/* a reboot refused never went out: its group is free */
+		if (is_reboot(r->step))
+			h->lease_group = h->lease_boot = NULL;
 		h->inflight = NULL;
 		h->error = r->error;
 		break;
@@ -130,6 +158,7 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 			h->installed = h->reboot_needed = h->rebooted = 0;
 			h->install_started = 0;
 			h->identity = NULL;
+			h->undoing = 0;
 		}
 		break;
 	default:
@@ -162,6 +191,11 @@ rollback_replay(const struct rollback_log *log, struct rollback_replay *rp)
 				mark_interrupted(rp);
 			rp->open_run = 1;
 			rp->last_op = r->op;
+			if (r->intent != NULL || (r->op != NULL &&
+			    strcmp(r->op, "resume") != 0)) {
+				rp->intent = r->intent ? r->intent : r->op;
+				rp->intent_host = r->host;
+			}
 		} else if (r->ev == RB_EV_END) {
 			mark_interrupted(rp);
 			rp->open_run = 0;

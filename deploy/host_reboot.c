@@ -62,6 +62,9 @@ reboot_done(struct host_run *h, const char *boot_after)
 		return;
 	h->reboot_owed = 0;
 	h->reboot = REBOOT_NONE;
+	/* the wait's session goes on with the next step: no wait deadline */
+	if (h->conn != NULL)
+		transport_conn_limit(h->conn, 0);
 	if (h->group_held) {
 		deploy_group_release(&h->e->groups, h->ph->group, h->ph->name);
 		h->group_held = 0;
@@ -241,6 +244,8 @@ host_reboot_retry(struct host_run *h, const struct transport_result *res)
  */
 
 #define ABORT_GRACE_MS	10000
+#define WATCH_MIN_S	120	/* parked members wait for a lease at least
+				   this long, whatever --reboot-timeout */
 #define POLL_MAX_MS	2000
 
 static int64_t
@@ -401,7 +406,8 @@ host_wait(struct host_run *h, const struct transport_result *res)
  * Leases: a reboot group held for a host the run does not wait for
  * itself, until the host is seen up (a new boot time, or the old one
  * ABORT_GRACE_MS after the reboot was due: it never went down).  Members
- * parked on the group meanwhile give up after the reboot timeout.
+ * parked on the group meanwhile give up after the reboot timeout (at
+ * least WATCH_MIN_S) and end interrupted: resume goes on.
  */
 
 static void watch_try(void *);
@@ -559,7 +565,8 @@ lease_watch_new(struct engine *e, const struct plan_host *ph,
 	w->group = xstrdup(group);
 	w->boot = xstrdup(boot);
 	w->due_ms = reboot_ms + (int64_t)e->o.reboot_delay_s * 1000;
-	w->deadline_ms = time_now_ms() + (int64_t)e->o.reboot_timeout_s * 1000;
+	w->deadline_ms = time_now_ms() + (int64_t)(e->o.reboot_timeout_s >
+	    WATCH_MIN_S ? e->o.reboot_timeout_s : WATCH_MIN_S) * 1000;
 	e->watches = xreallocarray(e->watches, e->nwatches + 1,
 	    sizeof(*e->watches));
 	e->watches[e->nwatches++] = w;

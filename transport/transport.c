@@ -260,7 +260,7 @@ void
 transport_conn_limit(struct transport_conn *c, int64_t at_ms)
 {
 	c->limit = at_ms;
-	if (c->deadline != 0 && c->deadline > at_ms)
+	if (at_ms != 0 && c->deadline != 0 && c->deadline > at_ms)
 		c->deadline = at_ms;
 	c->kick = 1;
 }

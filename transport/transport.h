@@ -145,7 +145,7 @@ int	 transport_conn_key_refused(const struct transport_conn *);
  * the connect and each command or upload end by at_ms at the latest,
  * whatever the connect and command timeouts leave, and fail as a
  * timeout would ("web01: command stopped at its deadline").  Call right
- * after transport_connect().
+ * after transport_connect(), or between commands; at_ms 0: no limit.
  */
 void	 transport_conn_limit(struct transport_conn *, int64_t at_ms);
 

@@ -200,6 +200,7 @@ struct engine {
 	int			 rollback_run;
 	int			 bad_input;	/* see deploy_result */
 	char			*intent_host;	/* resume of a rollback --host */
+	char			*window_abs;	/* the window as instants */
 	struct lease_watch	**watches;
 	size_t			 nwatches;
 };
@@ -214,6 +215,9 @@ int64_t	 eng_now(void);		/* wall clock, seconds */
 const char *host_step_name(const struct host_run *);
 void	 host_start(struct host_run *);
 void	 host_group_retry(struct engine *);
+/* sched.c: "2026-12-02T08:00:00Z/3600s", the window as run.json keeps it */
+char	*deploy_window_abs(int64_t start, int64_t duration_s);
+
 void	 host_leases_take(struct engine *);	/* host_reboot.c */
 void	 lease_watch_new(struct engine *, const struct plan_host *,
 	    const char *group, const char *boot, int64_t reboot_ms);

@@ -485,6 +485,7 @@ engine_release(struct engine *e)
 	free(e->h);
 	host_leases_release(e);
 	free(e->intent_host);
+	free(e->window_abs);
 	if (e->lockfd > 0)
 		close(e->lockfd);
 	transport_free(e->tp);
@@ -526,9 +527,14 @@ engine_input(struct engine *e)
 	if (e->o.window == NULL && e->plan->window_start != NULL &&
 	    time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
-	if (e->o.window != NULL && plan_window_parse(e->o.window, now,
-	    &e->win_start, &e->win_dur) == -1)
-		return -1;
+	if (e->o.window != NULL) {
+		if (plan_window_parse(e->o.window, now, &e->win_start,
+		    &e->win_dur) == -1)
+			return -1;
+		/* run.json keeps instants: a resume never re-anchors now/6s */
+		e->window_abs = deploy_window_abs(e->win_start, e->win_dur);
+		e->o.window = e->window_abs;
+	}
 	if (!e->rollback_run && e->o.bundle_dir != NULL &&
 	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
 		return -1;

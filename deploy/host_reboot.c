@@ -128,7 +128,8 @@ host_reboot(struct host_run *h, const struct transport_result *res)
 	if (h->e->win_dur > 0 && eng_now() >= h->e->win_start + h->e->win_dur) {
 		free(h->error);
 		h->error = xasprintf("%s: the window closed before the reboot; "
-		    "resume in the next window", h->ph->name);
+		    "resume with the next --window, or roll back",
+		    h->ph->name);
 		host_end(h, "deferred");
 		return;
 	}

@@ -242,12 +242,47 @@ rollback_host_done(const struct rollback_host *h, const char *step)
 	return 0;
 }
 
+/*
+ * What an apply that stopped half-way (deferred by the window's close,
+ * interrupted, failed) left of a host's work, in b; nothing for a host
+ * that ended, was undoing, or had not changed anything yet.  Known from
+ * the journal alone once the install is done: the reboot it owes, the
+ * verify, the cleanup; before that, the step it stopped after.
+ */
+static void
+host_left(const struct rollback_host *h, struct buf *b)
+{
+	static const char *const order[] = { "capture", "workaround",
+	    "upload", "install", "reboot", "verify", "cleanup", NULL };
+	const char *last = NULL;
+	size_t i;
+
+	if (h->undoing || strcmp(h->state, "done") == 0 ||
+	    strcmp(h->state, "rolled-back") == 0 ||
+	    strcmp(h->state, "rollback-failed") == 0 ||
+	    strcmp(h->state, "drifted") == 0)
+		return;
+	for (i = 0; order[i] != NULL; i++)
+		if (rollback_host_done(h, order[i]))
+			last = order[i];
+	if (last == NULL || strcmp(last, "cleanup") == 0)
+		return;
+	if (strcmp(last, "install") == 0 || strcmp(last, "reboot") == 0 ||
+	    strcmp(last, "verify") == 0)
+		buf_addf(b, "%s%s%s", h->reboot_needed ? "reboot, " : "",
+		    strcmp(last, "verify") != 0 ? "verify, " : "", "cleanup");
+	else
+		buf_addf(b, "what follows %s", last);
+}
+
 int
 rollback_status_text(const struct rollback_replay *rp, struct buf *b)
 {
 	const struct rollback_host *h;
+	struct buf left;
 	size_t i;
 
+	buf_init(&left, 256);
 	buf_addf(b, "%-24s %-16s %-12s %s\n", "HOST", "STATE", "STEP",
 	    "ERROR");
 	for (i = 0; i < rp->nhosts; i++) {
@@ -256,12 +291,18 @@ rollback_status_text(const struct rollback_replay *rp, struct buf *b)
 		    h->inflight ? h->inflight : h->step ? h->step : "-");
 		/* an error may quote a host's output: no escape sequences */
 		buf_add_term(b, h->error ? h->error : "");
+		buf_reset(&left);
+		host_left(h, &left);
+		if (left.len > 0)
+			buf_addf(b, "%sleft: %s", h->error ? "; " : "",
+			    buf_str(&left));
 		buf_addc(b, '\n');
 	}
 	if (rp->open_run)
 		buf_addf(b, "(the last %s run did not finish: a crash, or it "
 		    "is still running; 'kbfix resume' continues it)\n",
 		    rp->last_op ? rp->last_op : "");
+	buf_release(&left);
 	return b->failed ? -1 : 0;
 }
 
@@ -280,8 +321,10 @@ rollback_status_json(const struct rollback_replay *rp, const char *run_dir,
     struct buf *b)
 {
 	const struct rollback_host *h;
+	struct buf left;
 	size_t i;
 
+	buf_init(&left, 256);
 	buf_adds(b, "{\"format\": \"kbfix-status/1\", ");
 	json_field(b, "run_dir", run_dir, 0);
 	buf_addf(b, ", \"finished\": %s, \"hosts\": [",
@@ -295,9 +338,13 @@ rollback_status_json(const struct rollback_replay *rp, const char *run_dir,
 		json_field(b, "inflight", h->inflight, 1);
 		json_field(b, "error", h->error, 1);
 		json_field(b, "package_identity", h->identity, 1);
+		buf_reset(&left);
+		host_left(h, &left);
+		json_field(b, "left", left.len ? buf_str(&left) : NULL, 1);
 		buf_addf(b, ", \"rebooted\": %s, \"priors\": %zu}",
 		    h->rebooted ? "true" : "false", h->npriors);
 	}
 	buf_adds(b, "\n]}\n");
+	buf_release(&left);
 	return b->failed ? -1 : 0;
 }

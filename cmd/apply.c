@@ -20,7 +20,8 @@ apply_usage(FILE *f)
 	    "         [--window START/DURATION] [--parallel N] [--canary N]\n"
 	    "         [--max-fail PCT] [--reboot-timeout S] [--reboot-delay S]\n"
 	    "         [--no-auto-rollback] [--known-hosts FILE] [--accept-new]\n"
-	    "         [-k KEY] [-u USER]\n\n"
+	    "         [-k KEY] [-u USER] [--connect-timeout S]\n"
+	    "         [--command-timeout S]\n\n"
 	    "Carry out the plan on its hosts in waves: canary hosts first\n"
 	    "(--canary, default 1), then the plan's waves or chunks of\n"
 	    "--parallel (default 32).  Any failure stops the run after the\n"
@@ -31,6 +32,9 @@ apply_usage(FILE *f)
 	    "starts after it closes.  Every step is journaled in\n"
 	    "RUN_DIR/journal.jsonl; see 'kbfix status', 'kbfix resume',\n"
 	    "'kbfix rollback'.  Manual hosts get RUN_DIR/runbooks/<host>.cmd.\n"
+	    "--connect-timeout S (10) and --command-timeout S (600) bound each\n"
+	    "connect and each command; the reboot wait's are also bounded by\n"
+	    "what is left of --reboot-timeout (600).\n"
 	    "Exit: 0 all done, 3 some hosts failed or were not done,\n"
 	    "1 the run failed, 2 bad input.\n", f);
 }
@@ -138,6 +142,23 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	return status;
 }
 
+int
+cmd_deploy_timeout(int c, const char *v, struct deploy_opts *o)
+{
+	int s;
+
+	if (c != CMD_OPT_CONNECT_TIMEOUT && c != CMD_OPT_COMMAND_TIMEOUT)
+		return 0;
+	if (cmd_opt_int(c == CMD_OPT_CONNECT_TIMEOUT ? "connect-timeout" :
+	    "command-timeout", v, 1, 86400, &s) == -1)
+		return -1;
+	if (c == CMD_OPT_CONNECT_TIMEOUT)
+		o->connect_timeout_ms = s * 1000;
+	else
+		o->command_timeout_ms = s * 1000;
+	return 1;
+}
+
 static int
 test_kill_after(struct deploy_opts *o)
 {
@@ -171,17 +192,22 @@ cmd_apply(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_opts o;
 	struct deploy_result res;
-	int c, rc, bad = 0;
+	int c, t, rc, bad = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.canary = -1;
 	o.reboot_delay_s = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
+		if ((t = cmd_deploy_timeout(c, optarg, &o)) != 0) {
+			bad |= t < 0;
+			continue;
+		}
 		switch (c) {
 		case 'b': o.bundle_dir = optarg; break;
 		case 'r': o.run_dir = optarg; break;

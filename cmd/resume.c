@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
@@ -13,11 +14,14 @@
 static void
 resume_usage(FILE *f)
 {
-	fputs("usage: kbfix resume RUN_DIR\n\n"
+	fputs("usage: kbfix resume RUN_DIR [--connect-timeout S] "
+	    "[--command-timeout S]\n\n"
 	    "Continue an interrupted 'kbfix apply' with the options it was\n"
 	    "started with.  Finished hosts are left alone; every step of the\n"
 	    "others first checks the host's actual state, so nothing done is\n"
-	    "done twice.  Exit status as for apply.\n", f);
+	    "done twice.  A run whose last operation was a rollback goes on\n"
+	    "rolling back (never the reverse).  The timeouts replace the\n"
+	    "run's own.  Exit status as for apply.\n", f);
 }
 
 int
@@ -25,15 +29,22 @@ cmd_resume(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
+	struct deploy_opts t;
 	const char *v;
 	int c, rc;
 
+	memset(&t, 0, sizeof(t));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'h': resume_usage(stdout); return EXIT_OK;
 		default: resume_usage(stderr); return EXIT_USAGE;
@@ -47,6 +58,10 @@ cmd_resume(int argc, char **argv)
 		warnmsg("%s", err_msg());
 		return EXIT_USAGE;
 	}
+	if (t.connect_timeout_ms > 0)
+		run.opts.connect_timeout_ms = t.connect_timeout_ms;
+	if (t.command_timeout_ms > 0)
+		run.opts.command_timeout_ms = t.command_timeout_ms;
 	/* TEST ONLY: crash again after N journal records. */
 	v = getenv("KBFIX_TEST_KILL_AFTER");
 	if (v != NULL && *v != '\0' &&

@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
@@ -12,7 +13,7 @@ static void
 rollback_usage(FILE *f)
 {
 	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--reboot-timeout S]"
-	    "\n\nUndo a run in reverse order on each host it changed (or on\n"
+	    "\n         [--connect-timeout S] [--command-timeout S]\n\nUndo a run in reverse order on each host it changed (or on\n"
 	    "NAME only): dism /remove-package of the package identity kbfix\n"
 	    "installed, registry values restored (deleted where they did not\n"
 	    "exist), multicast forwarding restored, reboot, verify.  The prior\n"
@@ -28,15 +29,22 @@ cmd_rollback(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
+	struct deploy_opts t;
 	const char *host = NULL;
 	int c, rc, timeout = 0;
 
+	memset(&t, 0, sizeof(t));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 't':
@@ -59,6 +67,10 @@ cmd_rollback(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	run.opts.only_host = host;
+	if (t.connect_timeout_ms > 0)
+		run.opts.connect_timeout_ms = t.connect_timeout_ms;
+	if (t.command_timeout_ms > 0)
+		run.opts.command_timeout_ms = t.command_timeout_ms;
 	if (timeout > 0)
 		run.opts.reboot_timeout_s = timeout;
 	cmd_deploy_signals();

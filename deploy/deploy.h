@@ -36,6 +36,7 @@ struct deploy_opts {
 	const char	*key_file;
 	const char	*user;
 	int		 connect_timeout_ms;	/* 0: transport default */
+	int		 command_timeout_ms;	/* 0: transport default */
 	const char	*only_host;	/* rollback --host */
 	uint64_t	 kill_after;	/* TEST ONLY: SIGKILL self after this
 					   many journal records (0: never) */

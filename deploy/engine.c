@@ -575,6 +575,7 @@ engine_setup(struct engine *e, int fresh)
 	to.user = e->o.user;
 	to.parallel = e->o.parallel;
 	to.connect_timeout_ms = e->o.connect_timeout_ms;
+	to.command_timeout_ms = e->o.command_timeout_ms;
 	e->tp = transport_new(&to);
 	return e->tp == NULL ? -1 : 0;
 }

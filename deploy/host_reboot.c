@@ -13,6 +13,16 @@
 static const char *const boot_q[] = { "wmic", "os", "get", "lastbootuptime",
     "/value", NULL };
 
+/* Wall clock: compared with the journal's times. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The apply step s, or its undo twin. */
 static enum host_step
 in_mode(const struct host_run *h, enum host_step s)
@@ -203,7 +213,7 @@ host_reboot_issue(struct host_run *h, const struct transport_result *res)
 		if (host_journal(h, RB_EV_INTENT, &r) == -1)
 			return;
 		h->reboot = REBOOT_ISSUED;
-		h->reboot_ms = time_now_ms();
+		h->reboot_ms = wall_ms();
 		send_shutdown(h, 0);
 		return;
 	}
@@ -250,21 +260,26 @@ host_reboot_retry(struct host_run *h, const struct transport_result *res)
 #define POLL_MAX_MS	2000
 
 static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
 backoff_next(int64_t b)
 {
 	b = b < 100 ? 100 : b * 3 / 2;
 	return b > POLL_MAX_MS ? POLL_MAX_MS : b;	/* Ansible caps near
 							   12 s; tests reboot
 							   in well under that */
+}
+
+/*
+ * One probe (connect and the boot-time query) ends within twice the
+ * connect timeout and never after the deadline: a probe that hangs is
+ * given up for the next one, not waited for until the command timeout.
+ */
+static int64_t
+probe_limit(const struct engine *e, int64_t deadline_ms)
+{
+	int64_t ct = e->o.connect_timeout_ms > 0 ? e->o.connect_timeout_ms :
+	    10000, at = time_now_ms() + 2 * ct;
+
+	return at < deadline_ms ? at : deadline_ms;
 }
 
 static void wait_try(void *);
@@ -321,7 +336,7 @@ wait_connected(struct transport_conn *c, int ok, const char *error,
 	if (h->e->fatal)
 		return;
 	if (!ok && transport_conn_key_refused(c)) {
-		wait_fail(h, 1, "after the reboot: %s", error);
+		wait_fail(h, 1, "%s (after the reboot)", error);
 		return;
 	}
 	if (!ok) {
@@ -360,7 +375,8 @@ wait_try(void *arg)
 	if (h->conn == NULL)
 		wait_again(h);
 	else
-		transport_conn_limit(h->conn, h->deadline_ms);
+		transport_conn_limit(h->conn, probe_limit(h->e,
+		    h->deadline_ms));
 }
 
 void
@@ -548,7 +564,8 @@ watch_try(void *arg)
 	if (w->conn == NULL)
 		watch_again(w);
 	else
-		transport_conn_limit(w->conn, w->deadline_ms);
+		transport_conn_limit(w->conn, probe_limit(w->e,
+		    w->deadline_ms));
 }
 
 void

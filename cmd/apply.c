@@ -22,7 +22,8 @@ apply_usage(FILE *f)
 	    "         [--max-fail PCT] [--reboot-timeout S] [--reboot-delay S]\n"
 	    "         [--no-auto-rollback] [--known-hosts FILE] [--accept-new]\n"
 	    "         [-k KEY] [-u USER] [--limit HOST,...|@FILE]\n"
-	    "         [--expect-plan SHA256]\n\n"
+	    "         [--expect-plan SHA256] [--connect-timeout S]\n"
+	    "         [--command-timeout S]\n\n"
 	    "Carry out the plan on its hosts in waves: canary hosts first\n"
 	    "(--canary, default 1), then the plan's waves or chunks of\n"
 	    "--parallel (default 32).  Any failure stops the run after the\n"
@@ -44,6 +45,9 @@ apply_usage(FILE *f)
 	    "--expect-plan SHA256 (from the change request, 'kbfix report\n"
 	    "PLAN.json'): refuse, before anything starts, a plan file with\n"
 	    "another SHA-256; run.json records the hash of the plan run.\n"
+	    "--connect-timeout S (10) and --command-timeout S (600) bound each\n"
+	    "connect and each command; the reboot wait's are also bounded by\n"
+	    "what is left of --reboot-timeout (600).\n"
 	    "Exit: 0 all done, 3 some hosts failed or were not done,\n"
 	    "4 the rest done but manual hosts remain (their runbooks),\n"
 	    "1 the run failed, 2 bad input.\n", f);
@@ -329,6 +333,23 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	return status;
 }
 
+int
+cmd_deploy_timeout(int c, const char *v, struct deploy_opts *o)
+{
+	int s;
+
+	if (c != CMD_OPT_CONNECT_TIMEOUT && c != CMD_OPT_COMMAND_TIMEOUT)
+		return 0;
+	if (cmd_opt_int(c == CMD_OPT_CONNECT_TIMEOUT ? "connect-timeout" :
+	    "command-timeout", v, 1, 86400, &s) == -1)
+		return -1;
+	if (c == CMD_OPT_CONNECT_TIMEOUT)
+		o->connect_timeout_ms = s * 1000;
+	else
+		o->command_timeout_ms = s * 1000;
+	return 1;
+}
+
 static int
 test_kill_after(struct deploy_opts *o)
 {
@@ -393,18 +414,23 @@ cmd_apply(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "expect-plan", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *want = NULL;
 	struct deploy_opts o;
 	struct deploy_result res;
-	int c, rc, bad = 0;
+	int c, t, rc, bad = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.canary = -1;
 	o.reboot_delay_s = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
+		if ((t = cmd_deploy_timeout(c, optarg, &o)) != 0) {
+			bad |= t < 0;
+			continue;
+		}
 		switch (c) {
 		case 'b': o.bundle_dir = optarg; break;
 		case 'r': o.run_dir = optarg; break;

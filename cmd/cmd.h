@@ -43,6 +43,18 @@ struct deploy_result;
 void	cmd_deploy_signals(void);
 void	cmd_deploy_progress(const struct deploy_progress *, void *);
 int	cmd_deploy_report(int rc, struct deploy_result *, int rollback);
+/*
+ * --connect-timeout S and --command-timeout S of apply, resume and
+ * rollback: CMD_DEPLOY_TIMEOUT_OPTS in the option table, then
+ * cmd_deploy_timeout(c, optarg, opts) for those two codes: 1 taken, 0
+ * not one of them, -1 after a message.
+ */
+struct deploy_opts;
+enum { CMD_OPT_CONNECT_TIMEOUT = 0x1701, CMD_OPT_COMMAND_TIMEOUT };
+#define CMD_DEPLOY_TIMEOUT_OPTS \
+	{ "connect-timeout", required_argument, NULL, CMD_OPT_CONNECT_TIMEOUT }, \
+	{ "command-timeout", required_argument, NULL, CMD_OPT_COMMAND_TIMEOUT }
+int	cmd_deploy_timeout(int c, const char *v, struct deploy_opts *);
 int	cmd_apply(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);

@@ -19,7 +19,8 @@ resume_usage(FILE *f)
 	fputs("usage: kbfix resume RUN_DIR [--window START/DURATION]\n"
 	    "         [--retry-failed] [--limit HOST,...|@FILE]\n"
 	    "         [--parallel N] [--reboot-timeout S] [--known-hosts FILE]\n"
-	    "         [--accept-new] [-k KEY] [-u USER]\n\n"
+	    "         [--accept-new] [-k KEY] [-u USER] [--connect-timeout S]\n"
+	    "         [--command-timeout S]\n\n"
 	    "Continue an interrupted 'kbfix apply' with the options it was\n"
 	    "started with; options given here replace them and are recorded\n"
 	    "in RUN_DIR/run.json (a new window, key or known_hosts file).\n"
@@ -32,7 +33,8 @@ resume_usage(FILE *f)
 	    "of the first capture stays what rollback restores.\n"
 	    "--limit HOST,... or @FILE (e.g. @RUN_DIR/retry, the hosts the\n"
 	    "run left unfinished): only those hosts.\n"
-	    "Exit status as for apply.\n", f);
+	    "A run whose last operation was a rollback goes on rolling back\n"
+	    "(never the reverse).  Exit status as for apply.\n", f);
 }
 
 int
@@ -49,17 +51,24 @@ cmd_resume(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_opts given;
 	struct deploy_run run;
 	struct deploy_result res;
+	struct deploy_opts t;
 	const char *v;
 	int c, rc, bad = 0;
 
 	memset(&given, 0, sizeof(given));
+	memset(&t, 0, sizeof(t));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
+		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'w': given.window = optarg; break;
 		case 'R': given.retry_failed = 1; break;
@@ -102,6 +111,10 @@ cmd_resume(int argc, char **argv)
 		run.opts.user = given.user;
 	run.opts.retry_failed = given.retry_failed;
 	run.opts.limit = given.limit;
+	if (t.connect_timeout_ms > 0)
+		run.opts.connect_timeout_ms = t.connect_timeout_ms;
+	if (t.command_timeout_ms > 0)
+		run.opts.command_timeout_ms = t.command_timeout_ms;
 	/* TEST ONLY: crash again after N journal records. */
 	v = getenv("KBFIX_TEST_KILL_AFTER");
 	if (v != NULL && *v != '\0' &&

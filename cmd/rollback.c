@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
@@ -12,7 +13,7 @@ static void
 rollback_usage(FILE *f)
 {
 	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--window START/DUR]"
-	    "\n         [--reboot-timeout S]\n"
+	    "\n         [--reboot-timeout S] [--connect-timeout S] [--command-timeout S]\n"
 	    "\nUndo a run in reverse order on each host it changed (or on\n"
 	    "NAME only), whatever its state (done, failed, interrupted,\n"
 	    "deferred, rollback-failed): dism /remove-package of the package\n"
@@ -35,15 +36,22 @@ cmd_rollback(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
+	struct deploy_opts t;
 	const char *host = NULL, *window = NULL;
 	int c, rc, timeout = 0;
 
+	memset(&t, 0, sizeof(t));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'w': window = optarg; break;
@@ -69,6 +77,10 @@ cmd_rollback(int argc, char **argv)
 	run.opts.only_host = host;
 	/* the apply's window is not the back-out's */
 	run.opts.window = window;
+	if (t.connect_timeout_ms > 0)
+		run.opts.connect_timeout_ms = t.connect_timeout_ms;
+	if (t.command_timeout_ms > 0)
+		run.opts.command_timeout_ms = t.command_timeout_ms;
 	if (timeout > 0)
 		run.opts.reboot_timeout_s = timeout;
 	cmd_deploy_signals();

@@ -39,6 +39,7 @@ struct deploy_opts {
 	const char	*key_file;
 	const char	*user;
 	int		 connect_timeout_ms;	/* 0: transport default */
+	int		 command_timeout_ms;	/* 0: transport default */
 	const char	*only_host;	/* rollback --host */
 	const char	*limit;		/* "HOST,HOST" or "@FILE": only
 					   these hosts run (apply, resume) */

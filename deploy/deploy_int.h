@@ -147,6 +147,8 @@ struct host_run {
 	enum host_reboot	 reboot;
 	int			 group_held;
 	char			*boot_before;	/* boot time before it */
+	int64_t			 reboot_ms;	/* when shutdown /r was sent
+						   (ms since 1970), 0 unknown */
 	enum host_step		 after_wait;	/* 0 (STEP_CONNECT): the
 						   verify step of the mode */
 	int64_t			 deadline_ms;
@@ -156,6 +158,24 @@ struct host_run {
 	char			*error;
 	char			*first_error;	/* the failure undone after */
 	const char		*endstate;
+};
+
+/*
+ * A reboot group held for a host the run does not wait for itself (its
+ * reboot outlived the run that asked for it, or its reboot timeout):
+ * the lease lasts until the host is seen up (host_reboot.c).
+ */
+struct lease_watch {
+	struct engine		*e;
+	char			*host, *address, *user, *group, *boot;
+	int			 port;
+	struct transport_conn	*conn;
+	int64_t			 due_ms;	/* the reboot's due time */
+	int64_t			 deadline_ms;	/* parked members give up */
+	int64_t			 backoff_ms;
+	int			 same;		/* answers with the old boot
+						   time after due_ms */
+	int			 over;
 };
 
 struct engine {
@@ -184,6 +204,10 @@ struct engine {
 	char			**limit;	/* --limit names, sorted */
 	size_t			 nlimit;
 	char			*plan_source;	/* apply --limit continuing */
+	char			*intent_host;	/* resume of a rollback --host */
+	char			*window_abs;	/* the window as instants */
+	struct lease_watch	**watches;
+	size_t			 nwatches;
 };
 
 /* engine.c */
@@ -196,6 +220,14 @@ int64_t	 eng_now(void);		/* wall clock, seconds */
 const char *host_step_name(const struct host_run *);
 void	 host_start(struct host_run *);
 void	 host_group_retry(struct engine *);
+/* sched.c: "2026-12-02T08:00:00Z/3600s", the window as run.json keeps it */
+char	*deploy_window_abs(int64_t start, int64_t duration_s);
+
+void	 host_leases_take(struct engine *);	/* host_reboot.c */
+void	 lease_watch_new(struct engine *, const struct plan_host *,
+	    const char *group, const char *boot, int64_t reboot_ms);
+void	 host_lease_adopt(struct host_run *);
+void	 host_leases_release(struct engine *);
 void	 host_release(struct host_run *);
 
 /* host.c: for the steps */

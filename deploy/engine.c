@@ -601,6 +601,9 @@ engine_release(struct engine *e)
 		free(h->error); free(h->first_error);
 	}
 	free(e->h);
+	host_leases_release(e);
+	free(e->intent_host);
+	free(e->window_abs);
 	if (e->lockfd > 0)
 		close(e->lockfd);
 	transport_free(e->tp);
@@ -647,9 +650,14 @@ engine_input(struct engine *e)
 	if (e->o.window == NULL && !e->rollback_run &&
 	    e->plan->window_start != NULL && time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
-	if (e->o.window != NULL && plan_window_parse(e->o.window, now,
-	    &e->win_start, &e->win_dur) == -1)
-		return -1;
+	if (e->o.window != NULL) {
+		if (plan_window_parse(e->o.window, now, &e->win_start,
+		    &e->win_dur) == -1)
+			return -1;
+		/* run.json keeps instants: a resume never re-anchors now/6s */
+		e->window_abs = deploy_window_abs(e->win_start, e->win_dur);
+		e->o.window = e->window_abs;
+	}
 	if (!e->rollback_run && e->o.bundle_dir != NULL &&
 	    bundle_read(e->o.bundle_dir, &e->bundle) == -1)
 		return -1;
@@ -701,6 +709,7 @@ engine_setup(struct engine *e, int fresh)
 	to.user = e->o.user;
 	to.parallel = e->o.parallel;
 	to.connect_timeout_ms = e->o.connect_timeout_ms;
+	to.command_timeout_ms = e->o.command_timeout_ms;
 	e->tp = transport_new(&to);
 	return e->tp == NULL ? -1 : 0;
 }
@@ -717,9 +726,13 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
 	rollback_rec_init(&r);
 	r.ev = RB_EV_BEGIN;
 	r.op = op;
+	r.intent = e->rollback_run ? "rollback" : "apply";
+	r.host = e->rollback_run ? e->o.only_host : NULL;
 	if (eng_journal(e, &r) == -1 || manual_runbooks(e) == -1)
 		goto out;
 	hosts_build(e);
+	host_leases_take(e);
+	stop_flag = 0;
 	e->wave = 0;
 	if (e->nwaves > 0) {
 		transport_timer(e->tp, TICK_MS, tick, e);
@@ -745,6 +758,30 @@ out:
 	return rc;
 }
 
+/*
+ * resume continues what the journal says the last run was doing: an
+ * apply, or a rollback (with its --host), never the reverse.
+ */
+static void
+resume_intent(struct engine *e)
+{
+	struct rollback_log log;
+	struct rollback_replay rp;
+
+	if (rollback_log_read(e->o.run_dir, &log) == -1)
+		return;		/* engine_setup() reports it */
+	rollback_replay(&log, &rp);
+	if (rp.intent != NULL && strcmp(rp.intent, "rollback") == 0) {
+		e->rollback_run = 1;
+		e->o.window = NULL;
+		e->intent_host = rp.intent_host ? xstrdup(rp.intent_host) :
+		    NULL;
+		e->o.only_host = e->intent_host;
+	}
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+}
+
 int
 deploy_apply(const struct deploy_opts *o, int resume,
     deploy_progress_cb *cb, void *arg, struct deploy_result *res)
@@ -756,6 +793,8 @@ deploy_apply(const struct deploy_opts *o, int resume,
 	memset(&e, 0, sizeof(e));
 	e.o = *o;
 	opts_defaults(&e.o);
+	if (resume)
+		resume_intent(&e);
 	rc = engine_setup(&e, !resume);
 	if (rc == 0)
 		rc = engine_run(&e, resume ? "resume" : "apply", cb, arg, res);

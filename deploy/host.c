@@ -153,6 +153,12 @@ host_start(struct host_run *h)
 	if (jh != NULL && jh->identity != NULL)
 		h->identity = xstrdup(jh->identity);
 	h->reboot_owed = jh != NULL && jh->reboot_needed;
+	/* an apply that was undoing this host goes on undoing it */
+	if (h->mode == HOST_APPLY && jh != NULL && jh->undoing) {
+		h->mode = HOST_UNDO;
+		h->first_error = jh->error ? xstrdup(jh->error) : NULL;
+	}
+	host_lease_adopt(h);
 	host_goto(h, h->mode == HOST_UNDO ? STEP_RB_CONNECT : STEP_CONNECT);
 }
 
@@ -190,7 +196,9 @@ host_end(struct host_run *h, const char *state)
 	h->endstate = state;
 	rollback_rec_init(&r);
 	r.state = state;
-	r.error = h->first_error ? h->first_error : h->error;
+	/* a done host keeps no error of a step retried on the way */
+	r.error = h->first_error ? h->first_error :
+	    strcmp(state, "done") == 0 ? NULL : h->error;
 	host_journal(h, RB_EV_STATE, &r);
 	host_release(h);
 	h->life = HOST_ENDED;
@@ -213,12 +221,21 @@ static void
 set_error(struct host_run *h, const char *fmt, va_list ap)
 {
 	struct buf b;
+	const char *name = h->ph->name;
+	size_t n = strlen(name);
+	char *msg;
 
 	buf_init(&b, 4096);
-	buf_addf(&b, "%s: ", h->ph->name);
 	buf_vaddf(&b, fmt, ap);
+	msg = buf_detach(&b, NULL);
 	free(h->error);
-	h->error = buf_detach(&b, NULL);
+	/* transport's messages name the host already: once is enough */
+	if (strncmp(msg, name, n) == 0 && strncmp(msg + n, ": ", 2) == 0) {
+		h->error = msg;
+		return;
+	}
+	h->error = xasprintf("%s: %s", name, msg);
+	free(msg);
 }
 
 static void

@@ -60,10 +60,11 @@ run_json_write(const struct deploy_opts *o, const char *plan_abs,
 	buf_addf(&b, ",\n  \"parallel\": %d, \"canary\": %d, \"max_fail\": %d"
 	    ", \"reboot_timeout\": %d, \"reboot_delay\": %d"
 	    ", \"no_auto_rollback\": %s, \"accept_new\": %s"
-	    ", \"connect_timeout_ms\": %d}\n",
+	    ", \"connect_timeout_ms\": %d, \"command_timeout_ms\": %d}\n",
 	    o->parallel, o->canary, o->max_fail_pct, o->reboot_timeout_s,
 	    o->reboot_delay_s, o->no_auto_rollback ? "true" : "false",
-	    o->accept_new ? "true" : "false", o->connect_timeout_ms);
+	    o->accept_new ? "true" : "false", o->connect_timeout_ms,
+	    o->command_timeout_ms);
 	path = xasprintf("%s/run.json", o->run_dir);
 	rc = file_write_atomic(path, b.data, b.len, 0644);
 	free(path);
@@ -167,6 +168,7 @@ deploy_run_load(const char *run_dir, struct deploy_run *run)
 	run->opts.no_auto_rollback = jint(o, "no_auto_rollback", 0, &bad);
 	run->opts.accept_new = jint(o, "accept_new", 0, &bad);
 	run->opts.connect_timeout_ms = jint(o, "connect_timeout_ms", 0, &bad);
+	run->opts.command_timeout_ms = jint(o, "command_timeout_ms", 0, &bad);
 	if (bad) {
 		err_set("%s: a number is not a whole number from 0", path);
 		deploy_run_release(run);

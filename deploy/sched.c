@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "deploy/deploy.h"
+#include "deploy/deploy_int.h"
 #include "util/util.h"
 
 #define WAVE_UNSET	(-2)	/* not assigned yet; -1 is manual */
@@ -132,6 +132,15 @@ deploy_window_fits(int64_t now, int64_t start, int64_t duration_s,
 	if (duration_s <= 0)
 		return 1;
 	return now >= start && now + remaining_s <= start + duration_s;
+}
+
+char *
+deploy_window_abs(int64_t start, int64_t duration_s)
+{
+	char ts[21];
+
+	time_iso8601(start, ts);
+	return xasprintf("%s/%llds", ts, (long long)duration_s);
 }
 
 int

@@ -22,7 +22,7 @@
 #define REC_MAX		((size_t)64 << 10)
 
 static const char *const ev_names[RB_EV_N] = {
-	"begin", "end", "intent", "done", "fail", "prior", "state"
+	"begin", "end", "intent", "done", "fail", "prior", "state", "lease"
 };
 
 static const char *const kind_names[] = {
@@ -79,11 +79,13 @@ rec_format(const struct rollback_rec *r, struct buf *b)
 		buf_addf(b, ",\"ms\":%lld", (long long)r->at_ms);
 	add_str(b, "ev", ev_name(r->ev));
 	add_str(b, "op", r->op);
+	add_str(b, "intent", r->intent);
 	add_str(b, "host", r->host);
 	add_str(b, "step", r->step);
 	if (r->action >= 0)
 		buf_addf(b, ",\"action\":%d", r->action);
 	add_str(b, "state", r->state);
+	add_str(b, "group", r->group);
 	if (r->kind != RB_KIND_NONE)
 		add_str(b, "kind", kind_names[r->kind]);
 	add_str(b, "key", r->key);
@@ -275,8 +277,9 @@ static const struct field {
 	F("boot_after", F_STR, boot_after), F("data", F_STR, data),
 	F("enabled", F_BOOL, enabled), F("error", F_STR, error),
 	F("ev", F_EV, ev), F("existed", F_BOOL, existed),
-	F("family", F_STR, family), F("host", F_STR, host),
-	F("identity", F_STR, identity), F("installed", F_BOOL, installed),
+	F("family", F_STR, family), F("group", F_STR, group),
+	F("host", F_STR, host), F("identity", F_STR, identity),
+	F("installed", F_BOOL, installed), F("intent", F_STR, intent),
 	F("kb", F_STR, kb), F("key", F_STR, key), F("kind", F_KIND, kind),
 	F("ms", F_WHOLE, at_ms), F("op", F_STR, op), F("seq", F_WHOLE, seq),
 	F("state", F_STR, state), F("step", F_STR, step),
@@ -361,7 +364,7 @@ field_set(const struct field *f, const cJSON *v, struct rollback_rec *r)
 
 static const char *const ftype_what[] = {
 	"a string", "true or false", "a whole number from 0",
-	"one of begin, end, intent, done, fail, prior, state",
+	"one of begin, end, intent, done, fail, prior, state, lease",
 	"registry, multicast or package"
 };
 
@@ -413,6 +416,7 @@ rec_release(struct rollback_rec *r)
 	cfree(r->state); cfree(r->error); cfree(r->key); cfree(r->value);
 	cfree(r->type); cfree(r->data); cfree(r->family); cfree(r->kb);
 	cfree(r->identity); cfree(r->boot); cfree(r->boot_after);
+	cfree(r->intent); cfree(r->group);
 }
 
 /* One line, appended to log->recs (room made by the caller). */

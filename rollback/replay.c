@@ -67,6 +67,22 @@ host_get(struct rollback_replay *rp, const char *name)
 	return h;
 }
 
+static int
+is_reboot(const char *step)
+{
+	return step != NULL && (strcmp(step, "reboot") == 0 ||
+	    strcmp(step, "rb-reboot") == 0);
+}
+
+/* Which way the host was going: an undo step (rb-*), or the plan;
+ * cleanup ends both. */
+static void
+host_way(struct rollback_host *h, const char *step)
+{
+	if (step != NULL && strcmp(step, "cleanup") != 0)
+		h->undoing = strncmp(step, "rb-", 3) == 0;
+}
+
 static void
 host_done(struct rollback_host *h, const struct rollback_rec *r)
 {
@@ -83,11 +99,12 @@ host_done(struct rollback_host *h, const struct rollback_rec *r)
 			h->identity = r->identity;
 		if (r->state != NULL && strcmp(r->state, "reboot-required") == 0)
 			h->reboot_needed = 1;
-	} else if (strcmp(r->step, "reboot") == 0 ||
-	    strcmp(r->step, "rb-reboot") == 0) {
+	} else if (is_reboot(r->step)) {
 		h->rebooted = 1;
 		h->reboot_needed = 0;
 		h->reboot_boot = NULL;
+		h->lease_group = NULL;
+		h->lease_boot = NULL;
 	}
 }
 
@@ -95,24 +112,35 @@ static void
 host_rec(struct rollback_host *h, const struct rollback_rec *r)
 {
 	switch (r->ev) {
+	case RB_EV_LEASE:
+		/* seen up after a reboot the run no longer waited for */
+		h->lease_group = NULL;
+		h->lease_boot = NULL;
+		break;
 	case RB_EV_INTENT:
+		host_way(h, r->step);
 		h->state = "running";
 		h->inflight = r->step;
 		if (r->step != NULL && strcmp(r->step, "install") == 0)
 			h->install_started = 1;
-		if (r->step != NULL && r->boot != NULL &&
-		    (strcmp(r->step, "reboot") == 0 ||
-		    strcmp(r->step, "rb-reboot") == 0))
-		{
+		if (is_reboot(r->step) && r->boot != NULL) {
 			h->reboot_boot = r->boot;
 			h->reboot_step = r->step;
+			h->reboot_ms = r->at_ms;
+			/* the group is this host's until it is seen up */
+			h->lease_group = r->group;
+			h->lease_boot = r->group ? r->boot : NULL;
 		}
 		break;
 	case RB_EV_DONE:
 		h->state = "running";
+		host_way(h, r->step);
 		host_done(h, r);
 		break;
 	case RB_EV_FAIL:
+		/* a reboot refused never went out: its group is free */
+		if (is_reboot(r->step))
+			h->lease_group = h->lease_boot = NULL;
 		h->inflight = NULL;
 		h->error = r->error;
 		break;
@@ -130,6 +158,7 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 			h->installed = h->reboot_needed = h->rebooted = 0;
 			h->install_started = 0;
 			h->identity = NULL;
+			h->undoing = 0;
 		}
 		break;
 	default:
@@ -162,6 +191,11 @@ rollback_replay(const struct rollback_log *log, struct rollback_replay *rp)
 				mark_interrupted(rp);
 			rp->open_run = 1;
 			rp->last_op = r->op;
+			if (r->intent != NULL || (r->op != NULL &&
+			    strcmp(r->op, "resume") != 0)) {
+				rp->intent = r->intent ? r->intent : r->op;
+				rp->intent_host = r->host;
+			}
 		} else if (r->ev == RB_EV_END) {
 			mark_interrupted(rp);
 			rp->open_run = 0;
@@ -208,12 +242,47 @@ rollback_host_done(const struct rollback_host *h, const char *step)
 	return 0;
 }
 
+/*
+ * What an apply that stopped half-way (deferred by the window's close,
+ * interrupted, failed) left of a host's work, in b; nothing for a host
+ * that ended, was undoing, or had not changed anything yet.  Known from
+ * the journal alone once the install is done: the reboot it owes, the
+ * verify, the cleanup; before that, the step it stopped after.
+ */
+static void
+host_left(const struct rollback_host *h, struct buf *b)
+{
+	static const char *const order[] = { "capture", "workaround",
+	    "upload", "install", "reboot", "verify", "cleanup", NULL };
+	const char *last = NULL;
+	size_t i;
+
+	if (h->undoing || strcmp(h->state, "done") == 0 ||
+	    strcmp(h->state, "rolled-back") == 0 ||
+	    strcmp(h->state, "rollback-failed") == 0 ||
+	    strcmp(h->state, "drifted") == 0)
+		return;
+	for (i = 0; order[i] != NULL; i++)
+		if (rollback_host_done(h, order[i]))
+			last = order[i];
+	if (last == NULL || strcmp(last, "cleanup") == 0)
+		return;
+	if (strcmp(last, "install") == 0 || strcmp(last, "reboot") == 0 ||
+	    strcmp(last, "verify") == 0)
+		buf_addf(b, "%s%s%s", h->reboot_needed ? "reboot, " : "",
+		    strcmp(last, "verify") != 0 ? "verify, " : "", "cleanup");
+	else
+		buf_addf(b, "what follows %s", last);
+}
+
 int
 rollback_status_text(const struct rollback_replay *rp, struct buf *b)
 {
 	const struct rollback_host *h;
+	struct buf left;
 	size_t i;
 
+	buf_init(&left, 256);
 	buf_addf(b, "%-24s %-16s %-12s %s\n", "HOST", "STATE", "STEP",
 	    "ERROR");
 	for (i = 0; i < rp->nhosts; i++) {
@@ -222,12 +291,18 @@ rollback_status_text(const struct rollback_replay *rp, struct buf *b)
 		    h->inflight ? h->inflight : h->step ? h->step : "-");
 		/* an error may quote a host's output: no escape sequences */
 		buf_add_term(b, h->error ? h->error : "");
+		buf_reset(&left);
+		host_left(h, &left);
+		if (left.len > 0)
+			buf_addf(b, "%sleft: %s", h->error ? "; " : "",
+			    buf_str(&left));
 		buf_addc(b, '\n');
 	}
 	if (rp->open_run)
 		buf_addf(b, "(the last %s run did not finish: a crash, or it "
 		    "is still running; 'kbfix resume' continues it)\n",
 		    rp->last_op ? rp->last_op : "");
+	buf_release(&left);
 	return b->failed ? -1 : 0;
 }
 
@@ -246,8 +321,10 @@ rollback_status_json(const struct rollback_replay *rp, const char *run_dir,
     struct buf *b)
 {
 	const struct rollback_host *h;
+	struct buf left;
 	size_t i;
 
+	buf_init(&left, 256);
 	buf_adds(b, "{\"format\": \"kbfix-status/1\", ");
 	json_field(b, "run_dir", run_dir, 0);
 	buf_addf(b, ", \"finished\": %s, \"hosts\": [",
@@ -261,9 +338,13 @@ rollback_status_json(const struct rollback_replay *rp, const char *run_dir,
 		json_field(b, "inflight", h->inflight, 1);
 		json_field(b, "error", h->error, 1);
 		json_field(b, "package_identity", h->identity, 1);
+		buf_reset(&left);
+		host_left(h, &left);
+		json_field(b, "left", left.len ? buf_str(&left) : NULL, 1);
 		buf_addf(b, ", \"rebooted\": %s, \"priors\": %zu}",
 		    h->rebooted ? "true" : "false", h->npriors);
 	}
 	buf_adds(b, "\n]}\n");
+	buf_release(&left);
 	return b->failed ? -1 : 0;
 }

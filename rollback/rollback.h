@@ -17,7 +17,13 @@
  *
  *   ms      the same time as ts in milliseconds (durations, benchmarks)
  *
- *   ev      begin | end        a run of apply, resume or rollback ("op")
+ *   ev      begin | end        a run of apply, resume or rollback ("op");
+ *                              begin names what the run does ("intent":
+ *                              apply or rollback; a resume continues the
+ *                              last one) and a rollback's --host ("host")
+ *           lease              the host, whose reboot the run stopped
+ *                              waiting for, was seen up: its reboot group
+ *                              ("group") is free again
  *           intent             a remote change is about to start
  *           done | fail        a step finished ("error" on fail)
  *           prior              the state before any change (capture step):
@@ -28,6 +34,8 @@
  *                              "error"): done, failed, drifted, deferred,
  *                              not-started, interrupted, manual,
  *                              rolled-back, rollback-failed
+ *   group   on a reboot intent: the reboot group the host holds until
+ *           it is seen up again (a reboot done or a lease record)
  *   boot    on reboot records: the boot time before ("boot") and after
  *           ("boot_after"), from wmic os get lastbootuptime
  *   identity on install done: the dism package identity installed
@@ -49,6 +57,7 @@ enum rollback_ev {
 	RB_EV_FAIL,
 	RB_EV_PRIOR,
 	RB_EV_STATE,
+	RB_EV_LEASE,
 	RB_EV_N
 };
 
@@ -71,9 +80,11 @@ struct rollback_rec {
 	int64_t			 at_ms;		/* wall clock, ms since 1970 */
 	enum rollback_ev	 ev;
 	const char		*op;
+	const char		*intent;	/* begin: apply or rollback */
 	const char		*host;
 	const char		*step;
 	const char		*state;
+	const char		*group;		/* reboot group (lease) */
 	const char		*error;
 	int			 action;
 	enum rollback_kind	 kind;
@@ -154,6 +165,14 @@ struct rollback_host {
 	int			 install_started;	/* an install intent */
 	int			 reboot_needed;	/* install said so, no reboot
 						   since */
+	int			 undoing;	/* its last step was an undo
+						   step (rb-*) */
+	const char		*lease_group;	/* reboot group held: a reboot
+						   began and the host was not
+						   seen up since */
+	const char		*lease_boot;	/* boot time before it */
+	int64_t			 reboot_ms;	/* when the unfinished reboot
+						   was asked for */
 	const char		**done;		/* steps done, in order */
 	size_t			 ndone;
 };
@@ -163,6 +182,11 @@ struct rollback_replay {
 	size_t			 nhosts;
 	int			 open_run;	/* last begin without end */
 	const char		*last_op;
+	/* what the runs are doing: "apply" or "rollback" (the last begin
+	 * with an intent; older journals: its op unless "resume"), and the
+	 * one host a rollback --host was given (NULL: all) */
+	const char		*intent;
+	const char		*intent_host;
 	/* hosts by name (replay.c): open addressing, index + 1, 0 empty;
 	 * replay and lookup stay linear in hosts */
 	size_t			*slots;

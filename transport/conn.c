@@ -241,6 +241,7 @@ static int
 step_hostkey(struct transport_conn *c)
 {
 	if (knownhosts_check(c) == -1) {
+		c->key_refused = 1;
 		conn_fail(c, "%s", err_msg());
 		return -1;
 	}
@@ -378,6 +379,8 @@ step_ready(struct transport_conn *c, int64_t now)
 	while (!c->closed && (op = c->ops) != NULL) {
 		if (op->deadline == 0) {
 			op->deadline = now + c->t->opts.command_timeout_ms;
+			if (c->limit != 0 && c->limit < op->deadline)
+				op->deadline = c->limit;
 			c->deadline = op->deadline;
 		}
 		rc = op_advance(c, op, now);
@@ -389,6 +392,11 @@ step_ready(struct transport_conn *c, int64_t now)
 			return -1;
 		if (sftp_stalled(c, op, now))
 			return -1;
+		if (now >= op->deadline && op->deadline == c->limit) {
+			conn_fail(c, "%s stopped at its deadline",
+			    op->kind == OP_EXEC ? "command" : "upload");
+			return -1;
+		}
 		if (now >= op->deadline) {
 			conn_fail(c, "%s timed out after %d s",
 			    op->kind == OP_EXEC ? "command" : "upload",
@@ -427,8 +435,13 @@ connect_deadline(struct transport_conn *c, int64_t now)
 {
 	if (c->step > STEP_QUEUED && c->step < STEP_READY &&
 	    c->deadline != 0 && now >= c->deadline) {
-		conn_fail(c, "connect timed out after %d s (during %s)",
-		    c->t->opts.connect_timeout_ms / 1000, step_name(c->step));
+		if (c->deadline == c->limit)
+			conn_fail(c, "connect stopped at its deadline (during "
+			    "%s)", step_name(c->step));
+		else
+			conn_fail(c, "connect timed out after %d s (during %s)",
+			    c->t->opts.connect_timeout_ms / 1000,
+			    step_name(c->step));
 		return -1;
 	}
 	return 0;

@@ -250,6 +250,21 @@ transport_upload(struct transport_conn *c, const char *local_path,
 	return 0;
 }
 
+int
+transport_conn_key_refused(const struct transport_conn *c)
+{
+	return c != NULL && c->key_refused;
+}
+
+void
+transport_conn_limit(struct transport_conn *c, int64_t at_ms)
+{
+	c->limit = at_ms;
+	if (at_ms != 0 && c->deadline != 0 && c->deadline > at_ms)
+		c->deadline = at_ms;
+	c->kick = 1;
+}
+
 void
 transport_close(struct transport_conn *c)
 {
@@ -299,6 +314,8 @@ start_queued(struct transport *t)
 		c->has_slot = 1;
 		c->step = STEP_CONNECT;
 		c->deadline = time_now_ms() + t->opts.connect_timeout_ms;
+		if (c->limit != 0 && c->limit < c->deadline)
+			c->deadline = c->limit;
 		c->kick = 1;
 	}
 }

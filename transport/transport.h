@@ -134,6 +134,21 @@ int	 transport_exec_argv(struct transport_conn *, const char *const argv[],
 int	 transport_upload(struct transport_conn *, const char *local_path,
 	    const char *remote_path, transport_upload_cb *cb, void *arg);
 
+/*
+ * 1: the connection failed because its host key was refused (changed or
+ * unknown): the host answered, and retrying will not help.
+ */
+int	 transport_conn_key_refused(const struct transport_conn *);
+
+/*
+ * A deadline for everything on this connection (time_now_ms() clock):
+ * the connect and each command or upload end by at_ms at the latest,
+ * whatever the connect and command timeouts leave, and fail as a
+ * timeout would ("web01: command stopped at its deadline").  Call right
+ * after transport_connect(), or between commands; at_ms 0: no limit.
+ */
+void	 transport_conn_limit(struct transport_conn *, int64_t at_ms);
+
 /* Disconnect (politely, inside the loop) and free the handle; NULL: no-op. */
 void	 transport_close(struct transport_conn *);
 

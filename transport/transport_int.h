@@ -100,6 +100,8 @@ struct transport_conn {
 	int		 has_slot;
 	int		 connect_reported;
 	int		 disconnect_sent;
+	int		 key_refused;	/* the host key check said no */
+	int64_t		 limit;		/* transport_conn_limit(), 0 none */
 };
 
 struct transport {

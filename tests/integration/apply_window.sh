@@ -84,7 +84,7 @@ rc=$?
 check_eq "window closed: exit 3" 3 "$rc"
 check_contains "window closed: deferred before the reboot" \
     "$(kbfix status "$T_TMP/run4")" \
-    "the window closed before the reboot; resume in the next window"
+    "the window closed before the reboot; resume with the next --window"
 check "window closed: no reboot" \
     test -z "$(grep reboot-start "$FLEET/hosts/w7so-009/events.log")"
 finish

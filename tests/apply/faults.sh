@@ -1,0 +1,51 @@
+# Sourced by tests/integration/faults_*.sh and tests/soak/soak.sh after
+# tests/apply/common.sh: waiting for the journal, kbfix in the background,
+# and reboot-group overlaps from the simulators' own event logs.
+#
+#   wait_journal RUN PATTERN [TRIES]   polls RUN/journal.jsonl (20 ms steps)
+#   kb_apply_bg PLAN RUN [options]     kbfix apply in the background: $BG_PID
+#   group_overlaps PLAN                pairs of one group down together
+#   journal_has RUN PATTERN            grep -c of PATTERN in the journal
+
+wait_journal() {
+	local run=$1 pat=$2 tries=${3:-1500} k
+	for k in $(seq 1 "$tries"); do
+		grep -q -- "$pat" "$run/journal.jsonl" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+kb_apply_bg() {
+	local plan=$1 run=$2; shift 2
+	"$KBFIX" apply "$plan" --bundle "$T_TMP/bundle" --run-dir "$run" \
+	    --known-hosts "$FLEET/known_hosts" -k "$FLEET/id_ed25519" \
+	    --reboot-delay 0 "$@" >"$run.out" 2>&1 &
+	BG_PID=$!
+}
+
+journal_has() { grep -c -- "$2" "$1/journal.jsonl"; }
+
+# Number of pairs of hosts of one reboot group (from PLAN) that were down
+# at the same time, from every reboot in the fleet's event logs (a host
+# still down counts as down until now).
+group_overlaps() {
+	python3 "$TOP/tests/fleet/fleetctl.py" downtimes "$FLEET" |
+	    python3 -c '
+import json, sys, time
+plan = json.load(open(sys.argv[1]))
+group = {h["name"]: h.get("group") for h in plan["hosts"]}
+now = int(time.time() * 1000)
+spans = []
+for line in sys.stdin:
+    name, start, end = line.split()
+    spans.append((name, int(start), now if end == "-" else int(end)))
+n = 0
+for i, (a, s1, e1) in enumerate(spans):
+    for b, s2, e2 in spans[i + 1:]:
+        if a != b and group.get(a) and group.get(a) == group.get(b) and \
+                s1 < e2 and s2 < e1:
+            n += 1
+            print("# overlap:", a, s1, e1, b, s2, e2, file=sys.stderr)
+print(n)' "$1"
+}

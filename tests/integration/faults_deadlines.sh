@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# valgrind: skip
+# Issue 17, scenarios 5 to 8: deadlines compose and the wait for a reboot
+# tells its endings apart.
+#   (5) the first boot-time query after the reboot hangs: the probe is
+#       given up (twice --connect-timeout), the next one sees the host;
+#   (6) --command-timeout on apply (a hanging dism costs 3 s, not 600),
+#       and resume and rollback take both timeouts;
+#   (7) a reboot aborted with shutdown /a during its delay is reported as
+#       aborted, not as "did not come back" after the whole timeout;
+#   (8) a host key changed during the reboot is reported as such at once.
+. "$(dirname "$0")/../lib.sh"
+export FLEET_BASE=127.0.17.50
+. "$TOP/tests/apply/common.sh"
+. "$TOP/tests/apply/faults.sh"
+
+check "fleet of 4 up" apply_fleet_up 4 --profiles=w7so \
+    --down-ms=w7so-000:1000 --down-ms=w7so-003:1000 || finish
+apply_plan all
+apply_bundle "$T_TMP/all.json"
+secs() { echo $(( ($2 - $1) / 1000000000 )); }
+
+part5() {
+	local H=w7so-000 t0 t1
+	apply_plan p5 --only $H
+	t0=$(date +%s%N)
+	kb_apply_bg "$T_TMP/p5.json" "$T_TMP/r5" --canary 0 \
+	    --reboot-timeout 40 --connect-timeout 2
+	wait_journal "$T_TMP/r5" '"ev":"intent","host":"'$H'","step":"reboot"'
+	echo "once wmic os get lastbootuptime" >"$(host_dir $H)/faults/hang"
+	wait "$BG_PID"; rc=$?
+	t1=$(date +%s%N)
+	check_eq "(5) hung first probe: exit 0" 0 "$rc"
+	[ "$rc" = 0 ] || sed 's/^/#   /' "$T_TMP/r5.out"
+	check_eq "(5) the probe did hang" 1 \
+	    "$(grep -c 'fault hang' "$(host_dir $H)/events.log")"
+	check "(5) within 25 s, not the 40 s timeout ($(secs $t0 $t1) s)" \
+	    test "$(secs $t0 $t1)" -lt 25
+	check_eq "(5) done, no error kept" "$H done " "$(kbfix status \
+	    "$T_TMP/r5" --json | python3 -c '
+import json, sys
+h = json.load(sys.stdin)["hosts"][0]
+print(h["name"], h["state"], h["error"] or "")')"
+}
+
+part6() {
+	local H=w7so-001 t0 t1
+	apply_plan p6 --only $H
+	echo "once dism /online /add-package" >"$(host_dir $H)/faults/hang"
+	t0=$(date +%s%N)
+	out=$(kb_apply "$T_TMP/p6.json" "$T_TMP/r6" --canary 0 \
+	    --command-timeout 3 --connect-timeout 5 2>&1); rc=$?
+	t1=$(date +%s%N)
+	check_eq "(6) hung dism: exit 0" 0 "$rc"
+	[ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+	check "(6) within 30 s ($(secs $t0 $t1) s)" test "$(secs $t0 $t1)" -lt 30
+	check_contains "(6) run.json keeps the timeouts" "$T_TMP/r6/run.json" \
+	    '"connect_timeout_ms": 5000, "command_timeout_ms": 3000'
+	out=$(kbfix resume "$T_TMP/r6" --command-timeout 0 2>&1); rc=$?
+	check_eq "(6) resume --command-timeout 0: bad usage" 2 "$rc"
+	out=$(kbfix resume "$T_TMP/r6" --command-timeout 4 \
+	    --connect-timeout 4 2>&1); rc=$?
+	check_eq "(6) resume with timeouts: nothing to do" 0 "$rc"
+	out=$(kbfix rollback "$T_TMP/r6" --command-timeout 60 \
+	    --connect-timeout 4 --reboot-timeout 30 2>&1); rc=$?
+	check_eq "(6) rollback with timeouts: exit 0" 0 "$rc"
+}
+
+part7() {
+	local H=w7so-002 t0 t1
+	apply_plan p7 --only $H
+	t0=$(date +%s%N)
+	"$KBFIX" apply "$T_TMP/p7.json" --bundle "$T_TMP/bundle" \
+	    --run-dir "$T_TMP/r7" --known-hosts "$FLEET/known_hosts" \
+	    -k "$FLEET/id_ed25519" --reboot-delay 4 --canary 0 \
+	    --reboot-timeout 60 >"$T_TMP/r7.out" 2>&1 &
+	BG_PID=$!
+	wait_journal "$T_TMP/r7" '"ev":"intent","host":"'$H'","step":"reboot"'
+	sleep 1
+	ssh -F "$FLEET/ssh_config" $H 'shutdown /a' >/dev/null 2>&1
+	wait "$BG_PID"; rc=$?
+	t1=$(date +%s%N)
+	check_eq "(7) aborted reboot: exit 3" 3 "$rc"
+	check "(7) told within 25 s, not the 60 s timeout ($(secs $t0 $t1) s)" \
+	    test "$(secs $t0 $t1)" -lt 25
+	check_contains "(7) reason" "$(kbfix status "$T_TMP/r7")" \
+	    "$H: the reboot was aborted (shutdown /a?)"
+	check_eq "(7) no reboot recorded" 0 \
+	    "$(journal_has "$T_TMP/r7" '"ev":"done","host":"'$H'","step":"reboot"')"
+	check_eq "(7) the host never went down" 0 \
+	    "$(grep -c reboot-start "$(host_dir $H)/events.log")"
+}
+
+part8() {
+	local H=w7so-003 t0 t1
+	apply_plan p8 --only $H
+	t0=$(date +%s%N)
+	kb_apply_bg "$T_TMP/p8.json" "$T_TMP/r8" --canary 0 \
+	    --reboot-timeout 60
+	wait_journal "$T_TMP/r8" '"ev":"intent","host":"'$H'","step":"reboot"'
+	rm -f "$FLEET/sshd/$H/ssh_host_ed25519_key"*
+	ssh-keygen -q -t ed25519 -N '' -C '' \
+	    -f "$FLEET/sshd/$H/ssh_host_ed25519_key"
+	wait "$BG_PID"; rc=$?
+	t1=$(date +%s%N)
+	check_eq "(8) changed host key: exit 3" 3 "$rc"
+	check "(8) told within 20 s ($(secs $t0 $t1) s)" \
+	    test "$(secs $t0 $t1)" -lt 20
+	st=$(kbfix status "$T_TMP/r8")
+	check_contains "(8) the real reason" "$st" \
+	    "$H: HOST KEY CHANGED for ["
+	check_contains "(8) after the reboot" "$st" "(after the reboot)"
+	check_eq "(8) the host named once" 1 "$(printf '%s\n' "$st" |
+	    grep "^$H " | grep -o "$H" | wc -l | awk '{print $1 - 1}')"
+}
+
+for p in 5 6 7 8; do part$p >"$T_TMP/part$p" 2>&1 & done
+wait
+cat "$T_TMP"/part[5678]
+T_FAILS=$((T_FAILS + $(cat "$T_TMP"/part[5678] | grep -c '^not ok')))
+finish

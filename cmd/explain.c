@@ -10,6 +10,7 @@
 
 static const char explain_usage[] =
     "usage: kbfix explain -i INVENTORY [--prefer channel|minimal|latest]\n"
+    "                     [--hotfix-policy evidence|exposed]\n"
     "                     [--advisories DIR] [--supersede DIR] HOST\n"
     "\n"
     "Prints the facts kbfix read for HOST (normalised, with the servicing\n"
@@ -22,6 +23,7 @@ cmd_explain(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "prefer", required_argument, NULL, 'p' },
+		{ "hotfix-policy", required_argument, NULL, 'H' },
 		{ "advisories", required_argument, NULL, 'a' },
 		{ "supersede", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -41,6 +43,13 @@ cmd_explain(int argc, char **argv)
 		case 'i': inventory = optarg; break;
 		case 'a': dir = optarg; break;
 		case 's': supdir = optarg; break;
+		case 'H':
+			if (plan_hotfix_policy_parse(optarg,
+			    &o.hotfix_policy) == -1) {
+				warnmsg("--hotfix-policy: %s", err_msg());
+				goto out;
+			}
+			break;
 		case 'p':
 			if (plan_prefer_parse(optarg, &o.prefer) == -1) {
 				warnmsg("--prefer: %s", err_msg());

@@ -15,13 +15,18 @@
 static const char plan_usage[] =
     "usage: kbfix plan -i INVENTORY [-o FILE] [--format text|json|markdown|html|csv]\n"
     "                  [--prefer channel|minimal|latest] [--window START/DURATION]\n"
-    "                  [--advisories DIR] [--supersede DIR] [--created TIME]\n"
+    "                  [--hotfix-policy evidence|exposed] [--advisories DIR]\n"
+    "                  [--supersede DIR] [--created TIME]\n"
     "\n"
     "Decides, for every host of INVENTORY (JSON, CSV or an Active Directory\n"
     "export), which advisories apply and what fixes them, and prints a report\n"
     "(text by default) or writes the plan (-o FILE: JSON by default, written\n"
     "atomically).  --prefer channel follows the host's servicing channel,\n"
     "minimal adds the smallest package, latest the newest update with the fix.\n"
+    "--hotfix-policy evidence (default, Microsoft's guidance) plans the hotfixes\n"
+    "KB976527, KB979278 and KB943650 only for hosts whose inventory entry says\n"
+    "they experience the problem (experiencing: [\"wfp-two-callouts\"]); other\n"
+    "exposed hosts are reported as exposed.  exposed plans them on exposure.\n"
     "--window 2026-11-21T22:00:00Z/4h (or now/90m; durations 90m, 4h, 1h30m,\n"
     "2d, 3600s, 3600, PT4H, up to 31 days) records the maintenance window.\n"
     "--advisories DIR adds (or replaces by id) advisory files.  --supersede DIR\n"
@@ -123,6 +128,7 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "prefer", required_argument, NULL, 'p' },
+		{ "hotfix-policy", required_argument, NULL, 'H' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "advisories", required_argument, NULL, 'a' },
 		{ "supersede", required_argument, NULL, 's' },
@@ -148,6 +154,13 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 			break;
 		case 'w':
 			a->window = optarg;
+			break;
+		case 'H':
+			if (plan_hotfix_policy_parse(optarg,
+			    &a->opt.hotfix_policy) == -1) {
+				warnmsg("--hotfix-policy: %s", err_msg());
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(plan_usage, stdout);

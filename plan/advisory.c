@@ -510,6 +510,7 @@ read_hotfix(struct ard *r, const cJSON *o, struct advisory *a)
 	int n, i = 0;
 
 	if (get_str(r, o, "file", 1, &a->file) == -1 ||
+	    get_str(r, o, "guidance", 0, &a->guidance) == -1 ||
 	    read_trigger(r, o, &a->trigger) == -1)
 		return -1;
 	if (a->kb == NULL)
@@ -854,6 +855,7 @@ plan_advisory_free(struct advisory *a)
 	strv_free(a->os, a->nos);
 	free(a->file);
 	free(a->problem_text);
+	free(a->guidance);
 	for (size_t i = 0; i < a->nnopkg; i++) {
 		free(a->nopkg[i].arch);
 		free(a->nopkg[i].reason);

@@ -89,6 +89,20 @@ smap_release(struct smap *m)
 /* Options. */
 
 int
+plan_hotfix_policy_parse(const char *s, enum plan_hotfix_policy *out)
+{
+	if (strcmp(s, "evidence") == 0)
+		*out = PLAN_HOTFIX_EVIDENCE;
+	else if (strcmp(s, "exposed") == 0)
+		*out = PLAN_HOTFIX_EXPOSED;
+	else {
+		err_set("'%s' is not evidence or exposed", s);
+		return -1;
+	}
+	return 0;
+}
+
+int
 plan_prefer_parse(const char *s, enum plan_prefer *out)
 {
 	if (strcmp(s, "channel") == 0)
@@ -216,6 +230,8 @@ host_status(const struct plan_host *ph)
 		return PLAN_BLOCKED;
 	if (seen[FINDING_UNKNOWN] || seen[FINDING_AFFECTED])
 		return PLAN_UNKNOWN;
+	if (seen[FINDING_EXPOSED])
+		return PLAN_EXPOSED;
 	if (seen[FINDING_FIXED])
 		return PLAN_COMPLIANT;
 	return PLAN_NOT_APPLICABLE;

@@ -632,13 +632,72 @@ hotfix_notes(struct plan_eval *e, const struct plan_inv_host *h)
 	return 0;
 }
 
+int
+plan_host_experiences(const struct plan_inv_host *h, const char *advisory,
+    const char **source)
+{
+	*source = NULL;
+	if (in_list(h->experiencing, h->nexperiencing, advisory)) {
+		*source = "experiencing";
+		return 1;
+	}
+	/* the evidence issue's event-log findings are read here too */
+	return 0;
+}
+
+/* The service pack that includes the fix for the host's product. */
+static const char *
+included_for(const struct advisory *a, const struct plan_inv_host *h)
+{
+	size_t i;
+
+	for (i = 0; i < a->nincluded; i++)
+		if (in_list(a->included[i].match.os, a->included[i].match.nos,
+		    h->product))
+			return a->included[i].text;
+	return NULL;
+}
+
+/*
+ * --hotfix-policy evidence: exposed, the hotfix withheld (seeds 000, 003,
+ * 004: apply it only to systems experiencing the problem, else wait for
+ * the next service pack that contains it).
+ */
 static void
-eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h)
+hotfix_exposed(struct plan_eval *e, const struct plan_inv_host *h,
+    const char *v, const struct advisory_branch *br,
+    const struct advisory_branch *res)
+{
+	const struct advisory *a = e->adv;
+	const char *sp = included_for(a, h);
+	struct sbuf b = { .n = 0 };
+
+	sb_addf(&b, "Exposed: %s %s (%s) lacks the fix and the host has %s, "
+	    "but nothing says it experiences the problem (no experiencing "
+	    "entry names %s), so %s (%s %s, %s) is not planned. ", a->file,
+	    v, br->name, a->trigger.text, a->id, a->kb, a->file, res->fixed,
+	    res->name);
+	if (a->guidance)
+		sb_addf(&b, "Microsoft's guidance for %s: %s ", a->kb,
+		    a->guidance);
+	if (sp)
+		sb_addf(&b, "%s includes the fix. ", sp);
+	else
+		sb_addf(&b, "No later service pack of %s lists the fix. ",
+		    h->product);
+	sb_addf(&b, "To install it now: add \"%s\" to the host's "
+	    "experiencing, or plan with --hotfix-policy exposed.", a->id);
+	set_result(e, FINDING_EXPOSED, "%s", b.d);
+}
+
+static void
+eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h,
+    const struct plan_options *o)
 {
 	const struct advisory *a = e->adv;
 	const struct advisory_target *t = NULL;
 	const struct advisory_branch *br = NULL, *res;
-	const char *v;
+	const char *v, *src;
 	size_t i;
 
 	if (hotfix_notes(e, h))
@@ -674,14 +733,25 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h)
 		return;
 	}
 	res = branch_result(t, br);
+	if (o->hotfix_policy == PLAN_HOTFIX_EVIDENCE &&
+	    !plan_host_experiences(h, a->id, &src)) {
+		/* what it would bring, for plan_eval_cover() */
+		e->target = t;
+		e->tcpip_min = plan_arena_intern(e->arena, res->fixed);
+		e->result_branch = res->name;
+		hotfix_exposed(e, h, v, br, res);
+		return;
+	}
 	e->kb = a->kb;
 	e->target = t;
 	e->tcpip_min = plan_arena_intern(e->arena, res->fixed);
 	e->result_branch = res->name;
 	e->workaround = a->workaround.present && !a->workaround.only_blocked;
 	set_result(e, FINDING_AFFECTED, "%s %s (%s) lacks the fix and the "
-	    "host has %s; install %s (%s %s, %s%s).", a->file, v, br->name,
-	    a->trigger.text, a->kb, a->file, res->fixed, res->name,
+	    "host has %s%s; install %s (%s %s, %s%s).", a->file, v, br->name,
+	    a->trigger.text, src ? " and experiences the problem (the "
+	    "inventory's experiencing names it)" : "", a->kb, a->file,
+	    res->fixed, res->name,
 	    res == br ? "" : ", moves the file to that branch");
 }
 
@@ -805,7 +875,7 @@ plan_eval_run(struct plan_eval *e, struct plan_arena *arena,
 		eval_table(e, h, set, o);
 		break;
 	case ADVISORY_HOTFIX:
-		eval_hotfix(e, h);
+		eval_hotfix(e, h, o);
 		break;
 	case ADVISORY_REGISTRY:
 		eval_registry(e, h);
@@ -834,7 +904,8 @@ covers(const struct plan_eval *a, const struct plan_eval *b)
 {
 	size_t i;
 
-	if (!a->kb || !b->kb || !a->target || !b->target || a->covered_by ||
+	if (!a->kb || (!b->kb && b->state != FINDING_EXPOSED) || !a->target ||
+	    !b->target || a->covered_by ||
 	    strcasecmp(a->adv->file, b->adv->file) != 0 ||
 	    strcmp(a->target->match.build, b->target->match.build) != 0)
 		return 0;
@@ -863,9 +934,20 @@ plan_eval_cover(struct plan_eval *ev, size_t n)
 			    (i < j && covers(&ev[i], &ev[j])))
 				continue;
 			ev[i].covered_by = ev[j].kb;
-			set_result(&ev[i], ev[i].state, "%s Planned instead: %s "
-			    "(%s %s) covers this fix too.", ev[i].reason,
-			    ev[j].kb, ev[j].adv->file, ev[j].tcpip_min);
+			if (ev[i].state == FINDING_EXPOSED)
+				/* withheld, but another install brings it */
+				set_result(&ev[i], FINDING_AFFECTED, "%s is "
+				    "affected (%s) and its hotfix %s is not "
+				    "planned without evidence, but %s (%s %s), "
+				    "planned for %s, covers this fix too.",
+				    ev[i].adv->id, ev[i].adv->trigger.text,
+				    ev[i].adv->kb, ev[j].kb, ev[j].adv->file,
+				    ev[j].tcpip_min, ev[j].adv->id);
+			else
+				set_result(&ev[i], ev[i].state, "%s Planned "
+				    "instead: %s (%s %s) covers this fix too.",
+				    ev[i].reason, ev[j].kb, ev[j].adv->file,
+				    ev[j].tcpip_min);
 			break;
 		}
 }

@@ -62,7 +62,10 @@ set_csv_list(const struct ird *r, struct plan_inv_host *h, const char *field,
 	size_t n, i;
 	int rc = 0;
 
-	items = split_list(v, &n);
+	/* "-": collected, none (an empty cell is "not collected") */
+	items = strcmp(v, "-") == 0 ? NULL : split_list(v, &n);
+	if (items == NULL)
+		n = 0;
 	inv_list_given(h, field);
 	if (strcmp(field, "files") == 0)
 		h->has_files = 1;

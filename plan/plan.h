@@ -25,6 +25,7 @@ enum plan_status {		/* host status, in precedence order */
 	PLAN_NEEDS_ACTION,
 	PLAN_BLOCKED,
 	PLAN_UNKNOWN,
+	PLAN_EXPOSED,		/* a hotfix withheld: no evidence (--hotfix-policy) */
 	PLAN_COMPLIANT,
 	PLAN_NOT_APPLICABLE,
 	PLAN_NSTATUS
@@ -36,6 +37,7 @@ enum plan_state {		/* finding state */
 	FINDING_NOT_AFFECTED,
 	FINDING_UNKNOWN,
 	FINDING_BLOCKED,
+	FINDING_EXPOSED,	/* affected, the hotfix withheld without evidence */
 	FINDING_NSTATE
 };
 
@@ -610,6 +612,7 @@ struct advisory {
 	struct advisory_evidence evidence;
 	struct advisory_nopkg *nopkg;	/* "no_package" */
 	size_t		  nnopkg;
+	char		 *guidance;	/* hotfix: the article's advice, or NULL */
 };
 
 struct advisory_set {
@@ -717,8 +720,29 @@ enum plan_prefer {
 	PLAN_PREFER_LATEST	/* the newest update known to contain the fix */
 };
 
+/*
+ * --hotfix-policy: evidence (the default, Microsoft's guidance in seeds
+ * 000, 003, 004) plans a hotfix-model advisory's hotfix only for hosts
+ * that experience the problem (plan_host_experiences()); an exposed host
+ * without evidence gets the finding "exposed" and status "exposed".
+ * exposed plans it on exposure alone.
+ */
+enum plan_hotfix_policy {
+	PLAN_HOTFIX_EVIDENCE,
+	PLAN_HOTFIX_EXPOSED
+};
+int		 plan_hotfix_policy_parse(const char *, enum plan_hotfix_policy *);
+/*
+ * Whether the host experiences advisory: the one check, reading what the
+ * operator says (experiencing) and, once the evidence issue adds them,
+ * the event-log findings; *source names where it comes from.
+ */
+int		 plan_host_experiences(const struct plan_inv_host *,
+		    const char *advisory, const char **source);
+
 struct plan_options {
 	enum plan_prefer prefer;
+	enum plan_hotfix_policy hotfix_policy;
 	const struct plan_supersede *supersede;	/* or NULL: none */
 	const char	*created;	/* ISO 8601, or NULL: now */
 	const char	*window_start;	/* or NULL */

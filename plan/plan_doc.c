@@ -16,10 +16,11 @@
 #define PLAN_MAX	((size_t)1 << 30)
 
 static const char *const status_names[] = {
-	"needs-action", "blocked", "unknown", "compliant", "not-applicable"
+	"needs-action", "blocked", "unknown", "exposed", "compliant",
+	"not-applicable"
 };
 static const char *const state_names[] = {
-	"affected", "fixed", "not-affected", "unknown", "blocked"
+	"affected", "fixed", "not-affected", "unknown", "blocked", "exposed"
 };
 static const char *const action_names[] = {
 	"registry", "multicast-forwarding", "install", "reboot", "verify"
@@ -924,7 +925,7 @@ w_summary(struct buf *b, const struct plan *p)
 	size_t count[PLAN_NSTATUS] = { 0 }, i;
 	static const enum plan_status order[] = {
 		PLAN_NEEDS_ACTION, PLAN_COMPLIANT, PLAN_NOT_APPLICABLE,
-		PLAN_BLOCKED, PLAN_UNKNOWN
+		PLAN_BLOCKED, PLAN_UNKNOWN, PLAN_EXPOSED
 	};
 
 	for (i = 0; i < p->nhosts; i++)

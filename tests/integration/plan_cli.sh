@@ -87,8 +87,16 @@ name,os,version,arch,installed,files,wfp_callout_drivers
 s1,Windows Server 2012 R2 Standard,6.3.9600,x64,KB4343898,tcpip.sys=6.3.9600.18000,0
 CSV
 check_contains "--advisories DIR is planned with" \
-    "$(kbfix plan -i "$T_TMP/h.csv" --advisories "$T_TMP/adv" --format csv)" \
+    "$(kbfix plan -i "$T_TMP/h.csv" --advisories "$T_TMP/adv" --hotfix-policy exposed --format csv)" \
     "s1,needs-action,1,1,install,KB999999,test-hotfix"
+# by default (--hotfix-policy evidence) a hotfix needs the host to experience it
+check_contains "--hotfix-policy evidence: exposed, not planned" \
+    "$(kbfix plan -i "$T_TMP/h.csv" --advisories "$T_TMP/adv" --format csv)" \
+    "s1,exposed,0,"
+check_contains "--hotfix-policy evidence: the reason says how to plan it" \
+    "$(kbfix explain -i "$T_TMP/h.csv" --advisories "$T_TMP/adv" s1)" \
+    "add \"test-hotfix\" to the host's experiencing, or plan with --hotfix-policy exposed"
+check_status "--hotfix-policy bogus: exit 2" 2 kbfix plan -i "$T_TMP/h.csv" --hotfix-policy bogus
 # The README's complete example loads and plans.
 mkdir -p "$T_TMP/readme"
 awk '/A complete example/ {s=1} s && /^```json$/ {f=1; next} f && /^```$/ {exit} f' \
@@ -100,7 +108,7 @@ name,os,version,arch,installed,files,wfp_callout_drivers
 r1,Windows Server 2008 R2 Standard,6.1.7601,x64,KB4343900,tcpip.sys=6.1.7601.17514,3
 CSV
 check_contains "README example advisory plans" \
-    "$(kbfix plan -i "$T_TMP/r.csv" --advisories "$T_TMP/readme" --format csv)" \
+    "$(kbfix plan -i "$T_TMP/r.csv" --advisories "$T_TMP/readme" --hotfix-policy exposed --format csv)" \
     "r1,needs-action,1,1,install,KB9999999,example-hotfix"
 echo '{"id": "broken", "title": "x"}' > "$T_TMP/adv/zz.json"
 check_status "malformed advisory refused" 2 kbfix advisories --advisories "$T_TMP/adv"

@@ -21,7 +21,12 @@ check "KBFIX_NOW makes the whole plan reproducible" \
 
 text=$(kbfix plan -i examples/inventory.json --format text)
 check_contains "text summary counts every status" "$text" \
-    "needs-action 12, blocked 1, unknown 1, compliant 2, not-applicable 1"
+    "needs-action 12, blocked 1, unknown 1, exposed 0, compliant 2, not-applicable 1"
+# --hotfix-policy evidence: legacy08 has two WFP drivers but no experiencing:
+# exposed to KB979278, shown, not planned
+check_contains "example has an exposed finding (no evidence)" \
+    "$(grep -E '"advisory": "wfp-two-callouts", "state": "exposed"' examples/expected-plan.json)" \
+    "No later service pack of Windows Server 2008 lists the fix."
 for s in needs-action blocked unknown compliant not-applicable; do
 	check_contains "example covers status $s" "$(grep "\"status\": \"$s\"" \
 	    examples/expected-plan.json | head -1)" "$s"

@@ -12,6 +12,8 @@
 
 static struct advisory_set *set;
 static struct plan_supersede *sup;	/* the built-in data (seed 001) */
+/* the tests of the hotfix models predate --hotfix-policy: exposed */
+static enum plan_hotfix_policy policy = PLAN_HOTFIX_EXPOSED;
 
 static int
 setup(void **state)
@@ -36,7 +38,7 @@ static struct plan *
 plan_csv(const char *csv, enum plan_prefer prefer)
 {
 	struct plan_options o = { .prefer = prefer, .created = "2026-11-21T12:00:00Z",
-	    .supersede = sup };
+	    .supersede = sup, .hotfix_policy = policy };
 	struct plan_inventory *inv;
 	struct plan *p;
 
@@ -743,6 +745,70 @@ test_plan_build_servicing_level(void **state)
 	plan_supersede_free(more);
 }
 
+/*
+ * Issue 11 item 5: --hotfix-policy evidence (the default) plans KB976527,
+ * KB979278 and KB943650 only for hosts whose experiencing names the
+ * advisory; an exposed host without it is "exposed" with the service pack
+ * that includes the fix and the seed's advice, never hidden as compliant.
+ */
+static void
+test_plan_build_hotfix_policy_evidence(void **state)
+{
+	static const char inv[] = "name,os,version,arch,files,"
+	    "wfp_callout_drivers,multicast_forwarding,experiencing,installed,"
+	    "registry\n"
+	    "exp,Windows 7 Professional,6.1.7600,x64,tcpip.sys=6.1.7600.16385,"
+	    "2,,,-,-\n"
+	    "says,Windows 7 Professional,6.1.7600,x64,tcpip.sys=6.1.7600.16385,"
+	    "2,,wfp-two-callouts,-,-\n"
+	    "vista,Windows Vista Business,6.0.6001,x86,tcpip.sys=6.0.6001.18000,"
+	    "0,true,,-,-\n";
+	struct plan *p;
+	const struct plan_host *h;
+
+	(void)state;
+	policy = PLAN_HOTFIX_EVIDENCE;
+	p = plan_csv(inv, PLAN_PREFER_CHANNEL);
+	policy = PLAN_HOTFIX_EXPOSED;
+	h = &p->hosts[0];
+	assert_int_equal(h->nactions, 0);
+	assert_int_equal(finding(h, "wfp-two-callouts")->state, FINDING_EXPOSED);
+	assert_int_equal(finding(h, "wfp-classify-handle")->state,
+	    FINDING_EXPOSED);
+	assert_int_equal(h->status, PLAN_EXPOSED);
+	assert_string_equal(plan_status_name(h->status), "exposed");
+	reason_has(h, "wfp-two-callouts", "Exposed: tcpip.sys 6.1.7600.16385 "
+	    "(gdr) lacks the fix");
+	reason_has(h, "wfp-two-callouts", "Windows 7 SP1 / Windows Server 2008 "
+	    "R2 SP1 includes the fix.");
+	reason_has(h, "wfp-two-callouts", "Apply this hotfix only to systems "
+	    "that are experiencing the problem described in this article");
+	reason_has(h, "wfp-two-callouts", "--hotfix-policy exposed");
+	/* experiencing names one advisory: its hotfix is planned, and it
+	 * covers KB976527's fix */
+	h = &p->hosts[1];
+	assert_string_equal(only_install(h), "KB979278");
+	reason_has(h, "wfp-two-callouts", "experiences the problem");
+	assert_int_equal(finding(h, "wfp-classify-handle")->state,
+	    FINDING_AFFECTED);
+	reason_has(h, "wfp-classify-handle", "its hotfix KB976527 is not "
+	    "planned without evidence, but KB979278 (tcpip.sys "
+	    "6.1.7600.20648), planned for wfp-two-callouts, covers this fix "
+	    "too.");
+	h = &p->hosts[2];
+	assert_int_equal(finding(h, "multicast-forwarding")->state,
+	    FINDING_EXPOSED);
+	reason_has(h, "multicast-forwarding", "Windows Vista SP2 / Windows "
+	    "Server 2008 SP2 includes the fix.");
+	assert_int_equal(h->nactions, 0);
+	plan_free(p);
+	/* exposed: as before */
+	p = plan_csv(inv, PLAN_PREFER_CHANNEL);
+	assert_string_equal(only_install(&p->hosts[0]), "KB979278");
+	assert_string_equal(only_install(&p->hosts[2]), "KB943650");
+	plan_free(p);
+}
+
 static void
 test_plan_build_missing_os_is_unknown(void **state)
 {
@@ -902,6 +968,7 @@ main(void)
 		cmocka_unit_test(test_plan_build_every_host_answered),
 		cmocka_unit_test(test_plan_build_arch_table),
 		cmocka_unit_test(test_plan_build_servicing_level),
+		cmocka_unit_test(test_plan_build_hotfix_policy_evidence),
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),

@@ -4,18 +4,23 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd/cmd.h"
+#include "deploy/deploy.h"
 #include "rollback/rollback.h"
 #include "util/util.h"
 
 static void
 status_usage(FILE *f)
 {
-	fputs("usage: kbfix status RUN_DIR [--json]\n\n"
+	fputs("usage: kbfix status RUN_DIR [--json] [--import RESULT]\n\n"
 	    "Print each host's state, last step and error from the run's\n"
 	    "journal (RUN_DIR/journal.jsonl).  --json prints a kbfix-status/1\n"
-	    "document.\n", f);
+	    "document.  Manual hosts show as 'manual' until their runbook's\n"
+	    "result is imported: --import HOST-result.txt (written next to\n"
+	    "RUN_DIR/runbooks/HOST.cmd or HOST-rollback.cmd when run on the\n"
+	    "host) records done, failed, rolled-back or what is left.\n", f);
 }
 
 int
@@ -23,18 +28,22 @@ cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "import", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rollback_log log;
 	struct rollback_replay rp;
 	struct buf out;
+	const char *import = NULL;
+	char *ih, *is;
 	int c, json = 0, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'i': import = optarg; break;
 		case 'h': status_usage(stdout); return EXIT_OK;
 		default: status_usage(stderr); return EXIT_USAGE;
 		}
@@ -42,6 +51,16 @@ cmd_status(int argc, char **argv)
 	if (optind + 1 != argc) {
 		status_usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (import != NULL) {
+		if (deploy_runbook_import(argv[optind], import, &ih, &is) ==
+		    -1) {
+			warnmsg("%s", err_msg());
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "%s: %s (from %s)\n", ih, is, import);
+		free(ih);
+		free(is);
 	}
 	if (rollback_log_read(argv[optind], &log) == -1) {
 		warnmsg("%s", err_msg());

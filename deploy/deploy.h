@@ -131,6 +131,17 @@ int	 deploy_rollback(const struct deploy_opts *,
 void	 deploy_result_release(struct deploy_result *);
 void	 deploy_stop(void);
 
+/*
+ * kbfix status RUN_DIR --import RESULT: a manual host's runbook result
+ * file (kbfix-result/1, written by RUN_DIR/runbooks/<host>.cmd and
+ * <host>-rollback.cmd) into the journal as the host's state: done,
+ * failed, manual (reboot pending, or a removal left to do by hand),
+ * rolled-back or rollback-failed.  -1 (err_set) for a file that is not
+ * one, a host that is not a manual host of the run, a locked run.
+ */
+int	 deploy_runbook_import(const char *run_dir, const char *result,
+	    char **host, char **state);
+
 struct deploy_run {
 	struct deploy_opts opts;
 	char		*strs[8];

@@ -500,11 +500,12 @@ manual_runbooks(struct engine *e)
 			continue;
 		if (runbook_write(e, ph) == -1)
 			return -1;
+		/* once: a state imported from the runbook's result stands */
 		jh = rollback_replay_host(&e->rp, ph->name);
-		if (jh == NULL || strcmp(jh->state, "manual") != 0)
+		if (jh == NULL)
 			journal_state(e, ph->name, "manual", "runbook written: "
-			    "run it on the host, then its -rollback.cmd to "
-			    "undo");
+			    "run it on the host as Administrator, then 'kbfix "
+			    "status RUN_DIR --import <host>-result.txt'");
 	}
 	return e->fatal ? -1 : 0;
 }

@@ -80,9 +80,9 @@ kbfix apply "$T_TMP/plansp.json" --bundle "$T_TMP/bundle" \
 check_contains "runbook: a value name with spaces is quoted" \
     "$T_TMP/runsp/runbooks/mix-000.cmd" \
     '/v "Path Value (x86)" /t REG_SZ /d "C:\Program Files (x86)\x" /f'
-check_contains "rollback runbook: the name stays inside the else block" \
+check_contains "rollback runbook: the name stays one argument" \
     "$T_TMP/runsp/runbooks/mix-000-rollback.cmd" \
-    'else (reg delete "HKLM\Software\Microsoft\SQMClient\Windows" /v "Path Value (x86)" /f)'
+    'reg delete "HKLM\Software\Microsoft\SQMClient\Windows" /v "Path Value (x86)" /f'
 
 # The run directory is not reused by a second apply.
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \

@@ -3,6 +3,8 @@
  *   winsim -c "LINE"        run LINE as cmd.exe /c would (the login shell)
  *   winsim --boot           the host comes back from a reboot (supervisor)
  *   winsim --run-task NAME  run a scheduled task now (supervisor, /run)
+ *   winsim --batch C:\X.cmd  run a batch file as the console's
+ *                           Administrator (batch.c)
  * Environment: WINSIM_STATE (the host's state directory, required) and
  * WINSIM_HOST (its name).
  *
@@ -348,7 +350,7 @@ faults_before(struct host *h, const char *line)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: winsim -c COMMAND_LINE | --boot | "
+	fprintf(stderr, "usage: winsim -c COMMAND_LINE | --boot | --batch C:\\X.cmd | "
 	    "--run-task NAME\n(environment: WINSIM_STATE, WINSIM_HOST)\n");
 	return 2;
 }
@@ -377,6 +379,9 @@ main(int argc, char **argv)
 		rc = run_line(&h, argv[2]);
 	} else if (strcmp(argv[1], "--boot") == 0) {
 		rc = host_boot(&h) == 0 ? WS_OK : WS_FAIL;
+	} else if (strcmp(argv[1], "--batch") == 0) {
+		h.system = 1;	/* a local Administrator: wusa works */
+		rc = batch_run(&h, argv[2]);
 	} else if (strcmp(argv[1], "--run-task") == 0) {
 		h.system = 1;
 		rc = task_run(&h, argv[2]) == 0 ? WS_OK : WS_FAIL;
@@ -384,7 +389,8 @@ main(int argc, char **argv)
 		host_release(&h);
 		return usage();
 	}
-	if (rc != WS_OK && strcmp(argv[1], "-c") != 0)
+	if (rc != WS_OK && strcmp(argv[1], "-c") != 0 &&
+	    strcmp(argv[1], "--batch") != 0)
 		fprintf(stderr, "winsim: %s\n", err_msg());
 	flush(&h);
 	host_release(&h);

@@ -169,6 +169,7 @@ void	 cmdline_free(struct simple *, size_t);
 int	 argv_split(const char *text, char ***argv, int *argc);
 void	 argv_free(char **, int);
 uint32_t run_line(struct host *, const char *line);
+uint32_t batch_run(struct host *, const char *winpath);	/* batch.c */
 uint32_t run_simple(struct host *, const char *text);
 
 /* Scheduled tasks (schtasks.c) run by the supervisor or /run. */

@@ -13,12 +13,17 @@ static void
 rollback_usage(FILE *f)
 {
 	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--reboot-timeout S]"
-	    "\n         [--connect-timeout S] [--command-timeout S]\n\nUndo a run in reverse order on each host it changed (or on\n"
+	    "\n         [--force] [--connect-timeout S] [--command-timeout S]\n"
+	    "\nUndo a run in reverse order on each host it changed (or on\n"
 	    "NAME only): dism /remove-package of the package identity kbfix\n"
 	    "installed, registry values restored (deleted where they did not\n"
 	    "exist), multicast forwarding restored, reboot, verify.  The prior\n"
-	    "state comes from RUN_DIR/journal.jsonl.  Exit: 0 all rolled\n"
-	    "back, 3 some hosts could not be, 1 the run failed, 2 bad input.\n",
+	    "state comes from RUN_DIR/journal.jsonl.  A value someone changed\n"
+	    "since kbfix set it is left as it is, and the host ends\n"
+	    "rollback-failed naming the value before kbfix, the one it set and\n"
+	    "the one now; --force restores it all the same.  Exit: 0 all\n"
+	    "rolled back, 3 some hosts could not be, 1 the run failed, 2 bad\n"
+	    "input.\n",
 	    f);
 }
 
@@ -27,6 +32,7 @@ cmd_rollback(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
+		{ "force", no_argument, NULL, 0x1703 },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		CMD_DEPLOY_TIMEOUT_OPTS,
@@ -47,6 +53,7 @@ cmd_rollback(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'H': host = optarg; break;
+		case 0x1703: t.force = 1; break;
 		case 't':
 			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
 				warnmsg("--reboot-timeout '%s': expected "
@@ -67,6 +74,7 @@ cmd_rollback(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	run.opts.only_host = host;
+	run.opts.force = t.force;
 	if (t.connect_timeout_ms > 0)
 		run.opts.connect_timeout_ms = t.connect_timeout_ms;
 	if (t.command_timeout_ms > 0)

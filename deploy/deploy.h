@@ -38,6 +38,8 @@ struct deploy_opts {
 	int		 connect_timeout_ms;	/* 0: transport default */
 	int		 command_timeout_ms;	/* 0: transport default */
 	const char	*only_host;	/* rollback --host */
+	int		 force;		/* rollback --force: restore a value
+					   changed since kbfix set it */
 	uint64_t	 kill_after;	/* TEST ONLY: SIGKILL self after this
 					   many journal records (0: never) */
 };

@@ -13,7 +13,8 @@ static void
 rollback_usage(FILE *f)
 {
 	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--window START/DUR]"
-	    "\n         [--reboot-timeout S] [--connect-timeout S] [--command-timeout S]\n"
+	    "\n         [--reboot-timeout S] [--force]\n"
+	    "         [--connect-timeout S] [--command-timeout S]\n"
 	    "\nUndo a run in reverse order on each host it changed (or on\n"
 	    "NAME only), whatever its state (done, failed, interrupted,\n"
 	    "deferred, rollback-failed): dism /remove-package of the package\n"
@@ -24,7 +25,10 @@ rollback_usage(FILE *f)
 	    "makes it wait for and keep to one.  Hosts it does not undo keep\n"
 	    "their state in the journal.  Running it again is harmless: every\n"
 	    "step reads the host first.  The prior state comes from\n"
-	    "RUN_DIR/journal.jsonl.  Exit: 0 all rolled back, 3 some hosts\n"
+	    "RUN_DIR/journal.jsonl.  A value someone changed since kbfix set\n"
+	    "it is left as it is, and the host ends rollback-failed naming the\n"
+	    "value before kbfix, the one it set and the one now; --force\n"
+	    "restores it all the same.  Exit: 0 all rolled back, 3 some hosts\n"
 	    "could not be, 1 the run failed, 2 bad input.\n", f);
 }
 
@@ -34,6 +38,7 @@ cmd_rollback(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 0x1703 },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		CMD_DEPLOY_TIMEOUT_OPTS,
@@ -55,6 +60,7 @@ cmd_rollback(int argc, char **argv)
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'w': window = optarg; break;
+		case 0x1703: t.force = 1; break;
 		case 't':
 			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
 				warnmsg("--reboot-timeout '%s': expected "
@@ -77,6 +83,7 @@ cmd_rollback(int argc, char **argv)
 	run.opts.only_host = host;
 	/* the apply's window is not the back-out's */
 	run.opts.window = window;
+	run.opts.force = t.force;
 	if (t.connect_timeout_ms > 0)
 		run.opts.connect_timeout_ms = t.connect_timeout_ms;
 	if (t.command_timeout_ms > 0)

@@ -47,6 +47,8 @@ struct deploy_opts {
 					   hosts start again */
 	const char	*plan_source;	/* run.json "plan": the plan file
 					   the run was made from */
+	int		 force;		/* rollback --force: restore a value
+					   changed since kbfix set it */
 	uint64_t	 kill_after;	/* TEST ONLY: SIGKILL self after this
 					   many journal records (0: never) */
 };

@@ -157,6 +157,8 @@ struct host_run {
 	int			 retries;	/* reconnects after drops */
 	char			*error;
 	char			*first_error;	/* the failure undone after */
+	char			*kept;		/* undo: a value changed since
+						   kbfix set it, left as is */
 	const char		*endstate;
 };
 

@@ -599,7 +599,7 @@ engine_release(struct engine *e)
 		h = &e->h[i];
 		rollback_priors_release(&h->priors);
 		free(h->boot_before); free(h->identity);
-		free(h->error); free(h->first_error);
+		free(h->error); free(h->first_error); free(h->kept);
 	}
 	free(e->h);
 	host_leases_release(e);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "deploy/deploy_int.h"
 
@@ -154,9 +155,76 @@ thing_name(const struct rollback_prior *p)
 	    p->kind == RB_KIND_REGISTRY ? p->value : "multicast";
 }
 
+/* The plan action that set p's thing (what kbfix set), or NULL. */
+static const struct plan_action *
+set_action(const struct host_run *h, const struct rollback_prior *p)
+{
+	const struct plan_action *a;
+	size_t i;
+
+	for (i = 0; i < h->ph->nactions; i++) {
+		a = &h->ph->actions[i];
+		if (p->kind == RB_KIND_REGISTRY && a->kind == ACTION_REGISTRY &&
+		    plan_regpath_eq(a->key, p->key) &&
+		    strcasecmp(a->value, p->value) == 0)
+			return a;
+		if (p->kind == RB_KIND_MULTICAST &&
+		    a->kind == ACTION_MULTICAST &&
+		    strcasecmp(a->family, p->family) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * Someone changed the thing since kbfix set it: it is left as it is
+ * (unless --force), and the host ends rollback-failed naming the value
+ * before kbfix, the one kbfix set and the one now.
+ */
+static void
+keep_changed(struct host_run *h, struct rollback_prior *p,
+    const struct plan_action *a, const struct transport_result *res)
+{
+	struct rollback_prior now;
+	struct buf b;
+	char *set;
+
+	memset(&now, 0, sizeof(now));
+	now.kind = p->kind;
+	now.key = p->key;
+	now.value = p->value;
+	now.family = p->family;
+	buf_init(&b, 4096);
+	buf_addf(&b, "%s was changed since kbfix set it: before kbfix ",
+	    thing_name(p));
+	rollback_prior_describe(p, &b);
+	if (a->kind == ACTION_REGISTRY) {
+		/* as reg query prints it, as the other two are */
+		set = a->data_str ? xstrdup(a->data_str) :
+		    xasprintf("0x%x", a->data_num);
+		buf_addf(&b, ", kbfix set %s %s, now ", a->type, set);
+		free(set);
+	} else
+		buf_addf(&b, ", kbfix set %s, now ", a->enabled ? "enabled" :
+		    "disabled");
+	if (rollback_prior_read(&now, res) == 0)
+		rollback_prior_describe(&now, &b);
+	else
+		buf_adds(&b, "unreadable");
+	buf_adds(&b, "; left as it is ('kbfix rollback --force' restores "
+	    "it)");
+	p->kept = 1;
+	if (h->kept == NULL)
+		h->kept = buf_detach(&b, NULL);
+	buf_release(&b);
+	free(now.type);
+	free(now.data);
+}
+
 void
 host_undo_restore(struct host_run *h, const struct transport_result *res)
 {
+	const struct plan_action *a;
 	struct rollback_prior *p = restore_prior(h);
 
 	/* Resume rule: read the value; one already as before is left. */
@@ -172,6 +240,13 @@ host_undo_restore(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	if (rollback_prior_holds(p, res)) {
+		host_next_action(h);
+		return;
+	}
+	/* Resume rule: only what kbfix set is put back (or --force) */
+	a = set_action(h, p);
+	if (a != NULL && !h->e->o.force && !host_value_as_planned(a, res)) {
+		keep_changed(h, p, a, res);
 		host_next_action(h);
 		return;
 	}
@@ -214,8 +289,12 @@ host_undo_verify(struct host_run *h, const struct transport_result *res)
 	/* Resume rule: read each thing from the host. */
 	if (res == NULL) {
 		while (h->action < h->priors.n &&
-		    !rollback_prior_undoable(prior(h)))
+		    (!rollback_prior_undoable(prior(h)) || prior(h)->kept))
 			h->action++;
+		if (h->action == h->priors.n && h->kept != NULL) {
+			host_fail(h, 0, "%s", h->kept);
+			return;
+		}
 		if (h->action == h->priors.n) {
 			host_journal_ev(h, RB_EV_DONE, -1);
 			host_goto(h, STEP_CLEANUP);

@@ -120,7 +120,11 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 	case RB_EV_INTENT:
 		host_way(h, r->step);
 		h->state = "running";
-		h->inflight = r->step;
+		/* a connect changes nothing: it marks when the host started,
+		 * and a resumed host past it is not "in" it */
+		if (r->step == NULL || (strcmp(r->step, "connect") != 0 &&
+		    strcmp(r->step, "rb-connect") != 0))
+			h->inflight = r->step;
 		if (r->step != NULL && strcmp(r->step, "install") == 0)
 			h->install_started = 1;
 		if (is_reboot(r->step) && r->boot != NULL) {

@@ -225,6 +225,8 @@ struct rollback_prior {
 	int	 enabled;
 	char	*kb, *identity;			/* package */
 	int	 installed;
+	int	 kept;		/* changed by someone since kbfix set it:
+				   left as it is (undo without --force) */
 };
 
 /* Priors of one host, in capture order; strings owned by the list. */
@@ -272,6 +274,9 @@ int	 rollback_prior_undoable(const struct rollback_prior *);
 /* 1: the answer to rollback_prior_query() shows the thing as p says. */
 int	 rollback_prior_holds(const struct rollback_prior *,
 	    const struct transport_result *);
+/* p's state as an operator reads it: "REG_DWORD 0x1", "absent",
+ * "enabled", "disabled", "installed", "not installed". */
+void	 rollback_prior_describe(const struct rollback_prior *, struct buf *);
 /* Put a registry value or the multicast state back, then query it. */
 int	 rollback_restore_cmd(const struct rollback_prior *, struct buf *line);
 /* dism /remove-package of an installed package identity. */

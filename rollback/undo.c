@@ -254,6 +254,19 @@ rollback_prior_holds(const struct rollback_prior *p,
 	return ok;
 }
 
+void
+rollback_prior_describe(const struct rollback_prior *p, struct buf *b)
+{
+	if (p->kind == RB_KIND_REGISTRY && p->existed)
+		buf_addf(b, "%s %s", p->type, p->data);
+	else if (p->kind == RB_KIND_REGISTRY)
+		buf_adds(b, "absent");
+	else if (p->kind == RB_KIND_MULTICAST)
+		buf_adds(b, p->enabled ? "enabled" : "disabled");
+	else
+		buf_adds(b, p->installed ? "installed" : "not installed");
+}
+
 /* "0x1a" or "26"; strict, as reg query prints REG_DWORD and REG_QWORD. */
 static int
 reg_number(const char *s, uint64_t *v)

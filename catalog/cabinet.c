@@ -6,15 +6,20 @@
  * pkgProperties.txt; libarchive would read and checksum every byte of it
  * to reach the text.  Here the CFDATA headers are walked with 8-byte
  * reads instead: the file was hashed against the Catalog's digest as it
- * arrived, so the block checksums add nothing.  Compressed folders and
- * multi-cabinet sets are left to libarchive (catalog_cab_open answers 1).
+ * arrived, so the block checksums add nothing.  Compressed folders are
+ * left to libarchive (catalog_cab_read_member answers 1), once
+ * catalog_cab_expansion_check() has bounded what they expand to.  A
+ * Cabinet with more members than an .msu has, or one of a multi-cabinet
+ * set, is refused from its header.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog/catalog.h"
 #include "catalog/update_int.h"
 
 #define HDR_SIZE	36
@@ -25,6 +30,7 @@
 #define FILE_FIXED	16
 #define NAME_MAX_CAB	256
 #define TABLE_MAX	(1 << 20)
+#define BLOCK_MAX	32768	/* uncompressed bytes of a CFDATA block */
 
 static uint32_t
 le32(const unsigned char *p)
@@ -79,6 +85,13 @@ bad(const char *path, const char *what)
 	return -1;
 }
 
+static int
+refuse(const char *path, const char *what)
+{
+	err_set("%s: %s: " CATALOG_NOT_PACKAGE, path, what);
+	return -1;
+}
+
 /* CFFOLDER entries start after the header and its optional reserve. */
 static int
 folders_parse(struct catalog_cab *c, const char *path, const unsigned char *t,
@@ -122,13 +135,33 @@ files_parse(struct catalog_cab *c, const char *path, const unsigned char *t,
 		    (size_t)(nul - (t + off)));
 		c->nfiles++;
 		off += (size_t)(nul - (t + off)) + 1;
-		if (f->folder >= c->nfolders)
-			return 1;	/* continued from another cabinet */
+		if (f->folder >= c->nfolders)	/* 0xfffd-0xffff: continued */
+			return refuse(path, "a member continued from or in "
+			    "another Cabinet");
 	}
 	return 0;
 }
 
-/* Returns 0, 1 when libarchive must read it, or -1 (damaged). */
+/* The header's counts against what an .msu can have, before any table
+ * is read. */
+static int
+counts_check(const char *path, unsigned nfold, unsigned nfiles,
+    unsigned flags)
+{
+	char what[96];
+
+	if (flags & (FLAG_PREV | FLAG_NEXT))
+		return refuse(path, "one Cabinet of a multi-cabinet set");
+	if (nfiles > CATALOG_CAB_MEMBERS_MAX || nfold > CATALOG_CAB_MEMBERS_MAX) {
+		snprintf(what, sizeof(what), "%u %s, more than %d", nfiles >
+		    CATALOG_CAB_MEMBERS_MAX ? nfiles : nfold, nfiles >
+		    CATALOG_CAB_MEMBERS_MAX ? "members" : "folders",
+		    CATALOG_CAB_MEMBERS_MAX);
+		return refuse(path, what);
+	}
+	return 0;
+}
+
 int
 catalog_cab_open(int fd, const char *path, struct catalog_cab *c)
 {
@@ -149,8 +182,8 @@ catalog_cab_open(int fd, const char *path, struct catalog_cab *c)
 	coff = le32(h + 16);
 	if (memcmp(h, "MSCF", 4) != 0 || nfold == 0)
 		return bad(path, "no folder");
-	if (flags & (FLAG_PREV | FLAG_NEXT))
-		return 1;
+	if (counts_check(path, nfold, nfiles, flags) == -1)
+		return -1;
 	if (flags & FLAG_RESERVE) {
 		hres = le16(h + 36);
 		fres = h[38];
@@ -160,8 +193,11 @@ catalog_cab_open(int fd, const char *path, struct catalog_cab *c)
 	tlen = (size_t)coff + (size_t)nfiles * (FILE_FIXED + NAME_MAX_CAB + 1);
 	if (tlen > c->size)
 		tlen = (size_t)c->size;
+	/* 256 members' entries take at most 70 KB: a table further on is
+	 * not a Cabinet's */
 	if (tlen > TABLE_MAX || coff >= tlen)
-		return tlen > TABLE_MAX ? 1 : bad(path, "no file table");
+		return bad(path, tlen > TABLE_MAX ? "file table past 1 MiB" :
+		    "no file table");
 	t = xmalloc(tlen);
 	if (pread_all(fd, t, tlen, 0) == -1) {
 		bad(path, "cannot read its tables");
@@ -243,4 +279,54 @@ catalog_cab_read_member(int fd, const char *path, const struct catalog_cab *c, s
 damaged:
 	free(data);
 	return bad(path, "a data block lies past the end of the file");
+}
+
+/*
+ * The compressed folders' CFDATA headers: cb bytes in the file that
+ * expand to ucb (at most 32 KiB a block).  Every decompressor, libarchive
+ * included, expands ucb bytes a block: the sum is what reading the
+ * folders costs, known before any of it is done.
+ */
+int
+catalog_cab_expansion_check(int fd, const char *path,
+    const struct catalog_cab *c)
+{
+	uint64_t packed = 0, out = 0, limit, pos;
+	unsigned char dh[8];
+	char what[160];
+	size_t k;
+	unsigned b;
+
+	/* the walk stops where the file could not pay for more */
+	limit = c->size * CATALOG_CAB_RATIO_MAX + CATALOG_CAB_EXPAND_SLACK;
+	if (limit > CATALOG_CAB_EXPAND_MAX)
+		limit = CATALOG_CAB_EXPAND_MAX;
+	for (k = 0; k < c->nfolders && out <= limit; k++) {
+		if (c->folders[k].comp == 0)
+			continue;
+		pos = c->folders[k].start;
+		for (b = 0; b < c->folders[k].ndata && out <= limit; b++) {
+			if (pos + 8 + c->data_reserve > c->size ||
+			    pread_all(fd, dh, sizeof(dh), pos) == -1)
+				return bad(path, "a data block lies past the "
+				    "end of the file");
+			if (le16(dh + 6) > BLOCK_MAX)
+				return bad(path, "a data block expands past "
+				    "32 KiB");
+			packed += le16(dh + 4);
+			out += le16(dh + 6);
+			pos += 8 + c->data_reserve + le16(dh + 4);
+		}
+	}
+	if (out > CATALOG_CAB_EXPAND_MAX || out > packed *
+	    CATALOG_CAB_RATIO_MAX + CATALOG_CAB_EXPAND_SLACK) {
+		snprintf(what, sizeof(what), "compressed members that expand "
+		    "to %s%llu bytes from %llu (at most %d times, and %llu "
+		    "bytes in all)", out > limit ? "more than " : "",
+		    (unsigned long long)out, (unsigned long long)packed,
+		    CATALOG_CAB_RATIO_MAX,
+		    (unsigned long long)CATALOG_CAB_EXPAND_MAX);
+		return refuse(path, what);
+	}
+	return 0;
 }

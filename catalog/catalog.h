@@ -225,8 +225,15 @@ struct catalog_msu_info {
 	char		*package_cab;	/* "Windows6.1-KB4345459-x64.cab" */
 };
 
-/* The file is a Cabinet whose pkgProperties.txt names KB and architecture
- * and which holds the package .cab it names. */
+/*
+ * The file is a Cabinet whose pkgProperties.txt names KB and architecture
+ * and which holds the package .cab it names.  A Cabinet past the limits
+ * (at most 256 members; compressed members that would expand more than 32
+ * times their size, plus 1 MiB, or past 2 GiB in all; a multi-cabinet
+ * set) is refused before it is decompressed, with a message ending in
+ * CATALOG_NOT_PACKAGE.
+ */
+#define CATALOG_NOT_PACKAGE	"not an update package"
 int	catalog_msu_inspect(const char *path, struct catalog_msu_info *out);
 void	catalog_msu_info_release(struct catalog_msu_info *);
 

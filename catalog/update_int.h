@@ -121,10 +121,21 @@ void	 catalog_http_setup(const struct catalog_client *, CURL *);
 
 /*
  * cabinet.c: a Cabinet's file table, and one member's bytes read from a
- * stored folder without the others.  open and read_member return 0, -1
- * (damaged, with a message), or 1 when the Cabinet needs libarchive (a
- * compressed folder, a multi-cabinet set).
+ * stored folder without the others.  open returns 0, or -1 (damaged, or
+ * refused: more than CATALOG_CAB_MEMBERS_MAX members or folders, a
+ * multi-cabinet set) with a message.  read_member returns 0, -1, or 1
+ * when the member's folder is compressed (libarchive reads it).
+ * expansion_check walks the CFDATA headers of the compressed folders and
+ * refuses (-1) a Cabinet whose compressed bytes would expand to more than
+ * CATALOG_CAB_RATIO_MAX times their size plus CATALOG_CAB_EXPAND_SLACK,
+ * or to more than CATALOG_CAB_EXPAND_MAX in all (a decompression bomb),
+ * before anything is decompressed; the walk stops as soon as either is
+ * passed.  Refusals end in CATALOG_NOT_PACKAGE.
  */
+#define CATALOG_CAB_MEMBERS_MAX	256	/* a real .msu has 4 to 6 (FACTS.md 3) */
+#define CATALOG_CAB_RATIO_MAX	32	/* MSZIP on real files: 2 to 10 */
+#define CATALOG_CAB_EXPAND_SLACK	((uint64_t)1 << 20)
+#define CATALOG_CAB_EXPAND_MAX	((uint64_t)2 << 30)
 struct catalog_cab_file {
 	char		*name;
 	uint32_t	 size;
@@ -147,6 +158,8 @@ struct catalog_cab {
 int	 catalog_cab_open(int fd, const char *path, struct catalog_cab *);
 int	 catalog_cab_read_member(int fd, const char *path,
 	    const struct catalog_cab *, size_t i, size_t max, struct buf *);
+int	 catalog_cab_expansion_check(int fd, const char *path,
+	    const struct catalog_cab *);
 void	 catalog_cab_release(struct catalog_cab *);
 
 /*

@@ -21,8 +21,6 @@
 
 #define PROPS_MAX	(256 * 1024)
 #define PROPS_SUFFIX	"-pkgProperties.txt"
-/* A real .msu holds 4 to 6 members (FACTS.md 3); far more is not one. */
-#define MSU_MEMBERS_MAX	256
 
 int
 catalog_file_hashes(const char *path, char sha1[41], char sha256[65])
@@ -190,22 +188,16 @@ struct msu_scan {
 	char		*props_prefix;	/* "Windows6.1-KB4345459-x64" */
 	char		**cabs;
 	size_t		 ncabs;
-	size_t		 nmembers;
 };
 
 /*
  * Every member name may end up in a command line (the package .cab in
- * dism /PackagePath, Install-Offline.cmd, a runbook): plain names only,
- * and a bounded number of them.
+ * dism /PackagePath, Install-Offline.cmd, a runbook): plain names only.
+ * Their number is bounded by cabinet.c (CATALOG_CAB_MEMBERS_MAX).
  */
 static int
-member_check(struct msu_scan *s, const char *path, const char *name)
+member_check(const char *path, const char *name)
 {
-	if (++s->nmembers > MSU_MEMBERS_MAX) {
-		err_set("%s: more than %d members: not an update package",
-		    path, MSU_MEMBERS_MAX);
-		return -1;
-	}
 	if (!catalog_valid_file_name(name)) {
 		err_set("%s: member '%s' is not a plain file name", path, name);
 		return -1;
@@ -223,13 +215,6 @@ scan_free(struct msu_scan *s)
 	free(s->cabs);
 	free(s->props_prefix);
 	memset(s, 0, sizeof(*s));
-}
-
-/* Whether the member is the (first) pkgProperties.txt. */
-static int
-is_props(const struct msu_scan *s, const char *name)
-{
-	return str_endswith(name, PROPS_SUFFIX) && s->props_prefix == NULL;
 }
 
 static void
@@ -252,68 +237,18 @@ props_take(struct msu_scan *s, const char *path, const char *name,
 	return props_parse(path, (const unsigned char *)b->data, b->len, m);
 }
 
+/*
+ * pkgProperties.txt from a compressed folder, through libarchive, after
+ * catalog_cab_expansion_check(): the members before it are decompressed
+ * to reach it (MSZIP and LZX blocks depend on the ones before), none
+ * after it.
+ */
 static int
-entry_visit(struct archive *a, struct archive_entry *e, const char *path,
-    struct msu_scan *s, struct catalog_msu_info *m)
-{
-	const char *name = archive_entry_pathname(e);
-	struct buf b;
-	int rc;
-
-	if (name == NULL)
-		return 0;
-	if (member_check(s, path, name) == -1)
-		return -1;
-	if (!is_props(s, name)) {
-		note_cab(s, name);
-		return 0;
-	}
-	if (entry_read(a, path, &b) == -1)
-		return -1;
-	rc = props_take(s, path, name, &b, m);
-	buf_release(&b);
-	return rc;
-}
-
-/* The Cabinet's file table and pkgProperties.txt read directly
- * (cabinet.c), not the payload.  Returns 0, 1 when libarchive must read
- * it (a compressed folder), or -1. */
-static int
-table_scan(int fd, const char *path, struct msu_scan *s,
-    struct catalog_msu_info *m)
-{
-	struct catalog_cab c;
-	struct buf b;
-	size_t i;
-	int r;
-
-	if ((r = catalog_cab_open(fd, path, &c)) != 0)
-		return r;
-	for (i = 0; i < c.nfiles && r == 0; i++) {
-		const char *name = c.files[i].name;
-		if ((r = member_check(s, path, name)) == -1)
-			break;
-		if (!is_props(s, name)) {
-			note_cab(s, name);
-			continue;
-		}
-		r = catalog_cab_read_member(fd, path, &c, i, PROPS_MAX, &b);
-		if (r == 0) {
-			r = props_take(s, path, name, &b, m);
-			buf_release(&b);
-		}
-	}
-	catalog_cab_release(&c);
-	return r;
-}
-
-/* Every member through libarchive (any compression). */
-static int
-archive_scan(const char *path, struct msu_scan *s,
-    struct catalog_msu_info *m)
+archive_props(const char *path, const char *name, struct buf *b)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
+	const char *n;
 	int r, rc = -1;
 
 	archive_read_support_format_cab(a);
@@ -322,17 +257,65 @@ archive_scan(const char *path, struct msu_scan *s,
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
-		if (entry_visit(a, e, path, s, m) == -1)
+		if ((n = archive_entry_pathname(e)) != NULL &&
+		    strcmp(n, name) == 0) {
+			rc = entry_read(a, path, b);
+			if (rc == -1)
+				buf_release(b);
 			goto out;
-	if (r != ARCHIVE_EOF) {
-		err_set("%s: damaged Cabinet: %s", path,
-		    archive_error_string(a));
-		goto out;
-	}
-	rc = 0;
+		}
+	err_set("%s: damaged Cabinet: %s", path, r == ARCHIVE_EOF ?
+	    "libarchive does not find pkgProperties.txt" :
+	    archive_error_string(a));
 out:
 	archive_read_free(a);
 	return rc;
+}
+
+/* Member i (pkgProperties.txt) read: directly from a stored folder,
+ * through libarchive from a compressed one whose expansion is bounded. */
+static int
+props_read(int fd, const char *path, const struct catalog_cab *c, size_t i,
+    struct buf *b)
+{
+	int r = catalog_cab_read_member(fd, path, c, i, PROPS_MAX, b);
+
+	if (r != 1)
+		return r;
+	if (catalog_cab_expansion_check(fd, path, c) == -1)
+		return -1;
+	return archive_props(path, c->files[i].name, b);
+}
+
+/* The Cabinet's file table (cabinet.c) and pkgProperties.txt, not the
+ * payload.  Returns 0 or -1. */
+static int
+table_scan(int fd, const char *path, struct msu_scan *s,
+    struct catalog_msu_info *m)
+{
+	struct catalog_cab c;
+	struct buf b;
+	size_t i, props = SIZE_MAX;
+	int r = 0;
+
+	if (catalog_cab_open(fd, path, &c) == -1)
+		return -1;
+	for (i = 0; i < c.nfiles && r == 0; i++) {
+		const char *name = c.files[i].name;
+		if ((r = member_check(path, name)) == -1)
+			break;
+		if (props == SIZE_MAX && str_endswith(name, PROPS_SUFFIX))
+			props = i;
+		else
+			note_cab(s, name);
+	}
+	if (r == 0 && props != SIZE_MAX &&
+	    (r = props_read(fd, path, &c, props, &b)) == 0) {
+		r = props_take(s, path, c.files[props].name, &b, m);
+		buf_release(&b);
+	}
+	catalog_cab_release(&c);
+	return r;
 }
 
 /* The package .cab is the one pkgProperties.txt is named after. */
@@ -360,7 +343,7 @@ cab_pick(const char *path, struct msu_scan *s, struct catalog_msu_info *m)
 int
 catalog_msu_inspect(const char *path, struct catalog_msu_info *m)
 {
-	struct msu_scan s = { NULL, NULL, 0, 0 };
+	struct msu_scan s = { NULL, NULL, 0 };
 	int fd, r, rc = -1;
 
 	memset(m, 0, sizeof(*m));
@@ -372,11 +355,6 @@ catalog_msu_inspect(const char *path, struct catalog_msu_info *m)
 	}
 	r = table_scan(fd, path, &s, m);
 	close(fd);
-	if (r == 1) {
-		scan_free(&s);
-		catalog_msu_info_release(m);
-		r = archive_scan(path, &s, m);
-	}
 	if (r == 0)
 		rc = cab_pick(path, &s, m);
 	if (rc == -1)

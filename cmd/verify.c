@@ -14,16 +14,24 @@ usage(FILE *f)
 	    "against its\nmanifest.json: size, SHA-1 (and the 40 hex digits of "
 	    "its name), SHA-256, and\nthe KB, architecture and package .cab "
 	    "inside the .msu.  Names every file that\nno longer matches, and "
-	    "files the manifest does not list.\n\n"
+	    "files the manifest does not list.  A file that is not\nan "
+	    "update package at all is refused before it is unpacked: more "
+	    "than 256\nCabinet members, compressed members that would expand "
+	    "more than 32 times\ntheir size (plus 1 MiB) or past 2 GiB, a "
+	    "multi-cabinet set.\n\n"
 	    "Exit status: 0 all files match, 1 some do not, 2 no readable "
-	    "manifest.\n", f);
+	    "manifest or a\nfile that is not an update package.\n", f);
 }
 
+/* arg counts the files refused as no update package (hostile input:
+ * exit 2); file names are plain, so only the refusal says so */
 static void
 bad(const char *msg, void *arg)
 {
-	(void)arg;
+	int *refused = arg;
+
 	printf("BAD %s\n", msg);
+	*refused += strstr(msg, CATALOG_NOT_PACKAGE) != NULL;
 }
 
 int
@@ -34,7 +42,7 @@ cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	size_t n;
-	int ch, nbad;
+	int ch, nbad, refused = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -48,11 +56,11 @@ cmd_verify(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((nbad = catalog_bundle_verify(argv[optind], bad, NULL, &n)) ==
+	if ((nbad = catalog_bundle_verify(argv[optind], bad, &refused, &n)) ==
 	    -1) {
 		warnmsg("%s", err_msg());
 		return EXIT_USAGE;
 	}
 	printf("%s: %zu file(s) checked, %d bad\n", argv[optind], n, nbad);
-	return nbad ? EXIT_FAIL : EXIT_OK;
+	return refused ? EXIT_USAGE : nbad ? EXIT_FAIL : EXIT_OK;
 }

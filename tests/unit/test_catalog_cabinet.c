@@ -170,7 +170,9 @@ test_catalog_cab_open_leaves_others_to_libarchive(void **state)
 	(void)state;
 	cab_build(&b, 0x0002, 0);	/* continued in a next cabinet */
 	fd = fd_of(&b, b.len);
-	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 1);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), -1);
+	assert_string_equal(err_msg(), "t.cab: one Cabinet of a multi-cabinet "
+	    "set: " CATALOG_NOT_PACKAGE);
 	close(fd);
 	buf_release(&b);
 	cab_build(&b, 0, 1);		/* MSZIP */
@@ -178,6 +180,8 @@ test_catalog_cab_open_leaves_others_to_libarchive(void **state)
 	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 0);
 	assert_int_equal(catalog_cab_read_member(fd, "t.cab", &c, 1, 100, &m),
 	    1);
+	/* 37 bytes from 37: well inside the ratio */
+	assert_int_equal(catalog_cab_expansion_check(fd, "t.cab", &c), 0);
 	catalog_cab_release(&c);
 	close(fd);
 	buf_release(&b);
@@ -205,6 +209,62 @@ test_catalog_cab_read_member_fixture(void **state)
 	buf_release(&m);
 	catalog_cab_release(&c);
 	close(fd);
+}
+
+/* The header's member count: 257 is refused before the table is read. */
+static void
+test_catalog_cab_open_refuses_many_members(void **state)
+{
+	struct catalog_cab c;
+	struct buf b;
+	int fd;
+
+	(void)state;
+	cab_build(&b, 0, 0);
+	b.data[28] = 1;			/* cFiles = 257 */
+	b.data[29] = 1;
+	fd = fd_of(&b, b.len);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), -1);
+	assert_string_equal(err_msg(), "t.cab: 257 members, more than 256: "
+	    CATALOG_NOT_PACKAGE);
+	close(fd);
+	buf_release(&b);
+}
+
+/*
+ * An MSZIP folder whose blocks claim 32 KiB each from 10 bytes: refused
+ * from the CFDATA headers alone (the bytes are no deflate stream at all,
+ * so nothing was decompressed), past the ratio.
+ */
+static void
+test_catalog_cab_expansion_check_ratio(void **state)
+{
+	struct catalog_cab c;
+	struct buf b;
+	size_t i, data;
+	int fd;
+
+	(void)state;
+	cab_build(&b, 0, 1);
+	data = b.len - 37 - 4 * 8;
+	b.len = data;
+	b.data[40] = 60;		/* cCFData = 60 */
+	for (i = 0; i < 60; i++) {
+		put32(&b, 0);
+		put16(&b, 10);
+		put16(&b, 32768);
+		buf_add(&b, "CKxxxxxxxx", 10);
+	}
+	fd = fd_of(&b, b.len);
+	assert_int_equal(catalog_cab_open(fd, "t.cab", &c), 0);
+	assert_int_equal(catalog_cab_expansion_check(fd, "t.cab", &c), -1);
+	assert_non_null(strstr(err_msg(), "t.cab: compressed members that "
+	    "expand to more than "));
+	assert_non_null(strstr(err_msg(), "(at most 32 times, and 2147483648 "
+	    "bytes in all): " CATALOG_NOT_PACKAGE));
+	catalog_cab_release(&c);
+	close(fd);
+	buf_release(&b);
 }
 
 /* A member named "..\\..\\x.cab" could reach a command line: refused. */
@@ -237,6 +297,8 @@ main(void)
 		cmocka_unit_test(test_catalog_cab_read_member_truncated),
 		cmocka_unit_test(test_catalog_cab_open_leaves_others_to_libarchive),
 		cmocka_unit_test(test_catalog_cab_read_member_fixture),
+		cmocka_unit_test(test_catalog_cab_open_refuses_many_members),
+		cmocka_unit_test(test_catalog_cab_expansion_check_ratio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

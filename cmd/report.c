@@ -10,12 +10,20 @@
 #include <sys/stat.h>
 
 #include "cmd/cmd.h"
+#include "deploy/deploy.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
 static const char report_usage[] =
     "usage: kbfix report PLAN.json [--format markdown|html|text|csv|json]\n"
     "                    [-o FILE]\n"
+    "       kbfix report RUN_DIR [--format text|markdown|json|html] [-o FILE]\n"
+    "\n"
+    "RUN_DIR (from kbfix apply): the review after the window, from the\n"
+    "journal: waves and hosts planned against actual (steps, reboot\n"
+    "downtime), failures with their errors, rollbacks, hosts deferred,\n"
+    "drifted or still pending.  Text by default.  It reads without the run\n"
+    "lock: safe while an apply, resume or rollback is running.\n"
     "\n"
     "PLAN.json (from kbfix plan -o): the plan's report, by default the\n"
     "change request in Markdown, naming the SHA-256 of the file itself and\n"
@@ -60,6 +68,49 @@ out:
 	return rc;
 }
 
+static int
+run_dir_has(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	int rc = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(path);
+	return rc;
+}
+
+static int
+report_run(const char *dir, const char *format, const char *output)
+{
+	struct plan_review r;
+	enum plan_format fmt;
+	struct buf out;
+	int rc;
+
+	if (plan_format_parse(format ? format : "text", &fmt) == -1) {
+		warnmsg("--format: %s", err_msg());
+		return EXIT_USAGE;
+	}
+	if (!run_dir_has(dir, "run.json")) {
+		warnmsg("%s: not a run directory (no run.json from kbfix apply)",
+		    dir);
+		return EXIT_USAGE;
+	}
+	if (deploy_review_build(dir, &r) == -1) {
+		warnmsg("%s", err_msg());
+		return EXIT_USAGE;
+	}
+	buf_init(&out, BUF_MAX_DEFAULT);
+	if (plan_review_report(&r, fmt, &out) == -1) {
+		warnmsg("%s", err_msg());
+		rc = fmt == PLAN_FORMAT_CSV ? EXIT_USAGE : EXIT_FAIL;
+	} else
+		rc = cmd_write_output(output, &out);
+	buf_release(&out);
+	plan_review_release(&r);
+	return rc;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
@@ -89,9 +140,7 @@ cmd_report(int argc, char **argv)
 		warnmsg("%s: cannot read it", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		warnmsg("%s: a directory; give a plan file", argv[optind]);
-		return EXIT_USAGE;
-	}
+	if (S_ISDIR(st.st_mode))
+		return report_run(argv[optind], format, output);
 	return report_plan(argv[optind], format, output);
 }

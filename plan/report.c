@@ -309,6 +309,81 @@ rpt_plan_sha256(const struct plan *p, const char *given, char out[65])
 	buf_release(&b);
 }
 
+/* Text tables folded to 100 columns. */
+
+/* Bytes of s that fit w columns, ending at a space or a character start. */
+static size_t
+fold_at(const char *s, size_t w)
+{
+	size_t n = strlen(s), i, sp = 0;
+
+	if (n <= w)
+		return n;
+	for (i = 1; i <= w; i++)
+		if (s[i] == ' ')
+			sp = i;
+	if (sp > w / 3)
+		return sp;
+	i = w;
+	while (i > 1 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;		/* not inside a UTF-8 character */
+	return i;
+}
+
+void
+rpt_text_row(struct buf *b, const char *const *cells, const int *width,
+    size_t n)
+{
+	const char *rest[16];
+	struct buf t[16];
+	size_t i, k, used, w;
+	int more = 1, first = 1;
+
+	if (n > 16)
+		n = 16;
+	for (i = 0; i < n; i++) {
+		buf_init(&t[i], 1 << 16);
+		buf_add_term(&t[i], cells[i] ? cells[i] : "");
+		rest[i] = buf_str(&t[i]);
+	}
+	while (more || first) {
+		more = 0;
+		for (i = 0, used = 0; i < n; i++) {
+			w = width[i] > 0 ? (size_t)width[i] :
+			    RPT_TEXT_COLS - used;
+			k = fold_at(rest[i], w);
+			buf_add(b, rest[i], k);
+			rest[i] += k;
+			while (*rest[i] == ' ')
+				rest[i]++;
+			more |= *rest[i] != '\0';
+			if (i + 1 < n)
+				buf_addf(b, "%*s", (int)(w - k + 1), "");
+			used += w + 1;
+		}
+		while (b->len && b->data[b->len - 1] == ' ')
+			b->data[--b->len] = '\0';
+		buf_addc(b, '\n');
+		first = 0;
+	}
+	for (i = 0; i < n; i++)
+		buf_release(&t[i]);
+}
+
+void
+rpt_duration(int64_t s, char out[16])
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, 16, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, 16, "%lldm", (long long)(s + 59) / 60);
+	else	/* PLAN_DURATION_MAX and more: at most 7 digits of hours */
+		snprintf(out, 16, "%dh%02dm", (int)(s / 3600 % 10000000),
+		    (int)(s % 3600 / 60));
+}
+
 /* Text. */
 
 static void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
@@ -35,7 +36,7 @@ static const char report_usage[] =
 static int
 report_plan(const char *path, const char *format, const char *output)
 {
-	struct plan_report_ctx ctx = { path, NULL };
+	struct plan_report_ctx ctx = { path, NULL, 0 };
 	enum plan_format fmt;
 	struct plan *p = NULL;
 	struct buf file, out;
@@ -55,6 +56,7 @@ report_plan(const char *path, const char *format, const char *output)
 	}
 	sha256_hex(buf_str(&file), file.len, sha);
 	ctx.sha256 = sha;
+	ctx.color = output == NULL && cmd_color();
 	if (plan_report_for(p, fmt, &ctx, &out) == -1) {
 		warnmsg("%s", err_msg());
 		rc = EXIT_FAIL;
@@ -66,6 +68,15 @@ out:
 	buf_release(&file);
 	buf_release(&out);
 	return rc;
+}
+
+/* Colours only on a terminal, and never with NO_COLOR (no-color.org). */
+int
+cmd_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0');
 }
 
 static int
@@ -82,6 +93,7 @@ run_dir_has(const char *dir, const char *name)
 static int
 report_run(const char *dir, const char *format, const char *output)
 {
+	struct plan_report_ctx ctx = { NULL, NULL, 0 };
 	struct plan_review r;
 	enum plan_format fmt;
 	struct buf out;
@@ -101,7 +113,8 @@ report_run(const char *dir, const char *format, const char *output)
 		return EXIT_USAGE;
 	}
 	buf_init(&out, BUF_MAX_DEFAULT);
-	if (plan_review_report(&r, fmt, &out) == -1) {
+	ctx.color = output == NULL && cmd_color();
+	if (plan_review_report(&r, fmt, &ctx, &out) == -1) {
 		warnmsg("%s", err_msg());
 		rc = fmt == PLAN_FORMAT_CSV ? EXIT_USAGE : EXIT_FAIL;
 	} else

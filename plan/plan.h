@@ -609,6 +609,8 @@ int		 plan_report(const struct plan *, enum plan_format, struct buf *);
 struct plan_report_ctx {
 	const char	*plan_path;
 	const char	*sha256;	/* 64 hex digits */
+	int		 color;		/* text: ANSI colours (a terminal
+					   without NO_COLOR: cmd decides) */
 };
 int		 plan_report_for(const struct plan *, enum plan_format,
 		    const struct plan_report_ctx *, struct buf *);
@@ -673,6 +675,12 @@ struct plan_review {
 
 void		 plan_review_release(struct plan_review *);
 int		 plan_review_report(const struct plan_review *, enum plan_format,
+		    const struct plan_report_ctx *, struct buf *);
+/*
+ * One line for `kbfix status`: the wave running now (or next, or "all
+ * waves finished") and the time left in the window at now (epoch).
+ */
+void		 plan_review_progress(const struct plan_review *, int64_t now,
 		    struct buf *);
 
 #endif

@@ -67,7 +67,10 @@ void	 rpt_plan_sha256(const struct plan *, const char *given, char out[65]);
  */
 #define RPT_TEXT_COLS	100
 void	 rpt_text_row(struct buf *, const char *const *cells,
-	    const int *width, size_t n);
+	    const int *width, size_t n, const char *sgr);
+/* The SGR sequence that starts a row in colour c, or NULL (ctx->color 0). */
+enum rpt_color { RPT_NONE, RPT_RED, RPT_YELLOW, RPT_BLUE, RPT_GREEN };
+const char *rpt_color(const struct plan_report_ctx *, enum rpt_color);
 /* "45s", "12m", "1h05m": a duration for a table cell. */
 void	 rpt_duration(int64_t seconds, char out[16]);
 

@@ -113,8 +113,11 @@ dur_ms(int64_t ms, char out[16])
 
 /* Text. */
 
+static int	w_failed(const struct plan_review_host *);
+
 static void
-text_review(const struct plan_review *r, struct buf *b)
+text_review(const struct plan_review *r, const struct plan_report_ctx *ctx,
+    struct buf *b)
 {
 	static const int ww[] = { 5, 6, 8, 8, 9, 9 };
 	static const int hw[] = { 18, 4, 12, 13, 13, 7, 0 };
@@ -128,7 +131,7 @@ text_review(const struct plan_review *r, struct buf *b)
 	clock_ms(r, r->end_ms, z);
 	cells[0] = r->run_dir;
 	buf_adds(b, "Review of the run in\n");
-	rpt_text_row(b, cells, hw + 6, 1);
+	rpt_text_row(b, cells, hw + 6, 1, NULL);
 	buf_addf(b, "  %s, %s to %s\n  plan SHA-256 %s\n  %zu hosts: %zu done, "
 	    "%zu failed, %zu rolled back, %zu deferred/drifted/other, %zu "
 	    "running, %zu pending\n\nWaves (planned from the start, actual)\n",
@@ -137,7 +140,7 @@ text_review(const struct plan_review *r, struct buf *b)
 	    c.pending);
 	cells[0] = "WAVE"; cells[1] = "HOSTS"; cells[2] = "PLAN-AT";
 	cells[3] = "PLAN-END"; cells[4] = "ACTUAL-AT"; cells[5] = "ACT-END";
-	rpt_text_row(b, cells, ww, 6);
+	rpt_text_row(b, cells, ww, 6, NULL);
 	for (i = 0; i < r->nwaves; i++) {
 		const struct plan_review_wave *w = &r->waves[i];
 		char n[16];
@@ -150,13 +153,13 @@ text_review(const struct plan_review *r, struct buf *b)
 		rel(r, w->end_ms, y);
 		cells[0] = wave; cells[1] = n; cells[2] = p; cells[3] = q;
 		cells[4] = x; cells[5] = y;
-		rpt_text_row(b, cells, ww, 6);
+		rpt_text_row(b, cells, ww, 6, NULL);
 	}
 	buf_adds(b, "\nHosts\n");
 	cells[0] = "HOST"; cells[1] = "WAVE"; cells[2] = "STATE";
 	cells[3] = "PLANNED"; cells[4] = "ACTUAL"; cells[5] = "REBOOT";
 	cells[6] = "LAST STEP / ERROR";
-	rpt_text_row(b, cells, hw, 7);
+	rpt_text_row(b, cells, hw, 7, NULL);
 	for (i = 0; i < r->nhosts; i++) {
 		const struct plan_review_host *h = &r->hosts[i];
 		char plan[40], act[40];
@@ -177,7 +180,9 @@ text_review(const struct plan_review *r, struct buf *b)
 		cells[0] = h->name; cells[1] = h->wave < 0 ? "man" : wave;
 		cells[2] = h->state; cells[3] = plan; cells[4] = act;
 		cells[5] = h->reboot_ms ? d : "-"; cells[6] = buf_str(&e);
-		rpt_text_row(b, cells, hw, 7);
+		rpt_text_row(b, cells, hw, 7, rpt_color(ctx, w_failed(h) ?
+		    RPT_RED : is_state(h, "done") && !h->rolled_back ?
+		    RPT_GREEN : RPT_YELLOW));
 		buf_release(&e);
 	}
 	if (r->torn)
@@ -475,13 +480,61 @@ html_review(const struct plan_review *r, struct buf *b)
 	buf_release(&md);
 }
 
+/* The wave running now: hosts running, else the first with hosts pending. */
+static const struct plan_review_wave *
+current_wave(const struct plan_review *r, int *running)
+{
+	size_t i, j;
+
+	for (*running = 1; *running >= 0; (*running)--)
+		for (i = 0; i < r->nwaves; i++)
+			for (j = 0; j < r->nhosts; j++)
+				if (r->hosts[j].wave == r->waves[i].wave &&
+				    (is_state(&r->hosts[j], "running") ||
+				    (!*running && is_state(&r->hosts[j],
+				    "pending"))))
+					return &r->waves[i];
+	return NULL;
+}
+
+void
+plan_review_progress(const struct plan_review *r, int64_t now,
+    struct buf *b)
+{
+	const struct plan_review_wave *w;
+	int64_t end = r->window_start + r->window_duration_s;
+	char d[16], e[26];
+	int running;
+
+	if ((w = current_wave(r, &running)) == NULL)
+		buf_addf(b, "all %zu wave(s) finished", r->nwaves);
+	else
+		buf_addf(b, "wave %d of %zu %s (%zu host(s))", w->wave,
+		    r->nwaves, running ? "running" : "next", w->nhosts);
+	if (r->window_start < 0) {
+		buf_adds(b, "; no window\n");
+		return;
+	}
+	time_iso8601_off(end, r->window_offset_s, e);
+	if (now < r->window_start) {
+		rpt_duration(r->window_start - now, d);
+		buf_addf(b, "; the window opens in %s, ends %s\n", d, e);
+	} else if (now < end) {
+		rpt_duration(end - now, d);
+		buf_addf(b, "; %s left in the window (ends %s)\n", d, e);
+	} else {
+		rpt_duration(now - end, d);
+		buf_addf(b, "; the window closed %s ago (%s)\n", d, e);
+	}
+}
+
 int
 plan_review_report(const struct plan_review *r, enum plan_format f,
-    struct buf *b)
+    const struct plan_report_ctx *ctx, struct buf *b)
 {
 	switch (f) {
 	case PLAN_FORMAT_TEXT:
-		text_review(r, b);
+		text_review(r, ctx, b);
 		break;
 	case PLAN_FORMAT_MARKDOWN:
 		md_review(r, b);

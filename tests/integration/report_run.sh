@@ -20,7 +20,7 @@ RUN=$T_TMP/run
 
 # 1. killed after 10 journal records: interrupted, hosts pending
 KBFIX_TEST_KILL_AFTER=10 kb_apply "$T_TMP/plan.json" "$RUN" --parallel 2 \
-    --max-fail 100 >/dev/null 2>&1
+    --max-fail 100 --window now/2h >/dev/null 2>&1
 txt=$(kbfix report "$RUN"); rc=$?
 check_eq "report of an interrupted run: exit 0" 0 "$rc"
 check_contains "interrupted run: no end record" "$txt" "running or interrupted"
@@ -29,6 +29,15 @@ check_contains "interrupted run: pending hosts listed" \
     "$(kbfix report "$RUN" --format markdown)" "## Still pending"
 check_eq "text fits 100 columns" "" \
     "$(kbfix report "$RUN" | awk 'length > 100')"
+st=$(kbfix status "$RUN")
+check_contains "status: the current wave" "$st" "wave 0 of 3 running"
+check_contains "status: the time left in the window" "$st" "left in the window (ends"
+# colours only on a terminal, never with NO_COLOR
+check_contains "a terminal gets colours" \
+    "$(script -qec "$KBFIX report $RUN" /dev/null)" $'\033['
+check_eq "NO_COLOR: none" "0" \
+    "$(NO_COLOR=1 script -qec "$KBFIX report $RUN" /dev/null | grep -c $'\033\\[')"
+check_eq "not a terminal: none" "0" "$(kbfix report "$RUN" | grep -c $'\033\\[')"
 
 # 2. beside a running resume: no lock taken, the resume is not disturbed
 echo 250 >"$FLEET/hosts/w7so-002/faults/slow"

@@ -460,24 +460,98 @@ html_review_timeline(const struct plan_review *r, struct buf *b)
 }
 
 static void
+html_review_waves(const struct plan_review *r, struct buf *b)
+{
+	char p[16], q[16], x[26], y[26];
+	size_t i;
+
+	buf_adds(b, "<h2>Waves: planned and actual</h2>\n<table><thead><tr>"
+	    "<th>Wave</th><th>Hosts</th><th>Planned start</th><th>Planned end"
+	    "</th><th>Actual start</th><th>Actual end</th></tr></thead><tbody>\n");
+	for (i = 0; i < r->nwaves; i++) {
+		const struct plan_review_wave *w = &r->waves[i];
+
+		plan_rel(w->plan_start_s, p);
+		plan_rel(w->plan_end_s, q);
+		clock_ms(r, w->start_ms, x);
+		clock_ms(r, w->end_ms, y);
+		buf_addf(b, "<tr><td>%d</td><td>%zu</td><td>%s</td><td>%s</td>"
+		    "<td>%s</td><td>%s</td></tr>\n", w->wave, w->nhosts, p, q,
+		    x, y);
+	}
+	buf_adds(b, "</tbody></table>\n<p>Planned times are from the start of "
+	    "the run, by the plan's estimates; wave 0 is the canary.</p>\n");
+}
+
+static void
+html_review_host(const struct plan_review *r, const struct plan_review_host *h,
+    struct buf *b)
+{
+	char p[16], q[16], x[16], y[16], d[16];
+	size_t j;
+
+	plan_rel(h->plan_start_s, p);
+	plan_rel(h->plan_end_s, q);
+	rel(r, h->start_ms, x);
+	rel(r, h->end_ms, y);
+	dur_ms(h->reboot_ms, d);
+	buf_addf(b, "<tr class=\"%s\"><td>", w_failed(h) ? "blocked" :
+	    is_state(h, "done") ? "" : "needs-action");
+	buf_add_html(b, h->name);
+	buf_addf(b, "</td><td>%d</td><td>", h->wave);
+	buf_add_html(b, h->state);
+	buf_addf(b, "</td><td>%s to %s</td><td>%s to %s</td><td>%s</td><td>",
+	    p, q, x, y, h->reboot_ms ? d : "-");
+	buf_add_html(b, h->error ? h->error : "");
+	buf_addf(b, "</td><td><details><summary>%zu step(s)</summary><ul>",
+	    h->nsegs);
+	for (j = 0; j < h->nsegs; j++) {
+		dur_ms(h->segs[j].end_ms - h->segs[j].start_ms, d);
+		buf_adds(b, "<li>");
+		buf_add_html(b, h->segs[j].step);
+		buf_addf(b, "%s %s</li>", h->segs[j].kind == REVIEW_FAIL ?
+		    " <b>failed</b>" : "", d);
+	}
+	buf_adds(b, "</ul></details></td></tr>\n");
+}
+
+static void
 html_review(const struct plan_review *r, struct buf *b)
 {
-	struct buf md;
+	struct rv_count c;
+	char a[26], z[26];
+	size_t i;
 
+	rv_count(r, &c);
+	clock_ms(r, r->start_ms, a);
+	clock_ms(r, r->end_ms, z);
 	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset="
 	    "\"utf-8\"><title>kbfix post-implementation review</title>\n<style>");
 	buf_adds(b, rpt_css);
-	buf_adds(b, ".reboot{fill:#888}pre{white-space:pre-wrap;"
-	    "overflow-wrap:anywhere}</style></head><body>\n");
-	buf_adds(b, "<h1>Post-implementation review</h1>\n");
+	buf_adds(b, ".reboot{fill:#888}</style></head><body>\n"
+	    "<h1>Post-implementation review</h1>\n<p class=\"meta\">");
+	buf_add_html(b, r->run_dir);
+	buf_addf(b, " &middot; %s &middot; %s to %s &middot; plan SHA-256 <code>"
+	    "%s</code></p>\n<div class=\"cards\">", r->run_state, a, z,
+	    r->plan_sha256 ? r->plan_sha256 : "-");
+	buf_addf(b, "<div class=\"card\"><b>%zu</b>done</div><div class="
+	    "\"card blocked\"><b>%zu</b>failed</div><div class=\"card\"><b>%zu"
+	    "</b>rolled back</div><div class=\"card needs-action\"><b>%zu</b>"
+	    "deferred, drifted, interrupted</div><div class=\"card\"><b>%zu</b>"
+	    "running</div><div class=\"card unknown\"><b>%zu</b>pending</div>"
+	    "</div>\n", c.done, c.failed, c.rolled, c.other, c.running,
+	    c.pending);
 	html_review_timeline(r, b);
-	/* the tables as the Markdown has them, as text */
-	buf_init(&md, BUF_MAX_DEFAULT);
-	md_review(r, &md);
-	buf_adds(b, "<pre>");
-	buf_add_html(b, buf_str(&md));
-	buf_adds(b, "</pre>\n</body></html>\n");
-	buf_release(&md);
+	html_review_waves(r, b);
+	buf_adds(b, "<h2>Hosts: planned and actual</h2>\n<table><thead><tr>"
+	    "<th style=\"width:14%\">Host</th><th style=\"width:5%\">Wave</th>"
+	    "<th style=\"width:9%\">State</th><th style=\"width:11%\">Planned"
+	    "</th><th style=\"width:11%\">Actual</th><th style=\"width:8%\">"
+	    "Reboot down</th><th>Error</th><th style=\"width:18%\">Steps</th>"
+	    "</tr></thead><tbody>\n");
+	for (i = 0; i < r->nhosts; i++)
+		html_review_host(r, &r->hosts[i], b);
+	buf_adds(b, "</tbody></table>\n</body></html>\n");
 }
 
 /* The wave running now: hosts running, else the first with hosts pending. */

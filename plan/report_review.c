@@ -111,6 +111,25 @@ dur_ms(int64_t ms, char out[16])
 		rpt_duration(ms / 1000, out);
 }
 
+/* A host's times as its table cells show them. */
+struct host_cells {
+	char	 plan_at[16], plan_end[16], at[16], end[16], reboot[16];
+};
+
+static void
+host_cells(const struct plan_review *r, const struct plan_review_host *h,
+    struct host_cells *c)
+{
+	plan_rel(h->plan_start_s, c->plan_at);
+	plan_rel(h->plan_end_s, c->plan_end);
+	rel(r, h->start_ms, c->at);
+	rel(r, h->end_ms, c->end);
+	if (h->reboot_ms)
+		dur_ms(h->reboot_ms, c->reboot);
+	else
+		snprintf(c->reboot, sizeof(c->reboot), "-");
+}
+
 /* Text. */
 
 static int	w_failed(const struct plan_review_host *);
@@ -123,7 +142,7 @@ text_review(const struct plan_review *r, const struct plan_report_ctx *ctx,
 	static const int hw[] = { 18, 4, 12, 13, 13, 7, 0 };
 	const char *cells[7];
 	struct rv_count c;
-	char a[26], z[26], x[16], y[16], p[16], q[16], d[16], wave[12];
+	char a[26], z[26], x[16], y[16], p[16], q[16], wave[12];
 	size_t i;
 
 	rv_count(r, &c);
@@ -163,23 +182,20 @@ text_review(const struct plan_review *r, const struct plan_report_ctx *ctx,
 	for (i = 0; i < r->nhosts; i++) {
 		const struct plan_review_host *h = &r->hosts[i];
 		char plan[40], act[40];
+		struct host_cells hc;
 		struct buf e;
 
 		snprintf(wave, sizeof(wave), "%d", h->wave);
-		plan_rel(h->plan_start_s, p);
-		plan_rel(h->plan_end_s, q);
-		snprintf(plan, sizeof(plan), "%s..%s", p, q);
-		rel(r, h->start_ms, x);
-		rel(r, h->end_ms, y);
-		snprintf(act, sizeof(act), "%s..%s", x, y);
-		dur_ms(h->reboot_ms, d);
+		host_cells(r, h, &hc);
+		snprintf(plan, sizeof(plan), "%s..%s", hc.plan_at, hc.plan_end);
+		snprintf(act, sizeof(act), "%s..%s", hc.at, hc.end);
 		buf_init(&e, 1 << 16);
 		buf_adds(&e, h->step ? h->step : "-");
 		if (h->error)
 			buf_addf(&e, ": %s", h->error);
 		cells[0] = h->name; cells[1] = h->wave < 0 ? "man" : wave;
 		cells[2] = h->state; cells[3] = plan; cells[4] = act;
-		cells[5] = h->reboot_ms ? d : "-"; cells[6] = buf_str(&e);
+		cells[5] = hc.reboot; cells[6] = buf_str(&e);
 		rpt_text_row(b, cells, hw, 7, rpt_color(ctx, w_failed(h) ?
 		    RPT_RED : is_state(h, "done") && !h->rolled_back ?
 		    RPT_GREEN : RPT_YELLOW));
@@ -195,7 +211,8 @@ text_review(const struct plan_review *r, const struct plan_report_ctx *ctx,
 static void
 md_review_hosts(const struct plan_review *r, struct buf *b)
 {
-	char p[16], q[16], x[16], y[16], d[16];
+	struct host_cells hc;
+	char d[16];
 	size_t i, j;
 
 	buf_adds(b, "## Hosts: planned and actual\n\n| Host | Wave | State | "
@@ -204,17 +221,13 @@ md_review_hosts(const struct plan_review *r, struct buf *b)
 	for (i = 0; i < r->nhosts; i++) {
 		const struct plan_review_host *h = &r->hosts[i];
 
-		plan_rel(h->plan_start_s, p);
-		plan_rel(h->plan_end_s, q);
-		rel(r, h->start_ms, x);
-		rel(r, h->end_ms, y);
-		dur_ms(h->reboot_ms, d);
+		host_cells(r, h, &hc);
 		buf_adds(b, "| ");
 		buf_add_md_cell(b, h->name);
 		buf_addf(b, " | %d | ", h->wave);
 		buf_add_md_cell(b, h->state);
-		buf_addf(b, " | %s to %s | %s to %s | %s | ", p, q, x, y,
-		    h->reboot_ms ? d : "-");
+		buf_addf(b, " | %s to %s | %s to %s | %s | ", hc.plan_at,
+		    hc.plan_end, hc.at, hc.end, hc.reboot);
 		for (j = 0; j < h->nsegs; j++) {
 			dur_ms(h->segs[j].end_ms - h->segs[j].start_ms, d);
 			buf_adds(b, j ? ", " : "");
@@ -487,21 +500,18 @@ static void
 html_review_host(const struct plan_review *r, const struct plan_review_host *h,
     struct buf *b)
 {
-	char p[16], q[16], x[16], y[16], d[16];
+	struct host_cells hc;
+	char d[16];
 	size_t j;
 
-	plan_rel(h->plan_start_s, p);
-	plan_rel(h->plan_end_s, q);
-	rel(r, h->start_ms, x);
-	rel(r, h->end_ms, y);
-	dur_ms(h->reboot_ms, d);
+	host_cells(r, h, &hc);
 	buf_addf(b, "<tr class=\"%s\"><td>", w_failed(h) ? "blocked" :
 	    is_state(h, "done") ? "" : "needs-action");
 	buf_add_html(b, h->name);
 	buf_addf(b, "</td><td>%d</td><td>", h->wave);
 	buf_add_html(b, h->state);
 	buf_addf(b, "</td><td>%s to %s</td><td>%s to %s</td><td>%s</td><td>",
-	    p, q, x, y, h->reboot_ms ? d : "-");
+	    hc.plan_at, hc.plan_end, hc.at, hc.end, hc.reboot);
 	buf_add_html(b, h->error ? h->error : "");
 	buf_addf(b, "</td><td><details><summary>%zu step(s)</summary><ul>",
 	    h->nsegs);

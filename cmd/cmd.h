@@ -105,6 +105,8 @@ void	catalog_opts_release(struct catalog_opts *);
 extern const char catalog_opts_usage[];
 int	cmd_plan(int, char **);
 int	cmd_report(int, char **);
+/* 1: stdout is a terminal and NO_COLOR is unset or empty (cmd/report.c). */
+int	cmd_color(void);
 int	cmd_explain(int, char **);
 int	cmd_advisories(int, char **);
 

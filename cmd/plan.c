@@ -209,6 +209,7 @@ int
 cmd_plan(int argc, char **argv)
 {
 	struct plan_args a = { 0 };
+	struct plan_report_ctx ctx = { NULL, NULL, 0 };
 	struct plan_inventory *inv = NULL;
 	struct advisory_set *set = NULL;
 	struct plan_supersede *sup = NULL;
@@ -250,7 +251,8 @@ cmd_plan(int argc, char **argv)
 		}
 		goto out;
 	}
-	if (plan_report(p, fmt, &out) == -1) {
+	ctx.color = a.output == NULL && cmd_color();
+	if (plan_report_for(p, fmt, &ctx, &out) == -1) {
 		warnmsg("%s", err_msg());
 		rc = EXIT_FAIL;
 		goto out;

@@ -8,14 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "deploy/deploy.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
 static const char report_usage[] =
     "usage: kbfix report PLAN.json [--format markdown|html|text|csv|json]\n"
     "                    [-o FILE]\n"
+    "       kbfix report RUN_DIR [--format text|markdown|json|html] [-o FILE]\n"
+    "\n"
+    "RUN_DIR (from kbfix apply): the review after the window, from the\n"
+    "journal: waves and hosts planned against actual (steps, reboot\n"
+    "downtime), failures with their errors, rollbacks, hosts deferred,\n"
+    "drifted or still pending.  Text by default.  It reads without the run\n"
+    "lock: safe while an apply, resume or rollback is running.\n"
     "\n"
     "PLAN.json (from kbfix plan -o): the plan's report, by default the\n"
     "change request in Markdown, naming the SHA-256 of the file itself and\n"
@@ -27,7 +36,7 @@ static const char report_usage[] =
 static int
 report_plan(const char *path, const char *format, const char *output)
 {
-	struct plan_report_ctx ctx = { path, NULL };
+	struct plan_report_ctx ctx = { path, NULL, 0 };
 	enum plan_format fmt;
 	struct plan *p = NULL;
 	struct buf file, out;
@@ -47,6 +56,7 @@ report_plan(const char *path, const char *format, const char *output)
 	}
 	sha256_hex(buf_str(&file), file.len, sha);
 	ctx.sha256 = sha;
+	ctx.color = output == NULL && cmd_color();
 	if (plan_report_for(p, fmt, &ctx, &out) == -1) {
 		warnmsg("%s", err_msg());
 		rc = EXIT_FAIL;
@@ -57,6 +67,60 @@ out:
 	plan_free(p);
 	buf_release(&file);
 	buf_release(&out);
+	return rc;
+}
+
+/* Colours only on a terminal, and never with NO_COLOR (no-color.org). */
+int
+cmd_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0');
+}
+
+static int
+run_dir_has(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	int rc = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(path);
+	return rc;
+}
+
+static int
+report_run(const char *dir, const char *format, const char *output)
+{
+	struct plan_report_ctx ctx = { NULL, NULL, 0 };
+	struct plan_review r;
+	enum plan_format fmt;
+	struct buf out;
+	int rc;
+
+	if (plan_format_parse(format ? format : "text", &fmt) == -1) {
+		warnmsg("--format: %s", err_msg());
+		return EXIT_USAGE;
+	}
+	if (!run_dir_has(dir, "run.json")) {
+		warnmsg("%s: not a run directory (no run.json from kbfix apply)",
+		    dir);
+		return EXIT_USAGE;
+	}
+	if (deploy_review_build(dir, &r) == -1) {
+		warnmsg("%s", err_msg());
+		return EXIT_USAGE;
+	}
+	buf_init(&out, BUF_MAX_DEFAULT);
+	ctx.color = output == NULL && cmd_color();
+	if (plan_review_report(&r, fmt, &ctx, &out) == -1) {
+		warnmsg("%s", err_msg());
+		rc = fmt == PLAN_FORMAT_CSV ? EXIT_USAGE : EXIT_FAIL;
+	} else
+		rc = cmd_write_output(output, &out);
+	buf_release(&out);
+	plan_review_release(&r);
 	return rc;
 }
 
@@ -89,9 +153,7 @@ cmd_report(int argc, char **argv)
 		warnmsg("%s: cannot read it", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		warnmsg("%s: a directory; give a plan file", argv[optind]);
-		return EXIT_USAGE;
-	}
+	if (S_ISDIR(st.st_mode))
+		return report_run(argv[optind], format, output);
 	return report_plan(argv[optind], format, output);
 }

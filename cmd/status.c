@@ -5,9 +5,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
+#include "plan/plan.h"
 #include "rollback/rollback.h"
 #include "util/util.h"
 
@@ -16,11 +18,26 @@ status_usage(FILE *f)
 {
 	fputs("usage: kbfix status RUN_DIR [--json] [--import RESULT]\n\n"
 	    "Print each host's state, last step and error from the run's\n"
-	    "journal (RUN_DIR/journal.jsonl).  --json prints a kbfix-status/1\n"
+	    "journal (RUN_DIR/journal.jsonl), then the wave running now and the\n"
+	    "time left in the window.  --json prints a kbfix-status/1\n"
 	    "document.  Manual hosts show as 'manual' until their runbook's\n"
 	    "result is imported: --import HOST-result.txt (written next to\n"
 	    "RUN_DIR/runbooks/HOST.cmd or HOST-rollback.cmd when run on the\n"
-	    "host) records done, failed, rolled-back or what is left.\n", f);
+	    "host) records done, failed, rolled-back or what is left.\n"
+	    "'kbfix report RUN_DIR' is the full review.\n", f);
+}
+
+/* The current wave and the time left in the window (a run without its
+ * run.json or plan, e.g. a hand-made journal, has neither: left out). */
+static void
+status_progress(const char *run_dir, struct buf *out)
+{
+	struct plan_review r;
+
+	if (deploy_review_build(run_dir, &r) == -1)
+		return;
+	plan_review_progress(&r, (int64_t)time(NULL), out);
+	plan_review_release(&r);
 }
 
 int
@@ -72,6 +89,8 @@ cmd_status(int argc, char **argv)
 		rc = rollback_status_json(&rp, argv[optind], &out);
 	else
 		rc = rollback_status_text(&rp, &out);
+	if (rc == 0 && !json)
+		status_progress(argv[optind], &out);
 	if (rc == 0)
 		fwrite(out.data ? out.data : "", 1, out.len, stdout);
 	buf_release(&out);

@@ -151,6 +151,14 @@ struct deploy_run {
 int	 deploy_run_load(const char *run_dir, struct deploy_run *);
 void	 deploy_run_release(struct deploy_run *);
 
+/*
+ * The review of the run in run_dir (plan.h "struct plan_review"), from
+ * its run.json, plan copy and journal, without the run lock: safe beside
+ * a running apply.  -1 with err_set() when the directory holds no run.
+ */
+struct plan_review;
+int	 deploy_review_build(const char *run_dir, struct plan_review *);
+
 /* Scheduling rules (pure). */
 
 struct deploy_slot {

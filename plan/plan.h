@@ -789,8 +789,78 @@ int		 plan_report(const struct plan *, enum plan_format, struct buf *);
 struct plan_report_ctx {
 	const char	*plan_path;
 	const char	*sha256;	/* 64 hex digits */
+	int		 color;		/* text: ANSI colours (a terminal
+					   without NO_COLOR: cmd decides) */
 };
 int		 plan_report_for(const struct plan *, enum plan_format,
 		    const struct plan_report_ctx *, struct buf *);
+
+/*
+ * The review of a run after the window (`kbfix report RUN_DIR`): what was
+ * planned beside what the journal says happened.  deploy_review_build()
+ * fills it from a run directory; plan_review_report() writes it as text
+ * (fits 100 columns), markdown, json (format "kbfix-review/1") or html.
+ * Times: *_ms are wall clock ms since 1970 (0: none); plan_*_s are seconds
+ * from the run's start.  Strings are owned by the review.
+ */
+enum plan_review_kind {		/* what a segment of a host's time was */
+	REVIEW_WORK,		/* connect, preflight, workarounds, installs */
+	REVIEW_REBOOT,		/* down for a restart */
+	REVIEW_VERIFY,		/* verify and clean up */
+	REVIEW_UNDO,		/* rollback steps */
+	REVIEW_FAIL		/* a step that failed */
+};
+
+struct plan_review_seg {
+	char		*step;
+	enum plan_review_kind kind;
+	int64_t		 start_ms, end_ms;
+};
+
+struct plan_review_host {
+	char		*name;
+	char		*state;		/* end state, or running / pending */
+	char		*step;		/* last step done */
+	char		*error;		/* or NULL */
+	int		 wave;		/* apply's wave (0 canary), -1 manual */
+	int64_t		 plan_start_s, plan_end_s;
+	int64_t		 start_ms, end_ms;
+	int64_t		 reboot_ms;	/* downtime: reboot intent to return */
+	int		 rolled_back;
+	struct plan_review_seg *segs;
+	size_t		 nsegs;
+};
+
+struct plan_review_wave {
+	int		 wave;
+	size_t		 nhosts;
+	int64_t		 plan_start_s, plan_end_s;
+	int64_t		 start_ms, end_ms;	/* 0: no host started */
+};
+
+struct plan_review {
+	char		*run_dir;
+	char		*plan_sha256;	/* from run.json, or NULL */
+	char		*run_state;	/* finished, interrupted, running */
+	int64_t		 start_ms, end_ms;
+	int64_t		 window_start;	/* epoch, or -1 */
+	int64_t		 window_duration_s;
+	int		 window_offset_s;
+	struct plan_review_host *hosts;
+	size_t		 nhosts;
+	struct plan_review_wave *waves;
+	size_t		 nwaves;
+	int		 torn;		/* a torn last journal line ignored */
+};
+
+void		 plan_review_release(struct plan_review *);
+int		 plan_review_report(const struct plan_review *, enum plan_format,
+		    const struct plan_report_ctx *, struct buf *);
+/*
+ * One line for `kbfix status`: the wave running now (or next, or "all
+ * waves finished") and the time left in the window at now (epoch).
+ */
+void		 plan_review_progress(const struct plan_review *, int64_t now,
+		    struct buf *);
 
 #endif

@@ -309,6 +309,91 @@ rpt_plan_sha256(const struct plan *p, const char *given, char out[65])
 	buf_release(&b);
 }
 
+/* Text tables folded to 100 columns. */
+
+/* Bytes of s that fit w columns, ending at a space or a character start. */
+static size_t
+fold_at(const char *s, size_t w)
+{
+	size_t n = strlen(s), i, sp = 0;
+
+	if (n <= w)
+		return n;
+	for (i = 1; i <= w; i++)
+		if (s[i] == ' ')
+			sp = i;
+	if (sp > w / 3)
+		return sp;
+	i = w;
+	while (i > 1 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;		/* not inside a UTF-8 character */
+	return i;
+}
+
+void
+rpt_text_row(struct buf *b, const char *const *cells, const int *width,
+    size_t n, const char *sgr)
+{
+	const char *rest[16];
+	struct buf t[16];
+	size_t i, k, used, w;
+	int more = 1, first = 1;
+
+	if (n > 16)
+		n = 16;
+	for (i = 0; i < n; i++) {
+		buf_init(&t[i], 1 << 16);
+		buf_add_term(&t[i], cells[i] ? cells[i] : "");
+		rest[i] = buf_str(&t[i]);
+	}
+	while (more || first) {
+		more = 0;
+		buf_adds(b, sgr ? sgr : "");
+		for (i = 0, used = 0; i < n; i++) {
+			w = width[i] > 0 ? (size_t)width[i] :
+			    RPT_TEXT_COLS - used;
+			k = fold_at(rest[i], w);
+			buf_add(b, rest[i], k);
+			rest[i] += k;
+			while (*rest[i] == ' ')
+				rest[i]++;
+			more |= *rest[i] != '\0';
+			if (i + 1 < n)
+				buf_addf(b, "%*s", (int)(w - k + 1), "");
+			used += w + 1;
+		}
+		while (b->len && b->data[b->len - 1] == ' ')
+			b->data[--b->len] = '\0';
+		buf_adds(b, sgr ? "\033[0m\n" : "\n");
+		first = 0;
+	}
+	for (i = 0; i < n; i++)
+		buf_release(&t[i]);
+}
+
+const char *
+rpt_color(const struct plan_report_ctx *ctx, enum rpt_color c)
+{
+	static const char *const sgr[] = { NULL, "\033[31m", "\033[33m",
+	    "\033[34m", "\033[32m" };
+
+	return ctx && ctx->color ? sgr[c] : NULL;
+}
+
+void
+rpt_duration(int64_t s, char out[16])
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, 16, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, 16, "%lldm", (long long)(s + 59) / 60);
+	else	/* PLAN_DURATION_MAX and more: at most 7 digits of hours */
+		snprintf(out, 16, "%dh%02dm", (int)(s / 3600 % 10000000),
+		    (int)(s % 3600 / 60));
+}
+
 /* Text. */
 
 static void
@@ -328,23 +413,36 @@ text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 }
 
 static void
-text_hosts(const struct plan *p, struct buf *b)
+text_hosts(const struct plan *p, const struct plan_report_ctx *ctx,
+    struct buf *b)
 {
+	static const int w[] = { 16, 14, 4, 22, 10, 4, 0 };
+	const char *c[7] = { "HOST", "STATUS", "WAVE", "OS", "VERSION", "ARCH",
+	    "ACTIONS" };
 	struct buf line;
+	char wave[12];
 	size_t i;
 
 	buf_init(&line, 1 << 20);
-	buf_addf(b, "\nHosts\n%-20s %-14s %4s  %-22s %-10s %-4s  %s\n", "HOST",
-	    "STATUS", "WAVE", "OS", "VERSION", "ARCH", "ACTIONS");
+	buf_adds(b, "\nHosts\n");
+	rpt_text_row(b, c, w, 7, NULL);
 	for (i = 0; i < p->nhosts; i++) {
 		const struct plan_host *h = &p->hosts[i];
 
 		buf_reset(&line);
 		rpt_actions_line(h, &line);
-		buf_addf(b, "%-20s %-14s %4d  %-22s %-10s %-4s  %s\n", h->name,
-		    plan_status_name(h->status), h->wave, h->os ? h->os : "?",
-		    h->version ? h->version : "?", h->arch ? h->arch : "?",
-		    buf_str(&line));
+		snprintf(wave, sizeof(wave), "%4d", h->wave);
+		c[0] = h->name;
+		c[1] = plan_status_name(h->status);
+		c[2] = wave;
+		c[3] = h->os ? h->os : "?";
+		c[4] = h->version ? h->version : "?";
+		c[5] = h->arch ? h->arch : "?";
+		c[6] = buf_str(&line);
+		rpt_text_row(b, c, w, 7, rpt_color(ctx, h->status ==
+		    PLAN_BLOCKED ? RPT_RED : h->status == PLAN_UNKNOWN ?
+		    RPT_BLUE : h->status == PLAN_NEEDS_ACTION ? RPT_YELLOW :
+		    RPT_NONE));
 	}
 	buf_release(&line);
 }
@@ -352,27 +450,41 @@ text_hosts(const struct plan *p, struct buf *b)
 static void
 text_packages(const struct plan *p, struct buf *b)
 {
+	static const int w[] = { 10, 24, 4, 6, 0 };
+	const char *c[5] = { "KB", "PRODUCT", "ARCH", "HOSTS ", "NAMES" };
+	struct buf names;
+	char n[16];
 	size_t i, j;
 
-	buf_addf(b, "\nPackages\n%-10s %-24s %-4s %5s  %s\n", "KB", "PRODUCT",
-	    "ARCH", "HOSTS", "NAMES");
+	buf_init(&names, 1 << 20);
+	buf_adds(b, "\nPackages\n");
+	rpt_text_row(b, c, w, 5, NULL);
 	for (i = 0; i < p->npackages; i++) {
 		const struct plan_package *pk = &p->packages[i];
 
-		buf_addf(b, "%-10s %-24s %-4s %5zu  ", pk->kb, pk->product,
-		    pk->arch, pk->nhosts);
+		buf_reset(&names);
 		for (j = 0; j < pk->nhosts && j < 8; j++)
-			buf_addf(b, "%s%s", j ? " " : "", pk->hosts[j]);
-		buf_adds(b, pk->nhosts > 8 ? " ...\n" : "\n");
+			buf_addf(&names, "%s%s", j ? " " : "", pk->hosts[j]);
+		buf_adds(&names, pk->nhosts > 8 ? " ..." : "");
+		snprintf(n, sizeof(n), "%5zu ", pk->nhosts);
+		c[0] = pk->kb;
+		c[1] = pk->product;
+		c[2] = pk->arch;
+		c[3] = n;
+		c[4] = buf_str(&names);
+		rpt_text_row(b, c, w, 5, NULL);
 	}
 	if (p->npackages == 0)
 		buf_adds(b, "(none)\n");
+	buf_release(&names);
 }
 
 /* Findings worth reading: everything but fixed and not-affected. */
 static void
 text_details(const struct plan *p, struct buf *b)
 {
+	static const int w[] = { 18, 20, 9, 0 };
+	const char *c[4];
 	size_t i, j;
 
 	buf_adds(b, "\nFindings (affected, blocked, unknown)\n");
@@ -383,8 +495,11 @@ text_details(const struct plan *p, struct buf *b)
 			if (f->state == FINDING_FIXED ||
 			    f->state == FINDING_NOT_AFFECTED)
 				continue;
-			buf_addf(b, "%-20s %-20s %-9s %s\n", p->hosts[i].name,
-			    f->advisory, plan_state_name(f->state), f->reason);
+			c[0] = p->hosts[i].name;
+			c[1] = f->advisory;
+			c[2] = plan_state_name(f->state);
+			c[3] = f->reason;
+			rpt_text_row(b, c, w, 4, NULL);
 		}
 }
 
@@ -452,7 +567,7 @@ int
 plan_report_for(const struct plan *p, enum plan_format f,
     const struct plan_report_ctx *ctx, struct buf *b)
 {
-	static const struct plan_report_ctx none = { NULL, NULL };
+	static const struct plan_report_ctx none = { NULL, NULL, 0 };
 	struct rpt_totals t;
 
 	if (f == PLAN_FORMAT_JSON)
@@ -463,7 +578,7 @@ plan_report_for(const struct plan *p, enum plan_format f,
 	switch (f) {
 	case PLAN_FORMAT_TEXT:
 		text_summary(p, &t, b);
-		text_hosts(p, b);
+		text_hosts(p, ctx, b);
 		text_packages(p, b);
 		text_details(p, b);
 		break;

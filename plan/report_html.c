@@ -19,7 +19,7 @@
 #define TL_ROW		20
 #define TL_NCOLORS	8
 
-static const char css[] =
+const char rpt_css[] =
     "*{box-sizing:border-box}"
     "body{font:14px/1.4 system-ui,sans-serif;color:#222;max-width:1240px;"
     "margin:0 auto;padding:8px 16px}"
@@ -35,6 +35,8 @@ static const char css[] =
     ".band0{fill:#f3f6fb}.band1{fill:#e6edf7}"
     ".work{fill:#3b7dd8}.verify{fill:#2e9e5b}.def rect{opacity:.35}"
     ".winend{stroke:#c33;stroke-width:2;stroke-dasharray:6 4}"
+    ".undo{fill:#8e44ad}.fail{fill:#c33}.planned{fill:none;stroke:#888;"
+    "stroke-dasharray:3 2}"
     ".tick{stroke:#bbb}.legend{display:flex;flex-wrap:wrap;gap:12px;"
     "margin:4px 0}.sw{display:inline-block;width:12px;height:12px;"
     "margin-right:4px;vertical-align:middle}"
@@ -458,7 +460,7 @@ rpt_html(const struct plan *p, const struct plan_report_ctx *ctx,
 	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset="
 	    "\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
 	    "<title>kbfix remediation plan</title>\n<style>");
-	buf_adds(b, css);
+	buf_adds(b, rpt_css);
 	buf_adds(b, "</style></head><body>\n");
 	html_summary(p, ctx, b);
 	html_timeline(p, b);

@@ -59,6 +59,23 @@ void	 rpt_time_local(int64_t epoch, int off_s, char out[26]);
 /* The plan's SHA-256: of its file when given, else of plan_write_json. */
 void	 rpt_plan_sha256(const struct plan *, const char *given, char out[65]);
 
+/*
+ * A text table row folded to its columns: cell i takes width[i]
+ * characters a line (the last may be 0: the rest of 100 columns), longer
+ * cells continue on the next lines, broken at a space where there is one.
+ * Cells are written through buf_add_term().
+ */
+#define RPT_TEXT_COLS	100
+void	 rpt_text_row(struct buf *, const char *const *cells,
+	    const int *width, size_t n, const char *sgr);
+/* The SGR sequence that starts a row in colour c, or NULL (ctx->color 0). */
+enum rpt_color { RPT_NONE, RPT_RED, RPT_YELLOW, RPT_BLUE, RPT_GREEN };
+const char *rpt_color(const struct plan_report_ctx *, enum rpt_color);
+/* "45s", "12m", "1h05m": a duration for a table cell. */
+void	 rpt_duration(int64_t seconds, char out[16]);
+
+extern const char rpt_css[];	/* the pages' style sheet */
+
 void	 rpt_markdown(const struct plan *, const struct plan_report_ctx *,
 	    struct buf *);
 void	 rpt_html(const struct plan *, const struct plan_report_ctx *,

@@ -6,10 +6,10 @@ cd "$TOP"
 inv=examples/inventory.json
 
 md=$(kbfix plan -i $inv --format markdown)
-check_contains "markdown: summary" "$md" "## Summary"
-check_contains "markdown: packages table" "$md" "| KB4345459 | Windows 7 | x64 | web01 |"
+check_contains "markdown: summary" "$md" "## 1. Summary and justification"
+check_contains "markdown: packages table" "$md" "| KB4345459 | Windows 7 | x64 | Updates | 1 |"
 check_contains "markdown: per-host actions" "$md" "### fw01 (needs-action"
-check_contains "markdown: reboot count" "$md" "**Reboots: 10 host(s).**"
+check_contains "markdown: reboot count" "$md" "| Reboots | 10 |"
 
 html=$(kbfix plan -i $inv --format html)
 check_contains "html: a page" "$html" "<!DOCTYPE html>"
@@ -32,7 +32,7 @@ check_contains "json: host fields" "$json" '"address": "127.0.0.2"'
 
 out=$T_TMP/report.md
 kbfix plan -i $inv -o "$out" --format markdown
-check_contains "-o writes the chosen format" "$out" "# Remediation plan"
+check_contains "-o writes the chosen format" "$out" "# Change request"
 check "-o leaves no temporary file" bash -c '[ "$(ls "$1" | wc -l)" = 1 ]' _ "$T_TMP"
 
 min=$(kbfix plan -i $inv --prefer minimal --format csv)

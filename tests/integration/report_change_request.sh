@@ -56,6 +56,13 @@ check_contains "exact apply command" "$md" \
 check_contains "plan --format markdown names the same hash" \
     "$(kbfix plan -i examples/inventory.json --created 2026-11-21T12:00:00Z \
     --window 2026-11-21T23:00:00+01:00/4h --format markdown)" "$sha"
+# the text report: 100 columns, colours only on a terminal without NO_COLOR
+check_eq "plan text fits 100 columns" "" \
+    "$(kbfix plan -i examples/inventory.json | awk 'length > 100')"
+check "plan on a terminal: colours" bash -c "script -qec '$KBFIX plan -i \
+    examples/inventory.json' /dev/null | grep -q $'\033\\['"
+check_eq "plan with NO_COLOR: none" 0 "$(NO_COLOR=1 script -qec \
+    "$KBFIX plan -i examples/inventory.json" /dev/null | grep -c $'\033\\[')"
 check_status "report of a missing plan is bad input" 2 \
     kbfix report "$T_TMP/nope.json"
 finish

@@ -54,10 +54,49 @@ test_plan_report_text_has_tables(void **state)
 	assert_non_null(strstr(s, "\nHosts\n"));
 	assert_non_null(strstr(s, "\nPackages\n"));
 	assert_non_null(strstr(s, "KB4345459  Windows 7"));
-	assert_non_null(strstr(s, "install KB4345459, registry"));
+	/* the actions fold inside their column */
+	assert_non_null(strstr(s, "install KB4345459,\n"));
+	assert_non_null(strstr(s, "      registry HKLM"));
 	/* 20 min of work does not fit a 10 min window */
 	assert_non_null(strstr(s, "DOES NOT FIT"));
+	assert_null(strstr(s, "\033["));	/* no colour unless asked */
 	free(s);
+	plan_free(p);
+}
+
+/* Every line of the text report fits 100 columns; colours when asked. */
+static void
+test_plan_report_text_fits_100_columns(void **state)
+{
+	static const char d[] =
+	    "{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\": "
+	    "\"a-very-long-host-name-that-is-sixty-three-characters-long-abcde\","
+	    " \"status\": \"blocked\", \"os\": \"Windows Server 2008 R2\","
+	    " \"findings\": [{\"advisory\": \"tcpip-2018-07\", \"state\":"
+	    " \"blocked\", \"reason\": \"a reason long enough to fold over"
+	    " more than one line of a terminal that is one hundred columns wide,"
+	    " as reasons that name the fact to collect often are\"}],"
+	    " \"actions\": []}]}";
+	struct plan_report_ctx ctx = { NULL, NULL, 1 };
+	struct plan *p = plan_parse("p.json", d, strlen(d));
+	struct buf b;
+	const char *line, *nl;
+
+	(void)state;
+	assert_non_null(p);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(plan_report_for(p, PLAN_FORMAT_TEXT, &ctx, &b), 0);
+	for (line = b.data; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		size_t n = (size_t)(nl - line);
+
+		if (strncmp(line, "\033[31m", 5) == 0)
+			n -= 5 + 4;	/* the SGR sequences around a row */
+		assert_true(n <= 100);
+	}
+	/* a blocked host's row is red on a terminal */
+	assert_non_null(strstr(b.data, "\033[31ma-very-long-host "));
+	assert_non_null(strstr(b.data, "often are\n"));
+	buf_release(&b);
 	plan_free(p);
 }
 
@@ -142,7 +181,7 @@ test_plan_report_markdown_schedule_roles_hash(void **state)
 	    "   \"findings\": [], \"actions\": [{\"kind\": \"reboot\"}], \"estimate_s\": 900, \"wave\": 3},\n"
 	    "  {\"name\": \"c\", \"status\": \"needs-action\", \"roles\": [\"iis\"],\n"
 	    "   \"findings\": [], \"actions\": [{\"kind\": \"verify\"}], \"estimate_s\": 60, \"wave\": 3}]}\n";
-	struct plan_report_ctx ctx = { "my plan.json", NULL };
+	struct plan_report_ctx ctx = { "my plan.json", NULL, 0 };
 	struct plan *p = plan_parse("p.json", d, strlen(d));
 	struct buf b;
 	char sha[65], *s;
@@ -254,6 +293,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_report_markdown_one_line_per_value),
 		cmocka_unit_test(test_plan_report_text_has_tables),
+		cmocka_unit_test(test_plan_report_text_fits_100_columns),
 		cmocka_unit_test(test_plan_report_html_escapes),
 		cmocka_unit_test(test_plan_report_csv_quotes),
 		cmocka_unit_test(test_plan_report_markdown_for_change_request),

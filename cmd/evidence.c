@@ -215,22 +215,6 @@ run_free(struct erun *r)
 
 /* Reading: one connection a host, both queries on it. */
 
-/* Events (not items: one event may point to several advisories). */
-static size_t
-nevents(const struct evidence_host *ev)
-{
-	size_t i, j, n = 0;
-
-	for (i = 0; i < ev->n; i++) {
-		for (j = 0; j < i; j++)
-			if (ev->items[j].time == ev->items[i].time &&
-			    ev->items[j].id == ev->items[i].id)
-				break;
-		n += j == i;
-	}
-	return n;
-}
-
 static void
 progress(const char *name, const struct evidence_host *ev)
 {
@@ -242,7 +226,7 @@ progress(const char *name, const struct evidence_host *ev)
 		    ev->error);
 	else
 		fprintf(stderr, "%s evidence: %s: %zu event(s) point to an "
-		    "advisory\n", now, name, nevents(ev));
+		    "advisory\n", now, name, discover_evidence_nevents(ev));
 }
 
 static void

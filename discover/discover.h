@@ -121,5 +121,27 @@ int	 discover_evidence_read(struct transport_conn *c,
 	    const struct advisory_set *, int64_t within_ms, unsigned count,
 	    struct evidence_host *h, discover_evidence_cb *cb, void *arg);
 void	 discover_evidence_host_release(struct evidence_host *);
+/* Events in h (an event pointing to two advisories is one). */
+size_t	 discover_evidence_nevents(const struct evidence_host *);
+
+/*
+ * discover reads the evidence too when told (before discover_run()): on
+ * each host's connection, after the facts.  The advisories with evidence
+ * are added to the record's `experiencing` (what the operator wrote there
+ * is kept; a host without evidence keeps its list as read).  A host whose
+ * log cannot be read is not failed: its evidence is unknown and its
+ * `experiencing` left as read.  set must outlive discover_run().
+ * discover_host_evidence(): host i's evidence after the run, or NULL
+ * (not read: skipped, failed, or evidence not asked for).
+ */
+struct plan_inventory;
+struct plan_inv_host;
+void	 discover_set_evidence(struct discover *, const struct advisory_set *,
+	    int64_t within_ms, unsigned count);
+const struct evidence_host *discover_host_evidence(const struct discover *,
+	    size_t i);
+/* h's advisories with evidence added to rec's experiencing. */
+int	 discover_evidence_apply(struct plan_inventory *,
+	    struct plan_inv_host *rec, const struct evidence_host *h);
 
 #endif

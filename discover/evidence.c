@@ -168,17 +168,6 @@ discover_evidence_match(const struct advisory_set *set,
 }
 
 static int
-has_str(char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -198,7 +187,7 @@ discover_evidence_apply(struct plan_inventory *inv, struct plan_inv_host *rec,
 	for (i = 0; i < rec->nexperiencing; i++)
 		ids[n++] = rec->experiencing[i];
 	for (i = 0; i < h->n; i++)
-		if (!has_str(ids, n, h->items[i].advisory))
+		if (!strv_has(ids, n, h->items[i].advisory))
 			ids[n++] = (char *)(uintptr_t)h->items[i].advisory;
 	/* what the operator wrote first, then the new ids in name order */
 	qsort(ids + rec->nexperiencing, n - rec->nexperiencing, sizeof(*ids),

@@ -159,6 +159,7 @@ int64_t	 time_now_ms(void);	/* monotonic, milliseconds */
 size_t	 utf8_char_len(const char *s, size_t n);
 void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
 void	 strv_free(char **, size_t);	/* frees n strings and the array */
+int	 strv_has(char *const *, size_t, const char *);	/* 1: s is one of n */
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */
 int	 str_endswith(const char *, const char *);

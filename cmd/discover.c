@@ -10,12 +10,14 @@
 #include "cmd/cmd.h"
 #include "util/util.h"
 #include "transport/transport.h"
+#include "plan/plan.h"
 #include "discover/discover.h"
 
 static const char usage_text[] =
 "usage: kbfix discover -i INVENTORY -o OUT.json [--parallel N]\n"
 "           [--known-hosts FILE] [--accept-new] [-k KEYFILE] [-u USER]\n"
 "           [--connect-timeout S] [--command-timeout S]\n"
+"           [--since DAYS] [--no-evidence]\n"
 "\n"
 "Connect to every host of INVENTORY over SSH, in parallel, and\n"
 "read OS name, version and architecture, installed updates, the tcpip.sys\n"
@@ -44,11 +46,17 @@ static const char usage_text[] =
 "      --connect-timeout S per host connect timeout in seconds (10)\n"
 "      --command-timeout S per host command timeout in seconds (600)\n"
 "      --print-command     print the cmd.exe line run on each host, and exit\n"
+"      --since DAYS        evidence: read the event logs of the last DAYS\n"
+"                          days (30); advisories whose evidence (bug\n"
+"                          checks, events, faulting modules) a host's log\n"
+"                          shows are added to its `experiencing`\n"
+"      --no-evidence       do not read the event logs\n"
 "\n"
 "Exit status: 0 all hosts discovered, 1 runtime failure, 2 bad usage or\n"
 "bad inventory, 3 some hosts could not be discovered.\n";
 
-enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_PRINT };
+enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_PRINT,
+	OPT_SINCE, OPT_NOEVIDENCE };
 
 static const struct option longopts[] = {
 	{ "inventory",		required_argument, NULL, 'i' },
@@ -61,6 +69,8 @@ static const struct option longopts[] = {
 	{ "connect-timeout",	required_argument, NULL, OPT_CTIMEOUT },
 	{ "command-timeout",	required_argument, NULL, OPT_XTIMEOUT },
 	{ "print-command",	no_argument,	   NULL, OPT_PRINT },
+	{ "since",		required_argument, NULL, OPT_SINCE },
+	{ "no-evidence",	no_argument,	   NULL, OPT_NOEVIDENCE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -96,7 +106,7 @@ print_command(void)
 
 static int
 parse_args(int argc, char **argv, struct transport_opts *o,
-    const char **in, const char **out)
+    const char **in, const char **out, int *since)
 {
 	int ch;
 
@@ -131,6 +141,14 @@ parse_args(int argc, char **argv, struct transport_opts *o,
 			exit(EXIT_OK);
 		case OPT_PRINT:
 			exit(print_command());
+		case OPT_SINCE:
+			if (cmd_opt_int("since", optarg, 1, 3650, &ch) == -1)
+				return -1;
+			*since = *since == -1 ? -1 : ch;
+			break;
+		case OPT_NOEVIDENCE:
+			*since = -1;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return -1;
@@ -145,11 +163,33 @@ parse_args(int argc, char **argv, struct transport_opts *o,
 	return 0;
 }
 
+/* What the event logs showed, one line a host with evidence or none. */
+static void
+report_evidence(const struct discover *d)
+{
+	const struct evidence_host *ev;
+	size_t i;
+
+	for (i = 0; i < discover_nhosts(d); i++) {
+		if ((ev = discover_host_evidence(d, i)) == NULL)
+			continue;
+		if (ev->unknown)
+			warnmsg("%s: evidence unknown: %s",
+			    discover_host_name(d, i), ev->error);
+		else if (ev->n > 0)
+			fprintf(stderr, "kbfix: discover: %s: %zu event(s) in "
+			    "its logs point to an advisory\n",
+			    discover_host_name(d, i),
+			    discover_evidence_nevents(ev));
+	}
+}
+
 static int
 report(const struct discover *d)
 {
 	size_t i, ok = 0, bad = 0, skipped = 0;
 
+	report_evidence(d);
 	for (i = 0; i < discover_nhosts(d); i++) {
 		if (discover_host_skipped(d, i))
 			skipped++;
@@ -171,19 +211,24 @@ cmd_discover(int argc, char **argv)
 {
 	struct transport_opts o;
 	struct discover *d;
+	struct advisory_set *set = NULL;
 	const char *in = NULL, *out = NULL;
-	int rc, failed;
+	int rc, failed, since = DISCOVER_EVIDENCE_DAYS;
 
 	memset(&o, 0, sizeof(o));
-	if (parse_args(argc, argv, &o, &in, &out) == -1)
+	if (parse_args(argc, argv, &o, &in, &out, &since) == -1)
 		return EXIT_USAGE;
 	if ((d = discover_load(in)) == NULL) {
 		warnmsg("discover: %s", err_msg());
 		return EXIT_USAGE;
 	}
+	if (since > 0 && (set = plan_advisory_builtin()) != NULL)
+		discover_set_evidence(d, set, (int64_t)since * 86400000,
+		    DISCOVER_EVIDENCE_COUNT);
 	if ((failed = discover_run(d, &o)) == -1) {
 		warnmsg("discover: %s", err_msg());
 		discover_free(d);
+		plan_advisory_set_free(set);
 		return EXIT_FAIL;
 	}
 	rc = report(d);
@@ -192,5 +237,6 @@ cmd_discover(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	discover_free(d);
+	plan_advisory_set_free(set);
 	return rc;
 }

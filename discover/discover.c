@@ -21,6 +21,7 @@ struct dhost {
 	char		*error;
 	struct transport_conn *conn;
 	struct discover	*d;
+	struct evidence_host ev;	/* discover_set_evidence() */
 };
 
 struct discover {
@@ -30,6 +31,9 @@ struct discover {
 	struct dhost	*hosts;
 	size_t		 n;
 	int		 failed;
+	const struct advisory_set *evset;	/* NULL: no evidence read */
+	int64_t		 ev_within_ms;
+	unsigned	 ev_count;
 };
 
 /*
@@ -157,8 +161,10 @@ discover_free(struct discover *d)
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->n; i++)
+	for (i = 0; i < d->n; i++) {
 		free(d->hosts[i].error);
+		discover_evidence_host_release(&d->hosts[i].ev);
+	}
 	free(d->hosts);
 	plan_inventory_free(d->inv);
 	free(d->orig);
@@ -227,19 +233,46 @@ host_fail(struct dhost *h, const char *why)
 }
 
 static void
+on_evidence(struct evidence_host *ev, void *arg)
+{
+	struct dhost *h = arg;
+
+	if (discover_evidence_apply(h->d->inv, h->rec, ev) == -1)
+		host_fail(h, err_msg());
+	transport_close(h->conn);
+	h->conn = NULL;
+}
+
+static void
 on_exec(struct transport_conn *c, const struct transport_result *r, void *arg)
 {
 	struct dhost *h = arg;
 
-	(void)c;
 	if (r->failed)
 		host_fail(h, r->error);
 	else if (discover_update(h->d->inv, h->rec, r->out, r->out_len) == -1)
 		host_fail(h, err_msg());
-	else {
+	else if (h->d->evset == NULL || discover_evidence_read(c, h->d->evset,
+	    h->d->ev_within_ms, h->d->ev_count, &h->ev, on_evidence, h) == -1) {
 		transport_close(h->conn);
 		h->conn = NULL;
 	}
+}
+
+void
+discover_set_evidence(struct discover *d, const struct advisory_set *set,
+    int64_t within_ms, unsigned count)
+{
+	d->evset = set;
+	d->ev_within_ms = within_ms;
+	d->ev_count = count;
+}
+
+const struct evidence_host *
+discover_host_evidence(const struct discover *d, size_t i)
+{
+	return d->evset != NULL && !d->hosts[i].skipped &&
+	    d->hosts[i].error == NULL ? &d->hosts[i].ev : NULL;
 }
 
 static void

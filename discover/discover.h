@@ -121,5 +121,51 @@ int	 discover_evidence_read(struct transport_conn *c,
 	    const struct advisory_set *, int64_t within_ms, unsigned count,
 	    struct evidence_host *h, discover_evidence_cb *cb, void *arg);
 void	 discover_evidence_host_release(struct evidence_host *);
+/* Events in h (an event pointing to two advisories is one). */
+size_t	 discover_evidence_nevents(const struct evidence_host *);
+
+/*
+ * discover reads the evidence too when told (before discover_run()): on
+ * each host's connection, after the facts.  The advisories with evidence
+ * are added to the record's `experiencing` (what the operator wrote there
+ * is kept; a host without evidence keeps its list as read).  A host whose
+ * log cannot be read is not failed: its evidence is unknown and its
+ * `experiencing` left as read.  set must outlive discover_run().
+ * discover_host_evidence(): host i's evidence after the run, or NULL
+ * (not read: skipped, failed, or evidence not asked for).
+ */
+struct plan_inventory;
+struct plan_inv_host;
+void	 discover_set_evidence(struct discover *, const struct advisory_set *,
+	    int64_t within_ms, unsigned count);
+const struct evidence_host *discover_host_evidence(const struct discover *,
+	    size_t i);
+/*
+ * kbfix evidence (discover/evidence_run.c): the run directory's hosts
+ * (plan.json) and end states (journal.jsonl: a host is fixed at its
+ * `done` record, the run started at its first `begin`), read again with
+ * since_days before the run; set is borrowed.  NULL (err_set) on a bad
+ * run directory.  _read() connects to every ssh host (manual hosts:
+ * evidence unknown) and calls progress(name, evidence, arg) as each is
+ * read; -1 only when the transport cannot start.  _text() and _json()
+ * append the report (README "kbfix evidence"; JSON kbfix-evidence/1).
+ * _unknown(): hosts whose evidence is unknown.
+ */
+struct evidence_run;
+typedef void discover_evidence_progress(const char *host,
+    const struct evidence_host *, void *arg);
+struct evidence_run *discover_evidence_run_load(const char *run_dir,
+	    const struct advisory_set *set, int since_days);
+int	 discover_evidence_run_read(struct evidence_run *,
+	    const struct transport_opts *, unsigned count,
+	    discover_evidence_progress *progress, void *arg);
+int	 discover_evidence_run_text(const struct evidence_run *, struct buf *);
+int	 discover_evidence_run_json(const struct evidence_run *, struct buf *);
+size_t	 discover_evidence_run_unknown(const struct evidence_run *);
+void	 discover_evidence_run_free(struct evidence_run *);
+
+/* h's advisories with evidence added to rec's experiencing. */
+int	 discover_evidence_apply(struct plan_inventory *,
+	    struct plan_inv_host *rec, const struct evidence_host *h);
 
 #endif

@@ -6,6 +6,7 @@
  * read by transport_winevent_parse(), which keeps no message text.  A log
  * that cannot be read makes the host's evidence unknown, never "no crash".
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,52 @@ discover_evidence_match(const struct advisory_set *set,
 			    sizeof(*h->items));
 			h->items[h->n++] = it;
 		}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+discover_evidence_apply(struct plan_inventory *inv, struct plan_inv_host *rec,
+    const struct evidence_host *h)
+{
+	char **ids;
+	size_t i, n = 0;
+	int rc;
+
+	if (h->unknown || h->n == 0)
+		return 0;
+	ids = xcalloc(rec->nexperiencing + h->n + 1, sizeof(*ids));
+	for (i = 0; i < rec->nexperiencing; i++)
+		ids[n++] = rec->experiencing[i];
+	for (i = 0; i < h->n; i++)
+		if (!strv_has(ids, n, h->items[i].advisory))
+			ids[n++] = (char *)(uintptr_t)h->items[i].advisory;
+	/* what the operator wrote first, then the new ids in name order */
+	qsort(ids + rec->nexperiencing, n - rec->nexperiencing, sizeof(*ids),
+	    cmp_str);
+	rc = n == rec->nexperiencing ? 0 :
+	    plan_inv_host_set_list(inv, rec, "experiencing", ids, n);
+	free(ids);
+	return rc;
+}
+
+size_t
+discover_evidence_nevents(const struct evidence_host *h)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < h->n; i++) {
+		for (j = 0; j < i; j++)
+			if (h->items[j].time == h->items[i].time &&
+			    h->items[j].id == h->items[i].id)
+				break;
+		n += j == i;
+	}
+	return n;
 }
 
 void

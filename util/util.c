@@ -983,6 +983,17 @@ hex_encode(const unsigned char *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int
+strv_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 void
 strv_free(char **v, size_t n)
 {

@@ -170,6 +170,7 @@ void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
 /* SHA-256 of data as 64 lower-case hex digits (the plan's identity). */
 void	 sha256_hex(const void *data, size_t len, char out[65]);
 void	 strv_free(char **, size_t);	/* frees n strings and the array */
+int	 strv_has(char *const *, size_t, const char *);	/* 1: s is one of n */
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */
 int	 str_endswith(const char *, const char *);

@@ -34,6 +34,35 @@ json.dump(inv, open(sys.argv[2], "w"))
 PY
 check "fleet of 4 up" env BUILD="$BUILD" "$TOP/tests/fleet/fleet" up \
     "$T_TMP/inv.json" "$FLEET" || finish
+
+# discover reads the same logs: the advisories the seeded events point to
+# become the hosts' `experiencing` (0xD1 points to multicast-forwarding
+# too; the planner decides what applies), the 40-day-old crash only with
+# --since 60, nothing with --no-evidence.
+exp() {
+	python3 -c 'import json, sys
+for h in json.load(open(sys.argv[1]))["hosts"]:
+    print(h["name"], ",".join(h.get("experiencing", [])) or "-")' "$1"
+}
+disc() {
+	kbfix discover -i "$FLEET/inventory.json" -o "$T_TMP/disc.json" \
+	    --known-hosts "$FLEET/known_hosts" -k "$FLEET/id_ed25519" "$@"
+}
+disc 2>"$T_TMP/disc.err"
+check_eq "discover: exit 0" 0 "$?"
+check_eq "discover: experiencing from the logs" "w7so-000 multicast-forwarding,tcpip-2018-07
+w7so-001 -
+w7so-002 -
+w7so-003 -" "$(exp "$T_TMP/disc.json")"
+check_contains "discover: says so" "$(cat "$T_TMP/disc.err")" \
+    "w7so-000: 3 event(s) in its logs point to an advisory"
+disc --since 60 2>/dev/null
+check_eq "discover --since 60: the old crash too" "w7so-002 multicast-forwarding,tcpip-2018-07" \
+    "$(exp "$T_TMP/disc.json" | grep w7so-002)"
+disc --no-evidence 2>/dev/null
+check_eq "discover --no-evidence" "-" \
+    "$(exp "$T_TMP/disc.json" | awk '$1=="w7so-000"{print $2}')"
+
 apply_plan all
 apply_bundle "$T_TMP/all.json"
 out=$(kb_apply "$T_TMP/all.json" "$T_TMP/run" --canary 0 --parallel 4 2>&1)

@@ -118,12 +118,53 @@ test_discover_evidence_match(void **state)
 	plan_advisory_set_free(set);
 }
 
+static void
+test_discover_evidence_apply_adds_to_experiencing(void **state)
+{
+	static const char inv_json[] = "{\"hosts\": [{\"name\": \"web01\", "
+	    "\"os\": \"windows-7\", \"version\": \"6.1.7601\", "
+	    "\"experiencing\": [\"wfp-two-callouts\"]}]}";
+	struct advisory_set *set = plan_advisory_builtin();
+	struct plan_inventory *inv;
+	struct winevent_list l;
+	struct evidence_host h;
+	struct plan_inv_host *rec;
+
+	(void)state;
+	inv = plan_inventory_parse("inv.json", inv_json, strlen(inv_json));
+	assert_non_null(inv);
+	rec = &inv->hosts[0];
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(transport_winevent_parse(answer, strlen(answer), &l),
+	    0);
+	discover_evidence_match(set, &l, &h);
+	h.unknown = 1;	/* unknown: nothing changes */
+	assert_int_equal(discover_evidence_apply(inv, rec, &h), 0);
+	assert_int_equal(rec->nexperiencing, 1);
+	h.unknown = 0;
+	assert_int_equal(discover_evidence_apply(inv, rec, &h), 0);
+	assert_int_equal(rec->nexperiencing, 5);
+	assert_string_equal(rec->experiencing[0], "wfp-two-callouts");
+	assert_string_equal(rec->experiencing[1], "multicast-forwarding");
+	assert_string_equal(rec->experiencing[2], "tcpip-2018-07");
+	assert_string_equal(rec->experiencing[3], "wfp-classify-handle");
+	assert_string_equal(rec->experiencing[4], "ws2-unload-ceip");
+	/* again: nothing new */
+	assert_int_equal(discover_evidence_apply(inv, rec, &h), 0);
+	assert_int_equal(rec->nexperiencing, 5);
+	transport_winevent_list_release(&l);
+	discover_evidence_host_release(&h);
+	plan_inventory_free(inv);
+	plan_advisory_set_free(set);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discover_evidence_commands_builtin),
 		cmocka_unit_test(test_discover_evidence_match),
+		cmocka_unit_test(test_discover_evidence_apply_adds_to_experiencing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,8 @@
 # requests in the server's log) and the bundle verifies.  Also: a server
 # that ignores Range (200) or answers another range, SIGTERM, an interrupt
 # during the lookups, a folder left by a killed fetch, and progress lines.
+# valgrind: skip (signals to a background kbfix and timings; run it with the
+# ASAN build instead)
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/catalog-server/lib.sh"
 # 4 MB packages sent at 2 MB/s a connection: each download takes 2 s
@@ -50,7 +52,7 @@ wait_for "GET $DL" 4 || not_ok "downloads start"
 sleep 1
 interrupt INT
 check_eq "SIGINT: dies of SIGINT (130)" 130 "$RC"
-check "SIGINT: exits within 2 s ($SECS ms)" test "$SECS" -lt 2000
+check "SIGINT: exits within 3 s ($SECS ms)" test "$SECS" -lt 3000
 check "SIGINT: no bundle" test ! -e "$T_TMP/b1"
 check "SIGINT: temporary folder removed" no_tmp "$T_TMP/b1"
 check_contains "SIGINT: says it removed the temporary folder" "$T_TMP/err" \
@@ -138,7 +140,7 @@ interrupt INT
 catsrv_clear
 catsrv_fault rate 2
 check_eq "lookups: dies of SIGINT" 130 "$RC"
-check "lookups: exits within 1 s ($SECS ms)" test "$SECS" -lt 1000
+check "lookups: exits within 3 s ($SECS ms)" test "$SECS" -lt 3000
 check_contains "lookups: nothing downloaded" "$T_TMP/err" "no bundle was written"
 check "lookups: no temporary folder" no_tmp "$T_TMP/b6"
 check_eq "lookups: no download asked" 0 "$(grep -c "GET $DL" "$CATSRV_LOG")"

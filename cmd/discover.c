@@ -16,7 +16,7 @@
 static const char usage_text[] =
 "usage: kbfix discover -i INVENTORY -o OUT.json [--parallel N]\n"
 "           [--known-hosts FILE] [--accept-new] [-k KEYFILE] [-u USER]\n"
-"           [--connect-timeout S] [--command-timeout S]\n"
+"           [--connect-timeout S] [--command-timeout S] [--no-progress]\n"
 "\n"
 "Connect to every host of INVENTORY over SSH, in parallel, and\n"
 "read OS name, version and architecture, installed updates, the tcpip.sys\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "util/util.h"
@@ -16,7 +17,7 @@
 static const char usage_text[] =
 "usage: kbfix discover -i INVENTORY -o OUT.json [--parallel N]\n"
 "           [--known-hosts FILE] [--accept-new] [-k KEYFILE] [-u USER]\n"
-"           [--connect-timeout S] [--command-timeout S]\n"
+"           [--connect-timeout S] [--command-timeout S] [--no-progress]\n"
 "           [--since DAYS] [--no-evidence]\n"
 "\n"
 "Connect to every host of INVENTORY over SSH, in parallel, and\n"
@@ -51,12 +52,21 @@ static const char usage_text[] =
 "                          checks, events, faulting modules) a host's log\n"
 "                          shows are added to its `experiencing`\n"
 "      --no-evidence       do not read the event logs\n"
+"      --no-progress       no progress on stderr (by default: a line that\n"
+"                          names the hosts still being read and for how\n"
+"                          long; timestamped lines off a terminal)\n"
+"\n"
+"Ctrl-C or SIGTERM stops discover within a second: the hosts already read\n"
+"are written to OUT.json, those not finished keep what INVENTORY had and\n"
+"are listed on stderr as interrupted; run it again to read them.  A second\n"
+"Ctrl-C ends it at once (nothing written).\n"
 "\n"
 "Exit status: 0 all hosts discovered, 1 runtime failure, 2 bad usage or\n"
-"bad inventory, 3 some hosts could not be discovered.\n";
+"bad inventory, 3 some hosts could not be discovered; interrupted: killed\n"
+"by the signal after writing (130 after SIGINT, 143 after SIGTERM).\n";
 
 enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_PRINT,
-	OPT_SINCE, OPT_NOEVIDENCE };
+	OPT_SINCE, OPT_NOEVIDENCE, OPT_NOPROGRESS };
 
 static const struct option longopts[] = {
 	{ "inventory",		required_argument, NULL, 'i' },
@@ -71,6 +81,7 @@ static const struct option longopts[] = {
 	{ "print-command",	no_argument,	   NULL, OPT_PRINT },
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "no-evidence",	no_argument,	   NULL, OPT_NOEVIDENCE },
+	{ "no-progress",	no_argument,	   NULL, OPT_NOPROGRESS },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -103,6 +114,8 @@ print_command(void)
 	buf_release(&b);
 	return EXIT_OK;
 }
+
+static int no_progress;
 
 static int
 parse_args(int argc, char **argv, struct transport_opts *o,
@@ -149,6 +162,9 @@ parse_args(int argc, char **argv, struct transport_opts *o,
 		case OPT_NOEVIDENCE:
 			*since = -1;
 			break;
+		case OPT_NOPROGRESS:
+			no_progress = 1;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return -1;
@@ -184,6 +200,87 @@ report_evidence(const struct discover *d)
 	}
 }
 
+/*
+ * Progress per host: on a terminal one line, redrawn, naming the hosts
+ * still being read, longest first, with their time; off a terminal a
+ * timestamped line as each host ends and, every WAIT_LINE_MS, one naming
+ * the hosts still being read.
+ */
+#define WAIT_SHOWN	3
+#define WAIT_LINE_MS	5000
+
+struct shown {
+	int		 tty;
+	int		 on_line;
+	int64_t		 last_line;
+};
+
+/* "h003 (reading, 12 s), h007 (connecting, 3 s) and 4 more" */
+static void
+waiting(const struct discover *d, struct buf *b)
+{
+	size_t i, k, n = discover_nhosts(d), shown = 0, more = 0;
+	int64_t ms, best;
+	const char *what;
+	char *taken = xcalloc(n + 1, 1);
+
+	for (k = 0; k < WAIT_SHOWN; k++) {
+		size_t pick = n;
+		best = -1;
+		for (i = 0; i < n; i++)
+			if (!taken[i] && discover_host_elapsed(d, i, &ms,
+			    &what) && ms > best) {
+				best = ms;
+				pick = i;
+			}
+		if (pick == n)
+			break;
+		taken[pick] = 1;
+		discover_host_elapsed(d, pick, &ms, &what);
+		buf_addf(b, "%s%s (%s, %lld s)", shown++ ? ", " : "",
+		    discover_host_name(d, pick), what, (long long)(ms / 1000));
+	}
+	for (i = 0; i < n; i++)
+		more += !taken[i] && discover_host_elapsed(d, i, &ms, &what);
+	if (more)
+		buf_addf(b, " and %zu more", more);
+	free(taken);
+}
+
+static void
+progress(const struct discover *d, const struct discover_progress *p,
+    void *arg)
+{
+	struct shown *sh = arg;
+	const char *err;
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "discover: %zu/%zu host(s) done, %zu failed",
+	    p->done, p->total, p->failed);
+	if (p->done < p->total) {
+		buf_adds(&b, "; reading ");
+		waiting(d, &b);
+	}
+	if (sh->tty) {
+		fprintf(stderr, "\r%s\033[K", buf_str(&b));
+		sh->on_line = 1;
+		if (p->done == p->total) {
+			fputc('\n', stderr);
+			sh->on_line = 0;
+		}
+	} else if (p->ended >= 0) {
+		err = discover_host_error(d, (size_t)p->ended);
+		cmd_progress_line("discover: %s: %s (%zu/%zu)",
+		    discover_host_name(d, (size_t)p->ended), err ? "failed" :
+		    "discovered", p->done, p->total);
+	} else if (time_now_ms() - sh->last_line >= WAIT_LINE_MS) {
+		sh->last_line = time_now_ms();
+		cmd_progress_line("%s", buf_str(&b));
+	}
+	buf_release(&b);
+}
+
 static int
 report(const struct discover *d)
 {
@@ -212,6 +309,8 @@ cmd_discover(int argc, char **argv)
 	struct transport_opts o;
 	struct discover *d;
 	struct advisory_set *set = NULL;
+	struct shown sh = { isatty(STDERR_FILENO), 0, 0 };
+	struct discover_hooks hooks = { NULL, progress, &sh };
 	const char *in = NULL, *out = NULL;
 	int rc, failed, since = DISCOVER_EVIDENCE_DAYS;
 
@@ -225,18 +324,28 @@ cmd_discover(int argc, char **argv)
 	if (since > 0 && (set = plan_advisory_builtin()) != NULL)
 		discover_set_evidence(d, set, (int64_t)since * 86400000,
 		    DISCOVER_EVIDENCE_COUNT);
-	if ((failed = discover_run(d, &o)) == -1) {
+	sh.last_line = time_now_ms();
+	if (no_progress)
+		hooks.progress = NULL;
+	hooks.stop = cmd_interrupt_catch();
+	if ((failed = discover_run(d, &o, &hooks)) == -1) {
 		warnmsg("discover: %s", err_msg());
 		discover_free(d);
 		plan_advisory_set_free(set);
 		return EXIT_FAIL;
 	}
+	if (sh.on_line)
+		fputc('\n', stderr);
 	rc = report(d);
 	if (discover_write(d, out) == -1) {
 		warnmsg("discover: %s", err_msg());
 		rc = EXIT_FAIL;
-	}
+	} else if (discover_interrupted(d))
+		warnmsg("discover: %s: stopped; %s written with the hosts "
+		    "read so far, run it again for the others",
+		    cmd_interrupt_name(), out);
 	discover_free(d);
 	plan_advisory_set_free(set);
+	cmd_interrupt_exit();
 	return rc;
 }

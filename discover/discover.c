@@ -18,6 +18,8 @@
 struct dhost {
 	struct plan_inv_host *rec;	/* in d->inv */
 	int		 skipped;	/* transport manual */
+	int		 ended;		/* discovered or failed */
+	int		 connected;
 	char		*error;
 	struct transport_conn *conn;
 	struct discover	*d;
@@ -34,6 +36,11 @@ struct discover {
 	const struct advisory_set *evset;	/* NULL: no evidence read */
 	int64_t		 ev_within_ms;
 	unsigned	 ev_count;
+	size_t		 done, total;	/* hosts ended, hosts to contact */
+	int		 interrupted;
+	int64_t		 start;		/* of discover_run(), ms */
+	struct transport *t;
+	const struct discover_hooks *hooks;
 };
 
 /*
@@ -219,7 +226,51 @@ out:
 	return rc;
 }
 
+int
+discover_interrupted(const struct discover *d)
+{
+	return d->interrupted;
+}
+
+int
+discover_host_elapsed(const struct discover *d, size_t i, int64_t *ms,
+    const char **what)
+{
+	const struct dhost *h = &d->hosts[i];
+
+	if (h->skipped || h->ended || d->start == 0)
+		return 0;
+	*ms = time_now_ms() - d->start;
+	*what = h->connected ? "reading" : "connecting";
+	return 1;
+}
+
 /* The loop. */
+
+static void
+progress(struct discover *d, long ended)
+{
+	struct discover_progress p;
+
+	if (d->hooks == NULL || d->hooks->progress == NULL)
+		return;
+	p.done = d->done;
+	p.failed = (size_t)d->failed;
+	p.total = d->total;
+	p.ended = ended;
+	d->hooks->progress(d, &p, d->hooks->arg);
+}
+
+/* A host has ended, discovered or failed: the caller hears of it. */
+static void
+host_end(struct dhost *h)
+{
+	h->ended = 1;
+	h->d->done++;
+	transport_close(h->conn);
+	h->conn = NULL;
+	progress(h->d, (long)(h - h->d->hosts));
+}
 
 static void
 host_fail(struct dhost *h, const char *why)
@@ -228,8 +279,45 @@ host_fail(struct dhost *h, const char *why)
 		h->error = xstrdup(why);
 		h->d->failed++;
 	}
-	transport_close(h->conn);
-	h->conn = NULL;
+	if (!h->ended)
+		host_end(h);
+}
+
+/* Stopped by the flag: every host not finished fails as interrupted,
+ * as a host not reached does; the loop ends. */
+static void
+interrupt(struct discover *d)
+{
+	size_t i;
+	char *m;
+
+	d->interrupted = 1;
+	for (i = 0; i < d->n; i++) {
+		struct dhost *h = &d->hosts[i];
+		if (h->skipped || h->ended)
+			continue;
+		m = xasprintf("%s: not discovered: interrupted while %s",
+		    h->rec->name, h->connected ? "reading it" : "connecting");
+		host_fail(h, m);
+		free(m);
+	}
+	transport_stop(d->t);
+}
+
+/* Every DISCOVER_TICK_MS while hosts run: the stop flag, and progress. */
+static void
+tick(void *arg)
+{
+	struct discover *d = arg;
+
+	if (d->hooks->stop != NULL && *d->hooks->stop) {
+		interrupt(d);
+		return;
+	}
+	if (d->done == d->total)
+		return;
+	progress(d, -1);
+	transport_timer(d->t, DISCOVER_TICK_MS, tick, d);
 }
 
 static void
@@ -237,10 +325,12 @@ on_evidence(struct evidence_host *ev, void *arg)
 {
 	struct dhost *h = arg;
 
+	if (h->ended)		/* interrupted meanwhile */
+		return;
 	if (discover_evidence_apply(h->d->inv, h->rec, ev) == -1)
 		host_fail(h, err_msg());
-	transport_close(h->conn);
-	h->conn = NULL;
+	else
+		host_end(h);
 }
 
 static void
@@ -253,10 +343,8 @@ on_exec(struct transport_conn *c, const struct transport_result *r, void *arg)
 	else if (discover_update(h->d->inv, h->rec, r->out, r->out_len) == -1)
 		host_fail(h, err_msg());
 	else if (h->d->evset == NULL || discover_evidence_read(c, h->d->evset,
-	    h->d->ev_within_ms, h->d->ev_count, &h->ev, on_evidence, h) == -1) {
-		transport_close(h->conn);
-		h->conn = NULL;
-	}
+	    h->d->ev_within_ms, h->d->ev_count, &h->ev, on_evidence, h) == -1)
+		host_end(h);
 }
 
 void
@@ -283,11 +371,15 @@ on_connect(struct transport_conn *c, int ok, const char *error, void *arg)
 	(void)c;
 	if (!ok)
 		host_fail(h, error);
+	else
+		h->connected = 1;
 }
 
 int
-discover_run(struct discover *d, const struct transport_opts *o)
+discover_run(struct discover *d, const struct transport_opts *o,
+    const struct discover_hooks *hooks)
 {
+	static const struct discover_hooks none;
 	struct transport *t;
 	struct dhost *h;
 	struct buf cmd;
@@ -299,6 +391,13 @@ discover_run(struct discover *d, const struct transport_opts *o)
 		goto out;
 	if ((t = transport_new(o)) == NULL)
 		goto out;
+	d->t = t;
+	d->hooks = hooks ? hooks : &none;
+	d->start = time_now_ms();
+	for (i = 0; i < d->n; i++)
+		d->total += !d->hosts[i].skipped;
+	if (d->total > 0)
+		transport_timer(t, DISCOVER_TICK_MS, tick, d);
 	for (i = 0; i < d->n; i++) {
 		h = &d->hosts[i];
 		if (h->skipped)
@@ -314,6 +413,7 @@ discover_run(struct discover *d, const struct transport_opts *o)
 	if (transport_run(t) == 0)
 		rc = d->failed;
 	transport_free(t);
+	d->t = NULL;
 out:
 	buf_release(&cmd);
 	return rc;

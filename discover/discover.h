@@ -19,6 +19,7 @@
 #ifndef KBFIX_DISCOVER_H
 #define KBFIX_DISCOVER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,18 +38,53 @@ struct discover *discover_load(const char *path);
 void	 discover_free(struct discover *);
 
 /*
+ * Progress and stop for discover_run(), both optional.  stop: a flag (set
+ * by a signal handler) looked at every DISCOVER_TICK_MS: the hosts not
+ * finished fail as interrupted (their records as read, like any host not
+ * reached), connections are dropped and discover_run() returns; what was
+ * read stays in the records.  progress() is called as each host ends
+ * (ended: its index) and every DISCOVER_TICK_MS while hosts are still
+ * being read (ended: -1); discover_host_elapsed() says for how long.
+ */
+#define DISCOVER_TICK_MS	200
+
+struct discover_progress {
+	size_t		 done, failed, total;	/* total: hosts to contact */
+	long		 ended;
+};
+
+struct discover_hooks {
+	const volatile sig_atomic_t *stop;
+	void	(*progress)(const struct discover *,
+		    const struct discover_progress *, void *);
+	void	*arg;
+};
+
+/*
  * Discover every host with transport "ssh" (given, or the planner's
  * default: plan_manual_by_default()).  Returns the number of hosts that
- * failed (0: all done), or -1 (err_set) when the transport could not
- * start.  A failed host's record is left as it was read.
+ * failed (interrupted ones included; 0: all done), or -1 (err_set) when
+ * the transport could not start.  A failed host's record is left as it
+ * was read.  hooks may be NULL.
  */
-int	 discover_run(struct discover *, const struct transport_opts *);
+int	 discover_run(struct discover *, const struct transport_opts *,
+	    const struct discover_hooks *);
+/* Whether the stop flag ended the run. */
+int	 discover_interrupted(const struct discover *);
 
 /* Host i: its name, its failure (NULL when it succeeded or was skipped). */
 size_t	 discover_nhosts(const struct discover *);
 const char *discover_host_name(const struct discover *, size_t);
 const char *discover_host_error(const struct discover *, size_t);
 int	 discover_host_skipped(const struct discover *, size_t);
+/*
+ * Host i while it is being read: 1 when it is still running, with ms
+ * since discover_run() queued it and what it is doing ("connecting":
+ * queued under --parallel or in TCP/SSH/auth, "reading": its commands
+ * run); 0 when it has ended or was skipped.
+ */
+int	 discover_host_elapsed(const struct discover *, size_t, int64_t *ms,
+	    const char **what);
 
 /*
  * The inventory as JSON (plan_inventory_write() with the input as read):

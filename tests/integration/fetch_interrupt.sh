@@ -5,6 +5,8 @@
 # requests in the server's log) and the bundle verifies.  Also: a server
 # that ignores Range (200) or answers another range, SIGTERM, an interrupt
 # during the lookups, a folder left by a killed fetch, and progress lines.
+# valgrind: skip (signals to a background kbfix and timings; run it with the
+# ASAN build instead)
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/catalog-server/lib.sh"
 # 4 MB packages sent at 2 MB/s a connection: each download takes 2 s
@@ -43,14 +45,26 @@ interrupt() {
 
 no_tmp() { ! ls -d "$1".kbfix-tmp.* >/dev/null 2>&1; }
 
+# wait_parts CACHE: until the 4 downloads have each written 1 MB or more
+# of their part files there (at most 10 s)
+wait_parts() {
+	local i n
+	for i in $(seq 200); do
+		n=$(find "$1/packages" -name '*.part' -size +1000k 2>/dev/null | wc -l)
+		[ "$n" -ge 4 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # 1. SIGINT in the middle of the downloads
 : >"$CATSRV_LOG"
 fetch_bg "$T_TMP/b1" "$T_TMP/c1"
 wait_for "GET $DL" 4 || not_ok "downloads start"
-sleep 1
+wait_parts "$T_TMP/c1" || not_ok "downloads under way"
 interrupt INT
 check_eq "SIGINT: dies of SIGINT (130)" 130 "$RC"
-check "SIGINT: exits within 2 s ($SECS ms)" test "$SECS" -lt 2000
+check "SIGINT: exits within 3 s ($SECS ms)" test "$SECS" -lt 3000
 check "SIGINT: no bundle" test ! -e "$T_TMP/b1"
 check "SIGINT: temporary folder removed" no_tmp "$T_TMP/b1"
 check_contains "SIGINT: says it removed the temporary folder" "$T_TMP/err" \
@@ -95,7 +109,7 @@ partial_run() {	# OUT CACHE: interrupted after the downloads started
 	: >"$CATSRV_LOG"
 	fetch_bg "$1" "$2"
 	wait_for "GET $DL" 4 || not_ok "downloads start"
-	sleep 0.7
+	wait_parts "$2" || not_ok "downloads under way"
 	interrupt INT
 }
 partial_run "$T_TMP/b3" "$T_TMP/c3"
@@ -138,7 +152,7 @@ interrupt INT
 catsrv_clear
 catsrv_fault rate 2
 check_eq "lookups: dies of SIGINT" 130 "$RC"
-check "lookups: exits within 1 s ($SECS ms)" test "$SECS" -lt 1000
+check "lookups: exits within 3 s ($SECS ms)" test "$SECS" -lt 3000
 check_contains "lookups: nothing downloaded" "$T_TMP/err" "no bundle was written"
 check "lookups: no temporary folder" no_tmp "$T_TMP/b6"
 check_eq "lookups: no download asked" 0 "$(grep -c "GET $DL" "$CATSRV_LOG")"
@@ -150,7 +164,7 @@ check "lookups: progress shown as timestamped lines" \
 : >"$CATSRV_LOG"
 fetch_bg "$T_TMP/b7" "$T_TMP/c7"
 wait_for "GET $DL" 4 || not_ok "downloads start"
-sleep 0.5
+wait_parts "$T_TMP/c7" || not_ok "downloads under way"
 kill -KILL "$PID"; wait "$PID" 2>/dev/null
 check "SIGKILL: its temporary folder stays" ls -d "$T_TMP"/b7.kbfix-tmp.*
 left=$(ls -d "$T_TMP"/b7.kbfix-tmp.*)

@@ -122,10 +122,12 @@ plan_prefer_parse(const char *s, enum plan_prefer *out)
 
 static void
 add_workaround(struct plan_arena *ar, struct plan_host *ph,
-    const struct advisory_workaround *w)
+    const struct advisory *adv)
 {
+	const struct advisory_workaround *w = &adv->workaround;
 	struct plan_action *a = &ph->actions[ph->nactions++];
 
+	a->advisory = plan_arena_intern(ar, adv->id);
 	if (w->is_registry) {
 		a->kind = ACTION_REGISTRY;
 		a->key = plan_arena_intern(ar, w->key);
@@ -189,7 +191,7 @@ host_actions(struct plan_arena *ar, struct plan_host *ph, struct host_work *w)
 	ph->actions = w->act;
 	for (i = 0; i < w->n; i++)
 		if (ev[i].workaround)
-			add_workaround(ar, ph, &ev[i].adv->workaround);
+			add_workaround(ar, ph, ev[i].adv);
 	for (i = 0; i < w->n; i++) {
 		struct plan_action *a;
 
@@ -278,7 +280,8 @@ host_facts(struct plan_arena *ar, const struct plan_inv_host *ih,
  * that restart is then seen as installed.
  */
 static void
-block_pending(struct plan_arena *ar, struct plan_host *ph)
+block_pending(struct plan_arena *ar, struct plan_host *ph,
+    const struct host_work *w)
 {
 	struct plan_finding *f;
 	char *r;
@@ -288,12 +291,15 @@ block_pending(struct plan_arena *ar, struct plan_host *ph)
 		return;
 	for (i = 0; i < ph->nfindings; i++) {
 		f = &ph->findings[i];
-		if (f->state != FINDING_AFFECTED)
+		if (f->state != FINDING_AFFECTED && !(f->state ==
+		    FINDING_BLOCKED && w->ev[i].workaround))
 			continue;
 		f->state = FINDING_BLOCKED;
 		r = xasprintf("%s Blocked: a reboot is pending on the host "
-		    "(pending_reboot): restart it, then discover and plan "
-		    "again.", f->reason ? f->reason : "");
+		    "(pending_reboot), so nothing is planned for it until it "
+		    "restarts%s: restart it, then discover and plan again.",
+		    f->reason ? f->reason : "", w->ev[i].workaround ?
+		    " (the workaround neither)" : "");
 		f->reason = plan_arena_intern(ar, r);
 		free(r);
 	}
@@ -324,7 +330,7 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 	}
 	host_actions(ar, ph, w);
 	if (ih->pending_reboot == 1)
-		block_pending(ar, ph);
+		block_pending(ar, ph, w);
 	ph->actions = memcpy(plan_arena_alloc(ar, ph->nactions *
 	    sizeof(*ph->actions)), w->act, ph->nactions * sizeof(*ph->actions));
 	ph->status = host_status(ph);
@@ -401,6 +407,22 @@ assign_waves(struct plan *p)
 
 /* Packages: once per (kb, product, arch), with the hosts that need it. */
 
+/*
+ * An advisory's classification is its fixes' (seed 001: the July fixes
+ * are "Updates"); the later updates --prefer latest picks are not.
+ */
+static int
+is_latest(const struct advisory *a, const char *kb)
+{
+	size_t i;
+
+	for (i = 0; i < a->nrows; i++)
+		if (a->rows[i].latest && strcmp(a->rows[i].latest, kb) == 0 &&
+		    strcmp(a->rows[i].fix, kb) != 0)
+			return 1;
+	return 0;
+}
+
 static int
 cmp_package(const void *a, const void *b)
 {
@@ -415,8 +437,9 @@ cmp_package(const void *a, const void *b)
 }
 
 static void
-collect_packages(struct plan *p)
+collect_packages(struct plan *p, const struct advisory_set *set)
 {
+	const struct advisory *adv;
 	struct smap m = { 0 };
 	struct buf key;
 	size_t i, j, *slot, *caps = NULL, cap = 0;
@@ -453,6 +476,13 @@ collect_packages(struct plan *p)
 				    h->actions[j].kb);
 				pk->product = plan_arena_strdup(p->arena, h->os);
 				pk->arch = plan_arena_strdup(p->arena, h->arch);
+				adv = h->actions[j].advisory ?
+				    plan_advisory_find(set,
+				    h->actions[j].advisory) : NULL;
+				pk->classification = adv &&
+				    adv->classification && !is_latest(adv,
+				    pk->kb) ? plan_arena_intern(p->arena,
+				    adv->classification) : NULL;
 				caps[*slot] = 0;
 			}
 			pk = &p->packages[*slot];
@@ -517,7 +547,7 @@ plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
 		host_plan(&inv->hosts[i], set, o, p, &w);
 	host_work_release(&w);
 	assign_waves(p);
-	collect_packages(p);
+	collect_packages(p, set);
 	return p;
 }
 
@@ -559,10 +589,12 @@ explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
 	else
 		buf_addf(b, "  wfp_callout_drivers:  %d\n", ih->wfp_drivers);
 	for (i = 0; i < ih->nregistry; i++)
-		buf_addf(b, "  registry:  %s = %s%u%s\n", ih->registry[i].path,
-		    ih->registry[i].is_num ? "" : "\"",
-		    ih->registry[i].is_num ? ih->registry[i].num : 0,
-		    ih->registry[i].is_num ? "" : "\"");
+		if (ih->registry[i].is_num)
+			buf_addf(b, "  registry:  %s = %u (REG_DWORD)\n",
+			    ih->registry[i].path, ih->registry[i].num);
+		else
+			buf_addf(b, "  registry:  %s = \"%s\" (REG_SZ)\n",
+			    ih->registry[i].path, ih->registry[i].str);
 	if (!ih->has_registry)
 		buf_adds(b, "  registry:  (not collected)\n");
 }

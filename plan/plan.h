@@ -95,6 +95,10 @@ struct plan_package {
 	char		*kb;
 	char		*product;	/* as the Catalog names it: "Windows 7" */
 	char		*arch;
+	/* the Catalog / WSUS classification when the advisory gives it
+	 * ("Updates": a WSUS that does not sync it never offers the
+	 * package), or NULL */
+	char		*classification;
 	char		**hosts;
 	size_t		 nhosts;
 };
@@ -585,6 +589,7 @@ struct advisory {
 	struct advisory_nopkg *nopkg;	/* "no_package" */
 	size_t		  nnopkg;
 	char		 *guidance;	/* hotfix: the article's advice, or NULL */
+	char		 *classification; /* of its fixes: "Updates", or NULL */
 };
 
 struct advisory_set {
@@ -749,6 +754,12 @@ enum plan_format {
 };
 
 int		 plan_format_parse(const char *, enum plan_format *);
+/*
+ * Appends to b, for reports that list packages, one sentence naming the
+ * packages classified "Updates" (seed 001: a WSUS that does not sync
+ * that classification never offers them); 0 when there are none.
+ */
+int		 plan_classification_note(const struct plan *, struct buf *b);
 int		 plan_report(const struct plan *, enum plan_format, struct buf *);
 
 #endif

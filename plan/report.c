@@ -174,6 +174,8 @@ text_packages(const struct plan *p, struct buf *b)
 	}
 	if (p->npackages == 0)
 		buf_adds(b, "(none)\n");
+	if (plan_classification_note(p, b))	/* issue 11 item 8 */
+		buf_addc(b, '\n');
 }
 
 /* Findings worth reading: everything but fixed and not-affected. */
@@ -200,7 +202,7 @@ text_details(const struct plan *p, struct buf *b)
 static void
 md_report(const struct plan *p, const struct totals *t, struct buf *b)
 {
-	struct buf line;
+	struct buf line, note;
 	size_t i, j;
 
 	buf_init(&line, 1 << 20);
@@ -226,6 +228,13 @@ md_report(const struct plan *p, const struct totals *t, struct buf *b)
 		}
 		buf_adds(b, " |\n");
 	}
+	buf_init(&note, 4096);
+	if (plan_classification_note(p, &note)) {	/* issue 11 item 8 */
+		buf_adds(b, "\n");
+		buf_add_md_cell(b, buf_str(&note));
+		buf_adds(b, "\n");
+	}
+	buf_release(&note);
 	buf_adds(b, "\n## Actions per host\n");
 	for (i = 0; i < p->nhosts; i++) {
 		const struct plan_host *h = &p->hosts[i];
@@ -361,6 +370,12 @@ html_report(const struct plan *p, const struct totals *t, struct buf *b)
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</table>\n");
+	buf_reset(&line);
+	if (plan_classification_note(p, &line)) {	/* issue 11 item 8 */
+		buf_adds(b, "<p class=\"note\">");
+		html_esc(b, buf_str(&line));
+		buf_adds(b, "</p>\n");
+	}
 	html_hosts(p, b);
 	buf_adds(b, "</body></html>\n");
 	buf_release(&line);

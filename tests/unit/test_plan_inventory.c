@@ -153,6 +153,19 @@ test_plan_inventory_parse_servicing_fields(void **state)
 	assert_string_equal(h->pending_reboot_reasons[0], "CBS RebootPending");
 	plan_inventory_free(inv);
 
+	/* CSV: "-" is a list collected and empty, an empty cell absent */
+	inv = parse("inv.csv", "name,installed,superseded,experiencing\n"
+	    "a,-,-,\nb,,KB4338818,-\n");
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->hosts[0].has_installed, 1);
+	assert_int_equal(inv->hosts[0].ninstalled, 0);
+	assert_int_equal(inv->hosts[0].has_superseded, 1);
+	assert_int_equal(inv->hosts[0].has_experiencing, 0);
+	assert_int_equal(inv->hosts[1].has_installed, 0);
+	assert_int_equal(inv->hosts[1].has_experiencing, 1);
+	plan_inventory_free(inv);
+
 	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"rollup\": "
 	    "\"7601.x\"}]}", "inv.json: hosts[0] (a).rollup: '7601.x' is not "
 	    "a package version", NULL);

@@ -213,6 +213,8 @@ struct plan_inv_host {
 	int		 multicast;	/* -1 absent, 0, 1 */
 	int		 wfp_drivers;	/* -1 absent */
 	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
+	int		 shared_address; /* 1: the address (and port) is shared
+					  * with other hosts on purpose */
 	char		**roles;
 	size_t		 nroles;
 	/*
@@ -265,6 +267,11 @@ struct plan_inventory {
 	struct plan_arena *arena;	/* every host string and array */
 	struct plan_inv_host *hosts;
 	size_t		 nhosts;
+	/* messages for the user (stderr), in the arena */
+	char		**warnings;	/* addresses shared on purpose */
+	size_t		 nwarnings;
+	char		**skipped;	/* PLAN_INV_SKIP_INVALID: every bad host */
+	size_t		 nskipped;
 };
 
 /*
@@ -277,6 +284,19 @@ struct plan_inventory {
 struct plan_inventory *plan_inventory_parse(const char *name, const char *buf,
 		    size_t len);
 struct plan_inventory *plan_inventory_read(const char *path);
+/*
+ * With PLAN_INV_SKIP_INVALID a host (JSON element, CSV record) with a bad
+ * field or a duplicate name or address is left out and its message added
+ * to inv->skipped, every one of them; what cannot be read at all (syntax,
+ * CSV header, file) is still refused.  Host names are unique regardless
+ * of case; two hosts on one address and port are refused unless both say
+ * shared_address: true (then inv->warnings says so).
+ */
+#define PLAN_INV_SKIP_INVALID	0x1
+struct plan_inventory *plan_inventory_parse_flags(const char *name,
+		    const char *buf, size_t len, unsigned flags);
+struct plan_inventory *plan_inventory_read_flags(const char *path,
+		    unsigned flags);
 void		 plan_inventory_free(struct plan_inventory *);
 const struct plan_inv_host *plan_inventory_find(const struct plan_inventory *,
 		    const char *name);

@@ -553,6 +553,19 @@ plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
 
 /* explain */
 
+/* "  label: a b c", "(none)" or "(not collected)"; validated words. */
+static void
+explain_list(struct buf *b, const char *label, char *const *v, size_t n,
+    int has)
+{
+	size_t i;
+
+	buf_addf(b, "  %s:", label);
+	for (i = 0; i < n; i++)
+		buf_addf(b, "%s %s", i ? "," : "", v[i]);
+	buf_adds(b, has ? (n ? "\n" : " (none)\n") : " (not collected)\n");
+}
+
 static void
 explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
     struct buf *b)
@@ -578,6 +591,17 @@ explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
 		buf_addf(b, " %s", ih->installed[i]);
 	buf_adds(b, ih->has_installed ? (ih->ninstalled ? "\n" : " (none)\n") :
 	    " (not collected)\n");
+	explain_list(b, "superseded", ih->superseded, ih->nsuperseded,
+	    ih->has_superseded);
+	if (ih->rollup)
+		buf_addf(b, "  rollup:    %s\n", ih->rollup);
+	explain_list(b, "experiencing", ih->experiencing, ih->nexperiencing,
+	    ih->has_experiencing);
+	if (ih->pending_reboot == 1)
+		explain_list(b, "pending reboot", ih->pending_reboot_reasons,
+		    ih->npending_reboot_reasons, 1);
+	if (ih->ui_language)
+		buf_addf(b, "  ui_language: %s\n", ih->ui_language);
 	buf_adds(b, "  files:    ");
 	for (i = 0; i < ih->nfiles; i++)
 		buf_addf(b, " %s %s", ih->files[i].name, ih->files[i].version);

@@ -391,24 +391,29 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 {
 	const struct advisory *a = e->adv;
 	const char *v = h->version;
-	char eff[48];
+	char eff[48], what[128];
 
 	if (row->fix_build == NULL)
 		return 0;
 	if (plan_version_revision(v) < 0 &&
 	    (v = rollup_build(row, h, eff, sizeof(eff))) == NULL)
 		return 0;
+	if (v == eff)
+		snprintf(what, sizeof(what), "The rollup level %s makes build "
+		    "%s, which", h->rollup, v);
+	else
+		snprintf(what, sizeof(what), "Build %s", v);
 	if (plan_version_cmp(v, row->fix_build) >= 0) {
-		set_result(e, FINDING_FIXED, "Build %s is at or after %s, the "
+		set_result(e, FINDING_FIXED, "%s is at or after %s, the "
 		    "build %s brings: the fix for the %s regression is "
-		    "installed (%s).", v, row->fix_build, row->fix,
+		    "installed (%s).", what, row->fix_build, row->fix,
 		    a->problem_text, a->id);
 		return 1;
 	}
 	if (plan_version_cmp(v, row->problem_build) < 0) {
-		set_result(e, FINDING_NOT_AFFECTED, "Build %s is before %s, the "
+		set_result(e, FINDING_NOT_AFFECTED, "%s is before %s, the "
 		    "build of the %s update %s: not affected; when rolling out "
-		    "the %s updates, deploy %s instead of %s.", v,
+		    "the %s updates, deploy %s instead of %s.", what,
 		    row->problem_build, a->problem_text, row->problem[0],
 		    a->problem_text, row_pick(row, h, prefer), row->problem[0]);
 		return 1;
@@ -421,8 +426,8 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 		return 1;
 	}
 	e->kb = row_pick(row, h, prefer);
-	set_result(e, FINDING_AFFECTED, "Build %s is at or after %s (the %s "
-	    "update %s) and before %s (%s): affected; install %s.", v,
+	set_result(e, FINDING_AFFECTED, "%s is at or after %s (the %s "
+	    "update %s) and before %s (%s): affected; install %s.", what,
 	    row->problem_build, a->problem_text, row->problem[0],
 	    row->fix_build, row->fix, e->kb);
 	return 1;

@@ -401,6 +401,18 @@ read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 		rd_fail(rd, "status", err_msg());
 		goto out;
 	}
+	/* a build with or without its revision (10.0.17134.165) */
+	if (h->version && !plan_valid_version(h->version, 3) &&
+	    !plan_valid_version(h->version, 4)) {
+		rd_fail(rd, "version", "must be a Windows build like 6.1.7601 "
+		    "or 10.0.17134.165");
+		goto out;
+	}
+	if (h->arch && (plan_norm_arch(h->arch) == NULL ||
+	    strcmp(plan_norm_arch(h->arch), h->arch) != 0)) {
+		rd_fail(rd, "arch", "must be x86, x64, ia64 or arm64");
+		goto out;
+	}
 	if (h->transport && strcmp(h->transport, "ssh") != 0 &&
 	    strcmp(h->transport, "manual") != 0) {
 		rd_fail(rd, "transport", "must be ssh or manual");

@@ -205,6 +205,25 @@ plan_window_opt(struct plan_args *a)
 	return 0;
 }
 
+/* An experiencing entry no advisory has is a typo: say so (10 at most). */
+static void
+warn_experiencing(const struct plan_inventory *inv,
+    const struct advisory_set *set)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < inv->nhosts; i++)
+		for (j = 0; j < inv->hosts[i].nexperiencing; j++) {
+			const char *id = inv->hosts[i].experiencing[j];
+
+			if (plan_advisory_find(set, id) != NULL || n++ >= 10)
+				continue;
+			warnmsg("warning: %s: %s: experiencing names '%s', "
+			    "which no advisory has (kbfix advisories lists "
+			    "them)", inv->name, inv->hosts[i].name, id);
+		}
+}
+
 int
 cmd_plan(int argc, char **argv)
 {
@@ -242,6 +261,7 @@ cmd_plan(int argc, char **argv)
 	}
 	for (i = 0; i < inv->nwarnings; i++)
 		warnmsg("warning: %s", inv->warnings[i]);
+	warn_experiencing(inv, set);
 	for (i = 0; i < inv->nskipped; i++)
 		warnmsg("skipped: %s", inv->skipped[i]);
 	if (inv->nskipped)

@@ -63,6 +63,13 @@ check_contains "shared_address: warned, naming both" "$(cat "$T_TMP/err")" \
 check_eq "shared_address: all three planned" "a b c" \
     "$(cut -d, -f1 "$T_TMP/s.out" | sed 1d | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
+# An experiencing entry that names no advisory is a warning, not an error.
+printf '%s' '{"hosts": [{"name": "a", "experiencing": ["wfp-two-calouts"]}]}' > "$T_TMP/x.json"
+kbfix plan -i "$T_TMP/x.json" > /dev/null 2> "$T_TMP/err"; rc=$?
+check_eq "experiencing typo: exit 0" 0 "$rc"
+check_contains "experiencing typo: warned" "$(cat "$T_TMP/err")" \
+    "warning: $T_TMP/x.json: a: experiencing names 'wfp-two-calouts', which no advisory has"
+
 # --skip-invalid: every bad row reported, the rest planned, exit 3.
 printf 'name,address,port,os,installed\nweb01,10.0.0.1,,Windows 7,KB4338823\nWEB01,10.0.0.2,,Windows 7,-\nweb02,10.0.0.1,,Windows 7,-\nweb06,,,Windows 7,KB1\nweb07,,x,Windows 7,-\nok,,,Windows 7,-\n' > "$T_TMP/k.csv"
 kbfix plan -i "$T_TMP/k.csv" -o "$T_TMP/skip.json" 2> "$T_TMP/err"; rc=$?

@@ -16,7 +16,7 @@ static const char plan_usage[] =
     "usage: kbfix plan -i INVENTORY [-o FILE] [--format text|json|markdown|html|csv]\n"
     "                  [--prefer channel|minimal|latest] [--window START/DURATION]\n"
     "                  [--hotfix-policy evidence|exposed] [--advisories DIR]\n"
-    "                  [--supersede DIR] [--created TIME]\n"
+    "                  [--supersede DIR] [--created TIME] [--skip-invalid]\n"
     "\n"
     "Decides, for every host of INVENTORY (JSON, CSV or an Active Directory\n"
     "export), which advisories apply and what fixes them, and prints a report\n"
@@ -33,7 +33,12 @@ static const char plan_usage[] =
     "adds supersedence data (kbfix supersede --refresh -o DIR writes it) to the\n"
     "built-in data: an installed or superseded update known to contain a fix\n"
     "makes the host fixed.  --created or\n"
-    "KBFIX_NOW fixes the plan's timestamp (reproducible output).\n";
+    "KBFIX_NOW fixes the plan's timestamp (reproducible output).\n"
+    "--skip-invalid plans the hosts that read well and reports every bad one\n"
+    "(bad field, duplicate name or address) on stderr, exit status 3; without\n"
+    "it one bad host refuses the inventory (exit 2).  Host names must be unique\n"
+    "regardless of case; two hosts on one address and port need\n"
+    "\"shared_address\": true on both (a warning).\n";
 
 struct advisory_set *
 cmd_load_advisories(const char *dir)
@@ -115,6 +120,7 @@ sink_stdout(void *arg, const char *data, size_t len)
 struct plan_args {
 	const char	*inventory, *output, *format, *advisories, *created;
 	const char	*supersede;
+	int		 skip_invalid;
 	const char	*window;
 	char		 window_start[21];
 	struct plan_options opt;
@@ -132,6 +138,7 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 		{ "window", required_argument, NULL, 'w' },
 		{ "advisories", required_argument, NULL, 'a' },
 		{ "supersede", required_argument, NULL, 's' },
+		{ "skip-invalid", no_argument, NULL, 'S' },
 		{ "created", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -145,6 +152,7 @@ plan_getopt(int argc, char **argv, struct plan_args *a)
 		case 'f': a->format = optarg; break;
 		case 'a': a->advisories = optarg; break;
 		case 's': a->supersede = optarg; break;
+		case 'S': a->skip_invalid = 1; break;
 		case 'c': a->created = optarg; break;
 		case 'p':
 			if (plan_prefer_parse(optarg, &a->opt.prefer) == -1) {
@@ -205,6 +213,25 @@ plan_window_opt(struct plan_args *a)
 	return 0;
 }
 
+/* An experiencing entry no advisory has is a typo: say so (10 at most). */
+static void
+warn_experiencing(const struct plan_inventory *inv,
+    const struct advisory_set *set)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < inv->nhosts; i++)
+		for (j = 0; j < inv->hosts[i].nexperiencing; j++) {
+			const char *id = inv->hosts[i].experiencing[j];
+
+			if (plan_advisory_find(set, id) != NULL || n++ >= 10)
+				continue;
+			warnmsg("warning: %s: %s: experiencing names '%s', "
+			    "which no advisory has (kbfix advisories lists "
+			    "them)", inv->name, inv->hosts[i].name, id);
+		}
+}
+
 int
 cmd_plan(int argc, char **argv)
 {
@@ -217,6 +244,7 @@ cmd_plan(int argc, char **argv)
 	enum plan_format fmt;
 	struct buf out;
 	char created[21];
+	size_t i;
 	int rc;
 
 	buf_init(&out, BUF_MAX_DEFAULT);
@@ -235,15 +263,24 @@ cmd_plan(int argc, char **argv)
 		goto out;
 	if ((set = cmd_load_advisories(a.advisories)) == NULL ||
 	    (sup = cmd_load_supersede(a.supersede)) == NULL ||
-	    (inv = plan_inventory_read(a.inventory)) == NULL) {
+	    (inv = plan_inventory_read_flags(a.inventory, a.skip_invalid ?
+	    PLAN_INV_SKIP_INVALID : 0)) == NULL) {
 		warnmsg("%s", err_msg());
 		goto out;
 	}
+	for (i = 0; i < inv->nwarnings; i++)
+		warnmsg("warning: %s", inv->warnings[i]);
+	warn_experiencing(inv, set);
+	for (i = 0; i < inv->nskipped; i++)
+		warnmsg("skipped: %s", inv->skipped[i]);
+	if (inv->nskipped)
+		warnmsg("%s: %zu host(s) skipped (--skip-invalid), %zu planned",
+		    a.inventory, inv->nskipped, inv->nhosts);
 	a.opt.supersede = sup;
 	p = plan_build(inv, set, &a.opt);
 	if (fmt == PLAN_FORMAT_JSON && a.output == NULL) {
 		/* to stdout a piece at a time: a large plan never sits in memory */
-		rc = EXIT_OK;
+		rc = inv->nskipped ? EXIT_PARTIAL : EXIT_OK;
 		if (plan_write_json_stream(p, sink_stdout, NULL) == -1 ||
 		    fflush(stdout) != 0) {
 			warnmsg("%s", err_msg());
@@ -258,6 +295,8 @@ cmd_plan(int argc, char **argv)
 		goto out;
 	}
 	rc = cmd_write_output(a.output, &out);
+	if (rc == EXIT_OK && inv->nskipped)
+		rc = EXIT_PARTIAL;
 out:
 	buf_release(&out);
 	plan_free(p);

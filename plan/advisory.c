@@ -755,6 +755,7 @@ plan_advisory_parse(const char *name, const char *buf, size_t len)
 	    get_strs(&r, root, "os", 1, 0, &a->os, &a->nos) == -1 ||
 	    read_workaround(&r, root, &a->workaround) == -1 ||
 	    read_nopkg(&r, root, a) == -1 ||
+	    get_str(&r, root, "classification", 0, &a->classification) == -1 ||
 	    read_model(&r, root, a) == -1 ||
 	    read_evidence(&r, root, &a->evidence) == -1)
 		goto out;
@@ -856,6 +857,7 @@ plan_advisory_free(struct advisory *a)
 	free(a->file);
 	free(a->problem_text);
 	free(a->guidance);
+	free(a->classification);
 	for (size_t i = 0; i < a->nnopkg; i++) {
 		free(a->nopkg[i].arch);
 		free(a->nopkg[i].reason);

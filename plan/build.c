@@ -122,10 +122,12 @@ plan_prefer_parse(const char *s, enum plan_prefer *out)
 
 static void
 add_workaround(struct plan_arena *ar, struct plan_host *ph,
-    const struct advisory_workaround *w)
+    const struct advisory *adv)
 {
+	const struct advisory_workaround *w = &adv->workaround;
 	struct plan_action *a = &ph->actions[ph->nactions++];
 
+	a->advisory = plan_arena_intern(ar, adv->id);
 	if (w->is_registry) {
 		a->kind = ACTION_REGISTRY;
 		a->key = plan_arena_intern(ar, w->key);
@@ -189,7 +191,7 @@ host_actions(struct plan_arena *ar, struct plan_host *ph, struct host_work *w)
 	ph->actions = w->act;
 	for (i = 0; i < w->n; i++)
 		if (ev[i].workaround)
-			add_workaround(ar, ph, &ev[i].adv->workaround);
+			add_workaround(ar, ph, ev[i].adv);
 	for (i = 0; i < w->n; i++) {
 		struct plan_action *a;
 
@@ -286,7 +288,8 @@ host_facts(struct plan_arena *ar, const struct plan_inv_host *ih,
  * that restart is then seen as installed.
  */
 static void
-block_pending(struct plan_arena *ar, struct plan_host *ph)
+block_pending(struct plan_arena *ar, struct plan_host *ph,
+    const struct host_work *w)
 {
 	struct plan_finding *f;
 	char *r;
@@ -296,12 +299,15 @@ block_pending(struct plan_arena *ar, struct plan_host *ph)
 		return;
 	for (i = 0; i < ph->nfindings; i++) {
 		f = &ph->findings[i];
-		if (f->state != FINDING_AFFECTED)
+		if (f->state != FINDING_AFFECTED && !(f->state ==
+		    FINDING_BLOCKED && w->ev[i].workaround))
 			continue;
 		f->state = FINDING_BLOCKED;
 		r = xasprintf("%s Blocked: a reboot is pending on the host "
-		    "(pending_reboot): restart it, then discover and plan "
-		    "again.", f->reason ? f->reason : "");
+		    "(pending_reboot), so nothing is planned for it until it "
+		    "restarts%s: restart it, then discover and plan again.",
+		    f->reason ? f->reason : "", w->ev[i].workaround ?
+		    " (the workaround neither)" : "");
 		f->reason = plan_arena_intern(ar, r);
 		free(r);
 	}
@@ -332,7 +338,7 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 	}
 	host_actions(ar, ph, w);
 	if (ih->pending_reboot == 1)
-		block_pending(ar, ph);
+		block_pending(ar, ph, w);
 	ph->actions = memcpy(plan_arena_alloc(ar, ph->nactions *
 	    sizeof(*ph->actions)), w->act, ph->nactions * sizeof(*ph->actions));
 	ph->status = host_status(ph);
@@ -409,6 +415,22 @@ assign_waves(struct plan *p)
 
 /* Packages: once per (kb, product, arch), with the hosts that need it. */
 
+/*
+ * An advisory's classification is its fixes' (seed 001: the July fixes
+ * are "Updates"); the later updates --prefer latest picks are not.
+ */
+static int
+is_latest(const struct advisory *a, const char *kb)
+{
+	size_t i;
+
+	for (i = 0; i < a->nrows; i++)
+		if (a->rows[i].latest && strcmp(a->rows[i].latest, kb) == 0 &&
+		    strcmp(a->rows[i].fix, kb) != 0)
+			return 1;
+	return 0;
+}
+
 static int
 cmp_package(const void *a, const void *b)
 {
@@ -423,8 +445,9 @@ cmp_package(const void *a, const void *b)
 }
 
 static void
-collect_packages(struct plan *p)
+collect_packages(struct plan *p, const struct advisory_set *set)
 {
+	const struct advisory *adv;
 	struct smap m = { 0 };
 	struct buf key;
 	size_t i, j, *slot, *caps = NULL, cap = 0;
@@ -461,6 +484,13 @@ collect_packages(struct plan *p)
 				    h->actions[j].kb);
 				pk->product = plan_arena_strdup(p->arena, h->os);
 				pk->arch = plan_arena_strdup(p->arena, h->arch);
+				adv = h->actions[j].advisory ?
+				    plan_advisory_find(set,
+				    h->actions[j].advisory) : NULL;
+				pk->classification = adv &&
+				    adv->classification && !is_latest(adv,
+				    pk->kb) ? plan_arena_intern(p->arena,
+				    adv->classification) : NULL;
 				caps[*slot] = 0;
 			}
 			pk = &p->packages[*slot];
@@ -527,11 +557,24 @@ plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
 		host_plan(&inv->hosts[i], set, o, p, &w);
 	host_work_release(&w);
 	assign_waves(p);
-	collect_packages(p);
+	collect_packages(p, set);
 	return p;
 }
 
 /* explain */
+
+/* "  label: a b c", "(none)" or "(not collected)"; validated words. */
+static void
+explain_list(struct buf *b, const char *label, char *const *v, size_t n,
+    int has)
+{
+	size_t i;
+
+	buf_addf(b, "  %s:", label);
+	for (i = 0; i < n; i++)
+		buf_addf(b, "%s %s", i ? "," : "", v[i]);
+	buf_adds(b, has ? (n ? "\n" : " (none)\n") : " (not collected)\n");
+}
 
 static void
 explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
@@ -558,6 +601,17 @@ explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
 		buf_addf(b, " %s", ih->installed[i]);
 	buf_adds(b, ih->has_installed ? (ih->ninstalled ? "\n" : " (none)\n") :
 	    " (not collected)\n");
+	explain_list(b, "superseded", ih->superseded, ih->nsuperseded,
+	    ih->has_superseded);
+	if (ih->rollup)
+		buf_addf(b, "  rollup:    %s\n", ih->rollup);
+	explain_list(b, "experiencing", ih->experiencing, ih->nexperiencing,
+	    ih->has_experiencing);
+	if (ih->pending_reboot == 1)
+		explain_list(b, "pending reboot", ih->pending_reboot_reasons,
+		    ih->npending_reboot_reasons, 1);
+	if (ih->ui_language)
+		buf_addf(b, "  ui_language: %s\n", ih->ui_language);
 	buf_adds(b, "  files:    ");
 	for (i = 0; i < ih->nfiles; i++)
 		buf_addf(b, " %s %s", ih->files[i].name, ih->files[i].version);
@@ -569,10 +623,12 @@ explain_facts(const struct plan_inv_host *ih, const struct advisory_set *set,
 	else
 		buf_addf(b, "  wfp_callout_drivers:  %d\n", ih->wfp_drivers);
 	for (i = 0; i < ih->nregistry; i++)
-		buf_addf(b, "  registry:  %s = %s%u%s\n", ih->registry[i].path,
-		    ih->registry[i].is_num ? "" : "\"",
-		    ih->registry[i].is_num ? ih->registry[i].num : 0,
-		    ih->registry[i].is_num ? "" : "\"");
+		if (ih->registry[i].is_num)
+			buf_addf(b, "  registry:  %s = %u (REG_DWORD)\n",
+			    ih->registry[i].path, ih->registry[i].num);
+		else
+			buf_addf(b, "  registry:  %s = \"%s\" (REG_SZ)\n",
+			    ih->registry[i].path, ih->registry[i].str);
 	if (!ih->has_registry)
 		buf_adds(b, "  registry:  (not collected)\n");
 }

@@ -48,6 +48,32 @@ reg_value(const struct plan_inv_host *h, const char *path)
 }
 
 static int
+reg_same(const struct plan_inv_reg *a, const struct plan_inv_reg *b)
+{
+	return a->is_num == b->is_num && (a->is_num ? a->num == b->num :
+	    strcmp(a->str, b->str) == 0);
+}
+
+/* The value under path given again (another spelling) with other data. */
+static const struct plan_inv_reg *
+reg_conflict(const struct plan_inv_host *h, const char *path,
+    const struct plan_inv_reg **first)
+{
+	size_t i;
+
+	*first = NULL;
+	for (i = 0; i < h->nregistry; i++) {
+		if (!plan_regpath_eq(h->registry[i].path, path))
+			continue;
+		if (*first == NULL)
+			*first = &h->registry[i];
+		else if (!reg_same(*first, &h->registry[i]))
+			return &h->registry[i];
+	}
+	return NULL;
+}
+
+static int
 in_list(char *const *v, size_t n, const char *s)
 {
 	size_t i;
@@ -157,7 +183,8 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 		    adv_name(a), b.d);
 		return 1;
 	}
-	if (h->version == NULL) {
+	/* the registry model decides from the registry alone */
+	if (h->version == NULL && a->model != ADVISORY_REGISTRY) {
 		set_result(e, FINDING_UNKNOWN, "The inventory does not give "
 		    "the build: collect version (e.g. 6.1.7601) to decide %s.",
 		    adv_name(a));
@@ -205,7 +232,11 @@ plan_channel_infer(const struct advisory_set *set,
 				const struct advisory_row *r =
 				    &set->items[i]->rows[j];
 
+				/* only the host's own product and build: a
+				 * Windows 8.1 rollup says nothing of a
+				 * Windows 7 host */
 				if (strcmp(r->channel, order[o]) != 0 ||
+				    !match_host(&r->match, h) ||
 				    (kb = row_channel_kb(r, h)) == NULL)
 					continue;
 				*why_kb = kb;
@@ -273,29 +304,40 @@ channel_note(struct sbuf *b, const char *channel, const char *why_kb,
 		    channel, why_kb);
 }
 
-/* Not affected: say what to deploy instead of the July update. */
+/*
+ * Not affected: say what to deploy instead of the July update, as --prefer
+ * picks it; the rows of the host's channel, or every row when no row has
+ * that channel ("cumulative" on Windows 7).
+ */
 static void
 table_not_installed(struct plan_eval *e, const struct advisory_row **rows,
-    size_t n, const char *channel)
+    size_t n, const char *channel, const struct plan_inv_host *h,
+    enum plan_prefer prefer)
 {
 	struct sbuf b = { .n = 0 };
-	size_t i, k = 0;
+	size_t i, k = 0, fit = 0;
 
+	for (i = 0; i < n && channel; i++)
+		fit += strcmp(rows[i]->channel, "any") == 0 ||
+		    strcmp(rows[i]->channel, channel) == 0;
 	sb_addf(&b, "%s", "No problem update (");
 	for (i = 0; i < n; i++)
 		sb_addf(&b, "%s%s", i ? " or " : "", rows[i]->problem[0]);
 	sb_addf(&b, ") is installed, so the host is not affected; when "
 	    "rolling out the %s updates, deploy ", e->adv->problem_text);
 	for (i = 0; i < n; i++) {
-		if (channel && strcmp(rows[i]->channel, "any") != 0 &&
+		if (fit && strcmp(rows[i]->channel, "any") != 0 &&
 		    strcmp(rows[i]->channel, channel) != 0)
 			continue;
 		sb_addf(&b, "%s%s instead of %s", k++ ? ", or " : "",
-		    rows[i]->fix, rows[i]->problem[0]);
+		    row_pick(rows[i], h, prefer), rows[i]->problem[0]);
 		if (strcmp(rows[i]->channel, "any") != 0)
 			sb_addf(&b, " (%s)", rows[i]->channel);
 	}
 	sb_addf(&b, "%s", ".");
+	if (channel && !fit)
+		sb_addf(&b, " (No row of the table is for channel %s.)",
+		    channel);
 	set_result(e, FINDING_NOT_AFFECTED, "%s", b.d);
 }
 
@@ -349,24 +391,29 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 {
 	const struct advisory *a = e->adv;
 	const char *v = h->version;
-	char eff[48];
+	char eff[48], what[128];
 
 	if (row->fix_build == NULL)
 		return 0;
 	if (plan_version_revision(v) < 0 &&
 	    (v = rollup_build(row, h, eff, sizeof(eff))) == NULL)
 		return 0;
+	if (v == eff)
+		snprintf(what, sizeof(what), "The rollup level %s makes build "
+		    "%s, which", h->rollup, v);
+	else
+		snprintf(what, sizeof(what), "Build %s", v);
 	if (plan_version_cmp(v, row->fix_build) >= 0) {
-		set_result(e, FINDING_FIXED, "Build %s is at or after %s, the "
+		set_result(e, FINDING_FIXED, "%s is at or after %s, the "
 		    "build %s brings: the fix for the %s regression is "
-		    "installed (%s).", v, row->fix_build, row->fix,
+		    "installed (%s).", what, row->fix_build, row->fix,
 		    a->problem_text, a->id);
 		return 1;
 	}
 	if (plan_version_cmp(v, row->problem_build) < 0) {
-		set_result(e, FINDING_NOT_AFFECTED, "Build %s is before %s, the "
+		set_result(e, FINDING_NOT_AFFECTED, "%s is before %s, the "
 		    "build of the %s update %s: not affected; when rolling out "
-		    "the %s updates, deploy %s instead of %s.", v,
+		    "the %s updates, deploy %s instead of %s.", what,
 		    row->problem_build, a->problem_text, row->problem[0],
 		    a->problem_text, row_pick(row, h, prefer), row->problem[0]);
 		return 1;
@@ -379,8 +426,8 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 		return 1;
 	}
 	e->kb = row_pick(row, h, prefer);
-	set_result(e, FINDING_AFFECTED, "Build %s is at or after %s (the %s "
-	    "update %s) and before %s (%s): affected; install %s.", v,
+	set_result(e, FINDING_AFFECTED, "%s is at or after %s (the %s "
+	    "update %s) and before %s (%s): affected; install %s.", what,
 	    row->problem_build, a->problem_text, row->problem[0],
 	    row->fix_build, row->fix, e->kb);
 	return 1;
@@ -518,7 +565,7 @@ eval_table(struct plan_eval *e, const struct plan_inv_host *h,
 	}
 	channel = plan_channel_infer(set, h, &why);
 	if ((row = table_affected_row(rows, n, h, channel, &kb)) == NULL) {
-		table_not_installed(e, rows, n, channel);
+		table_not_installed(e, rows, n, channel, h, prefer);
 		return;
 	}
 	e->kb = row_pick(row, h, prefer);
@@ -624,8 +671,8 @@ hotfix_notes(struct plan_eval *e, const struct plan_inv_host *h)
 		    "%s, which this host (%s) lacks: install %s first%s.",
 		    a->trigger.text, a->kb, a->prerequisites[i].text,
 		    h->version, a->prerequisites[i].text,
-		    a->workaround.present ? "; the workaround is planned "
-		    "meanwhile" : "");
+		    a->workaround.present && h->pending_reboot != 1 ?
+		    "; the workaround is planned meanwhile" : "");
 		e->workaround = a->workaround.present;
 		return 1;
 	}
@@ -712,6 +759,15 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h,
 		return;
 	}
 	v = file_version(h, a->file);
+	if (v && !plan_version_same_build(v, t->match.build) &&
+	    plan_version_cmp(v, t->match.build) > 0) {
+		set_result(e, FINDING_UNKNOWN, "%s %s is of build %.*s, later "
+		    "than the inventory's version %s (a service pack installed "
+		    "since?): the version is stale; collect version again to "
+		    "decide %s.", a->file, v, (int)(strrchr(v, '.') - v), v,
+		    h->version, a->kb);
+		return;
+	}
 	if (v && (br = branch_of(t, v)) == NULL) {
 		set_result(e, FINDING_UNKNOWN, "%s %s is in no known service "
 		    "branch of build %s: collect files.%s again.", a->file, v,
@@ -801,6 +857,41 @@ ceip_at_risk(struct plan_eval *e, const struct plan_inv_host *h,
 }
 
 static void
+reg_data(struct sbuf *b, const struct plan_inv_reg *r)
+{
+	if (r->is_num)
+		sb_addf(b, "%u", r->num);
+	else
+		sb_addf(b, "\"%s\"", r->str);
+}
+
+/* Conflicting facts: one value given twice with different data. */
+static int
+registry_conflicts(struct plan_eval *e, const struct plan_inv_host *h)
+{
+	const struct advisory_registry *g = &e->adv->registry;
+	const char *paths[] = { g->policy, g->enable, g->sampled_in,
+	    g->sample_number, g->low.path, g->high.path };
+	const struct plan_inv_reg *a, *b;
+	struct sbuf s = { .n = 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if ((b = reg_conflict(h, paths[i], &a)) == NULL)
+			continue;
+		reg_data(&s, a);
+		sb_addf(&s, " as %s and ", a->path);
+		reg_data(&s, b);
+		sb_addf(&s, " as %s", b->path);
+		set_result(e, FINDING_UNKNOWN, "The inventory gives %s twice "
+		    "with different data (%s): correct the inventory to "
+		    "decide %s.", paths[i], s.d, e->adv->kb);
+		return 1;
+	}
+	return 0;
+}
+
+static void
 eval_registry(struct plan_eval *e, const struct plan_inv_host *h)
 {
 	const struct advisory *a = e->adv;
@@ -815,6 +906,8 @@ eval_registry(struct plan_eval *e, const struct plan_inv_host *h)
 		    g->enable, g->sampled_in, g->sample_number, a->kb);
 		return;
 	}
+	if (registry_conflicts(e, h))
+		return;
 	pol = reg_value(h, g->policy);
 	loc = reg_value(h, g->enable);
 	eff = pol ? pol : loc;

@@ -374,6 +374,7 @@ inv_host_init(struct plan_inv_host *h)
 	h->multicast = -1;
 	h->wfp_drivers = -1;
 	h->pending_reboot = -1;
+	h->shared_address = -1;
 }
 
 void
@@ -410,43 +411,167 @@ hash_name(const char *s)
 	return h;
 }
 
-int
-inv_check_duplicates(const struct plan_inventory *inv, int csv)
+static void
+add_msg(struct plan_inventory *inv, char ***v, size_t *n, const char *msg)
 {
-	size_t cap = 16, i, j;
-	size_t *slots;
-	int rc = 0;
+	/* capacities 4, 8, 16...: grown when n is one of them */
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+		char **nv = plan_arena_alloc(inv->arena,
+		    (*n ? *n * 2 : 4) * sizeof(*nv));
+
+		if (*n)
+			memcpy(nv, *v, *n * sizeof(*nv));
+		*v = nv;
+	}
+	(*v)[(*n)++] = plan_arena_strdup(inv->arena, msg);
+}
+
+int
+inv_skip(struct plan_inventory *inv, struct plan_inv_host *h, unsigned flags)
+{
+	if (!(flags & PLAN_INV_SKIP_INVALID))
+		return -1;
+	add_msg(inv, &inv->skipped, &inv->nskipped, err_msg());
+	h->name = NULL;
+	return 0;
+}
+
+void
+inv_drop_skipped(struct plan_inventory *inv)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < inv->nhosts; i++)
+		if (inv->hosts[i].name != NULL)
+			inv->hosts[n++] = inv->hosts[i];
+	inv->nhosts = n;
+}
+
+/* Where a host is, for messages: "line 4 (web01)" or "hosts[3] (web01)". */
+static void
+host_where(const struct plan_inv_host *h, size_t i, int csv, char *out,
+    size_t len)
+{
+	if (csv)
+		snprintf(out, len, "line %d (%s)", h->line, h->name);
+	else
+		snprintf(out, len, "hosts[%zu] (%s)", i, h->name);
+}
+
+/* The SSH endpoint: address (or the name), port (22 when not given). */
+static const char *
+endpoint(const struct plan_inv_host *h, int *port)
+{
+	*port = h->port ? h->port : 22;
+	return h->address ? h->address : h->name;
+}
+
+static uint64_t
+hash_endpoint(const struct plan_inv_host *h)
+{
+	int port;
+	uint64_t x = hash_name(endpoint(h, &port));
+
+	return (x ^ (uint64_t)port) * 1099511628211ULL;
+}
+
+static int
+same_endpoint(const struct plan_inv_host *a, const struct plan_inv_host *b)
+{
+	int pa, pb;
+	const char *ea = endpoint(a, &pa), *eb = endpoint(b, &pb);
+
+	return pa == pb && strcasecmp(ea, eb) == 0;
+}
+
+/*
+ * Names unique regardless of case, and endpoints (address and port)
+ * unless every host on one says shared_address: true; O(n), hash sets.
+ * A duplicate names both hosts; with PLAN_INV_SKIP_INVALID the later one
+ * is left out and the check goes on.
+ */
+int
+inv_check_duplicates(struct plan_inventory *inv, int csv, unsigned flags)
+{
+	size_t cap = 16, i, j, slot, *names, *eps;
+	char here[128], there[128];
+	const char *ep;
+	int port = 22;
 
 	while (cap < inv->nhosts * 2)
 		cap <<= 1;
-	slots = xcalloc(cap, sizeof(*slots));	/* index + 1, 0: empty */
-	for (i = 0; i < inv->nhosts && rc == 0; i++) {
-		const char *n = inv->hosts[i].name;
+	names = xcalloc(cap, sizeof(*names));	/* index + 1, 0: empty */
+	eps = xcalloc(cap, sizeof(*eps));
+	for (i = 0; i < inv->nhosts; i++) {
+		struct plan_inv_host *h = &inv->hosts[i], *o;
 
-		for (j = hash_name(n) & (cap - 1); slots[j];
-		    j = (j + 1) & (cap - 1)) {
-			if (strcasecmp(inv->hosts[slots[j] - 1].name, n) != 0)
-				continue;
-			if (csv)
-				err_set("%s: record %zu: name: duplicate host "
-				    "name '%s' (also record %zu)", inv->name,
-				    i + 1, n, slots[j]);
-			else
-				err_set("%s: hosts[%zu] (%s).name: duplicate "
-				    "host name (also hosts[%zu])", inv->name,
-				    i, n, slots[j] - 1);
-			rc = -1;
-			break;
+		if (h->name == NULL)
+			continue;
+		for (j = hash_name(h->name) & (cap - 1); names[j];
+		    j = (j + 1) & (cap - 1))
+			if (strcasecmp(inv->hosts[names[j] - 1].name,
+			    h->name) == 0)
+				break;
+		if (names[j]) {
+			o = &inv->hosts[names[j] - 1];
+			host_where(h, i, csv, here, sizeof(here));
+			host_where(o, names[j] - 1, csv, there, sizeof(there));
+			err_set("%s: %s%sname: duplicate host name '%s' (also "
+			    "%s: names are compared regardless of case)",
+			    inv->name, here, csv ? ": " : ".", h->name, there);
+			if (inv_skip(inv, h, flags) == -1)
+				goto fail;
+			continue;
 		}
-		slots[j] = i + 1;
+		slot = j;
+		for (j = hash_endpoint(h) & (cap - 1); eps[j];
+		    j = (j + 1) & (cap - 1))
+			if (same_endpoint(&inv->hosts[eps[j] - 1], h))
+				break;
+		if (eps[j] == 0) {
+			eps[j] = i + 1;
+			names[slot] = i + 1;
+			continue;
+		}
+		o = &inv->hosts[eps[j] - 1];
+		host_where(h, i, csv, here, sizeof(here));
+		host_where(o, eps[j] - 1, csv, there, sizeof(there));
+		if (h->shared_address == 1 && o->shared_address == 1) {
+			char *w;
+
+			ep = endpoint(h, &port);
+			w = xasprintf("%s: %s and %s share address %s port %d "
+			    "(shared_address: true): apply runs them as "
+			    "separate hosts", inv->name, here, there, ep, port);
+
+			add_msg(inv, &inv->warnings, &inv->nwarnings, w);
+			free(w);
+			names[slot] = i + 1;
+			continue;
+		}
+		ep = endpoint(h, &port);
+		err_set("%s: %s%saddress: '%s' port %d is also %s's: two "
+		    "hosts on one machine would be installed and restarted "
+		    "twice (set shared_address: true on both if that is "
+		    "meant)", inv->name, here, csv ? ": " : ".", ep, port,
+		    there);
+		if (inv_skip(inv, h, flags) == -1)
+			goto fail;
 	}
-	free(slots);
-	return rc;
+	free(names);
+	free(eps);
+	inv_drop_skipped(inv);
+	return 0;
+fail:
+	free(names);
+	free(eps);
+	return -1;
 }
 
 
 struct plan_inventory *
-plan_inventory_parse(const char *name, const char *buf, size_t len)
+plan_inventory_parse_flags(const char *name, const char *buf, size_t len,
+    unsigned flags)
 {
 	struct plan_inventory *inv = xcalloc(1, sizeof(*inv));
 	const char *nul, *p = buf;
@@ -472,9 +597,9 @@ plan_inventory_parse(const char *name, const char *buf, size_t len)
 	while (p < buf + len && isspace((unsigned char)*p))
 		p++;
 	if (p < buf + len && (*p == '{' || *p == '['))
-		rc = inv_parse_json(inv, p, len - (size_t)(p - buf));
+		rc = inv_parse_json(inv, p, len - (size_t)(p - buf), flags);
 	else
-		rc = inv_parse_csv(inv, buf, len);
+		rc = inv_parse_csv(inv, buf, len, flags);
 	if (rc == 0)
 		return inv;
 fail:
@@ -483,14 +608,26 @@ fail:
 }
 
 struct plan_inventory *
-plan_inventory_read(const char *path)
+plan_inventory_parse(const char *name, const char *buf, size_t len)
+{
+	return plan_inventory_parse_flags(name, buf, len, 0);
+}
+
+struct plan_inventory *
+plan_inventory_read_flags(const char *path, unsigned flags)
 {
 	struct plan_inventory *inv;
 	struct buf b;
 
 	if (file_read(path, PLAN_INVENTORY_MAX, &b) == -1)
 		return NULL;
-	inv = plan_inventory_parse(path, b.data, b.len);
+	inv = plan_inventory_parse_flags(path, b.data, b.len, flags);
 	buf_release(&b);
 	return inv;
+}
+
+struct plan_inventory *
+plan_inventory_read(const char *path)
+{
+	return plan_inventory_read_flags(path, 0);
 }

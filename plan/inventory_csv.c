@@ -117,6 +117,9 @@ set_csv_field(const struct ird *r, struct plan_inv_host *h, const char *field,
 	if (strcmp(field, "pending_reboot") == 0)
 		return parse_bool(v, &h->pending_reboot) == -1 ?
 		    inv_fail(r, field, "'%s' is not true or false", v) : 0;
+	if (strcmp(field, "shared_address") == 0)
+		return parse_bool(v, &h->shared_address) == -1 ?
+		    inv_fail(r, field, "'%s' is not true or false", v) : 0;
 	if (inv_is_list(field) || strcmp(field, "files") == 0 ||
 	    strcmp(field, "registry") == 0)
 		return set_csv_list(r, h, field, v);
@@ -313,7 +316,8 @@ csv_utf8(const char *name, const char *buf, size_t len)
 }
 
 int
-inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len)
+inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len,
+    unsigned flags)
 {
 	struct csv c = { .p = buf, .end = buf + len, .line = 1 };
 	struct ird r = { .name = inv->name, .arena = inv->arena };
@@ -349,12 +353,13 @@ inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len)
 		inv_host_init(&inv->hosts[inv->nhosts]);
 		inv->nhosts++;
 		if (csv_host(&c, &r, cols, ncols,
-		    &inv->hosts[inv->nhosts - 1]) == -1)
+		    &inv->hosts[inv->nhosts - 1]) == -1 &&
+		    inv_skip(inv, &inv->hosts[inv->nhosts - 1], flags) == -1)
 			goto out;
 	}
 	if (st == -1)
 		goto out;
-	rc = inv_check_duplicates(inv, 1);
+	rc = inv_check_duplicates(inv, 1, flags);
 out:
 	csv_clear(&c);
 	buf_release(&c.cell);

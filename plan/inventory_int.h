@@ -61,7 +61,16 @@ int	 inv_add_item(const struct ird *r, struct plan_inv_host *h,
  */
 void	 inv_host_init(struct plan_inv_host *h);
 int	 inv_host_finish(const struct ird *r, struct plan_inv_host *h);
-int	 inv_check_duplicates(const struct plan_inventory *inv, int csv);
+int	 inv_check_duplicates(struct plan_inventory *inv, int csv,
+	    unsigned flags);
+/*
+ * --skip-invalid: a host's error (err_msg()) kept in inv->skipped and the
+ * host marked for removal (name NULL); inv_drop_skipped() compacts.
+ * inv_skip() returns 0 when flags skip, else -1 (the error stands).
+ */
+int	 inv_skip(struct plan_inventory *inv, struct plan_inv_host *h,
+	    unsigned flags);
+void	 inv_drop_skipped(struct plan_inventory *inv);
 
 /*
  * inv_json_scan() checks the syntax of a JSON inventory (strict RFC 8259:
@@ -90,7 +99,9 @@ int	 inv_json_scan(const char *name, const char *buf, size_t len,
 void	 inv_jindex_release(struct inv_jindex *x);
 
 /* The readers, called by plan_inventory_parse(): 0, or -1 with err_set(). */
-int	 inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len);
-int	 inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len);
+int	 inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len,
+	    unsigned flags);
+int	 inv_parse_csv(struct plan_inventory *inv, const char *buf, size_t len,
+	    unsigned flags);
 
 #endif

@@ -22,7 +22,7 @@ enum jfield {
 	F_ADDRESS, F_PORT, F_USER, F_OS, F_VERSION, F_ARCH, F_CHANNEL,
 	F_INSTALLED, F_FILES, F_MULTICAST, F_WFP, F_REGISTRY, F_ROLES,
 	F_GROUP, F_WAVE, F_TRANSPORT, F_PENDING, F_ROLLUP, F_SUPERSEDED,
-	F_UI_LANGUAGE, F_EXPERIENCING, F_PENDING_REASONS
+	F_UI_LANGUAGE, F_EXPERIENCING, F_PENDING_REASONS, F_SHARED_ADDRESS
 };
 
 static const char *const json_fields[] = {
@@ -30,7 +30,7 @@ static const char *const json_fields[] = {
 	"installed", "files", "multicast_forwarding", "wfp_callout_drivers",
 	"registry", "roles", "group", "wave", "transport", "pending_reboot",
 	"rollup", "superseded", "ui_language", "experiencing",
-	"pending_reboot_reasons"
+	"pending_reboot_reasons", "shared_address"
 };
 
 #define NJSON_FIELDS (sizeof(json_fields) / sizeof(json_fields[0]))
@@ -137,10 +137,11 @@ read_field(const struct ird *r, const cJSON *v, enum jfield f,
 		return read_int(r, v, name, 0, 1000, &h->wfp_drivers);
 	case F_MULTICAST:
 	case F_PENDING:
+	case F_SHARED_ADDRESS:
 		if (!cJSON_IsBool(v))
 			return inv_fail(r, name, "must be true or false");
-		*(f == F_MULTICAST ? &h->multicast : &h->pending_reboot) =
-		    cJSON_IsTrue(v);
+		*(f == F_MULTICAST ? &h->multicast : f == F_PENDING ?
+		    &h->pending_reboot : &h->shared_address) = cJSON_IsTrue(v);
 		return 0;
 	case F_INSTALLED:
 	case F_ROLES:
@@ -201,6 +202,7 @@ apply_defaults(struct plan_inv_host *h, const struct plan_inv_host *d,
 	TAKE(F_PENDING, pending_reboot);
 	TAKE(F_ROLLUP, rollup);
 	TAKE(F_UI_LANGUAGE, ui_language);
+	TAKE(F_SHARED_ADDRESS, shared_address);
 #undef TAKE
 #define TAKE_LIST(bit, field)	if (m & (1u << (bit))) { \
 		h->field = d->field; \
@@ -239,6 +241,7 @@ struct jread {
 	const char		*doc;	/* the scanned document */
 	struct plan_inv_host	 dflt;
 	uint32_t		 dseen;
+	unsigned		 flags;	/* PLAN_INV_SKIP_INVALID */
 };
 
 /* A value the scan found; only out of memory can make cJSON refuse it. */
@@ -324,18 +327,19 @@ read_hosts(struct jread *j, const struct inv_jindex *x)
 			return -1;
 		rc = read_host(j, o, i);
 		cJSON_Delete(o);
-		if (rc == -1)
+		if (rc == -1 && inv_skip(inv, &inv->hosts[i], j->flags) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len)
+inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len,
+    unsigned flags)
 {
 	struct inv_jindex x;
 	struct jread j = { .inv = inv, .r = { .name = inv->name,
-	    .arena = inv->arena } };
+	    .arena = inv->arena }, .flags = flags };
 	int rc = -1;
 
 	inv_host_init(&j.dflt);
@@ -344,7 +348,7 @@ inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len)
 	j.doc = x.patch ? x.patch : buf;
 	if (read_defaults(&j, &x) == -1 || read_hosts(&j, &x) == -1)
 		goto out;
-	rc = inv_check_duplicates(inv, 0);
+	rc = inv_check_duplicates(inv, 0, flags);
 out:
 	inv_jindex_release(&x);
 	return rc;

@@ -27,7 +27,8 @@ enum wfield {
 	W_VERSION, W_ARCH, W_CHANNEL, W_INSTALLED, W_FILES, W_REGISTRY,
 	W_MULTICAST, W_WFP, W_ROLES, W_PENDING_REBOOT, W_REGISTRY_ABSENT,
 	W_PENDING_UPDATES, W_LAST_BOOT, W_DISCOVERED, W_ROLLUP, W_SUPERSEDED,
-	W_UI_LANGUAGE, W_EXPERIENCING, W_PENDING_REASONS, W_NFIELDS
+	W_UI_LANGUAGE, W_EXPERIENCING, W_PENDING_REASONS, W_SHARED_ADDRESS,
+	W_NFIELDS
 };
 
 static const char *const wnames[W_NFIELDS] = {
@@ -36,7 +37,7 @@ static const char *const wnames[W_NFIELDS] = {
 	"multicast_forwarding", "wfp_callout_drivers", "roles",
 	"pending_reboot", "registry_absent", "pending_updates", "last_boot",
 	"discovered", "rollup", "superseded", "ui_language", "experiencing",
-	"pending_reboot_reasons"
+	"pending_reboot_reasons", "shared_address"
 };
 
 static void
@@ -285,6 +286,7 @@ wint(const struct plan_inv_host *h, enum wfield f, int *absent)
 	case W_MULTICAST:	return &h->multicast;
 	case W_WFP:		return &h->wfp_drivers;
 	case W_PENDING_REBOOT:	return &h->pending_reboot;
+	case W_SHARED_ADDRESS:	return &h->shared_address;
 	default:		return NULL;
 	}
 }
@@ -460,7 +462,8 @@ field_json(const struct plan_inv_host *h, enum wfield f)
 	if ((iv = wint(h, f, &absent)) != NULL) {
 		if (*iv == absent)
 			return NULL;
-		if (f == W_MULTICAST || f == W_PENDING_REBOOT)
+		if (f == W_MULTICAST || f == W_PENDING_REBOOT ||
+		    f == W_SHARED_ADDRESS)
 			return cJSON_CreateBool(*iv);
 		return cJSON_CreateNumber(*iv);
 	}

@@ -97,6 +97,10 @@ struct plan_package {
 	char		*kb;
 	char		*product;	/* as the Catalog names it: "Windows 7" */
 	char		*arch;
+	/* the Catalog / WSUS classification when the advisory gives it
+	 * ("Updates": a WSUS that does not sync it never offers the
+	 * package), or NULL */
+	char		*classification;
 	char		**hosts;
 	size_t		 nhosts;
 };
@@ -213,6 +217,8 @@ struct plan_inv_host {
 	int		 multicast;	/* -1 absent, 0, 1 */
 	int		 wfp_drivers;	/* -1 absent */
 	int		 pending_reboot; /* -1 absent, 0, 1 (discover) */
+	int		 shared_address; /* 1: the address (and port) is shared
+					  * with other hosts on purpose */
 	char		**roles;
 	size_t		 nroles;
 	/*
@@ -265,6 +271,11 @@ struct plan_inventory {
 	struct plan_arena *arena;	/* every host string and array */
 	struct plan_inv_host *hosts;
 	size_t		 nhosts;
+	/* messages for the user (stderr), in the arena */
+	char		**warnings;	/* addresses shared on purpose */
+	size_t		 nwarnings;
+	char		**skipped;	/* PLAN_INV_SKIP_INVALID: every bad host */
+	size_t		 nskipped;
 };
 
 /*
@@ -277,6 +288,19 @@ struct plan_inventory {
 struct plan_inventory *plan_inventory_parse(const char *name, const char *buf,
 		    size_t len);
 struct plan_inventory *plan_inventory_read(const char *path);
+/*
+ * With PLAN_INV_SKIP_INVALID a host (JSON element, CSV record) with a bad
+ * field or a duplicate name or address is left out and its message added
+ * to inv->skipped, every one of them; what cannot be read at all (syntax,
+ * CSV header, file) is still refused.  Host names are unique regardless
+ * of case; two hosts on one address and port are refused unless both say
+ * shared_address: true (then inv->warnings says so).
+ */
+#define PLAN_INV_SKIP_INVALID	0x1
+struct plan_inventory *plan_inventory_parse_flags(const char *name,
+		    const char *buf, size_t len, unsigned flags);
+struct plan_inventory *plan_inventory_read_flags(const char *path,
+		    unsigned flags);
 void		 plan_inventory_free(struct plan_inventory *);
 const struct plan_inv_host *plan_inventory_find(const struct plan_inventory *,
 		    const char *name);
@@ -613,6 +637,7 @@ struct advisory {
 	struct advisory_nopkg *nopkg;	/* "no_package" */
 	size_t		  nnopkg;
 	char		 *guidance;	/* hotfix: the article's advice, or NULL */
+	char		 *classification; /* of its fixes: "Updates", or NULL */
 };
 
 struct advisory_set {
@@ -778,6 +803,12 @@ enum plan_format {
 };
 
 int		 plan_format_parse(const char *, enum plan_format *);
+/*
+ * Appends to b, for reports that list packages, one sentence naming the
+ * packages classified "Updates" (seed 001: a WSUS that does not sync
+ * that classification never offers them); 0 when there are none.
+ */
+int		 plan_classification_note(const struct plan *, struct buf *b);
 int		 plan_report(const struct plan *, enum plan_format, struct buf *);
 /*
  * The Markdown change request and the HTML page name the plan file and

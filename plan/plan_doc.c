@@ -289,11 +289,13 @@ read_action(struct rd *rd, const cJSON *o, struct plan_action *a)
 		}
 		break;
 	case ACTION_REGISTRY:
-		if (read_registry(rd, o, a) == -1)
+		if (read_registry(rd, o, a) == -1 ||
+		    get_str(rd, o, "advisory", 0, &a->advisory) == -1)
 			goto out;
 		break;
 	case ACTION_MULTICAST:
-		if (read_multicast(rd, o, a) == -1)
+		if (read_multicast(rd, o, a) == -1 ||
+		    get_str(rd, o, "advisory", 0, &a->advisory) == -1)
 			goto out;
 		break;
 	case ACTION_REBOOT:
@@ -416,6 +418,18 @@ read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 		rd_fail(rd, "status", err_msg());
 		goto out;
 	}
+	/* a build with or without its revision (10.0.17134.165) */
+	if (h->version && !plan_valid_version(h->version, 3) &&
+	    !plan_valid_version(h->version, 4)) {
+		rd_fail(rd, "version", "must be a Windows build like 6.1.7601 "
+		    "or 10.0.17134.165");
+		goto out;
+	}
+	if (h->arch && (plan_norm_arch(h->arch) == NULL ||
+	    strcmp(plan_norm_arch(h->arch), h->arch) != 0)) {
+		rd_fail(rd, "arch", "must be x86, x64, ia64 or arm64");
+		goto out;
+	}
 	if (h->transport && strcmp(h->transport, "ssh") != 0 &&
 	    strcmp(h->transport, "manual") != 0) {
 		rd_fail(rd, "transport", "must be ssh or manual");
@@ -505,6 +519,16 @@ read_packages(struct rd *rd, const cJSON *root, struct plan *p)
 			rc = get_str(rd, o, "product", 1, &pk->product);
 		if (rc == 0)
 			rc = get_str(rd, o, "arch", 1, &pk->arch);
+		if (rc == 0)
+			rc = get_str(rd, o, "classification", 0,
+			    &pk->classification);
+		if (rc == 0 && pk->classification &&
+		    strcmp(pk->classification, "Updates") != 0 &&
+		    strcmp(pk->classification, "Security Updates") != 0 &&
+		    strcmp(pk->classification, "Critical Updates") != 0 &&
+		    strcmp(pk->classification, "Hotfix") != 0)
+			rc = rd_fail(rd, "classification", "must be Updates, "
+			    "Security Updates, Critical Updates or Hotfix");
 		if (rc == 0)
 			rc = read_strings(rd, o, "hosts", &pk->hosts, &pk->nhosts);
 		rd_leave(rd, mark);
@@ -708,6 +732,7 @@ plan_free(struct plan *p)
 		free(p->packages[i].kb);
 		free(p->packages[i].product);
 		free(p->packages[i].arch);
+		free(p->packages[i].classification);
 	}
 	for (i = 0; i < p->nadvisories; i++) {
 		free(p->advisories[i].id);
@@ -840,12 +865,20 @@ w_action(struct buf *b, const struct plan_action *a)
 			w_jstr(b, a->data_str);
 		else
 			buf_addf(b, "%u", a->data_num);
+		if (a->advisory) {
+			ADD_LIT(b, ", \"advisory\": ");
+			w_jstr(b, a->advisory);
+		}
 		break;
 	case ACTION_MULTICAST:
 		ADD_LIT(b, ", \"family\": ");
 		w_jstr(b, a->family);
 		buf_addf(b, ", \"state\": \"%s\"",
 		    a->enabled ? "enabled" : "disabled");
+		if (a->advisory) {
+			ADD_LIT(b, ", \"advisory\": ");
+			w_jstr(b, a->advisory);
+		}
 		break;
 	case ACTION_REBOOT:
 	case ACTION_VERIFY:
@@ -937,6 +970,37 @@ w_summary(struct buf *b, const struct plan *p)
 	ADD_LIT(b, "},\n");
 }
 
+int
+plan_classification_note(const struct plan *p, struct buf *b)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < p->npackages; i++) {
+		const struct plan_package *pk = &p->packages[i];
+
+		if (pk->classification == NULL ||
+		    strcmp(pk->classification, "Updates") != 0)
+			continue;
+		for (j = 0; j < i; j++)		/* each KB once */
+			if (p->packages[j].classification &&
+			    strcmp(p->packages[j].classification, "Updates") ==
+			    0 && strcmp(p->packages[j].kb, pk->kb) == 0)
+				break;
+		if (j < i)
+			continue;
+		buf_addf(b, "%s%s", n++ ? ", " : "", pk->kb);
+	}
+	if (n == 0)
+		return 0;
+	buf_addf(b, " %s classified \"Updates\" in the Microsoft Update "
+	    "Catalog and WSUS, not \"Security Updates\" (seed 001): a WSUS "
+	    "that does not synchronise the \"Updates\" classification never "
+	    "offers %s; import %s by hand (kbfix fetch writes "
+	    "Import-ToWsus.ps1).", n == 1 ? "is" : "are", n == 1 ? "it" :
+	    "them", n == 1 ? "it" : "them");
+	return 1;
+}
+
 static void
 w_packages(struct buf *b, const struct plan *p)
 {
@@ -952,6 +1016,10 @@ w_packages(struct buf *b, const struct plan *p)
 		w_jstr(b, pk->product);
 		ADD_LIT(b, ", \"arch\": ");
 		w_jstr(b, pk->arch);
+		if (pk->classification) {
+			ADD_LIT(b, ", \"classification\": ");
+			w_jstr(b, pk->classification);
+		}
 		ADD_LIT(b, ", \"hosts\": [");
 		for (j = 0; j < pk->nhosts; j++) {
 			if (j)

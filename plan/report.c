@@ -476,6 +476,8 @@ text_packages(const struct plan *p, struct buf *b)
 	}
 	if (p->npackages == 0)
 		buf_adds(b, "(none)\n");
+	if (plan_classification_note(p, b))	/* issue 11 item 8 */
+		buf_addc(b, '\n');
 	buf_release(&names);
 }
 

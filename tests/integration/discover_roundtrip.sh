@@ -172,6 +172,8 @@ bad "KB id of five digits" 'h["installed"] = ["kb12345"]' \
     "hosts[1] (r002).installed: 'kb12345' is not a KB id"
 bad "HKCU registry path" 'h["registry"] = {"HKCU\\Software\\X\\V": 1}' \
     "hosts[1] (r002).registry: 'HKCU\\Software\\X\\V' is not a plain HKLM"
-bad "unknown product" 'h["os"] = "Windows 95"' \
-    "hosts[1] (r002).os: 'Windows 95' is not a known Windows product"
+bad "unknown architecture" 'h["arch"] = "sparc"' \
+    "hosts[1] (r002).arch: 'sparc' is not x86, x64, ia64 or arm64"
+# (an os kbfix does not know is the host's unknown, not the inventory's
+# error, since issue 11: plan_bad_input.sh checks it)
 finish

@@ -124,7 +124,7 @@ check_eq "discovered plan decides as the full inventory (status, actions, packag
 
 check_contains "w7pend: blocked by the pending reboot, says what to do" \
     "$(kbfix explain -i "$T_TMP/discovered.json" w7pend)" \
-    "a reboot is pending on the host (pending_reboot): restart it, then discover and plan again"
+    "a reboot is pending on the host (pending_reboot), so nothing is planned for it until it restarts: restart it, then discover and plan again"
 
 # 3. kbfix fetch of the plan's packages from the local HTTPS Catalog
 # (tests/catalog-server/server.py), whose entries are made for this plan:

@@ -122,6 +122,32 @@ test_plan_parse_names_the_bad_field(void **state)
 	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
 	    " \"a\", \"user\": \"ops;id\", \"status\": \"compliant\"}]}",
 	    "hosts[0].user: not a plain user name");
+	/* issue 11: versions keep their revision, nothing else passes */
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"version\": \"10.0.17134.165\\n# x\", \"status\":"
+	    " \"compliant\"}]}", "hosts[0].version: must be a Windows build");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"arch\": \"AMD64\", \"status\": \"compliant\"}]}",
+	    "hosts[0].arch: must be x86, x64, ia64 or arm64");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [], "
+	    "\"packages\": [{\"kb\": \"KB4345459\", \"product\": \"Windows 7\", "
+	    "\"arch\": \"x64\", \"classification\": \"Drivers\", \"hosts\": "
+	    "[]}]}", "packages[0].classification: must be Updates");
+	{
+		static const char ok[] = "{\"format\": \"kbfix-plan/1\", "
+		    "\"hosts\": [{\"name\": \"a\", \"version\": "
+		    "\"10.0.17134.165\", \"arch\": \"arm64\", \"status\": "
+		    "\"exposed\", \"findings\": [{\"advisory\": \"x\", "
+		    "\"state\": \"exposed\", \"reason\": \"r\"}]}]}";
+		struct plan *p = plan_parse("ok.json", ok, strlen(ok));
+
+		if (p == NULL)
+			fail_msg("%s", err_msg());
+		assert_string_equal(p->hosts[0].version, "10.0.17134.165");
+		assert_int_equal(p->hosts[0].status, PLAN_EXPOSED);
+		assert_int_equal(p->hosts[0].findings[0].state, FINDING_EXPOSED);
+		plan_free(p);
+	}
 }
 
 static void

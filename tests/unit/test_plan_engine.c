@@ -809,6 +809,208 @@ test_plan_build_hotfix_policy_evidence(void **state)
 	plan_free(p);
 }
 
+/* Issue 11 item 7: each reason fixed. */
+
+/* Channel inference from the host's own product only, naming the KB. */
+static void
+test_plan_reason_channel_own_product(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed\n"
+	    "w7,Windows 7 Pro,6.1.7601,x64,KB4338815;KB4338823\n",
+	    PLAN_PREFER_CHANNEL);
+	assert_string_equal(only_install(&p->hosts[0]), "KB4345459");
+	reason_has(&p->hosts[0], "tcpip-2018-07", "(channel security-only "
+	    "inferred from installed KB4338823)");
+	plan_free(p);
+}
+
+/* No broken sentence for a channel no row has; --prefer is followed. */
+static void
+test_plan_reason_not_affected_sentences(void **state)
+{
+	struct plan *p;
+	const struct plan_finding *f;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,channel,installed\n"
+	    "cu,Windows 7 Pro,6.1.7601,x64,cumulative,-\n"
+	    "so,Windows 7 Pro,6.1.7601,x64,security-only,-\n",
+	    PLAN_PREFER_LATEST);
+	f = finding(&p->hosts[0], "tcpip-2018-07");
+	assert_int_equal(f->state, FINDING_NOT_AFFECTED);
+	assert_null(strstr(f->reason, "deploy ."));
+	reason_has(&p->hosts[0], "tcpip-2018-07", "deploy KB4343899 instead "
+	    "of KB4338823 (security-only), or KB4343900 instead of KB4338818 "
+	    "(monthly-rollup). (No row of the table is for channel "
+	    "cumulative.)");
+	reason_has(&p->hosts[1], "tcpip-2018-07", "deploy KB4343899 instead "
+	    "of KB4338823 (security-only).");
+	plan_free(p);
+}
+
+/* A tcpip.sys of a later service pack: the stale fact is the version. */
+static void
+test_plan_reason_stale_version(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,files,wfp_callout_drivers\n"
+	    "w7,Windows 7 Pro,6.1.7600,x64,tcpip.sys=6.1.7601.24168,2\n",
+	    PLAN_PREFER_CHANNEL);
+	reason_has(&p->hosts[0], "wfp-classify-handle", "tcpip.sys "
+	    "6.1.7601.24168 is of build 6.1.7601, later than the inventory's "
+	    "version 6.1.7600");
+	reason_has(&p->hosts[0], "wfp-classify-handle", "collect version "
+	    "again");
+	assert_null(strstr(finding(&p->hosts[0], "wfp-classify-handle")->reason,
+	    "collect files.tcpip.sys again"));
+	plan_free(p);
+}
+
+/* Two spellings of one value with different data: unknown naming both;
+ * the CEIP advisory does not ask for version; explain shows REG_SZ data. */
+static void
+test_plan_reason_registry_facts(void **state)
+{
+	static const char csv[] = "name,os,arch,registry\n"
+	    "two,Windows 7 Pro,x64,HKLM\\Software\\Microsoft\\SQMClient\\"
+	    "Windows\\CEIPEnable=1;hklm\\software\\microsoft\\sqmclient\\"
+	    "windows\\ceipenable=0\n"
+	    "nover,Windows 7 Pro,x64,HKLM\\Software\\Microsoft\\SQMClient\\"
+	    "Windows\\CEIPEnable=1;HKLM\\Software\\Microsoft\\SQMClient\\"
+	    "Windows\\CEIPSampledIn=1\n"
+	    "sz,Windows 7 Pro,x64,HKLM\\Software\\Microsoft\\SQMClient\\"
+	    "Windows\\CEIPEnable=enabled\n";
+	struct plan_options o = { .created = "2026-11-21T12:00:00Z" };
+	struct plan_inventory *inv;
+	struct plan *p;
+	struct buf b;
+
+	(void)state;
+	p = plan_csv(csv, PLAN_PREFER_CHANNEL);
+	assert_int_equal(finding(&p->hosts[0], "ws2-unload-ceip")->state,
+	    FINDING_UNKNOWN);
+	reason_has(&p->hosts[0], "ws2-unload-ceip", "twice with different data "
+	    "(1 as HKLM\\Software\\Microsoft\\SQMClient\\Windows\\"
+	    "CEIPEnable and 0 as HKLM\\software\\microsoft\\sqmclient\\"
+	    "windows\\ceipenable)");
+	assert_int_equal(finding(&p->hosts[1], "ws2-unload-ceip")->state,
+	    FINDING_AFFECTED);
+	assert_int_equal(count_kind(&p->hosts[1], ACTION_REGISTRY), 1);
+	plan_free(p);
+	inv = plan_inventory_parse("t.csv", csv, strlen(csv));
+	buf_init(&b, 1 << 20);
+	assert_int_equal(plan_explain(inv, set, &o, "sz", &b), 0);
+	if (strstr(buf_str(&b), "CEIPEnable = \"enabled\" (REG_SZ)") == NULL)
+		fail_msg("%s", buf_str(&b));
+	buf_release(&b);
+	plan_inventory_free(inv);
+}
+
+/* Pending reboot: the reasons say nothing is planned until it restarts,
+ * and no "the workaround is planned meanwhile". */
+static void
+test_plan_reason_pending_reboot_nothing_planned(void **state)
+{
+	struct plan *p;
+	const struct plan_finding *f;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,files,multicast_forwarding,"
+	    "wfp_callout_drivers,pending_reboot\n"
+	    "v,Windows Vista Business,6.0.6000,x86,tcpip.sys=6.0.6000.16386,"
+	    "true,0,true\n", PLAN_PREFER_CHANNEL);
+	assert_int_equal(p->hosts[0].nactions, 0);
+	f = finding(&p->hosts[0], "multicast-forwarding");
+	assert_int_equal(f->state, FINDING_BLOCKED);
+	assert_null(strstr(f->reason, "planned meanwhile"));
+	reason_has(&p->hosts[0], "multicast-forwarding", "nothing is planned "
+	    "for it until it restarts (the workaround neither)");
+	plan_free(p);
+}
+
+/* Workaround actions carry their advisory, in the plan document too. */
+static void
+test_plan_reason_workaround_advisory(void **state)
+{
+	struct plan *p, *back;
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	p = plan_csv("name,os,version,arch,installed,registry\n"
+	    "c,Windows 7 Pro,6.1.7601,x64,-,HKLM\\Software\\Microsoft\\"
+	    "SQMClient\\Windows\\CEIPEnable=1;HKLM\\Software\\Microsoft\\"
+	    "SQMClient\\Windows\\CEIPSampledIn=1\n", PLAN_PREFER_CHANNEL);
+	assert_int_equal(p->hosts[0].actions[0].kind, ACTION_REGISTRY);
+	assert_string_equal(p->hosts[0].actions[0].advisory, "ws2-unload-ceip");
+	buf_init(&b, 0);
+	assert_int_equal(plan_write_json(p, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "\"data\": 0, \"advisory\": "
+	    "\"ws2-unload-ceip\"}"));
+	back = plan_parse("p.json", b.data, b.len);
+	assert_non_null(back);
+	for (i = 0; i < back->hosts[0].nactions; i++)
+		if (back->hosts[0].actions[i].kind == ACTION_REGISTRY)
+			assert_string_equal(back->hosts[0].actions[i].advisory,
+			    "ws2-unload-ceip");
+	plan_free(back);
+	buf_release(&b);
+	plan_free(p);
+}
+
+/*
+ * Issue 11 item 8: the July fixes are classified "Updates" in the Catalog
+ * and WSUS (seed 001); the packages say so and every report that lists
+ * packages names them; the later updates of --prefer latest are not.
+ */
+static void
+test_plan_packages_classification(void **state)
+{
+	static const char csv[] = "name,os,version,arch,installed\n"
+	    "a,Windows 7 Pro,6.1.7601,x64,KB4338823\n";
+	static const enum plan_format fmts[] = { PLAN_FORMAT_TEXT,
+	    PLAN_FORMAT_MARKDOWN, PLAN_FORMAT_HTML };
+	struct plan *p, *back;
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	p = plan_csv(csv, PLAN_PREFER_CHANNEL);
+	assert_string_equal(p->packages[0].classification, "Updates");
+	for (i = 0; i < 3; i++) {
+		buf_init(&b, 0);
+		assert_int_equal(plan_report(p, fmts[i], &b), 0);
+		if (strstr(buf_str(&b), "KB4345459 is classified &quot;Updates"
+		    "&quot;") == NULL && strstr(buf_str(&b), "KB4345459 is "
+		    "classified \"Updates\" in the Microsoft Update Catalog and "
+		    "WSUS") == NULL)
+			fail_msg("format %zu: %s", i, buf_str(&b));
+		buf_release(&b);
+	}
+	buf_init(&b, 0);
+	assert_int_equal(plan_write_json(p, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "\"arch\": \"x64\", "
+	    "\"classification\": \"Updates\", \"hosts\": [\"a\"]"));
+	back = plan_parse("p.json", b.data, b.len);
+	assert_non_null(back);
+	assert_string_equal(back->packages[0].classification, "Updates");
+	plan_free(back);
+	buf_release(&b);
+	plan_free(p);
+	p = plan_csv(csv, PLAN_PREFER_LATEST);
+	assert_string_equal(p->packages[0].kb, "KB4343899");
+	assert_null(p->packages[0].classification);
+	buf_init(&b, 0);
+	assert_int_equal(plan_classification_note(p, &b), 0);
+	buf_release(&b);
+	plan_free(p);
+}
+
 static void
 test_plan_build_missing_os_is_unknown(void **state)
 {
@@ -969,6 +1171,13 @@ main(void)
 		cmocka_unit_test(test_plan_build_arch_table),
 		cmocka_unit_test(test_plan_build_servicing_level),
 		cmocka_unit_test(test_plan_build_hotfix_policy_evidence),
+		cmocka_unit_test(test_plan_reason_channel_own_product),
+		cmocka_unit_test(test_plan_reason_not_affected_sentences),
+		cmocka_unit_test(test_plan_reason_stale_version),
+		cmocka_unit_test(test_plan_reason_registry_facts),
+		cmocka_unit_test(test_plan_reason_pending_reboot_nothing_planned),
+		cmocka_unit_test(test_plan_reason_workaround_advisory),
+		cmocka_unit_test(test_plan_packages_classification),
 		cmocka_unit_test(test_plan_build_pending_reboot_blocks),
 		cmocka_unit_test(test_plan_explain_names_channel_reason),
 		cmocka_unit_test(test_plan_build_large_inventory_threaded),

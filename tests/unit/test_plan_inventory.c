@@ -153,6 +153,19 @@ test_plan_inventory_parse_servicing_fields(void **state)
 	assert_string_equal(h->pending_reboot_reasons[0], "CBS RebootPending");
 	plan_inventory_free(inv);
 
+	/* CSV: "-" is a list collected and empty, an empty cell absent */
+	inv = parse("inv.csv", "name,installed,superseded,experiencing\n"
+	    "a,-,-,\nb,,KB4338818,-\n");
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->hosts[0].has_installed, 1);
+	assert_int_equal(inv->hosts[0].ninstalled, 0);
+	assert_int_equal(inv->hosts[0].has_superseded, 1);
+	assert_int_equal(inv->hosts[0].has_experiencing, 0);
+	assert_int_equal(inv->hosts[1].has_installed, 0);
+	assert_int_equal(inv->hosts[1].has_experiencing, 1);
+	plan_inventory_free(inv);
+
 	refused("inv.json", "{\"hosts\": [{\"name\": \"a\", \"rollup\": "
 	    "\"7601.x\"}]}", "inv.json: hosts[0] (a).rollup: '7601.x' is not "
 	    "a package version", NULL);
@@ -222,6 +235,68 @@ test_plan_inventory_parse_unknown_products(void **state)
 	assert_string_equal(inv->hosts[6].product, "Windows Server 2022");
 	assert_string_equal(inv->hosts[7].product, "Windows Server 2025");
 	plan_inventory_free(inv);
+}
+
+/*
+ * Issue 16 leftover: names unique regardless of case, endpoints (address
+ * and port) unique unless both hosts say shared_address: true (a
+ * warning); PLAN_INV_SKIP_INVALID reports every bad host and keeps the
+ * rest.
+ */
+static void
+test_plan_inventory_unique_and_skip(void **state)
+{
+	static const char json[] = "{\"hosts\": ["
+	    "{\"name\": \"a\", \"address\": \"10.0.0.1\"},"
+	    "{\"name\": \"A\"},"
+	    "{\"name\": \"b\", \"address\": \"10.0.0.1\"},"
+	    "{\"name\": \"c\", \"port\": \"x\"},"
+	    "{\"name\": \"d\", \"address\": \"10.0.0.1\", \"port\": 2222},"
+	    "{\"name\": \"s1\", \"address\": \"h\", \"shared_address\": true},"
+	    "{\"name\": \"s2\", \"address\": \"H\", \"shared_address\": true},"
+	    "{\"name\": \"ok\"}]}";
+	struct plan_inventory *inv;
+	char *json2;
+	struct buf b;
+
+	(void)state;
+	refused("i.json", json, "i.json: hosts[3] (c).port", NULL);
+	inv = plan_inventory_parse_flags("i.json", json, strlen(json),
+	    PLAN_INV_SKIP_INVALID);
+	if (inv == NULL)
+		fail_msg("%s", err_msg());
+	assert_int_equal(inv->nskipped, 3);
+	assert_non_null(strstr(inv->skipped[0], "hosts[3] (c).port"));
+	assert_non_null(strstr(inv->skipped[1], "hosts[1] (A).name: "
+	    "duplicate"));
+	assert_non_null(strstr(inv->skipped[2], "hosts[2] (b).address: "
+	    "'10.0.0.1' port 22 is also hosts[0] (a)'s"));
+	assert_int_equal(inv->nwarnings, 1);
+	assert_non_null(strstr(inv->warnings[0], "hosts[6] (s2) and hosts[5] "
+	    "(s1) share address H port 22 (shared_address: true)"));
+	assert_int_equal(inv->nhosts, 5);
+	assert_string_equal(inv->hosts[1].name, "d");
+	assert_int_equal(inv->hosts[2].shared_address, 1);
+	/* shared_address is written and read back */
+	buf_init(&b, 0);
+	assert_int_equal(plan_inventory_write(inv, NULL, 0, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "\"address\": \"h\", "));
+	assert_non_null(strstr(buf_str(&b), "\"shared_address\": true}"));
+	json2 = buf_detach(&b, NULL);
+	plan_inventory_free(inv);
+	inv = parse("o.json", json2);
+	assert_non_null(inv);
+	assert_int_equal(inv->nhosts, 5);
+	plan_inventory_free(inv);
+	free(json2);
+	/* only one side says shared: refused */
+	refused("j.json", "{\"hosts\": [{\"name\": \"a\", \"address\": \"x\", "
+	    "\"shared_address\": true}, {\"name\": \"b\", \"address\": \"x\"}]}",
+	    "j.json: hosts[1] (b).address: 'x' port 22 is also hosts[0] (a)'s",
+	    "shared_address: true on both");
+	/* a document that cannot be read is still refused whole */
+	assert_null(plan_inventory_parse_flags("k.json", "{\"hosts\": [", 12,
+	    PLAN_INV_SKIP_INVALID));
 }
 
 static void
@@ -410,7 +485,7 @@ test_plan_inventory_parse_csv_errors(void **state)
 	refused("r.csv", "name,port\nweb01,http\n", "r.csv: line 2 (web01): port",
 	    NULL);
 	refused("r.csv", "os\nWindows 7\n", "no 'name' column", NULL);
-	refused("r.csv", "name\na\nb\nA\n", "r.csv: record 3: name: duplicate", NULL);
+	refused("r.csv", "name\na\nb\nA\n", "r.csv: line 4 (A): name: duplicate host name 'A' (also line 2 (a)", NULL);
 	refused("r.csv", "name,installed\na,KB4338823;4345459\n",
 	    "line 2 (a): installed", "4345459");
 	refused("r.csv", "", "empty inventory", NULL);
@@ -623,6 +698,7 @@ main(void)
 		cmocka_unit_test(test_plan_norm_version_forms),
 		cmocka_unit_test(test_plan_inventory_parse_servicing_fields),
 		cmocka_unit_test(test_plan_inventory_parse_unknown_products),
+		cmocka_unit_test(test_plan_inventory_unique_and_skip),
 		cmocka_unit_test(test_plan_norm_arch_and_regpath),
 		cmocka_unit_test(test_plan_inventory_parse_json_fields),
 		cmocka_unit_test(test_plan_inventory_parse_json_errors),

@@ -14,14 +14,16 @@
 static void
 resume_usage(FILE *f)
 {
-	fputs("usage: kbfix resume RUN_DIR [--connect-timeout S] "
-	    "[--command-timeout S]\n\n"
+	fputs("usage: kbfix resume RUN_DIR [--bundle DIR] [--connect-timeout S]"
+	    "\n         [--command-timeout S]\n\n"
 	    "Continue an interrupted 'kbfix apply' with the options it was\n"
 	    "started with.  Finished hosts are left alone; every step of the\n"
 	    "others first checks the host's actual state, so nothing done is\n"
 	    "done twice.  A run whose last operation was a rollback goes on\n"
-	    "rolling back (never the reverse).  The timeouts replace the\n"
-	    "run's own.  Exit status as for apply.\n", f);
+	    "rolling back (never the reverse).  --bundle names the bundle\n"
+	    "when it moved (its files are checked against its manifest as\n"
+	    "for apply); the timeouts replace the run's own.  Exit status as\n"
+	    "for apply.\n", f);
 }
 
 int
@@ -29,23 +31,25 @@ cmd_resume(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "bundle", required_argument, NULL, 'b' },
 		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
 	struct deploy_opts t;
-	const char *v;
+	const char *v, *bundle = NULL;
 	int c, rc;
 
 	memset(&t, 0, sizeof(t));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
 		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
 			continue;
 		switch (c) {
+		case 'b': bundle = optarg; break;
 		case 'h': resume_usage(stdout); return EXIT_OK;
 		default: resume_usage(stderr); return EXIT_USAGE;
 		}
@@ -58,6 +62,8 @@ cmd_resume(int argc, char **argv)
 		warnmsg("%s", err_msg());
 		return EXIT_USAGE;
 	}
+	if (bundle != NULL)
+		run.opts.bundle_dir = bundle;	/* a bundle that moved */
 	if (t.connect_timeout_ms > 0)
 		run.opts.connect_timeout_ms = t.connect_timeout_ms;
 	if (t.command_timeout_ms > 0)

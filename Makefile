@@ -33,8 +33,8 @@ LIB	 = $(BUILD)/libkbfix.a
 BIN	 = $(BUILD)/kbfix
 WINSIM	 = $(BUILD)/winsim
 
-.PHONY: all test unit integration asan valgrind bench lint fuzz clean demo \
-	fuzz-bin
+.PHONY: all test unit integration asan valgrind bench soak lint fuzz clean \
+	demo fuzz-bin
 
 all: $(BIN) kbfix $(WINSIM) $(BENCH_BIN)
 
@@ -82,6 +82,11 @@ valgrind: all $(UNIT_BIN)
 
 bench: all
 	BUILD=$(BUILD) tests/run.sh bench
+
+# Not in `make test`: minutes of apply on 60 faulty hosts with kill -9
+# and resume cycles (tests/soak/soak.sh; needs root for the fleet).
+soak: all
+	BUILD=$(BUILD) bash tests/soak/soak.sh
 
 demo: all
 	$(BIN) plan -i examples/inventory.json --format text

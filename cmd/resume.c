@@ -16,7 +16,7 @@
 static void
 resume_usage(FILE *f)
 {
-	fputs("usage: kbfix resume RUN_DIR [--window START/DURATION]\n"
+	fputs("usage: kbfix resume RUN_DIR [--window START/DURATION] [--bundle DIR]\n"
 	    "         [--retry-failed] [--limit HOST,...|@FILE]\n"
 	    "         [--parallel N] [--reboot-timeout S] [--known-hosts FILE]\n"
 	    "         [--accept-new] [-k KEY] [-u USER] [--connect-timeout S]\n"
@@ -34,7 +34,9 @@ resume_usage(FILE *f)
 	    "--limit HOST,... or @FILE (e.g. @RUN_DIR/retry, the hosts the\n"
 	    "run left unfinished): only those hosts.\n"
 	    "A run whose last operation was a rollback goes on rolling back\n"
-	    "(never the reverse).  Exit status as for apply.\n", f);
+	    "(never the reverse).  --bundle names the bundle when it moved\n"
+	    "(its files are checked against its manifest as for apply).\n"
+	    "Exit status as for apply.\n", f);
 }
 
 int
@@ -51,6 +53,7 @@ cmd_resume(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "bundle", required_argument, NULL, 'b' },
 		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -58,13 +61,13 @@ cmd_resume(int argc, char **argv)
 	struct deploy_run run;
 	struct deploy_result res;
 	struct deploy_opts t;
-	const char *v;
+	const char *v, *bundle = NULL;
 	int c, rc, bad = 0;
 
 	memset(&given, 0, sizeof(given));
 	memset(&t, 0, sizeof(t));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:k:u:h", opts, NULL)) != -1) {
 		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
@@ -81,6 +84,7 @@ cmd_resume(int argc, char **argv)
 		case 'A': given.accept_new = 1; break;
 		case 'k': given.key_file = optarg; break;
 		case 'u': given.user = optarg; break;
+		case 'b': bundle = optarg; break;
 		case 'h': resume_usage(stdout); return EXIT_OK;
 		default: resume_usage(stderr); return EXIT_USAGE;
 		}
@@ -111,6 +115,8 @@ cmd_resume(int argc, char **argv)
 		run.opts.user = given.user;
 	run.opts.retry_failed = given.retry_failed;
 	run.opts.limit = given.limit;
+	if (bundle != NULL)
+		run.opts.bundle_dir = bundle;	/* a bundle that moved */
 	if (t.connect_timeout_ms > 0)
 		run.opts.connect_timeout_ms = t.connect_timeout_ms;
 	if (t.command_timeout_ms > 0)

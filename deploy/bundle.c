@@ -16,40 +16,85 @@
 /* A file kbfix fetch verified, as it is now: a link to elsewhere (a key,
  * say) or a changed file is refused before it can reach a host. */
 static int
+file_check_stat(const struct catalog_bundle_file *f, const char *path,
+    struct stat *st)
+{
+	char sha1[41], sha256[65];
+
+	if (lstat(path, st) == -1) {
+		err_setx_errno("%s", path);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		err_set("%s: not a regular file (a link or another kind): "
+		    "refused", path);
+		return -1;
+	}
+	if ((uint64_t)st->st_size != f->size) {
+		err_set("%s: %lld bytes, the manifest says %llu: run kbfix "
+		    "verify", path, (long long)st->st_size,
+		    (unsigned long long)f->size);
+		return -1;
+	}
+	if (catalog_file_hashes(path, sha1, sha256) == -1)
+		return -1;
+	if (strcasecmp(sha256, f->sha256) != 0) {
+		err_set("%s: SHA-256 %s, the manifest says %s: run kbfix verify",
+		    path, sha256, f->sha256);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+file_check_path(const struct catalog_bundle_file *f, const char *path)
+{
+	struct stat st;
+
+	return file_check_stat(f, path, &st);
+}
+
+static int
 file_check(const struct catalog_bundle *cb, const struct catalog_bundle_file *f,
     struct bundle_file *bf)
 {
-	char sha1[41], sha256[65];
 	struct stat st;
 
 	bf->src = f;
 	bf->path = catalog_bundle_path(cb, f);
-	if (lstat(bf->path, &st) == -1) {
-		err_setx_errno("%s", bf->path);
+	if (file_check_stat(f, bf->path, &st) == -1)
 		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set("%s: not a regular file (a link or another kind): "
-		    "refused", bf->path);
-		return -1;
-	}
-	if ((uint64_t)st.st_size != f->size) {
-		err_set("%s: %lld bytes, the manifest says %llu: run kbfix "
-		    "verify", bf->path, (long long)st.st_size,
-		    (unsigned long long)f->size);
-		return -1;
-	}
-	if (catalog_file_hashes(bf->path, sha1, sha256) == -1)
-		return -1;
-	if (strcasecmp(sha256, f->sha256) != 0) {
-		err_set("%s: SHA-256 %s, the manifest says %s: run kbfix verify",
-		    bf->path, sha256, f->sha256);
-		return -1;
-	}
 	bf->name = f->name;
 	bf->package_cab = f->package_cab;
 	bf->size = f->size;
+	bf->dev = (uint64_t)st.st_dev;
+	bf->ino = (uint64_t)st.st_ino;
+	bf->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
 	return 0;
+}
+
+/*
+ * Before each upload: a file replaced or rewritten since the run checked
+ * it is hashed again, so the transport's read-back (which compares the
+ * host's copy with the local file) never blesses a swapped package.
+ */
+int
+bundle_file_unchanged(const struct bundle_file *bf)
+{
+	struct stat st;
+	int rc;
+
+	if (lstat(bf->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_dev == bf->dev && (uint64_t)st.st_ino == bf->ino &&
+	    (uint64_t)st.st_size == bf->size &&
+	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+	    bf->mtime_ns)
+		return 0;
+	rc = file_check_path(bf->src, bf->path);
+	if (rc == -1)
+		err_prefix("changed since the run checked it: ");
+	return rc;
 }
 
 int

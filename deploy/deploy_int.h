@@ -28,6 +28,9 @@ struct bundle_file {
 	char	*path;		/* local path */
 	const char *package_cab; /* the .cab inside, for dism */
 	uint64_t size;
+	/* the file as checked: a later change is checked again */
+	uint64_t dev, ino;
+	int64_t	 mtime_ns;
 };
 struct bundle {
 	struct catalog_bundle *cb;
@@ -36,6 +39,9 @@ struct bundle {
 };
 int	 bundle_read(const char *dir, struct bundle *);
 void	 bundle_release(struct bundle *);
+/* 0: the file is still what bundle_read() checked (else it is hashed
+ * again); -1 (err_set) when it is no longer the manifest's file. */
+int	 bundle_file_unchanged(const struct bundle_file *);
 const struct bundle_file *bundle_find(const struct bundle *, const char *kb,
 	    const char *host, const char *arch);
 

@@ -132,6 +132,10 @@ host_upload_send(struct host_run *h, const struct transport_result *res)
 
 	/* the file is checked after its upload (transport reads it back) */
 	if (res == NULL) {
+		if (bundle_file_unchanged(f) == -1) {
+			host_fail(h, 0, "%s", err_msg());
+			return;
+		}
 		remote = xasprintf("%s/%s", REMOTE_SFTP_DIR, f->name);
 		if (host_journal_ev(h, RB_EV_INTENT, (int)h->action) == 0 &&
 		    transport_upload(h->conn, f->path, remote, on_upload,

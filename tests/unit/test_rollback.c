@@ -222,6 +222,62 @@ test_rollback_replay_end_marks_interrupted(void **state)
 	free(text);
 }
 
+/* Intent of the runs, leases of reboot groups, undoing hosts (issue 17). */
+static void
+test_rollback_replay_intent_lease(void **state)
+{
+	static const char text[] =
+	    "{\"seq\":1,\"ev\":\"begin\",\"op\":\"apply\","
+	    "\"intent\":\"apply\"}\n"
+	    "{\"seq\":2,\"ms\":1000,\"ev\":\"intent\",\"host\":\"a\","
+	    "\"step\":\"reboot\",\"group\":\"g\",\"boot\":\"B1\"}\n"
+	    "{\"seq\":3,\"ev\":\"intent\",\"host\":\"b\","
+	    "\"step\":\"reboot\",\"group\":\"g\",\"boot\":\"B2\"}\n"
+	    "{\"seq\":4,\"ev\":\"fail\",\"host\":\"b\","
+	    "\"step\":\"reboot\",\"error\":\"b: shutdown refused\"}\n"
+	    "{\"seq\":5,\"ev\":\"intent\",\"host\":\"c\","
+	    "\"step\":\"rb-registry\"}\n"
+	    "{\"seq\":6,\"ev\":\"intent\",\"host\":\"d\","
+	    "\"step\":\"connect\"}\n"
+	    "{\"seq\":7,\"ev\":\"begin\",\"op\":\"rollback\","
+	    "\"intent\":\"rollback\",\"host\":\"c\"}\n"
+	    "{\"seq\":8,\"ev\":\"begin\",\"op\":\"resume\"}\n";
+	struct rollback_log log;
+	struct rollback_replay rp;
+	const struct rollback_host *h;
+	char *more;
+
+	(void)state;
+	assert_int_equal(rollback_log_parse("j", text, strlen(text), &log), 0);
+	assert_int_equal(rollback_replay(&log, &rp), 0);
+	/* a resume without an intent continues the last one */
+	assert_string_equal(rp.intent, "rollback");
+	assert_string_equal(rp.intent_host, "c");
+	h = rollback_replay_host(&rp, "a");
+	assert_string_equal(h->lease_group, "g");
+	assert_string_equal(h->lease_boot, "B1");
+	assert_int_equal(h->reboot_ms, 1000);
+	/* a reboot refused never went out: no lease */
+	assert_null(rollback_replay_host(&rp, "b")->lease_group);
+	assert_int_equal(rollback_replay_host(&rp, "c")->undoing, 1);
+	assert_int_equal(rollback_replay_host(&rp, "a")->undoing, 0);
+	/* a connect is never in flight */
+	assert_null(rollback_replay_host(&rp, "d")->inflight);
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+
+	/* a lease record ends the lease */
+	more = xasprintf("%s{\"seq\":9,\"ev\":\"lease\",\"host\":\"a\","
+	    "\"state\":\"released\",\"group\":\"g\"}\n", text);
+	assert_int_equal(rollback_log_parse("j", more, strlen(more), &log), 0);
+	assert_int_equal(rollback_replay(&log, &rp), 0);
+	assert_null(rollback_replay_host(&rp, "a")->lease_group);
+	assert_string_equal(rollback_replay_host(&rp, "a")->reboot_boot, "B1");
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+	free(more);
+}
+
 static void
 test_rollback_journal_append_roundtrip(void **state)
 {
@@ -374,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_rollback_replay_host_many),
 		cmocka_unit_test(test_rollback_replay_host_state),
 		cmocka_unit_test(test_rollback_replay_end_marks_interrupted),
+		cmocka_unit_test(test_rollback_replay_intent_lease),
 		cmocka_unit_test(test_rollback_journal_append_roundtrip),
 		cmocka_unit_test(test_rollback_prior_read_after_reg_add),
 		cmocka_unit_test(test_rollback_prior_holds_multicast),

@@ -358,10 +358,18 @@ html_summary(const struct plan *p, const struct plan_report_ctx *ctx,
 static void
 html_packages(const struct plan *p, struct buf *b)
 {
+	struct buf note;
 	size_t i, j;
 
-	buf_adds(b, "<h2>Packages</h2>\n<p>Classification \"Updates\" in the "
-	    "Update Catalog and WSUS.</p>\n<table><thead><tr><th style=\"width:"
+	buf_adds(b, "<h2>Packages</h2>\n");
+	buf_init(&note, 4096);
+	if (plan_classification_note(p, &note)) {	/* issue 11 item 8 */
+		buf_adds(b, "<p>");
+		esc(b, buf_str(&note));
+		buf_adds(b, "</p>\n");
+	}
+	buf_release(&note);
+	buf_adds(b, "<table><thead><tr><th style=\"width:"
 	    "12%\">KB</th><th style=\"width:22%\">Product</th><th style=\""
 	    "width:8%\">Arch</th><th>Hosts</th></tr></thead><tbody>\n");
 	for (i = 0; i < p->npackages; i++) {

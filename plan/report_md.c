@@ -381,6 +381,7 @@ md_prereq(struct md *m)
 	const struct plan *p = m->p;
 	struct buf *b = m->b;
 	size_t i, ssh = 0;
+	struct buf note;
 
 	for (i = 0; i < p->nhosts; i++)
 		ssh += rpt_host_scheduled(&p->hosts[i]) &&
@@ -388,12 +389,15 @@ md_prereq(struct md *m)
 	buf_adds(b, "## 7. Prerequisites\n\n"
 	    "- The bundle from `kbfix fetch`, checked with `kbfix verify "
 	    "bundle/`; record `sha256sum bundle/manifest.json` here: every "
-	    "package's SHA-256 is in `bundle/SHA256SUMS`.\n"
-	    "- WSUS: the packages are classified \"Updates\" in the Update "
-	    "Catalog and WSUS; a WSUS that does not synchronise the "
-	    "classification \"Updates\" never offers them "
-	    "(`bundle/Import-ToWsus.ps1` imports them).\n"
-	    "- Disk: at least 500 MiB free on C: per host (checked by the "
+	    "package's SHA-256 is in `bundle/SHA256SUMS`.\n");
+	buf_init(&note, 4096);
+	if (plan_classification_note(p, &note)) {	/* issue 11 item 8 */
+		buf_adds(b, "- WSUS: ");
+		buf_add_md_cell(b, buf_str(&note));
+		buf_adds(b, " (`bundle/Import-ToWsus.ps1` imports them).\n");
+	}
+	buf_release(&note);
+	buf_adds(b, "- Disk: at least 500 MiB free on C: per host (checked by the "
 	    "preflight).\n"
 	    "- No restart pending from before: apply refuses such a host; "
 	    "restart it first (`kbfix discover` records it).\n");

@@ -392,7 +392,7 @@ md_prereq(struct md *m)
 	    "package's SHA-256 is in `bundle/SHA256SUMS`.\n");
 	buf_init(&note, 4096);
 	if (plan_classification_note(p, &note)) {	/* issue 11 item 8 */
-		buf_adds(b, "- WSUS: ");
+		buf_adds(b, "- WSUS classification \"Updates\": ");
 		buf_add_md_cell(b, buf_str(&note));
 		buf_adds(b, " (`bundle/Import-ToWsus.ps1` imports them).\n");
 	}

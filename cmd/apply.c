@@ -18,6 +18,7 @@ static void
 apply_usage(FILE *f)
 {
 	fputs("usage: kbfix apply PLAN.json --bundle DIR --run-dir DIR\n"
+	    "       kbfix apply PLAN.json --bundle DIR --check [--limit ...]\n"
 	    "         [--window START/DURATION] [--parallel N] [--canary N]\n"
 	    "         [--max-fail PCT] [--reboot-timeout S] [--reboot-delay S]\n"
 	    "         [--no-auto-rollback] [--known-hosts FILE] [--accept-new]\n"
@@ -32,6 +33,11 @@ apply_usage(FILE *f)
 	    "starts after it closes.  Every step is journaled in\n"
 	    "RUN_DIR/journal.jsonl; see 'kbfix status', 'kbfix resume',\n"
 	    "'kbfix rollback'.  Manual hosts get RUN_DIR/runbooks/<host>.cmd.\n"
+	    "--check: connect, preflight and read every host (no change, no\n"
+	    "journal, no --run-dir needed, no window) and print what apply\n"
+	    "would change: workaround values old -> new, packages, reboot,\n"
+	    "and drift from the plan (exit 0, or 3 when a host drifted or\n"
+	    "could not be read).\n"
 	    "--limit HOST,... or @FILE (a name a line): only those hosts; into\n"
 	    "a RUN_DIR holding a run of the same plan it continues that run\n"
 	    "(same journal) for them, failed ones included.  At the end\n"
@@ -325,6 +331,57 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	return status;
 }
 
+/* apply --check: per host what would change, or why it was not read. */
+static int
+check_report(int rc, struct deploy_result *res)
+{
+	struct buf t;
+	size_t i;
+	int status;
+
+	if (pr.live) {
+		fputs("\r\033[K", stderr);
+		pr.live = 0;
+	}
+	if (rc == -1) {
+		warnmsg("%s", err_msg());
+		status = res->bad_input ? EXIT_USAGE : EXIT_FAIL;
+		deploy_result_release(res);
+		return status;
+	}
+	buf_init(&t, BUF_MAX_DEFAULT);
+	for (i = 0; i < res->nhosts; i++) {
+		const struct deploy_hostres *h = &res->hosts[i];
+
+		if (strcmp(h->state, "checked") == 0) {
+			const char *l = h->check ? h->check : "", *nl;
+
+			printf("%s: would change:\n", h->name);
+			for (; *l; l = *nl ? nl + 1 : nl) {
+				char *one;
+
+				nl = l + strcspn(l, "\n");
+				one = xstrndup(l, (size_t)(nl - l));
+				printf("%s\n", term_text(&t, one));
+				free(one);
+			}
+			continue;
+		}
+		/* errors start with the host's name */
+		if (h->error != NULL)
+			printf("%s [%s]\n", term_text(&t, h->error), h->state);
+		else
+			printf("%s: %s\n", h->name, h->state);
+	}
+	buf_release(&t);
+	printf("%zu checked, %zu drifted or not read, %zu failed; nothing "
+	    "was changed\n", res->nchecked, res->nother + res->ninterrupted,
+	    res->nfailed);
+	status = res->nchecked == res->nhosts ? EXIT_OK : EXIT_PARTIAL;
+	deploy_result_release(res);
+	return status;
+}
+
 static int
 test_kill_after(struct deploy_opts *o)
 {
@@ -358,6 +415,7 @@ cmd_apply(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -390,18 +448,22 @@ cmd_apply(int argc, char **argv)
 		case 'k': o.key_file = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'l': o.limit = optarg; break;
+		case 'C': o.check = 1; break;
 		case 'h': apply_usage(stdout); return EXIT_OK;
 		default: apply_usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (bad || test_kill_after(&o) == -1)
 		return EXIT_USAGE;
-	if (optind + 1 != argc || o.bundle_dir == NULL || o.run_dir == NULL) {
+	if (optind + 1 != argc || o.bundle_dir == NULL ||
+	    (o.run_dir == NULL && !o.check)) {
 		apply_usage(stderr);
 		return EXIT_USAGE;
 	}
 	o.plan_path = argv[optind];
 	cmd_deploy_signals();
 	rc = deploy_apply(&o, 0, cmd_deploy_progress, NULL, &res);
+	if (o.check)
+		return check_report(rc, &res);
 	return cmd_deploy_report(rc, &res, 0);
 }

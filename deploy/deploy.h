@@ -42,6 +42,8 @@ struct deploy_opts {
 	const char	*only_host;	/* rollback --host */
 	const char	*limit;		/* "HOST,HOST" or "@FILE": only
 					   these hosts run (apply, resume) */
+	int		 check;		/* apply --check: connect, preflight
+					   and capture only; no journal */
 	int		 retry_failed;	/* resume: failed and rolled-back
 					   hosts start again */
 	const char	*plan_source;	/* run.json "plan": the plan file
@@ -57,6 +59,7 @@ struct deploy_hostres {
 	char		*step;
 	char		*error;
 	int		 wave;	/* 0: canary; -1: manual */
+	char		*check;	/* --check: what would change, lines */
 };
 
 struct deploy_result {
@@ -68,6 +71,7 @@ struct deploy_result {
 	size_t		 ninterrupted;
 	size_t		 nmanual;	/* runbook written: work remains */
 	size_t		 nother;	/* deferred, drifted, not-started */
+	size_t		 nchecked;	/* --check: hosts read */
 	int		 stopped;	/* max-fail, canary or signal */
 	char		*stop_reason;
 	int		 bad_input;	/* -1 came from the plan, bundle,

@@ -155,6 +155,7 @@ struct host_run {
 	int			 retries;	/* reconnects after drops */
 	char			*error;
 	char			*first_error;	/* the failure undone after */
+	char			*check;		/* apply --check's report */
 	const char		*endstate;
 };
 
@@ -197,6 +198,9 @@ const char *host_step_name(const struct host_run *);
 void	 host_start(struct host_run *);
 void	 host_group_retry(struct engine *);
 void	 host_release(struct host_run *);
+
+/* host.c: apply --check: the report from the capture, then the end */
+void	 host_check_report(struct host_run *);
 
 /* host.c: for the steps */
 void	 host_goto(struct host_run *, enum host_step);

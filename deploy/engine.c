@@ -42,6 +42,8 @@ eng_journal(struct engine *e, struct rollback_rec *r)
 {
 	if (e->fatal)
 		return -1;
+	if (e->o.check)		/* --check writes no journal */
+		return 0;
 	if (rollback_journal_append(e->j, r) == -1) {
 		/* A change without its record could not be undone: stop. */
 		e->fatal = 1;
@@ -448,6 +450,8 @@ want_host(struct engine *e, const struct plan_host *ph)
 	if (!needs_run(ph) || plan_transport_manual(ph->transport) ||
 	    !run_limit_has(e, ph->name))
 		return 0;
+	if (e->o.check)
+		return 1;
 	if (jh == NULL || !is_terminal(jh->state))
 		return 1;
 	if (e->o.retry_failed && failed_state(jh->state))
@@ -477,10 +481,15 @@ hosts_build(struct engine *e)
 	for (i = 0; i < n; i++) {
 		slots[i].name = e->h[i].ph->name;
 		slots[i].group = e->h[i].ph->group;
-		slots[i].plan_wave = e->rollback_run ? 0 : e->h[i].ph->wave;
+		slots[i].plan_wave = e->rollback_run || e->o.check ? 0 :
+		    e->h[i].ph->wave;
 	}
-	e->nwaves = deploy_waves(slots, n, e->rollback_run ? 0 : e->o.canary,
-	    e->rollback_run ? (int)n + 1 : e->o.parallel, wave);
+	/* rollback and --check: every host in one wave, no canary */
+	if (e->rollback_run || e->o.check)
+		e->nwaves = deploy_waves(slots, n, 0, (int)n + 1, wave);
+	else
+		e->nwaves = deploy_waves(slots, n, e->o.canary, e->o.parallel,
+		    wave);
 	for (i = 0; i < n; i++)
 		e->h[i].wave = wave[i];
 	free(slots);
@@ -541,6 +550,36 @@ result_count(struct engine *e, struct deploy_result *res,
 		res->nother++;
 }
 
+/* --check: the hosts as read, from memory (no journal). */
+static void
+check_fill(struct engine *e, struct deploy_result *res)
+{
+	struct deploy_hostres *r;
+	struct host_run *h;
+	size_t i;
+
+	res->hosts = xcalloc(e->nh + 1, sizeof(*res->hosts));
+	for (i = 0; i < e->nh; i++) {
+		h = &e->h[i];
+		r = &res->hosts[res->nhosts++];
+		r->name = xstrdup(h->ph->name);
+		r->state = xstrdup(h->life == HOST_ENDED ? h->endstate :
+		    "interrupted");
+		r->step = xstrdup(host_step_name(h));
+		r->error = h->error ? xstrdup(h->error) : NULL;
+		r->check = h->check ? xstrdup(h->check) : NULL;
+		r->wave = -1;
+		if (strcmp(r->state, "checked") == 0)
+			res->nchecked++;
+		else if (strcmp(r->state, "failed") == 0)
+			res->nfailed++;
+		else if (strcmp(r->state, "interrupted") == 0)
+			res->ninterrupted++;
+		else
+			res->nother++;
+	}
+}
+
 static void
 result_fill(struct engine *e, struct deploy_result *res)
 {
@@ -552,6 +591,10 @@ result_fill(struct engine *e, struct deploy_result *res)
 	struct host_run **run, *h;
 	size_t i;
 
+	if (e->o.check) {
+		check_fill(e, res);
+		return;
+	}
 	if (rollback_log_read(e->o.run_dir, &log) == -1)
 		return;
 	rollback_replay(&log, &rp);
@@ -600,6 +643,7 @@ engine_release(struct engine *e)
 		rollback_priors_release(&h->priors);
 		free(h->boot_before); free(h->identity);
 		free(h->error); free(h->first_error);
+		free(h->check);
 	}
 	free(e->h);
 	if (e->lockfd > 0)
@@ -645,10 +689,10 @@ engine_input(struct engine *e)
 	if (e->plan == NULL)
 		return -1;
 	/* rollback runs now: only a window the operator gives binds it */
-	if (e->o.window == NULL && !e->rollback_run &&
+	if (e->o.window == NULL && !e->rollback_run && !e->o.check &&
 	    e->plan->window_start != NULL && time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
-	if (e->o.window != NULL && plan_window_parse(e->o.window, now,
+	if (e->o.window != NULL && !e->o.check && plan_window_parse(e->o.window, now,
 	    &e->win_start, &e->win_dur) == -1)
 		return -1;
 	if (!e->rollback_run && e->o.bundle_dir != NULL &&
@@ -666,12 +710,15 @@ engine_input(struct engine *e)
 	return 0;
 }
 
+static int engine_transport(struct engine *);
+
 static int
 engine_setup(struct engine *e, int fresh)
 {
-	struct transport_opts to;
-
 	int prep = 0;
+
+	if (e->o.check)
+		return engine_input(e) == -1 ? -1 : engine_transport(e);
 
 	/* the lock first: nothing in the run directory is written (run.json,
 	 * plan.json, the journal) while another kbfix may own it */
@@ -695,6 +742,14 @@ engine_setup(struct engine *e, int fresh)
 	e->j = rollback_journal_open(e->o.run_dir);
 	if (e->j == NULL)
 		return -1;
+	return engine_transport(e);
+}
+
+static int
+engine_transport(struct engine *e)
+{
+	struct transport_opts to;
+
 	memset(&to, 0, sizeof(to));
 	to.known_hosts = e->o.known_hosts;
 	to.accept_new = e->o.accept_new;
@@ -718,7 +773,8 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
 	rollback_rec_init(&r);
 	r.ev = RB_EV_BEGIN;
 	r.op = op;
-	if (eng_journal(e, &r) == -1 || manual_runbooks(e) == -1)
+	if (eng_journal(e, &r) == -1 || (!e->o.check &&
+	    manual_runbooks(e) == -1))
 		goto out;
 	hosts_build(e);
 	e->wave = 0;
@@ -793,6 +849,7 @@ deploy_result_release(struct deploy_result *res)
 	for (i = 0; i < res->nhosts; i++) {
 		free(res->hosts[i].name); free(res->hosts[i].state);
 		free(res->hosts[i].step); free(res->hosts[i].error);
+		free(res->hosts[i].check);
 	}
 	free(res->hosts);
 	free(res->stop_reason);

@@ -127,6 +127,14 @@ pr_term(const char *s)
 	return buf_str(&pr.t);
 }
 
+/* "wave 0 (canary, 1 of 3)", "wave 2 (3 of 3)", then what */
+static void
+pr_wave(const struct deploy_progress *p, const char *what)
+{
+	fprintf(stderr, "wave %d (%s%d of %d)%s", p->label, p->label == 0 ?
+	    "canary, " : "", p->wave + 1, p->nwaves, what);
+}
+
 static void
 pr_counts(const struct deploy_progress *p)
 {
@@ -183,8 +191,7 @@ cmd_deploy_progress(const struct deploy_progress *p, void *arg)
 			if (p->wait_for != NULL) {
 				pr_wait(p, now);
 			} else {
-				fprintf(stderr, "wave %d/%d: ", p->wave + 1,
-				    p->nwaves);
+				pr_wave(p, ": ");
 				pr_counts(p);
 				fprintf(stderr, ", %zu running of %zu",
 				    p->running, p->total);
@@ -232,8 +239,7 @@ cmd_deploy_progress(const struct deploy_progress *p, void *arg)
 		break;
 	case DEPLOY_PEV_WAVE:
 		pr_begin();
-		fprintf(stderr, "wave %d/%d finished: ", p->wave + 1,
-		    p->nwaves);
+		pr_wave(p, " finished: ");
 		pr_counts(p);
 		fprintf(stderr, " of %zu", p->total);
 		pr_window_left(p, now);
@@ -291,12 +297,11 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	for (i = 0; i < res->nhosts; i++) {
 		char wave[12];
 
-		/* waves as progress numbers them: 1 is the canary */
+		/* waves as progress and the plan number them: 0 canary */
 		if (res->hosts[i].wave < 0)
 			snprintf(wave, sizeof(wave), "-");
 		else
-			snprintf(wave, sizeof(wave), "%d",
-			    res->hosts[i].wave + 1);
+			snprintf(wave, sizeof(wave), "%d", res->hosts[i].wave);
 		printf("%-24s %-5s %-16s %-12s %s\n", res->hosts[i].name,
 		    wave, res->hosts[i].state, res->hosts[i].step,
 		    term_text(&t, res->hosts[i].error));

@@ -58,7 +58,8 @@ struct deploy_hostres {
 	char		*state;	/* done, failed, drifted, deferred, ... */
 	char		*step;
 	char		*error;
-	int		 wave;	/* 0: canary; -1: manual */
+	int		 wave;	/* as progress labels it; -1: manual or
+				   not in this run */
 	char		*check;	/* --check: what would change, lines */
 };
 
@@ -79,9 +80,11 @@ struct deploy_result {
 };
 
 /*
- * Live progress, called from inside the loop (cmd/ prints it).  Waves are
- * numbered from 0 here, the canary wave (when there is one) first;
- * everything the operator reads numbers them from 1 (wave + 1).
+ * Live progress, called from inside the loop (cmd/ prints it).  wave is
+ * the run wave's index (0 first); label is its number as the operator
+ * reads it everywhere (progress, summary, the plan and its estimate):
+ * 0 the canary wave, then the plan's wave numbers (or 1, 2, ... for
+ * chunks of --parallel).
  */
 enum deploy_pev {
 	DEPLOY_PEV_TICK,	/* about every 200 ms: the live line */
@@ -94,7 +97,7 @@ enum deploy_pev {
 
 struct deploy_progress {
 	enum deploy_pev	 ev;
-	int		 wave, nwaves;
+	int		 wave, nwaves, label;
 	/* the wave's hosts */
 	size_t		 done, failed, rolledback, interrupted, other;
 	size_t		 running, total;

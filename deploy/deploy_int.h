@@ -170,6 +170,7 @@ struct engine {
 	struct host_run		*h;
 	size_t			 nh;
 	int			 nwaves, wave;
+	int			*labels;	/* per run wave: deploy.h */
 	int64_t			 win_start, win_dur;
 	struct deploy_grouplock	 groups;
 	int			 stopping;

@@ -89,6 +89,8 @@ eng_progress(struct engine *e, enum deploy_pev ev, struct host_run *cur)
 	p.ev = ev;
 	p.wave = e->wave;
 	p.nwaves = e->nwaves;
+	p.label = e->labels != NULL && e->wave < e->nwaves ?
+	    e->labels[e->wave] : e->wave;
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
 		if (h->life == HOST_RUNNING && (longest == NULL ||
@@ -492,6 +494,20 @@ hosts_build(struct engine *e)
 		    wave);
 	for (i = 0; i < n; i++)
 		e->h[i].wave = wave[i];
+	/* labels: the canary wave 0, then plan wave numbers, else counted */
+	e->labels = xcalloc((size_t)e->nwaves + 1, sizeof(*e->labels));
+	for (i = 0; i < (size_t)e->nwaves; i++)
+		e->labels[i] = -1;
+	for (i = 0; i < n; i++) {
+		if (wave[i] == 0 && !e->rollback_run && !e->o.check &&
+		    e->o.canary > 0)
+			e->labels[0] = 0;
+		else if (e->labels[wave[i]] == -1 && slots[i].plan_wave > 0)
+			e->labels[wave[i]] = slots[i].plan_wave;
+	}
+	for (i = 0; i < (size_t)e->nwaves; i++)
+		if (e->labels[i] == -1)
+			e->labels[i] = (i > 0 ? e->labels[i - 1] : 0) + 1;
 	free(slots);
 	free(wave);
 }
@@ -620,8 +636,7 @@ result_fill(struct engine *e, struct deploy_result *res)
 			    jh->step ? jh->step : "-");
 			r->error = jh->error ? xstrdup(jh->error) : NULL;
 		}
-		r->wave = h != NULL ? h->wave :
-		    plan_transport_manual(ph->transport) ? -1 : 0;
+		r->wave = h != NULL ? e->labels[h->wave] : -1;
 		result_count(e, res, r->state);
 	}
 	free(run);
@@ -646,6 +661,7 @@ engine_release(struct engine *e)
 		free(h->check);
 	}
 	free(e->h);
+	free(e->labels);
 	if (e->lockfd > 0)
 		close(e->lockfd);
 	transport_free(e->tp);

@@ -119,6 +119,20 @@ pr_begin(void)
 	fprintf(stderr, "%s ", ts);
 }
 
+/* The live line cleared, the progress state released. */
+static void
+pr_end(void)
+{
+	if (pr.live) {
+		fputs("\r\033[K", stderr);
+		pr.live = 0;
+	}
+	if (pr.init) {
+		buf_release(&pr.t);
+		pr.init = 0;
+	}
+}
+
 static const char *
 pr_term(const char *s)
 {
@@ -277,14 +291,7 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	size_t i;
 	int status;
 
-	if (pr.live) {
-		fputs("\r\033[K", stderr);
-		pr.live = 0;
-	}
-	if (pr.init) {
-		buf_release(&pr.t);
-		pr.init = 0;
-	}
+	pr_end();
 	if (rc == -1 && res->bad_input) {
 		warnmsg("%s", err_msg());
 		deploy_result_release(res);
@@ -344,10 +351,7 @@ check_report(int rc, struct deploy_result *res)
 	size_t i;
 	int status;
 
-	if (pr.live) {
-		fputs("\r\033[K", stderr);
-		pr.live = 0;
-	}
+	pr_end();
 	if (rc == -1) {
 		warnmsg("%s", err_msg());
 		status = res->bad_input ? EXIT_USAGE : EXIT_FAIL;

@@ -315,7 +315,9 @@ eng_host_finished(struct host_run *h)
  * A stop: hosts that only wait end now, interrupted (resume continues
  * them): those parked for their reboot group first (their reboot must
  * not start when the member ahead ends), then those waiting for their
- * reboot to finish; a wait for the window ends with the run.
+ * reboot to finish or for a connection (nothing changed yet: an
+ * unreachable host's connect timeout is not waited for); a wait for the
+ * window ends with the run.
  */
 static void
 stop_waiting(struct engine *e)
@@ -331,7 +333,8 @@ stop_waiting(struct engine *e)
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
 		if (h->life == HOST_RUNNING && (h->step == STEP_WAIT ||
-		    h->step == STEP_RB_WAIT))
+		    h->step == STEP_RB_WAIT || h->step == STEP_CONNECT ||
+		    h->step == STEP_RB_CONNECT))
 			host_end(h, "interrupted");
 	}
 	if (e->window_wait && e->running == 0) {

@@ -46,6 +46,8 @@ struct deploy_opts {
 					   and capture only; no journal */
 	int		 retry_failed;	/* resume: failed and rolled-back
 					   hosts start again */
+	int		 save_opts;	/* resume: options were given: record
+					   them in run.json */
 	const char	*plan_source;	/* run.json "plan": the plan file
 					   the run was made from */
 	uint64_t	 kill_after;	/* TEST ONLY: SIGKILL self after this

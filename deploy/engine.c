@@ -754,7 +754,7 @@ engine_setup(struct engine *e, int fresh)
 		e->bad_input = 1;
 		return -1;
 	}
-	if (!fresh && !e->rollback_run && prep == 0 &&
+	if (!fresh && !e->rollback_run && prep == 0 && e->o.save_opts &&
 	    run_json_update(e) == -1)
 		return -1;
 	rollback_replay(&e->log, &e->rp);

@@ -12,7 +12,8 @@ static void
 rollback_usage(FILE *f)
 {
 	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--window START/DUR]"
-	    "\n         [--reboot-timeout S]\n"
+	    "\n         [--reboot-timeout S] [--known-hosts FILE] [--accept-new]\n"
+	    "         [-k KEY] [-u USER]\n"
 	    "\nUndo a run in reverse order on each host it changed (or on\n"
 	    "NAME only), whatever its state (done, failed, interrupted,\n"
 	    "deferred, rollback-failed): dism /remove-package of the package\n"
@@ -23,7 +24,8 @@ rollback_usage(FILE *f)
 	    "makes it wait for and keep to one.  Hosts it does not undo keep\n"
 	    "their state in the journal.  Running it again is harmless: every\n"
 	    "step reads the host first.  The prior state comes from\n"
-	    "RUN_DIR/journal.jsonl.  Exit: 0 all rolled back, 3 some hosts\n"
+	    "RUN_DIR/journal.jsonl; the connection options default to the\n"
+	    "run's (RUN_DIR/run.json).  Exit: 0 all rolled back, 3 some hosts\n"
 	    "could not be, 1 the run failed, 2 bad input.\n", f);
 }
 
@@ -33,20 +35,30 @@ cmd_rollback(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "known-hosts", required_argument, NULL, 'K' },
+		{ "accept-new", no_argument, NULL, 'A' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
-	const char *host = NULL, *window = NULL;
+	const char *host = NULL, *window = NULL, *kh = NULL, *key = NULL;
+	const char *user = NULL;
+	int accept_new = 0;
 	int c, rc, timeout = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'w': window = optarg; break;
+		case 'K': kh = optarg; break;
+		case 'A': accept_new = 1; break;
+		case 'k': key = optarg; break;
+		case 'u': user = optarg; break;
 		case 't':
 			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
 				warnmsg("--reboot-timeout '%s': expected "
@@ -69,6 +81,14 @@ cmd_rollback(int argc, char **argv)
 	run.opts.only_host = host;
 	/* the apply's window is not the back-out's */
 	run.opts.window = window;
+	if (kh != NULL)
+		run.opts.known_hosts = kh;
+	if (key != NULL)
+		run.opts.key_file = key;
+	if (user != NULL)
+		run.opts.user = user;
+	if (accept_new)
+		run.opts.accept_new = 1;
 	if (timeout > 0)
 		run.opts.reboot_timeout_s = timeout;
 	cmd_deploy_signals();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,7 +227,9 @@ static const char cmd_head[] =
 "rem host without WSUS.  Run as an administrator from the bundle folder:\r\n"
 "rem   Install-Offline.cmd\r\n"
 "rem Each package: expand -F:* X.msu DIR, then dism /online /add-package\r\n"
-"rem (wusa.exe refuses remote sessions).  Packages of another architecture\r\n"
+"rem (wusa.exe refuses remote sessions); Windows6.0 packages (Vista,\r\n"
+"rem Server 2008: no dism there) with wusa X.msu /quiet /norestart, run\r\n"
+"rem locally.  Packages of another architecture\r\n"
 "rem are skipped; \"not applicable\" means this host's product does not take\r\n"
 "rem that package.  Exit status: 0 all done, 3010 done but a restart is\r\n"
 "rem needed, 1 something failed.\r\n"
@@ -265,6 +268,7 @@ static const char cmd_tail[] =
 ")\r\n"
 "dism /online /add-package /packagepath:\"%WORK%\\%~1\\%~3\" /quiet /norestart /English\r\n"
 "set E=%ERRORLEVEL%\r\n"
+":result\r\n"
 "if \"%E%\"==\"0\" (echo %~1: installed& exit /b 0)\r\n"
 "if \"%E%\"==\"3010\" (echo %~1: installed, restart required& set REBOOT=1& exit /b 0)\r\n"
 "if \"%E%\"==\"1641\" (echo %~1: installed, a restart was started& exit /b 0)\r\n"
@@ -277,9 +281,18 @@ static const char cmd_tail[] =
 "if \"%E%\"==\"5\" (echo %~1: access denied; run as an administrator& set FAILED=1& exit /b 0)\r\n"
 "if \"%E%\"==\"-2147024891\" (echo %~1: access denied; run as an administrator& set FAILED=1& exit /b 0)\r\n"
 "if \"%E%\"==\"87\" (echo %~1: dism rejected a parameter& set FAILED=1& exit /b 0)\r\n"
-"echo %~1: dism failed with exit code %E%\r\n"
+"echo %~1: failed with exit code %E%\r\n"
 "set FAILED=1\r\n"
-"exit /b 0\r\n";
+"exit /b 0\r\n\r\n"
+":wusa\r\n"
+"rem %1 KB  %2 file under files\\  %3 architecture (NT 6.0: no dism)\r\n"
+"if /i not \"%~3\"==\"%HOSTARCH%\" (\r\n"
+"    echo %~1: skipped, a %~3 package on a %HOSTARCH% host\r\n"
+"    exit /b 0\r\n"
+")\r\n"
+"wusa \"%HERE%files\\%~2\" /quiet /norestart\r\n"
+"set E=%ERRORLEVEL%\r\n"
+"goto result\r\n";
 
 static void
 install_script(struct buf *b, const struct catalog_bundle *bd)
@@ -298,7 +311,15 @@ install_script(struct buf *b, const struct catalog_bundle *bd)
 				    m++)
 					seen |= strcmp(bd->updates[k].files[m].
 					    name, f->name) == 0;
-			if (seen || f->package_cab == NULL)
+			if (seen)
+				continue;
+			/* NT 6.0 (Vista, Server 2008) has no dism: wusa */
+			if (strncasecmp(f->name, "windows6.0-", 11) == 0) {
+				buf_addf(b, "call :wusa %s \"%s\" %s\r\n",
+				    u->kb, f->name, u->arch);
+				continue;
+			}
+			if (f->package_cab == NULL)
 				continue;
 			buf_addf(b, "call :install %s \"%s\" \"%s\" %s\r\n",
 			    u->kb, f->name, f->package_cab, u->arch);

@@ -18,6 +18,7 @@ static void
 apply_usage(FILE *f)
 {
 	fputs("usage: kbfix apply PLAN.json --bundle DIR --run-dir DIR\n"
+	    "       kbfix apply PLAN.json --bundle DIR --check [--limit ...]\n"
 	    "         [--window START/DURATION] [--parallel N] [--canary N]\n"
 	    "         [--max-fail PCT] [--reboot-timeout S] [--reboot-delay S]\n"
 	    "         [--no-auto-rollback] [--known-hosts FILE] [--accept-new]\n"
@@ -34,6 +35,11 @@ apply_usage(FILE *f)
 	    "starts after it closes.  Every step is journaled in\n"
 	    "RUN_DIR/journal.jsonl; see 'kbfix status', 'kbfix resume',\n"
 	    "'kbfix rollback'.  Manual hosts get RUN_DIR/runbooks/<host>.cmd.\n"
+	    "--check: connect, preflight and read every host (no change, no\n"
+	    "journal, no --run-dir needed, no window) and print what apply\n"
+	    "would change: workaround values old -> new, packages, reboot,\n"
+	    "and drift from the plan (exit 0, or 3 when a host drifted or\n"
+	    "could not be read).\n"
 	    "--limit HOST,... or @FILE (a name a line): only those hosts; into\n"
 	    "a RUN_DIR holding a run of the same plan it continues that run\n"
 	    "(same journal) for them, failed ones included.  At the end\n"
@@ -121,12 +127,34 @@ pr_begin(void)
 	fprintf(stderr, "%s ", ts);
 }
 
+/* The live line cleared, the progress state released. */
+static void
+pr_end(void)
+{
+	if (pr.live) {
+		fputs("\r\033[K", stderr);
+		pr.live = 0;
+	}
+	if (pr.init) {
+		buf_release(&pr.t);
+		pr.init = 0;
+	}
+}
+
 static const char *
 pr_term(const char *s)
 {
 	buf_reset(&pr.t);
 	buf_add_term(&pr.t, s ? s : "");
 	return buf_str(&pr.t);
+}
+
+/* "wave 0 (canary, 1 of 3)", "wave 2 (3 of 3)", then what */
+static void
+pr_wave(const struct deploy_progress *p, const char *what)
+{
+	fprintf(stderr, "wave %d (%s%d of %d)%s", p->label, p->label == 0 ?
+	    "canary, " : "", p->wave + 1, p->nwaves, what);
 }
 
 static void
@@ -185,8 +213,7 @@ cmd_deploy_progress(const struct deploy_progress *p, void *arg)
 			if (p->wait_for != NULL) {
 				pr_wait(p, now);
 			} else {
-				fprintf(stderr, "wave %d/%d: ", p->wave + 1,
-				    p->nwaves);
+				pr_wave(p, ": ");
 				pr_counts(p);
 				fprintf(stderr, ", %zu running of %zu",
 				    p->running, p->total);
@@ -234,8 +261,7 @@ cmd_deploy_progress(const struct deploy_progress *p, void *arg)
 		break;
 	case DEPLOY_PEV_WAVE:
 		pr_begin();
-		fprintf(stderr, "wave %d/%d finished: ", p->wave + 1,
-		    p->nwaves);
+		pr_wave(p, " finished: ");
 		pr_counts(p);
 		fprintf(stderr, " of %zu", p->total);
 		pr_window_left(p, now);
@@ -273,14 +299,7 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	size_t i;
 	int status;
 
-	if (pr.live) {
-		fputs("\r\033[K", stderr);
-		pr.live = 0;
-	}
-	if (pr.init) {
-		buf_release(&pr.t);
-		pr.init = 0;
-	}
+	pr_end();
 	if (rc == -1 && res->bad_input) {
 		warnmsg("%s", err_msg());
 		deploy_result_release(res);
@@ -293,12 +312,11 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	for (i = 0; i < res->nhosts; i++) {
 		char wave[12];
 
-		/* waves as progress numbers them: 1 is the canary */
+		/* waves as progress and the plan number them: 0 canary */
 		if (res->hosts[i].wave < 0)
 			snprintf(wave, sizeof(wave), "-");
 		else
-			snprintf(wave, sizeof(wave), "%d",
-			    res->hosts[i].wave + 1);
+			snprintf(wave, sizeof(wave), "%d", res->hosts[i].wave);
 		printf("%-24s %-5s %-16s %-12s %s\n", res->hosts[i].name,
 		    wave, res->hosts[i].state, res->hosts[i].step,
 		    term_text(&t, res->hosts[i].error));
@@ -348,6 +366,54 @@ cmd_deploy_timeout(int c, const char *v, struct deploy_opts *o)
 	else
 		o->command_timeout_ms = s * 1000;
 	return 1;
+}
+
+/* apply --check: per host what would change, or why it was not read. */
+static int
+check_report(int rc, struct deploy_result *res)
+{
+	struct buf t;
+	size_t i;
+	int status;
+
+	pr_end();
+	if (rc == -1) {
+		warnmsg("%s", err_msg());
+		status = res->bad_input ? EXIT_USAGE : EXIT_FAIL;
+		deploy_result_release(res);
+		return status;
+	}
+	buf_init(&t, BUF_MAX_DEFAULT);
+	for (i = 0; i < res->nhosts; i++) {
+		const struct deploy_hostres *h = &res->hosts[i];
+
+		if (strcmp(h->state, "checked") == 0) {
+			const char *l = h->check ? h->check : "", *nl;
+
+			printf("%s: would change:\n", h->name);
+			for (; *l; l = *nl ? nl + 1 : nl) {
+				char *one;
+
+				nl = l + strcspn(l, "\n");
+				one = xstrndup(l, (size_t)(nl - l));
+				printf("%s\n", term_text(&t, one));
+				free(one);
+			}
+			continue;
+		}
+		/* errors start with the host's name */
+		if (h->error != NULL)
+			printf("%s [%s]\n", term_text(&t, h->error), h->state);
+		else
+			printf("%s: %s\n", h->name, h->state);
+	}
+	buf_release(&t);
+	printf("%zu checked, %zu drifted or not read, %zu failed; nothing "
+	    "was changed\n", res->nchecked, res->nother + res->ninterrupted,
+	    res->nfailed);
+	status = res->nchecked == res->nhosts ? EXIT_OK : EXIT_PARTIAL;
+	deploy_result_release(res);
+	return status;
 }
 
 static int
@@ -413,6 +479,7 @@ cmd_apply(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "expect-plan", required_argument, NULL, 'E' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		CMD_DEPLOY_TIMEOUT_OPTS,
 		{ NULL, 0, NULL, 0 }
@@ -452,13 +519,15 @@ cmd_apply(int argc, char **argv)
 		case 'u': o.user = optarg; break;
 		case 'l': o.limit = optarg; break;
 		case 'E': want = optarg; break;
+		case 'C': o.check = 1; break;
 		case 'h': apply_usage(stdout); return EXIT_OK;
 		default: apply_usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (bad || test_kill_after(&o) == -1)
 		return EXIT_USAGE;
-	if (optind + 1 != argc || o.bundle_dir == NULL || o.run_dir == NULL) {
+	if (optind + 1 != argc || o.bundle_dir == NULL ||
+	    (o.run_dir == NULL && !o.check)) {
 		apply_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -467,5 +536,7 @@ cmd_apply(int argc, char **argv)
 		return EXIT_USAGE;
 	cmd_deploy_signals();
 	rc = deploy_apply(&o, 0, cmd_deploy_progress, NULL, &res);
+	if (o.check)
+		return check_report(rc, &res);
 	return cmd_deploy_report(rc, &res, 0);
 }

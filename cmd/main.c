@@ -23,11 +23,11 @@ static const struct subcommand {
 	{ "fetch",	cmd_fetch,	"download a plan's packages into a verified bundle" },
 	{ "verify",	cmd_verify,	"re-check every file of a bundle" },
 	{ "discover",	cmd_discover,	"fill an inventory from live hosts over SSH" },
-	{ "apply",	cmd_apply,	"carry out a plan on the hosts, in waves" },
-	{ "status",	cmd_status,	"where each host of a run stands" },
+	{ "apply",	cmd_apply,	"carry out a plan on the hosts, in waves (--check: what would change)" },
+	{ "status",	cmd_status,	"where each host of a run stands (--import a runbook's result)" },
 	{ "evidence",	cmd_evidence,	"crashes before a run and after it, per host (did the fix work?)" },
-	{ "resume",	cmd_resume,	"continue an interrupted run" },
-	{ "rollback",	cmd_rollback,	"undo a run on its hosts" },
+	{ "resume",	cmd_resume,	"continue or retry a run (new window, key, --retry-failed)" },
+	{ "rollback",	cmd_rollback,	"undo a run on its hosts, now" },
 	{ "report",	cmd_report,	"a plan as a change request or page; a run's review" },
 	{ "export",	cmd_export,	"the plan as an Ansible project (playbooks, inventory)" },
 	{ "version",	cmd_version,	"print the version" },
@@ -71,7 +71,7 @@ usage(FILE *f)
 		    subcommands[i].summary);
 	fputs("\n'kbfix COMMAND --help' describes one command.\n"
 	    "Exit status: 0 success, 1 runtime failure, 2 bad usage or input,\n"
-	    "3 some hosts failed.\n", f);
+	    "3 some hosts failed, 4 (apply, resume) manual hosts remain.\n", f);
 }
 
 int

@@ -113,6 +113,10 @@ cmd_resume(int argc, char **argv)
 		run.opts.key_file = given.key_file;
 	if (given.user)
 		run.opts.user = given.user;
+	/* a new window, key, ... is the run's from now on */
+	run.opts.save_opts = given.window || given.parallel ||
+	    given.reboot_timeout_s || given.known_hosts || given.accept_new ||
+	    given.key_file || given.user;
 	run.opts.retry_failed = given.retry_failed;
 	run.opts.limit = given.limit;
 	if (bundle != NULL)

@@ -13,8 +13,8 @@ static void
 rollback_usage(FILE *f)
 {
 	fputs("usage: kbfix rollback RUN_DIR [--host NAME] [--window START/DUR]"
-	    "\n         [--reboot-timeout S] [--force]\n"
-	    "         [--connect-timeout S] [--command-timeout S]\n"
+	    "\n         [--reboot-timeout S] [--force] [--known-hosts FILE] [--accept-new]\n"
+	    "         [-k KEY] [-u USER] [--connect-timeout S] [--command-timeout S]\n"
 	    "\nUndo a run in reverse order on each host it changed (or on\n"
 	    "NAME only), whatever its state (done, failed, interrupted,\n"
 	    "deferred, rollback-failed): dism /remove-package of the package\n"
@@ -28,7 +28,8 @@ rollback_usage(FILE *f)
 	    "RUN_DIR/journal.jsonl.  A value someone changed since kbfix set\n"
 	    "it is left as it is, and the host ends rollback-failed naming the\n"
 	    "value before kbfix, the one it set and the one now; --force\n"
-	    "restores it all the same.  Exit: 0 all rolled back, 3 some hosts\n"
+	    "restores it all the same.  The connection options default to the\n"
+	    "run's (RUN_DIR/run.json).  Exit: 0 all rolled back, 3 some hosts\n"
 	    "could not be, 1 the run failed, 2 bad input.\n", f);
 }
 
@@ -39,6 +40,10 @@ cmd_rollback(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "force", no_argument, NULL, 0x1703 },
+		{ "known-hosts", required_argument, NULL, 'K' },
+		{ "accept-new", no_argument, NULL, 'A' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		CMD_DEPLOY_TIMEOUT_OPTS,
@@ -47,12 +52,14 @@ cmd_rollback(int argc, char **argv)
 	struct deploy_run run;
 	struct deploy_result res;
 	struct deploy_opts t;
-	const char *host = NULL, *window = NULL;
+	const char *host = NULL, *window = NULL, *kh = NULL, *key = NULL;
+	const char *user = NULL;
+	int accept_new = 0;
 	int c, rc, timeout = 0;
 
 	memset(&t, 0, sizeof(t));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
 		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
@@ -61,6 +68,10 @@ cmd_rollback(int argc, char **argv)
 		case 'H': host = optarg; break;
 		case 'w': window = optarg; break;
 		case 0x1703: t.force = 1; break;
+		case 'K': kh = optarg; break;
+		case 'A': accept_new = 1; break;
+		case 'k': key = optarg; break;
+		case 'u': user = optarg; break;
 		case 't':
 			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
 				warnmsg("--reboot-timeout '%s': expected "
@@ -88,6 +99,14 @@ cmd_rollback(int argc, char **argv)
 		run.opts.connect_timeout_ms = t.connect_timeout_ms;
 	if (t.command_timeout_ms > 0)
 		run.opts.command_timeout_ms = t.command_timeout_ms;
+	if (kh != NULL)
+		run.opts.known_hosts = kh;
+	if (key != NULL)
+		run.opts.key_file = key;
+	if (user != NULL)
+		run.opts.user = user;
+	if (accept_new)
+		run.opts.accept_new = 1;
 	if (timeout > 0)
 		run.opts.reboot_timeout_s = timeout;
 	cmd_deploy_signals();

@@ -43,8 +43,12 @@ struct deploy_opts {
 	const char	*only_host;	/* rollback --host */
 	const char	*limit;		/* "HOST,HOST" or "@FILE": only
 					   these hosts run (apply, resume) */
+	int		 check;		/* apply --check: connect, preflight
+					   and capture only; no journal */
 	int		 retry_failed;	/* resume: failed and rolled-back
 					   hosts start again */
+	int		 save_opts;	/* resume: options were given: record
+					   them in run.json */
 	const char	*plan_source;	/* run.json "plan": the plan file
 					   the run was made from */
 	int		 force;		/* rollback --force: restore a value
@@ -59,7 +63,9 @@ struct deploy_hostres {
 	char		*state;	/* done, failed, drifted, deferred, ... */
 	char		*step;
 	char		*error;
-	int		 wave;	/* 0: canary; -1: manual */
+	int		 wave;	/* as progress labels it; -1: manual or
+				   not in this run */
+	char		*check;	/* --check: what would change, lines */
 };
 
 struct deploy_result {
@@ -71,6 +77,7 @@ struct deploy_result {
 	size_t		 ninterrupted;
 	size_t		 nmanual;	/* runbook written: work remains */
 	size_t		 nother;	/* deferred, drifted, not-started */
+	size_t		 nchecked;	/* --check: hosts read */
 	int		 stopped;	/* max-fail, canary or signal */
 	char		*stop_reason;
 	int		 bad_input;	/* -1 came from the plan, bundle,
@@ -78,9 +85,11 @@ struct deploy_result {
 };
 
 /*
- * Live progress, called from inside the loop (cmd/ prints it).  Waves are
- * numbered from 0 here, the canary wave (when there is one) first;
- * everything the operator reads numbers them from 1 (wave + 1).
+ * Live progress, called from inside the loop (cmd/ prints it).  wave is
+ * the run wave's index (0 first); label is its number as the operator
+ * reads it everywhere (progress, summary, the plan and its estimate):
+ * 0 the canary wave, then the plan's wave numbers (or 1, 2, ... for
+ * chunks of --parallel).
  */
 enum deploy_pev {
 	DEPLOY_PEV_TICK,	/* about every 200 ms: the live line */
@@ -93,7 +102,7 @@ enum deploy_pev {
 
 struct deploy_progress {
 	enum deploy_pev	 ev;
-	int		 wave, nwaves;
+	int		 wave, nwaves, label;
 	/* the wave's hosts */
 	size_t		 done, failed, rolledback, interrupted, other;
 	size_t		 running, total;

@@ -165,6 +165,7 @@ struct host_run {
 	char			*first_error;	/* the failure undone after */
 	char			*kept;		/* undo: a value changed since
 						   kbfix set it, left as is */
+	char			*check;		/* apply --check's report */
 	const char		*endstate;
 };
 
@@ -197,6 +198,7 @@ struct engine {
 	struct host_run		*h;
 	size_t			 nh;
 	int			 nwaves, wave;
+	int			*labels;	/* per run wave: deploy.h */
 	int64_t			 win_start, win_dur;
 	struct deploy_grouplock	 groups;
 	int			 stopping;
@@ -237,6 +239,9 @@ void	 lease_watch_new(struct engine *, const struct plan_host *,
 void	 host_lease_adopt(struct host_run *);
 void	 host_leases_release(struct engine *);
 void	 host_release(struct host_run *);
+
+/* host.c: apply --check: the report from the capture, then the end */
+void	 host_check_report(struct host_run *);
 
 /* host.c: for the steps */
 void	 host_goto(struct host_run *, enum host_step);

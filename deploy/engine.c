@@ -42,6 +42,8 @@ eng_journal(struct engine *e, struct rollback_rec *r)
 {
 	if (e->fatal)
 		return -1;
+	if (e->o.check)		/* --check writes no journal */
+		return 0;
 	if (rollback_journal_append(e->j, r) == -1) {
 		/* A change without its record could not be undone: stop. */
 		e->fatal = 1;
@@ -87,6 +89,8 @@ eng_progress(struct engine *e, enum deploy_pev ev, struct host_run *cur)
 	p.ev = ev;
 	p.wave = e->wave;
 	p.nwaves = e->nwaves;
+	p.label = e->labels != NULL && e->wave < e->nwaves ?
+	    e->labels[e->wave] : e->wave;
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
 		if (h->life == HOST_RUNNING && (longest == NULL ||
@@ -311,7 +315,9 @@ eng_host_finished(struct host_run *h)
  * A stop: hosts that only wait end now, interrupted (resume continues
  * them): those parked for their reboot group first (their reboot must
  * not start when the member ahead ends), then those waiting for their
- * reboot to finish; a wait for the window ends with the run.
+ * reboot to finish or for a connection (nothing changed yet: an
+ * unreachable host's connect timeout is not waited for); a wait for the
+ * window ends with the run.
  */
 static void
 stop_waiting(struct engine *e)
@@ -327,7 +333,8 @@ stop_waiting(struct engine *e)
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
 		if (h->life == HOST_RUNNING && (h->step == STEP_WAIT ||
-		    h->step == STEP_RB_WAIT))
+		    h->step == STEP_RB_WAIT || h->step == STEP_CONNECT ||
+		    h->step == STEP_RB_CONNECT))
 			host_end(h, "interrupted");
 	}
 	if (e->window_wait && e->running == 0) {
@@ -448,6 +455,8 @@ want_host(struct engine *e, const struct plan_host *ph)
 	if (!needs_run(ph) || plan_transport_manual(ph->transport) ||
 	    !run_limit_has(e, ph->name))
 		return 0;
+	if (e->o.check)
+		return 1;
 	if (jh == NULL || !is_terminal(jh->state))
 		return 1;
 	if (e->o.retry_failed && failed_state(jh->state))
@@ -477,12 +486,31 @@ hosts_build(struct engine *e)
 	for (i = 0; i < n; i++) {
 		slots[i].name = e->h[i].ph->name;
 		slots[i].group = e->h[i].ph->group;
-		slots[i].plan_wave = e->rollback_run ? 0 : e->h[i].ph->wave;
+		slots[i].plan_wave = e->rollback_run || e->o.check ? 0 :
+		    e->h[i].ph->wave;
 	}
-	e->nwaves = deploy_waves(slots, n, e->rollback_run ? 0 : e->o.canary,
-	    e->rollback_run ? (int)n + 1 : e->o.parallel, wave);
+	/* rollback and --check: every host in one wave, no canary */
+	if (e->rollback_run || e->o.check)
+		e->nwaves = deploy_waves(slots, n, 0, (int)n + 1, wave);
+	else
+		e->nwaves = deploy_waves(slots, n, e->o.canary, e->o.parallel,
+		    wave);
 	for (i = 0; i < n; i++)
 		e->h[i].wave = wave[i];
+	/* labels: the canary wave 0, then plan wave numbers, else counted */
+	e->labels = xcalloc((size_t)e->nwaves + 1, sizeof(*e->labels));
+	for (i = 0; i < (size_t)e->nwaves; i++)
+		e->labels[i] = -1;
+	for (i = 0; i < n; i++) {
+		if (wave[i] == 0 && !e->rollback_run && !e->o.check &&
+		    e->o.canary > 0)
+			e->labels[0] = 0;
+		else if (e->labels[wave[i]] == -1 && slots[i].plan_wave > 0)
+			e->labels[wave[i]] = slots[i].plan_wave;
+	}
+	for (i = 0; i < (size_t)e->nwaves; i++)
+		if (e->labels[i] == -1)
+			e->labels[i] = (i > 0 ? e->labels[i - 1] : 0) + 1;
 	free(slots);
 	free(wave);
 }
@@ -541,6 +569,36 @@ result_count(struct engine *e, struct deploy_result *res,
 		res->nother++;
 }
 
+/* --check: the hosts as read, from memory (no journal). */
+static void
+check_fill(struct engine *e, struct deploy_result *res)
+{
+	struct deploy_hostres *r;
+	struct host_run *h;
+	size_t i;
+
+	res->hosts = xcalloc(e->nh + 1, sizeof(*res->hosts));
+	for (i = 0; i < e->nh; i++) {
+		h = &e->h[i];
+		r = &res->hosts[res->nhosts++];
+		r->name = xstrdup(h->ph->name);
+		r->state = xstrdup(h->life == HOST_ENDED ? h->endstate :
+		    "interrupted");
+		r->step = xstrdup(host_step_name(h));
+		r->error = h->error ? xstrdup(h->error) : NULL;
+		r->check = h->check ? xstrdup(h->check) : NULL;
+		r->wave = -1;
+		if (strcmp(r->state, "checked") == 0)
+			res->nchecked++;
+		else if (strcmp(r->state, "failed") == 0)
+			res->nfailed++;
+		else if (strcmp(r->state, "interrupted") == 0)
+			res->ninterrupted++;
+		else
+			res->nother++;
+	}
+}
+
 static void
 result_fill(struct engine *e, struct deploy_result *res)
 {
@@ -552,6 +610,10 @@ result_fill(struct engine *e, struct deploy_result *res)
 	struct host_run **run, *h;
 	size_t i;
 
+	if (e->o.check) {
+		check_fill(e, res);
+		return;
+	}
 	if (rollback_log_read(e->o.run_dir, &log) == -1)
 		return;
 	rollback_replay(&log, &rp);
@@ -577,8 +639,7 @@ result_fill(struct engine *e, struct deploy_result *res)
 			    jh->step ? jh->step : "-");
 			r->error = jh->error ? xstrdup(jh->error) : NULL;
 		}
-		r->wave = h != NULL ? h->wave :
-		    plan_transport_manual(ph->transport) ? -1 : 0;
+		r->wave = h != NULL ? e->labels[h->wave] : -1;
 		result_count(e, res, r->state);
 	}
 	free(run);
@@ -600,11 +661,13 @@ engine_release(struct engine *e)
 		rollback_priors_release(&h->priors);
 		free(h->boot_before); free(h->identity);
 		free(h->error); free(h->first_error); free(h->kept);
+		free(h->check);
 	}
 	free(e->h);
 	host_leases_release(e);
 	free(e->intent_host);
 	free(e->window_abs);
+	free(e->labels);
 	if (e->lockfd > 0)
 		close(e->lockfd);
 	transport_free(e->tp);
@@ -648,10 +711,10 @@ engine_input(struct engine *e)
 	if (e->plan == NULL)
 		return -1;
 	/* rollback runs now: only a window the operator gives binds it */
-	if (e->o.window == NULL && !e->rollback_run &&
+	if (e->o.window == NULL && !e->rollback_run && !e->o.check &&
 	    e->plan->window_start != NULL && time_parse_iso8601(e->plan->window_start, &e->win_start) == 0)
 		e->win_dur = e->plan->window_duration_s;
-	if (e->o.window != NULL) {
+	if (e->o.window != NULL && !e->o.check) {
 		if (plan_window_parse(e->o.window, now, &e->win_start,
 		    &e->win_dur) == -1)
 			return -1;
@@ -674,12 +737,15 @@ engine_input(struct engine *e)
 	return 0;
 }
 
+static int engine_transport(struct engine *);
+
 static int
 engine_setup(struct engine *e, int fresh)
 {
-	struct transport_opts to;
-
 	int prep = 0;
+
+	if (e->o.check)
+		return engine_input(e) == -1 ? -1 : engine_transport(e);
 
 	/* the lock first: nothing in the run directory is written (run.json,
 	 * plan.json, the journal) while another kbfix may own it */
@@ -696,13 +762,21 @@ engine_setup(struct engine *e, int fresh)
 		e->bad_input = 1;
 		return -1;
 	}
-	if (!fresh && !e->rollback_run && prep == 0 &&
+	if (!fresh && !e->rollback_run && prep == 0 && e->o.save_opts &&
 	    run_json_update(e) == -1)
 		return -1;
 	rollback_replay(&e->log, &e->rp);
 	e->j = rollback_journal_open(e->o.run_dir);
 	if (e->j == NULL)
 		return -1;
+	return engine_transport(e);
+}
+
+static int
+engine_transport(struct engine *e)
+{
+	struct transport_opts to;
+
 	memset(&to, 0, sizeof(to));
 	to.known_hosts = e->o.known_hosts;
 	to.accept_new = e->o.accept_new;
@@ -729,7 +803,8 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
 	r.op = op;
 	r.intent = e->rollback_run ? "rollback" : "apply";
 	r.host = e->rollback_run ? e->o.only_host : NULL;
-	if (eng_journal(e, &r) == -1 || manual_runbooks(e) == -1)
+	if (eng_journal(e, &r) == -1 || (!e->o.check &&
+	    manual_runbooks(e) == -1))
 		goto out;
 	hosts_build(e);
 	host_leases_take(e);
@@ -832,6 +907,7 @@ deploy_result_release(struct deploy_result *res)
 	for (i = 0; i < res->nhosts; i++) {
 		free(res->hosts[i].name); free(res->hosts[i].state);
 		free(res->hosts[i].step); free(res->hosts[i].error);
+		free(res->hosts[i].check);
 	}
 	free(res->hosts);
 	free(res->stop_reason);

@@ -540,3 +540,89 @@ host_value_as_planned(const struct plan_action *a,
 	}
 	return now.enabled == a->enabled;
 }
+
+/* apply --check. */
+
+static int
+plan_has_reboot(const struct plan_host *ph)
+{
+	size_t i;
+
+	for (i = 0; i < ph->nactions; i++)
+		if (ph->actions[i].kind == ACTION_REBOOT)
+			return 1;
+	return 0;
+}
+
+static void
+check_registry(struct buf *b, const struct plan_action *a,
+    const struct rollback_prior *p)
+{
+	char *want = host_reg_target_data(a);
+
+	buf_addf(b, "  registry %s\\%s: ", a->key, a->value);
+	if (p->existed && strcmp(p->type, a->type) == 0 &&
+	    rollback_reg_equal(p->type, p->data, want))
+		buf_addf(b, "%s %s, as planned already\n", p->type, p->data);
+	else if (p->existed)
+		buf_addf(b, "%s %s -> %s %s\n", p->type, p->data, a->type,
+		    want);
+	else
+		buf_addf(b, "absent -> %s %s\n", a->type, want);
+	free(want);
+}
+
+/*
+ * What apply would change on the host, from the capture's reads: each
+ * workaround's value now and as planned, each package (its identity when
+ * the host has it), the reboot; a host that drifted from the plan never
+ * gets here (preflight ends it "drifted" with the reason).
+ */
+void
+host_check_report(struct host_run *h)
+{
+	const struct plan_host *ph = h->ph;
+	const struct plan_action *a;
+	const struct rollback_prior *p;
+	const struct bundle_file *f;
+	struct buf b;
+	size_t i, k = 0;
+	int install = 0;
+
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < ph->nactions; i++) {
+		a = &ph->actions[i];
+		if (a->kind != ACTION_REGISTRY && a->kind != ACTION_MULTICAST &&
+		    a->kind != ACTION_INSTALL)
+			continue;
+		if (k >= h->priors.n)
+			break;
+		p = &h->priors.p[k++];
+		if (a->kind == ACTION_REGISTRY) {
+			check_registry(&b, a, p);
+		} else if (a->kind == ACTION_MULTICAST) {
+			buf_addf(&b, "  multicast forwarding (%s): %s -> %s%s\n",
+			    a->family, p->enabled ? "enabled" : "disabled",
+			    a->enabled ? "enabled" : "disabled",
+			    p->enabled == a->enabled ? " (as planned already)"
+			    : "");
+		} else if (p->installed) {
+			buf_addf(&b, "  package %s: installed already as %s "
+			    "(the plan expected to install it: drift)\n", a->kb,
+			    p->identity ? p->identity : "?");
+		} else {
+			install = 1;
+			f = bundle_find(&h->e->bundle, a->kb, ph->name,
+			    ph->arch);
+			buf_addf(&b, "  package %s: install %s from %s\n",
+			    a->kb, f && f->package_cab ? f->package_cab : "?",
+			    f ? f->name : "?");
+		}
+	}
+	buf_addf(&b, "  reboot: %s\n", install && plan_has_reboot(ph) ?
+	    "yes, after the install (planned)" : plan_has_reboot(ph) ?
+	    "no (nothing to install)" : "no (not planned)");
+	free(h->check);
+	h->check = buf_detach(&b, NULL);
+	host_end(h, "checked");
+}

@@ -217,6 +217,10 @@ capture_finish(struct host_run *h)
 	struct rollback_rec r;
 	size_t i;
 
+	if (h->e->o.check) {	/* read, not recorded: nothing changes */
+		host_check_report(h);
+		return;
+	}
 	for (i = 0; i < h->priors.n; i++) {
 		rollback_prior_rec(&h->priors.p[i], &r);
 		if (host_journal(h, RB_EV_PRIOR, &r) == -1)

@@ -32,13 +32,39 @@ plan_format_parse(const char *s, enum plan_format *out)
 }
 
 /* Figures every report shows. */
+/*
+ * The canary: apply's first host alone in wave 0 (--canary 1, the
+ * default): the first host of the lowest wave that apply contacts.
+ */
+static size_t
+canary_host(const struct plan *p)
+{
+	size_t i, best = p->nhosts;
+
+	for (i = 0; i < p->nhosts; i++) {
+		const struct plan_host *h = &p->hosts[i];
+
+		if (h->nactions == 0 || h->wave <= 0 ||
+		    h->status != PLAN_NEEDS_ACTION ||
+		    plan_transport_manual(h->transport))
+			continue;
+		if (best == p->nhosts || h->wave < p->hosts[best].wave)
+			best = i;
+	}
+	return best;
+}
+
 void
 rpt_totals(const struct plan *p, struct rpt_totals *t)
 {
 	int64_t *wave_max = NULL;
-	size_t i, j, nw = 0;
+	size_t i, j, nw = 0, canary = canary_host(p);
 
 	memset(t, 0, sizeof(*t));
+	if (canary < p->nhosts) {	/* wave 0, before the others */
+		t->duration_s = p->hosts[canary].estimate_s;
+		t->waves = 1;
+	}
 	for (i = 0; i < p->nhosts; i++) {
 		const struct plan_host *h = &p->hosts[i];
 
@@ -46,7 +72,7 @@ rpt_totals(const struct plan *p, struct rpt_totals *t)
 		t->actions += h->nactions;
 		for (j = 0; j < h->nactions; j++)
 			t->reboots += h->actions[j].kind == ACTION_REBOOT;
-		if (h->nactions == 0 || h->wave <= 0)
+		if (h->nactions == 0 || h->wave <= 0 || i == canary)
 			continue;
 		if ((size_t)h->wave > nw) {
 			wave_max = xreallocarray(wave_max, (size_t)h->wave,
@@ -105,7 +131,8 @@ rpt_window_line(const struct plan *p, const struct rpt_totals *t,
     struct buf *b)
 {
 	buf_addf(b, "Estimated time: %lld min over %zu wave(s), waves one "
-	    "after another", (long long)(t->duration_s + 59) / 60, t->waves);
+	    "after another, the canary wave 0 first (apply --canary 1)",
+	    (long long)(t->duration_s + 59) / 60, t->waves);
 	if (p->window_start)
 		buf_addf(b, "; window %s for %lld min: %s",
 		    p->window_start, (long long)p->window_duration_s / 60,

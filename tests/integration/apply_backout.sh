@@ -80,7 +80,22 @@ apply_plan late --only w7so-001
 plan_window "$T_TMP/late.json" "$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)" 3600
 out=$(kb_apply "$T_TMP/late.json" "$T_TMP/run2" --window now/30m 2>&1); rc=$?
 check_eq "closed window: apply with --window exit 0" 0 "$rc"
-out=$(kbt rollback "$T_TMP/run2" --reboot-timeout 20 2>&1); rc=$?
+# rollback --window: it waits for that window (and a Ctrl-C ends the wait
+# at once, leaving every state as it was)
+later=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+t0=$(date +%s)
+out=$(timeout --preserve-status -s INT 3 "$KBFIX" rollback "$T_TMP/run2" --window "$later/1h" \
+    2>&1); rc=$?
+check_eq "rollback --window: waits, stopped: exit 3" 3 "$rc"
+check "rollback --window: said what it waits for" \
+    grep -q "waiting for the window at $later" <<<"$out"
+check "rollback --window: ended within 5 s of the signal" \
+    test $(($(date +%s) - t0)) -le 8
+check_eq "rollback --window: state kept" "w7so-001 done" \
+    "$(host_states "$T_TMP/run2")"
+# the connection options may be given (a new key at 3 a.m.)
+out=$(kbt rollback "$T_TMP/run2" --reboot-timeout 20 \
+    -k "$FLEET/id_ed25519" --known-hosts "$FLEET/known_hosts" 2>&1); rc=$?
 check_eq "closed window: rollback exit 0" 0 "$rc"
 check_eq "closed window: host restored" "$(snap_was w7so-001 before)" \
     "$(snap_now w7so-001)"

@@ -14,8 +14,8 @@ snap_all before
 RUN=$T_TMP/run
 
 t0=$(date +%s.%N); out=$(kb_apply "$T_TMP/plan.json" "$RUN" --parallel 10 2>&1); rc=$?; echo "# apply took $(echo "$(date +%s.%N) - $t0" | bc) s"
-check_eq "apply exit 0" 0 "$rc"
-check_contains "summary counts" "$out" "30 done, 0 failed, 0 rolled back, 0 interrupted, 0 manual, 0 other"
+check_eq "apply exit 4 (the manual host remains)" 4 "$rc"
+check_contains "summary counts" "$out" "29 done, 0 failed, 0 rolled back, 0 interrupted, 1 manual, 0 other"
 
 # Every host as planned, read from the simulator's own state.
 bad=""
@@ -62,7 +62,7 @@ check_contains "rollback runbook restores it" \
 
 n=$(wc -l <"$RUN/journal.jsonl")
 out=$(kbfix resume "$RUN" 2>&1); rc=$?
-check_eq "resume of a finished run: exit 0" 0 "$rc"
+check_eq "resume of a finished run: exit 4 (the manual host)" 4 "$rc"
 check_eq "resume touches no host" 2 $(($(wc -l <"$RUN/journal.jsonl") - n))
 
 t0=$(date +%s.%N); out=$(kbfix rollback "$RUN" 2>&1); rc=$?; echo "# rollback took $(echo "$(date +%s.%N) - $t0" | bc) s"; printf "%s\n" "$out" | tail -3

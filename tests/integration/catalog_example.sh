@@ -101,8 +101,15 @@ for uid, title, fl in imports:
 cmd = open(os.path.join(b, "Install-Offline.cmd"), newline="").read()
 inst = re.findall(r'^call :install (KB\d+) "([^"]+)" "([^"]+)" (\w+)\r$',
                   cmd, re.M)
-if sorted(i[1] for i in inst) != files:
+# NT 6.0 (Windows6.0) packages go through wusa: no dism there
+wusa = re.findall(r'^call :wusa (KB\d+) "([^"]+)" (\w+)\r$', cmd, re.M)
+if sorted([i[1] for i in inst] + [w[1] for w in wusa]) != files:
     bad.append("Install-Offline.cmd installs %s" % [i[1] for i in inst])
+for kb, name, arch in wusa:
+    if not name.startswith("windows6.0-") or kb.lower() not in name:
+        bad.append("Install-Offline.cmd: wusa for %s" % name)
+if any(i[1].startswith("windows6.0-") for i in inst):
+    bad.append("Install-Offline.cmd: dism for an NT 6.0 package")
 for kb, name, cab, arch in inst:
     if kb.lower() not in name or "-%s_" % arch not in name or \
             cab.lower() != re.sub(r"_[0-9a-f]{40}\.msu$", "", name) + ".cab":
@@ -119,6 +126,8 @@ check_contains "Import-ToWsus.ps1: the Server 2008 x64 entry by its own id" \
     "$B/Import-ToWsus.ps1" "Import-One '5eed0026-4b1d-4c2a-9e10-000000000026' 'Update for Windows Server 2008 x64 Edition (KB943650)'"
 check_contains "Install-Offline.cmd: KB4338821 for 2008 R2" \
     "$B/Install-Offline.cmd" "call :install KB4338821 \"windows6.1-kb4338821-x64_"
+check_contains "Install-Offline.cmd: wusa for the Server 2008 package" \
+    "$B/Install-Offline.cmd" "call :wusa KB943650 \"windows6.0-kb943650-x64_"
 out=$(kbfix verify "$B"); rc=$?
 check_eq "verify: example bundle clean" "0" "$rc"
 check_contains "verify: counts every file" "$out" \

@@ -156,6 +156,27 @@ check_contains "tasks: dism installs" "$T_TMP/tasks" "install: dism /add-package
 check_contains "tasks: the checks" "$T_TMP/tasks" "verify: tcpip.sys version"
 (cd "$X" && ansible-playbook --syntax-check rollback.yml) >"$T_TMP/syn" 2>&1
 check_eq "ansible-playbook --syntax-check rollback.yml" 0 $?
+# AWX: the awx.awx configuration playbook.  No controller here: each task
+# tried must get as far as connecting to one (its arguments accepted).
+(cd "$X" && ansible-playbook --syntax-check awx/configure.yml) >"$T_TMP/syn" 2>&1
+check_eq "ansible-playbook --syntax-check awx/configure.yml" 0 $?
+if ansible-galaxy collection list awx.awx >/dev/null 2>&1; then
+	bad=""
+	for t in "the project: this folder, from git" \
+	    "job template: the check of every host" \
+	    "workflow: an approval first"; do
+		(cd "$X" && CONTROLLER_HOST=https://127.0.0.1:9 \
+		    CONTROLLER_OAUTH_TOKEN=x timeout 120 ansible-playbook \
+		    awx/configure.yml --start-at-task "$t" \
+		    -e kbfix_awx_scm_url=https://git.invalid/x.git) \
+		    >"$T_TMP/awx" 2>&1
+		grep -q 'trying to connect to https://127.0.0.1:9' "$T_TMP/awx" ||
+		    bad="$bad [$t]"
+	done
+	check_eq "awx/configure.yml: the modules take their arguments" "" "$bad"
+	check_contains "awx: an approval node first" "$X/awx/configure.yml" \
+	    "approval_node:"
+fi
 check_contains "first wave: canary first" "$X/site.yml" 'serial: [1, "100%"]'
 
 # The bundle check, alone, on the controller: the intact bundle passes; a

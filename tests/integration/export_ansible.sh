@@ -322,6 +322,13 @@ sed 's/"address": "127.0.9.1"/"address": "-oProxyCommand=x"/' \
 check_eq "address that is an option: exit 2" 2 $?
 check_contains "address that is an option: names the field" "$T_TMP/err" \
     "hosts[0].address: not a host name"
+sed 's/"value": "V"/"value": "KBFIX_DATA"/' "$T_TMP/jinja.json" >"$T_TMP/ph.json"
+"$KBFIX" export "$T_TMP/ph.json" --format ansible -o "$T_TMP/ph" \
+    2>"$T_TMP/err"
+check_eq "a value name with the rollback's placeholder: exit 2" 2 $?
+check_contains "placeholder: names host and action" "$T_TMP/err" \
+    "host h1: actions[0]: 'KBFIX_' is reserved"
+check "placeholder: nothing written" test ! -e "$T_TMP/ph"
 
 # An unwritable folder: exit 1, nothing left behind.
 if command -v bwrap >/dev/null; then

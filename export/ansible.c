@@ -753,6 +753,128 @@ readme_text(const struct export_project *x, struct buf *b)
 "rollback.yml restores.\n");
 }
 
+/*
+ * awx/configure.yml: the project as AWX / Automation Controller objects,
+ * with the awx.awx collection: a job template per wave (site.yml limited
+ * to the wave), one that checks every host (--tags verify), and a
+ * workflow that asks for an approval, then runs the waves in order and
+ * the check.
+ */
+static void
+awx_text(const struct export_project *x, struct buf *b)
+{
+	size_t w;
+
+	header(b, x, "The plan as AWX / Automation Controller objects (the "
+	    "awx.awx collection).\n# Commit this folder to a git repository "
+	    "the controller can read, then:\n#   CONTROLLER_HOST=https://awx "
+	    "CONTROLLER_OAUTH_TOKEN=... \\\n#   ansible-playbook "
+	    "awx/configure.yml -e kbfix_awx_scm_url=GIT_URL \\\n#   -e "
+	    "kbfix_awx_credential=MACHINE_CREDENTIAL\n# README.txt: job "
+	    "slicing, and where prior/ must live on a controller.");
+	buf_adds(b, "---\n- name: \"kbfix: job templates and a workflow for "
+	    "the plan\"\n  hosts: localhost\n  connection: local\n"
+	    "  gather_facts: false\n  vars:\n"
+	    "    kbfix_awx_name: ");
+	buf_add_json_str(b, "kbfix");
+	buf_adds(b, "\n    kbfix_awx_organization: Default\n"
+	    "    kbfix_awx_scm_url: \"\"\n    kbfix_awx_scm_branch: \"\"\n"
+	    "    # a Machine credential: the hosts' SSH key (known_hosts: "
+	    "kbfix_ssh_opts)\n    kbfix_awx_credential: \"\"\n"
+	    "    # how long the approval waits (s)\n"
+	    "    kbfix_awx_approval_timeout: 86400\n"
+	    "  tasks:\n"
+	    "    - name: \"the project: this folder, from git\"\n"
+	    "      awx.awx.project:\n"
+	    "        name: \"{{ kbfix_awx_name }}\"\n"
+	    "        organization: \"{{ kbfix_awx_organization }}\"\n"
+	    "        scm_type: git\n        scm_url: \"{{ kbfix_awx_scm_url }}\"\n"
+	    "        scm_branch: \"{{ kbfix_awx_scm_branch }}\"\n"
+	    "        wait: true\n\n"
+	    "    - name: \"the inventory\"\n      awx.awx.inventory:\n"
+	    "        name: \"{{ kbfix_awx_name }}\"\n"
+	    "        organization: \"{{ kbfix_awx_organization }}\"\n\n"
+	    "    - name: \"its hosts, groups and variables: inventory.yml, "
+	    "group_vars, host_vars\"\n"
+	    "      awx.awx.inventory_source:\n"
+	    "        name: \"{{ kbfix_awx_name }} inventory.yml\"\n"
+	    "        inventory: \"{{ kbfix_awx_name }}\"\n"
+	    "        organization: \"{{ kbfix_awx_organization }}\"\n"
+	    "        source: scm\n"
+	    "        source_project: \"{{ kbfix_awx_name }}\"\n"
+	    "        source_path: inventory.yml\n        overwrite: true\n"
+	    "        update_on_launch: true\n\n");
+	for (w = 0; w <= x->nwaves; w++) {
+		if (w < x->nwaves)
+			buf_addf(b, "    - name: \"job template: wave %d\"\n"
+			    "      awx.awx.job_template:\n"
+			    "        name: \"{{ kbfix_awx_name }} wave %d\"\n",
+			    x->waves[w], x->waves[w]);
+		else
+			buf_adds(b, "    - name: \"job template: the check of "
+			    "every host\"\n      awx.awx.job_template:\n"
+			    "        name: \"{{ kbfix_awx_name }} verify\"\n");
+		buf_adds(b, "        organization: \"{{ kbfix_awx_organization }}\"\n"
+		    "        project: \"{{ kbfix_awx_name }}\"\n"
+		    "        inventory: \"{{ kbfix_awx_name }}\"\n"
+		    "        playbook: site.yml\n"
+		    "        credentials: \"{{ [kbfix_awx_credential] if "
+		    "kbfix_awx_credential else [] }}\"\n");
+		if (w < x->nwaves)
+			buf_addf(b, "        # the controller's play (window, bundle) "
+			    "and this wave's\n        limit: \"localhost,"
+			    "kbfix_wave_%d\"\n"
+			    "        # one run: with slices, serial (the canary) and "
+			    "max_fail_percentage\n        # would hold per slice "
+			    "(README.txt)\n        job_slice_count: 1\n\n",
+			    x->waves[w]);
+		else
+			buf_adds(b, "        job_tags: verify\n\n");
+	}
+	buf_adds(b, "    - name: \"the workflow\"\n"
+	    "      awx.awx.workflow_job_template:\n"
+	    "        name: \"{{ kbfix_awx_name }}\"\n"
+	    "        organization: \"{{ kbfix_awx_organization }}\"\n"
+	    "        inventory: \"{{ kbfix_awx_name }}\"\n\n");
+	/* nodes last to first, so that each links to one that exists */
+	buf_adds(b, "    - name: \"workflow: the check, last\"\n"
+	    "      awx.awx.workflow_job_template_node:\n"
+	    "        identifier: kbfix-verify\n"
+	    "        workflow_job_template: \"{{ kbfix_awx_name }}\"\n"
+	    "        organization: \"{{ kbfix_awx_organization }}\"\n"
+	    "        unified_job_template: \"{{ kbfix_awx_name }} verify\"\n"
+	    "        lookup_organization: \"{{ kbfix_awx_organization }}\"\n\n");
+	for (w = x->nwaves; w-- > 0;) {
+		buf_addf(b, "    - name: \"workflow: wave %d\"\n"
+		    "      awx.awx.workflow_job_template_node:\n"
+		    "        identifier: kbfix-wave-%d\n"
+		    "        workflow_job_template: \"{{ kbfix_awx_name }}\"\n"
+		    "        organization: \"{{ kbfix_awx_organization }}\"\n"
+		    "        unified_job_template: \"{{ kbfix_awx_name }} wave "
+		    "%d\"\n"
+		    "        lookup_organization: \"{{ kbfix_awx_organization "
+		    "}}\"\n        success_nodes: [", x->waves[w], x->waves[w],
+		    x->waves[w]);
+		if (w + 1 < x->nwaves)
+			buf_addf(b, "kbfix-wave-%d]\n\n", x->waves[w + 1]);
+		else
+			buf_adds(b, "kbfix-verify]\n\n");
+	}
+	buf_adds(b, "    - name: \"workflow: an approval first\"\n"
+	    "      awx.awx.workflow_job_template_node:\n"
+	    "        identifier: kbfix-approve\n"
+	    "        workflow_job_template: \"{{ kbfix_awx_name }}\"\n"
+	    "        organization: \"{{ kbfix_awx_organization }}\"\n"
+	    "        approval_node:\n"
+	    "          name: \"{{ kbfix_awx_name }}: approve the change\"\n"
+	    "          timeout: \"{{ kbfix_awx_approval_timeout }}\"\n");
+	if (x->nwaves > 0)
+		buf_addf(b, "        success_nodes: [kbfix-wave-%d]\n",
+		    x->waves[0]);
+	else
+		buf_adds(b, "        success_nodes: [kbfix-verify]\n");
+}
+
 /* Writes one file of the project; -1 with err_set(). */
 static int
 put(const char *tmp, const char *name, struct buf *b)
@@ -784,7 +906,8 @@ put_const(const char *tmp, const char *name, const char *text)
 static int
 subdirs_make(const char *tmp)
 {
-	static const char *const sub[] = { "group_vars", "host_vars", "tasks" };
+	static const char *const sub[] = { "group_vars", "host_vars", "tasks",
+	    "awx" };
 	size_t i;
 
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
@@ -830,6 +953,9 @@ files_write(const struct export_project *x, const char *tmp, struct buf *b)
 		return -1;
 	site_text(x, 1, b);
 	if (put(tmp, "rollback.yml", b) == -1)
+		return -1;
+	awx_text(x, b);
+	if (put(tmp, "awx/configure.yml", b) == -1)
 		return -1;
 	readme_text(x, b);
 	return put(tmp, "README.txt", b);

@@ -426,6 +426,9 @@ rpt_duration(int64_t s, char out[16])
 static void
 text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 {
+	static const int widths[] = { 1, 0 };
+	const char *cells[2];
+	struct buf w;
 	size_t i;
 
 	buf_addf(b, "kbfix plan: %zu hosts, created %s\n", p->nhosts,
@@ -435,8 +438,15 @@ text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 		    plan_status_name((enum plan_status)i), t->status[i]);
 	buf_addf(b, "\n  %zu package(s), %zu reboot(s), %zu action(s)\n",
 	    p->npackages, t->reboots, t->actions);
-	buf_adds(b, "  ");
-	rpt_window_line(p, t, b);
+	/* the estimate, folded under a two-column indent */
+	buf_init(&w, 4096);
+	rpt_window_line(p, t, &w);
+	while (w.len && w.data[w.len - 1] == '\n')
+		w.data[--w.len] = '\0';
+	cells[0] = "";
+	cells[1] = buf_str(&w);
+	rpt_text_row(b, cells, widths, 2, NULL);
+	buf_release(&w);
 }
 
 static void

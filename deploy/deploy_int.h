@@ -228,6 +228,8 @@ host_step_fn	 host_connect;			/* host_prep.c */
 host_step_fn	 host_preflight;
 host_step_fn	 host_preflight_disk;
 host_step_fn	 host_capture;
+const char	*host_pkg_want(struct host_run *);	/* host_change.c:
+					   the identity (or KB) dism lists */
 host_step_fn	 host_workaround;		/* host_change.c */
 host_step_fn	 host_workaround_set;
 host_step_fn	 host_upload;

@@ -274,6 +274,9 @@ capture_read(struct host_run *h, const struct transport_result *res,
 	p->value = a->value ? xstrdup(a->value) : NULL;
 	p->family = a->family ? xstrdup(a->family) : NULL;
 	p->kb = a->kb ? xstrdup(a->kb) : NULL;
+	/* a package is looked for by the identity it will have */
+	if (p->kind == RB_KIND_PACKAGE && strchr(host_pkg_want(h), '~'))
+		p->identity = xstrdup(host_pkg_want(h));
 	if (rollback_prior_read(p, res) == -1) {
 		host_fail(h, 0, "netsh: %s", err_msg());
 		rollback_prior_release(p);

@@ -11,6 +11,8 @@ The files are built with the simulator's mkmsu, so that what `kbfix
 fetch` downloads also installs on the simulated hosts and brings the
 tcpip.sys version apply verifies (tests/README.md "Packages");
 tests/catalog-server/build.py's files do not carry that convention.
+Cumulative updates and monthly rollups (tests/winsim/rollups.json) are
+Package_for_RollupFix packages, as Microsoft ships them.
 """
 import hashlib
 import json
@@ -23,6 +25,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import mkrun  # noqa: E402
 
 
+ROLLUP = json.load(open(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "winsim",
+    "rollups.json")))["rollups"]
+
+
 def main():
     plan_path, out, mkmsu = sys.argv[1:4]
     plan = json.load(open(plan_path))
@@ -32,8 +39,9 @@ def main():
         kb, tcpip, prefix = mkrun.package_of(plan, pkg)
         arch = pkg["arch"]
         tmp = os.path.join(out, "files", "tmp.msu")
-        subprocess.run([mkmsu, "-p", prefix, kb, arch, tcpip, tmp],
-                       check=True)
+        rollup = ["-r", ROLLUP[kb]] if kb in ROLLUP else []
+        subprocess.run([mkmsu, "-p", prefix] + rollup + [kb, arch, tcpip,
+                                                         tmp], check=True)
         sha1 = hashlib.sha1(open(tmp, "rb").read()).hexdigest()
         name = "%s-%s-%s_%s.msu" % (prefix.lower(), kb.lower(), arch, sha1)
         os.rename(tmp, os.path.join(out, "files", name))

@@ -385,7 +385,8 @@ qfe_prop(const char *kb, const char *prop, const char *host)
 	return NULL;
 }
 
-/* Installed packages' KB ids (Package_for_KB4338823~... -> KB4338823). */
+/* Installed packages' KB ids (Package_for_KB4338823~... -> KB4338823; a
+ * RollupFix by its KB column); a hotfix's sub-packages are not updates. */
 static char **
 installed_kbs(struct host *h, size_t *n)
 {
@@ -399,11 +400,18 @@ installed_kbs(struct host *h, size_t *n)
 	for (i = 0; i < ps.n; i++) {
 		const char *id = ps.v[i].id;
 
-		if (strcmp(ps.v[i].state, "Installed") != 0 ||
-		    strncasecmp(id, "Package_for_KB", 14) != 0)
+		size_t len = strcspn(id, "~");
+
+		if (strcmp(ps.v[i].state, "Installed") != 0)
 			continue;
 		v = xreallocarray(v, *n + 1, sizeof(char *));
-		v[(*n)++] = xstrndup(id + 12, strcspn(id + 12, "~"));
+		if (strcmp(ps.v[i].kb, "-") != 0)
+			v[(*n)++] = xstrdup(ps.v[i].kb);
+		else if (strncasecmp(id, "Package_for_KB", 14) == 0 &&
+		    strspn(id + 14, "0123456789") == len - 14)
+			v[(*n)++] = xstrndup(id + 12, len - 12);
+		else
+			continue;
 	}
 	packages_free(&ps);
 	return v;

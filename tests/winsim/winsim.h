@@ -58,15 +58,19 @@ const char *profile_get(const struct profile *, const char *key,
 void	 profile_set(struct profile *, const char *key, const char *val);
 
 /*
- * Packages: STATE/packages, "IDENTITY<TAB>STATE<TAB>TCPIP[<TAB>PRIOR]"
- * lines.  PRIOR is the tcpip.sys version the package replaced when it took
- * effect; removing the package puts it back, as the component store does.
+ * Packages: STATE/packages,
+ * "IDENTITY<TAB>STATE<TAB>TCPIP[<TAB>PRIOR[<TAB>KB]]" lines.  PRIOR is the
+ * tcpip.sys version the package replaced when it took effect; removing the
+ * package puts it back, as the component store does.  KB is the update's
+ * KB where its identity names none (Package_for_RollupFix: wmic qfe and
+ * systeminfo list it by KB, DISM by identity).
  */
 struct package {
 	char	*id;
 	char	*state;		/* Installed, Install Pending, ... */
 	char	*tcpip;		/* tcpip.sys version it installs, or "-" */
 	char	*prior;		/* tcpip.sys version it replaced, or "-" */
+	char	*kb;		/* "KB4338821", or "-" */
 };
 struct packages {
 	struct package	*v;

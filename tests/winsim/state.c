@@ -559,8 +559,43 @@ static const char *pending_keys[] = {
 	    "WindowsUpdate\\Auto Update\\RebootRequired",
 };
 
+/*
+ * The build revision (UBR) a host reports is its highest installed
+ * cumulative update's (Package_for_RollupFix~...~14393.2368.1.4 makes
+ * 10.0.14393.2368), where Windows keeps one (Windows 10 / Server 2016).
+ */
+static void
+boot_ubr(struct registry *r, const struct packages *ps)
+{
+	struct regkey *cv = registry_key(r, "HKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	    "Microsoft\\Windows NT\\CurrentVersion", 0);
+	struct regval *build, *ubr;
+	unsigned long best = 0, b, rev;
+	const char *v;
+	char hex[32];
+	size_t i;
+
+	if (cv == NULL || (ubr = registry_value(cv, "UBR")) == NULL ||
+	    (build = registry_value(cv, "CurrentBuildNumber")) == NULL)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		if (strncasecmp(ps->v[i].id, "Package_for_RollupFix~", 22) != 0 ||
+		    strcmp(ps->v[i].state, "Installed") != 0 ||
+		    (v = strrchr(ps->v[i].id, '~')) == NULL ||
+		    sscanf(v + 1, "%lu.%lu", &b, &rev) != 2 ||
+		    b != strtoul(build->data, NULL, 10))
+			continue;
+		if (rev > best)
+			best = rev;
+	}
+	if (best == 0)
+		return;
+	snprintf(hex, sizeof(hex), "0x%lx", best);
+	registry_set(cv, "UBR", "REG_DWORD", hex);
+}
+
 static int
-boot_registry(struct host *h)
+boot_registry(struct host *h, const struct packages *ps)
 {
 	struct registry r;
 	struct regkey *k;
@@ -569,6 +604,7 @@ boot_registry(struct host *h)
 
 	if (registry_load(h, &r) == -1)
 		return -1;
+	boot_ubr(&r, ps);
 	for (i = 0; i < sizeof(pending_keys) / sizeof(pending_keys[0]); i++)
 		registry_delete_key(&r, pending_keys[i]);
 	k = registry_key(&r, "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
@@ -599,7 +635,7 @@ host_boot(struct host *h)
 	if (profile_load(h, &pr) == -1)
 		goto out;
 	boot_packages(h, &ps);
-	if (packages_save(h, &ps) == -1 || boot_registry(h) == -1)
+	if (packages_save(h, &ps) == -1 || boot_registry(h, &ps) == -1)
 		goto out;
 	snprintf(ms, sizeof(ms), "%lld", (long long)now_ms());
 	profile_set(&pr, "boot_ms", ms);

@@ -227,6 +227,18 @@ def write(path, text, mode=0o644):
     os.rename(tmp, path)
 
 
+def local_caption(cap, loc):
+    """The caption wmic and systeminfo print: a French Windows names its
+    edition in French, with a no-break space after "Windows" (FACTS.md 5:
+    "Microsoft Windows\u00a07 Entreprise").  ProductName stays English."""
+    if loc != "fr-FR":
+        return cap
+    for en, fr in (("Enterprise", "Entreprise"),
+                   ("Professional", "Professionnel")):
+        cap = cap.replace(en, fr)
+    return cap.replace("Windows ", "Windows\u00a0", 1)
+
+
 def build_state(m, sdir, extra=None):
     """One host's state directory (layout: tests/README.md)."""
     version = norm_version(m.get("version"))
@@ -240,7 +252,8 @@ def build_state(m, sdir, extra=None):
     os.makedirs(os.path.join(sdir, "faults"), exist_ok=True)
     boot = int(time.time() * 1000) - 3600 * 1000
     profile = {
-        "name": m["name"], "caption": cap, "version": version,
+        "name": m["name"], "caption": local_caption(cap, locale_of(m)),
+        "version": version,
         "arch": arch, "csd": csd_of(version), "boot_ms": str(boot),
         "reboot_down_ms": str(sim.get("reboot_down_ms",
                                       os.environ.get("FLEET_DOWN_MS", 2000))),

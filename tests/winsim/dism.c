@@ -56,7 +56,7 @@ struct pkginfo {
 };
 
 struct dismargs {
-	int		 online, quiet, norestart;
+	int		 online, quiet, norestart, english;
 	const char	*action;	/* get-packages, add-package, ... */
 	const char	*path;
 	const char	*name;
@@ -136,7 +136,7 @@ parse_args(struct dismargs *a, int argc, char **argv)
 		else if (arg_is(argv[i], "/norestart"))
 			a->norestart = 1;
 		else if (arg_is(argv[i], "/english"))
-			continue;
+			a->english = 1;
 		else if (arg_prefix(argv[i], "/packagepath:", &rest))
 			a->path = rest;
 		else if (arg_prefix(argv[i], "/packagename:", &rest))
@@ -164,8 +164,10 @@ by_identity(const void *a, const void *b)
  * updates and rollups "Security Update".
  */
 static uint32_t
-get_packages(struct host *h, const struct profile *pr)
+get_packages(struct host *h, const struct profile *pr, int english)
 {
+	const char *loc = english ? "en-US" : profile_get(pr, "locale",
+	    "en-US");
 	struct packages ps;
 	char when[64], *p;
 	size_t i;
@@ -180,17 +182,21 @@ get_packages(struct host *h, const struct profile *pr)
 		memmove(p, p + 3, strlen(p + 3) + 1);
 	if (ps.n > 1)
 		qsort(ps.v, ps.n, sizeof(*ps.v), by_identity);
-	out_printf(h, "Packages listing:\r\n\r\n");
+	/* DISM's labels are translated unless /English is given */
+	out_printf(h, "%s\r\n\r\n", loc_text(loc, "Packages listing:"));
 	for (i = 0; i < ps.n; i++)
-		out_printf(h, "Package Identity : %s\r\nState : %s\r\n"
-		    "Release Type : %s\r\nInstall Time :%s%s\r\n\r\n",
-		    ps.v[i].id, ps.v[i].state, strncasecmp(ps.v[i].id,
+		out_printf(h, "%s : %s\r\n%s : %s\r\n%s : %s\r\n%s :%s%s\r\n"
+		    "\r\n", loc_text(loc, "Package Identity"), ps.v[i].id,
+		    loc_text(loc, "State"), loc_text(loc, ps.v[i].state),
+		    loc_text(loc, "Release Type"), strncasecmp(ps.v[i].id,
 		    "Package_for_RollupFix~", 22) == 0 ? "Security Update" :
 		    strncasecmp(ps.v[i].id, "Package_", 8) == 0 ? "Update" :
-		    "Foundation", strstr(ps.v[i].state, "Install Pending") ?
+		    "Foundation", loc_text(loc, "Install Time"),
+		    strstr(ps.v[i].state, "Install Pending") ?
 		    "" : " ", strstr(ps.v[i].state, "Install Pending") ? "" :
 		    when);
-	out_printf(h, "The operation completed successfully.\r\n");
+	out_printf(h, "%s\r\n", loc_text(loc,
+	    "The operation completed successfully."));
 	packages_free(&ps);
 	return WS_OK;
 }
@@ -769,7 +775,7 @@ cmd_dism(struct host *h, int argc, char **argv)
 	if (!a.online)
 		rc = usage_error(h, "winsim only simulates /online.");
 	else if (strcasecmp(a.action, "get-packages") == 0)
-		rc = get_packages(h, &pr);
+		rc = get_packages(h, &pr, a.english);
 	else if (!a.norestart && !a.quiet)
 		rc = usage_error(h, "winsim: without /norestart (or /quiet) "
 		    "dism would wait at the prompt \"Do you want to restart "

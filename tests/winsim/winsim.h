@@ -177,4 +177,10 @@ uint32_t run_simple(struct host *, const char *text);
 /* Scheduled tasks (schtasks.c) run by the supervisor or /run. */
 int	 task_run(struct host *, const char *name);
 
+/* locale.c: what a non-English Windows prints (profile key locale). */
+const char *loc_text(const char *loc, const char *en);
+const char *const *loc_sysinfo_labels(const char *loc, const char *const *en,
+	    size_t *col);
+size_t	 utf8_width(const char *);
+
 #endif

@@ -44,6 +44,10 @@ char	*wo_text(const char *out, size_t len);	/* UTF-16LE -> ASCII */
 int	 wo_value(const char *out, const char *name, char **val);
 int	 wo_dism_package(const char *out, const char *want, char **identity,
 	    char **state);	/* want: an exact identity, or a KB */
+/* LastBootUpTime after later than before, as instants; the tolerance
+ * for a boot time that moves without a reboot: */
+#define BOOT_DRIFT_US	((int64_t)0)
+int	 wo_boot_later(const char *after, const char *before);
 
 /*
  * Host steps in run order; undo steps follow STEP_DONE.  One step sends

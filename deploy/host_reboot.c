@@ -80,7 +80,7 @@ reboot_happened(struct host_run *h, const char *boot)
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
 	if (jh == NULL || jh->reboot_boot == NULL || h->boot_before != NULL ||
 	    strcmp(jh->reboot_step, h->mode == HOST_UNDO ? "rb-reboot" :
-	    "reboot") != 0 || strcmp(jh->reboot_boot, boot) == 0)
+	    "reboot") != 0 || !wo_boot_later(boot, jh->reboot_boot))
 		return 0;
 	h->boot_before = xstrdup(jh->reboot_boot);
 	reboot_done(h, boot);
@@ -317,7 +317,7 @@ host_wait(struct host_run *h, const struct transport_result *res)
 	}
 	t = host_res_text(res);
 	if (wo_value(t, "LastBootUpTime", &boot) == 0 &&
-	    strcmp(boot, h->boot_before) != 0)
+	    wo_boot_later(boot, h->boot_before))
 		reboot_done(h, boot);
 	else
 		wait_again(h);

@@ -48,6 +48,13 @@ int	 wo_dism_package(const char *out, const char *want, char **identity,
  * for a boot time that moves without a reboot: */
 #define BOOT_DRIFT_US	((int64_t)0)
 int	 wo_boot_later(const char *after, const char *before);
+/* 1 when the answer says the host has no wmic.exe; WO_NO_WMIC says so. */
+int	 wo_wmic_missing(const struct transport_result *);
+#define WO_NO_WMIC	"this host has no wmic.exe (removed in Windows 11 " \
+	"24H2 and Windows Server 2025); kbfix reads free space, the tcpip.sys " \
+	"version and the boot time with it: install the WMIC feature on " \
+	"demand (DISM /Online /Add-Capability /CapabilityName:WMIC~~~~) or " \
+	"update this host by hand"
 
 /*
  * Host steps in run order; undo steps follow STEP_DONE.  One step sends

@@ -215,7 +215,9 @@ host_preflight_disk(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	t = host_res_text(res);
-	if (res->exit_status != 0 || wo_value(t, "FreeSpace", &v) == -1 ||
+	if (wo_wmic_missing(res)) {
+		host_fail(h, 0, "%s", WO_NO_WMIC);
+	} else if (res->exit_status != 0 || wo_value(t, "FreeSpace", &v) == -1 ||
 	    parse_u64(v, UINT64_MAX, &free_b) == -1) {
 		host_fail(h, 0, "cannot read free space on C: (wmic logicaldisk "
 		    "exited %u)", res->exit_status);

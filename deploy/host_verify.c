@@ -85,7 +85,9 @@ host_verify_tcpip(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	t = host_res_text(res);
-	if (wo_value(t, "Version", &v) == -1)
+	if (wo_wmic_missing(res))
+		host_fail(h, 0, "%s", WO_NO_WMIC);
+	else if (wo_value(t, "Version", &v) == -1)
 		host_fail(h, 0, "cannot read the tcpip.sys version");
 	else if (plan_version_cmp(v, a->tcpip_min) < 0)
 		host_fail(h, 0, "verify: tcpip.sys is %s, %s needs %s", v,

@@ -96,3 +96,14 @@ wo_boot_later(const char *after, const char *before)
 		return strcmp(after, before) != 0;
 	return a > b + BOOT_DRIFT_US;
 }
+
+/*
+ * wmic is gone from Windows 11 24H2 and current Server builds (FACTS.md
+ * 5): cmd.exe then exits 9009 with "'wmic' is not recognized ...".
+ */
+int
+wo_wmic_missing(const struct transport_result *res)
+{
+	return res->exit_status == 9009 ||
+	    strstr(res->err, "'wmic' is not recognized") != NULL;
+}

@@ -177,6 +177,28 @@ test_wo_boot_later_instants(void **state)
 	assert_false(wo_boot_later("x", "x"));
 }
 
+/* A host without wmic (Windows 11 24H2, Server 2025): told, not
+ * misparsed. */
+static void
+test_wo_wmic_missing(void **state)
+{
+	struct transport_result r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.out = "";
+	r.err = "'wmic' is not recognized as an internal or external command,"
+	    "\r\noperable program or batch file.\r\n";
+	r.exit_status = 49;	/* 9009 cut to 8 bits by a POSIX sshd */
+	assert_true(wo_wmic_missing(&r));
+	r.err = "";
+	r.exit_status = 9009;
+	assert_true(wo_wmic_missing(&r));
+	r.exit_status = 0;
+	assert_false(wo_wmic_missing(&r));
+	assert_non_null(strstr(WO_NO_WMIC, "Windows 11 24H2"));
+}
+
 static void
 test_wo_value_utf16_wmic(void **state)
 {
@@ -204,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_wo_dism_package_by_kb),
 		cmocka_unit_test(test_wo_dism_package_no_state_line),
 		cmocka_unit_test(test_wo_boot_later_instants),
+		cmocka_unit_test(test_wo_wmic_missing),
 		cmocka_unit_test(test_wo_value_utf16_wmic),
 	};
 

@@ -20,7 +20,9 @@ cat >"$T_TMP/inv.json" <<'EOF2'
   "winsim": {"locale": "de-DE"}},
  {"name": "fr7", "os": "Windows 7 Enterprise", "version": "6.1.7601",
   "winsim": {"locale": "fr-FR"}},
- {"name": "w10", "os": "Windows 10 Pro", "version": "10.0.14393"}
+ {"name": "w10", "os": "Windows 10 Pro", "version": "10.0.14393"},
+ {"name": "r2de", "os": "Windows Server 2012 R2 Standard", "version": "6.3.9600",
+  "multicast_forwarding": true, "winsim": {"locale": "de-DE"}}
 ]}
 EOF2
 python3 "$TOP/tests/fleet/fleetctl.py" state "$T_TMP/inv.json" "$T_TMP/st" >/dev/null
@@ -107,4 +109,10 @@ check_contains "French caption with a no-break space" \
     "$(ws fr7 'wmic os get Caption /value')" "Caption=Microsoft Windows$(printf '\xc2\xa0')7 Entreprise"
 check_contains "netsh (fr-FR): translated, no English Multicast line" \
     "$(ws fr7 'netsh interface ipv4 show global')" "Transfert multidiffusion"
+check_contains "MSFT_NetIPv4Protocol on 2012 R2 (German): untranslated 0/1" \
+    "$(ws r2de 'wmic /namespace:\\root\StandardCimv2 path MSFT_NetIPv4Protocol get MulticastForwarding /value')" \
+    "MulticastForwarding=1"
+check_contains "MSFT_NetIPv4Protocol on Windows 7: no such namespace" \
+    "$(ws fr7 'wmic /namespace:\\root\StandardCimv2 path MSFT_NetIPv4Protocol get MulticastForwarding /value' 2>&1)" \
+    "Invalid namespace"
 finish

@@ -628,6 +628,39 @@ wmi_collect(struct host *h, int argc, char **argv, struct wmiout *w,
 	return -1;
 }
 
+/*
+ * wmic /namespace:\\root\StandardCimv2 path MSFT_NetIPv4Protocol get
+ * MulticastForwarding /value: the NetTCPIP WMI class of Windows 8 / 2012
+ * and later (0 Disabled, 1 Enabled; never translated); older Windows has
+ * no such namespace.
+ */
+static uint32_t
+wmic_cim(struct host *h, int argc, char **argv)
+{
+	struct profile pr;
+	struct buf o;
+	unsigned maj = 0, min = 0;
+	int i, ok = 0;
+
+	for (i = 2; i < argc; i++)
+		ok |= strcasecmp(argv[i], "MSFT_NetIPv4Protocol") == 0;
+	if (profile_load(h, &pr) == -1)
+		return WS_FAIL;
+	sscanf(profile_get(&pr, "version", "6.1"), "%u.%u", &maj, &min);
+	if (!ok || maj < 6 || (maj == 6 && min < 2)) {
+		profile_free(&pr);
+		err_printf(h, "ERROR:\r\nDescription = Invalid namespace\r\n");
+		return 0x8004100eu;
+	}
+	buf_init(&o, 4096);
+	buf_addf(&o, "\r\r\n\r\r\nMulticastForwarding=%d\r\r\n\r\r\n\r\r\n",
+	    strcmp(profile_get(&pr, "mcast_ipv4", "disabled"), "enabled") == 0);
+	wmi_emit(h, &o);
+	buf_release(&o);
+	profile_free(&pr);
+	return WS_OK;
+}
+
 uint32_t
 cmd_wmic(struct host *h, int argc, char **argv)
 {
@@ -635,6 +668,8 @@ cmd_wmic(struct host *h, int argc, char **argv)
 	struct buf o;
 	int list = 0;
 
+	if (argc > 1 && strncasecmp(argv[1], "/namespace:", 11) == 0)
+		return wmic_cim(h, argc, argv);
 	if (argc < 3 || wmi_collect(h, argc, argv, &w, &list) == -1) {
 		wmiout_free(&w);
 		err_printf(h, "Node - %s\r\nERROR:\r\nDescription = Invalid "

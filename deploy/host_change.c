@@ -336,9 +336,9 @@ host_install_confirm(struct host_run *h, const struct transport_result *res)
 			host_fail(h, 0, "%s is not applicable to this host: dism "
 			    "exited %s", kb, why);
 		else
-			host_fail(h, 0, "%s was not installed (dism does not list "
-			    "%s): dism /add-package exited %s", kb,
-			    host_pkg_want(h), why);
+			host_fail(h, 0, "%s was not installed: dism /add-package "
+			    "exited %s; dism does not list %s", kb, why,
+			    host_pkg_want(h));
 		free(why);
 		return;
 	}

@@ -53,7 +53,8 @@ manifest_file(struct buf *b, const struct catalog_bundle_file *f)
 	buf_addf(b, "\"size\": %llu, ", (unsigned long long)f->size);
 	json_kv(b, "sha1", f->sha1, 1);
 	json_kv(b, "sha256", f->sha256, 1);
-	json_kv(b, "package_cab", f->package_cab, 0);
+	json_kv(b, "package_cab", f->package_cab, 1);
+	json_kv(b, "package_identity", f->package_identity, 0);
 	buf_adds(b, "}");
 }
 

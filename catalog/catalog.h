@@ -223,19 +223,37 @@ struct catalog_msu_info {
 	char		*kb;		/* "KB4345459" */
 	char		*arch;		/* x64 (from amd64), x86, arm64, ia64 */
 	char		*package_cab;	/* "Windows6.1-KB4345459-x64.cab" */
+	char		*package_identity; /* from its update.mum:
+					   "Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24168.1.5" */
 };
 
 /*
  * The file is a Cabinet whose pkgProperties.txt names KB and architecture
- * and which holds the package .cab it names.  A Cabinet past the limits
- * (at most 256 members; compressed members that would expand more than 32
- * times their size, plus 1 MiB, or past 2 GiB in all; a multi-cabinet
- * set) is refused before it is decompressed, with a message ending in
- * CATALOG_NOT_PACKAGE.
+ * and which holds the package .cab it names, whose update.mum gives the
+ * package identity (refused when it cannot be read, saying why).  A
+ * Cabinet past the limits (at most 256 members; compressed members that
+ * would expand more than 32 times their size, plus 1 MiB, or past 2 GiB in
+ * all; a multi-cabinet set) is refused before it is decompressed, with a
+ * message ending in CATALOG_NOT_PACKAGE.
  */
 #define CATALOG_NOT_PACKAGE	"not an update package"
 int	catalog_msu_inspect(const char *path, struct catalog_msu_info *out);
 void	catalog_msu_info_release(struct catalog_msu_info *);
+
+/*
+ * catalog/identity.c: the package identity DISM lists, from the first
+ * <assemblyIdentity> of update.mum (name~publicKeyToken~arch~language~
+ * version, language empty for neutral).  catalog_msu_identity() reads
+ * update.mum out of package_cab inside the .msu at path;
+ * catalog_mum_identity() parses its (ASCII) text.  0, or -1 (err_set:
+ * no update.mum, no assemblyIdentity, an attribute missing or not of
+ * an identity's shape).
+ */
+int	catalog_msu_identity(const char *path, const char *package_cab,
+	    char **identity);
+int	catalog_mum_identity(const char *text, char **identity);
+/* 1 when id has that shape (five ~ parts, a 4-field version). */
+int	catalog_valid_identity(const char *id);
 
 /*
  * Full check of one downloaded file: SHA-1 against the name's 40 hex and
@@ -325,6 +343,9 @@ struct catalog_bundle_file {
 	char		*sha1;
 	char		*sha256;
 	char		*package_cab;	/* the .cab inside, for dism */
+	char		*package_identity; /* from its update.mum: what dism
+					   lists once installed, or NULL
+					   (a bundle fetched before 0.x) */
 };
 
 struct catalog_bundle_update {

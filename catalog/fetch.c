@@ -38,6 +38,7 @@ struct ufile {				/* one unique file */
 	char		 sha1[41];
 	char		 sha256[65];
 	char		*package_cab;
+	char		*package_identity;	/* update.mum's */
 	uint64_t	 size;
 	uint64_t	 most;		/* the largest Catalog size of its entries */
 	uint64_t	 hint;		/* its Catalog size (an entry's share) */
@@ -382,6 +383,9 @@ verify_into(struct fetch *f, struct ufile *u, const char *path,
 		return -1;
 	u->package_cab = info.package_cab;
 	info.package_cab = NULL;
+	free(u->package_identity);
+	u->package_identity = info.package_identity;
+	info.package_identity = NULL;
 	catalog_msu_info_release(&info);
 	if (stat(path, &st) == 0)
 		u->size = (uint64_t)st.st_size;
@@ -624,6 +628,8 @@ files_fill(struct fetch *f)
 			bf->sha256 = xstrdup(f->files[k].sha256);
 			bf->package_cab = f->files[k].package_cab ?
 			    xstrdup(f->files[k].package_cab) : NULL;
+			bf->package_identity = f->files[k].package_identity ?
+			    xstrdup(f->files[k].package_identity) : NULL;
 		}
 }
 
@@ -752,6 +758,7 @@ fetch_release(struct fetch *f)
 	for (i = 0; i < f->nfiles; i++) {
 		free(f->files[i].name);
 		free(f->files[i].package_cab);
+		free(f->files[i].package_identity);
 	}
 	free(f->files);
 	for (i = 0; i < f->ndialogs; i++)

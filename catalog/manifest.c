@@ -25,6 +25,7 @@ bfile_release(struct catalog_bundle_file *f)
 	free(f->sha1);
 	free(f->sha256);
 	free(f->package_cab);
+	free(f->package_identity);
 }
 
 static void
@@ -133,7 +134,8 @@ file_get(const cJSON *o, const struct jpath *jp, struct catalog_bundle_file *f)
 	    str_get(o, "url", jp, 0, &f->url) == -1 ||
 	    str_get(o, "sha1", jp, 1, &f->sha1) == -1 ||
 	    str_get(o, "sha256", jp, 1, &f->sha256) == -1 ||
-	    str_get(o, "package_cab", jp, 0, &f->package_cab) == -1)
+	    str_get(o, "package_cab", jp, 0, &f->package_cab) == -1 ||
+	    str_get(o, "package_identity", jp, 0, &f->package_identity) == -1)
 		return -1;
 	if (!catalog_valid_file_name(f->name))
 		return jpath_fail(jp, "name", "'%s' is not a plain file name",
@@ -142,6 +144,14 @@ file_get(const cJSON *o, const struct jpath *jp, struct catalog_bundle_file *f)
 	    !str_endswith(f->package_cab, ".cab")))
 		return jpath_fail(jp, "package_cab", "'%s' is not a plain .cab "
 		    "file name", f->package_cab);
+	/* it reaches dism /packagename: and the journal: the shape
+	 * catalog/identity.c writes */
+	if (f->package_identity != NULL &&
+	    !catalog_valid_identity(f->package_identity))
+		return jpath_fail(jp, "package_identity", "'%s' is not a "
+		    "package identity like Package_for_RollupFix~"
+		    "31bf3856ad364e35~amd64~~7601.24168.1.5",
+		    f->package_identity);
 	want = xasprintf("files/%s", f->name);
 	rc = strcmp(want, f->path) == 0 ? 0 : jpath_fail(jp, "path",
 	    "'%s' should be '%s'", f->path, want);
@@ -366,6 +376,12 @@ file_verify(const struct catalog_bundle *b,
 		    info.package_cab) != 0) {
 			say(problem, arg, "%s: the package inside is %s, not "
 			    "the manifest's", f->path, info.package_cab);
+			bad = 1;
+		} else if (f->package_identity && strcmp(f->package_identity,
+		    info.package_identity) != 0) {
+			say(problem, arg, "%s: the package's update.mum says "
+			    "%s, not the manifest's package_identity",
+			    f->path, info.package_identity);
 			bad = 1;
 		}
 		catalog_msu_info_release(&info);

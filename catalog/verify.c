@@ -61,6 +61,7 @@ catalog_msu_info_release(struct catalog_msu_info *m)
 	free(m->kb);
 	free(m->arch);
 	free(m->package_cab);
+	free(m->package_identity);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -357,6 +358,10 @@ catalog_msu_inspect(const char *path, struct catalog_msu_info *m)
 	close(fd);
 	if (r == 0)
 		rc = cab_pick(path, &s, m);
+	/* the identity from the package itself (catalog/identity.c) */
+	if (rc == 0 && catalog_msu_identity(path, m->package_cab,
+	    &m->package_identity) == -1)
+		rc = -1;
 	if (rc == -1)
 		catalog_msu_info_release(m);
 	scan_free(&s);

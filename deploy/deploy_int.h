@@ -50,6 +50,17 @@ char	*wo_text(const char *out, size_t len);	/* UTF-16LE -> ASCII */
 int	 wo_value(const char *out, const char *name, char **val);
 int	 wo_dism_package(const char *out, const char *want, char **identity,
 	    char **state);	/* want: an exact identity, or a KB */
+/* LastBootUpTime after later than before, as instants; the tolerance
+ * for a boot time that moves without a reboot: */
+#define BOOT_DRIFT_US	((int64_t)0)
+int	 wo_boot_later(const char *after, const char *before);
+/* 1 when the answer says the host has no wmic.exe; WO_NO_WMIC says so. */
+int	 wo_wmic_missing(const struct transport_result *);
+#define WO_NO_WMIC	"this host has no wmic.exe (removed in Windows 11 " \
+	"24H2 and Windows Server 2025); kbfix reads free space, the tcpip.sys " \
+	"version and the boot time with it: install the WMIC feature on " \
+	"demand (DISM /Online /Add-Capability /CapabilityName:WMIC~~~~) or " \
+	"update this host by hand"
 
 /*
  * Host steps in run order; undo steps follow STEP_DONE.  One step sends
@@ -285,6 +296,8 @@ host_step_fn	 host_connect;			/* host_prep.c */
 host_step_fn	 host_preflight;
 host_step_fn	 host_preflight_disk;
 host_step_fn	 host_capture;
+const char	*host_pkg_want(struct host_run *);	/* host_change.c:
+					   the identity (or KB) dism lists */
 host_step_fn	 host_workaround;		/* host_change.c */
 host_step_fn	 host_workaround_set;
 host_step_fn	 host_upload;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "catalog/catalog.h"
 #include "deploy/deploy_int.h"
 
 /* Moves h->action to the next action of kind a or b; 0 when none is left. */
@@ -73,6 +74,23 @@ file_of(struct host_run *h)
 	    h->ph->arch);
 }
 
+/*
+ * What dism lists once the action's package is installed: the identity
+ * read from the package's own update.mum at fetch (manifest.json
+ * package_identity: a cumulative update or monthly rollup is
+ * Package_for_RollupFix, with no KB in its name), else the KB, found as
+ * the top-level Package_for_<KB> (never a sub-package).
+ */
+const char *
+host_pkg_want(struct host_run *h)
+{
+	const struct bundle_file *f = file_of(h);
+
+	if (f != NULL && f->src != NULL && f->src->package_identity != NULL)
+		return f->src->package_identity;
+	return host_action(h)->kb;
+}
+
 /* Each package's file onto the host, unless the package is there. */
 void
 host_upload(struct host_run *h, const struct transport_result *res)
@@ -87,8 +105,8 @@ host_upload(struct host_run *h, const struct transport_result *res)
 			HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		return;
 	}
-	if (res->exit_status == 0 && host_pkg_present(res,
-	    host_action(h)->kb, NULL, &pending))
+	if (res->exit_status == 0 && host_pkg_present(res, host_pkg_want(h),
+	    NULL, &pending))
 		host_next_action(h);
 	else
 		host_continue(h, STEP_UPLOAD_MKDIR);
@@ -197,8 +215,8 @@ host_install(struct host_run *h, const struct transport_result *res)
 			HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		return;
 	}
-	if (res->exit_status != 0 || !host_pkg_present(res,
-	    host_action(h)->kb, &id, &pending)) {
+	if (res->exit_status != 0 || !host_pkg_present(res, host_pkg_want(h),
+	    &id, &pending)) {
 		if (host_journal_ev(h, RB_EV_INTENT, (int)h->action) == 0)
 			host_continue(h, STEP_INSTALL_EXPAND);
 		return;
@@ -277,14 +295,15 @@ host_install_confirm(struct host_run *h, const struct transport_result *res)
 		HOST_SEND_CMD(h, DEPLOY_CMD_PACKAGES);
 		return;
 	}
-	if (!host_pkg_present(res, kb, &id, &pending)) {
+	if (!host_pkg_present(res, host_pkg_want(h), &id, &pending)) {
 		why = host_exit_text(WINEXIT_DISM, h->dism_exit);
 		if (cls == WINEXIT_NOT_APPLICABLE)
 			host_fail(h, 0, "%s is not applicable to this host: dism "
 			    "exited %s", kb, why);
 		else
 			host_fail(h, 0, "%s was not installed: dism /add-package "
-			    "exited %s", kb, why);
+			    "exited %s; dism does not list %s", kb, why,
+			    host_pkg_want(h));
 		free(why);
 		return;
 	}

@@ -194,7 +194,9 @@ host_preflight_disk(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	t = host_res_text(res);
-	if (res->exit_status != 0 || wo_value(t, "FreeSpace", &v) == -1 ||
+	if (wo_wmic_missing(res)) {
+		host_fail(h, 0, "%s", WO_NO_WMIC);
+	} else if (res->exit_status != 0 || wo_value(t, "FreeSpace", &v) == -1 ||
 	    parse_u64(v, UINT64_MAX, &free_b) == -1) {
 		host_fail(h, 0, "cannot read free space on C: (wmic logicaldisk "
 		    "exited %u)", res->exit_status);
@@ -257,6 +259,9 @@ capture_read(struct host_run *h, const struct transport_result *res,
 	p->value = a->value ? xstrdup(a->value) : NULL;
 	p->family = a->family ? xstrdup(a->family) : NULL;
 	p->kb = a->kb ? xstrdup(a->kb) : NULL;
+	/* a package is looked for by the identity it will have */
+	if (p->kind == RB_KIND_PACKAGE && strchr(host_pkg_want(h), '~'))
+		p->identity = xstrdup(host_pkg_want(h));
 	if (rollback_prior_read(p, res) == -1) {
 		host_fail(h, 0, "netsh: %s", err_msg());
 		rollback_prior_release(p);

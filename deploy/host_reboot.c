@@ -91,7 +91,7 @@ reboot_happened(struct host_run *h, const char *boot)
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
 	if (jh == NULL || jh->reboot_boot == NULL || h->boot_before != NULL ||
 	    strcmp(jh->reboot_step, h->mode == HOST_UNDO ? "rb-reboot" :
-	    "reboot") != 0 || strcmp(jh->reboot_boot, boot) == 0)
+	    "reboot") != 0 || !wo_boot_later(boot, jh->reboot_boot))
 		return 0;
 	h->boot_before = xstrdup(jh->reboot_boot);
 	reboot_done(h, boot);
@@ -394,7 +394,7 @@ host_wait(struct host_run *h, const struct transport_result *res)
 	t = host_res_text(res);
 	due = h->reboot_ms + (int64_t)h->e->o.reboot_delay_s * 1000;
 	if (wo_value(t, "LastBootUpTime", &boot) == 0 &&
-	    strcmp(boot, h->boot_before) != 0)
+	    wo_boot_later(boot, h->boot_before))
 		reboot_done(h, boot);
 	else if (boot != NULL && h->reboot_ms != 0 &&
 	    wall_ms() >= due + ABORT_GRACE_MS) {

@@ -63,7 +63,9 @@ host_undo_remove(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	p = prior(h);
-	if (!host_pkg_present(res, p->kb, &id, &pending)) {
+	/* by the identity captured (update.mum's), else Package_for_KB */
+	if (!host_pkg_present(res, p->identity ? p->identity : p->kb, &id,
+	    &pending)) {
 		host_next_action(h);
 		return;
 	}

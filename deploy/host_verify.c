@@ -21,13 +21,13 @@ verify_package(struct host_run *h, const struct transport_result *res)
 {
 	const struct plan_action *a = host_action(h);
 	char *t = host_res_text(res), *id = NULL, *state = NULL;
-	int ok = wo_dism_package(t, a->kb, &id, &state) == 0 &&
+	int ok = wo_dism_package(t, host_pkg_want(h), &id, &state) == 0 &&
 	    strcasecmp(state, "Installed") == 0;
 
 	free(t);
 	if (!ok)
-		host_fail(h, 0, "verify: %s is %s", a->kb,
-		    state ? state : "not installed");
+		host_fail(h, 0, "verify: %s (%s) is %s", a->kb,
+		    host_pkg_want(h), state && *state ? state : "not installed");
 	else if (a->tcpip_min != NULL)
 		host_continue(h, STEP_VERIFY_TCPIP);
 	else
@@ -82,7 +82,9 @@ host_verify_tcpip(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	t = host_res_text(res);
-	if (wo_value(t, "Version", &v) == -1)
+	if (wo_wmic_missing(res))
+		host_fail(h, 0, "%s", WO_NO_WMIC);
+	else if (wo_value(t, "Version", &v) == -1)
 		host_fail(h, 0, "cannot read the tcpip.sys version");
 	else if (plan_version_cmp(v, a->tcpip_min) < 0)
 		host_fail(h, 0, "verify: tcpip.sys is %s, %s needs %s", v,

@@ -64,3 +64,46 @@ wo_dism_package(const char *text, const char *want, char **identity,
 	transport_dism_list_release(&l);
 	return p != NULL ? 0 : -1;
 }
+
+/* A WMI datetime as microseconds since the epoch (UTC), or -1. */
+static int
+boot_us(const char *s, int64_t *us)
+{
+	int64_t t, frac = 0;
+	int i;
+
+	if (transport_win_wmi_datetime(s, &t) == -1)
+		return -1;
+	for (i = 15; i < 21; i++)
+		frac = frac * 10 + (s[i] - '0');
+	*us = t * 1000000 + frac;
+	return 0;
+}
+
+/*
+ * Whether the host booted after `before`: both LastBootUpTime values are
+ * instants (the UTC offset in minutes, "...023000.500000+120" and
+ * "...013000.500000+060" are the same), so a later boot is a later
+ * instant, by more than BOOT_DRIFT_US; a value that is not a WMI datetime
+ * is compared as text.
+ */
+int
+wo_boot_later(const char *after, const char *before)
+{
+	int64_t a, b;
+
+	if (boot_us(after, &a) == -1 || boot_us(before, &b) == -1)
+		return strcmp(after, before) != 0;
+	return a > b + BOOT_DRIFT_US;
+}
+
+/*
+ * wmic is gone from Windows 11 24H2 and current Server builds (FACTS.md
+ * 5): cmd.exe then exits 9009 with "'wmic' is not recognized ...".
+ */
+int
+wo_wmic_missing(const struct transport_result *res)
+{
+	return res->exit_status == 9009 ||
+	    strstr(res->err, "'wmic' is not recognized") != NULL;
+}

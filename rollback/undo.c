@@ -166,7 +166,22 @@ reg_read(const char *text, const char *name, char **type, char **data)
 	return rc;
 }
 
-/* Installed or Install Pending; identity whenever dism lists the KB. */
+/*
+ * Installed or Install Pending.  The package is found by its exact
+ * identity when known (the package's update.mum, recorded at fetch: a
+ * cumulative update is Package_for_RollupFix, no KB in its name), else as
+ * the top-level Package_for_<KB>; a hotfix's sub-packages
+ * (Package_3_for_KB..., ..._SP1) never stand in for it (issue 10).
+ */
+static int
+package_is(const struct rollback_prior *p, const struct dism_package *d)
+{
+	if (p->identity != NULL)
+		return strcasecmp(d->identity, p->identity) == 0;
+	return !d->sub && strncasecmp(d->name, "Package_for_", 12) == 0 &&
+	    strcasecmp(d->name + 12, p->kb) == 0;
+}
+
 static void
 package_read(struct rollback_prior *p, const char *text, char **state)
 {
@@ -176,7 +191,7 @@ package_read(struct rollback_prior *p, const char *text, char **state)
 	memset(&l, 0, sizeof(l));
 	if (transport_win_dism_packages(text, strlen(text), &l) == 0)
 		for (i = 0; i < l.n; i++) {
-			if (strcasecmp(l.p[i].kb, p->kb) != 0)
+			if (!package_is(p, &l.p[i]))
 				continue;
 			free(p->identity);
 			p->identity = xstrdup(l.p[i].identity);
@@ -239,6 +254,7 @@ rollback_prior_holds(const struct rollback_prior *p,
 	now.kind = p->kind;
 	now.value = p->value;
 	now.kb = p->kb;
+	now.identity = p->identity ? xstrdup(p->identity) : NULL;
 	if (rollback_prior_read(&now, res) == -1)
 		ok = 0;
 	else if (p->kind == RB_KIND_REGISTRY && !p->existed)
@@ -427,6 +443,7 @@ rollback_package_gone(const struct rollback_prior *p,
 	memset(&now, 0, sizeof(now));
 	now.kind = RB_KIND_PACKAGE;
 	now.kb = p->kb;
+	now.identity = p->identity ? xstrdup(p->identity) : NULL;
 	*state = NULL;
 	package_read(&now, t, state);
 	free(t);

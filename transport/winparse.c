@@ -1,8 +1,9 @@
 /*
- * Parsers of Windows command output, from bytes (FACTS.md section 4).
- * Everything is first decoded by transport_win_text(): wmic writes UTF-16LE
- * with a BOM when its output is a file or a pipe, and CR CR LF line ends;
- * reg, dism, netsh and systeminfo write the OEM code page with CRLF.
+ * Parsers of Windows command output, from bytes (FACTS.md sections 4-5;
+ * tests/fixtures/windows).  Everything is first decoded by
+ * transport_win_text(): wmic through a pipe writes ANSI with CR CR LF line
+ * ends, UTF-16LE with a BOM and CRLF when redirected to a file; reg, dism,
+ * netsh and systeminfo write the OEM code page with CRLF.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -33,6 +33,31 @@ import tempfile
 ARCH_PROPS = {"x64": "amd64", "x86": "x86", "ia64": "ia64", "arm64": "arm64"}
 EXAMPLE_PAD = 0         # bytes of padding in each example package
 
+# Cumulative updates (Windows 10 / Server 2016) and monthly rollups
+# (Windows 7 / 8.1 / 2012 / 2012 R2, previews included) install as
+# Package_for_RollupFix of the build revision they bring, with no KB in
+# the name (FACTS.md section 5); everything else as Package_for_KB<n>.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "winsim", "rollups.json")) as _f:
+    ROLLUP = json.load(_f)["rollups"]
+
+
+def update_mum(kb, arch):
+    """update.mum as Microsoft writes it: the package's own identity
+    first (what DISM lists), then its parts."""
+    name, ver = ("Package_for_RollupFix", ROLLUP[kb]) if kb in ROLLUP \
+        else ("Package_for_" + kb, "6.1.1.1")
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+            '<assembly xmlns="urn:schemas-microsoft-com:asm.v3" '
+            'manifestVersion="1.0" copyright="Copyright (c) Microsoft '
+            'Corporation. All Rights Reserved.">\r\n  <assemblyIdentity '
+            'name="%s" version="%s" language="neutral" '
+            'processorArchitecture="%s" publicKeyToken="31bf3856ad364e35"/>'
+            '\r\n  <package identifier="%s" releaseType="%s" '
+            'restart="possible"/>\r\n</assembly>\r\n'
+            % (name, ver, ARCH_PROPS[arch], kb,
+               "Security Update" if kb in ROLLUP else "Update"))
+
 
 def gcab(out, cwd, names):
     subprocess.run(["gcab", "-c", "-n", out] + names, cwd=cwd, check=True)
@@ -46,13 +71,9 @@ def make_msu(out_dir, stem, pkg, kb, arch, product, pad=None, props_arch=None):
     try:
         inner = os.path.join(tmp, "inner")
         os.mkdir(inner)
-        with open(os.path.join(inner, "update.mum"), "w") as f:
-            f.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-                    '<assembly xmlns="urn:schemas-microsoft-com:asm.v3" '
-                    'manifestVersion="1.0"><assemblyIdentity name='
-                    '"Package_for_%s" version="6.1.1.1" processorArchitecture='
-                    '"%s" publicKeyToken="31bf3856ad364e35"/></assembly>\n'
-                    % (kb, ARCH_PROPS[arch]))
+        with open(os.path.join(inner, "update.mum"), "w",
+                  newline="") as f:
+            f.write(update_mum(kb, arch))
         names = ["update.mum"]
         if pad:
             with open(os.path.join(inner, "payload.bin"), "wb") as f:

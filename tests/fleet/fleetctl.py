@@ -60,6 +60,11 @@ TCPIP_BASE = {
 WIN10_RELEASE = {"10240": "1507", "14393": "1607", "15063": "1703",
                  "16299": "1709", "17134": "1803"}
 
+# Cumulative updates and monthly rollups: Package_for_RollupFix (DISM)
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "winsim", "rollups.json")) as _f:
+    ROLLUP = json.load(_f)["rollups"]
+
 # winsim.locale: the display language (Nls\Language LCID) and the
 # caption's spelling; reg query and ProductName stay English (FACTS.md 5).
 LOCALES = {"en-US": "0409", "de-DE": "0407", "fr-FR": "040C"}
@@ -226,6 +231,18 @@ def write(path, text, mode=0o644):
     os.rename(tmp, path)
 
 
+def local_caption(cap, loc):
+    """The caption wmic and systeminfo print: a French Windows names its
+    edition in French, with a no-break space after "Windows" (FACTS.md 5:
+    "Microsoft Windows\u00a07 Entreprise").  ProductName stays English."""
+    if loc != "fr-FR":
+        return cap
+    for en, fr in (("Enterprise", "Entreprise"),
+                   ("Professional", "Professionnel")):
+        cap = cap.replace(en, fr)
+    return cap.replace("Windows ", "Windows\u00a0", 1)
+
+
 def build_state(m, sdir, extra=None):
     """One host's state directory (layout: tests/README.md)."""
     version = norm_version(m.get("version"))
@@ -239,7 +256,8 @@ def build_state(m, sdir, extra=None):
     os.makedirs(os.path.join(sdir, "faults"), exist_ok=True)
     boot = int(time.time() * 1000) - 3600 * 1000
     profile = {
-        "name": m["name"], "caption": cap, "version": version,
+        "name": m["name"], "caption": local_caption(cap, locale_of(m)),
+        "version": version,
         "arch": arch, "csd": csd_of(version), "boot_ms": str(boot),
         "reboot_down_ms": str(sim.get("reboot_down_ms",
                                       os.environ.get("FLEET_DOWN_MS", 2000))),
@@ -261,12 +279,19 @@ def build_state(m, sdir, extra=None):
     write(os.path.join(sdir, "registry"),
           registry_lines(m, version, arch, cap))
     parch = "amd64" if arch == "x64" else arch
-    pk = ""
+    # Windows' own base package is listed too (dism/ captures)
+    base = TCPIP_BASE.get(version, version + ".0")
+    pk = f"Microsoft-Windows-Foundation-Package~31bf3856ad364e35~{parch}" \
+         f"~~{base}\tInstalled\t-\n"
     for kb in m.get("installed") or []:
         if not re.fullmatch(r"KB\d{5,8}", str(kb)):
             raise BadInventory(f"{m['name']}: installed: bad KB id {kb!r}")
-        pk += f"Package_for_{kb}~31bf3856ad364e35~{parch}~~6.1.1.1" \
-              "\tInstalled\t-\n"
+        if kb in ROLLUP:
+            pk += f"Package_for_RollupFix~31bf3856ad364e35~{parch}~~" \
+                  f"{ROLLUP[kb]}\tInstalled\t-\t-\t{kb}\n"
+        else:
+            pk += f"Package_for_{kb}~31bf3856ad364e35~{parch}~~6.1.1.1" \
+                  "\tInstalled\t-\n"
     write(os.path.join(sdir, "packages"), pk)
     files = dict(m.get("files") or {})
     tcp = files.pop("tcpip.sys", None) or TCPIP_BASE.get(version,

@@ -175,7 +175,10 @@ for h in plan["hosts"]:
     for a in h["actions"]:
         k = a["kind"]
         if k == "install":
-            st = [p[1] for p in pk if p[0].startswith("Package_for_%s~" % a["kb"])]
+            # by the KB dism names it with, or the simulator's KB column
+            # of a Package_for_RollupFix (cumulative updates, rollups)
+            st = [p[1] for p in pk if p[0].startswith("Package_for_%s~" % a["kb"])
+                  or (len(p) > 4 and p[4] == a["kb"])]
             good = st == ["Installed"]
             if a.get("tcpip_min"):
                 good = good and ver(tcp) >= ver(a["tcpip_min"])

@@ -11,6 +11,10 @@ The files are built with the simulator's mkmsu, so that what `kbfix
 fetch` downloads also installs on the simulated hosts and brings the
 tcpip.sys version apply verifies (tests/README.md "Packages");
 tests/catalog-server/build.py's files do not carry that convention.
+Cumulative updates and monthly rollups (tests/winsim/rollups.json) are
+Package_for_RollupFix packages, as Microsoft ships them; the hotfixes of
+the "hotfix" advisories install as a top-level package and numbered
+sub-packages (dism/ captures: Package_3_for_KB..., Package_for_KB..._SP1).
 """
 import hashlib
 import json
@@ -23,17 +27,37 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import mkrun  # noqa: E402
 
 
+ROLLUP = json.load(open(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "winsim",
+    "rollups.json")))["rollups"]
+
+
+HOTFIXES = ("KB976527", "KB979278", "KB943650")
+# plan packages mkrun does not know: (tcpip.sys version, file prefix)
+MORE = {"KB4338831": ("6.3.9600.19067", "Windows8.1")}
+
+
+def package_of(plan, pkg):
+    try:
+        return mkrun.package_of(plan, pkg)
+    except KeyError:
+        mkrun.EXTRA_PACKAGES.update(MORE)
+        return mkrun.package_of(plan, pkg)
+
+
 def main():
     plan_path, out, mkmsu = sys.argv[1:4]
     plan = json.load(open(plan_path))
     os.makedirs(os.path.join(out, "files"), exist_ok=True)
     updates = []
     for i, pkg in enumerate(plan["packages"]):
-        kb, tcpip, prefix = mkrun.package_of(plan, pkg)
+        kb, tcpip, prefix = package_of(plan, pkg)
         arch = pkg["arch"]
         tmp = os.path.join(out, "files", "tmp.msu")
-        subprocess.run([mkmsu, "-p", prefix, kb, arch, tcpip, tmp],
-                       check=True)
+        rollup = ["-r", ROLLUP[kb]] if kb in ROLLUP else \
+            ["-s", "3"] if kb in HOTFIXES else []
+        subprocess.run([mkmsu, "-p", prefix] + rollup + [kb, arch, tcpip,
+                                                         tmp], check=True)
         sha1 = hashlib.sha1(open(tmp, "rb").read()).hexdigest()
         name = "%s-%s-%s_%s.msu" % (prefix.lower(), kb.lower(), arch, sha1)
         os.rename(tmp, os.path.join(out, "files", name))

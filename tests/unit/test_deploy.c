@@ -158,6 +158,47 @@ test_wo_dism_package_no_state_line(void **state)
 	buf_release(&b);
 }
 
+/* Boot times are instants: the same instant in two offsets is no reboot,
+ * an earlier one neither (issue 10). */
+static void
+test_wo_boot_later_instants(void **state)
+{
+	(void)state;
+	assert_false(wo_boot_later("20261121023000.500000+120",
+	    "20261121013000.500000+060"));
+	assert_true(wo_boot_later("20261121023000.500001+120",
+	    "20261121013000.500000+060"));
+	assert_false(wo_boot_later("20261121120000.000000+000",
+	    "20261121120500.000000+000"));
+	assert_true(wo_boot_later("20260621145108.500000-300",
+	    "20260621194000.000000+000"));
+	/* not WMI datetimes: as text */
+	assert_true(wo_boot_later("x", "y"));
+	assert_false(wo_boot_later("x", "x"));
+}
+
+/* A host without wmic (Windows 11 24H2, Server 2025): told, not
+ * misparsed. */
+static void
+test_wo_wmic_missing(void **state)
+{
+	struct transport_result r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.out = "";
+	r.err = "'wmic' is not recognized as an internal or external command,"
+	    "\r\noperable program or batch file.\r\n";
+	r.exit_status = 49;	/* 9009 cut to 8 bits by a POSIX sshd */
+	assert_true(wo_wmic_missing(&r));
+	r.err = "";
+	r.exit_status = 9009;
+	assert_true(wo_wmic_missing(&r));
+	r.exit_status = 0;
+	assert_false(wo_wmic_missing(&r));
+	assert_non_null(strstr(WO_NO_WMIC, "Windows 11 24H2"));
+}
+
 static void
 test_wo_value_utf16_wmic(void **state)
 {
@@ -184,6 +225,8 @@ main(void)
 		cmocka_unit_test(test_deploy_group_acquire_one_at_a_time),
 		cmocka_unit_test(test_wo_dism_package_by_kb),
 		cmocka_unit_test(test_wo_dism_package_no_state_line),
+		cmocka_unit_test(test_wo_boot_later_instants),
+		cmocka_unit_test(test_wo_wmic_missing),
 		cmocka_unit_test(test_wo_value_utf16_wmic),
 	};
 

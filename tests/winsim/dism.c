@@ -15,7 +15,14 @@
  *                                    version the package installs
  *   Applies To Build="7601"          simulator only, optional: any other
  *                                    build is not applicable
- * tests/winsim/mkmsu builds such files.
+ * tests/winsim/mkmsu builds such files.  The package's identity is DISM's:
+ * the first <assemblyIdentity> of the update.mum inside the .cab
+ * (Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24168.1.5 for a
+ * cumulative update or monthly rollup, FACTS.md 5), its KB the <package
+ * identifier="KB...">; the later Package_* identities are its
+ * sub-packages (a hotfix's Package_3_for_KB..., ..._SP1), installed and
+ * removed with it.  Without update.mum: Package_for_KB<n> from
+ * pkgProperties.txt.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -43,10 +50,13 @@ struct pkginfo {
 	char	*version;
 	char	*tcpip;
 	char	*build;
+	char	*id;		/* update.mum's identity, or NULL */
+	char	**subs;		/* its sub-packages' identities */
+	size_t	 nsubs;
 };
 
 struct dismargs {
-	int		 online, quiet, norestart;
+	int		 online, quiet, norestart, english;
 	const char	*action;	/* get-packages, add-package, ... */
 	const char	*path;
 	const char	*name;
@@ -126,7 +136,7 @@ parse_args(struct dismargs *a, int argc, char **argv)
 		else if (arg_is(argv[i], "/norestart"))
 			a->norestart = 1;
 		else if (arg_is(argv[i], "/english"))
-			continue;
+			a->english = 1;
 		else if (arg_prefix(argv[i], "/packagepath:", &rest))
 			a->path = rest;
 		else if (arg_prefix(argv[i], "/packagename:", &rest))
@@ -141,11 +151,25 @@ parse_args(struct dismargs *a, int argc, char **argv)
 	return 0;
 }
 
-static uint32_t
-get_packages(struct host *h, const struct profile *pr)
+static int
+by_identity(const void *a, const void *b)
 {
+	return strcasecmp(((const struct package *)a)->id,
+	    ((const struct package *)b)->id);
+}
+
+/*
+ * As the dism/ captures show it: sorted by identity, Install Time to the
+ * minute ("10/13/2016 6:26 PM"; empty while Install Pending), cumulative
+ * updates and rollups "Security Update".
+ */
+static uint32_t
+get_packages(struct host *h, const struct profile *pr, int english)
+{
+	const char *loc = english ? "en-US" : profile_get(pr, "locale",
+	    "en-US");
 	struct packages ps;
-	char when[64];
+	char when[64], *p;
 	size_t i;
 	long long boot = 0;
 
@@ -153,12 +177,26 @@ get_packages(struct host *h, const struct profile *pr)
 		return fail(h, &(struct dismargs){0}, NULL, 0x80004005u);
 	sscanf(profile_get(pr, "boot_ms", "0"), "%lld", &boot);
 	locale_time(boot, when, sizeof(when), 0);
-	out_printf(h, "Packages listing:\r\n\r\n");
+	/* drop the seconds: "12/2/2026 7:27:56 AM" -> "12/2/2026 7:27 AM" */
+	if ((p = strrchr(when, ':')) != NULL && strchr(when, ':') != p)
+		memmove(p, p + 3, strlen(p + 3) + 1);
+	if (ps.n > 1)
+		qsort(ps.v, ps.n, sizeof(*ps.v), by_identity);
+	/* DISM's labels are translated unless /English is given */
+	out_printf(h, "%s\r\n\r\n", loc_text(loc, "Packages listing:"));
 	for (i = 0; i < ps.n; i++)
-		out_printf(h, "Package Identity : %s\r\nState : %s\r\n"
-		    "Release Type : Update\r\nInstall Time : %s\r\n\r\n",
-		    ps.v[i].id, ps.v[i].state, when);
-	out_printf(h, "The operation completed successfully.\r\n");
+		out_printf(h, "%s : %s\r\n%s : %s\r\n%s : %s\r\n%s :%s%s\r\n"
+		    "\r\n", loc_text(loc, "Package Identity"), ps.v[i].id,
+		    loc_text(loc, "State"), loc_text(loc, ps.v[i].state),
+		    loc_text(loc, "Release Type"), strncasecmp(ps.v[i].id,
+		    "Package_for_RollupFix~", 22) == 0 ? "Security Update" :
+		    strncasecmp(ps.v[i].id, "Package_", 8) == 0 ? "Update" :
+		    "Foundation", loc_text(loc, "Install Time"),
+		    strstr(ps.v[i].state, "Install Pending") ?
+		    "" : " ", strstr(ps.v[i].state, "Install Pending") ? "" :
+		    when);
+	out_printf(h, "%s\r\n", loc_text(loc,
+	    "The operation completed successfully."));
 	packages_free(&ps);
 	return WS_OK;
 }
@@ -262,6 +300,91 @@ pkginfo_free(struct pkginfo *pi)
 	free(pi->version);
 	free(pi->tcpip);
 	free(pi->build);
+	free(pi->id);
+	while (pi->nsubs > 0)
+		free(pi->subs[--pi->nsubs]);
+	free(pi->subs);
+}
+
+/* attr="value" inside the tag at p (up to its '>'), or NULL. */
+static char *
+mum_attr(const char *p, const char *name)
+{
+	const char *end = strchr(p, '>'), *q;
+	char *pat = xasprintf(" %s=\"", name);
+
+	q = strstr(p, pat);
+	if (q == NULL || end == NULL || q > end) {
+		free(pat);
+		return NULL;
+	}
+	q += strlen(pat);
+	free(pat);
+	return xstrndup(q, strcspn(q, "\""));
+}
+
+static char *
+mum_identity(const char *tag)
+{
+	char *n = mum_attr(tag, "name"), *v = mum_attr(tag, "version"),
+	    *a = mum_attr(tag, "processorArchitecture"),
+	    *t = mum_attr(tag, "publicKeyToken"), *id = NULL;
+
+	if (n && v && a && t)
+		id = xasprintf("%s~%s~%s~~%s", n, t, a, v);
+	free(n); free(v); free(a); free(t);
+	return id;
+}
+
+/* update.mum (UTF-8): the package's identity, KB and sub-packages. */
+static int
+mum_parse(const char *text, struct pkginfo *pi)
+{
+	const char *p = strstr(text, "<assemblyIdentity ");
+	char *kb, *id, *arch;
+
+	if (p == NULL || (pi->id = mum_identity(p)) == NULL)
+		return -1;
+	arch = mum_attr(p, "processorArchitecture");
+	if (pi->arch == NULL)
+		pi->arch = arch;
+	else
+		free(arch);
+	if (pi->version == NULL)
+		pi->version = mum_attr(p, "version");
+	if ((p = strstr(text, "<package identifier=\"")) != NULL &&
+	    (kb = mum_attr(p, "identifier")) != NULL) {
+		if (pi->kb == NULL && strncasecmp(kb, "KB", 2) == 0)
+			pi->kb = xstrdup(kb + 2);
+		free(kb);
+	}
+	for (p = strstr(text, "<assemblyIdentity "); p != NULL; ) {
+		p = strstr(p + 1, "<assemblyIdentity ");
+		if (p == NULL || strncmp(p, "<assemblyIdentity name=\"Package_",
+		    32) != 0 || (id = mum_identity(p)) == NULL)
+			continue;
+		pi->subs = xreallocarray(pi->subs, pi->nsubs + 1,
+		    sizeof(*pi->subs));
+		pi->subs[pi->nsubs++] = id;
+	}
+	return pi->kb != NULL ? 0 : -1;
+}
+
+static int
+find_mum(const char *dir, struct pkginfo *pi)
+{
+	char *p = xasprintf("%s/update.mum", dir), *text;
+	struct buf b;
+	int rc = -1;
+
+	if (file_read(p, 1 << 20, &b) == 0) {
+		text = to_ascii(&b);
+		rc = mum_parse(text, pi);
+		free(text);
+		buf_release(&b);
+	}
+	free(p);
+	return rc;
 }
 
 static int
@@ -326,8 +449,11 @@ cab_info(struct host *h, const char *cab, struct pkginfo *pi)
 		free(tmp);
 		return -1;
 	}
-	if (run_gcab("-x", tmp, cab) == 0)
+	if (run_gcab("-x", tmp, cab) == 0) {
 		rc = find_props(tmp, pi);
+		if (find_mum(tmp, pi) == 0)
+			rc = 0;
+	}
 	rm_tree(tmp);
 	free(tmp);
 	if (rc == -1)
@@ -469,7 +595,8 @@ record_add(struct host *h, const struct dismargs *a, const char *id,
 
 	if (packages_load(h, &ps) == -1)
 		return fail(h, a, id, 0x80004005u);
-	p = find_kb(&ps, pi->kb, pi->arch ? pi->arch : "~");
+	p = pi->id != NULL ? packages_find(&ps, pi->id) :
+	    find_kb(&ps, pi->kb, pi->arch ? pi->arch : "~");
 	if (p != NULL && strcmp(p->state, "Installed") == 0) {
 		rc = WS_ALREADY_INSTALLED;
 	} else if (p != NULL && strcmp(p->state, "Uninstall Pending") == 0) {
@@ -478,6 +605,14 @@ record_add(struct host *h, const struct dismargs *a, const char *id,
 		rc = WS_OK;
 	} else if (p == NULL) {
 		packages_add(&ps, id, "Install Pending", pi->tcpip);
+		if (strncasecmp(id, "Package_for_KB", 14) != 0) {
+			free(ps.v[ps.n - 1].kb);
+			ps.v[ps.n - 1].kb = xasprintf("KB%s", pi->kb);
+		}
+		for (size_t i = 0; i < pi->nsubs; i++)
+			if (packages_find(&ps, pi->subs[i]) == NULL)
+				packages_add(&ps, pi->subs[i],
+				    "Install Pending", NULL);
 	}
 	if (packages_save(h, &ps) == -1 ||
 	    (rc == WS_REBOOT_REQUIRED && mark_pending(h) == -1))
@@ -506,8 +641,9 @@ add_package(struct host *h, const struct profile *pr, const struct dismargs *a)
 		return fail(h, a, a->path, 0x800f0805u);
 	}
 	free(path);
-	id = xasprintf("Package_for_KB%s~%s~%s~~%s", pi.kb, PKG_TOKEN,
-	    pi.arch ? pi.arch : host_arch(pr), pi.version);
+	id = pi.id != NULL ? xstrdup(pi.id) : xasprintf("Package_for_KB%s~"
+	    "%s~%s~~%s", pi.kb, PKG_TOKEN, pi.arch ? pi.arch : host_arch(pr),
+	    pi.version);
 	if (!a->quiet)
 		out_printf(h, "Processing 1 of 1 - Adding package %s\r\n", id);
 	if ((rc = applicable(h, pr, &pi)) != 0) {
@@ -528,6 +664,45 @@ add_package(struct host *h, const struct profile *pr, const struct dismargs *a)
 	free(id);
 	pkginfo_free(&pi);
 	return rc;
+}
+
+/* A sub-package of the hotfix whose top-level identity is top:
+ * Package_<n>_for_KB<k>~... or Package_for_KB<k>_<x>~... */
+static int
+sub_of(const char *id, const char *top)
+{
+	size_t n = strcspn(top, "~"), m = strcspn(id, "~");
+	const char *kb;
+
+	if (strncasecmp(top, "Package_for_KB", 14) != 0 || m == n)
+		return 0;
+	kb = top + 12;		/* "KB4345459" */
+	n -= 12;
+	if (strncasecmp(id, "Package_", 8) == 0 &&
+	    isdigit((unsigned char)id[8])) {
+		id += 8 + strspn(id + 8, "0123456789");
+		return strncasecmp(id, "_for_", 5) == 0 &&
+		    strncasecmp(id + 5, kb, n) == 0 && id[5 + n] == '~';
+	}
+	return strncasecmp(id, top, n + 12) == 0 && id[n + 12] == '_';
+}
+
+/* The sub-packages go with their package (dism /remove-package of it). */
+static void
+remove_subs(struct packages *ps, const char *top, int pending)
+{
+	size_t i;
+
+	for (i = ps->n; i-- > 0;) {
+		if (!sub_of(ps->v[i].id, top))
+			continue;
+		if (!pending) {
+			packages_remove(ps, i);
+			continue;
+		}
+		free(ps->v[i].state);
+		ps->v[i].state = xstrdup("Uninstall Pending");
+	}
 }
 
 static uint32_t
@@ -551,10 +726,12 @@ remove_package(struct host *h, const struct dismargs *a)
 	}
 	if (strcmp(p->state, "Install Pending") == 0) {
 		packages_remove(&ps, (size_t)(p - ps.v));
+		remove_subs(&ps, a->name, 0);
 		rc = WS_OK;
 	} else {
 		free(p->state);
 		p->state = xstrdup("Uninstall Pending");
+		remove_subs(&ps, a->name, 1);
 	}
 	if (packages_save(h, &ps) == -1 ||
 	    (rc == WS_REBOOT_REQUIRED && mark_pending(h) == -1))
@@ -598,7 +775,7 @@ cmd_dism(struct host *h, int argc, char **argv)
 	if (!a.online)
 		rc = usage_error(h, "winsim only simulates /online.");
 	else if (strcasecmp(a.action, "get-packages") == 0)
-		rc = get_packages(h, &pr);
+		rc = get_packages(h, &pr, a.english);
 	else if (!a.norestart && !a.quiet)
 		rc = usage_error(h, "winsim: without /norestart (or /quiet) "
 		    "dism would wait at the prompt \"Do you want to restart "

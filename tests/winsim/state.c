@@ -245,6 +245,7 @@ packages_add(struct packages *ps, const char *id, const char *state,
 	ps->v[ps->n].state = xstrdup(state);
 	ps->v[ps->n].tcpip = xstrdup(tcpip != NULL && *tcpip ? tcpip : "-");
 	ps->v[ps->n].prior = xstrdup("-");
+	ps->v[ps->n].kb = xstrdup("-");
 	ps->n++;
 }
 
@@ -255,6 +256,7 @@ packages_remove(struct packages *ps, size_t i)
 	free(ps->v[i].state);
 	free(ps->v[i].tcpip);
 	free(ps->v[i].prior);
+	free(ps->v[i].kb);
 	memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(*ps->v));
 	ps->n--;
 }
@@ -293,7 +295,7 @@ packages_pending(const struct packages *ps)
 int
 packages_load(struct host *h, struct packages *ps)
 {
-	char *line, *next, *f[4];
+	char *line, *next, *f[5];
 	struct buf b;
 	int k;
 
@@ -306,7 +308,7 @@ packages_load(struct host *h, struct packages *ps)
 		if (*line == '#')
 			continue;
 		f[0] = line;
-		for (k = 1; k < 4; k++) {
+		for (k = 1; k < 5; k++) {
 			f[k] = f[k - 1] ? strchr(f[k - 1], '\t') : NULL;
 			if (f[k] != NULL)
 				*f[k]++ = '\0';
@@ -315,6 +317,10 @@ packages_load(struct host *h, struct packages *ps)
 		if (f[3] != NULL && *f[3]) {
 			free(ps->v[ps->n - 1].prior);
 			ps->v[ps->n - 1].prior = xstrdup(f[3]);
+		}
+		if (f[4] != NULL && *f[4]) {
+			free(ps->v[ps->n - 1].kb);
+			ps->v[ps->n - 1].kb = xstrdup(f[4]);
 		}
 	}
 	buf_release(&b);
@@ -329,10 +335,16 @@ packages_save(struct host *h, const struct packages *ps)
 	int rc;
 
 	buf_init(&b, STATE_MAX);
-	for (i = 0; i < ps->n; i++)
-		buf_addf(&b, "%s\t%s\t%s%s%s\n", ps->v[i].id, ps->v[i].state,
-		    ps->v[i].tcpip, strcmp(ps->v[i].prior, "-") ? "\t" : "",
-		    strcmp(ps->v[i].prior, "-") ? ps->v[i].prior : "");
+	for (i = 0; i < ps->n; i++) {
+		buf_addf(&b, "%s\t%s\t%s", ps->v[i].id, ps->v[i].state,
+		    ps->v[i].tcpip);
+		if (strcmp(ps->v[i].prior, "-") != 0 ||
+		    strcmp(ps->v[i].kb, "-") != 0)
+			buf_addf(&b, "\t%s", ps->v[i].prior);
+		if (strcmp(ps->v[i].kb, "-") != 0)
+			buf_addf(&b, "\t%s", ps->v[i].kb);
+		buf_addc(&b, '\n');
+	}
 	rc = state_write(h, "packages", buf_str(&b), b.len);
 	buf_release(&b);
 	return rc;
@@ -547,8 +559,43 @@ static const char *pending_keys[] = {
 	    "WindowsUpdate\\Auto Update\\RebootRequired",
 };
 
+/*
+ * The build revision (UBR) a host reports is its highest installed
+ * cumulative update's (Package_for_RollupFix~...~14393.2368.1.4 makes
+ * 10.0.14393.2368), where Windows keeps one (Windows 10 / Server 2016).
+ */
+static void
+boot_ubr(struct registry *r, const struct packages *ps)
+{
+	struct regkey *cv = registry_key(r, "HKEY_LOCAL_MACHINE\\SOFTWARE\\"
+	    "Microsoft\\Windows NT\\CurrentVersion", 0);
+	struct regval *build, *ubr;
+	unsigned long best = 0, b, rev;
+	const char *v;
+	char hex[32];
+	size_t i;
+
+	if (cv == NULL || (ubr = registry_value(cv, "UBR")) == NULL ||
+	    (build = registry_value(cv, "CurrentBuildNumber")) == NULL)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		if (strncasecmp(ps->v[i].id, "Package_for_RollupFix~", 22) != 0 ||
+		    strcmp(ps->v[i].state, "Installed") != 0 ||
+		    (v = strrchr(ps->v[i].id, '~')) == NULL ||
+		    sscanf(v + 1, "%lu.%lu", &b, &rev) != 2 ||
+		    b != strtoul(build->data, NULL, 10))
+			continue;
+		if (rev > best)
+			best = rev;
+	}
+	if (best == 0)
+		return;
+	snprintf(hex, sizeof(hex), "0x%lx", best);
+	registry_set(cv, "UBR", "REG_DWORD", hex);
+}
+
 static int
-boot_registry(struct host *h)
+boot_registry(struct host *h, const struct packages *ps)
 {
 	struct registry r;
 	struct regkey *k;
@@ -557,6 +604,7 @@ boot_registry(struct host *h)
 
 	if (registry_load(h, &r) == -1)
 		return -1;
+	boot_ubr(&r, ps);
 	for (i = 0; i < sizeof(pending_keys) / sizeof(pending_keys[0]); i++)
 		registry_delete_key(&r, pending_keys[i]);
 	k = registry_key(&r, "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\"
@@ -587,7 +635,7 @@ host_boot(struct host *h)
 	if (profile_load(h, &pr) == -1)
 		goto out;
 	boot_packages(h, &ps);
-	if (packages_save(h, &ps) == -1 || boot_registry(h) == -1)
+	if (packages_save(h, &ps) == -1 || boot_registry(h, &ps) == -1)
 		goto out;
 	snprintf(ms, sizeof(ms), "%lld", (long long)now_ms());
 	profile_set(&pr, "boot_ms", ms);

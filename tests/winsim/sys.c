@@ -36,16 +36,23 @@ static const char *netsh_globals[][2] = {
 static uint32_t
 netsh_show(struct host *h, const struct profile *pr, const char *fam)
 {
+	const char *loc = profile_get(pr, "locale", "en-US"), *label;
 	char key[32];
 	size_t i;
 
+	/* netsh translates labels and values (netsh/ captures) */
 	snprintf(key, sizeof(key), "mcast_%s", fam);
-	out_printf(h, "Querying active state...\r\n\r\nGeneral Global "
-	    "Parameters\r\n---------------------------------------------\r\n");
-	for (i = 0; i < sizeof(netsh_globals) / sizeof(netsh_globals[0]); i++)
-		out_printf(h, "%-36s: %s\r\n", netsh_globals[i][0],
-		    netsh_globals[i][1] ? netsh_globals[i][1] :
-		    profile_get(pr, key, "disabled"));
+	out_printf(h, "%s\r\n\r\n%s\r\n"
+	    "---------------------------------------------\r\n",
+	    loc_text(loc, "Querying active state..."),
+	    loc_text(loc, "General Global Parameters"));
+	for (i = 0; i < sizeof(netsh_globals) / sizeof(netsh_globals[0]); i++) {
+		label = loc_text(loc, netsh_globals[i][0]);
+		out_printf(h, "%s%*s: %s\r\n", label,
+		    (int)(36 - utf8_width(label)), "",
+		    loc_text(loc, netsh_globals[i][1] ? netsh_globals[i][1] :
+		    profile_get(pr, key, "disabled")));
+	}
 	out_printf(h, "\r\nCurrent Global Statistics\r\n"
 	    "---------------------------------------------\r\n"
 	    "Number of Compartments              : 1\r\n"
@@ -385,7 +392,8 @@ qfe_prop(const char *kb, const char *prop, const char *host)
 	return NULL;
 }
 
-/* Installed packages' KB ids (Package_for_KB4338823~... -> KB4338823). */
+/* Installed packages' KB ids (Package_for_KB4338823~... -> KB4338823; a
+ * RollupFix by its KB column); a hotfix's sub-packages are not updates. */
 static char **
 installed_kbs(struct host *h, size_t *n)
 {
@@ -399,11 +407,18 @@ installed_kbs(struct host *h, size_t *n)
 	for (i = 0; i < ps.n; i++) {
 		const char *id = ps.v[i].id;
 
-		if (strcmp(ps.v[i].state, "Installed") != 0 ||
-		    strncasecmp(id, "Package_for_KB", 14) != 0)
+		size_t len = strcspn(id, "~");
+
+		if (strcmp(ps.v[i].state, "Installed") != 0)
 			continue;
 		v = xreallocarray(v, *n + 1, sizeof(char *));
-		v[(*n)++] = xstrndup(id + 12, strcspn(id + 12, "~"));
+		if (strcmp(ps.v[i].kb, "-") != 0)
+			v[(*n)++] = xstrdup(ps.v[i].kb);
+		else if (strncasecmp(id, "Package_for_KB", 14) == 0 &&
+		    strspn(id + 14, "0123456789") == len - 14)
+			v[(*n)++] = xstrndup(id + 12, len - 12);
+		else
+			continue;
 	}
 	packages_free(&ps);
 	return v;
@@ -613,6 +628,39 @@ wmi_collect(struct host *h, int argc, char **argv, struct wmiout *w,
 	return -1;
 }
 
+/*
+ * wmic /namespace:\\root\StandardCimv2 path MSFT_NetIPv4Protocol get
+ * MulticastForwarding /value: the NetTCPIP WMI class of Windows 8 / 2012
+ * and later (0 Disabled, 1 Enabled; never translated); older Windows has
+ * no such namespace.
+ */
+static uint32_t
+wmic_cim(struct host *h, int argc, char **argv)
+{
+	struct profile pr;
+	struct buf o;
+	unsigned maj = 0, min = 0;
+	int i, ok = 0;
+
+	for (i = 2; i < argc; i++)
+		ok |= strcasecmp(argv[i], "MSFT_NetIPv4Protocol") == 0;
+	if (profile_load(h, &pr) == -1)
+		return WS_FAIL;
+	sscanf(profile_get(&pr, "version", "6.1"), "%u.%u", &maj, &min);
+	if (!ok || maj < 6 || (maj == 6 && min < 2)) {
+		profile_free(&pr);
+		err_printf(h, "ERROR:\r\nDescription = Invalid namespace\r\n");
+		return 0x8004100eu;
+	}
+	buf_init(&o, 4096);
+	buf_addf(&o, "\r\r\n\r\r\nMulticastForwarding=%d\r\r\n\r\r\n\r\r\n",
+	    strcmp(profile_get(&pr, "mcast_ipv4", "disabled"), "enabled") == 0);
+	wmi_emit(h, &o);
+	buf_release(&o);
+	profile_free(&pr);
+	return WS_OK;
+}
+
 uint32_t
 cmd_wmic(struct host *h, int argc, char **argv)
 {
@@ -620,6 +668,8 @@ cmd_wmic(struct host *h, int argc, char **argv)
 	struct buf o;
 	int list = 0;
 
+	if (argc > 1 && strncasecmp(argv[1], "/namespace:", 11) == 0)
+		return wmic_cim(h, argc, argv);
 	if (argc < 3 || wmi_collect(h, argc, argv, &w, &list) == -1) {
 		wmiout_free(&w);
 		err_printf(h, "Node - %s\r\nERROR:\r\nDescription = Invalid "
@@ -642,14 +692,14 @@ cmd_wmic(struct host *h, int argc, char **argv)
 /* systeminfo --------------------------------------------------------------- */
 
 static char *
-hotfixes(struct host *h, const char *sep)
+hotfixes(struct host *h, const char *loc, const char *sep)
 {
 	size_t i, n;
 	char **kbs = installed_kbs(h, &n);
 	struct buf b;
 
 	buf_init(&b, 1 << 20);
-	buf_addf(&b, "%zu Hotfix(s) Installed.", n);
+	buf_addf(&b, loc_text(loc, "%zu Hotfix(s) Installed."), n);
 	for (i = 0; i < n; i++) {
 		buf_addf(&b, "%s[%02zu]: %s", sep, i + 1, kbs[i]);
 		free(kbs[i]);
@@ -659,8 +709,10 @@ hotfixes(struct host *h, const char *sep)
 }
 
 static void
-sysinfo_fields(struct host *h, const struct profile *pr, char *v[], int csv)
+sysinfo_fields(struct host *h, const struct profile *pr, char *v[], int csv,
+    size_t col)
 {
+	char sep[128];
 	const char *ver = profile_get(pr, "version", "6.1.7601");
 	const char *csd = profile_get(pr, "csd", ""), *b = strrchr(ver, '.');
 	long long boot = 0;
@@ -675,7 +727,8 @@ sysinfo_fields(struct host *h, const struct profile *pr, char *v[], int csv)
 	v[3] = xstrdup(t);
 	v[4] = xstrdup(strcmp(profile_get(pr, "arch", "x64"), "x86") == 0 ?
 	    "X86-based PC" : "x64-based PC");
-	v[5] = hotfixes(h, csv ? "," : "\r\n                           ");
+	snprintf(sep, sizeof(sep), "\r\n%*s", (int)col, "");
+	v[5] = hotfixes(h, profile_get(pr, "locale", "en-US"), csv ? "," : sep);
 }
 
 static const char *sysinfo_names[] = {
@@ -710,10 +763,10 @@ uint32_t
 cmd_systeminfo(struct host *h, int argc, char **argv)
 {
 	static const int slot[] = {0, 1, 2, 10, 13, 30};
-	const char *val[32];
+	const char *val[32], *const *names;
 	struct profile pr;
 	char *v[6];
-	size_t i, n = sizeof(sysinfo_names) / sizeof(sysinfo_names[0]);
+	size_t i, col, n = sizeof(sysinfo_names) / sizeof(sysinfo_names[0]);
 	int csv = 0, nh = 0, k;
 
 	for (k = 1; k < argc; k++) {
@@ -733,19 +786,25 @@ cmd_systeminfo(struct host *h, int argc, char **argv)
 	}
 	if (profile_load(h, &pr) == -1)
 		return WS_FAIL;
-	sysinfo_fields(h, &pr, v, csv);
+	/* labels and CSV headers in the host's language (locale.c) */
+	names = loc_sysinfo_labels(profile_get(&pr, "locale", "en-US"),
+	    sysinfo_names, &col);
+	sysinfo_fields(h, &pr, v, csv, col);
 	for (i = 0; i < n; i++)
 		val[i] = sysinfo_fixed[i];
 	for (i = 0; i < 6; i++)
 		val[slot[i]] = v[i];
-	out_printf(h, "\r\n");
+	/* the list starts with a blank line, the CSV with its header (the
+	 * systeminfo/ captures) */
+	if (!csv)
+		out_printf(h, "\r\n");
 	for (i = 0; csv && !nh && i < n; i++)
-		out_printf(h, "\"%s\"%s", sysinfo_names[i], i + 1 < n ? "," : "\r\n");
+		out_printf(h, "\"%s\"%s", names[i], i + 1 < n ? "," : "\r\n");
 	for (i = 0; csv && i < n; i++)
 		out_printf(h, "\"%s\"%s", val[i], i + 1 < n ? "," : "\r\n");
 	for (i = 0; !csv && i < n; i++)
-		out_printf(h, "%s:%*s%s\r\n", sysinfo_names[i],
-		    (int)(26 - strlen(sysinfo_names[i])), "", val[i]);
+		out_printf(h, "%s:%*s%s\r\n", names[i],
+		    (int)(col - 1 - utf8_width(names[i])), "", val[i]);
 	for (i = 0; i < 6; i++)
 		free(v[i]);
 	profile_free(&pr);

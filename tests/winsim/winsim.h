@@ -58,15 +58,19 @@ const char *profile_get(const struct profile *, const char *key,
 void	 profile_set(struct profile *, const char *key, const char *val);
 
 /*
- * Packages: STATE/packages, "IDENTITY<TAB>STATE<TAB>TCPIP[<TAB>PRIOR]"
- * lines.  PRIOR is the tcpip.sys version the package replaced when it took
- * effect; removing the package puts it back, as the component store does.
+ * Packages: STATE/packages,
+ * "IDENTITY<TAB>STATE<TAB>TCPIP[<TAB>PRIOR[<TAB>KB]]" lines.  PRIOR is the
+ * tcpip.sys version the package replaced when it took effect; removing the
+ * package puts it back, as the component store does.  KB is the update's
+ * KB where its identity names none (Package_for_RollupFix: wmic qfe and
+ * systeminfo list it by KB, DISM by identity).
  */
 struct package {
 	char	*id;
 	char	*state;		/* Installed, Install Pending, ... */
 	char	*tcpip;		/* tcpip.sys version it installs, or "-" */
 	char	*prior;		/* tcpip.sys version it replaced, or "-" */
+	char	*kb;		/* "KB4338821", or "-" */
 };
 struct packages {
 	struct package	*v;
@@ -174,5 +178,11 @@ uint32_t run_simple(struct host *, const char *text);
 
 /* Scheduled tasks (schtasks.c) run by the supervisor or /run. */
 int	 task_run(struct host *, const char *name);
+
+/* locale.c: what a non-English Windows prints (profile key locale). */
+const char *loc_text(const char *loc, const char *en);
+const char *const *loc_sysinfo_labels(const char *loc, const char *const *en,
+	    size_t *col);
+size_t	 utf8_width(const char *);
 
 #endif

@@ -20,9 +20,15 @@ test_cmd_fixed_lines(void **state)
 	(void)state;
 	buf_init(&b, 4096);
 	assert_int_equal(deploy_cmd(DEPLOY_CMD_PREFLIGHT, &b), 0);
-	assert_string_equal(buf_str(&b), "wmic os get Caption,Version /value & "
-	    "reg query \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\"
-	    "Component Based Servicing\\RebootPending\"");
+	/* the shell proved first, then the OS from the registry, then the
+	 * pending-reboot signals */
+	assert_true(strncmp(buf_str(&b), "echo \"kbfix shell probe\" & "
+	    "echo ==kbfix:os== & reg query \"HKLM\\SOFTWARE\\Microsoft\\"
+	    "Windows NT\\CurrentVersion\" & echo ==kbfix:pend-cbs== & ",
+	    strlen("echo \"kbfix shell probe\" & echo ==kbfix:os== & reg query "
+	    "\"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\" & "
+	    "echo ==kbfix:pend-cbs== & ")) == 0);
+	assert_null(strstr(buf_str(&b), "wmic os get Caption"));
 	buf_reset(&b);
 	assert_int_equal(deploy_cmd(DEPLOY_CMD_TCPIP, &b), 0);
 	assert_string_equal(buf_str(&b), "wmic datafile where \"name='C:\\\\"

@@ -467,6 +467,9 @@ text_hosts(const struct plan *p, const struct plan_report_ctx *ctx,
 		const struct plan_host *h = &p->hosts[i];
 
 		buf_reset(&line);
+		/* kbfix only writes a runbook: the change board must see it */
+		if (h->nactions > 0 && plan_transport_manual(h->transport))
+			buf_adds(&line, "MANUAL (runbook): ");
 		rpt_actions_line(h, &line);
 		snprintf(wave, sizeof(wave), "%4d", h->wave);
 		c[0] = h->name;

@@ -114,4 +114,12 @@ echo '{"id": "broken", "title": "x"}' > "$T_TMP/adv/zz.json"
 check_status "malformed advisory refused" 2 kbfix advisories --advisories "$T_TMP/adv"
 check_contains "malformed advisory: file and field named" \
     "$(kbfix advisories --advisories "$T_TMP/adv" 2>&1)" "zz.json: reboot: missing"
+# Manual hosts (Vista / Server 2008: a runbook, no SSH) are marked in
+# every report the change board reads (issue 15).
+txt=$(kbfix plan -i $inv --format text 2>/dev/null)
+check_contains "text: manual host marked" "$txt" "MANUAL (runbook)"
+check "text: only manual hosts marked" test "$(printf '%s\n' "$txt" | grep -c 'MANUAL (runbook)')" = \
+    "$(kbfix plan -i $inv -o - 2>/dev/null | python3 -c 'import json,sys; print(sum(1 for h in json.load(sys.stdin)["hosts"] if h.get("transport")=="manual" and h.get("actions")))')"
+check_contains "markdown: manual hosts named" "$(kbfix plan -i $inv --format markdown 2>/dev/null)" "manual host(s)"
+check_contains "html: manual hosts marked" "$(kbfix plan -i $inv --format html 2>/dev/null)" "(manual)"
 finish

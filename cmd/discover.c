@@ -18,6 +18,7 @@ static const char usage_text[] =
 "usage: kbfix discover -i INVENTORY -o OUT.json [--parallel N]\n"
 "           [--known-hosts FILE] [--accept-new] [-k KEYFILE] [-u USER]\n"
 "           [--connect-timeout S] [--command-timeout S] [--no-progress]\n"
+"           [--skip-invalid]\n"
 "           [--since DAYS] [--no-evidence]\n"
 "\n"
 "Connect to every host of INVENTORY over SSH, in parallel, and\n"
@@ -52,6 +53,9 @@ static const char usage_text[] =
 "                          checks, events, faulting modules) a host's log\n"
 "                          shows are added to its `experiencing`\n"
 "      --no-evidence       do not read the event logs\n"
+"      --skip-invalid      report every bad host of INVENTORY (all of them)\n"
+"                          and discover the others; the bad ones are\n"
+"                          written back to OUT.json as they were (exit 3)\n"
 "      --no-progress       no progress on stderr (by default: a line that\n"
 "                          names the hosts still being read and for how\n"
 "                          long; timestamped lines off a terminal)\n"
@@ -66,7 +70,7 @@ static const char usage_text[] =
 "by the signal after writing (130 after SIGINT, 143 after SIGTERM).\n";
 
 enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_PRINT,
-	OPT_SINCE, OPT_NOEVIDENCE, OPT_NOPROGRESS };
+	OPT_SINCE, OPT_NOEVIDENCE, OPT_NOPROGRESS, OPT_SKIPINVALID };
 
 static const struct option longopts[] = {
 	{ "inventory",		required_argument, NULL, 'i' },
@@ -82,6 +86,7 @@ static const struct option longopts[] = {
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "no-evidence",	no_argument,	   NULL, OPT_NOEVIDENCE },
 	{ "no-progress",	no_argument,	   NULL, OPT_NOPROGRESS },
+	{ "skip-invalid",	no_argument,	   NULL, OPT_SKIPINVALID },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -115,7 +120,7 @@ print_command(void)
 	return EXIT_OK;
 }
 
-static int no_progress;
+static int no_progress, skip_invalid;
 
 static int
 parse_args(int argc, char **argv, struct transport_opts *o,
@@ -164,6 +169,9 @@ parse_args(int argc, char **argv, struct transport_opts *o,
 			break;
 		case OPT_NOPROGRESS:
 			no_progress = 1;
+			break;
+		case OPT_SKIPINVALID:
+			skip_invalid = 1;
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -312,15 +320,21 @@ cmd_discover(int argc, char **argv)
 	struct shown sh = { isatty(STDERR_FILENO), 0, 0 };
 	struct discover_hooks hooks = { NULL, progress, &sh };
 	const char *in = NULL, *out = NULL;
+	const struct plan_inventory *inv;
+	size_t i;
 	int rc, failed, since = DISCOVER_EVIDENCE_DAYS;
 
 	memset(&o, 0, sizeof(o));
 	if (parse_args(argc, argv, &o, &in, &out, &since) == -1)
 		return EXIT_USAGE;
-	if ((d = discover_load(in)) == NULL) {
+	if ((d = discover_load(in, skip_invalid ? PLAN_INV_SKIP_INVALID :
+	    0)) == NULL) {
 		warnmsg("discover: %s", err_msg());
 		return EXIT_USAGE;
 	}
+	inv = discover_inventory(d);
+	for (i = 0; i < inv->nskipped; i++)
+		warnmsg("discover: skipped: %s", inv->skipped[i]);
 	if (since > 0 && (set = plan_advisory_builtin()) != NULL)
 		discover_set_evidence(d, set, (int64_t)since * 86400000,
 		    DISCOVER_EVIDENCE_COUNT);
@@ -337,6 +351,11 @@ cmd_discover(int argc, char **argv)
 	if (sh.on_line)
 		fputc('\n', stderr);
 	rc = report(d);
+	if (inv->nskipped > 0) {
+		warnmsg("discover: %s: %zu host(s) skipped (--skip-invalid), "
+		    "written back as they were", in, inv->nskipped);
+		rc = rc == EXIT_OK ? EXIT_PARTIAL : rc;
+	}
 	if (discover_write(d, out) == -1) {
 		warnmsg("discover: %s", err_msg());
 		rc = EXIT_FAIL;

@@ -118,12 +118,20 @@ discover_commands(struct buf *b)
 struct discover *
 discover_parse(const char *name, const char *buf, size_t len)
 {
+	return discover_parse_flags(name, buf, len, 0);
+}
+
+struct discover *
+discover_parse_flags(const char *name, const char *buf, size_t len,
+    unsigned flags)
+{
 	struct discover *d;
 	struct plan_inv_host *h;
 	size_t i;
 
 	d = xcalloc(1, sizeof(*d));
-	if ((d->inv = plan_inventory_parse(name, buf, len)) == NULL) {
+	if ((d->inv = plan_inventory_parse_flags(name, buf, len, flags)) ==
+	    NULL) {
 		discover_free(d);
 		return NULL;
 	}
@@ -149,14 +157,14 @@ discover_parse(const char *name, const char *buf, size_t len)
 }
 
 struct discover *
-discover_load(const char *path)
+discover_load(const char *path, unsigned flags)
 {
 	struct discover *d;
 	struct buf b;
 
 	if (file_read(path, PLAN_INVENTORY_MAX, &b) == -1)
 		return NULL;
-	d = discover_parse(path, buf_str(&b), b.len);
+	d = discover_parse_flags(path, buf_str(&b), b.len, flags);
 	buf_release(&b);
 	return d;
 }
@@ -417,4 +425,10 @@ discover_run(struct discover *d, const struct transport_opts *o,
 out:
 	buf_release(&cmd);
 	return rc;
+}
+
+const struct plan_inventory *
+discover_inventory(const struct discover *d)
+{
+	return d->inv;
 }

@@ -34,7 +34,12 @@ struct discover;
  * (web01): port: ...").  discover_free(NULL) does nothing.
  */
 struct discover *discover_parse(const char *name, const char *buf, size_t len);
-struct discover *discover_load(const char *path);
+/* flags: PLAN_INV_SKIP_INVALID leaves bad hosts out (discover_inventory()
+ * ->skipped names every one) and writes them back untouched. */
+struct discover *discover_parse_flags(const char *name, const char *buf,
+		    size_t len, unsigned flags);
+struct discover *discover_load(const char *path, unsigned flags);
+const struct plan_inventory *discover_inventory(const struct discover *);
 void	 discover_free(struct discover *);
 
 /*

@@ -441,9 +441,11 @@ inv_drop_skipped(struct plan_inventory *inv)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < inv->nhosts; i++)
+	for (i = 0; i < inv->nhosts; i++) {
+		inv->hosts[i].src = i;
 		if (inv->hosts[i].name != NULL)
 			inv->hosts[n++] = inv->hosts[i];
+	}
 	inv->nhosts = n;
 }
 

@@ -716,19 +716,22 @@ tree_from_json(const struct plan_inventory *inv, const char *p, size_t len,
     const struct plan_inventory *was)
 {
 	cJSON *root, *hosts, *o;
-	size_t i = 0;
+	size_t i = 0, at = 0;
 
 	root = cJSON_ParseWithLength(p, len);
 	hosts = cJSON_GetObjectItemCaseSensitive(root, "hosts");
 	if (!cJSON_IsArray(hosts) ||
-	    (size_t)cJSON_GetArraySize(hosts) != inv->nhosts ||
+	    (size_t)cJSON_GetArraySize(hosts) < inv->nhosts ||
 	    was->nhosts != inv->nhosts) {
 		err_set("%s: the document does not hold the inventory's %zu "
 		    "hosts", inv->name, inv->nhosts);
 		cJSON_Delete(root);
 		return NULL;
 	}
+	/* hosts --skip-invalid left out stay as the document has them */
 	cJSON_ArrayForEach(o, hosts) {
+		if (i == inv->nhosts || inv->hosts[i].src != at++)
+			continue;
 		if (strcmp(inv->hosts[i].name, was->hosts[i].name) != 0) {
 			err_set("%s: hosts[%zu]: the document names '%s', the "
 			    "inventory '%s'", inv->name, i, was->hosts[i].name,
@@ -738,6 +741,12 @@ tree_from_json(const struct plan_inventory *inv, const char *p, size_t len,
 		}
 		merge_host(o, &inv->hosts[i], &was->hosts[i]);
 		i++;
+	}
+	if (i != inv->nhosts) {
+		err_set("%s: the document does not hold the inventory's %zu "
+		    "hosts", inv->name, inv->nhosts);
+		cJSON_Delete(root);
+		return NULL;
 	}
 	return root;
 }
@@ -753,7 +762,8 @@ plan_inventory_write(const struct plan_inventory *inv, const char *orig,
 
 	if (p == NULL)
 		root = tree_from_records(inv);
-	else if ((was = plan_inventory_parse(inv->name, orig, len)) == NULL ||
+	else if ((was = plan_inventory_parse_flags(inv->name, orig, len,
+	    inv->nskipped ? PLAN_INV_SKIP_INVALID : 0)) == NULL ||
 	    (root = tree_from_json(inv, p, len - (size_t)(p - orig), was)) ==
 	    NULL)
 		goto out;

@@ -247,6 +247,9 @@ struct plan_inv_host {
 	size_t		 npending_reboot_reasons;
 	int		 has_pending_reboot_reasons;
 	int		 line;		/* CSV: first line of its record; JSON: 0 */
+	size_t		 src;		/* its place among the document's hosts
+					   (JSON element, CSV record), counting
+					   those --skip-invalid left out */
 	/*
 	 * What discover learns beyond the planner's facts (the readers do
 	 * not fill them; plan ignores them): absent is NULL / has_* = 0.

@@ -428,7 +428,7 @@ test_discover_load_manual_by_default(void **state)
 	    "{\"name\":\"r2\",\"os\":\"Windows Server 2008 R2 Enterprise\"},"
 	    "{\"name\":\"noos\"},"
 	    "{\"name\":\"w7m\",\"os\":\"windows-7\",\"transport\":\"Manual\"}]}");
-	d = discover_load(path);
+	d = discover_load(path, 0);
 	assert_non_null(d);
 	assert_int_equal(discover_nhosts(d), 6);
 	assert_true(discover_host_skipped(d, 0));
@@ -440,7 +440,7 @@ test_discover_load_manual_by_default(void **state)
 	discover_free(d);
 	unlink(path);
 	free(path);
-	assert_null(discover_load("/nonexistent/inv.json"));
+	assert_null(discover_load("/nonexistent/inv.json", 0));
 }
 
 /* Not JSON: the planner's CSV / AD-export reader; written as JSON. */
@@ -456,7 +456,7 @@ test_discover_load_csv(void **state)
 	path = write_tmp("name,address,port,transport,group,installed\r\n"
 	    "web01,127.0.0.9,2222,,web,kb4338823\r\n"
 	    "man01,,,manual,,\r\n");
-	d = discover_load(path);
+	d = discover_load(path, 0);
 	assert_non_null(d);
 	assert_int_equal(discover_nhosts(d), 2);
 	assert_string_equal(discover_host_name(d, 0), "web01");

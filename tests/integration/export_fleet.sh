@@ -89,7 +89,7 @@ check "no PowerShell in the project" sh -c "! grep -rqi 'powershell -\|win_\|\.p
 check_contains "inventory: a POSIX shell type (raw unchanged)" \
     "$X/inventory.yml" "ansible_shell_type: sh"
 check_contains "host_vars: apply's command line for the install" \
-    "$X/host_vars/w7so.yml" 'add: !unsafe "dism /online /add-package /packagepath:C:\\Windows\\Temp\\kbfix\\KB4345459\\Windows6.1-KB4345459-x64.cab /quiet /norestart"'
+    "$X/host_vars/w7so.yml" 'add: !unsafe "dism /online /add-package /packagepath:C:\\Windows\\Temp\\kbfix\\KB4345459\\Windows6.1-KB4345459-x64.cab /quiet /norestart /English"'
 
 # 1. A closed window: nothing touches a host.
 python3 - "$T_TMP/plan.json" "$T_TMP/closed.json" <<'PY'

@@ -53,8 +53,10 @@ run_scripts() {
 			continue
 		fi
 		echo "== $s"
+		t0=$(date +%s)
 		out=$(bash "$s" 2>&1); rc=$?
 		printf '%s\n' "$out"
+		echo "== $s: $(( $(date +%s) - t0 )) s"
 		p=$(printf '%s\n' "$out" | grep -c '^ok - ')
 		f=$(printf '%s\n' "$out" | grep -c '^not ok - ')
 		pass=$((pass + p))

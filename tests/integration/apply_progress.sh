@@ -36,7 +36,7 @@ w7so-002 1" "$(printf '%s\n' "$out" | awk '$1 ~ /^w7so/ {print $1, $2}' | sort)"
 check_contains "summary: rolled back apart" "$out" \
     "2 done, 0 failed, 1 rolled back, 0 interrupted, 0 manual, 0 other"
 check_contains "plan estimate: counts the canary wave 0" \
-    "$(kbfix plan -i "$FLEET/inventory.json" --format text 2>&1)" \
+    "$(kbfix plan -i "$FLEET/inventory.json" --format text 2>&1 | tr -s '\n ' '  ')" \
     "the canary wave 0 first (apply --canary 1)"
 
 # On a terminal: the live line names the host in its reboot wait and its

@@ -58,7 +58,7 @@ check_contains "Import-ToWsus.ps1: TLS 1.2 note" "$B/Import-ToWsus.ps1" "SchUseS
 check_eq "Import-ToWsus.ps1: one import per update id" 5 "$(grep -c '^Import-One' "$B/Import-ToWsus.ps1")"
 check_contains "Install-Offline.cmd: expand + dism per package" "$B/Install-Offline.cmd" \
     "call :install KB4345459 \"$W7FILE\" \"Windows6.1-KB4345459-x64.cab\" x64"
-check_eq "Install-Offline.cmd: one install per file" 4 "$(grep -c '^call :install' "$B/Install-Offline.cmd")"
+check_eq "Install-Offline.cmd: one install per file (wusa for NT 6.0)" 4 "$(grep -cE '^call :(install|wusa)' "$B/Install-Offline.cmd")"
 check_contains "Install-Offline.cmd: 3010 interpreted" "$B/Install-Offline.cmd" '"%E%"=="3010"'
 check_contains "Install-Offline.cmd: DISM not applicable interpreted" "$B/Install-Offline.cmd" '"%E%"=="-2146498530"'
 

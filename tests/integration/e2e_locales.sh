@@ -37,7 +37,8 @@ cat >"$T_TMP/inv.json" <<'EOF2'
    "arch": "x64", "installed": ["KB4338815"], "winsim": {"locale": "de-DE"}},
   {"name": "hotfix", "os": "Windows 7 Professional", "version": "6.1.7600",
    "arch": "x86", "installed": [], "files": {"tcpip.sys": "6.1.7600.16385"},
-   "wfp_callout_drivers": 1}
+   "wfp_callout_drivers": 1,
+   "experiencing": ["wfp-classify-handle"]}
  ]}
 EOF2
 BUILD=$BUILD "$TOP/tests/fleet/fleet" up "$T_TMP/inv.json" "$FLEET" \
@@ -48,7 +49,8 @@ check_eq "fleet of 6 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
 python3 - "$FLEET/inventory.json" "$T_TMP/bare.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-keep = ("name", "address", "port", "user", "winsim", "wfp_callout_drivers")
+keep = ("name", "address", "port", "user", "winsim", "wfp_callout_drivers",
+        "experiencing")
 doc["hosts"] = [{k: h[k] for k in keep if k in h} for h in doc["hosts"]]
 doc.pop("defaults", None)
 json.dump(doc, open(sys.argv[2], "w"), indent=1)

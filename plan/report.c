@@ -491,6 +491,7 @@ static void
 text_packages(const struct plan *p, struct buf *b)
 {
 	static const int w[] = { 10, 24, 4, 6, 0 };
+	static const int note_w[] = { 0 };
 	const char *c[5] = { "KB", "PRODUCT", "ARCH", "HOSTS ", "NAMES" };
 	struct buf names;
 	char n[16];
@@ -516,8 +517,11 @@ text_packages(const struct plan *p, struct buf *b)
 	}
 	if (p->npackages == 0)
 		buf_adds(b, "(none)\n");
-	if (plan_classification_note(p, b))	/* issue 11 item 8 */
-		buf_addc(b, '\n');
+	buf_reset(&names);
+	if (plan_classification_note(p, &names)) {	/* issue 11 item 8 */
+		c[0] = buf_str(&names);
+		rpt_text_row(b, c, note_w, 1, NULL);	/* folded */
+	}
 	buf_release(&names);
 }
 

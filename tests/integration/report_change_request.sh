@@ -36,10 +36,10 @@ check_contains "unknown host with the fact to collect" "$md" \
 check_contains "window in UTC and +01:00" "$md" \
     "2026-11-21 22:00 UTC to 2026-11-22 02:00 UTC (2026-11-21 23:00 +01:00 to 2026-11-22 03:00 +01:00)"
 check_contains "wave 2 planned start and end, both clocks" "$md" \
-    "| 2 | 2 | 2026-11-21 22:19 UTC | 2026-11-21 22:32 UTC | 2026-11-21 23:19 +01:00 | 2026-11-21 23:32 +01:00 | yes |"
+    "| 2 | 2 | 2026-11-21 22:12 UTC | 2026-11-21 22:25 UTC | 2026-11-21 23:12 +01:00 | 2026-11-21 23:25 +01:00 | yes |"
 # verification, abort, back-out, prerequisites
 check_contains "verification names the installs" "$md" \
-    "DISM lists each installed package as Installed (11 install(s))"
+    "DISM lists each installed package as Installed (10 install(s))"
 check_contains "canary abort" "$md" "when the canary fails"
 check_contains "max-fail abort" "$md" "--max-fail PCT"
 check_contains "back-out command" "$md" "kbfix rollback RUN_DIR --host NAME"

@@ -36,7 +36,8 @@ check "bad hash: no run directory written" test ! -e "$T_TMP/run-bad"
 upper=$(printf '%s' "$sha" | tr a-f A-F)
 kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" \
     --run-dir "$T_TMP/run" --expect-plan "$upper" >/dev/null 2>&1
-check_eq "the approved plan runs (hex in any case)" 0 $?
+# exit 4: it ran, and its manual hosts still need hands (their runbooks)
+check_eq "the approved plan runs (hex in any case)" 4 $?
 check_contains "run.json records the plan's SHA-256" "$T_TMP/run/run.json" \
     "\"plan_sha256\": \"$sha\""
 check_eq "the run's copy of the plan has that hash" "$sha" \

@@ -80,9 +80,20 @@ def many(n):
     return cabinet(members, [(body, len(body))], 0)
 
 
+def inner_cab():
+    """The package .cab as build.py makes it: gcab, holding update.mum."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "update.mum"), "w",
+                  encoding="utf-8") as f:
+            f.write(build.update_mum("KB4345459", "x64"))
+        build.gcab(os.path.join(tmp, "p.cab"), tmp, ["update.mum"])
+        return open(os.path.join(tmp, "p.cab"), "rb").read()
+
+
 def small_mszip():
     p = props()
-    inner = b"MSCF" + b"\0" * 2000
+    inner = inner_cab()
     xml = b"<unattend/>\n" * 50
     body = p + inner + xml
     blocks = [(mszip(body[i:i + BLOCK]), len(body[i:i + BLOCK]))

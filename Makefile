@@ -176,4 +176,8 @@ fuzz: fuzz-bin
 	        -artifact_prefix=$(FUZZ_DIR)/ \
 	        $(FUZZ_DIR)/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
+# Header dependencies (-MMD) of every object and binary, the fuzz build's
+# and the unit tests' included: a changed header rebuilds them (a stale
+# fuzz object once read struct plan_inv_host with another layout).
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(WINSIM_OBJ:.o=.d)
+-include $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.d) $(FUZZ_BIN:=.d) $(UNIT_BIN:=.d)

@@ -395,6 +395,21 @@ def ip_add(base, i):
     return addr
 
 
+def net_base(base):
+    """KBFIX_TEST_NET=N moves a 127.0.x.y base to 127.N.x.y, so that
+    fleets of test scripts run at once (tests/run.sh -j, or several
+    checkouts on one machine) never share an address."""
+    net = os.environ.get("KBFIX_TEST_NET", "")
+    if not net:
+        return base
+    if not net.isdigit() or not 0 < int(net) < 255:
+        raise BadInventory(f"KBFIX_TEST_NET {net}: not 1 to 254")
+    parts = base.split(".")
+    if len(parts) == 4 and parts[:2] == ["127", "0"]:
+        parts[1] = str(int(net))
+    return ".".join(parts)
+
+
 SSHD_CONFIG = """\
 ListenAddress {addr}:{port}
 HostKey {sshd}/ssh_host_ed25519_key
@@ -439,7 +454,7 @@ def keygen_all(sshd_dirs):
 
 def cmd_init(argv):
     inv, fdir, root = argv[0], os.path.abspath(argv[1]), argv[2]
-    base = os.environ.get("FLEET_BASE", "127.0.0.2")
+    base = net_base(os.environ.get("FLEET_BASE", "127.0.0.2"))
     port = os.environ.get("FLEET_PORT", "2222")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise BadInventory(f"FLEET_PORT {port}: not a port number")

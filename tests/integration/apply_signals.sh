@@ -53,7 +53,8 @@ stop_in() {
 	fi
 	wait "$PID"; i=$?; [ "$RC" = timeout ] || RC=$i
 }
-later=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+# 23 h, not a day: a day ahead read within the same second is "1d 0h"
+later=$(date -u -d "+23 hours" +%Y-%m-%dT%H:%M:%SZ)
 
 # 1. SIGINT and SIGTERM while waiting for a window a day away.
 for sig in INT TERM; do
@@ -61,7 +62,7 @@ for sig in INT TERM; do
 	h=w7so-000; [ $sig = TERM ] && h=w7so-001
 	bg_apply "$RUN" $h --window "$later/2h"
 	check "$sig window: says what it waits for" wait_for "$RUN.err" \
-	    "waiting for the window at $later (in 23h"
+	    "waiting for the window at $later (in 22h"
 	check "$sig window: timestamped line" \
 	    grep -qE '^20[0-9-]+T[0-9:]+Z waiting for the window' "$RUN.err"
 	stop_in $sig 5
@@ -132,7 +133,7 @@ if command -v script >/dev/null; then
 	    --known-hosts $FLEET/known_hosts -k $FLEET/id_ed25519 \
 	    --window $later/1h" "$T_TMP/tty.log" >/dev/null 2>&1
 	check_contains "terminal: live line" "$T_TMP/tty.log" \
-	    "waiting for the window at $later (in 23h"
+	    "waiting for the window at $later (in 22h"
 	check_contains "terminal: the stop" "$T_TMP/tty.log" "stopping ("
 fi
 finish

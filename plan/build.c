@@ -12,7 +12,7 @@
 
 #include "plan/engine.h"
 
-/* A string-keyed hash map (owned keys) for packages and reboot groups. */
+/* A string-keyed hash map (owned keys) for packages. */
 struct smap {
 	char		**keys;
 	size_t		 *vals;
@@ -345,74 +345,6 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 	host_facts(ar, ih, ph);
 }
 
-/* Waves: members of a reboot group never share a wave (DESIGN.md). */
-
-struct group {
-	int		*used;		/* explicit waves of members */
-	size_t		 nused;
-	int		 next;
-};
-
-static int
-wave_used(const struct group *g, int w)
-{
-	size_t i;
-
-	for (i = 0; i < g->nused; i++)
-		if (g->used[i] == w)
-			return 1;
-	return 0;
-}
-
-static void
-assign_waves(struct plan *p)
-{
-	struct smap m = { 0 };
-	struct group *groups = NULL;
-	size_t i, *slot, ngroups = 0;
-	int created;
-
-	for (i = 0; i < p->nhosts; i++) {
-		struct plan_host *h = &p->hosts[i];
-
-		if (!h->group)
-			continue;
-		slot = smap_get(&m, h->group, &created);
-		if (created) {
-			groups = xreallocarray(groups, ngroups + 1, sizeof(*groups));
-			memset(&groups[ngroups], 0, sizeof(*groups));
-			groups[ngroups].next = 1;
-			*slot = ngroups++;
-		}
-		if (h->wave) {
-			struct group *g = &groups[*slot];
-
-			g->used = xreallocarray(g->used, g->nused + 1,
-			    sizeof(*g->used));
-			g->used[g->nused++] = h->wave;
-		}
-	}
-	for (i = 0; i < p->nhosts; i++) {
-		struct plan_host *h = &p->hosts[i];
-		struct group *g;
-
-		if (h->wave || h->status != PLAN_NEEDS_ACTION)
-			continue;
-		if (!h->group) {
-			h->wave = 1;
-			continue;
-		}
-		g = &groups[*smap_get(&m, h->group, &created)];
-		while (wave_used(g, g->next))
-			g->next++;
-		h->wave = g->next++;
-	}
-	for (i = 0; i < ngroups; i++)
-		free(groups[i].used);
-	free(groups);
-	smap_release(&m);
-}
-
 /* Packages: once per (kb, product, arch), with the hosts that need it. */
 
 /*
@@ -556,7 +488,7 @@ plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
 	for (i = 0; i < inv->nhosts; i++)
 		host_plan(&inv->hosts[i], set, o, p, &w);
 	host_work_release(&w);
-	assign_waves(p);
+	plan_groups_assign(inv, p);	/* waves: plan/groups.c */
 	collect_packages(p, set);
 	return p;
 }

@@ -22,6 +22,9 @@ char	*plan_arena_strdup(struct plan_arena *, const char *);
 char	*plan_arena_intern(struct plan_arena *, const char *);
 void	 plan_arena_free(struct plan_arena *);
 
+/* groups.c: the plan's reboot groups, budgets and waves (plan_build()). */
+void	 plan_groups_assign(const struct plan_inventory *, struct plan *);
+
 struct plan_eval {
 	struct plan_arena	*arena;		/* reason and tcpip_min live here */
 	const struct advisory	*adv;

@@ -426,6 +426,12 @@ add_msg(struct plan_inventory *inv, char ***v, size_t *n, const char *msg)
 	(*v)[(*n)++] = plan_arena_strdup(inv->arena, msg);
 }
 
+void
+inv_warn(struct plan_inventory *inv, const char *msg)
+{
+	add_msg(inv, &inv->warnings, &inv->nwarnings, msg);
+}
+
 int
 inv_skip(struct plan_inventory *inv, struct plan_inv_host *h, unsigned flags)
 {

@@ -87,8 +87,8 @@ struct inv_jspan {
 };
 
 struct inv_jindex {
-	int		 has_defaults;
-	struct inv_jspan defaults;
+	int		 has_defaults, has_groups;
+	struct inv_jspan defaults, groups;
 	struct inv_jspan *hosts;
 	size_t		 nhosts, cap;
 	char		*patch;		/* NULL, or a patched copy of buf */
@@ -97,6 +97,18 @@ struct inv_jindex {
 int	 inv_json_scan(const char *name, const char *buf, size_t len,
 	    struct inv_jindex *x);
 void	 inv_jindex_release(struct inv_jindex *x);
+
+/* inv->warnings gets a copy of msg (stderr of kbfix plan). */
+void	 inv_warn(struct plan_inventory *inv, const char *msg);
+
+/*
+ * Reboot groups (groups.c): inv_groups_read() reads the JSON "groups"
+ * object (a cJSON object) into inv->groups, -1 with err_set() naming the
+ * field; inv_groups_check() warns about explicit waves over a budget.
+ */
+struct cJSON;
+int	 inv_groups_read(struct plan_inventory *inv, const struct cJSON *o);
+void	 inv_groups_check(struct plan_inventory *inv);
 
 /* The readers, called by plan_inventory_parse(): 0, or -1 with err_set(). */
 int	 inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len,

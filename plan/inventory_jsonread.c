@@ -310,6 +310,27 @@ out:
 	return rc;
 }
 
+/* The top-level "groups" object (groups.c reads it). */
+static int
+read_groups(struct jread *j, const struct inv_jindex *x)
+{
+	const char *dup;
+	cJSON *o;
+	int rc = -1;
+
+	if (!x->has_groups)
+		return 0;
+	if ((o = parse_span(j, &x->groups, "groups")) == NULL)
+		return -1;
+	if ((dup = plan_json_dup_key(o)) != NULL)
+		err_set("%s: groups: \"%s\" given twice (JSON readers "
+		    "disagree on which counts)", j->inv->name, dup);
+	else
+		rc = inv_groups_read(j->inv, o);
+	cJSON_Delete(o);
+	return rc;
+}
+
 static int
 read_hosts(struct jread *j, const struct inv_jindex *x)
 {
@@ -346,9 +367,12 @@ inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len,
 	if (inv_json_scan(inv->name, buf, len, &x) == -1)
 		goto out;
 	j.doc = x.patch ? x.patch : buf;
-	if (read_defaults(&j, &x) == -1 || read_hosts(&j, &x) == -1)
+	if (read_defaults(&j, &x) == -1 || read_groups(&j, &x) == -1 ||
+	    read_hosts(&j, &x) == -1)
 		goto out;
 	rc = inv_check_duplicates(inv, 0, flags);
+	if (rc == 0)
+		inv_groups_check(inv);
 out:
 	inv_jindex_release(&x);
 	return rc;

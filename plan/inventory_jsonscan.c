@@ -339,11 +339,16 @@ js_root_member(struct js *j, int *seen_hosts)
 	if (js_string(j) == -1 || js_expect(j, ':') == -1)
 		return -1;
 	if ((js_key_is(j, "hosts") && *seen_hosts) ||
-	    (js_key_is(j, "defaults") && j->x->has_defaults)) {
+	    (js_key_is(j, "defaults") && j->x->has_defaults) ||
+	    (js_key_is(j, "groups") && j->x->has_groups)) {
 		err_set("%s: \"%s\" given twice (JSON readers disagree on "
 		    "which counts)", j->name, js_key_is(j, "hosts") ? "hosts" :
-		    "defaults");
+		    js_key_is(j, "groups") ? "groups" : "defaults");
 		return -1;
+	}
+	if (js_key_is(j, "groups")) {
+		j->x->has_groups = 1;
+		return js_span(j, 1, &j->x->groups);
 	}
 	if (js_key_is(j, "hosts")) {
 		*seen_hosts = 1;

@@ -111,6 +111,19 @@ struct plan_advisory {
 	char		*kb;		/* KB article, or NULL */
 };
 
+/*
+ * A reboot group of the plan (issue 14): at most max_unavailable of its
+ * members reboot at once (resolved from the inventory's "groups": a count,
+ * or percent % of its members rounded down, at least 1; default 1).
+ * members counts the plan's hosts of the group.  Sorted by name.
+ */
+struct plan_group {
+	char		*name;
+	int		 max_unavailable;
+	int		 members;
+	int		 percent;	/* 25 for "25%"; 0: a count or the default */
+};
+
 struct plan_arena;
 
 struct plan {
@@ -124,6 +137,8 @@ struct plan {
 	size_t		 npackages;
 	struct plan_host *hosts;
 	size_t		 nhosts;
+	struct plan_group *groups;	/* every group a host names, by name */
+	size_t		 ngroups;
 	/*
 	 * Plans from plan_build() keep their strings, hosts, findings and
 	 * actions in an arena (the packages and their host arrays are
@@ -157,6 +172,14 @@ typedef int	(*plan_sink_fn)(void *arg, const char *data, size_t len);
 int		 plan_write_json_stream(const struct plan *, plan_sink_fn,
 		    void *arg);
 const struct plan_host *plan_host_find(const struct plan *, const char *name);
+/*
+ * Reboot groups (plan/groups.c): a group's entry, or NULL (a plan written
+ * before budgets: its budget is 1); plan_group_budget() is its
+ * max_unavailable, 1 for a group the plan does not list.
+ */
+const struct plan_group *plan_group_find(const struct plan *,
+		    const char *name);
+int		 plan_group_budget(const struct plan *, const char *name);
 
 /* Validators shared by readers and by transport callers. */
 int		 plan_valid_hostname(const char *);	/* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
@@ -267,6 +290,16 @@ struct plan_inv_host {
 	unsigned	 edited;
 };
 
+/*
+ * The inventory's "groups" object, as given: {"web": {"max_unavailable":
+ * 10}} or "25%".  count or percent is set, the other 0.
+ */
+struct plan_inv_group {
+	char		*name;
+	int		 count;
+	int		 percent;	/* 1 to 100 */
+};
+
 struct plan_arena;
 
 struct plan_inventory {
@@ -274,6 +307,8 @@ struct plan_inventory {
 	struct plan_arena *arena;	/* every host string and array */
 	struct plan_inv_host *hosts;
 	size_t		 nhosts;
+	struct plan_inv_group *groups;	/* JSON "groups", in the arena */
+	size_t		 ngroups;
 	/* messages for the user (stderr), in the arena */
 	char		**warnings;	/* addresses shared on purpose */
 	size_t		 nwarnings;

@@ -3,6 +3,7 @@
  * (plan_parse) and the writer (plan_write_json).
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,6 +610,51 @@ read_window(struct rd *rd, const cJSON *root, struct plan *p)
 	return 0;
 }
 
+static int
+group_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct plan_group *)a)->name,
+	    ((const struct plan_group *)b)->name);
+}
+
+/* "groups": {"web": {"max_unavailable": 10, "members": 40, "percent": 25}} */
+static int
+read_groups(struct rd *rd, const cJSON *root, struct plan *p)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "groups"), *e;
+	size_t mark, m2;
+
+	if (o == NULL || cJSON_IsNull(o))
+		return 0;
+	mark = jpath_key(&rd->jp, "groups");
+	if (!cJSON_IsObject(o)) {
+		jpath_back(&rd->jp, mark);
+		return rd_fail(rd, "groups", "must be an object");
+	}
+	p->groups = xcalloc((size_t)cJSON_GetArraySize(o) + 1,
+	    sizeof(*p->groups));
+	cJSON_ArrayForEach(e, o) {
+		struct plan_group *g = &p->groups[p->ngroups];
+
+		m2 = jpath_key(&rd->jp, e->string);
+		if (!cJSON_IsObject(e))
+			return rd_fail(rd, "max_unavailable", "missing");
+		if (get_int(rd, e, "max_unavailable", 1, 1000000,
+		    &g->max_unavailable) == -1 ||
+		    get_int(rd, e, "members", 0, INT_MAX, &g->members) == -1 ||
+		    get_int(rd, e, "percent", 0, 100, &g->percent) == -1)
+			return -1;
+		if (g->max_unavailable == 0)
+			return rd_fail(rd, "max_unavailable", "missing");
+		g->name = xstrdup(e->string);
+		p->ngroups++;
+		jpath_back(&rd->jp, m2);
+	}
+	qsort(p->groups, p->ngroups, sizeof(*p->groups), group_name_cmp);
+	jpath_back(&rd->jp, mark);
+	return 0;
+}
+
 struct plan *
 plan_parse(const char *name, const char *buf, size_t len)
 {
@@ -644,6 +690,7 @@ plan_parse(const char *name, const char *buf, size_t len)
 	}
 	if (get_str(&rd, root, "created", 0, &p->created) == -1 ||
 	    read_window(&rd, root, p) == -1 ||
+	    read_groups(&rd, root, p) == -1 ||
 	    read_advisories(&rd, root, p) == -1 ||
 	    read_packages(&rd, root, p) == -1 ||
 	    read_hosts(&rd, root, p) == -1)
@@ -739,6 +786,9 @@ plan_free(struct plan *p)
 		free(p->advisories[i].title);
 		free(p->advisories[i].kb);
 	}
+	for (i = 0; i < p->ngroups; i++)
+		free(p->groups[i].name);
+	free(p->groups);
 	free(p->hosts);
 	free(p->packages);
 	free(p->advisories);
@@ -1082,6 +1132,19 @@ w_head(const struct plan *p, struct buf *b)
 			buf_addf(b, ", \"offset_s\": %d", p->window_offset_s);
 		ADD_LIT(b, "},\n");
 	}
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group *g = &p->groups[i];
+
+		buf_adds(b, i ? ",\n    " : "  \"groups\": {\n    ");
+		w_jstr(b, g->name);
+		buf_addf(b, ": {\"max_unavailable\": %d, \"members\": %d",
+		    g->max_unavailable, g->members);
+		if (g->percent)
+			buf_addf(b, ", \"percent\": %d", g->percent);
+		ADD_LIT(b, "}");
+	}
+	if (p->ngroups)
+		ADD_LIT(b, "\n  },\n");
 	ADD_LIT(b, "  \"advisories\": [");
 	for (i = 0; i < p->nadvisories; i++) {
 		buf_adds(b, i ? ",\n    {\"id\": " : "\n    {\"id\": ");

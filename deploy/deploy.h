@@ -206,16 +206,32 @@ int	 deploy_window_fits(int64_t now, int64_t start, int64_t duration_s,
 /* 1: failed hosts exceed pct percent of the finished ones (0: any). */
 int	 deploy_max_fail_exceeded(size_t failed, size_t finished, int pct);
 
-/* Reboot groups: at most one member of a group reboots at a time. */
-struct deploy_grouplock {
-	const char	**group;
+/*
+ * Reboot groups: a counted lease, at most the group's budget of members
+ * (max_unavailable, the plan's; 1 unless deploy_group_budget() says
+ * otherwise) hold it at once.  acquire: 1 acquired (or already held, or
+ * no group), 0 the group is full.  take: hold it whatever the budget (a
+ * lease the journal says a down host still holds).
+ */
+struct deploy_group {
+	const char	*name;
+	int		 max;
 	const char	**holder;
+	size_t		 nholder;
+};
+struct deploy_grouplock {
+	struct deploy_group *g;
 	size_t		 n;
 };
+void	 deploy_group_budget(struct deploy_grouplock *, const char *group,
+	    int max);
 int	 deploy_group_acquire(struct deploy_grouplock *, const char *group,
-	    const char *host);		/* 1 acquired (or no group), 0 busy */
+	    const char *host);
+void	 deploy_group_take(struct deploy_grouplock *, const char *group,
+	    const char *host);
 void	 deploy_group_release(struct deploy_grouplock *, const char *group,
 	    const char *host);
+int	 deploy_group_held(const struct deploy_grouplock *, const char *group);
 void	 deploy_grouplock_release(struct deploy_grouplock *);
 
 /*

@@ -794,6 +794,7 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
     void *arg, struct deploy_result *res)
 {
 	struct rollback_rec r;
+	size_t i;
 	int rc = -1;
 
 	e->progress = cb;
@@ -807,6 +808,10 @@ engine_run(struct engine *e, const char *op, deploy_progress_cb *cb,
 	    manual_runbooks(e) == -1))
 		goto out;
 	hosts_build(e);
+	/* the plan's budgets first: group names point into the plan */
+	for (i = 0; i < e->plan->ngroups; i++)
+		deploy_group_budget(&e->groups, e->plan->groups[i].name,
+		    e->plan->groups[i].max_unavailable);
 	host_leases_take(e);
 	stop_flag = 0;
 	e->wave = 0;

@@ -599,7 +599,8 @@ host_leases_take(struct engine *e)
 		if (jh->lease_group == NULL ||
 		    (ph = plan_host_find(e->plan, jh->name)) == NULL)
 			continue;
-		deploy_group_acquire(&e->groups, jh->lease_group, jh->name);
+		/* down for all we know: it counts, whatever the budget */
+		deploy_group_take(&e->groups, jh->lease_group, jh->name);
 		lease_watch_new(e, ph, jh->lease_group, jh->lease_boot,
 		    jh->reboot_ms);
 	}

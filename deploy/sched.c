@@ -151,48 +151,108 @@ deploy_max_fail_exceeded(size_t failed, size_t finished, int pct)
 	return failed * 100 > finished * (size_t)pct;
 }
 
+static struct deploy_group *
+group_get(struct deploy_grouplock *l, const char *group, int create)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->g[i].name, group) == 0)
+			return &l->g[i];
+	if (!create)
+		return NULL;
+	l->g = xreallocarray(l->g, l->n + 1, sizeof(*l->g));
+	memset(&l->g[l->n], 0, sizeof(*l->g));
+	l->g[l->n].name = group;
+	l->g[l->n].max = 1;
+	return &l->g[l->n++];
+}
+
+void
+deploy_group_budget(struct deploy_grouplock *l, const char *group, int max)
+{
+	if (group != NULL && *group != '\0')
+		group_get(l, group, 1)->max = max < 1 ? 1 : max;
+}
+
+static int
+holds(const struct deploy_group *g, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < g->nholder; i++)
+		if (strcmp(g->holder[i], host) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+group_hold(struct deploy_grouplock *l, const char *group, const char *host,
+    int force)
+{
+	struct deploy_group *g;
+
+	if (group == NULL || *group == '\0')
+		return 1;
+	g = group_get(l, group, 1);
+	if (holds(g, host))
+		return 1;
+	if (!force && g->nholder >= (size_t)g->max)
+		return 0;
+	g->holder = xreallocarray(g->holder, g->nholder + 1,
+	    sizeof(*g->holder));
+	g->holder[g->nholder++] = host;
+	return 1;
+}
+
 int
 deploy_group_acquire(struct deploy_grouplock *l, const char *group,
     const char *host)
 {
-	size_t i;
+	return group_hold(l, group, host, 0);
+}
 
-	if (group == NULL || *group == '\0')
-		return 1;
-	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->group[i], group) != 0)
-			continue;
-		if (l->holder[i] == NULL || strcmp(l->holder[i], host) == 0) {
-			l->holder[i] = host;
-			return 1;
-		}
-		return 0;
-	}
-	l->group = xreallocarray(l->group, l->n + 1, sizeof(*l->group));
-	l->holder = xreallocarray(l->holder, l->n + 1, sizeof(*l->holder));
-	l->group[l->n] = group;
-	l->holder[l->n++] = host;
-	return 1;
+void
+deploy_group_take(struct deploy_grouplock *l, const char *group,
+    const char *host)
+{
+	group_hold(l, group, host, 1);
 }
 
 void
 deploy_group_release(struct deploy_grouplock *l, const char *group,
     const char *host)
 {
+	struct deploy_group *g;
 	size_t i;
 
-	if (group == NULL)
+	if (group == NULL || (g = group_get(l, group, 0)) == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->group[i], group) == 0 && l->holder[i] != NULL &&
-		    strcmp(l->holder[i], host) == 0)
-			l->holder[i] = NULL;
+	for (i = 0; i < g->nholder; i++)
+		if (strcmp(g->holder[i], host) == 0) {
+			g->holder[i] = g->holder[--g->nholder];
+			return;
+		}
+}
+
+int
+deploy_group_held(const struct deploy_grouplock *l, const char *group)
+{
+	size_t i;
+
+	for (i = 0; group != NULL && i < l->n; i++)
+		if (strcmp(l->g[i].name, group) == 0)
+			return (int)l->g[i].nholder;
+	return 0;
 }
 
 void
 deploy_grouplock_release(struct deploy_grouplock *l)
 {
-	free(l->group);
-	free(l->holder);
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->g[i].holder);
+	free(l->g);
 	memset(l, 0, sizeof(*l));
 }

@@ -114,6 +114,32 @@ test_deploy_group_acquire_one_at_a_time(void **state)
 	deploy_grouplock_release(&l);
 }
 
+/* A budget of 2: two members at once, a third waits; a lease the journal
+ * holds counts even beyond the budget, and a release frees one slot. */
+static void
+test_deploy_group_budget_counted(void **state)
+{
+	struct deploy_grouplock l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	deploy_group_budget(&l, "web", 2);
+	assert_int_equal(deploy_group_acquire(&l, "web", "a"), 1);
+	assert_int_equal(deploy_group_acquire(&l, "web", "b"), 1);
+	assert_int_equal(deploy_group_acquire(&l, "web", "a"), 1);
+	assert_int_equal(deploy_group_acquire(&l, "web", "c"), 0);
+	assert_int_equal(deploy_group_held(&l, "web"), 2);
+	deploy_group_take(&l, "web", "d");	/* resumed: still down */
+	assert_int_equal(deploy_group_held(&l, "web"), 3);
+	deploy_group_release(&l, "web", "a");
+	assert_int_equal(deploy_group_acquire(&l, "web", "c"), 0);
+	deploy_group_release(&l, "web", "d");
+	assert_int_equal(deploy_group_acquire(&l, "web", "c"), 1);
+	assert_int_equal(deploy_group_acquire(&l, "other", "x"), 1);
+	assert_int_equal(deploy_group_acquire(&l, "other", "y"), 0);
+	deploy_grouplock_release(&l);
+}
+
 static void
 test_wo_dism_package_by_kb(void **state)
 {
@@ -223,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_deploy_window_fits_defers),
 		cmocka_unit_test(test_deploy_max_fail_exceeded_threshold),
 		cmocka_unit_test(test_deploy_group_acquire_one_at_a_time),
+		cmocka_unit_test(test_deploy_group_budget_counted),
 		cmocka_unit_test(test_wo_dism_package_by_kb),
 		cmocka_unit_test(test_wo_dism_package_no_state_line),
 		cmocka_unit_test(test_wo_boot_later_instants),

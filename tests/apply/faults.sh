@@ -6,6 +6,7 @@
 #   kb_apply_bg PLAN RUN [options]     kbfix apply in the background: $BG_PID
 #   group_overlaps PLAN                pairs of one group down together
 #   journal_has RUN PATTERN            grep -c of PATTERN in the journal
+#   group_max_down PLAN                most members of one group down at once
 
 wait_journal() {
 	local run=$1 pat=$2 tries=${3:-1500} k
@@ -48,4 +49,29 @@ for i, (a, s1, e1) in enumerate(spans):
             n += 1
             print("# overlap:", a, s1, e1, b, s2, e2, file=sys.stderr)
 print(n)' "$1"
+}
+
+# The most members of one reboot group (from PLAN) down at the same time,
+# from the fleet's event logs (a host still down counts until now).
+group_max_down() {
+	python3 "$TOP/tests/fleet/fleetctl.py" downtimes "$FLEET" |
+	    python3 -c '
+import json, sys, time
+plan = json.load(open(sys.argv[1]))
+group = {h["name"]: h.get("group") for h in plan["hosts"]}
+now = int(time.time() * 1000)
+ev = {}
+for line in sys.stdin:
+    name, start, end = line.split()
+    g = group.get(name)
+    if g:
+        ev.setdefault(g, []).append((int(start), 1))
+        ev[g].append((now if end == "-" else int(end), -1))
+best = 0
+for g, e in ev.items():
+    cur = 0
+    for _, d in sorted(e):      # an end before a start at the same instant
+        cur += d
+        best = max(best, cur)
+print(best)' "$1"
 }

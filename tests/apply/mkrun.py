@@ -8,8 +8,10 @@
       <profile>-<index>
   mkrun.py plan FLEET_INVENTORY OUT.json [--groups K] [--estimate S]
            [--only NAME,NAME] [--manual NAME,NAME] [--waves]
+           [--budget N]
       a kbfix-plan/1 plan for the hosts of the fleet's inventory.json
-      (which carries their addresses)
+      (which carries their addresses); --budget gives each reboot group
+      max_unavailable N (the plan's "groups")
   mkrun.py bundle PLAN.json DIR MKMSU
       DIR/manifest.json (kbfix-bundle/1) and DIR/files/*.msu built with
       the simulator's mkmsu
@@ -130,6 +132,7 @@ def host_plan(h, groups, idx, estimate, manual, waves):
 def cmd_plan(args):
     inv, out = args[0], args[1]
     groups, estimate, only, manual, waves = 0, 60, None, set(), 0
+    budget = 0
     i = 2
     while i < len(args):
         if args[i] == "--groups":
@@ -142,6 +145,8 @@ def cmd_plan(args):
             manual = set(args[i + 1].split(","))
         elif args[i] == "--waves":
             waves = int(args[i + 1])
+        elif args[i] == "--budget":
+            budget = int(args[i + 1])
         i += 2
     with open(inv) as f:
         doc = json.load(f)
@@ -162,6 +167,13 @@ def cmd_plan(args):
                         "needs-action": len(plan_hosts), "compliant": 0,
                         "not-applicable": 0, "blocked": 0, "unknown": 0},
             "packages": list(pkgs.values()), "hosts": plan_hosts}
+    if budget:
+        members = {}
+        for ph in plan_hosts:
+            if "group" in ph:
+                members[ph["group"]] = members.get(ph["group"], 0) + 1
+        plan["groups"] = {g: {"max_unavailable": budget, "members": n}
+                          for g, n in members.items()}
     with open(out, "w") as f:
         json.dump(plan, f, indent=1)
 

@@ -8,16 +8,20 @@
 #   (a) kbfix killed (SIGKILL) while a member is down, resumed at once;
 #   (b) a member down longer than --reboot-timeout (failed, still down);
 #   (c) SIGINT while a member is down and the other waits for the group:
-#       no shutdown /r after the stop.
+#       no shutdown /r after the stop;
+#   (d) issue 14: a budget (max_unavailable 2) in one wave of 8 members:
+#       two down at once, never three, also across kill -9 and resume.
 . "$(dirname "$0")/../lib.sh"
 export FLEET_BASE=127.0.17.20
 . "$TOP/tests/apply/common.sh"
 . "$TOP/tests/apply/faults.sh"
 
-check "fleet of 6 up" apply_fleet_up 6 --profiles=w7so \
+D_HOSTS=$(seq -f 'w7so-%03g' 6 13 | paste -sd,)
+check "fleet of 14 up" apply_fleet_up 14 --profiles=w7so \
     --down-ms=w7so-000:4000 --down-ms=w7so-001:4000 \
     --down-ms=w7so-002:8000 --down-ms=w7so-003:300 \
-    --down-ms=w7so-004:5000 --down-ms=w7so-005:5000 || finish
+    --down-ms=w7so-004:5000 --down-ms=w7so-005:5000 \
+    $(for h in ${D_HOSTS//,/ }; do echo "--down-ms=$h:2500"; done) || finish
 apply_plan all
 apply_bundle "$T_TMP/all.json"
 other() { [ "$1" = "$2" ] && echo "$3" || echo "$2"; }
@@ -100,8 +104,37 @@ check_eq "(c) both done" "w7so-004 done
 w7so-005 done" "$(host_states "$T_TMP/rc" | sort)"
 }
 
-for p in a b c; do part_$p >"$T_TMP/part_$p" 2>&1 & done
+part_d() {
+# (d) max_unavailable 2, one wave of 8 members: kill -9 while two are
+# down, resume at once; the budget holds throughout and is used.
+apply_plan d --groups 1 --budget 2 --only "$D_HOSTS"
+kb_apply_bg "$T_TMP/d.json" "$T_TMP/rd" --canary 0 --parallel 8 \
+    --reboot-timeout 30
+local k n=0
+for k in $(seq 1 1500); do
+	n=$(grep -c '"step":"reboot","group":"g0"' "$T_TMP/rd/journal.jsonl" \
+	    2>/dev/null)
+	[ "${n:-0}" -ge 2 ] && break
+	sleep 0.02
+done
+check "(d) two members went down together" test "${n:-0}" -ge 2
+sleep 0.3
+check_eq "(d) never three at once before the kill" 2 \
+    "$(group_max_down "$T_TMP/d.json")"
+kill -KILL "$BG_PID"; wait "$BG_PID" 2>/dev/null
+out=$(kbfix resume "$T_TMP/rd" 2>&1); rc=$?
+check_eq "(d) resume: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+check_eq "(d) all 8 done" 8 "$(host_states "$T_TMP/rd" | grep -c ' done$')"
+check_eq "(d) at most 2 members down at once, and 2 were" 2 \
+    "$(group_max_down "$T_TMP/d.json")"
+check_eq "(d) each rebooted once" "1 1 1 1 1 1 1 1" "$(for h in \
+    ${D_HOSTS//,/ }; do grep -c reboot-start "$(host_dir $h)/events.log"; \
+    done | paste -sd' ')"
+}
+
+for p in a b c d; do part_$p >"$T_TMP/part_$p" 2>&1 & done
 wait
-cat "$T_TMP"/part_[abc]
-T_FAILS=$((T_FAILS + $(cat "$T_TMP"/part_[abc] | grep -c '^not ok')))
+cat "$T_TMP"/part_[abcd]
+T_FAILS=$((T_FAILS + $(cat "$T_TMP"/part_[abcd] | grep -c '^not ok')))
 finish

@@ -38,6 +38,7 @@ struct xhost {
 	const struct catalog_bundle_file **files;
 	const char	*tcpip_min;	/* highest of its installs, or NULL */
 	int		 wave;
+	int		 batch;		/* 0, 1, ...: its play within the wave */
 };
 
 struct export_project {
@@ -50,6 +51,7 @@ struct export_project {
 	const struct plan_host **manual;
 	size_t		 nmanual;
 	int		*waves;		/* distinct, ascending */
+	int		*nbatch;	/* per wave: plays (reboot group budgets) */
 	size_t		 nwaves;
 	char		 win_start[21], win_end[21];
 	int		 has_window;
@@ -166,6 +168,49 @@ int_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Reboot group budgets inside a wave: a play runs its tasks on all its
+ * hosts together (the linear strategy), so every member in one play is
+ * down at once.  A wave holding more members of a group than the group's
+ * max_unavailable (explicit inventory waves; the planner never packs one)
+ * is split into batches, one play each, in order: the k-th member of a
+ * group in the wave goes to batch k / max_unavailable, hosts without a
+ * group to the first.
+ */
+struct gcount {
+	const char	*group;
+	int		 n;
+};
+
+static void
+batches_assign(struct export_project *x)
+{
+	struct gcount *c = xcalloc(x->nhosts + 1, sizeof(*c));
+	size_t w, i, k, nc;
+	int b;
+
+	x->nbatch = xcalloc(x->nwaves + 1, sizeof(*x->nbatch));
+	for (w = 0; w < x->nwaves; w++) {
+		x->nbatch[w] = 1;
+		nc = 0;
+		for (i = 0; i < x->nhosts; i++) {
+			const char *g = x->hosts[i].ph->group;
+
+			if (x->hosts[i].wave != x->waves[w] || g == NULL)
+				continue;
+			for (k = 0; k < nc && strcmp(c[k].group, g) != 0; k++)
+				;
+			if (k == nc)
+				c[nc++] = (struct gcount){ g, 0 };
+			b = c[k].n++ / plan_group_budget(x->p, g);
+			x->hosts[i].batch = b;
+			if (b + 1 > x->nbatch[w])
+				x->nbatch[w] = b + 1;
+		}
+	}
+	free(c);
+}
+
 /* The hosts in the plays, grouped by wave (the plan's order within one),
  * and the distinct waves. */
 static int
@@ -196,6 +241,7 @@ hosts_collect(struct export_project *x, const char *plan)
 		if (w == 0 || x->waves[w - 1] != x->waves[i])
 			x->waves[w++] = x->waves[i];
 	x->nwaves = w;
+	batches_assign(x);
 	return 0;
 }
 
@@ -262,6 +308,7 @@ export_project_free(struct export_project *x)
 	free(x->hosts);
 	free(x->manual);
 	free(x->waves);
+	free(x->nbatch);
 	catalog_bundle_free(x->bundle);
 	free(x->bundle_abs);
 	free(x);
@@ -280,10 +327,38 @@ header(struct buf *b, const struct export_project *x, const char *what)
 	    "edit.\n");
 }
 
+/* The hosts of wave w (of its batch, unless batch is -1). */
+static void
+inventory_hosts(const struct export_project *x, size_t w, int batch,
+    const char *ind, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < x->nhosts; i++) {
+		const struct plan_host *ph = x->hosts[i].ph;
+
+		if (x->hosts[i].wave != x->waves[w] ||
+		    (batch >= 0 && x->hosts[i].batch != batch))
+			continue;
+		buf_adds(b, ind);
+		buf_add_json_str(b, ph->name);
+		buf_addf(b, ":\n%s  ansible_host: ", ind);
+		buf_add_yaml_unsafe(b, ph->address ? ph->address : ph->name);
+		buf_addf(b, "\n%s  ansible_port: %d\n", ind,
+		    ph->port ? ph->port : 22);
+		if (ph->user) {
+			buf_addf(b, "%s  ansible_user: ", ind);
+			buf_add_yaml_unsafe(b, ph->user);
+			buf_adds(b, "\n");
+		}
+	}
+}
+
 static void
 inventory_text(const struct export_project *x, struct buf *b)
 {
 	size_t w, i;
+	int k;
 
 	header(b, x, "Ansible inventory: one group per wave of the plan, in "
 	    "order (site.yml runs\n# them one after the other). kbfix_manual "
@@ -302,22 +377,18 @@ inventory_text(const struct export_project *x, struct buf *b)
 	    "output\n    ansible_ssh_use_tty: false\n"
 	    "  children:\n");
 	for (w = 0; w < x->nwaves; w++) {
-		buf_addf(b, "    kbfix_wave_%d:\n      hosts:\n", x->waves[w]);
-		for (i = 0; i < x->nhosts; i++) {
-			const struct plan_host *ph = x->hosts[i].ph;
-			if (x->hosts[i].wave != x->waves[w])
-				continue;
-			buf_adds(b, "        ");
-			buf_add_json_str(b, ph->name);
-			buf_adds(b, ":\n          ansible_host: ");
-			buf_add_yaml_unsafe(b, ph->address ? ph->address : ph->name);
-			buf_addf(b, "\n          ansible_port: %d\n",
-			    ph->port ? ph->port : 22);
-			if (ph->user) {
-				buf_adds(b, "          ansible_user: ");
-				buf_add_yaml_unsafe(b, ph->user);
-				buf_adds(b, "\n");
-			}
+		buf_addf(b, "    kbfix_wave_%d:\n", x->waves[w]);
+		if (x->nbatch[w] == 1) {
+			buf_adds(b, "      hosts:\n");
+			inventory_hosts(x, w, -1, "        ", b);
+			continue;
+		}
+		buf_addf(b, "      # %d plays: no reboot group over its "
+		    "max_unavailable in one\n      children:\n", x->nbatch[w]);
+		for (k = 0; k < x->nbatch[w]; k++) {
+			buf_addf(b, "        kbfix_wave_%d_batch_%d:\n"
+			    "          hosts:\n", x->waves[w], k + 1);
+			inventory_hosts(x, w, k, "            ", b);
 		}
 	}
 	buf_adds(b, "    kbfix_manual:\n      hosts:");
@@ -605,10 +676,12 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 		buf_adds(b, "\n");
 	}
 	if (ph->group) {
-		buf_adds(b, "# reboot group: its members are in different "
-		    "waves\nkbfix_group: ");
+		buf_adds(b, "# reboot group: at most kbfix_group_max_unavailable "
+		    "of its members\n# reboot at once (waves, and batches "
+		    "within a wave)\nkbfix_group: ");
 		buf_add_yaml_unsafe(b, ph->group);
-		buf_adds(b, "\n");
+		buf_addf(b, "\nkbfix_group_max_unavailable: %d\n",
+		    plan_group_budget(x->p, ph->group));
 	}
 	buf_init(&l, 64 << 10);
 	if (host_cmds(x, b, &l) == -1)
@@ -635,18 +708,28 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 }
 
 static void
-play_text(const struct export_project *x, size_t w, int rollback,
+play_text(const struct export_project *x, size_t w, int batch, int rollback,
     struct buf *b)
 {
 	size_t i, n = 0;
+	int nb = x->nbatch[w];
 
 	for (i = 0; i < x->nhosts; i++)
-		n += x->hosts[i].wave == x->waves[w];
-	buf_addf(b, "\n- name: \"kbfix %swave %d (%zu host%s)\"\n"
-	    "  hosts: kbfix_wave_%d\n  gather_facts: false\n",
-	    rollback ? "rollback, " : "", x->waves[w], n, n == 1 ? "" : "s",
-	    x->waves[w]);
-	if (!rollback && w == 0 && x->o.canary >= 1 &&
+		n += x->hosts[i].wave == x->waves[w] &&
+		    (nb == 1 || x->hosts[i].batch == batch);
+	buf_addf(b, "\n- name: \"kbfix %swave %d", rollback ? "rollback, " :
+	    "", x->waves[w]);
+	if (nb > 1)
+		buf_addf(b, ", batch %d of %d", batch + 1, nb);
+	buf_addf(b, " (%zu host%s)\"\n", n, n == 1 ? "" : "s");
+	if (nb > 1)
+		buf_addf(b, "  # reboot groups: at most max_unavailable members "
+		    "in one play\n  hosts: kbfix_wave_%d_batch_%d\n",
+		    x->waves[w], batch + 1);
+	else
+		buf_addf(b, "  hosts: kbfix_wave_%d\n", x->waves[w]);
+	buf_adds(b, "  gather_facts: false\n");
+	if (!rollback && w == 0 && batch == 0 && x->o.canary >= 1 &&
 	    (size_t)x->o.canary < n)
 		buf_addf(b, "  # canary: the first %d host%s alone, then the "
 		    "rest\n  serial: [%d, \"100%%\"]\n", x->o.canary,
@@ -666,6 +749,7 @@ static void
 site_text(const struct export_project *x, int rollback, struct buf *b)
 {
 	size_t w;
+	int k;
 
 	if (rollback)
 		header(b, x, "Undo of site.yml: each host back to the state "
@@ -694,10 +778,12 @@ site_text(const struct export_project *x, int rollback, struct buf *b)
 		return;
 	if (rollback)
 		for (w = x->nwaves; w-- > 0;)
-			play_text(x, w, 1, b);
+			for (k = x->nbatch[w]; k-- > 0;)
+				play_text(x, w, k, 1, b);
 	else
 		for (w = 0; w < x->nwaves; w++)
-			play_text(x, w, 0, b);
+			for (k = 0; k < x->nbatch[w]; k++)
+				play_text(x, w, k, 0, b);
 }
 
 static const char cfg_text[] =

@@ -227,6 +227,58 @@ test_plan_parse_refuses_bad_window(void **state)
 	free(doc);
 }
 
+/* The plan's reboot group budgets: read, written back the same, looked
+ * up by name (1 for a group the plan does not list); bad ones refused. */
+static void
+test_plan_groups_roundtrip_and_checks(void **state)
+{
+	static const char doc[] = "{\"format\": \"kbfix-plan/1\", "
+	    "\"groups\": {\"web\": {\"max_unavailable\": 10, \"members\": "
+	    "40, \"percent\": 25}, \"sql\": {\"max_unavailable\": 2, "
+	    "\"members\": 3}}, \"advisories\": [], \"hosts\": []}";
+	struct plan *p, *q;
+	struct buf a, b;
+
+	(void)state;
+	p = plan_parse("plan.json", doc, strlen(doc));
+	assert_non_null(p);
+	assert_int_equal(p->ngroups, 2);
+	assert_string_equal(p->groups[0].name, "sql");	/* by name */
+	assert_int_equal(plan_group_budget(p, "web"), 10);
+	assert_int_equal(plan_group_find(p, "web")->percent, 25);
+	assert_int_equal(plan_group_find(p, "web")->members, 40);
+	assert_int_equal(plan_group_budget(p, "sql"), 2);
+	assert_int_equal(plan_group_budget(p, "other"), 1);
+	assert_int_equal(plan_group_budget(p, NULL), 1);
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	assert_int_equal(plan_write_json(p, &a), 0);
+	assert_non_null(strstr(buf_str(&a), "\"web\": {\"max_unavailable\": "
+	    "10, \"members\": 40, \"percent\": 25}"));
+	q = plan_parse("again.json", a.data, a.len);
+	assert_non_null(q);
+	assert_int_equal(plan_write_json(q, &b), 0);
+	assert_string_equal(buf_str(&a), buf_str(&b));
+	buf_release(&a);
+	buf_release(&b);
+	plan_free(p);
+	plan_free(q);
+	expect_error("{\"format\": \"kbfix-plan/1\", \"groups\": {\"web\": "
+	    "{\"members\": 2}}, \"hosts\": []}",
+	    "bad.json: groups.web.max_unavailable: missing");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"groups\": {\"web\": "
+	    "{\"max_unavailable\": 0}}, \"hosts\": []}",
+	    "groups.web.max_unavailable: must be 1 to 1000000");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"groups\": {\"web\": "
+	    "{\"max_unavailable\": -1}}, \"hosts\": []}",
+	    "groups.web.max_unavailable: must be 1 to 1000000");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"groups\": {\"web\": "
+	    "{\"max_unavailable\": 2, \"percent\": 101}}, \"hosts\": []}",
+	    "groups.web.percent: must be 0 to 100");
+	expect_error("{\"format\": \"kbfix-plan/1\", \"groups\": [], "
+	    "\"hosts\": []}", "groups: must be an object");
+}
+
 int
 main(void)
 {
@@ -236,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_plan_parse_names_the_bad_field),
 		cmocka_unit_test(test_plan_valid_patterns),
 		cmocka_unit_test(test_plan_parse_refuses_bad_window),
+		cmocka_unit_test(test_plan_groups_roundtrip_and_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

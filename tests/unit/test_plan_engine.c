@@ -505,6 +505,189 @@ test_plan_build_waves_split_reboot_groups(void **state)
 	plan_free(p);
 }
 
+/*
+ * Reboot group budgets (issue 14 item 6): a JSON inventory of n members of
+ * group "web" (Windows 7 needing KB4345459) with groups given as JSON.
+ */
+static struct plan *
+plan_group_json(int n, const char *groups, const char *extra)
+{
+	struct buf b;
+	struct plan *p;
+	int i;
+
+	buf_init(&b, 1 << 20);
+	buf_addf(&b, "{\"groups\": %s, \"hosts\": [", groups);
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%s{\"name\": \"w%02d\", \"os\": \"Windows 7 "
+		    "Pro\", \"version\": \"6.1.7601\", \"arch\": \"x64\", "
+		    "\"installed\": [\"KB4338823\"], \"group\": \"web\"}",
+		    i ? ", " : "", i);
+	buf_addf(&b, "%s]}", extra);
+	p = plan_csv(b.data, PLAN_PREFER_CHANNEL);
+	buf_release(&b);
+	return p;
+}
+
+/* Members per wave of group g: counts[w] for waves 0..7. */
+static void
+group_waves(const struct plan *p, const char *g, int counts[8])
+{
+	size_t i;
+
+	memset(counts, 0, 8 * sizeof(*counts));
+	for (i = 0; i < p->nhosts; i++)
+		if (p->hosts[i].group && strcmp(p->hosts[i].group, g) == 0 &&
+		    p->hosts[i].wave < 8)
+			counts[p->hosts[i].wave]++;
+}
+
+static void
+test_plan_groups_quarter_of_40_in_4_waves(void **state)
+{
+	struct plan *p = plan_group_json(40,
+	    "{\"web\": {\"max_unavailable\": \"25%\"}}", "");
+	const struct plan_group *g;
+	int c[8];
+
+	(void)state;
+	group_waves(p, "web", c);
+	assert_int_equal(c[1], 10);
+	assert_int_equal(c[2], 10);
+	assert_int_equal(c[3], 10);
+	assert_int_equal(c[4], 10);
+	assert_int_equal(c[5], 0);
+	g = plan_group_find(p, "web");
+	assert_non_null(g);
+	assert_int_equal(g->max_unavailable, 10);
+	assert_int_equal(g->members, 40);
+	assert_int_equal(g->percent, 25);
+	plan_free(p);
+}
+
+static void
+test_plan_groups_count_and_percentages(void **state)
+{
+	static const struct {
+		int		 n;
+		const char	*budget;
+		int		 max, waves[4];
+	} t[] = {
+		{ 3, "2", 2, { 0, 2, 1, 0 } },
+		{ 10, "\"15%\"", 1, { 0, 1, 1, 1 } },	/* 1.5 rounds down */
+		{ 3, "\"10%\"", 1, { 0, 1, 1, 1 } },	/* 0.3: at least 1 */
+		{ 7, "\"50%\"", 3, { 0, 3, 3, 1 } },
+		{ 3, "\"100%\"", 3, { 0, 3, 0, 0 } },
+		{ 3, "99", 99, { 0, 3, 0, 0 } },	/* more than members */
+	};
+	char groups[128];
+	struct plan *p;
+	size_t i;
+	int c[8], w;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(groups, sizeof(groups), "{\"web\": "
+		    "{\"max_unavailable\": %s}, \"empty\": "
+		    "{\"max_unavailable\": 5}}", t[i].budget);
+		p = plan_group_json(t[i].n, groups, "");
+		group_waves(p, "web", c);
+		assert_int_equal(plan_group_budget(p, "web"), t[i].max);
+		for (w = 0; w < 4; w++)
+			assert_int_equal(c[w], t[i].waves[w]);
+		/* a group without members is not in the plan */
+		assert_null(plan_group_find(p, "empty"));
+		plan_free(p);
+	}
+	/* no groups object: today's rule, one member per wave */
+	p = plan_group_json(3, "{}", "");
+	group_waves(p, "web", c);
+	assert_int_equal(c[1], 1);
+	assert_int_equal(c[2], 1);
+	assert_int_equal(c[3], 1);
+	assert_int_equal(plan_group_budget(p, "web"), 1);
+	assert_int_equal(plan_group_budget(p, "nosuch"), 1);
+	plan_free(p);
+}
+
+/* Explicit waves count against the budget; the others fill around them. */
+static void
+test_plan_groups_explicit_waves_count(void **state)
+{
+	struct plan *p = plan_group_json(3,
+	    "{\"web\": {\"max_unavailable\": 2}}",
+	    ", {\"name\": \"x1\", \"os\": \"Windows 7 Pro\", "
+	    "\"version\": \"6.1.7601\", \"arch\": \"x64\", "
+	    "\"installed\": [\"KB4338823\"], \"group\": \"web\", "
+	    "\"wave\": 1}");
+	int c[8];
+
+	(void)state;
+	group_waves(p, "web", c);
+	assert_int_equal(plan_host_find(p, "x1")->wave, 1);
+	assert_int_equal(plan_host_find(p, "w00")->wave, 1);
+	assert_int_equal(plan_host_find(p, "w01")->wave, 2);
+	assert_int_equal(plan_host_find(p, "w02")->wave, 2);
+	assert_int_equal(plan_group_find(p, "web")->members, 4);
+	plan_free(p);
+}
+
+/* Bad budgets are refused naming the field; an explicit wave over the
+ * budget is kept, with a warning. */
+static void
+test_plan_groups_bad_input(void **state)
+{
+	static const struct {
+		const char *groups, *msg;
+	} t[] = {
+		{ "{\"web\": {\"max_unavailable\": 0}}",
+		  "groups.web.max_unavailable: 0 must be a count of at least 1" },
+		{ "{\"web\": {\"max_unavailable\": -2}}",
+		  "groups.web.max_unavailable: -2 must be" },
+		{ "{\"web\": {\"max_unavailable\": 1.5}}",
+		  "groups.web.max_unavailable: 1.5 must be" },
+		{ "{\"web\": {\"max_unavailable\": \"101%\"}}",
+		  "groups.web.max_unavailable: '101%' must be" },
+		{ "{\"web\": {\"max_unavailable\": \"0%\"}}",
+		  "groups.web.max_unavailable: '0%' must be" },
+		{ "{\"web\": {\"max_unavailable\": \"a quarter\"}}",
+		  "groups.web.max_unavailable: 'a quarter' must be" },
+		{ "{\"web\": {\"max_unavailable\": true}}",
+		  "groups.web.max_unavailable: must be" },
+		{ "{\"web\": {\"max_unavailble\": 2}}",
+		  "groups.web.max_unavailble: unknown field" },
+		{ "{\"web\": {}}", "groups.web.max_unavailable: missing" },
+		{ "{\"web\": 2}", "groups.web.max_unavailable: missing" },
+		{ "[]", "t.json: groups: must be an object" },
+		{ "{\"web\": {\"max_unavailable\": 1}, \"web\": "
+		  "{\"max_unavailable\": 2}}", "\"web\" given twice" },
+	};
+	struct plan_inventory *inv;
+	char doc[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(doc, sizeof(doc), "{\"groups\": %s, \"hosts\": "
+		    "[{\"name\": \"a\", \"group\": \"web\"}]}", t[i].groups);
+		inv = plan_inventory_parse("t.json", doc, strlen(doc));
+		assert_null(inv);
+		if (strstr(err_msg(), t[i].msg) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\"", t[i].groups,
+			    err_msg(), t[i].msg);
+	}
+	snprintf(doc, sizeof(doc), "{\"groups\": {\"web\": "
+	    "{\"max_unavailable\": 1}}, \"hosts\": [{\"name\": \"a\", "
+	    "\"group\": \"web\", \"wave\": 2}, {\"name\": \"b\", "
+	    "\"group\": \"web\", \"wave\": 2}]}");
+	inv = plan_inventory_parse("t.json", doc, strlen(doc));
+	assert_non_null(inv);
+	assert_int_equal(inv->nwarnings, 1);
+	assert_non_null(strstr(inv->warnings[0], "t.json: wave 2 holds 2 "
+	    "members of reboot group web, over its max_unavailable 1"));
+	plan_inventory_free(inv);
+}
+
 static void
 reason_has(const struct plan_host *h, const char *adv, const char *want)
 {
@@ -1165,6 +1348,10 @@ main(void)
 		cmocka_unit_test(test_plan_build_status_precedence_and_order),
 		cmocka_unit_test(test_plan_build_packages_per_product_and_arch),
 		cmocka_unit_test(test_plan_build_waves_split_reboot_groups),
+		cmocka_unit_test(test_plan_groups_quarter_of_40_in_4_waves),
+		cmocka_unit_test(test_plan_groups_count_and_percentages),
+		cmocka_unit_test(test_plan_groups_explicit_waves_count),
+		cmocka_unit_test(test_plan_groups_bad_input),
 		cmocka_unit_test(test_plan_build_missing_os_is_unknown),
 		cmocka_unit_test(test_plan_build_july_by_build_revision),
 		cmocka_unit_test(test_plan_build_every_host_answered),

@@ -355,6 +355,35 @@ test_plan_inventory_write_servicing_fields(void **state)
 	plan_inventory_free(inv);
 }
 
+/* The groups object (reboot group budgets) survives an edit: kept as
+ * written, read back the same; a record without the original (CSV has
+ * no groups) writes none. */
+static void
+test_plan_inventory_write_keeps_groups(void **state)
+{
+	const char *in = "{\"groups\": {\"web\": {\"max_unavailable\": "
+	    "\"25%\"}, \"sql\": {\"max_unavailable\": 2}},\n"
+	    " \"hosts\": [{\"name\": \"a\", \"group\": \"web\"}]}\n";
+	struct plan_inventory *inv = parse("g.json", in), *back;
+	struct buf b;
+
+	(void)state;
+	assert_int_equal(inv->ngroups, 2);
+	assert_int_equal(plan_inv_host_set(inv, &inv->hosts[0], "user",
+	    "ops"), 0);
+	buf_init(&b, 0);
+	assert_int_equal(plan_inventory_write(inv, in, strlen(in), &b), 0);
+	back = parse("g2.json", buf_str(&b));
+	assert_int_equal(back->ngroups, 2);
+	assert_string_equal(back->groups[0].name, "web");
+	assert_int_equal(back->groups[0].percent, 25);
+	assert_int_equal(back->groups[1].count, 2);
+	assert_string_equal(back->hosts[0].user, "ops");
+	plan_inventory_free(back);
+	buf_release(&b);
+	plan_inventory_free(inv);
+}
+
 int
 main(void)
 {
@@ -365,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_plan_inventory_write_records_full_buffer),
 		cmocka_unit_test(test_plan_inventory_write_edits),
 		cmocka_unit_test(test_plan_inventory_write_servicing_fields),
+		cmocka_unit_test(test_plan_inventory_write_keeps_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

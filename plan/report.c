@@ -141,6 +141,45 @@ rpt_window_line(const struct plan *p, const struct rpt_totals *t,
 	buf_adds(b, "\n");
 }
 
+/*
+ * "Reboot groups, at most this many members restart at once: web 10 of 40
+ * (25%) over 4 wave(s); sql 2 of 3 over 2 wave(s)", nothing without
+ * groups.  The group names go through name (the format's escaping).
+ */
+void
+rpt_groups_line(const struct plan *p, struct buf *b,
+    int (*name)(struct buf *, const char *))
+{
+	int *waves = xcalloc(p->nhosts + 1, sizeof(*waves));
+	size_t i, j, n, k;
+
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group *g = &p->groups[i];
+
+		for (j = n = 0; j < p->nhosts; j++) {
+			const struct plan_host *h = &p->hosts[j];
+
+			if (!rpt_host_scheduled(h) || h->group == NULL ||
+			    strcmp(h->group, g->name) != 0)
+				continue;
+			for (k = 0; k < n && waves[k] != h->wave; k++)
+				;
+			if (k == n)
+				waves[n++] = h->wave;
+		}
+		buf_adds(b, i ? "; " : "Reboot groups, at most this many "
+		    "members restart at once (max_unavailable): ");
+		name(b, g->name);
+		buf_addf(b, " %d of %d", g->max_unavailable, g->members);
+		if (g->percent)
+			buf_addf(b, " (%d%%)", g->percent);
+		buf_addf(b, " over %zu wave(s)", n);
+	}
+	if (p->ngroups)
+		buf_adds(b, "\n");
+	free(waves);
+}
+
 /* The planned schedule. */
 
 int
@@ -446,6 +485,13 @@ text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 	cells[0] = "";
 	cells[1] = buf_str(&w);
 	rpt_text_row(b, cells, widths, 2, NULL);
+	buf_reset(&w);
+	rpt_groups_line(p, &w, buf_adds);
+	if (w.len) {
+		w.data[--w.len] = '\0';
+		cells[1] = buf_str(&w);
+		rpt_text_row(b, cells, widths, 2, NULL);
+	}
 	buf_release(&w);
 }
 

@@ -351,6 +351,12 @@ html_summary(const struct plan *p, const struct plan_report_ctx *ctx,
 	buf_init(&line, 4096);
 	rpt_window_line(p, &t, &line);
 	esc(b, buf_str(&line));
+	buf_reset(&line);
+	rpt_groups_line(p, &line, buf_adds);
+	if (line.len) {
+		buf_adds(b, "</p>\n<p class=\"groups\">");
+		esc(b, buf_str(&line));
+	}
 	buf_release(&line);
 	buf_adds(b, "</p>\n");
 }

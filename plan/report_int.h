@@ -48,6 +48,8 @@ void	 rpt_action_text(const struct plan_action *, struct buf *);
 void	 rpt_actions_line(const struct plan_host *, struct buf *);
 void	 rpt_window_line(const struct plan *, const struct rpt_totals *,
 	    struct buf *);
+void	 rpt_groups_line(const struct plan *, struct buf *,
+	    int (*name)(struct buf *, const char *));
 void	 rpt_sched_build(const struct plan *, struct rpt_sched *);
 void	 rpt_sched_release(struct rpt_sched *);
 const struct rpt_wave *rpt_sched_wave(const struct rpt_sched *, int wave);

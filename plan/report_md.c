@@ -155,9 +155,14 @@ md_risk(struct md *m)
 	buf_adds(b, "## 2. Risk and impact\n\n");
 	buf_addf(b, "%zu host(s) change in %zu wave(s); %zu of them restart "
 	    "once (one coalesced reboot per host, after its workarounds and "
-	    "installs). Hosts sharing a reboot group never restart at the same "
-	    "time.\n\n", m->t.status[PLAN_NEEDS_ACTION], m->s.nwaves,
+	    "installs). No more members of a reboot group than its budget "
+	    "restart at the same time (one unless the inventory's groups say "
+	    "otherwise).\n\n", m->t.status[PLAN_NEEDS_ACTION], m->s.nwaves,
 	    m->t.reboots);
+	i = b->len;
+	rpt_groups_line(m->p, b, buf_add_md_cell);
+	if (b->len > i)
+		buf_adds(b, "\n");
 	buf_adds(b, "| Wave | Hosts | Reboots | Manual | Roles and services "
 	    "affected | Reboot groups |\n|---:|---:|---:|---:|---|---|\n");
 	for (i = 0; i < m->s.nwaves; i++) {

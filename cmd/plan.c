@@ -38,7 +38,12 @@ static const char plan_usage[] =
     "(bad field, duplicate name or address) on stderr, exit status 3; without\n"
     "it one bad host refuses the inventory (exit 2).  Host names must be unique\n"
     "regardless of case; two hosts on one address and port need\n"
-    "\"shared_address\": true on both (a warning).\n";
+    "\"shared_address\": true on both (a warning).\n"
+    "Reboot groups: a host's \"group\"; a JSON inventory's top-level\n"
+    "\"groups\": {\"web\": {\"max_unavailable\": \"25%\"}} (a count or a\n"
+    "percentage of the members, rounded down, at least 1; default 1) lets that\n"
+    "many members share a wave and restart at once (apply and the export hold\n"
+    "it too): 40 members at 25% plan in 4 waves.\n";
 
 struct advisory_set *
 cmd_load_advisories(const char *dir)

@@ -33,6 +33,15 @@ bad "malformed KB" k.json '{"hosts": [{"name": "a", "installed": ["KB43388"]}]}'
     "k.json: hosts[0] (a).installed: 'KB43388' is not a KB id"
 bad "malformed version" v.json '{"hosts": [{"name": "a", "version": "seven"}]}' \
     "v.json: hosts[0] (a).version: 'seven' is not a Windows version"
+# Reboot group budgets (issue 14 item 6).
+bad "budget 0" g0.json '{"groups": {"web": {"max_unavailable": 0}}, "hosts": [{"name": "a", "group": "web"}]}' \
+    "g0.json: groups.web.max_unavailable: 0 must be a count of at least 1 or a percentage"
+bad "budget over 100%" g1.json '{"groups": {"web": {"max_unavailable": "150%"}}, "hosts": [{"name": "a", "group": "web"}]}' \
+    "g1.json: groups.web.max_unavailable: '150%' must be"
+bad "budget not a number" g2.json '{"groups": {"web": {"max_unavailable": "half"}}, "hosts": [{"name": "a", "group": "web"}]}' \
+    "g2.json: groups.web.max_unavailable: 'half' must be"
+bad "budget: unknown key" g3.json '{"groups": {"web": {"max_unavail": 2}}, "hosts": [{"name": "a", "group": "web"}]}' \
+    "g3.json: groups.web.max_unavail: unknown field (a group has max_unavailable only)"
 bad "ragged CSV" r.csv 'name,os\nweb01,Windows 7\nweb02\n' \
     "r.csv: line 3: 1 fields, the header has 2"
 bad "bad host name" n.csv 'name\nweb;01\n' "n.csv: line 2: name"

@@ -122,4 +122,32 @@ check "text: only manual hosts marked" test "$(printf '%s\n' "$txt" | grep -c 'M
     "$(kbfix plan -i $inv -o - 2>/dev/null | python3 -c 'import json,sys; print(sum(1 for h in json.load(sys.stdin)["hosts"] if h.get("transport")=="manual" and h.get("actions")))')"
 check_contains "markdown: manual hosts named" "$(kbfix plan -i $inv --format markdown 2>/dev/null)" "manual host(s)"
 check_contains "html: manual hosts marked" "$(kbfix plan -i $inv --format html 2>/dev/null)" "(manual)"
+# Reboot group budgets (issue 14 item 6): 40 members at 25 % plan in 4
+# waves of 10, the reports say so; an explicit wave over a budget is kept
+# with a warning.
+python3 - "$T_TMP/farm.json" <<'PY'
+import json, sys
+h = {"os": "Windows 7 Professional", "version": "6.1.7601", "arch": "x64",
+     "installed": ["KB4338823"], "group": "web"}
+hosts = [dict(h, name="web%02d" % i) for i in range(40)]
+hosts += [dict(h, name="sql%d" % i, group="sql", wave=1) for i in range(3)]
+json.dump({"groups": {"web": {"max_unavailable": "25%"},
+                      "sql": {"max_unavailable": 2}}, "hosts": hosts},
+          open(sys.argv[1], "w"))
+PY
+kbfix plan -i "$T_TMP/farm.json" -o "$T_TMP/farm-plan.json" 2>"$T_TMP/farm.err"
+check_eq "budgets: plan exit 0" 0 $?
+check_eq "budgets: web in 4 waves of 10" "1 10,2 10,3 10,4 10" "$(python3 -c '
+import collections, json, sys
+p = json.load(open(sys.argv[1]))
+c = collections.Counter(h["wave"] for h in p["hosts"] if h.get("group") == "web")
+print(",".join("%d %d" % kv for kv in sorted(c.items())))' "$T_TMP/farm-plan.json")"
+check_contains "budgets: the explicit wave over the budget is a warning" \
+    "$(cat "$T_TMP/farm.err")" "wave 1 holds 3 members of reboot group sql, over its max_unavailable 2"
+check_contains "budgets: the text report names them" \
+    "$(kbfix plan -i "$T_TMP/farm.json" 2>/dev/null | tr -s ' \n' '  ')" \
+    "sql 2 of 3 over 1 wave(s); web 10 of 40 (25%) over 4 wave(s)"
+check_contains "budgets: the markdown report too" \
+    "$(kbfix report "$T_TMP/farm-plan.json" --format markdown 2>/dev/null)" \
+    "web 10 of 40 (25%) over 4 wave(s)"
 finish

@@ -27,51 +27,39 @@ kb_apply_bg() {
 
 journal_has() { grep -c -- "$2" "$1/journal.jsonl"; }
 
-# Number of pairs of hosts of one reboot group (from PLAN) that were down
-# at the same time, from every reboot in the fleet's event logs (a host
-# still down counts as down until now).
-group_overlaps() {
+# From every reboot in the fleet's event logs (a host still down counts as
+# down until now) and the groups of PLAN:
+#   group_overlaps PLAN   pairs of hosts of one group down at the same time
+#   group_max_down PLAN   the most members of one group down at once
+group_downtimes() {
 	python3 "$TOP/tests/fleet/fleetctl.py" downtimes "$FLEET" |
 	    python3 -c '
 import json, sys, time
-plan = json.load(open(sys.argv[1]))
+plan = json.load(open(sys.argv[2]))
 group = {h["name"]: h.get("group") for h in plan["hosts"]}
 now = int(time.time() * 1000)
 spans = []
 for line in sys.stdin:
     name, start, end = line.split()
-    spans.append((name, int(start), now if end == "-" else int(end)))
-n = 0
-for i, (a, s1, e1) in enumerate(spans):
-    for b, s2, e2 in spans[i + 1:]:
-        if a != b and group.get(a) and group.get(a) == group.get(b) and \
-                s1 < e2 and s2 < e1:
-            n += 1
-            print("# overlap:", a, s1, e1, b, s2, e2, file=sys.stderr)
-print(n)' "$1"
-}
-
-# The most members of one reboot group (from PLAN) down at the same time,
-# from the fleet's event logs (a host still down counts until now).
-group_max_down() {
-	python3 "$TOP/tests/fleet/fleetctl.py" downtimes "$FLEET" |
-	    python3 -c '
-import json, sys, time
-plan = json.load(open(sys.argv[1]))
-group = {h["name"]: h.get("group") for h in plan["hosts"]}
-now = int(time.time() * 1000)
-ev = {}
-for line in sys.stdin:
-    name, start, end = line.split()
-    g = group.get(name)
-    if g:
-        ev.setdefault(g, []).append((int(start), 1))
-        ev[g].append((now if end == "-" else int(end), -1))
+    if group.get(name):
+        spans.append((name, int(start), now if end == "-" else int(end)))
+if sys.argv[1] == "overlaps":
+    n = 0
+    for i, (a, s1, e1) in enumerate(spans):
+        for b, s2, e2 in spans[i + 1:]:
+            if a != b and group[a] == group[b] and s1 < e2 and s2 < e1:
+                n += 1
+                print("# overlap:", a, s1, e1, b, s2, e2, file=sys.stderr)
+    print(n)
+    sys.exit(0)
 best = 0
-for g, e in ev.items():
-    cur = 0
-    for _, d in sorted(e):      # an end before a start at the same instant
+for g in set(group[a] for a, _, _ in spans):
+    cur = 0     # an end sorts before a start at the same instant
+    for _, d in sorted(x for a, s, e in spans if group[a] == g
+                       for x in ((s, 1), (e, -1))):
         cur += d
         best = max(best, cur)
-print(best)' "$1"
+print(best)' "$1" "$2"
 }
+group_overlaps() { group_downtimes overlaps "$1"; }
+group_max_down() { group_downtimes max "$1"; }

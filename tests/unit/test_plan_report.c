@@ -287,6 +287,43 @@ test_plan_format_parse_names(void **state)
 	assert_non_null(strstr(err_msg(), "pdf"));
 }
 
+/* Each reboot group's budget and waves, in every format, escaped. */
+static void
+test_plan_report_group_budgets(void **state)
+{
+	static const char g[] =
+	    "{\"format\": \"kbfix-plan/1\", \"groups\": {\"<web>|\": "
+	    "{\"max_unavailable\": 2, \"members\": 3, \"percent\": 66}},\n"
+	    " \"advisories\": [], \"hosts\": [\n"
+	    "  {\"name\": \"a\", \"status\": \"needs-action\", \"group\": "
+	    "\"<web>|\", \"findings\": [], \"actions\": [{\"kind\": "
+	    "\"reboot\"}], \"wave\": 1},\n"
+	    "  {\"name\": \"b\", \"status\": \"needs-action\", \"group\": "
+	    "\"<web>|\", \"findings\": [], \"actions\": [{\"kind\": "
+	    "\"reboot\"}], \"wave\": 1},\n"
+	    "  {\"name\": \"c\", \"status\": \"needs-action\", \"group\": "
+	    "\"<web>|\", \"findings\": [], \"actions\": [{\"kind\": "
+	    "\"reboot\"}], \"wave\": 2}]}\n";
+	struct plan *p = plan_parse("g.json", g, strlen(g));
+	char *s;
+
+	(void)state;
+	assert_non_null(p);
+	s = report(p, PLAN_FORMAT_TEXT);
+	assert_non_null(strstr(s, "(max_unavailable): <web>| 2 of 3 (66%)"));
+	assert_non_null(strstr(s, "over 2 wave(s)"));
+	free(s);
+	s = report(p, PLAN_FORMAT_MARKDOWN);
+	assert_non_null(strstr(s, "(max_unavailable): &lt;web&gt;\\| 2 of 3 "
+	    "(66%) over 2 wave(s)"));
+	free(s);
+	s = report(p, PLAN_FORMAT_HTML);
+	assert_non_null(strstr(s, "(max_unavailable): &lt;web&gt;| 2 of 3 "
+	    "(66%) over 2 wave(s)"));
+	free(s);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -300,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_plan_report_markdown_schedule_roles_hash),
 		cmocka_unit_test(test_plan_report_json_roundtrip),
 		cmocka_unit_test(test_plan_format_parse_names),
+		cmocka_unit_test(test_plan_report_group_budgets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -608,8 +608,10 @@ plan_inventory_parse_flags(const char *name, const char *buf, size_t len,
 		rc = inv_parse_json(inv, p, len - (size_t)(p - buf), flags);
 	else
 		rc = inv_parse_csv(inv, buf, len, flags);
-	if (rc == 0)
+	if (rc == 0) {
+		inv_groups_check(inv);	/* explicit waves over a budget */
 		return inv;
+	}
 fail:
 	plan_inventory_free(inv);
 	return NULL;

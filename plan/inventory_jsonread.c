@@ -371,8 +371,6 @@ inv_parse_json(struct plan_inventory *inv, const char *buf, size_t len,
 	    read_hosts(&j, &x) == -1)
 		goto out;
 	rc = inv_check_duplicates(inv, 0, flags);
-	if (rc == 0)
-		inv_groups_check(inv);
 out:
 	inv_jindex_release(&x);
 	return rc;

@@ -325,8 +325,8 @@ read_groups(struct jread *j, const struct inv_jindex *x)
 	if ((dup = plan_json_dup_key(o)) != NULL)
 		err_set("%s: groups: \"%s\" given twice (JSON readers "
 		    "disagree on which counts)", j->inv->name, dup);
-	else
-		rc = inv_groups_read(j->inv, o);
+	else			/* null: not given, as a host field */
+		rc = cJSON_IsNull(o) ? 0 : inv_groups_read(j->inv, o);
 	cJSON_Delete(o);
 	return rc;
 }

@@ -385,9 +385,13 @@ plan_evidence_sentence(const struct plan_evidence *ev, const char *advisory,
 			latest = &ev->events[i];
 	if (latest == NULL) {
 		if (ev->unknown) {
-			buf_adds(b, "evidence unknown: ");
-			buf_add_term(b, ev->error ? ev->error :
-			    "the event log could not be read");
+			buf_adds(b, "evidence unknown: the event log could not "
+			    "be read");
+			if (ev->error) {
+				buf_adds(b, " (");
+				buf_add_term(b, ev->error);
+				buf_adds(b, ")");
+			}
 		} else
 			buf_addf(b, "exposed, no crash seen in the last %lld "
 			    "day%s", (long long)days, days == 1 ? "" : "s");

@@ -836,8 +836,8 @@ enum plan_hotfix_policy {
 int		 plan_hotfix_policy_parse(const char *, enum plan_hotfix_policy *);
 /*
  * Whether the host experiences advisory: the one check, reading what the
- * operator says (experiencing) and, once the evidence issue adds them,
- * the event-log findings; *source names where it comes from.
+ * operator says (experiencing) and the events of its evidence that point
+ * to it; *source names where it comes from ("experiencing", "evidence").
  */
 int		 plan_host_experiences(const struct plan_inv_host *,
 		    const char *advisory, const char **source);

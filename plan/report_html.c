@@ -326,6 +326,32 @@ html_timeline(const struct plan *p, struct buf *b)
 	rpt_sched_release(&t.s);
 }
 
+/* A card per advisory with hosts counted, when discover read evidence. */
+static void
+html_evidence_cards(const struct plan *p, struct buf *b)
+{
+	struct plan_evidence_counts c;
+	struct buf line;
+	size_t i;
+
+	if (!plan_evidence_known(p))
+		return;
+	for (i = 0; i < p->nadvisories; i++) {
+		plan_evidence_counts(p, p->advisories[i].id, &c);
+		if (c.experiencing + c.exposed + c.unknown == 0)
+			continue;
+		buf_addf(b, "<div class=\"card evidence\"><b>%zu</b>",
+		    c.experiencing);
+		buf_init(&line, 512);
+		buf_adds(&line, p->advisories[i].id);
+		buf_adds(&line, ": ");
+		plan_evidence_counts_text(&c, &line);
+		esc(b, buf_str(&line));
+		buf_release(&line);
+		buf_adds(b, "</div>");
+	}
+}
+
 static void
 html_summary(const struct plan *p, const struct plan_report_ctx *ctx,
     struct buf *b)
@@ -347,7 +373,9 @@ html_summary(const struct plan *p, const struct plan_report_ctx *ctx,
 		    plan_status_name((enum plan_status)i));
 	buf_addf(b, "<div class=\"card\"><b>%zu</b>reboots</div><div "
 	    "class=\"card\"><b>%zu</b>packages</div><div class=\"card\"><b>%zu"
-	    "</b>waves</div></div>\n<p>", t.reboots, p->npackages, t.waves);
+	    "</b>waves</div>", t.reboots, p->npackages, t.waves);
+	html_evidence_cards(p, b);
+	buf_adds(b, "</div>\n<p>");
 	buf_init(&line, 4096);
 	rpt_window_line(p, &t, &line);
 	esc(b, buf_str(&line));

@@ -747,7 +747,7 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h,
 	const struct advisory *a = e->adv;
 	const struct advisory_target *t = NULL;
 	const struct advisory_branch *br = NULL, *res;
-	const char *v, *src;
+	const char *v, *src = NULL;
 	size_t i;
 
 	if (hotfix_notes(e, h))

@@ -67,12 +67,10 @@ const char	*plan_json_dup_key(const struct cJSON *);
  * NULL (plan_evidence_release() then frees them, also after -1).  0, or
  * -1 with what is wrong in msg ("events[2].bugcheck: must be ...").
  * plan_evidence_copy() copies src into a built plan's arena.
- * plan_valid_advisory_id() (inventory.c): 1-64 of [a-z0-9-].
  */
 int	 plan_evidence_read(const struct cJSON *, struct plan_arena *ar,
 	    struct plan_evidence *, char *msg, size_t msglen);
 void	 plan_evidence_copy(struct plan_arena *ar, struct plan_evidence *dst,
 	    const struct plan_evidence *src);
-int	 plan_valid_advisory_id(const char *);
 
 #endif

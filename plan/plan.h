@@ -233,6 +233,8 @@ int		 plan_valid_address(const char *);
  * one \ or @, starting with a letter or digit (it reaches ssh command
  * lines and Ansible inventories) */
 int		 plan_valid_user(const char *);
+/* An advisory id as advisory files write it: 1-64 of [a-z0-9-] (inventory.c) */
+int		 plan_valid_advisory_id(const char *);
 
 
 /*
@@ -946,8 +948,31 @@ struct plan_review_wave {
 	int64_t		 start_ms, end_ms;	/* 0: no host started */
 };
 
+/*
+ * What `kbfix evidence RUN_DIR` found (its kbfix-evidence/1 document,
+ * which it writes to RUN_DIR/PLAN_REVIEW_EVIDENCE_FILE): per host and
+ * advisory the events before the run (the window before it), during it
+ * and after the host was fixed (or after the run), the host flagged when
+ * it was fixed for the advisory and crashed again; a host whose logs
+ * could not be read is one row with advisory NULL and unknown set.
+ */
+#define PLAN_REVIEW_EVIDENCE_FILE	"evidence.json"
+
+struct plan_review_crash {
+	char		*host;
+	char		*advisory;	/* NULL: the host's evidence is unknown */
+	size_t		 before, during, after;
+	int		 crashed_after_fix;
+	int		 unknown;
+	char		*error;		/* unknown: why, or NULL */
+};
+
 struct plan_review {
 	char		*run_dir;
+	/* RUN_DIR/evidence.json when there is one (created NULL: none) */
+	char		*evidence_created, *evidence_since;
+	struct plan_review_crash *crashes;
+	size_t		 ncrashes;
 	char		*plan_sha256;	/* from run.json, or NULL */
 	char		*run_state;	/* finished, interrupted, running */
 	int64_t		 start_ms, end_ms;

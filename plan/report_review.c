@@ -161,18 +161,18 @@ crashed_again(const struct plan_review *r)
 
 /* "read 2026-12-03T08:00:00Z (events since ...): 1 host crashed again" */
 static void
-evidence_head(const struct plan_review *r, struct buf *b)
+evidence_head(const struct plan_review *r, struct buf *b, const char *sep)
 {
 	if (r->evidence_created == NULL) {
-		buf_adds(b, "none: run `kbfix evidence RUN_DIR` after the window "
-		    "to compare the crashes before and after the fix");
+		buf_adds(b, "none: run `kbfix evidence RUN_DIR` to compare "
+		    "crashes before and after the fix");
 		return;
 	}
 	buf_adds(b, "kbfix evidence read the event logs at ");
 	buf_add_term(b, r->evidence_created);
 	buf_adds(b, " (events since ");
 	buf_add_term(b, r->evidence_since);
-	buf_addf(b, "): %zu host(s) crashed again after the fix",
+	buf_addf(b, ")%s%zu host(s) crashed again after the fix", sep,
 	    crashed_again(r));
 }
 
@@ -203,7 +203,7 @@ text_evidence(const struct plan_review *r, struct buf *b)
 	size_t i;
 
 	buf_adds(b, "\nEvidence: ");
-	evidence_head(r, b);
+	evidence_head(r, b, ":\n  ");	/* 100 columns */
 	buf_adds(b, "\n");
 	if (r->ncrashes == 0)
 		return;
@@ -237,7 +237,7 @@ md_evidence(const struct plan_review *r, struct buf *b)
 
 	buf_adds(b, "## Crashes before and after the fix\n\n");
 	buf_init(&note, 4096);
-	evidence_head(r, &note);
+	evidence_head(r, &note, ": ");
 	buf_add_md_cell(b, buf_str(&note));
 	buf_release(&note);
 	buf_adds(b, ".\n\n");
@@ -304,7 +304,7 @@ html_evidence(const struct plan_review *r, struct buf *b)
 
 	buf_adds(b, "<h2>Crashes before and after the fix</h2>\n<p>");
 	buf_init(&note, 4096);
-	evidence_head(r, &note);
+	evidence_head(r, &note, ": ");
 	buf_add_html(b, buf_str(&note));
 	buf_release(&note);
 	buf_adds(b, "</p>\n");

@@ -130,6 +130,7 @@ check_contains "review: evidence read" "$rv" \
     "Evidence: kbfix evidence read the event logs at"
 check_contains "review: one host crashed again" "$rv" \
     "1 host(s) crashed again after the fix"
+check_eq "review: fits 100 columns" "" "$(printf '%s\n' "$rv" | awk 'length > 100')"
 check_eq "review: the host flagged, per advisory, before / after" \
     "w7so-001 tcpip-2018-07 0 0 1 CRASHED AGAIN AFTER THE FIX" \
     "$(printf '%s\n' "$rv" | grep 'CRASHED AGAIN' | tr -s ' ')"
@@ -160,7 +161,7 @@ check_contains "review: names the field" "$out" \
 rm "$T_TMP/run/evidence.json"
 check_contains "review without evidence: says how to get it" \
     "$(kbfix report "$T_TMP/run" 2>&1)" \
-    "Evidence: none: run \`kbfix evidence RUN_DIR\` after the window"
+    "Evidence: none: run \`kbfix evidence RUN_DIR\` to compare crashes"
 
 # Bad usage: a folder that is no run.
 out=$(kbfix evidence "$T_TMP" 2>&1); rc=$?

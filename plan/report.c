@@ -423,24 +423,37 @@ rpt_duration(int64_t s, char out[16])
 
 /* Text. */
 
+int
+rpt_evidence_line(const struct plan *p, size_t i, struct buf *b)
+{
+	struct plan_evidence_counts c;
+
+	if (!plan_evidence_known(p))
+		return 0;
+	plan_evidence_counts(p, p->advisories[i].id, &c);
+	if (c.experiencing + c.exposed + c.unknown == 0)
+		return 0;
+	buf_adds(b, p->advisories[i].id);
+	buf_adds(b, ": ");
+	plan_evidence_counts_text(&c, b);
+	return 1;
+}
+
 /* Per advisory with some host counted: "  evidence tcpip-2018-07: ..." */
 static void
 text_evidence(const struct plan *p, struct buf *b)
 {
-	struct plan_evidence_counts c;
+	struct buf line;
 	size_t i;
 
-	if (!plan_evidence_known(p))
-		return;
 	for (i = 0; i < p->nadvisories; i++) {
-		plan_evidence_counts(p, p->advisories[i].id, &c);
-		if (c.experiencing + c.exposed + c.unknown == 0)
-			continue;
-		buf_adds(b, "  evidence ");
-		buf_add_term(b, p->advisories[i].id);
-		buf_adds(b, ": ");
-		plan_evidence_counts_text(&c, b);
-		buf_adds(b, "\n");
+		buf_init(&line, 512);
+		if (rpt_evidence_line(p, i, &line)) {
+			buf_adds(b, "  evidence ");
+			buf_add_term(b, buf_str(&line));
+			buf_adds(b, "\n");
+		}
+		buf_release(&line);
 	}
 }
 

@@ -334,21 +334,16 @@ html_evidence_cards(const struct plan *p, struct buf *b)
 	struct buf line;
 	size_t i;
 
-	if (!plan_evidence_known(p))
-		return;
 	for (i = 0; i < p->nadvisories; i++) {
-		plan_evidence_counts(p, p->advisories[i].id, &c);
-		if (c.experiencing + c.exposed + c.unknown == 0)
-			continue;
-		buf_addf(b, "<div class=\"card evidence\"><b>%zu</b>",
-		    c.experiencing);
 		buf_init(&line, 512);
-		buf_adds(&line, p->advisories[i].id);
-		buf_adds(&line, ": ");
-		plan_evidence_counts_text(&c, &line);
-		esc(b, buf_str(&line));
+		if (rpt_evidence_line(p, i, &line)) {
+			plan_evidence_counts(p, p->advisories[i].id, &c);
+			buf_addf(b, "<div class=\"card evidence\"><b>%zu</b>",
+			    c.experiencing);
+			esc(b, buf_str(&line));
+			buf_adds(b, "</div>");
+		}
 		buf_release(&line);
-		buf_adds(b, "</div>");
 	}
 }
 

@@ -168,7 +168,7 @@ evidence_head(const struct plan_review *r, struct buf *b, const char *sep)
 		    "crashes before and after the fix");
 		return;
 	}
-	buf_adds(b, "kbfix evidence read the event logs at ");
+	buf_adds(b, "kbfix evidence read the logs at ");
 	buf_add_term(b, r->evidence_created);
 	buf_adds(b, " (events since ");
 	buf_add_term(b, r->evidence_since);

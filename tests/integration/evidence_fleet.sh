@@ -127,7 +127,7 @@ check "evidence: RUN_DIR/evidence.json written" \
     "$T_TMP/run/evidence.json"
 rv=$(kbfix report "$T_TMP/run" 2>&1)
 check_contains "review: evidence read" "$rv" \
-    "Evidence: kbfix evidence read the event logs at"
+    "Evidence: kbfix evidence read the logs at"
 check_contains "review: one host crashed again" "$rv" \
     "1 host(s) crashed again after the fix"
 check_eq "review: fits 100 columns" "" "$(printf '%s\n' "$rv" | awk 'length > 100')"

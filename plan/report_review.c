@@ -184,7 +184,7 @@ evidence_note(const struct plan_review_crash *c, struct buf *b)
 		buf_adds(b, "evidence unknown");
 		if (c->error) {
 			buf_adds(b, ": ");
-			buf_adds(b, c->error);
+			buf_add_term(b, c->error);	/* one printable line */
 		}
 	} else if (c->crashed_after_fix)
 		buf_adds(b, "CRASHED AGAIN AFTER THE FIX");

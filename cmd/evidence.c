@@ -28,7 +28,9 @@ static const char usage_text[] =
 "\"evidence\"): before the run (the DAYS before it started), during it,\n"
 "and after the host was fixed, per day.  A host fixed by the run that\n"
 "crashed again afterwards is flagged CRASHED AGAIN.  A host whose log\n"
-"cannot be read is \"evidence unknown\", never \"no crash\".\n"
+"cannot be read is \"evidence unknown\", never \"no crash\".  The JSON\n"
+"document is also written to RUN_DIR/evidence.json (each time), which\n"
+"`kbfix report RUN_DIR` embeds in the post-implementation review.\n"
 "\n"
 "      --since DAYS        days before the run to look at (30)\n"
 "      --count N           events read per log and host at most (200)\n"
@@ -127,6 +129,23 @@ progress(const char *name, const struct evidence_host *ev, void *arg)
 		    "advisory\n", now, name, discover_evidence_nevents(ev));
 }
 
+/* RUN_DIR/evidence.json, the document `kbfix report RUN_DIR` embeds. */
+static int
+save(const struct evidence_run *r, const char *run_dir)
+{
+	struct buf doc;
+	char *path = xasprintf("%s/" PLAN_REVIEW_EVIDENCE_FILE, run_dir);
+	int rc;
+
+	buf_init(&doc, BUF_MAX_DEFAULT);
+	rc = discover_evidence_run_json(r, &doc);
+	if (rc == 0)
+		rc = file_write_atomic(path, doc.data, doc.len, 0644);
+	buf_release(&doc);
+	free(path);
+	return rc;
+}
+
 int
 cmd_evidence(int argc, char **argv)
 {
@@ -147,7 +166,8 @@ cmd_evidence(int argc, char **argv)
 	}
 	rc = EXIT_FAIL;
 	if (discover_evidence_run_read(r, &a.o, (unsigned)a.count, progress,
-	    NULL) == -1 || (a.json ? discover_evidence_run_json(r, &out) :
+	    NULL) == -1 || save(r, a.run_dir) == -1 ||
+	    (a.json ? discover_evidence_run_json(r, &out) :
 	    discover_evidence_run_text(r, &out)) == -1) {
 		warnmsg("evidence: %s", err_msg());
 		goto out;

@@ -4,8 +4,14 @@
  * the run lock so that it is safe beside a running apply (the reader
  * ignores a torn last line).  Reads only.
  */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "deploy/deploy.h"
 #include "plan/plan.h"
@@ -226,6 +232,190 @@ rv_journal(struct rv *v, const struct rollback_log *log)
 	r->torn = log->torn;
 }
 
+/*
+ * RUN_DIR/evidence.json (kbfix evidence, format kbfix-evidence/1), when
+ * there is one: per host and advisory the counts and the flag.  Checked
+ * like every file kbfix reads: a bad value is refused, naming it.
+ */
+#define EVIDENCE_DOC_MAX	((size_t)64 << 20)
+
+static int
+ev_count(struct jpath *jp, const cJSON *o, const char *key, size_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > 1000000 ||
+	    v->valuedouble != (double)(size_t)v->valuedouble)
+		return jpath_fail(jp, key, "must be a count 0 to 1000000");
+	*out = (size_t)v->valuedouble;
+	return 0;
+}
+
+static const char *
+ev_str(struct jpath *jp, const cJSON *o, const char *key, int (*valid)(
+    const char *), const char *what)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsString(v) || !valid(v->valuestring)) {
+		jpath_fail(jp, key, "must be %s", what);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static int
+valid_time(const char *s)
+{
+	int64_t t;
+
+	return time_parse_iso8601(s, &t) == 0;
+}
+
+static int
+valid_error(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return n <= 1024;
+}
+
+static struct plan_review_crash *
+crash_add(struct plan_review *r, const char *host)
+{
+	struct plan_review_crash *c;
+
+	r->crashes = xreallocarray(r->crashes, r->ncrashes + 1,
+	    sizeof(*r->crashes));
+	c = &r->crashes[r->ncrashes++];
+	memset(c, 0, sizeof(*c));
+	c->host = xstrdup(host);
+	return c;
+}
+
+static int
+ev_host(struct jpath *jp, struct plan_review *r, const cJSON *o)
+{
+	const cJSON *a, *advs, *v;
+	struct plan_review_crash *c;
+	const char *name, *st, *id;
+	size_t m, mi, i = 0;
+
+	if ((name = ev_str(jp, o, "name", plan_valid_hostname,
+	    "a host name")) == NULL)
+		return -1;
+	v = cJSON_GetObjectItemCaseSensitive(o, "evidence");
+	if (!cJSON_IsString(v) || (strcmp(v->valuestring, "read") != 0 &&
+	    strcmp(v->valuestring, "unknown") != 0))
+		return jpath_fail(jp, "evidence", "must be \"read\" or "
+		    "\"unknown\"");
+	st = v->valuestring;
+	if (strcmp(st, "unknown") == 0) {
+		c = crash_add(r, name);
+		c->unknown = 1;
+		v = cJSON_GetObjectItemCaseSensitive(o, "error");
+		if (cJSON_IsString(v)) {
+			if (!valid_error(v->valuestring))
+				return jpath_fail(jp, "error", "must be one "
+				    "line of at most 1024 bytes");
+			c->error = xstrdup(v->valuestring);
+		}
+		return 0;
+	}
+	advs = cJSON_GetObjectItemCaseSensitive(o, "advisories");
+	if (!cJSON_IsArray(advs))
+		return jpath_fail(jp, "advisories", "must be an array");
+	m = jpath_key(jp, "advisories");
+	cJSON_ArrayForEach(a, advs) {
+		mi = jpath_index(jp, i++, NULL);
+		if ((id = ev_str(jp, a, "id", plan_valid_advisory_id,
+		    "an advisory id")) == NULL)
+			return -1;
+		c = crash_add(r, name);
+		c->advisory = xstrdup(id);
+		if (ev_count(jp, a, "before", &c->before) == -1 ||
+		    ev_count(jp, a, "during", &c->during) == -1 ||
+		    ev_count(jp, a, "after", &c->after) == -1)
+			return -1;
+		v = cJSON_GetObjectItemCaseSensitive(a, "crashed_after_fix");
+		if (!cJSON_IsBool(v))
+			return jpath_fail(jp, "crashed_after_fix", "must be "
+			    "true or false");
+		c->crashed_after_fix = cJSON_IsTrue(v);
+		jpath_back(jp, mi);
+	}
+	jpath_back(jp, m);
+	return 0;
+}
+
+static int
+rv_evidence(struct plan_review *r, const char *run_dir)
+{
+	char *path = xasprintf("%s/%s", run_dir, PLAN_REVIEW_EVIDENCE_FILE);
+	struct jpath jp;
+	struct buf b;
+	cJSON *root = NULL;
+	const cJSON *v, *hosts;
+	const char *s;
+	size_t i = 0, m, mi;
+	int rc = -1;
+
+	buf_init(&b, EVIDENCE_DOC_MAX);
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		rc = 0;			/* none: kbfix evidence was not run */
+		goto out;
+	}
+	if (file_read(path, EVIDENCE_DOC_MAX, &b) == -1)
+		goto out;
+	jpath_init(&jp, path);
+	if ((root = cJSON_ParseWithLength(b.data, b.len)) == NULL ||
+	    !cJSON_IsObject(root)) {
+		err_set("%s: not a kbfix evidence JSON document", path);
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "format");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring,
+	    "kbfix-evidence/1") != 0) {
+		jpath_fail(&jp, "format", "must be \"kbfix-evidence/1\"");
+		goto out;
+	}
+	if ((s = ev_str(&jp, root, "created", valid_time, "a UTC time")) ==
+	    NULL)
+		goto out;
+	r->evidence_created = xstrdup(s);
+	if ((s = ev_str(&jp, root, "since", valid_time, "a UTC time")) ==
+	    NULL)
+		goto out;
+	r->evidence_since = xstrdup(s);
+	hosts = cJSON_GetObjectItemCaseSensitive(root, "hosts");
+	if (!cJSON_IsArray(hosts)) {
+		jpath_fail(&jp, "hosts", "must be an array");
+		goto out;
+	}
+	m = jpath_key(&jp, "hosts");
+	cJSON_ArrayForEach(v, hosts) {
+		mi = jpath_index(&jp, i++, NULL);
+		if (!cJSON_IsObject(v)) {
+			jpath_fail(&jp, NULL, "must be an object");
+			goto out;
+		}
+		if (ev_host(&jp, r, v) == -1)
+			goto out;
+		jpath_back(&jp, mi);
+	}
+	jpath_back(&jp, m);
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	buf_release(&b);
+	free(path);
+	return rc;
+}
+
 int
 deploy_review_build(const char *run_dir, struct plan_review *r)
 {
@@ -272,6 +462,8 @@ deploy_review_build(const char *run_dir, struct plan_review *r)
 	    log.nrecs ? "finished" : "not started");
 	rollback_replay_release(&rp);
 	rv_window(r, &run.opts, p);
+	if (rv_evidence(r, run_dir) == -1)
+		goto out;
 	rc = 0;
 out:
 	if (rc == -1)

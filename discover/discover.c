@@ -4,6 +4,7 @@
  * by transport/'s parsers, the records edited and written back by plan/.
  */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,10 +333,13 @@ static void
 on_evidence(struct evidence_host *ev, void *arg)
 {
 	struct dhost *h = arg;
+	int64_t now = (int64_t)time(NULL);
 
 	if (h->ended)		/* interrupted meanwhile */
 		return;
-	if (discover_evidence_apply(h->d->inv, h->rec, ev) == -1)
+	if (discover_evidence_apply(h->d->inv, h->rec, ev) == -1 ||
+	    discover_evidence_record(h->d->inv, h->rec, ev,
+	    now - h->d->ev_within_ms / 1000, now) == -1)
 		host_fail(h, err_msg());
 	else
 		host_end(h);

@@ -205,6 +205,14 @@ int	 discover_evidence_run_json(const struct evidence_run *, struct buf *);
 size_t	 discover_evidence_run_unknown(const struct evidence_run *);
 void	 discover_evidence_run_free(struct evidence_run *);
 
+/*
+ * h as rec's "evidence" (README "Inventory"): the window read (since to
+ * read_at, Unix seconds), unknown with its error, the events newest
+ * first, at most PLAN_EVIDENCE_MAX (the newest; capped then).
+ */
+int	 discover_evidence_record(struct plan_inventory *,
+	    struct plan_inv_host *rec, const struct evidence_host *h,
+	    int64_t since, int64_t read_at);
 /* h's advisories with evidence added to rec's experiencing. */
 int	 discover_evidence_apply(struct plan_inventory *,
 	    struct plan_inv_host *rec, const struct evidence_host *h);

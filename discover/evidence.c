@@ -198,6 +198,87 @@ discover_evidence_apply(struct plan_inventory *inv, struct plan_inv_host *rec,
 	return rc;
 }
 
+/* A name as the inventory keeps it: printable ASCII, or NULL when empty. */
+static char *
+clean_name(const char *s, size_t max)
+{
+	char *c;
+	size_t i;
+
+	if (s[0] == '\0')
+		return NULL;
+	c = xstrndup(s, max);
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] < 0x20 || (unsigned char)c[i] > 0x7e)
+			c[i] = '?';
+	return c;
+}
+
+/* Newest first, stable (the order read on a tie): two sorted runs. */
+static void
+sort_newest_first(struct plan_evidence_event *v, size_t n)
+{
+	struct plan_evidence_event t;
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		t = v[i];
+		for (j = i; j > 0 && v[j - 1].time < t.time; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+}
+
+int
+discover_evidence_record(struct plan_inventory *inv, struct plan_inv_host *rec,
+    const struct evidence_host *h, int64_t since, int64_t read_at)
+{
+	struct plan_evidence ev;
+	struct plan_evidence_event *e;
+	size_t i;
+	int rc;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.present = 1;
+	ev.unknown = h->unknown;
+	ev.capped = h->capped || h->n > PLAN_EVIDENCE_MAX;
+	ev.since = since;
+	ev.read_at = read_at;
+	if (h->unknown)
+		ev.error = clean_name(h->error ? h->error : "not read",
+		    PLAN_EVIDENCE_ERROR_MAX);
+	ev.events = xcalloc(h->n + 1, sizeof(*ev.events));
+	for (i = 0; i < h->n; i++) {
+		e = &ev.events[i];
+		e->advisory = xstrdup(h->items[i].advisory);
+		e->time = h->items[i].time;
+		e->id = h->items[i].id;
+		e->provider = clean_name(h->items[i].provider[0] ?
+		    h->items[i].provider : "(none)", PLAN_EVIDENCE_NAME_MAX);
+		e->bugcheck = h->items[i].bugcheck;
+		if (h->items[i].id == 1000)
+			e->module = clean_name(h->items[i].module,
+			    PLAN_EVIDENCE_NAME_MAX);
+		else
+			e->service = clean_name(h->items[i].module,
+			    PLAN_EVIDENCE_NAME_MAX);
+	}
+	ev.nevents = h->n;
+	sort_newest_first(ev.events, ev.nevents);
+	if (ev.nevents > PLAN_EVIDENCE_MAX) {
+		for (i = PLAN_EVIDENCE_MAX; i < ev.nevents; i++) {
+			free(ev.events[i].advisory);
+			free(ev.events[i].provider);
+			free(ev.events[i].module);
+			free(ev.events[i].service);
+		}
+		ev.nevents = PLAN_EVIDENCE_MAX;
+	}
+	rc = plan_inv_host_set_evidence(inv, rec, &ev);
+	plan_evidence_release(&ev);
+	return rc;
+}
+
 size_t
 discover_evidence_nevents(const struct evidence_host *h)
 {

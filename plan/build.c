@@ -276,6 +276,7 @@ host_facts(struct plan_arena *ar, const struct plan_inv_host *ih,
 		ph->nroles = ih->nroles;
 	}
 	ph->wave = ih->wave;
+	plan_evidence_copy(ar, &ph->evidence, &ih->evidence);
 }
 
 /*
@@ -315,6 +316,29 @@ block_pending(struct plan_arena *ar, struct plan_host *ph,
 	ph->estimate_s = 0;
 }
 
+/*
+ * What the host's evidence says about an advisory that names evidence,
+ * ahead of the reason (plan_evidence_sentence(): the one wording): for a
+ * finding that needs reading, or any finding with events.
+ */
+static void
+evidence_reason(struct plan_arena *ar, struct plan_finding *f,
+    const struct advisory *a, const struct plan_evidence *ev)
+{
+	struct buf b;
+
+	if (!ev->present || !a->evidence.present ||
+	    ((f->state == FINDING_FIXED || f->state == FINDING_NOT_AFFECTED) &&
+	    plan_evidence_count(ev, a->id) == 0))
+		return;
+	buf_init(&b, 0);
+	plan_evidence_sentence(ev, a->id, &b);
+	buf_adds(&b, ". ");
+	buf_adds(&b, f->reason ? f->reason : "");
+	f->reason = plan_arena_strdup(ar, buf_str(&b));
+	buf_release(&b);
+}
+
 /* Every advisory evaluated for the host, then its findings and actions. */
 static void
 host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
@@ -335,6 +359,7 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 		f->advisory = p->advisories[i].id;
 		f->state = w->ev[i].state;
 		f->reason = w->ev[i].reason;
+		evidence_reason(ar, f, set->items[i], &ih->evidence);
 	}
 	host_actions(ar, ph, w);
 	if (ih->pending_reboot == 1)
@@ -343,6 +368,66 @@ host_plan(const struct plan_inv_host *ih, const struct advisory_set *set,
 	    sizeof(*ph->actions)), w->act, ph->nactions * sizeof(*ph->actions));
 	ph->status = host_status(ph);
 	host_facts(ar, ih, ph);
+}
+
+/*
+ * Wave order (issue 12): hosts that experience a problem the plan
+ * addresses (plan_host_experiences() for a finding that is not fixed or
+ * not-affected) come first, the others after, each in inventory order.
+ * The plan's hosts are put in that order before plan_groups_assign(), so a
+ * reboot group's experiencing members get its first waves, and apply
+ * (which works a wave in plan order and takes the first host of the
+ * lowest wave as its canary) reaches them first.  wave_order_cmp() is
+ * the whole rule.
+ */
+struct worder {
+	size_t		 idx;		/* inventory order */
+	int		 experiencing;
+};
+
+static int
+wave_order_cmp(const void *a, const void *b)
+{
+	const struct worder *x = a, *y = b;
+
+	if (x->experiencing != y->experiencing)
+		return x->experiencing ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+host_experiencing(const struct plan_host *ph, const struct plan_inv_host *ih)
+{
+	const char *src;
+	size_t i;
+
+	for (i = 0; i < ph->nfindings; i++)
+		if (ph->findings[i].state != FINDING_FIXED &&
+		    ph->findings[i].state != FINDING_NOT_AFFECTED &&
+		    plan_host_experiences(ih, ph->findings[i].advisory, &src))
+			return 1;
+	return 0;
+}
+
+/* p->hosts[i] was planned from inv->hosts[i]. */
+static void
+order_for_waves(struct plan *p, const struct plan_inventory *inv)
+{
+	struct worder *o = xcalloc(p->nhosts + 1, sizeof(*o));
+	struct plan_host *h = xcalloc(p->nhosts + 1, sizeof(*h));
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++) {
+		o[i].idx = i;
+		o[i].experiencing = host_experiencing(&p->hosts[i],
+		    &inv->hosts[i]);
+	}
+	qsort(o, p->nhosts, sizeof(*o), wave_order_cmp);
+	for (i = 0; i < p->nhosts; i++)
+		h[i] = p->hosts[o[i].idx];
+	memcpy(p->hosts, h, p->nhosts * sizeof(*h));
+	free(h);
+	free(o);
 }
 
 /* Packages: once per (kb, product, arch), with the hosts that need it. */
@@ -488,6 +573,7 @@ plan_build(const struct plan_inventory *inv, const struct advisory_set *set,
 	for (i = 0; i < inv->nhosts; i++)
 		host_plan(&inv->hosts[i], set, o, p, &w);
 	host_work_release(&w);
+	order_for_waves(p, inv);	/* experiencing hosts first */
 	plan_groups_assign(inv, p);	/* waves: plan/groups.c */
 	collect_packages(p, set);
 	return p;

@@ -688,7 +688,10 @@ plan_host_experiences(const struct plan_inv_host *h, const char *advisory,
 		*source = "experiencing";
 		return 1;
 	}
-	/* the evidence issue's event-log findings are read here too */
+	if (plan_evidence_count(&h->evidence, advisory) > 0) {
+		*source = "evidence";
+		return 1;
+	}
 	return 0;
 }
 
@@ -744,7 +747,7 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h,
 	const struct advisory *a = e->adv;
 	const struct advisory_target *t = NULL;
 	const struct advisory_branch *br = NULL, *res;
-	const char *v, *src;
+	const char *v, *src = NULL;
 	size_t i;
 
 	if (hotfix_notes(e, h))
@@ -805,8 +808,10 @@ eval_hotfix(struct plan_eval *e, const struct plan_inv_host *h,
 	e->workaround = a->workaround.present && !a->workaround.only_blocked;
 	set_result(e, FINDING_AFFECTED, "%s %s (%s) lacks the fix and the "
 	    "host has %s%s; install %s (%s %s, %s%s).", a->file, v, br->name,
-	    a->trigger.text, src ? " and experiences the problem (the "
-	    "inventory's experiencing names it)" : "", a->kb, a->file,
+	    a->trigger.text, src == NULL ? "" : strcmp(src, "evidence") == 0 ?
+	    " and experiences the problem (events of its evidence point to "
+	    "it)" : " and experiences the problem (the inventory's "
+	    "experiencing names it)", a->kb, a->file,
 	    res->fixed, res->name,
 	    res == br ? "" : ", moves the file to that branch");
 }

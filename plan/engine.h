@@ -64,4 +64,16 @@ int	 plan_list_json(const char *dir, char ***out, size_t *n);
 struct cJSON;
 const char	*plan_json_dup_key(const struct cJSON *);
 
+/*
+ * inventory_evidence.c: the one reader of a host's "evidence" member (the
+ * inventory's and the plan's).  Strings in ar, or malloc'd when ar is
+ * NULL (plan_evidence_release() then frees them, also after -1).  0, or
+ * -1 with what is wrong in msg ("events[2].bugcheck: must be ...").
+ * plan_evidence_copy() copies src into a built plan's arena.
+ */
+int	 plan_evidence_read(const struct cJSON *, struct plan_arena *ar,
+	    struct plan_evidence *, char *msg, size_t msglen);
+void	 plan_evidence_copy(struct plan_arena *ar, struct plan_evidence *dst,
+	    const struct plan_evidence *src);
+
 #endif

@@ -72,8 +72,8 @@ add_kb_to(const struct ird *r, const char *field, char ***v, size_t *n,
 }
 
 /* An advisory id as advisory files write it: 1-64 of [a-z0-9-]. */
-static int
-valid_advisory_id(const char *s)
+int
+plan_valid_advisory_id(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -155,7 +155,7 @@ inv_add_item(const struct ird *r, struct plan_inv_host *h, const char *field,
 	*has = 1;
 	if (strcmp(field, "installed") == 0 || strcmp(field, "superseded") == 0)
 		return add_kb_to(r, field, v, n, item);
-	if (strcmp(field, "experiencing") == 0 && !valid_advisory_id(item))
+	if (strcmp(field, "experiencing") == 0 && !plan_valid_advisory_id(item))
 		return inv_fail(r, field, "'%s' is not an advisory id like "
 		    "wfp-two-callouts (1-64 of [a-z0-9-])", item);
 	if (strcmp(field, "pending_reboot_reasons") == 0 && !valid_signal(item))

@@ -22,7 +22,8 @@ enum jfield {
 	F_ADDRESS, F_PORT, F_USER, F_OS, F_VERSION, F_ARCH, F_CHANNEL,
 	F_INSTALLED, F_FILES, F_MULTICAST, F_WFP, F_REGISTRY, F_ROLES,
 	F_GROUP, F_WAVE, F_TRANSPORT, F_PENDING, F_ROLLUP, F_SUPERSEDED,
-	F_UI_LANGUAGE, F_EXPERIENCING, F_PENDING_REASONS, F_SHARED_ADDRESS
+	F_UI_LANGUAGE, F_EXPERIENCING, F_PENDING_REASONS, F_SHARED_ADDRESS,
+	F_EVIDENCE
 };
 
 static const char *const json_fields[] = {
@@ -30,7 +31,7 @@ static const char *const json_fields[] = {
 	"installed", "files", "multicast_forwarding", "wfp_callout_drivers",
 	"registry", "roles", "group", "wave", "transport", "pending_reboot",
 	"rollup", "superseded", "ui_language", "experiencing",
-	"pending_reboot_reasons", "shared_address"
+	"pending_reboot_reasons", "shared_address", "evidence"
 };
 
 #define NJSON_FIELDS (sizeof(json_fields) / sizeof(json_fields[0]))
@@ -122,6 +123,20 @@ read_pairs(const struct ird *r, const cJSON *v, enum jfield f,
 	return 0;
 }
 
+/* discover's evidence (plan/inventory_evidence.c reads it). */
+static int
+read_evidence(const struct ird *r, const cJSON *v, struct plan_inv_host *h)
+{
+	char msg[256];
+
+	if (strcmp(r->where, "defaults.") == 0)
+		return inv_fail(r, "evidence", "a host's own, not a default");
+	if (plan_evidence_read(v, r->arena, &h->evidence, msg,
+	    sizeof(msg)) == -1)
+		return inv_fail(r, "evidence", "%s", msg);
+	return 0;
+}
+
 static int
 read_field(const struct ird *r, const cJSON *v, enum jfield f,
     struct plan_inv_host *h)
@@ -152,6 +167,8 @@ read_field(const struct ird *r, const cJSON *v, enum jfield f,
 	case F_FILES:
 	case F_REGISTRY:
 		return read_pairs(r, v, f, h);
+	case F_EVIDENCE:
+		return read_evidence(r, v, h);
 	default:
 		break;
 	}

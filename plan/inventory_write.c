@@ -28,7 +28,7 @@ enum wfield {
 	W_MULTICAST, W_WFP, W_ROLES, W_PENDING_REBOOT, W_REGISTRY_ABSENT,
 	W_PENDING_UPDATES, W_LAST_BOOT, W_DISCOVERED, W_ROLLUP, W_SUPERSEDED,
 	W_UI_LANGUAGE, W_EXPERIENCING, W_PENDING_REASONS, W_SHARED_ADDRESS,
-	W_NFIELDS
+	W_EVIDENCE, W_NFIELDS
 };
 
 static const char *const wnames[W_NFIELDS] = {
@@ -37,7 +37,7 @@ static const char *const wnames[W_NFIELDS] = {
 	"multicast_forwarding", "wfp_callout_drivers", "roles",
 	"pending_reboot", "registry_absent", "pending_updates", "last_boot",
 	"discovered", "rollup", "superseded", "ui_language", "experiencing",
-	"pending_reboot_reasons", "shared_address"
+	"pending_reboot_reasons", "shared_address", "evidence"
 };
 
 static void
@@ -394,6 +394,65 @@ pairs_eq(const struct plan_inv_host *a, const struct plan_inv_host *b,
 	return 1;
 }
 
+/* evidence: as plan_evidence_write() writes it (the one writer). */
+static char *
+evidence_text(const struct plan_evidence *ev)
+{
+	struct buf b;
+
+	if (!ev->present)
+		return NULL;
+	buf_init(&b, 0);
+	plan_evidence_write(ev, &b);
+	return buf_detach(&b, NULL);
+}
+
+static int
+evidence_eq(const struct plan_evidence *a, const struct plan_evidence *b)
+{
+	char *x = evidence_text(a), *y = evidence_text(b);
+	int eq = str_eq(x, y);
+
+	free(x);
+	free(y);
+	return eq;
+}
+
+static cJSON *
+evidence_json(const struct plan_evidence *ev)
+{
+	char *s = evidence_text(ev);
+	cJSON *v = s ? cJSON_Parse(s) : NULL;
+
+	free(s);
+	return v;
+}
+
+int
+plan_inv_host_set_evidence(struct plan_inventory *inv, struct plan_inv_host *h,
+    const struct plan_evidence *ev)
+{
+	struct plan_evidence tmp;
+	struct ird r;
+	char msg[256], *s = evidence_text(ev);
+	cJSON *v = s ? cJSON_Parse(s) : NULL;
+	int rc;
+
+	edit_ird(&r, inv, h);
+	if (v == NULL) {
+		free(s);
+		return inv_fail(&r, "evidence", "cannot be written");
+	}
+	rc = plan_evidence_read(v, inv->arena, &tmp, msg, sizeof(msg));
+	cJSON_Delete(v);
+	free(s);
+	if (rc == -1)
+		return inv_fail(&r, "evidence", "%s", msg);
+	h->evidence = tmp;
+	mark(h, "evidence");
+	return 0;
+}
+
 static int
 field_eq(const struct plan_inv_host *a, const struct plan_inv_host *b,
     enum wfield f)
@@ -405,6 +464,8 @@ field_eq(const struct plan_inv_host *a, const struct plan_inv_host *b,
 
 	if (f == W_FILES || f == W_REGISTRY)
 		return pairs_eq(a, b, f);
+	if (f == W_EVIDENCE)
+		return evidence_eq(&a->evidence, &b->evidence);
 	if ((ia = wint(a, f, &absent)) != NULL) {
 		ib = wint(b, f, &absent);
 		return *ia == *ib;
@@ -459,6 +520,8 @@ field_json(const struct plan_inv_host *h, enum wfield f)
 	if (f == W_FILES || f == W_REGISTRY)
 		return (f == W_FILES ? h->has_files : h->has_registry) ?
 		    pairs_json(h, f) : NULL;
+	if (f == W_EVIDENCE)
+		return evidence_json(&h->evidence);
 	if ((iv = wint(h, f, &absent)) != NULL) {
 		if (*iv == absent)
 			return NULL;

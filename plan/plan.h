@@ -72,6 +72,72 @@ struct plan_action {
 	int		 enabled;	/* target state */
 };
 
+/*
+ * A host's evidence (issue 12), as discover read it from the event logs
+ * and as the inventory and the plan carry it (README "Inventory"
+ * "evidence"): per event that points to an advisory, only the named
+ * fields (no message text), PLAN_EVIDENCE_MAX events at most (the
+ * discover cap of a log, TRANSPORT_WINEVENT_MAX), the window read (since
+ * to read_at, Unix seconds) and whether the log could not be read.
+ * present 0: not read (no evidence member).
+ */
+#define PLAN_EVIDENCE_MAX	1000
+#define PLAN_EVIDENCE_NAME_MAX	63	/* provider, module, service */
+#define PLAN_EVIDENCE_ERROR_MAX	300
+
+struct plan_evidence_event {
+	char		*advisory;	/* advisory id */
+	int64_t		 time;		/* Unix seconds, UTC */
+	uint32_t	 id;		/* event id */
+	char		*provider;	/* "Microsoft-Windows-WER-SystemErrorReporting" */
+	uint32_t	 bugcheck;	/* 0: none */
+	char		*module;	/* Application Error's faulting module, or NULL */
+	char		*service;	/* Service Control Manager's service, or NULL */
+};
+
+struct plan_evidence {
+	int		 present;
+	int		 unknown;	/* a log could not be read */
+	char		*error;		/* unknown: why, or NULL */
+	int		 capped;	/* a log gave its cap: older ones not read */
+	int64_t		 since, read_at; /* Unix seconds */
+	struct plan_evidence_event *events;	/* newest first */
+	size_t		 nevents;
+};
+
+/*
+ * plan/inventory_evidence.c.  plan_evidence_write() appends ev as the
+ * "evidence" JSON object (one line; README "Inventory").
+ * plan_evidence_count(): ev's events that point to advisory.
+ * plan_evidence_sentence(): what a finding of advisory says about ev, the
+ * one wording every report uses: "experiencing: 3 bug checks 0xD1 in the
+ * last 30 days (latest 2026-11-28T03:12Z)", "exposed, no crash seen in
+ * the last 30 days", "evidence unknown: the System log could not be read
+ * (...)"; nothing when ev is not present.
+ * plan_evidence_counts(): per advisory, the plan's hosts with events
+ * pointing to it (experiencing), and of the others the hosts it affects
+ * (finding affected, exposed, blocked or unknown) with evidence read and
+ * no event (exposed) or with no evidence / a log not read (unknown);
+ * plan_evidence_known(): some host of the plan has evidence (the reports
+ * show the counts only then); _counts_text(): "2 experiencing, 1 exposed
+ * (no crash seen), 0 evidence unknown".
+ */
+struct plan;
+struct plan_evidence_counts {
+	size_t		 experiencing, exposed, unknown;
+};
+int		 plan_evidence_write(const struct plan_evidence *, struct buf *);
+size_t		 plan_evidence_count(const struct plan_evidence *,
+		    const char *advisory);
+void		 plan_evidence_sentence(const struct plan_evidence *,
+		    const char *advisory, struct buf *);
+int		 plan_evidence_known(const struct plan *);
+void		 plan_evidence_counts(const struct plan *, const char *advisory,
+		    struct plan_evidence_counts *);
+void		 plan_evidence_counts_text(const struct plan_evidence_counts *,
+		    struct buf *);
+void		 plan_evidence_release(struct plan_evidence *);
+
 struct plan_host {
 	char		*name;
 	char		*address;	/* NULL: same as name */
@@ -91,6 +157,7 @@ struct plan_host {
 	size_t		 nfindings;
 	struct plan_action *actions;
 	size_t		 nactions;
+	struct plan_evidence evidence;	/* the inventory's, or present 0 */
 };
 
 struct plan_package {
@@ -189,6 +256,8 @@ int		 plan_valid_address(const char *);
  * one \ or @, starting with a letter or digit (it reaches ssh command
  * lines and Ansible inventories) */
 int		 plan_valid_user(const char *);
+/* An advisory id as advisory files write it: 1-64 of [a-z0-9-] (inventory.c) */
+int		 plan_valid_advisory_id(const char *);
 
 
 /*
@@ -269,6 +338,7 @@ struct plan_inv_host {
 	char		**pending_reboot_reasons;
 	size_t		 npending_reboot_reasons;
 	int		 has_pending_reboot_reasons;
+	struct plan_evidence evidence;	/* discover's, or present 0 */
 	int		 line;		/* CSV: first line of its record; JSON: 0 */
 	size_t		 src;		/* its place among the document's hosts
 					   (JSON element, CSV record), counting
@@ -399,6 +469,12 @@ int		 plan_inv_host_set_reg(struct plan_inventory *,
 		    const char *str);
 int		 plan_inv_host_del_reg(struct plan_inventory *,
 		    struct plan_inv_host *, const char *path);
+/*
+ * plan_inv_host_set_evidence(): the host's evidence (discover), checked
+ * as the readers check it (written, then read back into the arena).
+ */
+int		 plan_inv_host_set_evidence(struct plan_inventory *,
+		    struct plan_inv_host *, const struct plan_evidence *);
 
 /*
  * Normalisation.  plan_norm_os() maps a product name as Windows or AD
@@ -797,8 +873,8 @@ enum plan_hotfix_policy {
 int		 plan_hotfix_policy_parse(const char *, enum plan_hotfix_policy *);
 /*
  * Whether the host experiences advisory: the one check, reading what the
- * operator says (experiencing) and, once the evidence issue adds them,
- * the event-log findings; *source names where it comes from.
+ * operator says (experiencing) and the events of its evidence that point
+ * to it; *source names where it comes from ("experiencing", "evidence").
  */
 int		 plan_host_experiences(const struct plan_inv_host *,
 		    const char *advisory, const char **source);
@@ -907,8 +983,31 @@ struct plan_review_wave {
 	int64_t		 start_ms, end_ms;	/* 0: no host started */
 };
 
+/*
+ * What `kbfix evidence RUN_DIR` found (its kbfix-evidence/1 document,
+ * which it writes to RUN_DIR/PLAN_REVIEW_EVIDENCE_FILE): per host and
+ * advisory the events before the run (the window before it), during it
+ * and after the host was fixed (or after the run), the host flagged when
+ * it was fixed for the advisory and crashed again; a host whose logs
+ * could not be read is one row with advisory NULL and unknown set.
+ */
+#define PLAN_REVIEW_EVIDENCE_FILE	"evidence.json"
+
+struct plan_review_crash {
+	char		*host;
+	char		*advisory;	/* NULL: the host's evidence is unknown */
+	size_t		 before, during, after;
+	int		 crashed_after_fix;
+	int		 unknown;
+	char		*error;		/* unknown: why, or NULL */
+};
+
 struct plan_review {
 	char		*run_dir;
+	/* RUN_DIR/evidence.json when there is one (created NULL: none) */
+	char		*evidence_created, *evidence_since;
+	struct plan_review_crash *crashes;
+	size_t		 ncrashes;
 	char		*plan_sha256;	/* from run.json, or NULL */
 	char		*run_state;	/* finished, interrupted, running */
 	int64_t		 start_ms, end_ms;

@@ -381,6 +381,20 @@ read_strings(struct rd *rd, const cJSON *o, const char *field,
 	return 0;
 }
 
+/* discover's evidence, as the inventory carries it. */
+static int
+read_evidence(struct rd *rd, const cJSON *o, struct plan_host *h)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "evidence");
+	char msg[256];
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (plan_evidence_read(v, NULL, &h->evidence, msg, sizeof(msg)) == -1)
+		return rd_fail(rd, "evidence", msg);
+	return 0;
+}
+
 static int
 read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 {
@@ -440,6 +454,8 @@ read_host(struct rd *rd, const cJSON *o, struct plan_host *h)
 		goto out;
 	if (cJSON_GetObjectItemCaseSensitive(o, "roles") &&
 	    read_strings(rd, o, "roles", &h->roles, &h->nroles) == -1)
+		goto out;
+	if (read_evidence(rd, o, h) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -753,6 +769,7 @@ host_release(struct plan_host *h)
 	for (i = 0; i < h->nroles; i++)
 		free(h->roles[i]);
 	free(h->roles);
+	plan_evidence_release(&h->evidence);
 }
 
 void
@@ -999,7 +1016,32 @@ w_host(struct buf *b, const struct plan_host *h)
 	buf_adds(b, h->nactions ? "\n      ],\n" : "],\n");
 	if (h->estimate_s)
 		w_int(b, "      \"estimate_s\": ", h->estimate_s, ",\n");
+	if (h->evidence.present) {
+		ADD_LIT(b, "      \"evidence\": ");
+		plan_evidence_write(&h->evidence, b);
+		ADD_LIT(b, ",\n");
+	}
 	w_int(b, "      \"wave\": ", h->wave, "\n    }");
+}
+
+/* Per advisory, when some host has evidence: "evidence_counts". */
+static void
+w_evidence_counts(struct buf *b, const struct plan *p)
+{
+	struct plan_evidence_counts c;
+	size_t i;
+
+	if (!plan_evidence_known(p))
+		return;
+	ADD_LIT(b, "  \"evidence_counts\": {");
+	for (i = 0; i < p->nadvisories; i++) {
+		plan_evidence_counts(p, p->advisories[i].id, &c);
+		buf_adds(b, i ? ", " : "");
+		w_jstr(b, p->advisories[i].id);
+		buf_addf(b, ": {\"experiencing\": %zu, \"exposed\": %zu, "
+		    "\"unknown\": %zu}", c.experiencing, c.exposed, c.unknown);
+	}
+	ADD_LIT(b, "},\n");
 }
 
 static void
@@ -1018,6 +1060,7 @@ w_summary(struct buf *b, const struct plan *p)
 		buf_addf(b, ", \"%s\": %zu", plan_status_name(order[i]),
 		    count[order[i]]);
 	ADD_LIT(b, "},\n");
+	w_evidence_counts(b, p);
 }
 
 int

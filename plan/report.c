@@ -462,6 +462,40 @@ rpt_duration(int64_t s, char out[16])
 
 /* Text. */
 
+int
+rpt_evidence_line(const struct plan *p, size_t i, struct buf *b)
+{
+	struct plan_evidence_counts c;
+
+	if (!plan_evidence_known(p))
+		return 0;
+	plan_evidence_counts(p, p->advisories[i].id, &c);
+	if (c.experiencing + c.exposed + c.unknown == 0)
+		return 0;
+	buf_adds(b, p->advisories[i].id);
+	buf_adds(b, ": ");
+	plan_evidence_counts_text(&c, b);
+	return 1;
+}
+
+/* Per advisory with some host counted: "  evidence tcpip-2018-07: ..." */
+static void
+text_evidence(const struct plan *p, struct buf *b)
+{
+	struct buf line;
+	size_t i;
+
+	for (i = 0; i < p->nadvisories; i++) {
+		buf_init(&line, 512);
+		if (rpt_evidence_line(p, i, &line)) {
+			buf_adds(b, "  evidence ");
+			buf_add_term(b, buf_str(&line));
+			buf_adds(b, "\n");
+		}
+		buf_release(&line);
+	}
+}
+
 static void
 text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 {
@@ -477,6 +511,7 @@ text_summary(const struct plan *p, const struct rpt_totals *t, struct buf *b)
 		    plan_status_name((enum plan_status)i), t->status[i]);
 	buf_addf(b, "\n  %zu package(s), %zu reboot(s), %zu action(s)\n",
 	    p->npackages, t->reboots, t->actions);
+	text_evidence(p, b);
 	/* the estimate, folded under a two-column indent */
 	buf_init(&w, 4096);
 	rpt_window_line(p, t, &w);

@@ -326,6 +326,27 @@ html_timeline(const struct plan *p, struct buf *b)
 	rpt_sched_release(&t.s);
 }
 
+/* A card per advisory with hosts counted, when discover read evidence. */
+static void
+html_evidence_cards(const struct plan *p, struct buf *b)
+{
+	struct plan_evidence_counts c;
+	struct buf line;
+	size_t i;
+
+	for (i = 0; i < p->nadvisories; i++) {
+		buf_init(&line, 512);
+		if (rpt_evidence_line(p, i, &line)) {
+			plan_evidence_counts(p, p->advisories[i].id, &c);
+			buf_addf(b, "<div class=\"card evidence\"><b>%zu</b>",
+			    c.experiencing);
+			esc(b, buf_str(&line));
+			buf_adds(b, "</div>");
+		}
+		buf_release(&line);
+	}
+}
+
 static void
 html_summary(const struct plan *p, const struct plan_report_ctx *ctx,
     struct buf *b)
@@ -347,7 +368,9 @@ html_summary(const struct plan *p, const struct plan_report_ctx *ctx,
 		    plan_status_name((enum plan_status)i));
 	buf_addf(b, "<div class=\"card\"><b>%zu</b>reboots</div><div "
 	    "class=\"card\"><b>%zu</b>packages</div><div class=\"card\"><b>%zu"
-	    "</b>waves</div></div>\n<p>", t.reboots, p->npackages, t.waves);
+	    "</b>waves</div>", t.reboots, p->npackages, t.waves);
+	html_evidence_cards(p, b);
+	buf_adds(b, "</div>\n<p>");
 	buf_init(&line, 4096);
 	rpt_window_line(p, &t, &line);
 	esc(b, buf_str(&line));

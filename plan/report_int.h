@@ -43,6 +43,12 @@ struct rpt_phases {
 };
 
 void	 rpt_totals(const struct plan *, struct rpt_totals *);
+/*
+ * Advisory i's evidence counts as "tcpip-2018-07: 1 experiencing, ..."
+ * appended to b: 1, or 0 (nothing appended) when no host of the plan has
+ * evidence or none is counted for it.
+ */
+int	 rpt_evidence_line(const struct plan *, size_t i, struct buf *b);
 void	 rpt_action_text(const struct plan_action *, struct buf *);
 /* A host's actions on one line, comma-separated ("-" for none). */
 void	 rpt_actions_line(const struct plan_host *, struct buf *);

@@ -62,6 +62,8 @@ md_summary(struct md *m)
 {
 	const struct plan *p = m->p;
 	struct buf *b = m->b;
+	struct plan_evidence_counts c;
+	int ev = plan_evidence_known(p);
 	size_t i;
 
 	buf_adds(b, "# Change request: remediate Windows networking crash "
@@ -81,7 +83,11 @@ md_summary(struct md *m)
 	    m->t.status[PLAN_COMPLIANT], m->t.status[PLAN_NOT_APPLICABLE],
 	    m->t.status[PLAN_BLOCKED], m->t.status[PLAN_UNKNOWN]);
 	buf_adds(b, "| Advisory | KB | Symptoms | Affected | Blocked | "
-	    "Unknown |\n|---|---|---|---:|---:|---:|\n");
+	    "Unknown |");
+	/* evidence counts when known (discover read the event logs) */
+	buf_adds(b, ev ? " Experiencing | Exposed, no crash seen | Evidence "
+	    "unknown |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n" :
+	    "\n|---|---|---|---:|---:|---:|\n");
 	for (i = 0; i < p->nadvisories; i++) {
 		const struct plan_advisory *a = &p->advisories[i];
 
@@ -91,10 +97,16 @@ md_summary(struct md *m)
 		md_cell(b, a->kb ? a->kb : "-");
 		buf_adds(b, " | ");
 		md_cell(b, a->title ? a->title : "-");
-		buf_addf(b, " | %zu | %zu | %zu |\n",
+		buf_addf(b, " | %zu | %zu | %zu |",
 		    advisory_count(p, a->id, FINDING_AFFECTED),
 		    advisory_count(p, a->id, FINDING_BLOCKED),
 		    advisory_count(p, a->id, FINDING_UNKNOWN));
+		if (ev) {
+			plan_evidence_counts(p, a->id, &c);
+			buf_addf(b, " %zu | %zu | %zu |", c.experiencing,
+			    c.exposed, c.unknown);
+		}
+		buf_adds(b, "\n");
 	}
 	buf_adds(b, "\n");
 }

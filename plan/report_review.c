@@ -29,6 +29,14 @@ plan_review_release(struct plan_review *r)
 		free(h->step);
 		free(h->error);
 	}
+	for (i = 0; i < r->ncrashes; i++) {
+		free(r->crashes[i].host);
+		free(r->crashes[i].advisory);
+		free(r->crashes[i].error);
+	}
+	free(r->crashes);
+	free(r->evidence_created);
+	free(r->evidence_since);
 	free(r->hosts);
 	free(r->waves);
 	free(r->run_dir);
@@ -130,6 +138,203 @@ host_cells(const struct plan_review *r, const struct plan_review_host *h,
 		snprintf(c->reboot, sizeof(c->reboot), "-");
 }
 
+/* Evidence (RUN_DIR/evidence.json): crashes before and after the fix. */
+
+static void	json_kv(struct buf *, const char *, const char *, int);
+
+static size_t
+crashed_again(const struct plan_review *r)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < r->ncrashes; i++) {
+		if (!r->crashes[i].crashed_after_fix)
+			continue;
+		for (j = 0; j < i; j++)		/* each host once */
+			if (r->crashes[j].crashed_after_fix &&
+			    strcmp(r->crashes[j].host, r->crashes[i].host) == 0)
+				break;
+		n += j == i;
+	}
+	return n;
+}
+
+/* "read 2026-12-03T08:00:00Z (events since ...): 1 host crashed again" */
+static void
+evidence_head(const struct plan_review *r, struct buf *b, const char *sep)
+{
+	if (r->evidence_created == NULL) {
+		buf_adds(b, "none: run `kbfix evidence RUN_DIR` to compare "
+		    "crashes before and after the fix");
+		return;
+	}
+	buf_adds(b, "kbfix evidence read the logs at ");
+	buf_add_term(b, r->evidence_created);
+	buf_adds(b, " (events since ");
+	buf_add_term(b, r->evidence_since);
+	buf_addf(b, ")%s%zu host(s) crashed again after the fix", sep,
+	    crashed_again(r));
+}
+
+/* The row's last cell: the flag, or why the evidence is unknown. */
+static void
+evidence_note(const struct plan_review_crash *c, struct buf *b)
+{
+	if (c->unknown) {
+		buf_adds(b, "evidence unknown");
+		if (c->error) {
+			buf_adds(b, ": ");
+			buf_add_term(b, c->error);	/* one printable line */
+		}
+	} else if (c->crashed_after_fix)
+		buf_adds(b, "CRASHED AGAIN AFTER THE FIX");
+	else
+		buf_adds(b, c->after ? "events after the run (not fixed by "
+		    "it)" : "-");
+}
+
+static void
+text_evidence(const struct plan_review *r, struct buf *b)
+{
+	static const int w[] = { 18, 22, 6, 6, 5, 0 };
+	const char *cells[6];
+	char x[16], y[16], z[16];
+	struct buf note;
+	size_t i;
+
+	buf_adds(b, "\nEvidence: ");
+	evidence_head(r, b, ":\n  ");	/* 100 columns */
+	buf_adds(b, "\n");
+	if (r->ncrashes == 0)
+		return;
+	cells[0] = "HOST"; cells[1] = "ADVISORY"; cells[2] = "BEFORE";
+	cells[3] = "DURING"; cells[4] = "AFTER"; cells[5] = "";
+	rpt_text_row(b, cells, w, 6, NULL);
+	for (i = 0; i < r->ncrashes; i++) {
+		const struct plan_review_crash *c = &r->crashes[i];
+
+		snprintf(x, sizeof(x), "%zu", c->before);
+		snprintf(y, sizeof(y), "%zu", c->during);
+		snprintf(z, sizeof(z), "%zu", c->after);
+		buf_init(&note, 4096);
+		evidence_note(c, &note);
+		cells[0] = c->host;
+		cells[1] = c->advisory ? c->advisory : "-";
+		cells[2] = c->unknown ? "-" : x;
+		cells[3] = c->unknown ? "-" : y;
+		cells[4] = c->unknown ? "-" : z;
+		cells[5] = buf_str(&note);
+		rpt_text_row(b, cells, w, 6, NULL);
+		buf_release(&note);
+	}
+}
+
+static void
+md_evidence(const struct plan_review *r, struct buf *b)
+{
+	struct buf note;
+	size_t i;
+
+	buf_adds(b, "## Crashes before and after the fix\n\n");
+	buf_init(&note, 4096);
+	evidence_head(r, &note, ": ");
+	buf_add_md_cell(b, buf_str(&note));
+	buf_release(&note);
+	buf_adds(b, ".\n\n");
+	if (r->ncrashes == 0)
+		return;
+	buf_adds(b, "| Host | Advisory | Before the run | During | After the "
+	    "fix | Note |\n|---|---|---:|---:|---:|---|\n");
+	for (i = 0; i < r->ncrashes; i++) {
+		const struct plan_review_crash *c = &r->crashes[i];
+
+		buf_adds(b, "| ");
+		buf_add_md_cell(b, c->host);
+		buf_adds(b, " | ");
+		buf_add_md_cell(b, c->advisory ? c->advisory : "-");
+		if (c->unknown)
+			buf_adds(b, " | - | - | - | ");
+		else
+			buf_addf(b, " | %zu | %zu | %zu | ", c->before,
+			    c->during, c->after);
+		buf_init(&note, 4096);
+		evidence_note(c, &note);
+		buf_add_md_cell(b, buf_str(&note));
+		buf_release(&note);
+		buf_adds(b, " |\n");
+	}
+	buf_adds(b, "\n");
+}
+
+static void
+json_evidence(const struct plan_review *r, struct buf *b)
+{
+	size_t i;
+
+	if (r->evidence_created == NULL) {
+		buf_adds(b, ",\n \"evidence\": null");
+		return;
+	}
+	buf_adds(b, ",\n \"evidence\": {\"created\": ");
+	buf_add_json_str(b, r->evidence_created);
+	buf_adds(b, ", \"since\": ");
+	buf_add_json_str(b, r->evidence_since);
+	buf_addf(b, ", \"crashed_again\": %zu, \"rows\": [",
+	    crashed_again(r));
+	for (i = 0; i < r->ncrashes; i++) {
+		const struct plan_review_crash *c = &r->crashes[i];
+
+		buf_adds(b, i ? ",\n  {" : "\n  {");
+		json_kv(b, "host", c->host, 1);
+		json_kv(b, "advisory", c->advisory, 1);
+		json_kv(b, "error", c->error, 1);
+		buf_addf(b, "\"evidence\": \"%s\", \"before\": %zu, "
+		    "\"during\": %zu, \"after\": %zu, \"crashed_after_fix\": "
+		    "%s}", c->unknown ? "unknown" : "read", c->before, c->during,
+		    c->after, c->crashed_after_fix ? "true" : "false");
+	}
+	buf_adds(b, "]}");
+}
+
+static void
+html_evidence(const struct plan_review *r, struct buf *b)
+{
+	struct buf note;
+	size_t i;
+
+	buf_adds(b, "<h2>Crashes before and after the fix</h2>\n<p>");
+	buf_init(&note, 4096);
+	evidence_head(r, &note, ": ");
+	buf_add_html(b, buf_str(&note));
+	buf_release(&note);
+	buf_adds(b, "</p>\n");
+	if (r->ncrashes == 0)
+		return;
+	buf_adds(b, "<table><thead><tr><th>Host</th><th>Advisory</th><th>"
+	    "Before the run</th><th>During</th><th>After the fix</th><th>Note"
+	    "</th></tr></thead><tbody>\n");
+	for (i = 0; i < r->ncrashes; i++) {
+		const struct plan_review_crash *c = &r->crashes[i];
+
+		buf_addf(b, "<tr%s><td>", c->crashed_after_fix ?
+		    " class=\"late\"" : "");
+		buf_add_html(b, c->host);
+		buf_adds(b, "</td><td>");
+		buf_add_html(b, c->advisory ? c->advisory : "-");
+		if (c->unknown)
+			buf_adds(b, "</td><td>-</td><td>-</td><td>-</td><td>");
+		else
+			buf_addf(b, "</td><td>%zu</td><td>%zu</td><td>%zu</td>"
+			    "<td>", c->before, c->during, c->after);
+		buf_init(&note, 4096);
+		evidence_note(c, &note);
+		buf_add_html(b, buf_str(&note));
+		buf_release(&note);
+		buf_adds(b, "</td></tr>\n");
+	}
+	buf_adds(b, "</tbody></table>\n");
+}
+
 /* Text. */
 
 static int	w_failed(const struct plan_review_host *);
@@ -201,6 +406,7 @@ text_review(const struct plan_review *r, const struct plan_report_ctx *ctx,
 		    RPT_GREEN : RPT_YELLOW));
 		buf_release(&e);
 	}
+	text_evidence(r, b);
 	if (r->torn)
 		buf_adds(b, "\n(the journal's last line was torn: a write in "
 		    "progress or a crash; ignored)\n");
@@ -334,6 +540,7 @@ md_review(const struct plan_review *r, struct buf *b)
 	md_review_list(r, b, "## Deferred, drifted or interrupted\n\n",
 	    w_deferred);
 	md_review_list(r, b, "## Still pending\n\n", w_pending);
+	md_evidence(r, b);
 }
 
 /* JSON. */
@@ -394,7 +601,9 @@ json_review(const struct plan_review *r, struct buf *b)
 		}
 		buf_adds(b, "]}");
 	}
-	buf_adds(b, "]}\n");
+	buf_adds(b, "]");
+	json_evidence(r, b);
+	buf_adds(b, "}\n");
 }
 
 /* HTML: the planned bar above the actual steps, per host. */
@@ -561,7 +770,9 @@ html_review(const struct plan_review *r, struct buf *b)
 	    "</tr></thead><tbody>\n");
 	for (i = 0; i < r->nhosts; i++)
 		html_review_host(r, &r->hosts[i], b);
-	buf_adds(b, "</tbody></table>\n</body></html>\n");
+	buf_adds(b, "</tbody></table>\n");
+	html_evidence(r, b);
+	buf_adds(b, "</body></html>\n");
 }
 
 /* The wave running now: hosts running, else the first with hosts pending. */

@@ -121,6 +121,48 @@ check_contains "text: an advisory not planned for the host" "$text" \
 check_contains "text: summary" "$text" \
     "4 host(s): 1 crashed again after the fix, 1 with evidence unknown"
 
+# The review embeds what kbfix evidence wrote into the run directory.
+check "evidence: RUN_DIR/evidence.json written" \
+    python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["format"] == "kbfix-evidence/1"' \
+    "$T_TMP/run/evidence.json"
+rv=$(kbfix report "$T_TMP/run" 2>&1)
+check_contains "review: evidence read" "$rv" \
+    "Evidence: kbfix evidence read the logs at"
+check_contains "review: one host crashed again" "$rv" \
+    "1 host(s) crashed again after the fix"
+check_eq "review: fits 100 columns" "" "$(printf '%s\n' "$rv" | awk 'length > 100')"
+check_eq "review: the host flagged, per advisory, before / after" \
+    "w7so-001 tcpip-2018-07 0 0 1 CRASHED AGAIN AFTER THE FIX" \
+    "$(printf '%s\n' "$rv" | grep 'CRASHED AGAIN' | tr -s ' ')"
+check_contains "review: w7so-000's crashes were before the run" "$rv" \
+    "$(printf '%-18s %-22s %-6s %-6s %-5s -' w7so-000 tcpip-2018-07 3 0 0)"
+check_contains "review: unknown, not no crash" "$rv" \
+    "w7so-003           -                      -      -      -     evidence unknown: wevtutil exited 5"
+rvmd=$(kbfix report "$T_TMP/run" --format markdown 2>&1)
+check_contains "review markdown: the table" "$rvmd" \
+    "| w7so-001 | tcpip-2018-07 | 0 | 0 | 1 | CRASHED AGAIN AFTER THE FIX |"
+rvjson=$(kbfix report "$T_TMP/run" --format json 2>&1)
+check_eq "review json: crashed again" "1 w7so-001" "$(printf '%s' "$rvjson" |
+    python3 -c 'import json,sys; e=json.load(sys.stdin)["evidence"]; print(e["crashed_again"], " ".join(r["host"] for r in e["rows"] if r["crashed_after_fix"]))')"
+check_contains "review html: the row marked" "$(kbfix report "$T_TMP/run" --format html 2>&1)" \
+    "<tr class=\"late\"><td>w7so-001</td><td>tcpip-2018-07</td><td>0</td><td>0</td><td>1</td><td>CRASHED AGAIN AFTER THE FIX</td></tr>"
+# A bad evidence file: refused, naming the field; none: the review says so.
+cp "$T_TMP/run/evidence.json" "$T_TMP/evidence.good"
+python3 - "$T_TMP/run/evidence.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["hosts"][1]["advisories"][0]["after"] = "many"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+out=$(kbfix report "$T_TMP/run" 2>&1); rc=$?
+check_eq "review: a bad evidence.json: exit 2" 2 "$rc"
+check_contains "review: names the field" "$out" \
+    "evidence.json: hosts[1].advisories[0].after: must be a count"
+rm "$T_TMP/run/evidence.json"
+check_contains "review without evidence: says how to get it" \
+    "$(kbfix report "$T_TMP/run" 2>&1)" \
+    "Evidence: none: run \`kbfix evidence RUN_DIR\` to compare crashes"
+
 # Bad usage: a folder that is no run.
 out=$(kbfix evidence "$T_TMP" 2>&1); rc=$?
 check_eq "no run directory: exit 2" 2 "$rc"

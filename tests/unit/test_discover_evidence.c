@@ -158,6 +158,76 @@ test_discover_evidence_apply_adds_to_experiencing(void **state)
 	plan_advisory_set_free(set);
 }
 
+/* The record discover writes: newest first, the window, the cap, unknown. */
+static void
+test_discover_evidence_record(void **state)
+{
+	static const char inv_json[] = "{\"hosts\": [{\"name\": \"web01\", "
+	    "\"os\": \"windows-7\", \"version\": \"6.1.7601\"}]}";
+	struct plan_inventory *inv;
+	struct plan_inv_host *rec;
+	struct evidence_host h;
+	const struct plan_evidence *ev;
+	struct buf out;
+	size_t i, n = PLAN_EVIDENCE_MAX + 5;
+
+	(void)state;
+	inv = plan_inventory_parse("inv.json", inv_json, strlen(inv_json));
+	assert_non_null(inv);
+	rec = &inv->hosts[0];
+	memset(&h, 0, sizeof(h));
+	h.items = xcalloc(n, sizeof(*h.items));
+	/* System's events (older first here), then Application's newest */
+	for (i = 0; i < n - 1; i++) {
+		h.items[i].advisory = "tcpip-2018-07";
+		h.items[i].time = 1700000000 + (int64_t)i;
+		h.items[i].id = 1001;
+		strcpy(h.items[i].provider, "Microsoft-Windows-WER-"
+		    "SystemErrorReporting");
+		h.items[i].bugcheck = 0xd1;
+	}
+	h.items[i].advisory = "ws2-unload-ceip";
+	h.items[i].time = 1800000000;
+	h.items[i].id = 1000;
+	strcpy(h.items[i].provider, "Application Error");
+	strcpy(h.items[i].module, "ws2_32.dll\x01");
+	h.n = n;
+	assert_int_equal(discover_evidence_record(inv, rec, &h, 1690000000,
+	    1800000100), 0);
+	ev = &rec->evidence;
+	assert_int_equal(ev->present, 1);
+	assert_int_equal(ev->unknown, 0);
+	assert_int_equal(ev->capped, 1);
+	assert_int_equal(ev->nevents, PLAN_EVIDENCE_MAX);
+	assert_int_equal(ev->since, 1690000000);
+	assert_int_equal(ev->read_at, 1800000100);
+	/* the newest kept, newest first; a control byte made printable */
+	assert_string_equal(ev->events[0].advisory, "ws2-unload-ceip");
+	assert_string_equal(ev->events[0].module, "ws2_32.dll?");
+	assert_null(ev->events[0].service);
+	assert_int_equal(ev->events[1].time, 1700000000 + (int64_t)n - 2);
+	assert_int_equal(ev->events[PLAN_EVIDENCE_MAX - 1].time,
+	    1700000000 + (int64_t)n - PLAN_EVIDENCE_MAX);
+	/* the writer writes it, the reader reads it back */
+	buf_init(&out, 0);
+	assert_int_equal(plan_inventory_write(inv, inv_json, strlen(inv_json),
+	    &out), 0);
+	assert_non_null(strstr(buf_str(&out), "\"capped\": true"));
+	buf_release(&out);
+	/* unknown: recorded with its error, never "no crash" */
+	h.n = 0;
+	h.unknown = 1;
+	h.error = xstrdup("wevtutil exited 5: Access is denied.");
+	assert_int_equal(discover_evidence_record(inv, rec, &h, 1690000000,
+	    1800000100), 0);
+	assert_int_equal(rec->evidence.unknown, 1);
+	assert_string_equal(rec->evidence.error,
+	    "wevtutil exited 5: Access is denied.");
+	assert_int_equal(rec->evidence.nevents, 0);
+	discover_evidence_host_release(&h);
+	plan_inventory_free(inv);
+}
+
 int
 main(void)
 {
@@ -165,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_discover_evidence_commands_builtin),
 		cmocka_unit_test(test_discover_evidence_match),
 		cmocka_unit_test(test_discover_evidence_apply_adds_to_experiencing),
+		cmocka_unit_test(test_discover_evidence_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

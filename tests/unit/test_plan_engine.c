@@ -953,7 +953,10 @@ test_plan_build_hotfix_policy_evidence(void **state)
 	policy = PLAN_HOTFIX_EVIDENCE;
 	p = plan_csv(inv, PLAN_PREFER_CHANNEL);
 	policy = PLAN_HOTFIX_EXPOSED;
-	h = &p->hosts[0];
+	/* the host that experiences a problem comes first (wave order) */
+	assert_string_equal(p->hosts[0].name, "says");
+	assert_string_equal(p->hosts[1].name, "exp");
+	h = plan_host_find(p, "exp");
 	assert_int_equal(h->nactions, 0);
 	assert_int_equal(finding(h, "wfp-two-callouts")->state, FINDING_EXPOSED);
 	assert_int_equal(finding(h, "wfp-classify-handle")->state,
@@ -969,7 +972,7 @@ test_plan_build_hotfix_policy_evidence(void **state)
 	reason_has(h, "wfp-two-callouts", "--hotfix-policy exposed");
 	/* experiencing names one advisory: its hotfix is planned, and it
 	 * covers KB976527's fix */
-	h = &p->hosts[1];
+	h = plan_host_find(p, "says");
 	assert_string_equal(only_install(h), "KB979278");
 	reason_has(h, "wfp-two-callouts", "experiences the problem");
 	assert_int_equal(finding(h, "wfp-classify-handle")->state,
@@ -978,7 +981,7 @@ test_plan_build_hotfix_policy_evidence(void **state)
 	    "planned without evidence, but KB979278 (tcpip.sys "
 	    "6.1.7600.20648), planned for wfp-two-callouts, covers this fix "
 	    "too.");
-	h = &p->hosts[2];
+	h = plan_host_find(p, "vista");
 	assert_int_equal(finding(h, "multicast-forwarding")->state,
 	    FINDING_EXPOSED);
 	reason_has(h, "multicast-forwarding", "Windows Vista SP2 / Windows "
@@ -987,8 +990,8 @@ test_plan_build_hotfix_policy_evidence(void **state)
 	plan_free(p);
 	/* exposed: as before */
 	p = plan_csv(inv, PLAN_PREFER_CHANNEL);
-	assert_string_equal(only_install(&p->hosts[0]), "KB979278");
-	assert_string_equal(only_install(&p->hosts[2]), "KB943650");
+	assert_string_equal(only_install(plan_host_find(p, "exp")), "KB979278");
+	assert_string_equal(only_install(plan_host_find(p, "vista")), "KB943650");
 	plan_free(p);
 }
 

@@ -134,6 +134,9 @@ add_workaround(struct plan_arena *ar, struct plan_host *ph,
 		a->value = plan_arena_intern(ar, w->value);
 		a->type = plan_arena_intern(ar, "REG_DWORD");
 		a->data_num = w->data;
+		if (w->group_policy != NULL)
+			a->group_policy = plan_arena_intern(ar,
+			    w->group_policy);
 	} else {
 		a->kind = ACTION_MULTICAST;
 		a->family = plan_arena_intern(ar, w->family);

@@ -96,15 +96,20 @@ deploy_cmd_workaround_set(const struct plan_action *a, struct buf *line)
 int
 deploy_cmd_gpupdate(const struct plan_action *a, int wait_s, struct buf *line)
 {
+	struct buf l;
 	char wait[24];
-	int rc;
+	int rc = -1;
 
+	/* built apart: a refused key or value leaves line as it was */
+	buf_init(&l, 8192);
 	snprintf(wait, sizeof(wait), "/wait:%d", wait_s);
-	rc = transport_cmdline(line, (const char *const[]){ "gpupdate",
-	    "/target:computer", "/force", wait_s >= 0 ? wait : NULL, NULL });
-	return rc == -1 ? -1 : transport_cmdline_join(line,
-	    (const char *const[]){ "reg", "query", a->key, "/v", a->value,
-	    NULL });
+	if (transport_cmdline(&l, (const char *const[]){ "gpupdate",
+	    "/target:computer", "/force", wait_s >= 0 ? wait : NULL,
+	    NULL }) == 0 && transport_cmdline_join(&l, (const char *const[]){
+	    "reg", "query", a->key, "/v", a->value, NULL }) == 0)
+		rc = buf_adds(line, buf_str(&l));
+	buf_release(&l);
+	return rc;
 }
 
 /* The .msu's package .cab into PLAN_REMOTE_DIR\KB. */

@@ -25,24 +25,19 @@
 
 /*
  * A value a Group Policy Preferences item may write back (seed 002 note
- * 2): the same refresh and read as apply's (deploy_cmd_gpupdate(), with
- * gpupdate's own wait); set back, the script ends blocked (label
- * blocked-N, rb_blocked()) and says which GPO setting to change.
+ * 2): the refresh apply runs (deploy_cmd_gpupdate(), here with gpupdate's
+ * own wait and on a line of its own), then the value read again; set
+ * back, the script ends blocked (label blocked-N, rb_blocked()) and says
+ * which GPO setting to change.
  */
 static void
 rb_gpupdate(struct buf *a, const struct plan_action *x, const char *shown,
     size_t i)
 {
-	struct buf line;
-
-	buf_init(&line, 8192);
-	buf_adds(a, "rem Group Policy Preferences may write the value back: "
-	    "refresh, then read it again\n");
-	/* "a & b | c" is "a & (b | c)" in cmd.exe */
-	if (deploy_cmd_gpupdate(x, -1, &line) == 0)
-		buf_addf(a, "%s | find \"%s\" >nul\nif errorlevel 1 "
-		    "goto blocked-%zu\n", buf_str(&line), shown, i);
-	buf_release(&line);
+	buf_addf(a, "rem Group Policy Preferences may write the value back: "
+	    "refresh, then read it again\ngpupdate /target:computer /force\n"
+	    "reg query \"%s\" /v \"%s\" | find \"%s\" >nul\n"
+	    "if errorlevel 1 goto blocked-%zu\n", x->key, x->value, shown, i);
 }
 
 static void
@@ -210,6 +205,7 @@ runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
     struct buf *r)
 {
 	const struct plan_action *x;
+	struct buf w;
 	int reboot = plans_reboot(ph);
 	size_t i;
 
@@ -231,19 +227,24 @@ runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
 	    PLAN_REMOTE_DIR "\nset RESULT=%%~dp0%s-result.txt\nset REBOOT=0\n"
 	    "set BYHAND=0\necho kbfix-result/1 %s rollback> \"%%RESULT%%\"\n",
 	    ph->name, ph->name, ph->name, ph->name, ph->name);
-	/* undo runs in reverse: the package first, then the workarounds */
+	/* the workarounds first, as apply sets them (a Group Policy that
+	 * sets one back stops the runbook before any install); undo runs
+	 * in reverse: the package first, then the workarounds (w) */
+	buf_init(&w, 1 << 20);
+	for (i = 0; i < ph->nactions; i++) {
+		x = &ph->actions[i];
+		if (x->kind == ACTION_REGISTRY)
+			rb_registry(a, &w, x, i);
+		else if (x->kind == ACTION_MULTICAST)
+			rb_multicast(a, &w, x, i);
+	}
 	for (i = ph->nactions; i-- > 0; ) {
 		x = &ph->actions[i];
 		if (x->kind == ACTION_INSTALL)
 			rb_install(e, a, r, ph, x, i);
 	}
-	for (i = 0; i < ph->nactions; i++) {
-		x = &ph->actions[i];
-		if (x->kind == ACTION_REGISTRY)
-			rb_registry(a, r, x, i);
-		else if (x->kind == ACTION_MULTICAST)
-			rb_multicast(a, r, x, i);
-	}
+	buf_adds(r, buf_str(&w));
+	buf_release(&w);
 	if (reboot)
 		buf_adds(a, "if \"%REBOOT%\"==\"1\" goto reboot\n");
 	buf_adds(a, "echo verify ok>> \"%RESULT%\"\necho state done>> "

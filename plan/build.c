@@ -643,6 +643,10 @@ explain_action(const struct plan_action *a, struct buf *b)
 	case ACTION_REGISTRY:
 		buf_addf(b, "set %s\\%s = %u (%s)", a->key, a->value,
 		    a->data_num, a->type);
+		if (a->group_policy != NULL)
+			buf_adds(b, ", then gpupdate /target:computer /force "
+			    "and read again (set back by a Group Policy "
+			    "preference: blocked)");
 		break;
 	case ACTION_MULTICAST:
 		buf_addf(b, "set %s multicast forwarding %s", a->family,

@@ -38,6 +38,10 @@ advisories_text(const struct advisory_set *set, struct buf *b)
 		}
 		if (a->workaround.present)
 			buf_addf(b, "\n    workaround: %s", a->workaround.text);
+		if (a->workaround.group_policy != NULL)
+			buf_addf(b, "\n    group policy: apply reads it again "
+			    "after gpupdate; set back, the host is blocked: %s",
+			    a->workaround.group_policy);
 		buf_addf(b, "\n    source: %s\n", a->source);
 	}
 }

@@ -86,6 +86,32 @@ deploy_cmd_workaround_set(const struct plan_action *a, struct buf *line)
 	    "global", NULL });
 }
 
+/*
+ * A Group Policy refresh, then the registry value read again: a Group
+ * Policy Preferences item writes its value back at each refresh (seed
+ * 002 note 2).  gpupdate waits up to /wait seconds (its default 600)
+ * and then returns while processing goes on; its exit code is not read
+ * (" & "): the value read after it decides.
+ */
+int
+deploy_cmd_gpupdate(const struct plan_action *a, int wait_s, struct buf *line)
+{
+	struct buf l;
+	char wait[24];
+	int rc = -1;
+
+	/* built apart: a refused key or value leaves line as it was */
+	buf_init(&l, 8192);
+	snprintf(wait, sizeof(wait), "/wait:%d", wait_s);
+	if (transport_cmdline(&l, (const char *const[]){ "gpupdate",
+	    "/target:computer", "/force", wait_s >= 0 ? wait : NULL,
+	    NULL }) == 0 && transport_cmdline_join(&l, (const char *const[]){
+	    "reg", "query", a->key, "/v", a->value, NULL }) == 0)
+		rc = buf_adds(line, buf_str(&l));
+	buf_release(&l);
+	return rc;
+}
+
 /* The .msu's package .cab into PLAN_REMOTE_DIR\KB. */
 int
 deploy_cmd_expand(const char *msu_name, const char *kb, struct buf *line)

@@ -261,6 +261,10 @@ enum deploy_cmd {
 int	 deploy_cmd(enum deploy_cmd, struct buf *line);
 /* reg add ... /f & reg query, or netsh set global & show global */
 int	 deploy_cmd_workaround_set(const struct plan_action *, struct buf *);
+/* gpupdate /target:computer /force [/wait:S] & reg query KEY /v VALUE
+ * (wait_s < 0: gpupdate's own wait) */
+int	 deploy_cmd_gpupdate(const struct plan_action *, int wait_s,
+	    struct buf *);
 /* mkdir DIR\KB & expand -F:* DIR\MSU DIR\KB */
 int	 deploy_cmd_expand(const char *msu_name, const char *kb, struct buf *);
 /* the package .cab inside an .msu (package_cab, or from its name) */

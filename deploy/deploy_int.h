@@ -75,6 +75,7 @@ enum host_step {
 	STEP_CAPTURE,
 	STEP_WORKAROUND,
 	STEP_WORKAROUND_SET,
+	STEP_WORKAROUND_GPO,
 	STEP_UPLOAD,
 	STEP_UPLOAD_MKDIR,
 	STEP_UPLOAD_SEND,
@@ -272,6 +273,10 @@ void	 host_send_built(struct host_run *, int rc, struct buf *line);
 void	 host_end(struct host_run *, const char *state);
 void	 host_fail(struct host_run *, int transport_err, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* The host ends "blocked": something outside kbfix undoes its change
+ * (Group Policy); what kbfix changed stays journaled for rollback. */
+void	 host_block(struct host_run *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 int	 host_journal(struct host_run *, enum rollback_ev,
 	    struct rollback_rec *);
 int	 host_journal_ev(struct host_run *, enum rollback_ev, int action);
@@ -300,6 +305,7 @@ const char	*host_pkg_want(struct host_run *);	/* host_change.c:
 					   the identity (or KB) dism lists */
 host_step_fn	 host_workaround;		/* host_change.c */
 host_step_fn	 host_workaround_set;
+host_step_fn	 host_workaround_gpo;
 host_step_fn	 host_upload;
 host_step_fn	 host_upload_mkdir;
 host_step_fn	 host_upload_send;

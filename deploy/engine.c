@@ -69,6 +69,7 @@ count_state(struct deploy_progress *p, int rollback_run, const char *state)
 	else if (strcmp(state, "interrupted") == 0)
 		p->interrupted++;
 	else if (strcmp(state, "failed") == 0 ||
+	    strcmp(state, "blocked") == 0 ||
 	    strcmp(state, "rollback-failed") == 0)
 		p->failed++;
 	else
@@ -164,8 +165,10 @@ host_skip(struct engine *e, struct host_run *h, const char *state,
 static int
 failed_state(const char *s)
 {
+	/* blocked: the change did not hold (Group Policy); a canary wave
+	 * blocked stops the run, the same GPO likely covers the rest */
 	return s != NULL && (strcmp(s, "failed") == 0 ||
-	    strcmp(s, "rolled-back") == 0 ||
+	    strcmp(s, "blocked") == 0 || strcmp(s, "rolled-back") == 0 ||
 	    strcmp(s, "rollback-failed") == 0);
 }
 
@@ -416,7 +419,7 @@ validate(struct engine *e)
 }
 
 static const char *const terminal[] = {
-	"done", "failed", "drifted", "manual", "rolled-back",
+	"done", "failed", "blocked", "drifted", "manual", "rolled-back",
 	"rollback-failed", NULL
 };
 

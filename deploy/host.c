@@ -41,6 +41,8 @@ static const struct host_step_def {
 				  STEP_WORKAROUND },
 	[STEP_WORKAROUND_SET] =	{ "workaround", host_workaround_set,
 				  STEP_WORKAROUND },
+	[STEP_WORKAROUND_GPO] =	{ "workaround", host_workaround_gpo,
+				  STEP_WORKAROUND },
 	[STEP_UPLOAD] =		{ "upload", host_upload, STEP_UPLOAD },
 	[STEP_UPLOAD_MKDIR] =	{ "upload", host_upload_mkdir, STEP_UPLOAD },
 	[STEP_UPLOAD_SEND] =	{ "upload", host_upload_send, STEP_UPLOAD },
@@ -327,6 +329,21 @@ host_fail(struct host_run *h, int transport_err, const char *fmt, ...)
 		return;
 	}
 	host_end(h, "failed");
+}
+
+void
+host_block(struct host_run *h, const char *fmt, ...)
+{
+	struct rollback_rec r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(h, fmt, ap);
+	va_end(ap);
+	rollback_rec_init(&r);
+	r.error = h->error;
+	host_journal(h, RB_EV_FAIL, &r);
+	host_end(h, "blocked");
 }
 
 /* Commands: the answer goes to the function of the host's step. */

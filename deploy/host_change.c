@@ -21,6 +21,21 @@ seek(struct host_run *h, enum plan_action_kind a, enum plan_action_kind b)
 	return 0;
 }
 
+/*
+ * A value a Group Policy Preferences item may write back (the advisory's
+ * group_policy) is checked after a Group Policy refresh, on a resumed
+ * run too (the value as planned before the refresh proves nothing).
+ */
+static void
+gpo_or_next(struct host_run *h)
+{
+	if (host_action(h)->kind == ACTION_REGISTRY &&
+	    host_action(h)->group_policy != NULL)
+		host_continue(h, STEP_WORKAROUND_GPO);
+	else
+		host_next_action(h);
+}
+
 /* Registry values and multicast forwarding: read each, set what differs. */
 void
 host_workaround(struct host_run *h, const struct transport_result *res)
@@ -34,7 +49,7 @@ host_workaround(struct host_run *h, const struct transport_result *res)
 		return;
 	}
 	if (host_value_as_planned(host_action(h), res)) {
-		host_next_action(h);
+		gpo_or_next(h);
 		return;
 	}
 	if (host_journal_ev(h, RB_EV_INTENT, (int)h->action) == -1)
@@ -62,7 +77,67 @@ host_workaround_set(struct host_run *h, const struct transport_result *res)
 	}
 	if (host_journal_ev(h, RB_EV_DONE, (int)h->action) == -1)
 		return;
-	host_next_action(h);
+	gpo_or_next(h);
+}
+
+/*
+ * gpupdate's /wait inside the command timeout (transport's default 600
+ * s), so that the value is read even when a refresh takes minutes: past
+ * its wait gpupdate returns and the refresh goes on in the background.
+ */
+static int
+gpupdate_wait(const struct host_run *h)
+{
+	int t = h->e->o.command_timeout_ms > 0 ?
+	    h->e->o.command_timeout_ms / 1000 : 600;
+
+	return t > 120 ? t - 60 : t / 2;
+}
+
+/*
+ * The value after gpupdate /target:computer /force: back to what a Group
+ * Policy Preferences item writes, the host is blocked (seed 002 note 2);
+ * the change stays journaled, so rollback puts back the value from
+ * before kbfix.  A refresh that cannot reach a domain controller leaves
+ * the value as set: nothing proves a preference, the run goes on.
+ */
+void
+host_workaround_gpo(struct host_run *h, const struct transport_result *res)
+{
+	const struct plan_action *a = host_action(h);
+	struct rollback_prior now;
+	struct buf line;
+	char *set;
+
+	if (res == NULL) {
+		buf_init(&line, 8192);
+		host_send_built(h, deploy_cmd_gpupdate(a, gpupdate_wait(h),
+		    &line), &line);
+		return;
+	}
+	if (host_value_as_planned(a, res)) {
+		host_next_action(h);
+		return;
+	}
+	memset(&now, 0, sizeof(now));
+	now.kind = RB_KIND_REGISTRY;
+	now.key = a->key;
+	now.value = a->value;
+	buf_init(&line, 4096);
+	if (rollback_prior_read(&now, res) == 0)
+		rollback_prior_describe(&now, &line);
+	else
+		buf_adds(&line, "unreadable");
+	set = host_reg_target_data(a);
+	host_block(h, "Group Policy Preferences set %s back: %s after "
+	    "gpupdate /target:computer /force (kbfix set %s); %s; then "
+	    "kbfix resume --retry-failed (kbfix rollback puts back the "
+	    "value from before kbfix)", a->value, buf_str(&line), set,
+	    a->group_policy);
+	free(set);
+	buf_release(&line);
+	free(now.type);
+	free(now.data);
 }
 
 /* Upload and install. */

@@ -23,12 +23,40 @@
  */
 #define RB_CHECK "set RC=%%errorlevel%%\nif not \"%%RC%%\"==\"0\" goto fail\n"
 
+/*
+ * A value a Group Policy Preferences item may write back (seed 002 note
+ * 2): the refresh apply runs (deploy_cmd_gpupdate(), here with gpupdate's
+ * own wait and on a line of its own), then the value read again; set
+ * back, the script ends blocked (label blocked-N, rb_blocked()) and says
+ * which GPO setting to change.
+ */
+static void
+rb_gpupdate(struct buf *a, const struct plan_action *x, const char *shown,
+    size_t i)
+{
+	buf_addf(a, "rem Group Policy Preferences may write the value back: "
+	    "refresh, then read it again\ngpupdate /target:computer /force\n"
+	    "reg query \"%s\" /v \"%s\" | find \"%s\" >nul\n"
+	    "if errorlevel 1 goto blocked-%zu\n", x->key, x->value, shown, i);
+}
+
+static void
+rb_blocked(struct buf *a, const struct plan_action *x, size_t i)
+{
+	buf_addf(a, ":blocked-%zu\necho state blocked workaround-%zu>> "
+	    "\"%%RESULT%%\"\necho kbfix: BLOCKED: Group Policy Preferences set "
+	    "%s back after gpupdate; change the GPO setting named below, "
+	    "then run this script again\nrem ", i, i, x->value);
+	buf_add_comment(a, x->group_policy);
+	buf_addf(a, "\necho %s\nexit /b 1\n", x->group_policy);
+}
+
 static void
 rb_registry(struct buf *a, struct buf *r, const struct plan_action *x,
     size_t i)
 {
 	char *data = x->data_str ? xstrdup(x->data_str) :
-	    xasprintf("%u", x->data_num);
+	    xasprintf("%u", x->data_num), *shown;
 
 	buf_addf(a, "rem -- registry %s\\%s = %s\nset STEP=workaround-%zu\n",
 	    x->key, x->value, data, i);
@@ -43,12 +71,13 @@ rb_registry(struct buf *a, struct buf *r, const struct plan_action *x,
 	buf_addf(a, "reg add \"%s\" /v \"%s\" /t %s /d \"%s\" /f >nul\n"
 	    RB_CHECK, x->key, x->value, x->type, data);
 	/* reg query prints "    NAME    TYPE    DATA", a DWORD as 0x1 */
-	if (x->data_str != NULL)
-		buf_addf(a, "reg query \"%s\" /v \"%s\" | find \"%s    %s\" "
-		    ">nul\n" RB_CHECK, x->key, x->value, x->type, data);
-	else
-		buf_addf(a, "reg query \"%s\" /v \"%s\" | find \"%s    0x%x\" "
-		    ">nul\n" RB_CHECK, x->key, x->value, x->type, x->data_num);
+	shown = x->data_str != NULL ? xasprintf("%s    %s", x->type, data) :
+	    xasprintf("%s    0x%x", x->type, x->data_num);
+	buf_addf(a, "reg query \"%s\" /v \"%s\" | find \"%s\" >nul\n"
+	    RB_CHECK, x->key, x->value, shown);
+	if (x->group_policy != NULL)
+		rb_gpupdate(a, x, shown, i);
+	free(shown);
 	buf_addf(a, "echo workaround %zu ok>> \"%%RESULT%%\"\n", i);
 	buf_addf(r, "if exist \"%%KBDIR%%\\prior-%zu.reg\" reg import "
 	    "\"%%KBDIR%%\\prior-%zu.reg\"\n", i, i);
@@ -176,6 +205,7 @@ runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
     struct buf *r)
 {
 	const struct plan_action *x;
+	struct buf w;
 	int reboot = plans_reboot(ph);
 	size_t i;
 
@@ -197,19 +227,24 @@ runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
 	    PLAN_REMOTE_DIR "\nset RESULT=%%~dp0%s-result.txt\nset REBOOT=0\n"
 	    "set BYHAND=0\necho kbfix-result/1 %s rollback> \"%%RESULT%%\"\n",
 	    ph->name, ph->name, ph->name, ph->name, ph->name);
-	/* undo runs in reverse: the package first, then the workarounds */
+	/* the workarounds first, as apply sets them (a Group Policy that
+	 * sets one back stops the runbook before any install); undo runs
+	 * in reverse: the package first, then the workarounds (w) */
+	buf_init(&w, 1 << 20);
+	for (i = 0; i < ph->nactions; i++) {
+		x = &ph->actions[i];
+		if (x->kind == ACTION_REGISTRY)
+			rb_registry(a, &w, x, i);
+		else if (x->kind == ACTION_MULTICAST)
+			rb_multicast(a, &w, x, i);
+	}
 	for (i = ph->nactions; i-- > 0; ) {
 		x = &ph->actions[i];
 		if (x->kind == ACTION_INSTALL)
 			rb_install(e, a, r, ph, x, i);
 	}
-	for (i = 0; i < ph->nactions; i++) {
-		x = &ph->actions[i];
-		if (x->kind == ACTION_REGISTRY)
-			rb_registry(a, r, x, i);
-		else if (x->kind == ACTION_MULTICAST)
-			rb_multicast(a, r, x, i);
-	}
+	buf_adds(r, buf_str(&w));
+	buf_release(&w);
 	if (reboot)
 		buf_adds(a, "if \"%REBOOT%\"==\"1\" goto reboot\n");
 	buf_adds(a, "echo verify ok>> \"%RESULT%\"\necho state done>> "
@@ -223,6 +258,10 @@ runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
 	buf_adds(a, ":fail\necho state failed %STEP% %RC%>> \"%RESULT%\"\n"
 	    "echo kbfix: FAILED at %STEP% (exit %RC%); run the rollback "
 	    "script\nexit /b 1\n");
+	for (i = 0; i < ph->nactions; i++)
+		if (ph->actions[i].kind == ACTION_REGISTRY &&
+		    ph->actions[i].group_policy != NULL)
+			rb_blocked(a, &ph->actions[i], i);
 	if (reboot)
 		buf_adds(r, "if \"%REBOOT%\"==\"1\" goto reboot\n");
 	buf_adds(r, "if \"%BYHAND%\"==\"1\" goto byhand\n"
@@ -366,6 +405,13 @@ import_parse(const char *path, char *text, char **host, int *rollback,
 				return -1;
 			}
 			*step = xstrdup(f[2]);
+		} else if (strcmp(f[1], "blocked") == 0) {
+			if (n != 3 || !word_ok(f[2])) {
+				err_set("%s: line %d: expected 'state blocked "
+				    "STEP'", path, lineno);
+				return -1;
+			}
+			*step = xstrdup(f[2]);
 		} else if (n != 2 || (strcmp(f[1], "done") != 0 &&
 		    strcmp(f[1], "reboot-pending") != 0 &&
 		    strcmp(f[1], "rolled-back") != 0 &&
@@ -380,6 +426,26 @@ import_parse(const char *path, char *text, char **host, int *rollback,
 		return -1;
 	}
 	return 0;
+}
+
+/* "state blocked workaround-N": the action's Group Policy setting. */
+static char *
+blocked_reason(const struct plan_host *ph, const char *step)
+{
+	const struct plan_action *x = NULL;
+	long long n;
+
+	if (strncmp(step, "workaround-", 11) == 0 &&
+	    parse_ll(step + 11, &n) == 0 && n >= 0 &&
+	    (size_t)n < ph->nactions)
+		x = &ph->actions[n];
+	if (x == NULL || x->kind != ACTION_REGISTRY || x->group_policy == NULL)
+		return xasprintf("%s: the runbook was blocked at %s", ph->name,
+		    step);
+	return xasprintf("%s: Group Policy Preferences set %s back after "
+	    "gpupdate (the runbook); %s; then run the runbook again (its "
+	    "rollback script puts back the value from before kbfix)",
+	    ph->name, x->value, x->group_policy);
 }
 
 int
@@ -420,6 +486,9 @@ deploy_runbook_import(const char *run_dir, const char *path,
 		err = xasprintf("%s: the %srunbook failed at %s (exit %lld = "
 		    "0x%08llx)", ph->name, rollback ? "rollback " : "", step,
 		    code, code & 0xffffffffLL);
+	} else if (strcmp(state, "blocked") == 0 && !rollback) {
+		jstate = "blocked";
+		err = blocked_reason(ph, step);
 	} else if (strcmp(state, "reboot-pending") == 0 && !rollback) {
 		jstate = "manual";
 		err = xasprintf("%s: the runbook installed and restarts the "

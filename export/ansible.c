@@ -554,6 +554,16 @@ host_change(struct buf *b, const struct plan_action *a, struct buf *l)
 	buf_adds(b, "    planned: ");
 	planned_line(b, a);
 	buf_adds(b, "\n");
+	/* a value Group Policy Preferences may write back: refreshed and
+	 * read again (playbook "workaround: Group Policy refresh") */
+	if (a->kind == ACTION_REGISTRY && a->group_policy != NULL) {
+		if (put_line(b, "    ", "gpupdate", l, deploy_cmd_gpupdate(a,
+		    -1, l)) == -1)
+			return -1;
+		buf_adds(b, "    group_policy: ");
+		buf_add_yaml_unsafe(b, a->group_policy);
+		buf_adds(b, "\n");
+	}
 	if (a->kind == ACTION_MULTICAST) {
 		p.enabled = 1;
 		if (put_line(b, "    ", "enable", l, rollback_restore_cmd(&p,

@@ -365,8 +365,17 @@ read_workaround_kind(struct ard *r, const cJSON *v, struct advisory_workaround *
 		if (get_str(r, v, "key", 1, &w->key) == -1 ||
 		    get_str(r, v, "value", 1, &w->value) == -1 ||
 		    get_str(r, v, "type", 1, &type) == -1 ||
-		    get_u32(r, v, "data", &w->data) == -1)
+		    get_u32(r, v, "data", &w->data) == -1 ||
+		    get_str(r, v, "group_policy", 0, &w->group_policy) == -1)
 			goto out;
+		/* it reaches reasons, runbooks and playbooks: one plain line */
+		if (w->group_policy != NULL &&
+		    !plan_valid_regdata(w->group_policy)) {
+			afail(r, "group_policy", "must be one line of printable "
+			    "ASCII, at most 1024 characters, none of & | < > ^ "
+			    "% \"");
+			goto out;
+		}
 		if (!plan_valid_regkey(w->key)) {
 			afail(r, "key", "must be a plain HKLM\\... key");
 			goto out;
@@ -873,6 +882,7 @@ plan_advisory_free(struct advisory *a)
 	free(a->workaround.value);
 	free(a->workaround.family);
 	free(a->workaround.text);
+	free(a->workaround.group_policy);
 	free(a->registry.enable);
 	free(a->registry.policy);
 	free(a->registry.gpo);

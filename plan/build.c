@@ -134,6 +134,9 @@ add_workaround(struct plan_arena *ar, struct plan_host *ph,
 		a->value = plan_arena_intern(ar, w->value);
 		a->type = plan_arena_intern(ar, "REG_DWORD");
 		a->data_num = w->data;
+		if (w->group_policy != NULL)
+			a->group_policy = plan_arena_intern(ar,
+			    w->group_policy);
 	} else {
 		a->kind = ACTION_MULTICAST;
 		a->family = plan_arena_intern(ar, w->family);
@@ -658,6 +661,10 @@ explain_action(const struct plan_action *a, struct buf *b)
 	case ACTION_REGISTRY:
 		buf_addf(b, "set %s\\%s = %u (%s)", a->key, a->value,
 		    a->data_num, a->type);
+		if (a->group_policy != NULL)
+			buf_adds(b, ", then gpupdate /target:computer /force "
+			    "and read again (set back by a Group Policy "
+			    "preference: blocked)");
 		break;
 	case ACTION_MULTICAST:
 		buf_addf(b, "set %s multicast forwarding %s", a->family,

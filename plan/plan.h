@@ -67,6 +67,9 @@ struct plan_action {
 	char		*type;
 	char		*data_str;	/* REG_SZ data, else NULL */
 	uint32_t	 data_num;	/* REG_DWORD data */
+	/* the Group Policy Preferences setting that may set the value back
+	 * (apply runs gpupdate and reads it again), or NULL */
+	char		*group_policy;
 	/* multicast-forwarding */
 	char		*family;	/* "ipv4" or "ipv6" */
 	int		 enabled;	/* target state */
@@ -680,6 +683,10 @@ struct advisory_workaround {
 	char		 *family;	/* multicast: ipv4 or ipv6 */
 	int		  enabled;	/* multicast target state */
 	char		 *text;		/* one sentence for reports */
+	/* registry: the Group Policy Preferences setting that may write
+	 * the value back (apply refreshes Group Policy and reads it
+	 * again), or NULL */
+	char		 *group_policy;
 };
 
 struct advisory_range {

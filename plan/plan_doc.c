@@ -291,8 +291,15 @@ read_action(struct rd *rd, const cJSON *o, struct plan_action *a)
 		break;
 	case ACTION_REGISTRY:
 		if (read_registry(rd, o, a) == -1 ||
-		    get_str(rd, o, "advisory", 0, &a->advisory) == -1)
+		    get_str(rd, o, "advisory", 0, &a->advisory) == -1 ||
+		    get_str(rd, o, "group_policy", 0, &a->group_policy) == -1)
 			goto out;
+		if (a->group_policy != NULL &&
+		    !plan_valid_regdata(a->group_policy)) {
+			rd_fail(rd, "group_policy", "must be one line of "
+			    "printable ASCII, none of & | < > ^ % \"");
+			goto out;
+		}
 		break;
 	case ACTION_MULTICAST:
 		if (read_multicast(rd, o, a) == -1 ||
@@ -754,6 +761,7 @@ host_release(struct plan_host *h)
 		free(a->value);
 		free(a->type);
 		free(a->data_str);
+		free(a->group_policy);
 		free(a->family);
 	}
 	free(h->findings);
@@ -935,6 +943,10 @@ w_action(struct buf *b, const struct plan_action *a)
 		if (a->advisory) {
 			ADD_LIT(b, ", \"advisory\": ");
 			w_jstr(b, a->advisory);
+		}
+		if (a->group_policy) {
+			ADD_LIT(b, ", \"group_policy\": ");
+			w_jstr(b, a->group_policy);
 		}
 		break;
 	case ACTION_MULTICAST:

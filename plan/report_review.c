@@ -56,6 +56,14 @@ is_state(const struct plan_review_host *h, const char *s)
 	return strcmp(h->state, s) == 0;
 }
 
+/* blocked: Group Policy set a workaround back (the reason says which) */
+static int
+w_failed(const struct plan_review_host *h)
+{
+	return is_state(h, "failed") || is_state(h, "blocked") ||
+	    is_state(h, "rollback-failed");
+}
+
 static void
 rv_count(const struct plan_review *r, struct rv_count *c)
 {
@@ -67,7 +75,7 @@ rv_count(const struct plan_review *r, struct rv_count *c)
 
 		if (is_state(h, "done"))
 			c->done++;
-		else if (is_state(h, "failed") || is_state(h, "rollback-failed"))
+		else if (w_failed(h))
 			c->failed++;
 		else if (is_state(h, "pending"))
 			c->pending++;
@@ -475,11 +483,6 @@ md_review_list(const struct plan_review *r, struct buf *b, const char *title,
 		buf_adds(b, "\n");
 }
 
-static int
-w_failed(const struct plan_review_host *h)
-{
-	return is_state(h, "failed") || is_state(h, "rollback-failed");
-}
 
 static int
 w_rolled(const struct plan_review_host *h)

@@ -2,16 +2,18 @@
 """Test helper for the apply tests (tests/integration/apply_*.sh).
 
   mkrun.py inventory N OUT.json [--profiles=P,P] [--faults=NAME:FAULT=TEXT]
-           [--down-ms=NAME:MS]
+           [--down-ms=NAME:MS] [--gpp=NAME]
       an inventory of N hosts cycling through the profiles below (or the
       named ones), for `tests/fleet/fleet up`; hosts are named
-      <profile>-<index>
+      <profile>-<index>; --gpp: a Group Policy Preferences item writes
+      CEIPEnable=1 back at each gpupdate (winsim.gpp)
   mkrun.py plan FLEET_INVENTORY OUT.json [--groups K] [--estimate S]
            [--only NAME,NAME] [--manual NAME,NAME] [--waves]
-           [--budget N]
+           [--budget N] [--gpp-check]
       a kbfix-plan/1 plan for the hosts of the fleet's inventory.json
       (which carries their addresses); --budget gives each reboot group
-      max_unavailable N (the plan's "groups")
+      max_unavailable N (the plan's "groups"); --gpp-check: the CEIP
+      action carries the advisory's group_policy, as `kbfix plan` writes it
   mkrun.py bundle PLAN.json DIR MKMSU
       DIR/manifest.json (kbfix-bundle/1) and DIR/files/*.msu built with
       the simulator's mkmsu
@@ -76,8 +78,11 @@ def cmd_inventory(args):
             faults.setdefault(host, {})[fname] = content
     names = None
     down = {}
+    gpp = set()
     for a in args[2:]:
-        if a.startswith("--profiles="):
+        if a.startswith("--gpp="):
+            gpp.add(a[len("--gpp="):])
+        elif a.startswith("--profiles="):
             names = a[len("--profiles="):].split(",")
         elif a.startswith("--down-ms="):
             host, _, ms = a[len("--down-ms="):].partition(":")
@@ -93,18 +98,33 @@ def cmd_inventory(args):
             h["winsim"] = {"faults": faults[h["name"]]}
         if h["name"] in down:
             h.setdefault("winsim", {})["reboot_down_ms"] = down[h["name"]]
+        if h["name"] in gpp:
+            h.setdefault("winsim", {})["gpp"] = {
+                CEIP_KEY + "\\CEIPEnable": 1}
         hosts.append(h)
     with open(out, "w") as f:
         json.dump({"hosts": hosts}, f, indent=1)
 
 
-def host_plan(h, groups, idx, estimate, manual, waves):
+def ceip_group_policy():
+    """The CEIP advisory's group_policy, from its file (kbfix plan copies
+    it into the action)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "plan", "advisories", "ws2-unload-ceip.json")
+    with open(path) as f:
+        return json.load(f)["workaround"]["group_policy"]
+
+
+def host_plan(h, groups, idx, estimate, manual, waves, gpp_check=False):
     p = profile_of(h["name"])
     actions = []
     if p[4]:
         actions.append({"kind": "registry", "key": CEIP_KEY,
                         "value": "CEIPEnable", "type": "REG_DWORD",
                         "data": 0})
+        if gpp_check:
+            actions[-1].update(advisory="ws2-unload-ceip",
+                               group_policy=ceip_group_policy())
     if p[5]:
         actions.append({"kind": "multicast-forwarding", "family": "ipv4",
                         "state": "disabled"})
@@ -133,6 +153,8 @@ def cmd_plan(args):
     inv, out = args[0], args[1]
     groups, estimate, only, manual, waves = 0, 60, None, set(), 0
     budget = 0
+    gpp_check = "--gpp-check" in args
+    args = [a for a in args if a != "--gpp-check"]
     i = 2
     while i < len(args):
         if args[i] == "--groups":
@@ -151,8 +173,8 @@ def cmd_plan(args):
     with open(inv) as f:
         doc = json.load(f)
     hosts = [h for h in doc["hosts"] if only is None or h["name"] in only]
-    plan_hosts = [host_plan(h, groups, i, estimate, manual, waves)
-                  for i, h in enumerate(hosts)]
+    plan_hosts = [host_plan(h, groups, i, estimate, manual, waves,
+                            gpp_check) for i, h in enumerate(hosts)]
     pkgs = {}
     for ph, h in zip(plan_hosts, hosts):
         p = profile_of(h["name"])

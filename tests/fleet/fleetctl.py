@@ -217,10 +217,26 @@ def registry_lines(m, version, arch, cap):
                    "Third-party WFP callout driver (simulated)")]
     for path, value in (m.get("registry") or {}).items():
         lines.append(("V",) + reg_entry(path, value))
+    return reg_text(m, "registry", lines)
+
+
+def reg_text(m, field, lines):
+    """Registry file lines (tests/winsim/registry.c) from tuples."""
     for f in lines:
         if any(c in x for x in f for c in "\t\r\n"):
-            raise BadInventory(f"{m['name']}: registry: tab or newline in {f}")
+            raise BadInventory(f"{m['name']}: {field}: tab or newline in {f}")
     return "".join("\t".join(f) + "\n" for f in lines)
+
+
+def gpp_lines(m):
+    """STATE/gpp (registry format): the values a Group Policy Preferences
+    registry item writes at every refresh (winsim gpupdate), from the
+    inventory's winsim.gpp {"HKLM\\...\\Name": data}."""
+    gpp = (m.get("winsim") or {}).get("gpp") or {}
+    if not isinstance(gpp, dict):
+        raise BadInventory(f"{m['name']}: winsim.gpp: must be an object")
+    return reg_text(m, "winsim.gpp",
+                    [("V",) + reg_entry(p, v) for p, v in gpp.items()])
 
 
 def write(path, text, mode=0o644):
@@ -278,6 +294,7 @@ def build_state(m, sdir, extra=None):
           "".join(f"{k}={v}\n" for k, v in profile.items()))
     write(os.path.join(sdir, "registry"),
           registry_lines(m, version, arch, cap))
+    write(os.path.join(sdir, "gpp"), gpp_lines(m))
     parch = "amd64" if arch == "x64" else arch
     # Windows' own base package is listed too (dism/ captures)
     base = TCPIP_BASE.get(version, version + ".0")

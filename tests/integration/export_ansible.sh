@@ -108,6 +108,15 @@ for h in ssh:
         if g["value"] != a["value"] or g["planned"] != "%s %s %s" % (a["value"], a["type"], data) \
            or not g["set"].startswith("reg add ") or not g["query"].startswith("reg query "):
             bad.append("%s: registry %r, want %r" % (h["name"], g, a))
+        # a value Group Policy Preferences may write back: refreshed and
+        # read again (issue 11 item 6)
+        gp = "gpupdate /target:computer /force & reg query %s /v %s" % (
+            a["key"], a["value"])
+        if a.get("group_policy") and (g.get("gpupdate") != gp or
+                                      g.get("group_policy") != a["group_policy"]):
+            bad.append("%s: gpupdate %r, want %r" % (h["name"], g.get("gpupdate"), gp))
+        if not a.get("group_policy") and "gpupdate" in g:
+            bad.append("%s: gpupdate without group_policy" % h["name"])
     for a, g in zip(mc, [g for g in got if g["kind"] == "multicast"]):
         if g["planned"] != "Multicast Forwarding : " + a["state"] or \
            g["set"] != "netsh interface %s set global multicastforwarding=%s & netsh interface %s show global" % (a["family"], a["state"], a["family"]):
@@ -125,14 +134,16 @@ for h in ssh:
         if not isinstance(i["file"], dict):
             bad.append("%s: file name not tagged !unsafe" % h["name"])
     for g in r.get("kbfix_changes", []):
-        for k in ("query", "set", "planned"):
-            if not isinstance(g[k], dict):
+        for k in ("query", "set", "planned", "gpupdate", "group_policy"):
+            if k in g and not isinstance(g[k], dict):
                 bad.append("%s: %s not tagged !unsafe" % (h["name"], k))
     for k, c in r.get("kbfix_cmd", {}).items():
         if not isinstance(c, dict):
             bad.append("%s: kbfix_cmd.%s not tagged !unsafe" % (h["name"], k))
 if not any(g["kind"] == "registry" for h in ssh for g in hv.get(h["name"], {}).get("kbfix_changes", [])):
     bad.append("the example plan has no registry workaround over SSH")
+if not any("gpupdate" in g for h in ssh for g in hv.get(h["name"], {}).get("kbfix_changes", [])):
+    bad.append("the example plan has no workaround checked after gpupdate")
 if not any(hv.get(h["name"], {}).get("kbfix_install") for h in ssh):
     bad.append("the example plan has no package over SSH")
 print("\n".join(bad) if bad else "ok")
@@ -144,6 +155,8 @@ check_eq "inventory, host_vars and bundle files match the plan" "ok" "$report"
 check_eq "ansible-playbook --syntax-check site.yml" 0 $?
 (cd "$X" && ansible-playbook --list-tasks site.yml) >"$T_TMP/tasks" 2>&1
 check_eq "ansible-playbook --list-tasks: exit 0" 0 $?
+check_contains "a Group Policy preference that sets a workaround back blocks the host" \
+    "$T_TMP/tasks" "workaround: not set back by Group Policy (else blocked)"
 plays=$(sed -n 's/^ *play #[0-9]* (\(kbfix_wave_[0-9]*\)).*/\1/p' "$T_TMP/tasks" | tr '\n' ' ')
 want=$(python3 -c '
 import json, sys

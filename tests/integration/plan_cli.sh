@@ -68,6 +68,12 @@ for a in tcpip-2018-07 wfp-classify-handle ws2-unload-ceip wfp-two-callouts \
     multicast-forwarding; do
 	check_contains "advisories lists $a" "$adv" "$a"
 done
+# issue 11 item 6: the GPO setting a Group Policy preference may own
+check_contains "advisories: CEIP names the Group Policy preference" "$adv" \
+    "group policy: apply reads it again after gpupdate; set back, the host is blocked: in the GPO that deploys CEIP"
+check_contains "explain: the CEIP action is read again after gpupdate" \
+    "$(kbfix explain -i $inv web01 2>&1)" \
+    "CEIPEnable = 0 (REG_DWORD), then gpupdate /target:computer /force and read again (set back by a Group Policy preference: blocked)"
 check_contains "advisories --json" "$(kbfix advisories --json)" \
     '"id": "wfp-classify-handle", "title": "Stop 0x50'
 

@@ -84,6 +84,12 @@ test_plan_advisory_builtin_has_five(void **state)
 	assert_false(a->reboot);
 	assert_int_equal(a->registry.high.dflt, 10000000);
 	assert_string_equal(a->workaround.value, "CEIPEnable");
+	/* seed 002 note 2: the GPO setting to change when a preference
+	 * writes the value back */
+	assert_non_null(strstr(a->workaround.group_policy,
+	    "Deploying Windows Feedback Forwarding"));
+	assert_null(plan_advisory_find(s, "multicast-forwarding")->
+	    workaround.group_policy);
 	plan_advisory_set_free(s);
 }
 
@@ -184,6 +190,14 @@ test_plan_advisory_parse_names_field(void **state)
 		bad = xasprintf("%.*s\"CEIPEnable & calc.exe\\r\\n\"%s",
 		    (int)(at - f.data), f.data, at + strlen("\"CEIPEnable\""));
 		refused(bad, "workaround.value: must be a plain value name");
+		free(bad);
+		at = strstr(f.data, "\"group_policy\": \"");
+		assert_non_null(at);
+		at += strlen("\"group_policy\": \"");
+		bad = xasprintf("%.*s%%COMSPEC%% %s", (int)(at - f.data),
+		    f.data, at);
+		refused(bad, "workaround.group_policy: must be one line of "
+		    "printable ASCII");
 		free(bad);
 		buf_release(&f);
 	}

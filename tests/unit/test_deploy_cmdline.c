@@ -81,12 +81,46 @@ test_cmd_workaround_and_install(void **state)
 	buf_release(&b);
 }
 
+/* The Group Policy refresh and the read after it (seed 002 note 2). */
+static void
+test_cmd_gpupdate_then_read(void **state)
+{
+	struct plan_action a;
+	struct buf b;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.kind = ACTION_REGISTRY;
+	a.key = "HKLM\\Software\\Microsoft\\SQMClient\\Windows";
+	a.value = "CEIPEnable";
+	a.type = "REG_DWORD";
+	buf_init(&b, 4096);
+	assert_int_equal(deploy_cmd_gpupdate(&a, 540, &b), 0);
+	assert_string_equal(buf_str(&b), "gpupdate /target:computer /force "
+	    "/wait:540 & reg query HKLM\\Software\\Microsoft\\SQMClient\\"
+	    "Windows /v CEIPEnable");
+	/* the runbook and the playbook: gpupdate's own wait */
+	buf_reset(&b);
+	assert_int_equal(deploy_cmd_gpupdate(&a, -1, &b), 0);
+	assert_string_equal(buf_str(&b), "gpupdate /target:computer /force & "
+	    "reg query HKLM\\Software\\Microsoft\\SQMClient\\Windows /v "
+	    "CEIPEnable");
+	/* a value cmd.exe would interpret: refused, nothing written */
+	buf_reset(&b);
+	a.value = "CEIP&calc";
+	assert_int_equal(deploy_cmd_gpupdate(&a, 540, &b), -1);
+	assert_int_equal(b.len, 0);
+	assert_non_null(strstr(err_msg(), "would be interpreted by cmd.exe"));
+	buf_release(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cmd_fixed_lines),
 		cmocka_unit_test(test_cmd_workaround_and_install),
+		cmocka_unit_test(test_cmd_gpupdate_then_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,9 @@ static const char sample[] =
     " \"reason\": \"KB4338823 installed\"}],"
     " \"actions\": [{\"kind\": \"registry\", \"key\":"
     " \"HKLM\\\\Software\\\\Microsoft\\\\SQMClient\\\\Windows\","
-    " \"value\": \"CEIPEnable\", \"type\": \"REG_DWORD\", \"data\": 0},"
+    " \"value\": \"CEIPEnable\", \"type\": \"REG_DWORD\", \"data\": 0,"
+    " \"advisory\": \"ws2-unload-ceip\", \"group_policy\": \"the GPP item,"
+    " data 1 to 0\"},"
     " {\"kind\": \"multicast-forwarding\", \"family\": \"ipv4\","
     " \"state\": \"disabled\"},"
     " {\"kind\": \"install\", \"kb\": \"KB4345459\"},"
@@ -54,6 +56,9 @@ test_plan_parse_reads_every_field(void **state)
 	assert_int_equal(h->actions[0].kind, ACTION_REGISTRY);
 	assert_string_equal(h->actions[0].value, "CEIPEnable");
 	assert_int_equal(h->actions[0].data_num, 0);
+	assert_string_equal(h->actions[0].group_policy,
+	    "the GPP item, data 1 to 0");
+	assert_null(h->actions[1].group_policy);
 	assert_int_equal(h->actions[1].kind, ACTION_MULTICAST);
 	assert_int_equal(h->actions[1].enabled, 0);
 	assert_string_equal(h->actions[2].kb, "KB4345459");
@@ -90,6 +95,7 @@ test_plan_write_json_roundtrips(void **state)
 	p = plan_parse("plan.json", sample, strlen(sample));
 	assert_non_null(p);
 	assert_roundtrip(p, "\"needs-action\": 1");
+	assert_roundtrip(p, "\"group_policy\": \"the GPP item, data 1 to 0\"");
 	plan_free(p);
 }
 
@@ -124,6 +130,13 @@ test_plan_parse_names_the_bad_field(void **state)
 	    " \"registry\", \"key\": \"HKLM\\\\X\", \"value\": \"V\","
 	    " \"type\": \"REG_DWORD\", \"data\": \"1|x\"}]}]}",
 	    "actions[0].data: must be a 32-bit");
+	/* it reaches a runbook's echo line and the reason */
+	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
+	    " \"a\", \"status\": \"needs-action\", \"actions\": [{\"kind\":"
+	    " \"registry\", \"key\": \"HKLM\\\\X\", \"value\": \"V\","
+	    " \"type\": \"REG_DWORD\", \"data\": 0, \"group_policy\":"
+	    " \"x & calc\"}]}]}",
+	    "hosts[0].actions[0].group_policy: must be one line of printable");
 	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"
 	    " \"a b\", \"status\": \"compliant\"}]}", "hosts[0].name");
 	expect_error("{\"format\": \"kbfix-plan/1\", \"hosts\": [{\"name\":"

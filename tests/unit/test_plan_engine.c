@@ -1137,13 +1137,17 @@ test_plan_reason_workaround_advisory(void **state)
 	buf_init(&b, 0);
 	assert_int_equal(plan_write_json(p, &b), 0);
 	assert_non_null(strstr(buf_str(&b), "\"data\": 0, \"advisory\": "
-	    "\"ws2-unload-ceip\"}"));
+	    "\"ws2-unload-ceip\", \"group_policy\": \"in the GPO that "
+	    "deploys CEIP, "));
 	back = plan_parse("p.json", b.data, b.len);
 	assert_non_null(back);
 	for (i = 0; i < back->hosts[0].nactions; i++)
 		if (back->hosts[0].actions[i].kind == ACTION_REGISTRY)
 			assert_string_equal(back->hosts[0].actions[i].advisory,
 			    "ws2-unload-ceip");
+	/* issue 11 item 6: the GPO setting from the advisory file, kept */
+	assert_string_equal(back->hosts[0].actions[0].group_policy,
+	    p->hosts[0].actions[0].group_policy);
 	plan_free(back);
 	buf_release(&b);
 	plan_free(p);

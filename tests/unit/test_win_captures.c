@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "rollback/rollback.h"
 #include "transport/transport.h"
 
 #define FIX "tests/fixtures/windows/"
@@ -558,6 +559,50 @@ test_reg_writeups(void **state)
 	transport_winreg_list_release(&l);
 }
 
+/*
+ * gpupdate, then reg query (deploy_cmd_gpupdate()): the value is read
+ * after either outcome of the refresh, gpupdate's text is no value line.
+ */
+static void
+gpupdate_then(const char *rel, const char *data)
+{
+	struct rollback_prior p;
+	struct transport_result res;
+	struct buf b = cap(rel);
+
+	buf_adds(&b, "\r\nHKEY_LOCAL_MACHINE\\Software\\Microsoft\\"
+	    "SQMClient\\Windows\r\n    CEIPEnable    REG_DWORD    ");
+	buf_adds(&b, data);
+	buf_adds(&b, "\r\n\r\n");
+	memset(&res, 0, sizeof(res));
+	res.out = b.data;
+	res.out_len = b.len;
+	res.err = "";
+	memset(&p, 0, sizeof(p));
+	p.kind = RB_KIND_REGISTRY;
+	p.key = "HKLM\\Software\\Microsoft\\SQMClient\\Windows";
+	p.value = "CEIPEnable";
+	assert_int_equal(rollback_prior_read(&p, &res), 0);
+	assert_true(p.existed);
+	assert_string_equal(p.type, "REG_DWORD");
+	assert_string_equal(p.data, data);
+	/* reg query's exit 1: the value is absent, whatever gpupdate said */
+	res.exit_status = 1;
+	assert_int_equal(rollback_prior_read(&p, &res), 0);
+	assert_false(p.existed);
+	free(p.type);
+	free(p.data);
+	buf_release(&b);
+}
+
+static void
+test_gpupdate_captures(void **state)
+{
+	(void)state;
+	gpupdate_then("gpupdate/win11_force_ok.txt", "0x1");
+	gpupdate_then("gpupdate/win11_force_no_dc.txt", "0x0");
+}
+
 /* netsh: labels with spaces; translated output is unknown, not a guess */
 
 static void
@@ -643,6 +688,7 @@ main(void)
 		cmocka_unit_test(test_reg_writeups),
 		cmocka_unit_test(test_netsh_captures),
 		cmocka_unit_test(test_shutdown_capture),
+		cmocka_unit_test(test_gpupdate_captures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,6 +50,7 @@ static const struct {
 	{"ver", cmd_ver},
 	{"hostname", cmd_hostname},
 	{"wevtutil", cmd_wevtutil},
+	{"gpupdate", cmd_gpupdate},
 };
 
 void

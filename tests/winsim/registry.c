@@ -220,11 +220,17 @@ load_line(struct registry *r, char *line)
 int
 registry_load(struct host *h, struct registry *r)
 {
+	return registry_read(h, "registry", r);
+}
+
+int
+registry_read(struct host *h, const char *name, struct registry *r)
+{
 	char *line, *next;
 	struct buf b;
 
 	memset(r, 0, sizeof(*r));
-	if (state_read(h, "registry", &b) == -1)
+	if (state_read(h, name, &b) == -1)
 		return -1;
 	for (line = b.data; line != NULL && *line; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)

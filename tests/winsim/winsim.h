@@ -2,9 +2,10 @@
  * winsim: a Windows host simulator for the kbfix test fleet.  It is the
  * login shell of the fleet's test account: sshd runs `winsim -c "<line>"`,
  * winsim reads <line> as cmd.exe would and answers as reg, dism, expand,
- * netsh, shutdown, schtasks, wmic, systeminfo, type, del and mkdir do
- * (formats and exit codes: ../shared/FACTS.md section 4).  The host's state
- * lives in the directory $WINSIM_STATE; tests/README.md documents it.
+ * netsh, shutdown, schtasks, wmic, systeminfo, gpupdate, type, del and
+ * mkdir do (formats and exit codes: ../shared/FACTS.md section 4).  The
+ * host's state lives in the directory $WINSIM_STATE; tests/README.md
+ * documents it.
  *
  * Internal header of the program (not a library module).
  */
@@ -103,6 +104,8 @@ struct registry {
 };
 
 int	 registry_load(struct host *, struct registry *);
+/* STATE/name in the registry's format (gpupdate's STATE/gpp) */
+int	 registry_read(struct host *, const char *name, struct registry *);
 int	 registry_save(struct host *, const struct registry *);
 void	 registry_free(struct registry *);
 int	 registry_exists(const struct registry *, const char *path);
@@ -161,6 +164,7 @@ uint32_t cmd_rmdir(struct host *, int, char **);
 uint32_t cmd_ver(struct host *, int, char **);
 uint32_t cmd_hostname(struct host *, int, char **);
 uint32_t cmd_wevtutil(struct host *, int, char **);	/* events.c */
+uint32_t cmd_gpupdate(struct host *, int, char **);	/* gpupdate.c */
 
 /* cmd.exe command lines. */
 enum join { JOIN_FIRST, JOIN_ALWAYS, JOIN_AND, JOIN_OR };

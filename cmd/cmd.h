@@ -86,8 +86,23 @@ int	cmd_supersede(int, char **);
 int	cmd_fetch(int, char **);
 int	cmd_verify(int, char **);
 
-/* cmd/catalog_opts.c: --catalog-url, --cacert, --allow-host,
- * --request-timeout, --download-timeout */
+/*
+ * Update Catalog options (cmd/catalog_opts.c): entries for a getopt_long
+ * table, CMD_CATALOG_LONGOPTS (--catalog-url, --cacert, --request-timeout:
+ * every Catalog command) and CMD_DOWNLOAD_LONGOPTS (--allow-host,
+ * --download-timeout: the commands that download files), their usage
+ * texts, and catalog_opts_parse(), which reads one into o: 1 taken, 0 not
+ * a Catalog option, -1 after a message.
+ */
+enum { CMD_OPT_CATALOG_URL = 0x300, CMD_OPT_CACERT, CMD_OPT_RTIMEOUT,
+	CMD_OPT_ALLOW_HOST, CMD_OPT_DTIMEOUT };
+#define CMD_CATALOG_LONGOPTS \
+	{ "catalog-url",	required_argument, NULL, CMD_OPT_CATALOG_URL }, \
+	{ "cacert",		required_argument, NULL, CMD_OPT_CACERT }, \
+	{ "request-timeout",	required_argument, NULL, CMD_OPT_RTIMEOUT }
+#define CMD_DOWNLOAD_LONGOPTS \
+	{ "allow-host",		required_argument, NULL, CMD_OPT_ALLOW_HOST }, \
+	{ "download-timeout",	required_argument, NULL, CMD_OPT_DTIMEOUT }
 struct catalog_client;
 struct catalog_opts {
 	const char	*url;
@@ -97,12 +112,12 @@ struct catalog_opts {
 	int		 request_timeout, download_timeout;	/* s, 0: default */
 };
 void	catalog_opts_init(struct catalog_opts *);
-void	catalog_opts_allow(struct catalog_opts *, const char *host);
-/* A timeout option's seconds into *out: 0, or -1 after a message. */
-int	catalog_opts_seconds(const char *option, const char *arg, int *out);
+int	catalog_opts_parse(int ch, const char *arg, struct catalog_opts *);
+/* The client, or NULL after a message (a bad URL or host is bad usage). */
 struct catalog_client *catalog_opts_client(struct catalog_opts *);
 void	catalog_opts_release(struct catalog_opts *);
 extern const char catalog_opts_usage[];
+extern const char catalog_opts_download_usage[];
 int	cmd_plan(int, char **);
 int	cmd_report(int, char **);
 /* 1: stdout is a terminal and NO_COLOR is unset or empty (cmd/report.c). */

@@ -43,40 +43,40 @@ struct deploy_result;
 void	cmd_deploy_signals(void);
 void	cmd_deploy_progress(const struct deploy_progress *, void *);
 int	cmd_deploy_report(int rc, struct deploy_result *, int rollback);
-/*
- * --connect-timeout S and --command-timeout S of apply, resume and
- * rollback: CMD_DEPLOY_TIMEOUT_OPTS in the option table, then
- * cmd_deploy_timeout(c, optarg, opts) for those two codes: 1 taken, 0
- * not one of them, -1 after a message.
- */
-struct deploy_opts;
-enum { CMD_OPT_CONNECT_TIMEOUT = 0x1701, CMD_OPT_COMMAND_TIMEOUT };
-#define CMD_DEPLOY_TIMEOUT_OPTS \
-	{ "connect-timeout", required_argument, NULL, CMD_OPT_CONNECT_TIMEOUT }, \
-	{ "command-timeout", required_argument, NULL, CMD_OPT_COMMAND_TIMEOUT }
-int	cmd_deploy_timeout(int c, const char *v, struct deploy_opts *);
 int	cmd_apply(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_discover(int, char **);
 int	cmd_evidence(int, char **);
 
-/* SSH options (cmd/ssh_opts.c): entries for a getopt_long table (short
- * options "p:k:u:"), their usage lines, and cmd_ssh_opt(), which reads
- * one into o: 1 taken, 0 not an SSH option, -1 after a message. */
+/*
+ * SSH options (cmd/ssh_opts.c) of discover, evidence, apply, resume and
+ * rollback: entries for a getopt_long table, CMD_SSH_LONGOPTS (short
+ * options "p:k:u:"), or CMD_SSH_CONN_LONGOPTS (all but --parallel:
+ * rollback), their usage lines (cmd_ssh_usage, cmd_ssh_conn_usage), and
+ * cmd_ssh_opt(), which reads one into o: 1 taken, 0 not an SSH option,
+ * -1 after a message.  cmd_ssh_deploy() puts the ones given (nonzero)
+ * over a run's options.
+ */
 enum { CMD_OPT_KNOWN = 0x200, CMD_OPT_ACCEPT, CMD_OPT_CTIMEOUT,
 	CMD_OPT_XTIMEOUT };
-#define CMD_SSH_LONGOPTS \
-	{ "parallel",		required_argument, NULL, 'p' }, \
+#define CMD_SSH_CONN_LONGOPTS \
 	{ "known-hosts",	required_argument, NULL, CMD_OPT_KNOWN }, \
 	{ "accept-new",		no_argument,	   NULL, CMD_OPT_ACCEPT }, \
 	{ "key",		required_argument, NULL, 'k' }, \
 	{ "user",		required_argument, NULL, 'u' }, \
 	{ "connect-timeout",	required_argument, NULL, CMD_OPT_CTIMEOUT }, \
 	{ "command-timeout",	required_argument, NULL, CMD_OPT_XTIMEOUT }
+#define CMD_SSH_LONGOPTS \
+	{ "parallel",		required_argument, NULL, 'p' }, \
+	CMD_SSH_CONN_LONGOPTS
 struct transport_opts;
+struct deploy_opts;
 extern const char cmd_ssh_usage[];
+extern const char cmd_ssh_conn_usage[];
 int	cmd_ssh_opt(int ch, const char *arg, struct transport_opts *o);
+void	cmd_ssh_deploy(const struct transport_opts *, struct deploy_opts *);
+
 int	cmd_export(int, char **);
 
 /* Update Catalog commands (cmd/search.c, show.c, fetch.c, verify.c) */

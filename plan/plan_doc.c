@@ -446,16 +446,6 @@ out:
 	return rc;
 }
 
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Duplicate names in O(1) per host: an open-addressing set of indexes. */
 static int
 seen_name(const struct plan *p, size_t *slots, size_t cap, size_t idx)
@@ -463,7 +453,8 @@ seen_name(const struct plan *p, size_t *slots, size_t cap, size_t idx)
 	const char *name = p->hosts[idx].name;
 	size_t j;
 
-	for (j = name_hash(name) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+	for (j = str_hash(STR_HASH_INIT, name) & (cap - 1); slots[j];
+	    j = (j + 1) & (cap - 1))
 		if (strcmp(p->hosts[slots[j] - 1].name, name) == 0)
 			return 1;
 	slots[j] = idx + 1;

@@ -24,17 +24,10 @@ extern const size_t plan_embedded_supersede_n;
 static uint64_t
 key_hash(const char *product, const char *advisory, const char *kb)
 {
-	const char *parts[3] = { product, advisory, kb };
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-	const char *s;
+	uint64_t h = str_hash(STR_HASH_INIT, product);
 
-	for (i = 0; i < 3; i++) {
-		for (s = parts[i]; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-		h = (h ^ '|') * 1099511628211ULL;
-	}
-	return h;
+	h = str_hash(str_hash(h, "|"), advisory);
+	return str_hash(str_hash(h, "|"), kb);
 }
 
 static int

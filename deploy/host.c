@@ -544,17 +544,6 @@ host_value_as_planned(const struct plan_action *a,
 
 /* apply --check. */
 
-static int
-plan_has_reboot(const struct plan_host *ph)
-{
-	size_t i;
-
-	for (i = 0; i < ph->nactions; i++)
-		if (ph->actions[i].kind == ACTION_REBOOT)
-			return 1;
-	return 0;
-}
-
 static void
 check_registry(struct buf *b, const struct plan_action *a,
     const struct rollback_prior *p)
@@ -612,7 +601,7 @@ host_check_report(struct host_run *h)
 	const struct rollback_prior *p;
 	struct buf b;
 	size_t i, k = 0;
-	int install = 0;
+	int install = 0, reboot;
 
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < ph->nactions; i++) {
@@ -641,8 +630,9 @@ host_check_report(struct host_run *h)
 			    ph->name, ph->arch));
 		}
 	}
-	buf_addf(&b, "  reboot: %s\n", install && plan_has_reboot(ph) ?
-	    "yes, after the install (planned)" : plan_has_reboot(ph) ?
+	reboot = plan_host_has(ph, ACTION_REBOOT);
+	buf_addf(&b, "  reboot: %s\n", install && reboot ?
+	    "yes, after the install (planned)" : reboot ?
 	    "no (nothing to install)" : "no (not planned)");
 	free(h->check);
 	h->check = buf_detach(&b, NULL);

@@ -160,23 +160,12 @@ rb_install(struct engine *e, struct buf *a, struct buf *r,
 	free(cab);
 }
 
-static int
-plans_reboot(const struct plan_host *ph)
-{
-	size_t i;
-
-	for (i = 0; i < ph->nactions; i++)
-		if (ph->actions[i].kind == ACTION_REBOOT)
-			return 1;
-	return 0;
-}
-
 static void
 runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
     struct buf *r)
 {
 	const struct plan_action *x;
-	int reboot = plans_reboot(ph);
+	int reboot = plan_host_has(ph, ACTION_REBOOT);
 	size_t i;
 
 	buf_addf(a, "@echo off\nrem kbfix runbook for %s: run as "

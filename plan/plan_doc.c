@@ -749,6 +749,17 @@ plan_host_find(const struct plan *p, const char *name)
 	return NULL;
 }
 
+int
+plan_host_has(const struct plan_host *ph, enum plan_action_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < ph->nactions; i++)
+		if (ph->actions[i].kind == kind)
+			return 1;
+	return 0;
+}
+
 /* Writer: JSON straight into a buffer, one key a line, stable key order. */
 /* A string literal, without strlen (the writer runs once per host). */
 #define ADD_LIT(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)

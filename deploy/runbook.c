@@ -310,6 +310,22 @@ parse_ll(const char *s, long long *v)
 	return errno != 0 || *e != '\0' ? -1 : 0;
 }
 
+/* Cuts line at runs of spaces into at most max fields; their count. */
+static int
+split_words(char *line, char **f, int max)
+{
+	int n = 0;
+
+	for (line += strspn(line, " "); *line && n < max;
+	    line += strspn(line, " ")) {
+		f[n++] = line;
+		line += strcspn(line, " ");
+		if (*line)
+			*line++ = '\0';
+	}
+	return n;
+}
+
 static int
 import_parse(const char *path, char *text, char **host, int *rollback,
     char **state, char **step, long long *code)
@@ -324,8 +340,7 @@ import_parse(const char *path, char *text, char **host, int *rollback,
 		if (next != NULL)
 			*next++ = '\0';
 		line[strcspn(line, "\r")] = '\0';
-		for (n = 0; n < 5 && (f[n] = strtok(n ? NULL : line, " ")); n++)
-			;
+		n = split_words(line, f, 5);
 		if (lineno == 1) {
 			if (n != 3 || strcmp(f[0], "kbfix-result/1") != 0 ||
 			    (strcmp(f[2], "apply") != 0 &&

@@ -65,11 +65,9 @@ cmd_rollback(int argc, char **argv)
 		case 'w': window = optarg; break;
 		case 0x1703: force = 1; break;
 		case 't':
-			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
-				warnmsg("--reboot-timeout '%s': expected "
-				    "seconds", optarg);
+			if (cmd_opt_int("reboot-timeout", optarg, 1, 86400,
+			    &timeout) == -1)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h': rollback_usage(stdout); return EXIT_OK;
 		default: rollback_usage(stderr); return EXIT_USAGE;

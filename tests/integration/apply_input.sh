@@ -142,6 +142,13 @@ for c in "discover -i $T_TMP/inv.json -o $T_TMP/d.json" \
 	    "kbfix: --parallel 'x': expected a number from 1 to 10000"
 done
 check "bad SSH options: nothing written" test ! -e "$T_TMP/d.json" -a ! -e "$T_TMP/r7"
+for c in "apply $T_TMP/plan.json --bundle $T_TMP/bundle --run-dir $T_TMP/r7" \
+    "resume $T_TMP/run" "rollback $T_TMP/run"; do
+	out=$(kbfix $c --reboot-timeout 0 2>&1); rc=$?
+	check_eq "${c%% *} --reboot-timeout 0: exit 2" 2 "$rc"
+	check_contains "${c%% *} --reboot-timeout 0: the one message" "$out" \
+	    "kbfix: --reboot-timeout '0': expected a number from 1 to 86400"
+done
 out=$(kbfix rollback "$T_TMP/run" --parallel 3 2>&1); rc=$?
 check_eq "rollback --parallel: not a rollback option (exit 2)" 2 "$rc"
 # SSH options given to resume replace the run's and are recorded

@@ -70,13 +70,7 @@ on_signal(int sig)
 void
 cmd_deploy_signals(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cmd_signals_catch(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 }
 

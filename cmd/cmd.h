@@ -27,6 +27,8 @@ void	warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
  * progress takes when stderr is not a terminal.
  */
 const volatile sig_atomic_t *cmd_interrupt_catch(void);
+/* SIGINT and SIGTERM to handler (apply's and cmd_interrupt_catch()'s). */
+void	cmd_signals_catch(void (*handler)(int));
 const char *cmd_interrupt_name(void);
 void	cmd_interrupt_exit(void);
 void	cmd_progress_line(const char *, ...)

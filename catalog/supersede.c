@@ -176,17 +176,6 @@ walk_fix(struct walk *w, const char *advisory, const char *fix)
 	return rc;
 }
 
-static int
-has_str(char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* The products of the update-table advisories, in order, once each. */
 static char **
 products_of(const struct advisory_set *set, size_t *n)
@@ -200,7 +189,7 @@ products_of(const struct advisory_set *set, size_t *n)
 			const struct advisory_row *r = &set->items[i]->rows[j];
 
 			for (k = 0; k < r->match.nos; k++) {
-				if (has_str(v, *n, r->match.os[k]))
+				if (strv_has(v, *n, r->match.os[k]))
 					continue;
 				v = xreallocarray(v, *n + 1, sizeof(*v));
 				v[(*n)++] = xstrdup(r->match.os[k]);
@@ -223,7 +212,7 @@ walk_row(struct walk *w, const struct advisory *a, const struct advisory_row *r,
 	if (r->latest && n < 64)
 		fixes[n++] = r->latest;
 	for (i = 0; i < n; i++) {
-		if (has_str(*done, *ndone, fixes[i]))
+		if (strv_has(*done, *ndone, fixes[i]))
 			continue;
 		*done = xreallocarray(*done, *ndone + 1, sizeof(**done));
 		(*done)[(*ndone)++] = xstrdup(fixes[i]);
@@ -261,7 +250,7 @@ catalog_supersede_refresh(struct catalog_client *c,
 				const struct advisory_row *r =
 				    &set->items[i]->rows[j];
 
-				if (has_str(r->match.os, r->match.nos,
+				if (strv_has(r->match.os, r->match.nos,
 				    products[p]))
 					rc = walk_row(&w, set->items[i], r,
 					    &done, &ndone);

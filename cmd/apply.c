@@ -12,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
+#include "transport/transport.h"
 #include "util/util.h"
 
 static void
@@ -58,12 +59,12 @@ apply_usage(FILE *f)
 	    "--expect-plan SHA256 (from the change request, 'kbfix report\n"
 	    "PLAN.json'): refuse, before anything starts, a plan file with\n"
 	    "another SHA-256; run.json records the hash of the plan run.\n"
-	    "--connect-timeout S (10) and --command-timeout S (600) bound each\n"
-	    "connect and each command; the reboot wait's are also bounded by\n"
+	    "The reboot wait's connects and commands are also bounded by\n"
 	    "what is left of --reboot-timeout (600).\n"
 	    "Exit: 0 all done, 3 some hosts failed or were not done,\n"
 	    "4 the rest done but manual hosts remain (their runbooks),\n"
-	    "1 the run failed, 2 bad input.\n", f);
+	    "1 the run failed, 2 bad input.\n\nSSH options:\n", f);
+	fputs(cmd_ssh_usage, f);
 }
 
 static void
@@ -76,13 +77,7 @@ on_signal(int sig)
 void
 cmd_deploy_signals(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cmd_signals_catch(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -358,23 +353,6 @@ cmd_deploy_report(int rc, struct deploy_result *res, int rollback)
 	return status;
 }
 
-int
-cmd_deploy_timeout(int c, const char *v, struct deploy_opts *o)
-{
-	int s;
-
-	if (c != CMD_OPT_CONNECT_TIMEOUT && c != CMD_OPT_COMMAND_TIMEOUT)
-		return 0;
-	if (cmd_opt_int(c == CMD_OPT_CONNECT_TIMEOUT ? "connect-timeout" :
-	    "command-timeout", v, 1, 86400, &s) == -1)
-		return -1;
-	if (c == CMD_OPT_CONNECT_TIMEOUT)
-		o->connect_timeout_ms = s * 1000;
-	else
-		o->command_timeout_ms = s * 1000;
-	return 1;
-}
-
 /* apply --check: per host what would change, or why it was not read. */
 static int
 check_report(int rc, struct deploy_result *res)
@@ -474,34 +452,31 @@ cmd_apply(int argc, char **argv)
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "window", required_argument, NULL, 'w' },
-		{ "parallel", required_argument, NULL, 'p' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "max-fail", required_argument, NULL, 'm' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "reboot-delay", required_argument, NULL, 'd' },
 		{ "no-auto-rollback", no_argument, NULL, 'N' },
-		{ "known-hosts", required_argument, NULL, 'K' },
-		{ "accept-new", no_argument, NULL, 'A' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "user", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "expect-plan", required_argument, NULL, 'E' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
-		CMD_DEPLOY_TIMEOUT_OPTS,
+		CMD_SSH_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *want = NULL;
 	struct deploy_opts o;
+	struct transport_opts ssh;
 	struct deploy_result res;
 	int c, t, rc, bad = 0;
 
 	memset(&o, 0, sizeof(o));
+	memset(&ssh, 0, sizeof(ssh));
 	o.canary = -1;
 	o.reboot_delay_s = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
-		if ((t = cmd_deploy_timeout(c, optarg, &o)) != 0) {
+	while ((c = getopt_long(argc, argv, "p:k:u:h", opts, NULL)) != -1) {
+		if ((t = cmd_ssh_opt(c, optarg, &ssh)) != 0) {
 			bad |= t < 0;
 			continue;
 		}
@@ -509,8 +484,6 @@ cmd_apply(int argc, char **argv)
 		case 'b': o.bundle_dir = optarg; break;
 		case 'r': o.run_dir = optarg; break;
 		case 'w': o.window = optarg; break;
-		case 'p': bad |= cmd_opt_int("parallel", optarg, 1, 10000,
-			    &o.parallel); break;
 		case 'c': bad |= cmd_opt_int("canary", optarg, 0, 10000,
 			    &o.canary); break;
 		case 'm': bad |= cmd_opt_int("max-fail", optarg, 0, 100,
@@ -520,10 +493,6 @@ cmd_apply(int argc, char **argv)
 		case 'd': bad |= cmd_opt_int("reboot-delay", optarg, 0, 600,
 			    &o.reboot_delay_s); break;
 		case 'N': o.no_auto_rollback = 1; break;
-		case 'K': o.known_hosts = optarg; break;
-		case 'A': o.accept_new = 1; break;
-		case 'k': o.key_file = optarg; break;
-		case 'u': o.user = optarg; break;
 		case 'l': o.limit = optarg; break;
 		case 'E': want = optarg; break;
 		case 'C': o.check = 1; break;
@@ -533,6 +502,7 @@ cmd_apply(int argc, char **argv)
 	}
 	if (bad || test_kill_after(&o) == -1)
 		return EXIT_USAGE;
+	cmd_ssh_deploy(&ssh, &o);
 	if (optind + 1 != argc || o.bundle_dir == NULL ||
 	    (o.run_dir == NULL && !o.check)) {
 		apply_usage(stderr);

@@ -1,7 +1,8 @@
 /*
- * Options shared by the Update Catalog commands (search, show, fetch):
- * --catalog-url, --cacert, --allow-host, --request-timeout,
- * --download-timeout.
+ * Options shared by the Update Catalog commands (search, show, supersede,
+ * fetch): one table entry list (CMD_CATALOG_LONGOPTS, and
+ * CMD_DOWNLOAD_LONGOPTS for fetch, cmd/cmd.h), one function that reads
+ * them into struct catalog_opts, one usage text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,23 +17,34 @@ catalog_opts_init(struct catalog_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
-void
-catalog_opts_allow(struct catalog_opts *o, const char *host)
+static void
+allow(struct catalog_opts *o, const char *host)
 {
-	o->hosts = realloc(o->hosts, (o->nhosts + 1) * sizeof(*o->hosts));
-	if (o->hosts == NULL) {
-		warnmsg("out of memory");
-		exit(EXIT_FAIL);
-	}
+	o->hosts = xreallocarray(o->hosts, o->nhosts + 1, sizeof(*o->hosts));
 	o->hosts[o->nhosts++] = host;
 }
 
-int
-catalog_opts_seconds(const char *option, const char *arg, int *out)
+static int
+seconds(const char *option, const char *arg, int *out)
 {
 	if (parse_int(arg, 1, CATALOG_TIMEOUT_MAX, out) == -1) {
 		warnmsg("%s: %s", option, err_msg());
 		return -1;
+	}
+	return 1;
+}
+
+int
+catalog_opts_parse(int ch, const char *arg, struct catalog_opts *o)
+{
+	switch (ch) {
+	case CMD_OPT_CATALOG_URL: o->url = arg; return 1;
+	case CMD_OPT_CACERT: o->cacert = arg; return 1;
+	case CMD_OPT_ALLOW_HOST: allow(o, arg); return 1;
+	case CMD_OPT_RTIMEOUT:
+		return seconds("--request-timeout", arg, &o->request_timeout);
+	case CMD_OPT_DTIMEOUT:
+		return seconds("--download-timeout", arg, &o->download_timeout);
 	}
 	return 0;
 }
@@ -75,3 +87,14 @@ const char catalog_opts_usage[] =
 "                     dialog) after S seconds, retries included\n"
 "                     (1-" XSTR(CATALOG_TIMEOUT_MAX) ", default "
 XSTR(CATALOG_REQUEST_TIMEOUT) ")\n";
+
+const char catalog_opts_download_usage[] =
+"  --allow-host HOST[:PORT]\n"
+"                       also download from HOST (a mirror) on PORT (default 443\n"
+"                       for https, 80 for http); the Microsoft hosts and the\n"
+"                       Catalog's own scheme, host and port are always allowed;\n"
+"                       a redirect from https to http is always refused\n"
+"  --download-timeout S give up a file after S seconds, retries included\n"
+"                       (1-" XSTR(CATALOG_TIMEOUT_MAX) ", default "
+XSTR(CATALOG_DOWNLOAD_TIMEOUT) ").  A file larger than its\n"
+"                       Catalog entry's size is refused as soon as it is seen\n";

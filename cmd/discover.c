@@ -38,15 +38,10 @@ static const char usage_text[] =
 "(columns the planner does not know are dropped).\n"
 "\n"
 "  -i, --inventory FILE    inventory to read (JSON, CSV or AD export)\n"
-"  -o, --output FILE       inventory to write (may be the same file)\n"
-"  -p, --parallel N        open at most N connections at a time (32)\n"
-"      --known-hosts FILE  OpenSSH known_hosts (~/.ssh/known_hosts); an\n"
-"                          unknown or changed host key is refused\n"
-"      --accept-new        trust unknown host keys and record them\n"
-"  -k, --key FILE          private key (default: ssh-agent)\n"
-"  -u, --user USER         user for hosts without one (default: $USER)\n"
-"      --connect-timeout S per host connect timeout in seconds (10)\n"
-"      --command-timeout S per host command timeout in seconds (600)\n"
+"  -o, --output FILE       inventory to write (may be the same file)\n";
+
+/* After cmd_ssh_usage. */
+static const char usage_more[] =
 "      --print-command     print the cmd.exe line run on each host, and exit\n"
 "      --since DAYS        evidence: read the event logs of the last DAYS\n"
 "                          days (30); advisories whose evidence (bug\n"
@@ -69,19 +64,21 @@ static const char usage_text[] =
 "bad inventory, 3 some hosts could not be discovered; interrupted: killed\n"
 "by the signal after writing (130 after SIGINT, 143 after SIGTERM).\n";
 
-enum { OPT_KNOWN = 256, OPT_ACCEPT, OPT_CTIMEOUT, OPT_XTIMEOUT, OPT_PRINT,
-	OPT_SINCE, OPT_NOEVIDENCE, OPT_NOPROGRESS, OPT_SKIPINVALID };
+static void
+usage(FILE *f)
+{
+	fputs(usage_text, f);
+	fputs(cmd_ssh_usage, f);
+	fputs(usage_more, f);
+}
+
+enum { OPT_PRINT = 256, OPT_SINCE, OPT_NOEVIDENCE, OPT_NOPROGRESS,
+	OPT_SKIPINVALID };
 
 static const struct option longopts[] = {
 	{ "inventory",		required_argument, NULL, 'i' },
 	{ "output",		required_argument, NULL, 'o' },
-	{ "parallel",		required_argument, NULL, 'p' },
-	{ "known-hosts",	required_argument, NULL, OPT_KNOWN },
-	{ "accept-new",		no_argument,	   NULL, OPT_ACCEPT },
-	{ "key",		required_argument, NULL, 'k' },
-	{ "user",		required_argument, NULL, 'u' },
-	{ "connect-timeout",	required_argument, NULL, OPT_CTIMEOUT },
-	{ "command-timeout",	required_argument, NULL, OPT_XTIMEOUT },
+	CMD_SSH_LONGOPTS,
 	{ "print-command",	no_argument,	   NULL, OPT_PRINT },
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "no-evidence",	no_argument,	   NULL, OPT_NOEVIDENCE },
@@ -90,20 +87,6 @@ static const struct option longopts[] = {
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
-
-static int
-seconds(const char *opt, const char *arg, int *ms)
-{
-	int s;
-
-	if (parse_int(arg, 1, 86400, &s) == -1) {
-		warnmsg("discover: %s: '%s' is not a number of seconds (1 to "
-		    "86400)", opt, arg);
-		return -1;
-	}
-	*ms = s * 1000;
-	return 0;
-}
 
 static int
 print_command(void)
@@ -126,36 +109,19 @@ static int
 parse_args(int argc, char **argv, struct transport_opts *o,
     const char **in, const char **out, int *since)
 {
-	int ch;
+	int ch, taken;
 
 	while ((ch = getopt_long(argc, argv, "i:o:p:k:u:h", longopts,
 	    NULL)) != -1) {
+		if ((taken = cmd_ssh_opt(ch, optarg, o)) == -1)
+			return -1;
+		if (taken)
+			continue;
 		switch (ch) {
 		case 'i': *in = optarg; break;
 		case 'o': *out = optarg; break;
-		case 'k': o->key_file = optarg; break;
-		case 'u': o->user = optarg; break;
-		case OPT_KNOWN: o->known_hosts = optarg; break;
-		case OPT_ACCEPT: o->accept_new = 1; break;
-		case 'p':
-			if (parse_int(optarg, 1, 10000, &o->parallel) == -1) {
-				warnmsg("discover: --parallel: '%s' is not a "
-				    "number from 1 to 10000", optarg);
-				return -1;
-			}
-			break;
-		case OPT_CTIMEOUT:
-			if (seconds("--connect-timeout", optarg,
-			    &o->connect_timeout_ms) == -1)
-				return -1;
-			break;
-		case OPT_XTIMEOUT:
-			if (seconds("--command-timeout", optarg,
-			    &o->command_timeout_ms) == -1)
-				return -1;
-			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			usage(stdout);
 			exit(EXIT_OK);
 		case OPT_PRINT:
 			exit(print_command());
@@ -174,14 +140,14 @@ parse_args(int argc, char **argv, struct transport_opts *o,
 			skip_invalid = 1;
 			break;
 		default:
-			fputs(usage_text, stderr);
+			usage(stderr);
 			return -1;
 		}
 	}
 	if (optind != argc || *in == NULL || *out == NULL) {
 		warnmsg("discover: -i INVENTORY and -o OUT.json are required, "
 		    "and nothing else");
-		fputs(usage_text, stderr);
+		usage(stderr);
 		return -1;
 	}
 	return 0;

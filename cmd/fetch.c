@@ -36,22 +36,7 @@ usage(FILE *f)
 	    "                       $XDG_CACHE_HOME/kbfix or ~/.cache/kbfix); "
 	    "downloads go to\n"
 	    "                       DIR/packages/NAME.part until verified\n"
-	    "  --no-cache           neither read nor fill a cache\n"
-	    "  --allow-host HOST[:PORT]\n"
-	    "                       also download from HOST (a mirror) on "
-	    "PORT (default 443\n"
-	    "                       for https, 80 for http); the Microsoft "
-	    "hosts and the\n"
-	    "                       Catalog's own scheme, host and port are "
-	    "always allowed;\n"
-	    "                       a redirect from https to http is always "
-	    "refused\n"
-	    "  --download-timeout S give up a file after S seconds, retries "
-	    "included\n"
-	    "                       (1-604800, default 3600).  A file larger "
-	    "than its\n"
-	    "                       Catalog entry's size is refused as "
-	    "soon as it is seen\n"
+	    "  --no-cache           neither read nor fill a cache\n%s"
 	    "  --progress           progress on stderr even when it is not a "
 	    "terminal\n"
 	    "                       (timestamped lines instead of a bar)\n%s"
@@ -64,7 +49,8 @@ usage(FILE *f)
 	    "it at once.\n"
 	    "\nExit status: 0 bundle written, 1 a package or file failed, 2 "
 	    "bad usage or plan;\ninterrupted: killed by the signal (130 "
-	    "after SIGINT, 143 after SIGTERM).\n", catalog_opts_usage);
+	    "after SIGINT, 143 after SIGTERM).\n", catalog_opts_download_usage,
+	    catalog_opts_usage);
 }
 
 static char *
@@ -189,20 +175,21 @@ args_parse(int argc, char **argv, struct fetch_args *a)
 		{ "archive", required_argument, NULL, 'a' },
 		{ "cache", required_argument, NULL, 'C' },
 		{ "no-cache", no_argument, NULL, 'N' },
-		{ "allow-host", required_argument, NULL, 'H' },
-		{ "cacert", required_argument, NULL, 'c' },
-		{ "catalog-url", required_argument, NULL, 'u' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "request-timeout", required_argument, NULL, 'T' },
-		{ "download-timeout", required_argument, NULL, 'D' },
+		CMD_CATALOG_LONGOPTS,
+		CMD_DOWNLOAD_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, taken;
 
 	a->bar = isatty(2);
 	while ((ch = getopt_long(argc, argv, "o:p:h", opts, NULL)) != -1) {
+		if ((taken = catalog_opts_parse(ch, optarg, &a->co)) == -1)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (ch) {
 		case 'o': a->fo.out_dir = optarg; break;
 		case 'p':
@@ -214,21 +201,8 @@ args_parse(int argc, char **argv, struct fetch_args *a)
 		case 'a': a->fo.archive = optarg; break;
 		case 'C': a->cache = xstrdup(optarg); break;
 		case 'N': a->no_cache = 1; break;
-		case 'H': catalog_opts_allow(&a->co, optarg); break;
-		case 'c': a->co.cacert = optarg; break;
-		case 'u': a->co.url = optarg; break;
 		case 'P': a->bar = 1; break;
 		case 'Q': a->bar = 0; break;
-		case 'T':
-			if (catalog_opts_seconds("--request-timeout", optarg,
-			    &a->co.request_timeout) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'D':
-			if (catalog_opts_seconds("--download-timeout", optarg,
-			    &a->co.download_timeout) == -1)
-				return EXIT_USAGE;
-			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

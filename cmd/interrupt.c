@@ -31,17 +31,23 @@ on_signal(int sig)
 	stop_signal = sig;
 }
 
-const volatile sig_atomic_t *
-cmd_interrupt_catch(void)
+void
+cmd_signals_catch(void (*handler)(int))
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
 	/* no SA_RESTART: a poll cut short looks at the flag at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+const volatile sig_atomic_t *
+cmd_interrupt_catch(void)
+{
+	cmd_signals_catch(on_signal);
 	return &stop_signal;
 }
 

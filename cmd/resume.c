@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
+#include "transport/transport.h"
 #include "util/util.h"
 
 static void
@@ -36,7 +37,8 @@ resume_usage(FILE *f)
 	    "A run whose last operation was a rollback goes on rolling back\n"
 	    "(never the reverse).  --bundle names the bundle when it moved\n"
 	    "(its files are checked against its manifest as for apply).\n"
-	    "Exit status as for apply.\n", f);
+	    "Exit status as for apply.\n\nSSH options:\n", f);
+	fputs(cmd_ssh_usage, f);
 }
 
 int
@@ -46,29 +48,24 @@ cmd_resume(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "retry-failed", no_argument, NULL, 'R' },
 		{ "limit", required_argument, NULL, 'l' },
-		{ "parallel", required_argument, NULL, 'p' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
-		{ "known-hosts", required_argument, NULL, 'K' },
-		{ "accept-new", no_argument, NULL, 'A' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "bundle", required_argument, NULL, 'b' },
-		CMD_DEPLOY_TIMEOUT_OPTS,
+		CMD_SSH_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_opts given;
 	struct deploy_run run;
 	struct deploy_result res;
-	struct deploy_opts t;
+	struct transport_opts ssh;
 	const char *v, *bundle = NULL;
 	int c, rc, bad = 0;
 
 	memset(&given, 0, sizeof(given));
-	memset(&t, 0, sizeof(t));
+	memset(&ssh, 0, sizeof(ssh));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:k:u:h", opts, NULL)) != -1) {
-		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
+	while ((c = getopt_long(argc, argv, "b:p:k:u:h", opts, NULL)) != -1) {
+		if ((rc = cmd_ssh_opt(c, optarg, &ssh)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
 			continue;
@@ -76,14 +73,8 @@ cmd_resume(int argc, char **argv)
 		case 'w': given.window = optarg; break;
 		case 'R': given.retry_failed = 1; break;
 		case 'l': given.limit = optarg; break;
-		case 'p': bad |= cmd_opt_int("parallel", optarg, 1, 10000,
-			    &given.parallel); break;
 		case 't': bad |= cmd_opt_int("reboot-timeout", optarg, 1, 86400,
 			    &given.reboot_timeout_s); break;
-		case 'K': given.known_hosts = optarg; break;
-		case 'A': given.accept_new = 1; break;
-		case 'k': given.key_file = optarg; break;
-		case 'u': given.user = optarg; break;
 		case 'b': bundle = optarg; break;
 		case 'h': resume_usage(stdout); return EXIT_OK;
 		default: resume_usage(stderr); return EXIT_USAGE;
@@ -101,30 +92,17 @@ cmd_resume(int argc, char **argv)
 	}
 	if (given.window)
 		run.opts.window = given.window;
-	if (given.parallel)
-		run.opts.parallel = given.parallel;
 	if (given.reboot_timeout_s)
 		run.opts.reboot_timeout_s = given.reboot_timeout_s;
-	if (given.known_hosts)
-		run.opts.known_hosts = given.known_hosts;
-	if (given.accept_new)
-		run.opts.accept_new = 1;
-	if (given.key_file)
-		run.opts.key_file = given.key_file;
-	if (given.user)
-		run.opts.user = given.user;
+	cmd_ssh_deploy(&ssh, &run.opts);
 	/* a new window, key, ... is the run's from now on */
-	run.opts.save_opts = given.window || given.parallel ||
-	    given.reboot_timeout_s || given.known_hosts || given.accept_new ||
-	    given.key_file || given.user;
+	run.opts.save_opts = given.window || given.reboot_timeout_s ||
+	    ssh.parallel || ssh.known_hosts || ssh.accept_new ||
+	    ssh.key_file || ssh.user;
 	run.opts.retry_failed = given.retry_failed;
 	run.opts.limit = given.limit;
 	if (bundle != NULL)
 		run.opts.bundle_dir = bundle;	/* a bundle that moved */
-	if (t.connect_timeout_ms > 0)
-		run.opts.connect_timeout_ms = t.connect_timeout_ms;
-	if (t.command_timeout_ms > 0)
-		run.opts.command_timeout_ms = t.command_timeout_ms;
 	/* TEST ONLY: crash again after N journal records. */
 	v = getenv("KBFIX_TEST_KILL_AFTER");
 	if (v != NULL && *v != '\0' &&

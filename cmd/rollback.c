@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
+#include "transport/transport.h"
 #include "util/util.h"
 
 static void
@@ -30,7 +31,8 @@ rollback_usage(FILE *f)
 	    "value before kbfix, the one it set and the one now; --force\n"
 	    "restores it all the same.  The connection options default to the\n"
 	    "run's (RUN_DIR/run.json).  Exit: 0 all rolled back, 3 some hosts\n"
-	    "could not be, 1 the run failed, 2 bad input.\n", f);
+	    "could not be, 1 the run failed, 2 bad input.\n\nSSH options:\n", f);
+	fputs(cmd_ssh_conn_usage, f);
 }
 
 int
@@ -40,44 +42,32 @@ cmd_rollback(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "force", no_argument, NULL, 0x1703 },
-		{ "known-hosts", required_argument, NULL, 'K' },
-		{ "accept-new", no_argument, NULL, 'A' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "user", required_argument, NULL, 'u' },
 		{ "reboot-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
-		CMD_DEPLOY_TIMEOUT_OPTS,
+		CMD_SSH_CONN_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct deploy_run run;
 	struct deploy_result res;
-	struct deploy_opts t;
-	const char *host = NULL, *window = NULL, *kh = NULL, *key = NULL;
-	const char *user = NULL;
-	int accept_new = 0;
-	int c, rc, timeout = 0;
+	struct transport_opts ssh;
+	const char *host = NULL, *window = NULL;
+	int c, rc, force = 0, timeout = 0;
 
-	memset(&t, 0, sizeof(t));
+	memset(&ssh, 0, sizeof(ssh));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:u:h", opts, NULL)) != -1) {
-		if ((rc = cmd_deploy_timeout(c, optarg, &t)) < 0)
+		if ((rc = cmd_ssh_opt(c, optarg, &ssh)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
 			continue;
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'w': window = optarg; break;
-		case 0x1703: t.force = 1; break;
-		case 'K': kh = optarg; break;
-		case 'A': accept_new = 1; break;
-		case 'k': key = optarg; break;
-		case 'u': user = optarg; break;
+		case 0x1703: force = 1; break;
 		case 't':
-			if (parse_int(optarg, 1, 86400, &timeout) == -1) {
-				warnmsg("--reboot-timeout '%s': expected "
-				    "seconds", optarg);
+			if (cmd_opt_int("reboot-timeout", optarg, 1, 86400,
+			    &timeout) == -1)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h': rollback_usage(stdout); return EXIT_OK;
 		default: rollback_usage(stderr); return EXIT_USAGE;
@@ -94,19 +84,8 @@ cmd_rollback(int argc, char **argv)
 	run.opts.only_host = host;
 	/* the apply's window is not the back-out's */
 	run.opts.window = window;
-	run.opts.force = t.force;
-	if (t.connect_timeout_ms > 0)
-		run.opts.connect_timeout_ms = t.connect_timeout_ms;
-	if (t.command_timeout_ms > 0)
-		run.opts.command_timeout_ms = t.command_timeout_ms;
-	if (kh != NULL)
-		run.opts.known_hosts = kh;
-	if (key != NULL)
-		run.opts.key_file = key;
-	if (user != NULL)
-		run.opts.user = user;
-	if (accept_new)
-		run.opts.accept_new = 1;
+	run.opts.force = force;
+	cmd_ssh_deploy(&ssh, &run.opts);
 	if (timeout > 0)
 		run.opts.reboot_timeout_s = timeout;
 	cmd_deploy_signals();

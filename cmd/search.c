@@ -93,19 +93,21 @@ cmd_search(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "limit", required_argument, NULL, 'n' },
-		{ "catalog-url", required_argument, NULL, 'u' },
-		{ "cacert", required_argument, NULL, 'c' },
-		{ "request-timeout", required_argument, NULL, 'T' },
+		CMD_CATALOG_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct catalog_update_list l = { NULL, 0 };
 	struct catalog_opts co;
 	struct catalog_client *c = NULL;
-	int ch, json = 0, limit = CATALOG_MAX_RESULTS, rc = EXIT_USAGE;
+	int ch, taken, json = 0, limit = CATALOG_MAX_RESULTS, rc = EXIT_USAGE;
 
 	catalog_opts_init(&co);
 	while ((ch = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
+		if ((taken = catalog_opts_parse(ch, optarg, &co)) == -1)
+			goto out;
+		if (taken)
+			continue;
 		switch (ch) {
 		case 'j': json = 1; break;
 		case 'n':
@@ -114,13 +116,6 @@ cmd_search(int argc, char **argv)
 				warnmsg("--limit: %s", err_msg());
 				goto out;
 			}
-			break;
-		case 'u': co.url = optarg; break;
-		case 'c': co.cacert = optarg; break;
-		case 'T':
-			if (catalog_opts_seconds("--request-timeout", optarg,
-			    &co.request_timeout) == -1)
-				goto out;
 			break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		default: usage(stderr); goto out;

@@ -186,9 +186,7 @@ cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "catalog-url", required_argument, NULL, 'u' },
-		{ "cacert", required_argument, NULL, 'c' },
-		{ "request-timeout", required_argument, NULL, 'T' },
+		CMD_CATALOG_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -196,20 +194,17 @@ cmd_show(int argc, char **argv)
 	struct catalog_details d;
 	struct catalog_opts co;
 	struct catalog_client *c = NULL;
-	int ch, json = 0, rc = EXIT_USAGE;
+	int ch, taken, json = 0, rc = EXIT_USAGE;
 
 	memset(&d, 0, sizeof(d));
 	catalog_opts_init(&co);
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if ((taken = catalog_opts_parse(ch, optarg, &co)) == -1)
+			goto out;
+		if (taken)
+			continue;
 		switch (ch) {
 		case 'j': json = 1; break;
-		case 'u': co.url = optarg; break;
-		case 'c': co.cacert = optarg; break;
-		case 'T':
-			if (catalog_opts_seconds("--request-timeout", optarg,
-			    &co.request_timeout) == -1)
-				goto out;
-			break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
 		}

@@ -156,30 +156,25 @@ cmd_supersede(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "advisories", required_argument, NULL, 'a' },
 		{ "supersede", required_argument, NULL, 's' },
-		{ "catalog-url", required_argument, NULL, 'u' },
-		{ "cacert", required_argument, NULL, 'c' },
-		{ "request-timeout", required_argument, NULL, 'T' },
+		CMD_CATALOG_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct catalog_opts co;
 	const char *out = NULL, *advdir = NULL, *supdir = NULL;
-	int ch, do_refresh = 0, rc = EXIT_USAGE;
+	int ch, taken, do_refresh = 0, rc = EXIT_USAGE;
 
 	catalog_opts_init(&co);
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if ((taken = catalog_opts_parse(ch, optarg, &co)) == -1)
+			goto out;
+		if (taken)
+			continue;
 		switch (ch) {
 		case 'r': do_refresh = 1; break;
 		case 'o': out = optarg; break;
 		case 'a': advdir = optarg; break;
 		case 's': supdir = optarg; break;
-		case 'u': co.url = optarg; break;
-		case 'c': co.cacert = optarg; break;
-		case 'T':
-			if (catalog_opts_seconds("--request-timeout", optarg,
-			    &co.request_timeout) == -1)
-				goto out;
-			break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
 		}

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "catalog/catalog.h"
 #include "deploy/deploy_int.h"
 
 /*
@@ -560,17 +561,6 @@ host_value_as_planned(const struct plan_action *a,
 
 /* apply --check. */
 
-static int
-plan_has_reboot(const struct plan_host *ph)
-{
-	size_t i;
-
-	for (i = 0; i < ph->nactions; i++)
-		if (ph->actions[i].kind == ACTION_REBOOT)
-			return 1;
-	return 0;
-}
-
 static void
 check_registry(struct buf *b, const struct plan_action *a,
     const struct rollback_prior *p)
@@ -590,6 +580,31 @@ check_registry(struct buf *b, const struct plan_action *a,
 }
 
 /*
+ * The package apply would install: the identity dism will list, read from
+ * the package's update.mum at fetch (manifest.json package_identity), then
+ * the .cab and the file it comes from.  A bundle without the identity (no
+ * update.mum in the package) is checked for the KB's Package_for_<KB>
+ * (host_pkg_want()).
+ */
+static void
+check_install(struct buf *b, const struct plan_action *a,
+    const struct bundle_file *f)
+{
+	const char *id = f && f->src ? f->src->package_identity : NULL;
+
+	buf_addf(b, "  package %s: install ", a->kb);
+	if (id != NULL)
+		buf_addf(b, "%s (", id);
+	buf_addf(b, "%s from %s", f && f->package_cab ? f->package_cab : "?",
+	    f ? f->name : "?");
+	if (id != NULL)
+		buf_adds(b, ")\n");
+	else
+		buf_addf(b, "; identity unknown (no package_identity in the "
+		    "bundle), dism is checked for Package_for_%s\n", a->kb);
+}
+
+/*
  * What apply would change on the host, from the capture's reads: each
  * workaround's value now and as planned, each package (its identity when
  * the host has it), the reboot; a host that drifted from the plan never
@@ -601,10 +616,9 @@ host_check_report(struct host_run *h)
 	const struct plan_host *ph = h->ph;
 	const struct plan_action *a;
 	const struct rollback_prior *p;
-	const struct bundle_file *f;
 	struct buf b;
 	size_t i, k = 0;
-	int install = 0;
+	int install = 0, reboot;
 
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < ph->nactions; i++) {
@@ -629,15 +643,13 @@ host_check_report(struct host_run *h)
 			    p->identity ? p->identity : "?");
 		} else {
 			install = 1;
-			f = bundle_find(&h->e->bundle, a->kb, ph->name,
-			    ph->arch);
-			buf_addf(&b, "  package %s: install %s from %s\n",
-			    a->kb, f && f->package_cab ? f->package_cab : "?",
-			    f ? f->name : "?");
+			check_install(&b, a, bundle_find(&h->e->bundle, a->kb,
+			    ph->name, ph->arch));
 		}
 	}
-	buf_addf(&b, "  reboot: %s\n", install && plan_has_reboot(ph) ?
-	    "yes, after the install (planned)" : plan_has_reboot(ph) ?
+	reboot = plan_host_has(ph, ACTION_REBOOT);
+	buf_addf(&b, "  reboot: %s\n", install && reboot ?
+	    "yes, after the install (planned)" : reboot ?
 	    "no (nothing to install)" : "no (not planned)");
 	free(h->check);
 	h->check = buf_detach(&b, NULL);

@@ -189,24 +189,13 @@ rb_install(struct engine *e, struct buf *a, struct buf *r,
 	free(cab);
 }
 
-static int
-plans_reboot(const struct plan_host *ph)
-{
-	size_t i;
-
-	for (i = 0; i < ph->nactions; i++)
-		if (ph->actions[i].kind == ACTION_REBOOT)
-			return 1;
-	return 0;
-}
-
 static void
 runbook_text(struct engine *e, const struct plan_host *ph, struct buf *a,
     struct buf *r)
 {
 	const struct plan_action *x;
 	struct buf w;
-	int reboot = plans_reboot(ph);
+	int reboot = plan_host_has(ph, ACTION_REBOOT);
 	size_t i;
 
 	buf_addf(a, "@echo off\nrem kbfix runbook for %s: run as "
@@ -360,6 +349,22 @@ parse_ll(const char *s, long long *v)
 	return errno != 0 || *e != '\0' ? -1 : 0;
 }
 
+/* Cuts line at runs of spaces into at most max fields; their count. */
+static int
+split_words(char *line, char **f, int max)
+{
+	int n = 0;
+
+	for (line += strspn(line, " "); *line && n < max;
+	    line += strspn(line, " ")) {
+		f[n++] = line;
+		line += strcspn(line, " ");
+		if (*line)
+			*line++ = '\0';
+	}
+	return n;
+}
+
 static int
 import_parse(const char *path, char *text, char **host, int *rollback,
     char **state, char **step, long long *code)
@@ -374,8 +379,7 @@ import_parse(const char *path, char *text, char **host, int *rollback,
 		if (next != NULL)
 			*next++ = '\0';
 		line[strcspn(line, "\r")] = '\0';
-		for (n = 0; n < 5 && (f[n] = strtok(n ? NULL : line, " ")); n++)
-			;
+		n = split_words(line, f, 5);
 		if (lineno == 1) {
 			if (n != 3 || strcmp(f[0], "kbfix-result/1") != 0 ||
 			    (strcmp(f[2], "apply") != 0 &&

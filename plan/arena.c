@@ -64,16 +64,6 @@ plan_arena_strdup(struct plan_arena *a, const char *s)
 	return memcpy(plan_arena_alloc(a, n), s, n);
 }
 
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static void
 intern_grow(struct plan_arena *a)
 {
@@ -85,8 +75,8 @@ intern_grow(struct plan_arena *a)
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == NULL)
 			continue;
-		for (j = str_hash(old[i]) & (a->cap - 1); a->tab[j];
-		    j = (j + 1) & (a->cap - 1))
+		for (j = str_hash(STR_HASH_INIT, old[i]) & (a->cap - 1);
+		    a->tab[j]; j = (j + 1) & (a->cap - 1))
 			;
 		a->tab[j] = old[i];
 	}
@@ -105,7 +95,8 @@ plan_arena_intern(struct plan_arena *a, const char *s)
 
 	if ((a->n + 1) * 2 > a->cap)
 		intern_grow(a);
-	for (j = str_hash(s) & (a->cap - 1); a->tab[j]; j = (j + 1) & (a->cap - 1))
+	for (j = str_hash(STR_HASH_INIT, s) & (a->cap - 1); a->tab[j];
+	    j = (j + 1) & (a->cap - 1))
 		if (strcmp(a->tab[j], s) == 0)
 			return a->tab[j];
 	a->n++;

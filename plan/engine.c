@@ -74,22 +74,11 @@ reg_conflict(const struct plan_inv_host *h, const char *path,
 }
 
 static int
-in_list(char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 match_host(const struct advisory_match *m, const struct plan_inv_host *h)
 {
 	return h->product && h->version &&
 	    plan_version_same_build(m->build, h->version) &&
-	    in_list(m->os, m->nos, h->product);
+	    strv_has(m->os, m->nos, h->product);
 }
 
 
@@ -177,7 +166,7 @@ common_checks(struct plan_eval *e, const struct plan_inv_host *h)
 		    h->fact_error, adv_name(a));
 		return 1;
 	}
-	if (!in_list(a->os, a->nos, h->product)) {
+	if (!strv_has(a->os, a->nos, h->product)) {
 		join_list(&b, a->os, a->nos, " and ");
 		set_result(e, FINDING_NOT_AFFECTED, "%s applies to %s only.",
 		    adv_name(a), b.d);
@@ -436,7 +425,7 @@ table_by_build(struct plan_eval *e, const struct advisory_row *row,
 static int
 in_superseded(const struct plan_inv_host *h, const char *kb)
 {
-	return in_list(h->superseded, h->nsuperseded, kb);
+	return strv_has(h->superseded, h->nsuperseded, kb);
 }
 
 /*
@@ -473,7 +462,7 @@ static int
 row_has_fix(const struct advisory_row *r, const char *fix)
 {
 	return strcmp(r->fix, fix) == 0 || (r->latest &&
-	    strcmp(r->latest, fix) == 0) || in_list(r->minimal, r->nminimal,
+	    strcmp(r->latest, fix) == 0) || strv_has(r->minimal, r->nminimal,
 	    fix);
 }
 
@@ -684,7 +673,7 @@ plan_host_experiences(const struct plan_inv_host *h, const char *advisory,
     const char **source)
 {
 	*source = NULL;
-	if (in_list(h->experiencing, h->nexperiencing, advisory)) {
+	if (strv_has(h->experiencing, h->nexperiencing, advisory)) {
 		*source = "experiencing";
 		return 1;
 	}
@@ -702,7 +691,7 @@ included_for(const struct advisory *a, const struct plan_inv_host *h)
 	size_t i;
 
 	for (i = 0; i < a->nincluded; i++)
-		if (in_list(a->included[i].match.os, a->included[i].match.nos,
+		if (strv_has(a->included[i].match.os, a->included[i].match.nos,
 		    h->product))
 			return a->included[i].text;
 	return NULL;

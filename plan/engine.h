@@ -56,9 +56,6 @@ const char *plan_channel_infer(const struct advisory_set *,
  * readers disagree on which of the two counts (cJSON and we took the
  * first, jq and Python the last).
  */
-/* advisory.c: the *.json files of dir, sorted (--advisories, --supersede). */
-int	 plan_list_json(const char *dir, char ***out, size_t *n);
-
 #define PLAN_JSON_KEYS_MAX	1024
 #define PLAN_JSON_KEYS_MAX_S	"1024"
 struct cJSON;
@@ -75,5 +72,28 @@ int	 plan_evidence_read(const struct cJSON *, struct plan_arena *ar,
 	    struct plan_evidence *, char *msg, size_t msglen);
 void	 plan_evidence_copy(struct plan_arena *ar, struct plan_evidence *dst,
 	    const struct plan_evidence *src);
+
+/*
+ * load.c: the data files of a reader (advisory.c, supersede.c).  add()
+ * parses one file (name is used in its messages) and adds it to ctx; -1
+ * with err_set() stops the load.  plan_load_dir() reads the *.json files
+ * of dir in name order, each at most max bytes ("DIR: no *.json WHAT
+ * files" when there is none); plan_load_embedded() reads the files
+ * embedded at build time (tools/embed.c) and prefixes "built-in WHAT " to
+ * a failure.
+ */
+struct plan_embedded {
+	const char	*name;
+	const char	*data;
+	size_t		 len;
+};
+
+typedef int plan_load_fn(void *ctx, const char *name, const char *buf,
+    size_t len);
+
+int	 plan_load_dir(const char *dir, size_t max, const char *what,
+	    plan_load_fn *add, void *ctx);
+int	 plan_load_embedded(const struct plan_embedded *, size_t n,
+	    const char *what, plan_load_fn *add, void *ctx);
 
 #endif

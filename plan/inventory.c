@@ -401,16 +401,6 @@ plan_inventory_find(const struct plan_inventory *inv, const char *name)
 
 /* Duplicate names (case-insensitive, as DNS) in O(n): a hash set. */
 
-static uint64_t
-hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint64_t)tolower((unsigned char)*s)) * 1099511628211ULL;
-	return h;
-}
-
 static void
 add_msg(struct plan_inventory *inv, char ***v, size_t *n, const char *msg)
 {
@@ -478,9 +468,9 @@ static uint64_t
 hash_endpoint(const struct plan_inv_host *h)
 {
 	int port;
-	uint64_t x = hash_name(endpoint(h, &port));
+	uint64_t x = str_casehash(STR_HASH_INIT, endpoint(h, &port));
 
-	return (x ^ (uint64_t)port) * 1099511628211ULL;
+	return (x ^ (uint64_t)port) * STR_HASH_PRIME;
 }
 
 static int
@@ -515,8 +505,8 @@ inv_check_duplicates(struct plan_inventory *inv, int csv, unsigned flags)
 
 		if (h->name == NULL)
 			continue;
-		for (j = hash_name(h->name) & (cap - 1); names[j];
-		    j = (j + 1) & (cap - 1))
+		for (j = str_casehash(STR_HASH_INIT, h->name) & (cap - 1);
+		    names[j]; j = (j + 1) & (cap - 1))
 			if (strcasecmp(inv->hosts[names[j] - 1].name,
 			    h->name) == 0)
 				break;

@@ -250,6 +250,8 @@ const struct plan_host *plan_host_find(const struct plan *, const char *name);
 const struct plan_group *plan_group_find(const struct plan *,
 		    const char *name);
 int		 plan_group_budget(const struct plan *, const char *name);
+/* 1: the host has an action of that kind (a reboot, an install...). */
+int		 plan_host_has(const struct plan_host *, enum plan_action_kind);
 
 /* Validators shared by readers and by transport callers. */
 int		 plan_valid_hostname(const char *);	/* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */

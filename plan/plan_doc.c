@@ -470,16 +470,6 @@ out:
 	return rc;
 }
 
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Duplicate names in O(1) per host: an open-addressing set of indexes. */
 static int
 seen_name(const struct plan *p, size_t *slots, size_t cap, size_t idx)
@@ -487,7 +477,8 @@ seen_name(const struct plan *p, size_t *slots, size_t cap, size_t idx)
 	const char *name = p->hosts[idx].name;
 	size_t j;
 
-	for (j = name_hash(name) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+	for (j = str_hash(STR_HASH_INIT, name) & (cap - 1); slots[j];
+	    j = (j + 1) & (cap - 1))
 		if (strcmp(p->hosts[slots[j] - 1].name, name) == 0)
 			return 1;
 	slots[j] = idx + 1;
@@ -831,6 +822,17 @@ plan_host_find(const struct plan *p, const char *name)
 		if (strcmp(p->hosts[i].name, name) == 0)
 			return &p->hosts[i];
 	return NULL;
+}
+
+int
+plan_host_has(const struct plan_host *ph, enum plan_action_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < ph->nactions; i++)
+		if (ph->actions[i].kind == kind)
+			return 1;
+	return 0;
 }
 
 /* Writer: JSON straight into a buffer, one key a line, stable key order. */

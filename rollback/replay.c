@@ -8,22 +8,11 @@
 #include "rollback/rollback.h"
 #include "util/util.h"
 
-/* FNV-1a */
-static size_t
-name_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 /* The slot holding name, or the empty slot where it would go. */
 static size_t *
 slot_find(const struct rollback_replay *rp, const char *name)
 {
-	size_t i = name_hash(name) & (rp->nslots - 1);
+	size_t i = (size_t)str_hash(STR_HASH_INIT, name) & (rp->nslots - 1);
 
 	while (rp->slots[i] != 0 &&
 	    strcmp(rp->hosts[rp->slots[i] - 1].name, name) != 0)

@@ -36,12 +36,8 @@ session_msg(struct transport_conn *c)
 	return msg != NULL ? msg : "unknown error";
 }
 
-static void
-op_error(struct transport_conn *c, struct tp_op *op, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-op_error(struct transport_conn *c, struct tp_op *op, const char *fmt, ...)
+void
+op_fail(struct transport_conn *c, struct tp_op *op, const char *fmt, ...)
 {
 	va_list ap;
 	struct buf b;
@@ -50,6 +46,8 @@ op_error(struct transport_conn *c, struct tp_op *op, const char *fmt, ...)
 		return;
 	buf_init(&b, 0);
 	buf_addf(&b, "%s: ", c->name);
+	if (op->kind == OP_UPLOAD)
+		buf_addf(&b, "upload of %s to %s: ", op->local, op->remote);
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -188,15 +186,15 @@ exec_status(struct transport_conn *c, struct tp_op *op)
 	    op->channel);
 	if (libssh2_channel_get_exit_signal(op->channel, &sig, &siglen,
 	    NULL, NULL, NULL, NULL) == 0 && sig != NULL) {
-		op_error(c, op, "command killed by signal %.*s", (int)siglen,
+		op_fail(c, op, "command killed by signal %.*s", (int)siglen,
 		    sig);
 		libssh2_free(c->session, sig);
 	}
 	if (op->out_over)
-		op_error(c, op, "command output exceeds %zu bytes",
+		op_fail(c, op, "command output exceeds %zu bytes",
 		    op->out.max);
 	else if (op->err_over)
-		op_error(c, op, "command error output exceeds %zu bytes",
+		op_fail(c, op, "command error output exceeds %zu bytes",
 		    op->err.max);
 }
 

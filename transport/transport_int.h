@@ -128,6 +128,10 @@ void	 conn_fail(struct transport_conn *, const char *, ...)
 int	 op_advance(struct transport_conn *, struct tp_op *, int64_t now);
 void	 op_report(struct transport_conn *, struct tp_op *, const char *);
 void	 op_free(struct tp_op *);
+/* The operation's first error: "NAME: " ("NAME: upload of L to R: ") and
+ * the text; reported when it ends. */
+void	 op_fail(struct transport_conn *, struct tp_op *, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 int	 upload_advance(struct transport_conn *, struct tp_op *);
 
 /* knownhosts.c */

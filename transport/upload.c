@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +19,6 @@
 #include "transport/transport_int.h"
 
 #define EAGAIN_SSH	LIBSSH2_ERROR_EAGAIN
-
-static void
-up_error(struct transport_conn *c, struct tp_op *op, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-up_error(struct transport_conn *c, struct tp_op *op, const char *fmt, ...)
-{
-	va_list ap;
-	struct buf b;
-
-	if (op->error != NULL)
-		return;
-	buf_init(&b, 0);
-	buf_addf(&b, "%s: upload of %s to %s: ", c->name, op->local,
-	    op->remote);
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	op->error = buf_detach(&b, NULL);
-}
 
 static const char *
 sftp_status(unsigned long code)
@@ -70,7 +48,7 @@ sftp_fail(struct transport_conn *c, struct tp_op *op, const char *what)
 		return -1;
 	}
 	code = libssh2_sftp_last_error(c->sftp);
-	up_error(c, op, "%s: %s (SFTP status %lu)", what, sftp_status(code),
+	op_fail(c, op, "%s: %s (SFTP status %lu)", what, sftp_status(code),
 	    code);
 	return 1;
 }
@@ -83,18 +61,18 @@ up_open_local(struct transport_conn *c, struct tp_op *op)
 	/* never through a link: bundle.c checked the file itself */
 	if ((op->fd = open(op->local, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
 	    fstat(op->fd, &st) == -1) {
-		up_error(c, op, "%s", strerror(errno));
+		op_fail(c, op, "%s", strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		up_error(c, op, "not a regular file");
+		op_fail(c, op, "not a regular file");
 		return -1;
 	}
 	op->size = (uint64_t)st.st_size;
 	op->md = EVP_MD_CTX_new();
 	if (op->md == NULL || EVP_DigestInit_ex(op->md, EVP_sha256(),
 	    NULL) != 1) {
-		up_error(c, op, "SHA-256 unavailable");
+		op_fail(c, op, "SHA-256 unavailable");
 		return -1;
 	}
 	return 0;
@@ -152,7 +130,7 @@ up_write(struct transport_conn *c, struct tp_op *op)
 			if (n == 0)
 				break;
 			if (n < 0) {
-				up_error(c, op, "read: %s", strerror(errno));
+				op_fail(c, op, "read: %s", strerror(errno));
 				break;
 			}
 			EVP_DigestUpdate(op->md, op->chunk, (size_t)n);
@@ -207,7 +185,7 @@ up_stat(struct transport_conn *c, struct tp_op *op)
 	}
 	op->remote_size = a.filesize;
 	if (!(a.flags & LIBSSH2_SFTP_ATTR_SIZE) || a.filesize != op->size) {
-		up_error(c, op, "size check failed: %llu bytes sent, %llu "
+		op_fail(c, op, "size check failed: %llu bytes sent, %llu "
 		    "on the host", (unsigned long long)op->size,
 		    (unsigned long long)a.filesize);
 		op->step = OPS_DONE;
@@ -251,7 +229,7 @@ up_compare(struct transport_conn *c, struct tp_op *op)
 	EVP_DigestFinal_ex(op->md, sha, &len);
 	if (op->read_size != op->size ||
 	    memcmp(sha, op->local_sha, sizeof(sha)) != 0)
-		up_error(c, op, "SHA-256 check failed: the file on the host "
+		op_fail(c, op, "SHA-256 check failed: the file on the host "
 		    "differs from the local file");
 }
 

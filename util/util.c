@@ -983,6 +983,22 @@ hex_encode(const unsigned char *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+uint64_t
+str_hash(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * STR_HASH_PRIME;
+	return h;
+}
+
+uint64_t
+str_casehash(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (uint64_t)tolower((unsigned char)*s)) * STR_HASH_PRIME;
+	return h;
+}
+
 int
 strv_has(char *const *v, size_t n, const char *s)
 {

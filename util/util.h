@@ -171,6 +171,15 @@ void	 hex_encode(const unsigned char *, size_t, char *out); /* 2n+1 bytes */
 void	 sha256_hex(const void *data, size_t len, char out[65]);
 void	 strv_free(char **, size_t);	/* frees n strings and the array */
 int	 strv_has(char *const *, size_t, const char *);	/* 1: s is one of n */
+/*
+ * FNV-1a of s for hash tables, continuing from h: STR_HASH_INIT to start,
+ * or the hash of the parts before, to hash several strings as one key.
+ * str_casehash() folds ASCII case, for keys compared with strcasecmp().
+ */
+#define STR_HASH_INIT	14695981039346656037ULL
+#define STR_HASH_PRIME	1099511628211ULL
+uint64_t str_hash(uint64_t h, const char *s);
+uint64_t str_casehash(uint64_t h, const char *s);
 int	 str_casecmp_prefix(const char *s, const char *prefix);
 char	*str_trim(char *);	/* in place; returns s advanced past spaces */
 int	 str_endswith(const char *, const char *);

@@ -4,7 +4,7 @@
 #
 #   apply_fleet_up N [mkrun inventory options]   fleet of N hosts
 #   apply_plan NAME [mkrun plan options]          $T_TMP/NAME.json
-#   apply_bundle PLAN                              $T_TMP/bundle
+#   apply_bundle PLAN [--identity]                 $T_TMP/bundle
 #   snap_all TAG                                   $T_TMP/snap/HOST.TAG
 #   snap_diff HOST TAG                             diff against a snapshot
 #   kb_apply PLAN RUN_DIR [options]                kbfix apply, fleet keys
@@ -34,7 +34,7 @@ apply_plan() {
 
 apply_bundle() {
 	rm -rf "$T_TMP/bundle"
-	$MKRUN bundle "$1" "$T_TMP/bundle" "$TOP/tests/winsim/mkmsu"
+	$MKRUN bundle "$1" "$T_TMP/bundle" "$TOP/tests/winsim/mkmsu" "${@:2}"
 }
 
 host_dir() { echo "$FLEET/hosts/$1"; }

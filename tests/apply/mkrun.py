@@ -14,9 +14,10 @@
       (which carries their addresses); --budget gives each reboot group
       max_unavailable N (the plan's "groups"); --gpp-check: the CEIP
       action carries the advisory's group_policy, as `kbfix plan` writes it
-  mkrun.py bundle PLAN.json DIR MKMSU
+  mkrun.py bundle PLAN.json DIR MKMSU [--identity]
       DIR/manifest.json (kbfix-bundle/1) and DIR/files/*.msu built with
-      the simulator's mkmsu
+      the simulator's mkmsu; --identity writes each file's
+      package_identity (its update.mum's, as kbfix fetch does)
   mkrun.py snapshot STATE_DIR
       the parts of a simulated host's state kbfix may change, normalised
       (packages, registry values, multicast, tcpip.sys) for comparisons
@@ -232,7 +233,8 @@ def package_of(plan, pkg):
 
 
 def cmd_bundle(args):
-    plan_path, d, mkmsu = args
+    identity = "--identity" in args
+    plan_path, d, mkmsu = [a for a in args if a != "--identity"]
     with open(plan_path) as f:
         plan = json.load(f)
     os.makedirs(os.path.join(d, "files"), exist_ok=True)
@@ -257,6 +259,11 @@ def cmd_bundle(args):
                        "size": len(data), "sha1": sha1,
                        "sha256": hashlib.sha256(data).hexdigest(),
                        "package_cab": f"{prefix}-{kb}-{arch}.cab"}]})
+        if identity:
+            # mkmsu's update.mum: Package_for_KB, default version 6.1.1.1
+            parch = "amd64" if arch == "x64" else "x86"
+            updates[-1]["files"][0]["package_identity"] = \
+                f"Package_for_{kb}~31bf3856ad364e35~{parch}~~6.1.1.1"
     with open(os.path.join(d, "manifest.json"), "w") as f:
         json.dump({"format": "kbfix-bundle/1", "updates": updates}, f,
                   indent=1)

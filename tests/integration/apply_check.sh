@@ -36,8 +36,10 @@ check_contains "check: registry old -> new" "$out" \
     'registry HKLM\Software\Microsoft\SQMClient\Windows\CEIPEnable: REG_DWORD 0x1 -> REG_DWORD 0'
 check_contains "check: multicast" "$out" \
     "multicast forwarding (ipv4): enabled -> disabled"
-check_contains "check: package" "$out" \
+check_contains "check: package (no identity in the bundle)" "$out" \
     "package KB4345459: install Windows6.1-KB4345459-x64.cab from windows6.1-kb4345459-x64_"
+check_contains "check: no identity: says what dism is checked for" "$out" \
+    "identity unknown (no package_identity in the bundle), dism is checked for Package_for_KB4345459"
 check_contains "check: reboot" "$out" "reboot: yes, after the install (planned)"
 check_contains "check: drift" "$out" \
     "w7so-002: drifted: build is 6.1.7601, the plan was made for 6.1.7600 [drifted]"
@@ -47,6 +49,16 @@ check "check: commands were run (it did connect)" \
     grep -q " cmd reg query" "$FLEET/hosts/w7so-000/events.log"
 check "check: no change command" bash -c '! grep -qE " cmd (reg add|dism /online /add|netsh .* set|shutdown)" "$@"' _ \
     "$FLEET"/hosts/*/events.log
+# a bundle from kbfix fetch carries the package's identity: --check shows
+# what dism will list, then the .cab and the file
+apply_bundle "$T_TMP/plan.json" --identity
+out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" --check \
+    --known-hosts "$FLEET/known_hosts" -k "$FLEET/id_ed25519" \
+    --limit w7so-000 2>&1)
+check_contains "check: package identity and KB" "$out" \
+    "package KB4345459: install Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1 (Windows6.1-KB4345459-x64.cab from windows6.1-kb4345459-x64_"
+check "check: with the identity, no 'unknown'" \
+    bash -c '! grep -q "identity unknown" <<<"$1"' _ "$out"
 out=$(kbfix apply "$T_TMP/plan.json" --bundle "$T_TMP/bundle" --check \
     --run-dir "$T_TMP/run" --known-hosts "$FLEET/known_hosts" \
     -k "$FLEET/id_ed25519" --limit w7so-000 2>&1); rc=$?

@@ -119,6 +119,46 @@ out=$(kbfix apply 2>&1); rc=$?
 check_eq "apply without arguments: exit 2" 2 "$rc"
 check_contains "apply --help" "$(kbfix apply --help)" "--max-fail PCT"
 
+# The SSH options are one table, one parse and one help text
+# (cmd/ssh_opts.c): the same words and the same message everywhere.
+ssh_help() { sed -n '/--known-hosts FILE  OpenSSH/,/--command-timeout S per host/p'; }
+want=$(kbfix discover --help | ssh_help)
+check_contains "discover --help: the SSH options" "$want" "--accept-new        trust unknown host keys"
+for c in apply resume rollback evidence; do
+	check_eq "$c --help: the SSH options in discover's words" "$want" \
+	    "$(kbfix $c --help | ssh_help)"
+done
+for c in "discover -i $T_TMP/inv.json -o $T_TMP/d.json" \
+    "apply $T_TMP/plan.json --bundle $T_TMP/bundle --run-dir $T_TMP/r7" \
+    "resume $T_TMP/run" "rollback $T_TMP/run" "evidence $T_TMP/run"; do
+	out=$(kbfix $c --connect-timeout 0 2>&1); rc=$?
+	check_eq "${c%% *} --connect-timeout 0: exit 2" 2 "$rc"
+	check_contains "${c%% *} --connect-timeout 0: the one message" "$out" \
+	    "kbfix: --connect-timeout '0': expected a number from 1 to 86400"
+	[ "${c%% *}" = rollback ] && continue
+	out=$(kbfix $c --parallel x 2>&1); rc=$?
+	check_eq "${c%% *} --parallel x: exit 2" 2 "$rc"
+	check_contains "${c%% *} --parallel x: the one message" "$out" \
+	    "kbfix: --parallel 'x': expected a number from 1 to 10000"
+done
+check "bad SSH options: nothing written" test ! -e "$T_TMP/d.json" -a ! -e "$T_TMP/r7"
+for c in "apply $T_TMP/plan.json --bundle $T_TMP/bundle --run-dir $T_TMP/r7" \
+    "resume $T_TMP/run" "rollback $T_TMP/run"; do
+	out=$(kbfix $c --reboot-timeout 0 2>&1); rc=$?
+	check_eq "${c%% *} --reboot-timeout 0: exit 2" 2 "$rc"
+	check_contains "${c%% *} --reboot-timeout 0: the one message" "$out" \
+	    "kbfix: --reboot-timeout '0': expected a number from 1 to 86400"
+done
+out=$(kbfix rollback "$T_TMP/run" --parallel 3 2>&1); rc=$?
+check_eq "rollback --parallel: not a rollback option (exit 2)" 2 "$rc"
+# SSH options given to resume replace the run's and are recorded
+cp "$T_TMP/run/run.json" "$T_TMP/run.json.orig"
+kbfix resume "$T_TMP/run" -u ops2 -p 7 --accept-new --command-timeout 9 >/dev/null 2>&1
+check_eq "resume -u -p --accept-new --command-timeout: recorded in run.json" \
+    "ops2 7 true 9000" \
+    "$(jq -r '"\(.user) \(.parallel) \(.accept_new) \(.command_timeout_ms)"' "$T_TMP/run/run.json")"
+cp "$T_TMP/run.json.orig" "$T_TMP/run/run.json"
+
 # Status of a journal cut by a crash in the middle of a line.
 mkdir -p "$T_TMP/crash"
 cat >"$T_TMP/crash/journal.jsonl" <<'J'

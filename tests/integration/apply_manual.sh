@@ -124,9 +124,13 @@ n=$(wc -l <"$RUN/journal.jsonl")
 printf 'kbfix-result/1 nosuch apply\r\nstate done\r\n' >"$T_TMP/bad1.txt"
 printf 'kbfix-result/1 s08-000 apply\r\nstate failed x;y 1\r\n' >"$T_TMP/bad2.txt"
 printf 'kbfix-result/1 s08-000 apply\r\nworkaround 0 ok\r\n' >"$T_TMP/bad3.txt"
-for f in bad1 bad2 bad3; do
+printf 'kbfix-result/1  s08-000 apply extra\r\nstate done\r\n' >"$T_TMP/bad4.txt"
+printf 'hello\r\n' >"$T_TMP/bad5.txt"
+for f in bad1 bad2 bad3 bad4 bad5; do
 	out=$(kbfix status "$RUN" --import "$T_TMP/$f.txt" 2>&1); rc=$?
 	check_eq "import $f: exit 2" 2 "$rc"
 done
+check_contains "import of a file that is not a result: says so" "$out" \
+    "bad5.txt: line 1: not a kbfix runbook result (kbfix-result/1 HOST apply|rollback)"
 check_eq "bad imports: journal untouched" "$n" "$(wc -l <"$RUN/journal.jsonl")"
 finish

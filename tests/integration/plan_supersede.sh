@@ -63,4 +63,19 @@ catsrv_fault search_503 1000
 kbfix supersede --refresh -o "$T_TMP/sup2" "${CA[@]}" --request-timeout 3 2>/dev/null; rc=$?
 check_eq "Catalog down: exit 1" 1 "$rc"
 check "Catalog down: nothing written" test ! -e "$T_TMP/sup2/windows-7.json"
+
+# The Catalog options are fetch's (cmd/catalog_opts.c): same words in
+# --help, same checks.
+opts() { sed -n '/^  --catalog-url/,/^$/p'; }
+check_eq "supersede --help: the Catalog options in fetch's words" \
+    "$(kbfix fetch --help | opts)" "$(kbfix supersede --help | opts)"
+check_contains "supersede --help: names --request-timeout" \
+    "$(kbfix supersede --help)" "give up a Catalog page"
+kbfix supersede --refresh -o "$T_TMP/sup3" "${CA[@]}" --request-timeout 0 2>"$T_TMP/err"; rc=$?
+check_eq "supersede --request-timeout 0: bad usage" 2 "$rc"
+check_contains "supersede --request-timeout 0: says so" "$(cat "$T_TMP/err")" "--request-timeout: "
+check "supersede --request-timeout 0: nothing written" test ! -e "$T_TMP/sup3"
+kbfix supersede --refresh -o "$T_TMP/sup3" --catalog-url "ftp://x" 2>"$T_TMP/err"; rc=$?
+check_eq "supersede --catalog-url ftp://: bad usage" 2 "$rc"
+check_contains "supersede --catalog-url ftp://: says so" "$(cat "$T_TMP/err")" "must start with http:// or https://"
 finish

@@ -285,6 +285,11 @@ test_plan_advisory_load_dir_adds_and_replaces(void **state)
 	path = xasprintf("%s/new.json", dir);
 	unlink(path);
 	free(path);
+	/* an empty directory is refused: --advisories names a mistake */
+	path = xasprintf("%s: no *.json advisory files", dir);
+	assert_int_equal(plan_advisory_load_dir(set, dir), -1);
+	assert_string_equal(err_msg(), path);
+	free(path);
 	rmdir(dir);
 	plan_advisory_set_free(set);
 }

@@ -291,6 +291,27 @@ test_plan_groups_roundtrip_and_checks(void **state)
 	    "\"hosts\": []}", "groups: must be an object");
 }
 
+static void
+test_plan_host_has_finds_a_kind(void **state)
+{
+	struct plan_action acts[2];
+	struct plan_host h;
+
+	(void)state;
+	memset(acts, 0, sizeof(acts));
+	memset(&h, 0, sizeof(h));
+	acts[0].kind = ACTION_INSTALL;
+	acts[1].kind = ACTION_REBOOT;
+	h.actions = acts;
+	assert_false(plan_host_has(&h, ACTION_REBOOT));	/* no actions */
+	h.nactions = 2;
+	assert_true(plan_host_has(&h, ACTION_REBOOT));
+	assert_true(plan_host_has(&h, ACTION_INSTALL));
+	assert_false(plan_host_has(&h, ACTION_REGISTRY));
+	h.nactions = 1;
+	assert_false(plan_host_has(&h, ACTION_REBOOT));
+}
+
 int
 main(void)
 {
@@ -301,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_plan_valid_patterns),
 		cmocka_unit_test(test_plan_parse_refuses_bad_window),
 		cmocka_unit_test(test_plan_groups_roundtrip_and_checks),
+		cmocka_unit_test(test_plan_host_has_finds_a_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

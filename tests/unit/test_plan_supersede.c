@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
 
@@ -118,6 +120,72 @@ test_plan_supersede_refuses_bad_files(void **state)
 	    "refreshed: must be an ISO 8601 time");
 }
 
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void
+drop(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	unlink(path);
+	free(path);
+}
+
+/* --supersede DIR: its *.json files in name order, others ignored. */
+static void
+test_plan_supersede_load_dir_reads_json_files(void **state)
+{
+	char dir[] = "/tmp/kbfix-sup.XXXXXX";
+	struct plan_supersede *s = plan_supersede_builtin();
+	const struct plan_supersede_entry *m[4];
+	size_t base = s->nfiles;
+	char *want;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	want = xasprintf("%s: no *.json supersedence files", dir);
+	put(dir, "notes.txt", "not data");
+	put(dir, ".hidden.json", "{");
+	assert_int_equal(plan_supersede_load_dir(s, dir), -1);
+	assert_string_equal(err_msg(), want);
+	put(dir, "b.json", HEAD "\"updates\": [{\"advisory\": \"x\", "
+	    "\"fix\": \"KB4338821\", \"kb\": \"KB4457199\"}]}");
+	put(dir, "a.json", HEAD "\"updates\": []}");
+	assert_int_equal(plan_supersede_load_dir(s, dir), 0);
+	assert_int_equal(s->nfiles, base + 2);
+	assert_non_null(strstr(s->files[base]->name, "/a.json"));
+	assert_non_null(strstr(s->files[base + 1]->name, "/b.json"));
+	assert_int_equal(plan_supersede_find(s, "Windows 7", "x", "KB4457199",
+	    m, 4), 1);
+	/* a bad file stops the load, named with its field */
+	put(dir, "c.json", HEAD "\"updates\": [{\"advisory\": \"x\"}]}");
+	assert_int_equal(plan_supersede_load_dir(s, dir), -1);
+	free(want);
+	want = xasprintf("%s/c.json: updates[0].fix: missing", dir);
+	assert_string_equal(err_msg(), want);
+	drop(dir, "a.json");
+	drop(dir, "b.json");
+	drop(dir, "c.json");
+	drop(dir, "notes.txt");
+	drop(dir, ".hidden.json");
+	assert_int_equal(rmdir(dir), 0);
+	/* a missing directory is named */
+	assert_int_equal(plan_supersede_load_dir(s, dir), -1);
+	assert_non_null(strstr(err_msg(), dir));
+	free(want);
+	plan_supersede_free(s);
+}
+
 int
 main(void)
 {
@@ -125,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_plan_supersede_builtin_from_seed),
 		cmocka_unit_test(test_plan_supersede_write_reads_back),
 		cmocka_unit_test(test_plan_supersede_refuses_bad_files),
+		cmocka_unit_test(test_plan_supersede_load_dir_reads_json_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

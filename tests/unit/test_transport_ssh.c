@@ -326,7 +326,7 @@ test_transport_upload_verified(void **state)
 {
 	struct transport *t;
 	struct rec r;
-	char local[300], remote[300], nodir[300];
+	char local[300], remote[300], nodir[300], *want;
 	struct buf a, b;
 
 	(void)state;
@@ -355,6 +355,12 @@ test_transport_upload_verified(void **state)
 	assert_int_equal(r.upload_done, 3);
 	assert_int_equal(r.upload_ok, 1);
 	assert_non_null(strstr(r.error, "cannot create: no such file"));
+	/* the host, then which upload (op_fail()) */
+	want = xasprintf("h1: upload of %s to %s: cannot create: ", local,
+	    nodir);
+	if (strncmp(r.error, want, strlen(want)) != 0)
+		fail_msg("'%s' does not start with '%s'", r.error, want);
+	free(want);
 	transport_free(t);
 }
 

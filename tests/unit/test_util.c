@@ -402,6 +402,23 @@ test_jpath_fail_names_the_path(void **state)
 	assert_string_equal(err_msg(), "inv.json: hosts: must be an array");
 }
 
+/* FNV-1a 64 (the published test vectors), chained, and case-folded. */
+static void
+test_str_hash_fnv1a(void **state)
+{
+	(void)state;
+	assert_true(str_hash(STR_HASH_INIT, "") == 0xcbf29ce484222325ULL);
+	assert_true(str_hash(STR_HASH_INIT, "a") == 0xaf63dc4c8601ec8cULL);
+	assert_true(str_hash(STR_HASH_INIT, "foobar") ==
+	    0x85944171f73967e8ULL);
+	assert_true(str_hash(str_hash(STR_HASH_INIT, "foo"), "bar") ==
+	    str_hash(STR_HASH_INIT, "foobar"));
+	assert_true(str_casehash(STR_HASH_INIT, "FooBAR") ==
+	    str_hash(STR_HASH_INIT, "foobar"));
+	assert_true(str_hash(STR_HASH_INIT, "FooBAR") !=
+	    str_hash(STR_HASH_INIT, "foobar"));
+}
+
 int
 main(void)
 {
@@ -421,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_time_iso8601_off_offsets),
 		cmocka_unit_test(test_hex_encode_lowercase),
 		cmocka_unit_test(test_dir_commit_whole_or_refused),
+		cmocka_unit_test(test_str_hash_fnv1a),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,16 +19,6 @@ struct smap {
 	size_t		  cap, n;
 };
 
-static uint64_t
-smap_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static void smap_grow(struct smap *);
 
 /* The slot for key; *created says whether it was added (value 0). */
@@ -39,7 +29,7 @@ smap_get(struct smap *m, const char *key, int *created)
 
 	if ((m->n + 1) * 2 > m->cap)
 		smap_grow(m);
-	for (i = smap_hash(key) & (m->cap - 1); m->keys[i];
+	for (i = str_hash(STR_HASH_INIT, key) & (m->cap - 1); m->keys[i];
 	    i = (i + 1) & (m->cap - 1))
 		if (strcmp(m->keys[i], key) == 0) {
 			*created = 0;
@@ -64,7 +54,7 @@ smap_grow(struct smap *m)
 	for (i = 0; i < old.cap; i++) {
 		if (old.keys[i] == NULL)
 			continue;
-		for (j = smap_hash(old.keys[i]) & (m->cap - 1); m->keys[j];
+		for (j = str_hash(STR_HASH_INIT, old.keys[i]) & (m->cap - 1); m->keys[j];
 		    j = (j + 1) & (m->cap - 1))
 			;
 		m->keys[j] = old.keys[i];

@@ -252,7 +252,8 @@ struct wmiout {
 /* wmic prints property names in their own case, whatever was asked. */
 static const char *canonical[] = {
 	"BuildNumber", "Caption", "CSDVersion", "CSName", "Description",
-	"HotFixID", "InstalledOn", "LastBootUpTime", "Name", "OSArchitecture",
+	"HotFixID", "InstalledOn", "LastBootUpTime", "LocalDateTime", "Name",
+	"OSArchitecture",
 	"ServicePackMajorVersion", "Version",
 };
 
@@ -319,13 +320,18 @@ props_split(const char *list, char props[8][32], size_t *n)
 	return *n > 0 ? 0 : -1;
 }
 
+/*
+ * LastBootUpTime is the clock less the uptime, so it moves when the clock
+ * is corrected: faults/boot-drift holds the milliseconds it has moved by
+ * (e.g. 1000), without a reboot.  LocalDateTime is the clock (UTC here).
+ */
 static char *
-os_prop(const struct profile *pr, const char *prop, const char *host)
+os_prop(struct host *h, const struct profile *pr, const char *prop)
 {
 	const char *ver = profile_get(pr, "version", "6.1.7601"), *b;
 	const char *csd = profile_get(pr, "csd", "");
-	long long boot = 0;
-	char t[64];
+	long long boot = 0, drift = 0;
+	char t[64], *f;
 
 	b = strrchr(ver, '.');
 	if (strcasecmp(prop, "Caption") == 0)
@@ -343,10 +349,18 @@ os_prop(const struct profile *pr, const char *prop, const char *host)
 		return xstrdup(strncmp(csd, "Service Pack ", 13) == 0 ?
 		    csd + 13 : "0");
 	if (strcasecmp(prop, "CSName") == 0)
-		return xstrdup(host);
+		return xstrdup(h->name);
 	if (strcasecmp(prop, "LastBootUpTime") == 0) {
 		sscanf(profile_get(pr, "boot_ms", "0"), "%lld", &boot);
-		wmi_time(boot, t);
+		if ((f = fault_read(h, "boot-drift")) != NULL) {
+			sscanf(f, "%lld", &drift);
+			free(f);
+		}
+		wmi_time(boot + drift, t);
+		return xstrdup(t);
+	}
+	if (strcasecmp(prop, "LocalDateTime") == 0) {
+		wmi_time(now_ms(), t);
 		return xstrdup(t);
 	}
 	return NULL;
@@ -364,7 +378,7 @@ wmi_os(struct host *h, char props[8][32], size_t n, struct wmiout *w)
 		return -1;
 	r = wmiout_row(w);
 	for (i = 0; i < n && rc == 0; i++) {
-		char *v = os_prop(&pr, props[i], h->name);
+		char *v = os_prop(h, &pr, props[i]);
 
 		if (v == NULL)
 			rc = -1;

@@ -301,8 +301,12 @@ report(const struct discover *d)
 		else if (discover_host_error(d, i) != NULL) {
 			warnmsg("%s", discover_host_error(d, i));
 			bad++;
-		} else
+		} else {
+			if (discover_host_warning(d, i) != NULL)
+				warnmsg("warning: %s",
+				    discover_host_warning(d, i));
 			ok++;
+		}
 	}
 	fprintf(stderr, "kbfix: discover: %zu host(s) discovered, %zu failed"
 	    ", %zu skipped (transport manual)\n", ok, bad, skipped);

@@ -63,8 +63,7 @@ int	 wo_rebooted(const char *after, const char *before, const char *clock);
 int	 wo_wmic_missing(const struct transport_result *);
 #define WO_NO_WMIC	"this host has no wmic.exe (removed in Windows 11 " \
 	"24H2 and Windows Server 2025); kbfix reads free space, the tcpip.sys " \
-	"version and the boot time with it: install the WMIC feature on " \
-	"demand (DISM /Online /Add-Capability /CapabilityName:WMIC~~~~) or " \
+	"version and the boot time with it: " TRANSPORT_WMIC_FIX " or " \
 	"update this host by hand"
 
 /*

@@ -53,11 +53,8 @@ int	 wo_dism_package(const char *out, const char *want, char **identity,
 /*
  * 1 when LastBootUpTime after says the host rebooted since before was
  * read, given the host's clock (LocalDateTime) when shutdown /r was sent,
- * or NULL (then: after later than before).  BOOT_DRIFT_US: how far a
- * boot time may seem to precede that clock (the clock set back while the
- * host restarted), README "Carrying out a plan".
+ * or NULL (then: after later than before); BOOT_DRIFT_US (deploy.h).
  */
-#define BOOT_DRIFT_US	((int64_t)2000000)
 int	 wo_rebooted(const char *after, const char *before, const char *clock);
 /* 1 when the answer says the host has no wmic.exe; WO_NO_WMIC says so. */
 int	 wo_wmic_missing(const struct transport_result *);

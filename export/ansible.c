@@ -371,6 +371,10 @@ group_vars_text(const struct export_project *x, struct buf *b)
 	    "SHA-256\nkbfix_prior_dir: \"{{ playbook_dir }}/prior\"\n");
 	buf_addf(b, "# how long a restart may take\nkbfix_reboot_timeout: %d\n",
 	    x->o.reboot_timeout_s);
+	buf_addf(b, "# a restart is seen when the new boot time is later than "
+	    "the host's clock\n# at the shutdown less this many seconds "
+	    "(kbfix apply's rule)\nkbfix_boot_drift_s: %g\n",
+	    (double)BOOT_DRIFT_US / 1e6);
 	buf_adds(b, "# options of the controller's own scp and ssh (upload, "
 	    "the wait for a\n# restart), e.g. [\"-o\", \"UserKnownHostsFile="
 	    "/path\"]; ansible_ssh_private_key_file\n# is passed as -i. "

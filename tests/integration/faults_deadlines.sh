@@ -73,15 +73,30 @@ part6() {
 	check_eq "(6) rollback with timeouts: exit 0" 0 "$rc"
 }
 
+# apply_delayed PLAN RUN: apply in the background ($BG_PID), the reboot
+# 4 s after shutdown /r (time for a shutdown /a)
+apply_delayed() {
+	"$KBFIX" apply "$1" --bundle "$T_TMP/bundle" --run-dir "$2" \
+	    --known-hosts "$FLEET/known_hosts" -k "$FLEET/id_ed25519" \
+	    --reboot-delay 4 --canary 0 --reboot-timeout 60 >"$2.out" 2>&1 &
+	BG_PID=$!
+}
+
+# aborted_checks N HOST RUN: told as aborted, no reboot, never down
+aborted_checks() {
+	check_contains "($1) reason" "$(kbfix status "$3")" \
+	    "$2: the reboot was aborted (shutdown /a?)"
+	check_eq "($1) no reboot recorded" 0 \
+	    "$(journal_has "$3" '"ev":"done","host":"'$2'","step":"reboot"')"
+	check_eq "($1) the host never went down" 0 \
+	    "$(grep -c reboot-start "$(host_dir $2)/events.log")"
+}
+
 part7() {
 	local H=w7so-002 t0 t1
 	apply_plan p7 --only $H
 	t0=$(date +%s%N)
-	"$KBFIX" apply "$T_TMP/p7.json" --bundle "$T_TMP/bundle" \
-	    --run-dir "$T_TMP/r7" --known-hosts "$FLEET/known_hosts" \
-	    -k "$FLEET/id_ed25519" --reboot-delay 4 --canary 0 \
-	    --reboot-timeout 60 >"$T_TMP/r7.out" 2>&1 &
-	BG_PID=$!
+	apply_delayed "$T_TMP/p7.json" "$T_TMP/r7"
 	wait_journal "$T_TMP/r7" '"ev":"intent","host":"'$H'","step":"reboot"'
 	sleep 1
 	ssh -F "$FLEET/ssh_config" $H 'shutdown /a' >/dev/null 2>&1
@@ -90,12 +105,7 @@ part7() {
 	check_eq "(7) aborted reboot: exit 3" 3 "$rc"
 	check "(7) told within 25 s, not the 60 s timeout ($(secs $t0 $t1) s)" \
 	    test "$(secs $t0 $t1)" -lt 25
-	check_contains "(7) reason" "$(kbfix status "$T_TMP/r7")" \
-	    "$H: the reboot was aborted (shutdown /a?)"
-	check_eq "(7) no reboot recorded" 0 \
-	    "$(journal_has "$T_TMP/r7" '"ev":"done","host":"'$H'","step":"reboot"')"
-	check_eq "(7) the host never went down" 0 \
-	    "$(grep -c reboot-start "$(host_dir $H)/events.log")"
+	aborted_checks 7 $H "$T_TMP/r7"
 }
 
 part8() {
@@ -124,23 +134,14 @@ part8() {
 part9() {
 	local H=w7so-004
 	apply_plan p9 --only $H
-	"$KBFIX" apply "$T_TMP/p9.json" --bundle "$T_TMP/bundle" \
-	    --run-dir "$T_TMP/r9" --known-hosts "$FLEET/known_hosts" \
-	    -k "$FLEET/id_ed25519" --reboot-delay 4 --canary 0 \
-	    --reboot-timeout 60 >"$T_TMP/r9.out" 2>&1 &
-	BG_PID=$!
+	apply_delayed "$T_TMP/p9.json" "$T_TMP/r9"
 	wait_journal "$T_TMP/r9" '"host":"'$H'","step":"reboot".*"clock":"'
 	# the clock is corrected: LastBootUpTime moves by a second
 	echo 1000 >"$(host_dir $H)/faults/boot-drift"
 	ssh -F "$FLEET/ssh_config" $H 'shutdown /a' >/dev/null 2>&1
 	wait "$BG_PID"; rc=$?
 	check_eq "(9) aborted reboot, boot time drifted 1 s: exit 3" 3 "$rc"
-	check_contains "(9) reason" "$(kbfix status "$T_TMP/r9")" \
-	    "$H: the reboot was aborted (shutdown /a?)"
-	check_eq "(9) no reboot recorded" 0 \
-	    "$(journal_has "$T_TMP/r9" '"ev":"done","host":"'$H'","step":"reboot"')"
-	check_eq "(9) the host never went down" 0 \
-	    "$(grep -c reboot-start "$(host_dir $H)/events.log")"
+	aborted_checks 9 $H "$T_TMP/r9"
 	check_contains "(9) the drifted boot time was read" \
 	    "$(ssh -F "$FLEET/ssh_config" $H 'wmic os get lastbootuptime /value')" \
 	    "LastBootUpTime="

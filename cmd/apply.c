@@ -60,7 +60,9 @@ apply_usage(FILE *f)
 	    "PLAN.json'): refuse, before anything starts, a plan file with\n"
 	    "another SHA-256; run.json records the hash of the plan run.\n"
 	    "The reboot wait's connects and commands are also bounded by\n"
-	    "what is left of --reboot-timeout (600).\n"
+	    "what is left of --reboot-timeout (600).  A reboot is done when\n"
+	    "the host answers with a boot time later than its own clock at\n"
+	    "shutdown /r (read in the same command) less 2 s.\n"
 	    "Exit: 0 all done, 3 some hosts failed or were not done,\n"
 	    "4 the rest done but manual hosts remain (their runbooks),\n"
 	    "1 the run failed, 2 bad input.\n\nSSH options:\n", f);

@@ -30,6 +30,9 @@ static const char usage_text[] =
 "keep what the input had and are listed on stderr.  INVENTORY is read and\n"
 "checked by the planner's reader before any connection is made: what\n"
 "`kbfix plan` refuses, discover refuses (exit 2, the field named).\n"
+"A host without wmic.exe (Windows 11 24H2, Server 2025) is discovered\n"
+"with a warning naming what was left as it was (tcpip.sys, last_boot) and\n"
+"the fix (the WMIC feature on demand).\n"
 "\n"
 "INVENTORY is JSON when its first byte (after a UTF-8 byte order mark and\n"
 "blanks) is '{' or '['; anything else is read as CSV or an Active\n"
@@ -267,8 +270,12 @@ report(const struct discover *d)
 		else if (discover_host_error(d, i) != NULL) {
 			warnmsg("%s", discover_host_error(d, i));
 			bad++;
-		} else
+		} else {
+			if (discover_host_warning(d, i) != NULL)
+				warnmsg("warning: %s",
+				    discover_host_warning(d, i));
 			ok++;
+		}
 	}
 	fprintf(stderr, "kbfix: discover: %zu host(s) discovered, %zu failed"
 	    ", %zu skipped (transport manual)\n", ok, bad, skipped);

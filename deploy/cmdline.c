@@ -160,6 +160,11 @@ deploy_cmd_dism_add(const char *kb, const char *cab, struct buf *line)
 	return rc;
 }
 
+/*
+ * The host's clock first, in the same line (the new boot must be later,
+ * host_reboot.c): cmd.exe runs each part whatever the one before exited,
+ * and the line's status is shutdown's.
+ */
 int
 deploy_cmd_shutdown(int delay_s, int undo, int abort_first, struct buf *line)
 {
@@ -169,8 +174,10 @@ deploy_cmd_shutdown(int delay_s, int undo, int abort_first, struct buf *line)
 	    "kbfix: hotfix reboot", NULL };
 
 	snprintf(t, sizeof(t), "%d", delay_s);
-	if (abort_first && transport_cmdline(line, (const char *const[]){
-	    "shutdown", "/a", NULL }) == -1)
+	if (transport_cmdline(line, (const char *const[]){ "wmic", "os",
+	    "get", "localdatetime", "/value", NULL }) == -1 ||
+	    (abort_first && transport_cmdline_join(line,
+	    (const char *const[]){ "shutdown", "/a", NULL }) == -1))
 		return -1;
 	return transport_cmdline_join(line, reboot);
 }

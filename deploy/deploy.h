@@ -270,7 +270,15 @@ int	 deploy_cmd_expand(const char *msu_name, const char *kb, struct buf *);
 /* the package .cab inside an .msu (package_cab, or from its name) */
 char	*deploy_cab_name(const char *msu_name, const char *package_cab);
 int	 deploy_cmd_dism_add(const char *kb, const char *cab, struct buf *);
-/* [shutdown /a &] shutdown /r /t N /d p:2:17 /c "kbfix: ... reboot" */
+/*
+ * A reboot is seen when the new boot time is later than the old one and
+ * than the host's clock at the shutdown less this much: how far a boot
+ * time may seem to precede that clock (the clock set back while the host
+ * restarted), README "Carrying out a plan".  export's wait uses it too.
+ */
+#define BOOT_DRIFT_US	((int64_t)2000000)
+/* wmic os get localdatetime /value & [shutdown /a &] shutdown /r /t N
+ * /d p:2:17 /c "kbfix: ... reboot": the host clock read with the reboot */
 int	 deploy_cmd_shutdown(int delay_s, int undo, int abort_first,
 	    struct buf *);
 

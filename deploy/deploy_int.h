@@ -50,16 +50,17 @@ char	*wo_text(const char *out, size_t len);	/* UTF-16LE -> ASCII */
 int	 wo_value(const char *out, const char *name, char **val);
 int	 wo_dism_package(const char *out, const char *want, char **identity,
 	    char **state);	/* want: an exact identity, or a KB */
-/* LastBootUpTime after later than before, as instants; the tolerance
- * for a boot time that moves without a reboot: */
-#define BOOT_DRIFT_US	((int64_t)0)
-int	 wo_boot_later(const char *after, const char *before);
+/*
+ * 1 when LastBootUpTime after says the host rebooted since before was
+ * read, given the host's clock (LocalDateTime) when shutdown /r was sent,
+ * or NULL (then: after later than before); BOOT_DRIFT_US (deploy.h).
+ */
+int	 wo_rebooted(const char *after, const char *before, const char *clock);
 /* 1 when the answer says the host has no wmic.exe; WO_NO_WMIC says so. */
 int	 wo_wmic_missing(const struct transport_result *);
 #define WO_NO_WMIC	"this host has no wmic.exe (removed in Windows 11 " \
 	"24H2 and Windows Server 2025); kbfix reads free space, the tcpip.sys " \
-	"version and the boot time with it: install the WMIC feature on " \
-	"demand (DISM /Online /Add-Capability /CapabilityName:WMIC~~~~) or " \
+	"version and the boot time with it: " TRANSPORT_WMIC_FIX " or " \
 	"update this host by hand"
 
 /*
@@ -165,6 +166,9 @@ struct host_run {
 	enum host_reboot	 reboot;
 	int			 group_held;
 	char			*boot_before;	/* boot time before it */
+	char			*boot_clock;	/* the host's clock when
+						   shutdown /r was sent, or
+						   NULL (wo_rebooted()) */
 	int64_t			 reboot_ms;	/* when shutdown /r was sent
 						   (ms since 1970), 0 unknown */
 	enum host_step		 after_wait;	/* 0 (STEP_CONNECT): the
@@ -189,6 +193,7 @@ struct host_run {
 struct lease_watch {
 	struct engine		*e;
 	char			*host, *address, *user, *group, *boot;
+	char			*clock;		/* or NULL: wo_rebooted() */
 	int			 port;
 	struct transport_conn	*conn;
 	int64_t			 due_ms;	/* the reboot's due time */
@@ -247,7 +252,8 @@ char	*deploy_window_abs(int64_t start, int64_t duration_s);
 
 void	 host_leases_take(struct engine *);	/* host_reboot.c */
 void	 lease_watch_new(struct engine *, const struct plan_host *,
-	    const char *group, const char *boot, int64_t reboot_ms);
+	    const char *group, const char *boot, const char *clock,
+	    int64_t reboot_ms);
 void	 host_lease_adopt(struct host_run *);
 void	 host_leases_release(struct engine *);
 void	 host_release(struct host_run *);

@@ -662,7 +662,8 @@ engine_release(struct engine *e)
 	for (i = 0; i < e->nh; i++) {
 		h = &e->h[i];
 		rollback_priors_release(&h->priors);
-		free(h->boot_before); free(h->identity);
+		free(h->boot_before); free(h->boot_clock);
+		free(h->identity);
 		free(h->error); free(h->first_error); free(h->kept);
 		free(h->check);
 	}

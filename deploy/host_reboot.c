@@ -1,6 +1,7 @@
 /*
  * Reboot and wait, shared by apply and undo: a reboot is done when the
- * boot time changed (as Ansible's win_reboot), and a reboot group lets one
+ * host answers with a boot time later than its own clock when shutdown /r
+ * was sent (wo_rebooted(), BOOT_DRIFT_US), and a reboot group lets one
  * member down at a time, so parked hosts are resumed from here.
  */
 #include <stdio.h>
@@ -35,17 +36,6 @@ in_mode(const struct host_run *h, enum host_step s)
 	}
 }
 
-static int
-plan_has(const struct plan_host *ph, enum plan_action_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < ph->nactions; i++)
-		if (ph->actions[i].kind == kind)
-			return 1;
-	return 0;
-}
-
 static enum host_step
 after_wait(const struct host_run *h)
 {
@@ -65,6 +55,7 @@ reboot_done(struct host_run *h, const char *boot_after)
 	    "rb-reboot" : "reboot";
 	r.boot = h->boot_before;
 	r.boot_after = boot_after;
+	r.clock = h->boot_clock;
 	if (host_journal(h, RB_EV_DONE, &r) == -1)
 		return;
 	h->reboot_owed = 0;
@@ -91,9 +82,12 @@ reboot_happened(struct host_run *h, const char *boot)
 	jh = rollback_replay_host(&h->e->rp, h->ph->name);
 	if (jh == NULL || jh->reboot_boot == NULL || h->boot_before != NULL ||
 	    strcmp(jh->reboot_step, h->mode == HOST_UNDO ? "rb-reboot" :
-	    "reboot") != 0 || !wo_boot_later(boot, jh->reboot_boot))
+	    "reboot") != 0 || !wo_rebooted(boot, jh->reboot_boot,
+	    jh->reboot_clock))
 		return 0;
 	h->boot_before = xstrdup(jh->reboot_boot);
+	free(h->boot_clock);
+	h->boot_clock = jh->reboot_clock ? xstrdup(jh->reboot_clock) : NULL;
 	reboot_done(h, boot);
 	return 1;
 }
@@ -107,7 +101,7 @@ host_reboot(struct host_run *h, const struct transport_result *res)
 
 	/* Resume rule: read the boot time and RebootPending. */
 	if (res == NULL) {
-		if (h->mode == HOST_APPLY && !plan_has(h->ph, ACTION_REBOOT))
+		if (h->mode == HOST_APPLY && !plan_host_has(h->ph, ACTION_REBOOT))
 			host_goto(h, STEP_VERIFY);
 		else
 			HOST_SEND_CMD(h, DEPLOY_CMD_BOOT_PENDING);
@@ -182,11 +176,41 @@ send_shutdown(struct host_run *h, int abort_first)
 	    h->mode == HOST_UNDO, abort_first, &line), &line);
 }
 
-/* 0: the reboot is on its way; 1115: a shutdown is in progress already. */
+/*
+ * 0: the reboot is on its way; 1115: a shutdown is in progress already.
+ * Then the host's clock, read in the same line, goes into the journal
+ * with a second intent (boot, group and clock), so that a resume after a
+ * crash from here on decides by it too.  A clock not read (wmic failed)
+ * leaves the boot-against-boot rule.  -1: the journal failed (the run
+ * stops).
+ */
 static int
-shutdown_ok(const struct transport_result *res)
+shutdown_ok(struct host_run *h, const struct transport_result *res)
 {
-	return res->exit_status == 0 || res->exit_status == 1115;
+	struct rollback_rec r;
+	char *t, *clock = NULL;
+	int64_t epoch;
+
+	if (res->exit_status != 0 && res->exit_status != 1115)
+		return 0;
+	t = host_res_text(res);
+	if (wo_value(t, "LocalDateTime", &clock) == 0 &&
+	    transport_win_wmi_datetime(clock, &epoch) == 0) {
+		free(h->boot_clock);
+		h->boot_clock = clock;
+		clock = NULL;
+		rollback_rec_init(&r);
+		r.boot = h->boot_before;
+		r.clock = h->boot_clock;
+		r.group = h->group_held ? h->ph->group : NULL;
+		if (host_journal(h, RB_EV_INTENT, &r) == -1) {
+			free(t);
+			return -1;
+		}
+	}
+	free(clock);
+	free(t);
+	return 1;
 }
 
 void
@@ -202,15 +226,21 @@ host_reboot_issue(struct host_run *h, const struct transport_result *res)
 		r.group = h->group_held ? h->ph->group : NULL;
 		if (host_journal(h, RB_EV_INTENT, &r) == -1)
 			return;
+		free(h->boot_clock);
+		h->boot_clock = NULL;	/* this shutdown's comes with it */
 		h->reboot = REBOOT_ISSUED;
 		h->reboot_ms = wall_ms();
 		send_shutdown(h, 0);
 		return;
 	}
-	if (shutdown_ok(res))
+	switch (shutdown_ok(h, res)) {
+	case 1:
 		host_goto(h, in_mode(h, STEP_WAIT));
-	else
+		break;
+	case 0:
 		host_continue(h, in_mode(h, STEP_REBOOT_RETRY));
+		break;
+	}
 }
 
 /* Abort a scheduled shutdown and ask again, once (1190, FACTS.md
@@ -219,13 +249,16 @@ void
 host_reboot_retry(struct host_run *h, const struct transport_result *res)
 {
 	char *why;
+	int ok;
 
 	/* host_reboot_issue()'s shutdown /r was refused just before */
 	if (res == NULL) {
 		send_shutdown(h, 1);
 		return;
 	}
-	if (shutdown_ok(res)) {
+	if ((ok = shutdown_ok(h, res)) == -1)
+		return;
+	if (ok) {
 		host_goto(h, in_mode(h, STEP_WAIT));
 		return;
 	}
@@ -308,7 +341,7 @@ wait_fail(struct host_run *h, int keep_lease, const char *fmt, const char *a)
 	if (keep_lease && h->group_held) {
 		/* still down for all we know: the group stays its own */
 		lease_watch_new(h->e, h->ph, h->ph->group, h->boot_before,
-		    h->reboot_ms);
+		    h->boot_clock, h->reboot_ms);
 		h->group_held = 0;
 	}
 	h->reboot = REBOOT_NONE;
@@ -381,8 +414,13 @@ host_wait(struct host_run *h, const struct transport_result *res)
 		transport_close(h->conn);
 		h->conn = NULL;
 		jh = rollback_replay_host(&h->e->rp, h->ph->name);
-		if (h->reboot_ms == 0 && jh != NULL && jh->reboot_boot != NULL)
+		if (h->reboot_ms == 0 && jh != NULL && jh->reboot_boot != NULL) {
+			/* the interrupted run's shutdown: its time, its clock */
 			h->reboot_ms = jh->reboot_ms;
+			free(h->boot_clock);
+			h->boot_clock = jh->reboot_clock ?
+			    xstrdup(jh->reboot_clock) : NULL;
+		}
 		h->reboot = REBOOT_ISSUED;
 		h->deadline_ms = time_now_ms() +
 		    (int64_t)h->e->o.reboot_timeout_s * 1000;
@@ -394,7 +432,7 @@ host_wait(struct host_run *h, const struct transport_result *res)
 	t = host_res_text(res);
 	due = h->reboot_ms + (int64_t)h->e->o.reboot_delay_s * 1000;
 	if (wo_value(t, "LastBootUpTime", &boot) == 0 &&
-	    wo_boot_later(boot, h->boot_before))
+	    wo_rebooted(boot, h->boot_before, h->boot_clock))
 		reboot_done(h, boot);
 	else if (boot != NULL && h->reboot_ms != 0 &&
 	    wall_ms() >= due + ABORT_GRACE_MS) {
@@ -441,6 +479,7 @@ watch_release(struct lease_watch *w, const char *boot_after)
 	r.group = w->group;
 	r.boot = w->boot;
 	r.boot_after = boot_after;
+	r.clock = w->clock;
 	r.state = "released";
 	if (eng_journal(e, &r) == -1)
 		return;
@@ -511,7 +550,7 @@ watch_answer(struct transport_conn *c, const struct transport_result *res,
 		return;
 	t = res->failed ? NULL : host_res_text(res);
 	if (t != NULL && wo_value(t, "LastBootUpTime", &boot) == 0 &&
-	    (strcmp(boot, w->boot) != 0 ||
+	    (wo_rebooted(boot, w->boot, w->clock) ||
 	    wall_ms() >= w->due_ms + ABORT_GRACE_MS))
 		watch_release(w, boot);
 	else
@@ -560,7 +599,8 @@ watch_try(void *arg)
 
 void
 lease_watch_new(struct engine *e, const struct plan_host *ph,
-    const char *group, const char *boot, int64_t reboot_ms)
+    const char *group, const char *boot, const char *clock,
+    int64_t reboot_ms)
 {
 	struct lease_watch *w;
 
@@ -572,6 +612,7 @@ lease_watch_new(struct engine *e, const struct plan_host *ph,
 	w->port = ph->port;
 	w->group = xstrdup(group);
 	w->boot = xstrdup(boot);
+	w->clock = clock ? xstrdup(clock) : NULL;
 	w->due_ms = reboot_ms + (int64_t)e->o.reboot_delay_s * 1000;
 	w->deadline_ms = time_now_ms() + (int64_t)(e->o.reboot_timeout_s >
 	    WATCH_MIN_S ? e->o.reboot_timeout_s : WATCH_MIN_S) * 1000;
@@ -602,7 +643,7 @@ host_leases_take(struct engine *e)
 		/* down for all we know: it counts, whatever the budget */
 		deploy_group_take(&e->groups, jh->lease_group, jh->name);
 		lease_watch_new(e, ph, jh->lease_group, jh->lease_boot,
-		    jh->reboot_ms);
+		    jh->lease_clock, jh->reboot_ms);
 	}
 }
 
@@ -630,7 +671,7 @@ host_leases_release(struct engine *e)
 	for (i = 0; i < e->nwatches; i++) {
 		w = e->watches[i];
 		free(w->host); free(w->address); free(w->user);
-		free(w->group); free(w->boot);
+		free(w->group); free(w->boot); free(w->clock);
 		free(w);
 	}
 	free(e->watches);

@@ -146,8 +146,10 @@ rv_rec(struct rv *v, const struct rollback_rec *rec)
 	i = (size_t)(h - v->r->hosts);
 	if (h->start_ms == 0)
 		h->start_ms = rec->at_ms;
+	/* the second intent (the host's clock, once shutdown /r answered)
+	 * does not restart the reboot */
 	if (rec->ev == RB_EV_INTENT && rec->step &&
-	    strstr(rec->step, "reboot") != NULL)
+	    strstr(rec->step, "reboot") != NULL && v->reboot_at[i] == 0)
 		v->reboot_at[i] = rec->at_ms;
 	if ((rec->ev == RB_EV_DONE || rec->ev == RB_EV_FAIL) && rec->step) {
 		seg_add(h, rec->step, rec->ev == RB_EV_FAIL ? REVIEW_FAIL :

@@ -81,20 +81,28 @@ boot_us(const char *s, int64_t *us)
 }
 
 /*
- * Whether the host booted after `before`: both LastBootUpTime values are
- * instants (the UTC offset in minutes, "...023000.500000+120" and
- * "...013000.500000+060" are the same), so a later boot is a later
- * instant, by more than BOOT_DRIFT_US; a value that is not a WMI datetime
- * is compared as text.
+ * Whether the host rebooted (docs/DEVELOPERS.md "Boot time"): every value
+ * is a WMI datetime read as an instant (the UTC offset in minutes:
+ * "...023000.500000+120" and "...013000.500000+060" are the same).  With
+ * the host's clock when shutdown /r was sent (clock), the new boot must
+ * be later than that clock less BOOT_DRIFT_US, and later than the old
+ * boot: LastBootUpTime is now minus the uptime, so it moves by seconds
+ * when the clock is corrected, and an old boot that moved by a second is
+ * still hours before the shutdown.  Without the clock (a journal of an
+ * older kbfix, a host whose clock could not be read) the new boot must
+ * only be later than the old one.  A value that is not a WMI datetime is
+ * compared as text: any change is a reboot.
  */
 int
-wo_boot_later(const char *after, const char *before)
+wo_rebooted(const char *after, const char *before, const char *clock)
 {
-	int64_t a, b;
+	int64_t a, b, c;
 
 	if (boot_us(after, &a) == -1 || boot_us(before, &b) == -1)
 		return strcmp(after, before) != 0;
-	return a > b + BOOT_DRIFT_US;
+	if (clock != NULL && boot_us(clock, &c) == 0)
+		return a > b && a > c - BOOT_DRIFT_US;
+	return a > b;
 }
 
 /*

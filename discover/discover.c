@@ -22,6 +22,7 @@ struct dhost {
 	int		 ended;		/* discovered or failed */
 	int		 connected;
 	char		*error;
+	char		*warning;	/* discover_wmic_warning() */
 	struct transport_conn *conn;
 	struct discover	*d;
 	struct evidence_host ev;	/* discover_set_evidence() */
@@ -179,6 +180,7 @@ discover_free(struct discover *d)
 		return;
 	for (i = 0; i < d->n; i++) {
 		free(d->hosts[i].error);
+		free(d->hosts[i].warning);
 		discover_evidence_host_release(&d->hosts[i].ev);
 	}
 	free(d->hosts);
@@ -203,6 +205,12 @@ const char *
 discover_host_error(const struct discover *d, size_t i)
 {
 	return d->hosts[i].error;
+}
+
+const char *
+discover_host_warning(const struct discover *d, size_t i)
+{
+	return d->hosts[i].error == NULL ? d->hosts[i].warning : NULL;
 }
 
 int
@@ -350,11 +358,18 @@ on_exec(struct transport_conn *c, const struct transport_result *r, void *arg)
 {
 	struct dhost *h = arg;
 
-	if (r->failed)
+	if (r->failed) {
 		host_fail(h, r->error);
-	else if (discover_update(h->d->inv, h->rec, r->out, r->out_len) == -1)
+		return;
+	}
+	if (discover_update(h->d->inv, h->rec, r->out, r->out_len) == -1) {
 		host_fail(h, err_msg());
-	else if (h->d->evset == NULL || discover_evidence_read(c, h->d->evset,
+		return;
+	}
+	/* discovered, maybe without what wmic reads */
+	h->warning = discover_wmic_warning(h->rec->name, r->out, r->out_len,
+	    r->err);
+	if (h->d->evset == NULL || discover_evidence_read(c, h->d->evset,
 	    h->d->ev_within_ms, h->d->ev_count, &h->ev, on_evidence, h) == -1)
 		host_end(h);
 }

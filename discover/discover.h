@@ -81,6 +81,9 @@ int	 discover_interrupted(const struct discover *);
 size_t	 discover_nhosts(const struct discover *);
 const char *discover_host_name(const struct discover *, size_t);
 const char *discover_host_error(const struct discover *, size_t);
+/* A host discovered without everything: what was left as it was, why and
+ * the fix (a host without wmic.exe), or NULL. */
+const char *discover_host_warning(const struct discover *, size_t);
 int	 discover_host_skipped(const struct discover *, size_t);
 /*
  * Host i while it is being read: 1 when it is still running, with ms

@@ -19,4 +19,14 @@ struct plan_inv_host;
 int	 discover_update(struct plan_inventory *inv, struct plan_inv_host *h,
 	    const char *out, size_t len);
 
+/*
+ * What wmic did not give in that output (err: its standard error): NULL
+ * when the tcpip.sys version and the boot time were read, else a warning
+ * "HOST: ..." naming what was left as it was, why (no wmic.exe: Windows
+ * 11 24H2, Server 2025; cmd.exe names the command in every language; then
+ * installed has no wmic qfe KBs either) and the fix.  Caller frees.
+ */
+char	*discover_wmic_warning(const char *name, const char *out, size_t len,
+	    const char *err);
+
 #endif

@@ -382,3 +382,50 @@ out:
 	free(all);
 	return rc;
 }
+
+char *
+discover_wmic_warning(const char *name, const char *out, size_t len,
+    const char *err)
+{
+	static const struct {
+		const char *part, *prop, *field;
+	} wm[] = {
+		{ "tcpip", "Version", "files.tcpip.sys" },
+		{ "boot", "LastBootUpTime", "last_boot" },
+	};
+	const struct part *p;
+	struct facts f;
+	struct buf b;
+	char *text, *v;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	text = transport_win_text(out, len, NULL);
+	split(text, &f);
+	buf_init(&b, 4096);
+	for (i = 0; i < sizeof(wm) / sizeof(wm[0]); i++) {
+		v = (p = part(&f, wm[i].part)) == NULL ? NULL :
+		    transport_win_wmic_value(p->p, p->len, wm[i].prop);
+		if (v == NULL || *v == '\0')
+			buf_addf(&b, "%s%s", b.len ? " and " : "",
+			    wm[i].field);
+		free(v);
+	}
+	free(text);
+	if (b.len == 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	/* "'wmic' is not recognized ...", "Der Befehl "wmic" ist ...",
+	 * "'wmic' n'est pas reconnu ...": the name is in every language */
+	v = err != NULL && strstr(err, "wmic") != NULL ?
+	    xasprintf("%s: no wmic.exe (removed in Windows 11 24H2 and "
+	    "Windows Server 2025): %s not read, left as they were, and "
+	    "installed holds only the KBs dism names (a cumulative update "
+	    "shows as rollup); %s, then discover it again", name,
+	    buf_str(&b), TRANSPORT_WMIC_FIX) :
+	    xasprintf("%s: %s not read, left as they were: wmic answered "
+	    "nothing for them", name, buf_str(&b));
+	buf_release(&b);
+	return v;
+}

@@ -442,6 +442,10 @@ group_vars_text(const struct export_project *x, struct buf *b)
 	    "SHA-256\nkbfix_prior_dir: \"{{ playbook_dir }}/prior\"\n");
 	buf_addf(b, "# how long a restart may take\nkbfix_reboot_timeout: %d\n",
 	    x->o.reboot_timeout_s);
+	buf_addf(b, "# a restart is seen when the new boot time is later than "
+	    "the host's clock\n# at the shutdown less this many seconds "
+	    "(kbfix apply's rule)\nkbfix_boot_drift_s: %g\n",
+	    (double)BOOT_DRIFT_US / 1e6);
 	buf_adds(b, "# options of the controller's own scp and ssh (upload, "
 	    "the wait for a\n# restart), e.g. [\"-o\", \"UserKnownHostsFile="
 	    "/path\"]; ansible_ssh_private_key_file\n# is passed as -i. "
@@ -663,7 +667,7 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 	const struct plan_host *ph = h->ph;
 	struct buf l;
 	size_t i, n = 0;
-	int reboot = 0, rc = 0;
+	int rc = 0;
 
 	buf_addf(b, "# %s: ", ph->name);
 	buf_add_comment(b, ph->os ? ph->os : "Windows");
@@ -698,14 +702,11 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 		rc = -1;
 	for (i = 0; i < ph->nactions && rc == 0; i++) {
 		const struct plan_action *a = &ph->actions[i];
-		reboot |= a->kind == ACTION_REBOOT;
 		if (a->kind != ACTION_REGISTRY && a->kind != ACTION_MULTICAST)
 			continue;
 		buf_adds(b, n++ ? "" : "kbfix_changes:\n");
 		rc = host_change(b, a, &l);
 	}
-	for (; i < ph->nactions; i++)
-		reboot |= ph->actions[i].kind == ACTION_REBOOT;
 	if (rc == 0)
 		rc = host_install(b, h, &l);
 	buf_release(&l);
@@ -713,7 +714,8 @@ host_vars_text(const struct export_project *x, const struct xhost *h,
 		err_prefix("host %s", ph->name);
 		return -1;
 	}
-	buf_addf(b, "kbfix_reboot: %s\n", reboot ? "true" : "false");
+	buf_addf(b, "kbfix_reboot: %s\n",
+	    plan_host_has(ph, ACTION_REBOOT) ? "true" : "false");
 	return 0;
 }
 

@@ -100,6 +100,7 @@ rec_format(const struct rollback_rec *r, struct buf *b)
 	add_str(b, "identity", r->identity);
 	add_str(b, "boot", r->boot);
 	add_str(b, "boot_after", r->boot_after);
+	add_str(b, "clock", r->clock);
 	add_str(b, "error", r->error);
 	buf_adds(b, "}\n");
 	if (b->failed) {
@@ -274,7 +275,8 @@ static const struct field {
 	size_t		 off;
 } fields[] = {
 	F("action", F_WHOLE, action), F("boot", F_STR, boot),
-	F("boot_after", F_STR, boot_after), F("data", F_STR, data),
+	F("boot_after", F_STR, boot_after), F("clock", F_STR, clock),
+	F("data", F_STR, data),
 	F("enabled", F_BOOL, enabled), F("error", F_STR, error),
 	F("ev", F_EV, ev), F("existed", F_BOOL, existed),
 	F("family", F_STR, family), F("group", F_STR, group),
@@ -416,7 +418,7 @@ rec_release(struct rollback_rec *r)
 	cfree(r->state); cfree(r->error); cfree(r->key); cfree(r->value);
 	cfree(r->type); cfree(r->data); cfree(r->family); cfree(r->kb);
 	cfree(r->identity); cfree(r->boot); cfree(r->boot_after);
-	cfree(r->intent); cfree(r->group);
+	cfree(r->clock); cfree(r->intent); cfree(r->group);
 }
 
 /* One line, appended to log->recs (room made by the caller). */

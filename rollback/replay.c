@@ -91,9 +91,9 @@ host_done(struct rollback_host *h, const struct rollback_rec *r)
 	} else if (is_reboot(r->step)) {
 		h->rebooted = 1;
 		h->reboot_needed = 0;
-		h->reboot_boot = NULL;
+		h->reboot_boot = h->reboot_clock = NULL;
 		h->lease_group = NULL;
-		h->lease_boot = NULL;
+		h->lease_boot = h->lease_clock = NULL;
 	}
 }
 
@@ -104,7 +104,7 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 	case RB_EV_LEASE:
 		/* seen up after a reboot the run no longer waited for */
 		h->lease_group = NULL;
-		h->lease_boot = NULL;
+		h->lease_boot = h->lease_clock = NULL;
 		break;
 	case RB_EV_INTENT:
 		host_way(h, r->step);
@@ -120,9 +120,13 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 			h->reboot_boot = r->boot;
 			h->reboot_step = r->step;
 			h->reboot_ms = r->at_ms;
+			/* the second intent, once shutdown /r answered, has
+			 * the host's clock; a first one starts afresh */
+			h->reboot_clock = r->clock;
 			/* the group is this host's until it is seen up */
 			h->lease_group = r->group;
 			h->lease_boot = r->group ? r->boot : NULL;
+			h->lease_clock = r->group ? r->clock : NULL;
 		}
 		break;
 	case RB_EV_DONE:
@@ -133,7 +137,8 @@ host_rec(struct rollback_host *h, const struct rollback_rec *r)
 	case RB_EV_FAIL:
 		/* a reboot refused never went out: its group is free */
 		if (is_reboot(r->step))
-			h->lease_group = h->lease_boot = NULL;
+			h->lease_group = h->lease_boot =
+			    h->lease_clock = NULL;
 		h->inflight = NULL;
 		h->error = r->error;
 		break;

@@ -38,6 +38,10 @@
  *           it is seen up again (a reboot done or a lease record)
  *   boot    on reboot records: the boot time before ("boot") and after
  *           ("boot_after"), from wmic os get lastbootuptime
+ *   clock   on a second reboot intent, once shutdown /r answered: the
+ *           host's clock read in the same command line (wmic os get
+ *           LocalDateTime); the new boot must be later (deploy's
+ *           BOOT_DRIFT_US).  Older journals lack it: boot against boot.
  *   identity on install done: the dism package identity installed
  */
 #ifndef KBFIX_ROLLBACK_H
@@ -95,6 +99,7 @@ struct rollback_rec {
 	const char		*kb, *identity;
 	int			 installed;
 	const char		*boot, *boot_after;
+	const char		*clock;		/* host clock at shutdown */
 };
 
 void		 rollback_rec_init(struct rollback_rec *);
@@ -160,6 +165,8 @@ struct rollback_host {
 						   unfinished reboot, or NULL */
 	const char		*reboot_step;	/* its step: reboot or
 						   rb-reboot */
+	const char		*reboot_clock;	/* the host's clock when it
+						   was asked, or NULL */
 	int			 rebooted;	/* a reboot completed */
 	int			 installed;	/* install step done */
 	int			 install_started;	/* an install intent */
@@ -171,6 +178,7 @@ struct rollback_host {
 						   began and the host was not
 						   seen up since */
 	const char		*lease_boot;	/* boot time before it */
+	const char		*lease_clock;	/* the host's clock then */
 	int64_t			 reboot_ms;	/* when the unfinished reboot
 						   was asked for */
 	const char		**done;		/* steps done, in order */

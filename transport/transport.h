@@ -305,6 +305,11 @@ char	*transport_win_wmic_value(const char *, size_t, const char *name);
  */
 int	 transport_win_wmic_qfe(const char *, size_t, char ***kbs, size_t *n);
 
+/* The fix for a host without wmic.exe (Windows 11 24H2, Server 2025),
+ * as deploy and discover tell it. */
+#define TRANSPORT_WMIC_FIX	"install the WMIC feature on demand " \
+	"(DISM /Online /Add-Capability /CapabilityName:WMIC~~~~)"
+
 /* WMI datetime "20261121121712.076000+000" to Unix time (UTC). */
 int	 transport_win_wmi_datetime(const char *, int64_t *epoch);
 

@@ -287,6 +287,8 @@ def build_state(m, sdir, extra=None):
         profile["revision"] = ubr_of(m["version"])
     if sim.get("wmic_reads_stdin"):
         profile["wmic_reads_stdin"] = "1"
+    if sim.get("no_wmic"):	# Windows 11 24H2, Server 2025
+        profile["no_wmic"] = "1"
     if "free_disk" in sim:
         profile["free_disk"] = str(int(sim["free_disk"]))
     profile.update(extra or {})

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # valgrind: skip
 # Crash safety: kbfix apply killed with SIGKILL at every journal record of
-# a host's run (22 points covering every step: connect, preflight,
-# capture, workarounds, upload, install, reboot, verify, cleanup) and at
+# a host's run (23 points covering every step: connect, preflight,
+# capture, workarounds, upload, install, reboot (the second intent holds
+# the host's clock at the shutdown), verify, cleanup) and at
 # 4 timed points in the middle of steps (the third right after dism
 # installed, before its outcome is journaled; the last while the host is
 # down for its reboot), then `kbfix resume`: every host
@@ -15,7 +16,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/apply/common.sh"
 
-NKILL=22	# records of one uninterrupted host run (checked below)
+NKILL=23	# records of one uninterrupted host run (checked below)
 NTIMED=4
 N=$((NKILL + NTIMED + 1))
 profiles=mix

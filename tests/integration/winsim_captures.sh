@@ -17,9 +17,9 @@ cat >"$T_TMP/inv.json" <<'EOF2'
    "HKCU\\Software\\Wine\\reg_test\\subkey\\Test4": 2748,
    "HKCU\\Software\\Wine\\reg_test\\subkey\\Wine": "Second instance"}},
  {"name": "de7", "os": "Windows 7 Ultimate N", "version": "6.1.7601",
-  "winsim": {"locale": "de-DE"}},
+  "installed": ["KB976902"], "winsim": {"locale": "de-DE"}},
  {"name": "fr7", "os": "Windows 7 Enterprise", "version": "6.1.7601",
-  "winsim": {"locale": "fr-FR"}},
+  "installed": ["KB976902"], "winsim": {"locale": "fr-FR"}},
  {"name": "w10", "os": "Windows 10 Pro", "version": "10.0.14393"},
  {"name": "r2de", "os": "Windows Server 2012 R2 Standard", "version": "6.3.9600",
   "multicast_forwarding": true, "winsim": {"locale": "de-DE"}}
@@ -92,6 +92,48 @@ tr -d '\r' <"$FIX/systeminfo/wesng_7_sp1_x64_ultimaten_de_systeminfo.txt" |
     head -33 >"$T_TMP/want"
 check "systeminfo (de-DE): labels, their order and the value column = the capture" \
     cmp "$T_TMP/out" "$T_TMP/want"
+# systeminfo (fr-FR): the French capture is in code page 850, as
+# systeminfo writes to a pipe (winsim writes UTF-8); its labels (a no-break
+# space before the colons of "Mémoire virtuelle : ...") and value column
+WINSIM_FR=$FIX/systeminfo/wesng_7_sp1_x64_enterprise_fr_systeminfo_cmd.txt
+ws fr7 systeminfo | tr -d '\r' | sed 's/^\([^ ][^:]*\(: [^ ][^:]*\)*:  *\).*/\1/' |
+    grep -v '^ ' | head -33 >"$T_TMP/out"
+iconv -f CP850 -t UTF-8 "$WINSIM_FR" | tr -d '\r' |
+    sed 's/^\([^ ][^:]*\(: [^ ][^:]*\)*:  *\).*/\1/' | grep -v '^ ' |
+    head -33 >"$T_TMP/want"
+check "systeminfo (fr-FR): labels, their order and the value column = the capture" \
+    cmp "$T_TMP/out" "$T_TMP/want"
+# the fixed phrases, the counts and host values taken out: the OS version
+# ("version" in French), the processor and network card sentences and the
+# second line's "[01] :", the hotfix sentence
+phrases() {	# phrases ENCODING < systeminfo output
+	python3 -c '
+import re, sys
+t = sys.stdin.buffer.read().decode(sys.argv[1]).replace("\r", "")
+lines = t.split("\n")
+want = (2, 14, 30, 31)	# version, processors, hotfixes, NICs (0-based label)
+labels = [i for i, l in enumerate(lines) if l and not l.startswith(" ")]
+for k in want:
+    i = labels[k]
+    col = len(re.match(r"(.*?:\s+)", lines[i]).group(1))
+    v = re.sub(r"^\d+ ", "N ", lines[i][col:])
+    v = re.sub(r"^[\d.]+ (Service Pack 1) (\S+) \d+$", r"V \1 \2 B", v)
+    nxt = lines[i + 1]
+    item = nxt[col:col + 7].split(":")[0] + ":" if nxt.startswith(" ") else ""
+    print(k, v, item)' "$1"
+}
+ws fr7 systeminfo | phrases utf-8 >"$T_TMP/out"
+phrases cp850 <"$WINSIM_FR" >"$T_TMP/want"
+check "systeminfo (fr-FR): version, processor, hotfix and NIC phrases = the capture" \
+    cmp "$T_TMP/out" "$T_TMP/want"
+[ -s "$T_TMP/want" ] && cmp -s "$T_TMP/out" "$T_TMP/want" ||
+    diff "$T_TMP/out" "$T_TMP/want" | sed 's/^/#   /'
+ws de7 systeminfo | phrases utf-8 >"$T_TMP/out"
+phrases utf-8 <"$FIX/systeminfo/wesng_7_sp1_x64_ultimaten_de_systeminfo.txt" \
+    >"$T_TMP/want"
+check "systeminfo (de-DE): version, processor, hotfix and NIC phrases = the capture" \
+    cmp "$T_TMP/out" "$T_TMP/want"
+cmp -s "$T_TMP/out" "$T_TMP/want" || diff "$T_TMP/out" "$T_TMP/want" | sed 's/^/#   /'
 # the CSV header: the real English capture (Windows 8.1 adds a 33rd
 # column, Hyper-V Requirements); the derived German CSV's label column
 # splits "...: Maximale Größe" at its colon, so only its first 24 are used

@@ -185,23 +185,66 @@ test_wo_dism_package_no_state_line(void **state)
 }
 
 /* Boot times are instants: the same instant in two offsets is no reboot,
- * an earlier one neither (issue 10). */
+ * an earlier one neither (issue 10); without the host's clock (a journal
+ * of an older kbfix) a later boot is a reboot. */
 static void
-test_wo_boot_later_instants(void **state)
+test_wo_rebooted_instants(void **state)
 {
 	(void)state;
-	assert_false(wo_boot_later("20261121023000.500000+120",
-	    "20261121013000.500000+060"));
-	assert_true(wo_boot_later("20261121023000.500001+120",
-	    "20261121013000.500000+060"));
-	assert_false(wo_boot_later("20261121120000.000000+000",
-	    "20261121120500.000000+000"));
-	assert_true(wo_boot_later("20260621145108.500000-300",
-	    "20260621194000.000000+000"));
+	assert_false(wo_rebooted("20261121023000.500000+120",
+	    "20261121013000.500000+060", NULL));
+	assert_true(wo_rebooted("20261121023000.500001+120",
+	    "20261121013000.500000+060", NULL));
+	assert_false(wo_rebooted("20261121120000.000000+000",
+	    "20261121120500.000000+000", NULL));
+	assert_true(wo_rebooted("20260621145108.500000-300",
+	    "20260621194000.000000+000", NULL));
 	/* not WMI datetimes: as text */
-	assert_true(wo_boot_later("x", "y"));
-	assert_false(wo_boot_later("x", "x"));
+	assert_true(wo_rebooted("x", "y", NULL));
+	assert_false(wo_rebooted("x", "x", NULL));
 }
+
+/*
+ * With the host's clock when shutdown /r was sent (issue 10 item 4): the
+ * boot was at 08:00 UTC, the shutdown at 12:00:00 (14:00:00+120).
+ */
+#define BOOT0	"20261121080000.250000+000"
+#define CLOCK	"20261121140000.000000+120"
+static void
+test_wo_rebooted_clock(void **state)
+{
+	(void)state;
+	assert_int_equal(BOOT_DRIFT_US, 2000000);
+	/* the old boot read again, moved by a second (the clock was
+	 * corrected; LastBootUpTime is now less the uptime): no reboot,
+	 * where boot against boot would have said one */
+	assert_true(wo_rebooted("20261121080001.250000+000", BOOT0, NULL));
+	assert_false(wo_rebooted("20261121080001.250000+000", BOOT0, CLOCK));
+	assert_false(wo_rebooted("20261121090001.250000+060", BOOT0, CLOCK));
+	/* moved back, or within the tolerance either way: no reboot */
+	assert_false(wo_rebooted("20261121075958.250000+000", BOOT0, CLOCK));
+	assert_false(wo_rebooted("20261121080002.250000+000", BOOT0, CLOCK));
+	assert_false(wo_rebooted(BOOT0, BOOT0, CLOCK));
+	/* rebooted: later than the clock, in any offset */
+	assert_true(wo_rebooted("20261121120031.500000+000", BOOT0, CLOCK));
+	assert_true(wo_rebooted("20261121063031.500000-330", BOOT0, CLOCK));
+	/* winsim's sub-second reboot: 300 ms after the shutdown */
+	assert_true(wo_rebooted("20261121120000.300000+000", BOOT0, CLOCK));
+	/* the clock set back while the host restarted: seen within the
+	 * tolerance (1.5 s before the clock), not beyond it (2.5 s) */
+	assert_true(wo_rebooted("20261121115958.500000+000", BOOT0, CLOCK));
+	assert_false(wo_rebooted("20261121115957.500000+000", BOOT0, CLOCK));
+	/* the same instant as the clock, in another offset: rebooted */
+	assert_true(wo_rebooted("20261121130000.000000+060", BOOT0, CLOCK));
+	/* a boot that is not later than the old one never counts, even
+	 * near the clock (a host that booted just before the shutdown) */
+	assert_false(wo_rebooted("20261121115959.000000+000",
+	    "20261121115959.500000+000", CLOCK));
+	/* a clock that is not a WMI datetime: boot against boot */
+	assert_true(wo_rebooted("20261121080001.250000+000", BOOT0, "x"));
+}
+#undef BOOT0
+#undef CLOCK
 
 /* A host without wmic (Windows 11 24H2, Server 2025): told, not
  * misparsed. */
@@ -252,7 +295,8 @@ main(void)
 		cmocka_unit_test(test_deploy_group_budget_counted),
 		cmocka_unit_test(test_wo_dism_package_by_kb),
 		cmocka_unit_test(test_wo_dism_package_no_state_line),
-		cmocka_unit_test(test_wo_boot_later_instants),
+		cmocka_unit_test(test_wo_rebooted_instants),
+		cmocka_unit_test(test_wo_rebooted_clock),
 		cmocka_unit_test(test_wo_wmic_missing),
 		cmocka_unit_test(test_wo_value_utf16_wmic),
 	};

@@ -37,9 +37,15 @@ test_cmd_fixed_lines(void **state)
 	assert_int_equal(deploy_cmd(DEPLOY_CMD_CLEANUP, &b), 0);
 	assert_string_equal(buf_str(&b), "rmdir /s /q C:\\Windows\\Temp\\kbfix");
 	buf_reset(&b);
+	/* the host's clock in the same line, before the shutdown */
 	assert_int_equal(deploy_cmd_shutdown(5, 1, 1, &b), 0);
-	assert_string_equal(buf_str(&b), "shutdown /a & shutdown /r /t 5 /d "
-	    "p:2:17 /c \"kbfix: rollback reboot\"");
+	assert_string_equal(buf_str(&b), "wmic os get localdatetime /value & "
+	    "shutdown /a & shutdown /r /t 5 /d p:2:17 /c \"kbfix: rollback "
+	    "reboot\"");
+	buf_reset(&b);
+	assert_int_equal(deploy_cmd_shutdown(0, 0, 0, &b), 0);
+	assert_string_equal(buf_str(&b), "wmic os get localdatetime /value & "
+	    "shutdown /r /t 0 /d p:2:17 /c \"kbfix: hotfix reboot\"");
 	buf_release(&b);
 }
 

@@ -269,6 +269,76 @@ test_discover_update_powershell(void **state)
 
 /* Output discover cannot read, or a fact the planner would refuse: the
  * record stays as read, and so does the document. */
+/* The sample's wmic parts emptied, as on a host without wmic.exe. */
+static void
+strip_part(struct buf *b, const char *mark, const char *next)
+{
+	char *end = b->data + b->len, *s, *e;
+
+	/* memmem: the qfe part holds UTF-16LE, NUL bytes included */
+	s = memmem(b->data, b->len, mark, strlen(mark));
+	assert_non_null(s);
+	s += strlen(mark);
+	e = memmem(s, (size_t)(end - s), next, strlen(next));
+	assert_non_null(e);
+	memmove(s, e, (size_t)(end - e) + 1);
+	b->len -= (size_t)(e - s);
+}
+
+/*
+ * A host without wmic.exe (Windows 11 24H2, Server 2025): discovered from
+ * the registry and dism, tcpip.sys and last_boot left as they were, and
+ * a warning naming the host, both fields and the fix; in German too (cmd
+ * names the command in every language).
+ */
+static void
+test_discover_update_no_wmic(void **state)
+{
+	static const char in[] = "{\"hosts\": [{\"name\": \"w11\", "
+	    "\"files\": {\"tcpip.sys\": \"6.1.7601.1\"}, "
+	    "\"last_boot\": \"2026-01-02T03:04:05Z\"}]}";
+	static const char err_en[] = "'wmic' is not recognized as an internal "
+	    "or external command,\r\noperable program or batch file.\r\n";
+	static const char err_de[] = "Der Befehl \"wmic\" ist entweder falsch "
+	    "geschrieben oder\r\nkonnte nicht gefunden werden.\r\n";
+	struct buf b;
+	char *s, *w;
+
+	(void)state;
+	sample(&b, 0);
+	w = discover_wmic_warning("w7", b.data, b.len, "");
+	assert_null(w);
+	strip_part(&b, "==kbfix:qfe== \r\n", "==kbfix:dism==");
+	strip_part(&b, "==kbfix:tcpip== \r\n", "==kbfix:sqm==");
+	strip_part(&b, "==kbfix:boot== \r\n", "==kbfix:pend-");
+	s = discover_doc(in, strlen(in), &b, 0);
+	contains(s, "\"tcpip.sys\": \"6.1.7601.1\"");
+	contains(s, "\"last_boot\": \"2026-01-02T03:04:05Z\"");
+	contains(s, "\"os\": \"Windows 7 Professional\"");
+	contains(s, "\"rollup\": \"7601.24168.1.5\"");
+	/* dism's KBs only: KB976902 came from wmic qfe */
+	contains(s, "\"installed\": [\"KB4338823\"]");
+	free(s);
+	w = discover_wmic_warning("w11", b.data, b.len, err_en);
+	assert_non_null(w);
+	assert_string_equal(w, "w11: no wmic.exe (removed in Windows 11 24H2 "
+	    "and Windows Server 2025): files.tcpip.sys and last_boot not read, "
+	    "left as they were, and installed holds only the KBs dism names (a "
+	    "cumulative update shows as rollup); install the WMIC feature on "
+	    "demand (DISM /Online /Add-Capability /CapabilityName:WMIC~~~~), "
+	    "then discover it again");
+	free(w);
+	w = discover_wmic_warning("w11", b.data, b.len, err_de);
+	contains(w, "w11: no wmic.exe (removed in Windows 11 24H2");
+	free(w);
+	/* wmic there but silent: said so, no wrong fix */
+	w = discover_wmic_warning("w11", b.data, b.len, "");
+	assert_string_equal(w, "w11: files.tcpip.sys and last_boot not read, "
+	    "left as they were: wmic answered nothing for them");
+	free(w);
+	buf_release(&b);
+}
+
 static void
 test_discover_update_garbage(void **state)
 {
@@ -668,6 +738,7 @@ main(void)
 		cmocka_unit_test(test_discover_update_fields),
 		cmocka_unit_test(test_discover_update_pending),
 		cmocka_unit_test(test_discover_update_cbs_key),
+		cmocka_unit_test(test_discover_update_no_wmic),
 		cmocka_unit_test(test_discover_update_garbage),
 		cmocka_unit_test(test_discover_update_powershell),
 		cmocka_unit_test(test_discover_commands_line),

@@ -278,6 +278,64 @@ test_rollback_replay_intent_lease(void **state)
 	free(more);
 }
 
+/*
+ * The host's clock at the shutdown (issue 10 item 4): a second reboot
+ * intent carries it, a new reboot's first intent drops it, the done
+ * record clears it; a journal without it (older kbfix) gives NULL, the
+ * boot-against-boot rule.
+ */
+static void
+test_rollback_replay_reboot_clock(void **state)
+{
+	static const char text[] =
+	    "{\"seq\":1,\"ev\":\"begin\",\"op\":\"apply\","
+	    "\"intent\":\"apply\"}\n"
+	    "{\"seq\":2,\"ms\":1000,\"ev\":\"intent\",\"host\":\"a\","
+	    "\"step\":\"reboot\",\"group\":\"g\",\"boot\":\"B1\"}\n"
+	    "{\"seq\":3,\"ms\":1200,\"ev\":\"intent\",\"host\":\"a\","
+	    "\"step\":\"reboot\",\"group\":\"g\",\"boot\":\"B1\","
+	    "\"clock\":\"20261121140000.000000+120\"}\n"
+	    "{\"seq\":4,\"ms\":1000,\"ev\":\"intent\",\"host\":\"old\","
+	    "\"step\":\"reboot\",\"boot\":\"B2\"}\n";
+	struct rollback_log log;
+	struct rollback_replay rp;
+	const struct rollback_host *h;
+	char *more;
+
+	(void)state;
+	assert_int_equal(rollback_log_parse("j", text, strlen(text), &log), 0);
+	assert_string_equal(log.recs[2].clock, "20261121140000.000000+120");
+	assert_int_equal(rollback_replay(&log, &rp), 0);
+	h = rollback_replay_host(&rp, "a");
+	assert_string_equal(h->reboot_boot, "B1");
+	assert_string_equal(h->reboot_clock, "20261121140000.000000+120");
+	assert_string_equal(h->lease_clock, "20261121140000.000000+120");
+	assert_string_equal(h->inflight, "reboot");
+	assert_int_equal(h->reboot_ms, 1200);
+	h = rollback_replay_host(&rp, "old");
+	assert_string_equal(h->reboot_boot, "B2");
+	assert_null(h->reboot_clock);
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+
+	/* a later reboot's first intent starts without a clock; done
+	 * clears all */
+	more = xasprintf("%s{\"seq\":5,\"ev\":\"intent\",\"host\":\"a\","
+	    "\"step\":\"reboot\",\"boot\":\"B3\"}\n"
+	    "{\"seq\":6,\"ev\":\"done\",\"host\":\"old\","
+	    "\"step\":\"reboot\",\"boot\":\"B2\",\"boot_after\":\"B4\","
+	    "\"clock\":\"20261121140000.000000+120\"}\n", text);
+	assert_int_equal(rollback_log_parse("j", more, strlen(more), &log), 0);
+	assert_int_equal(rollback_replay(&log, &rp), 0);
+	assert_null(rollback_replay_host(&rp, "a")->reboot_clock);
+	assert_null(rollback_replay_host(&rp, "a")->lease_clock);
+	assert_null(rollback_replay_host(&rp, "old")->reboot_boot);
+	assert_null(rollback_replay_host(&rp, "old")->reboot_clock);
+	rollback_replay_release(&rp);
+	rollback_log_release(&log);
+	free(more);
+}
+
 static void
 test_rollback_journal_append_roundtrip(void **state)
 {
@@ -312,6 +370,7 @@ test_rollback_journal_append_roundtrip(void **state)
 	assert_int_equal(rollback_journal_count(j), 1);
 	r.ev = RB_EV_DONE;
 	r.step = "capture";
+	r.clock = "20261121140000.000000+120";
 	assert_int_equal(rollback_journal_append(j, &r), 0);
 	rollback_journal_close(j);
 	assert_int_equal(rollback_log_read(dir, &log), 0);
@@ -321,11 +380,14 @@ test_rollback_journal_append_roundtrip(void **state)
 	assert_string_equal(log.recs[0].data,
 	    "C:\\Program Files (x86)\\say 'hi'");
 	assert_string_equal(log.recs[0].key, "HKLM\\A b");
+	assert_null(log.recs[0].clock);
+	assert_string_equal(log.recs[1].clock, "20261121140000.000000+120");
 	rollback_log_release(&log);
 	/* never written what the reader would refuse */
 	j = rollback_journal_open(dir);
 	r.ev = RB_EV_PRIOR;
 	r.type = NULL;
+	r.clock = NULL;
 	assert_int_equal(rollback_journal_append(j, &r), -1);
 	assert_non_null(strstr(err_msg(), "record not written: field 'type'"));
 	assert_int_equal(rollback_journal_count(j), 2);
@@ -431,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_rollback_replay_host_state),
 		cmocka_unit_test(test_rollback_replay_end_marks_interrupted),
 		cmocka_unit_test(test_rollback_replay_intent_lease),
+		cmocka_unit_test(test_rollback_replay_reboot_clock),
 		cmocka_unit_test(test_rollback_journal_append_roundtrip),
 		cmocka_unit_test(test_rollback_prior_read_after_reg_add),
 		cmocka_unit_test(test_rollback_prior_holds_multicast),

@@ -1,11 +1,14 @@
 /*
  * What a non-English Windows prints (profile key `locale`: en-US default,
- * de-DE, fr-FR): systeminfo's labels and value column (de-DE as the
- * capture tests/fixtures/windows/systeminfo/wesng_7_sp1_x64_ultimaten_de
- * shows them; fr-FR as a French Windows writes them, not from a capture),
- * netsh's headings, Multicast Forwarding label and values, and DISM's
- * labels and states without /English.  reg query, wmic property names
- * and dism /English stay English, as on Windows (FACTS.md section 5).
+ * de-DE, fr-FR): systeminfo's labels, value column and fixed phrases as
+ * the captures tests/fixtures/windows/systeminfo/wesng_7_sp1_x64_
+ * ultimaten_de and ..._enterprise_fr_systeminfo_cmd show them (UTF-8
+ * here, the OEM code page on Windows); netsh's headings, Multicast
+ * Forwarding label and values, and DISM's labels and states without
+ * /English, of which no public capture was found (netsh/SOURCES.md): as
+ * a German or French Windows words them, not from a capture.  reg query,
+ * wmic property names and dism /English stay English, as on Windows
+ * (FACTS.md section 5).
  */
 #include <string.h>
 #include <strings.h>
@@ -44,17 +47,25 @@ static const char *const sysinfo_fr[32] = {
 	"P\xc3\xa9riph\xc3\xa9rique d'amor\xc3\xa7" "age", "Option r\xc3\xa9gionale du syst\xc3\xa8me",
 	"Param\xc3\xa8tres r\xc3\xa9gionaux d'entr\xc3\xa9" "e", "Fuseau horaire",
 	"M\xc3\xa9moire physique totale", "M\xc3\xa9moire physique disponible",
-	"M\xc3\xa9moire virtuelle : taille maximale",
-	"M\xc3\xa9moire virtuelle : disponible",
-	"M\xc3\xa9moire virtuelle : en cours d'utilisation",
+	/* a no-break space before the colon, as French typography wants */
+	"M\xc3\xa9moire virtuelle\xc2\xa0: taille maximale",
+	"M\xc3\xa9moire virtuelle\xc2\xa0: disponible",
+	"M\xc3\xa9moire virtuelle\xc2\xa0: en cours d'utilisation",
 	"Emplacements des fichiers d'\xc3\xa9" "change", "Domaine",
 	"Serveur d'ouverture de session", "Correctif(s)", "Carte(s) r\xc3\xa9seau",
 };
 
 /* English text -> de-DE, fr-FR. */
 static const char *const words[][3] = {
+	/* systeminfo (the captures) */
 	{ "%zu Hotfix(s) Installed.", "%zu Hotfix(e) installiert.",
-	  "%zu correctif(s) install\xc3\xa9(s)." },
+	  "%zu Corrections install\xc3\xa9" "es." },
+	{ "Build", "Build", "version" },
+	{ "1 Processor(s) Installed.", "1 Prozessor(en) installiert.",
+	  "1 processeur(s) install\xc3\xa9(s)." },
+	{ "[01]: ", "[01]: ", "[01]\xc2\xa0: " },	/* a processor */
+	{ "1 NIC(s) Installed.", "1 Netzwerkadapter installiert.",
+	  "1 carte(s) r\xc3\xa9seau install\xc3\xa9" "e(s)." },
 	{ "Querying active state...", "Aktiver Status wird abgefragt...",
 	  "Interrogation de l'\xc3\xa9tat actif..." },
 	{ "General Global Parameters", "Allgemeine globale Parameter",

@@ -199,6 +199,21 @@ command_name(const char *arg0)
 	return s;
 }
 
+/* A command the host's profile says it lacks: no_wmic=1 is Windows 11
+ * 24H2 or Server 2025, where wmic.exe is gone. */
+static int
+absent(struct host *h, const char *name)
+{
+	struct profile pr;
+	int gone = 0;
+
+	if (strcasecmp(name, "wmic") == 0 && profile_load(h, &pr) == 0) {
+		gone = strcmp(profile_get(&pr, "no_wmic", "0"), "1") == 0;
+		profile_free(&pr);
+	}
+	return gone;
+}
+
 uint32_t
 run_simple(struct host *h, const char *text)
 {
@@ -225,7 +240,10 @@ run_simple(struct host *h, const char *text)
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcasecmp(name, commands[i].name) == 0) {
-			rc = commands[i].fn(h, argc, argv);
+			if (absent(h, name))
+				i = sizeof(commands) / sizeof(commands[0]);
+			else
+				rc = commands[i].fn(h, argc, argv);
 			break;
 		}
 	}

@@ -252,7 +252,8 @@ struct wmiout {
 /* wmic prints property names in their own case, whatever was asked. */
 static const char *canonical[] = {
 	"BuildNumber", "Caption", "CSDVersion", "CSName", "Description",
-	"HotFixID", "InstalledOn", "LastBootUpTime", "Name", "OSArchitecture",
+	"HotFixID", "InstalledOn", "LastBootUpTime", "LocalDateTime", "Name",
+	"OSArchitecture",
 	"ServicePackMajorVersion", "Version",
 };
 
@@ -319,13 +320,18 @@ props_split(const char *list, char props[8][32], size_t *n)
 	return *n > 0 ? 0 : -1;
 }
 
+/*
+ * LastBootUpTime is the clock less the uptime, so it moves when the clock
+ * is corrected: faults/boot-drift holds the milliseconds it has moved by
+ * (e.g. 1000), without a reboot.  LocalDateTime is the clock (UTC here).
+ */
 static char *
-os_prop(const struct profile *pr, const char *prop, const char *host)
+os_prop(struct host *h, const struct profile *pr, const char *prop)
 {
 	const char *ver = profile_get(pr, "version", "6.1.7601"), *b;
 	const char *csd = profile_get(pr, "csd", "");
-	long long boot = 0;
-	char t[64];
+	long long boot = 0, drift = 0;
+	char t[64], *f;
 
 	b = strrchr(ver, '.');
 	if (strcasecmp(prop, "Caption") == 0)
@@ -343,10 +349,18 @@ os_prop(const struct profile *pr, const char *prop, const char *host)
 		return xstrdup(strncmp(csd, "Service Pack ", 13) == 0 ?
 		    csd + 13 : "0");
 	if (strcasecmp(prop, "CSName") == 0)
-		return xstrdup(host);
+		return xstrdup(h->name);
 	if (strcasecmp(prop, "LastBootUpTime") == 0) {
 		sscanf(profile_get(pr, "boot_ms", "0"), "%lld", &boot);
-		wmi_time(boot, t);
+		if ((f = fault_read(h, "boot-drift")) != NULL) {
+			sscanf(f, "%lld", &drift);
+			free(f);
+		}
+		wmi_time(boot + drift, t);
+		return xstrdup(t);
+	}
+	if (strcasecmp(prop, "LocalDateTime") == 0) {
+		wmi_time(now_ms(), t);
 		return xstrdup(t);
 	}
 	return NULL;
@@ -364,7 +378,7 @@ wmi_os(struct host *h, char props[8][32], size_t n, struct wmiout *w)
 		return -1;
 	r = wmiout_row(w);
 	for (i = 0; i < n && rc == 0; i++) {
-		char *v = os_prop(&pr, props[i], h->name);
+		char *v = os_prop(h, &pr, props[i]);
 
 		if (v == NULL)
 			rc = -1;
@@ -708,6 +722,8 @@ hotfixes(struct host *h, const char *loc, const char *sep)
 	return buf_detach(&b, NULL);
 }
 
+/* Host-specific values, in the host's language; a list's second line
+ * starts at the value column (CSV: after a comma), as the captures. */
 static void
 sysinfo_fields(struct host *h, const struct profile *pr, char *v[], int csv,
     size_t col)
@@ -715,20 +731,28 @@ sysinfo_fields(struct host *h, const struct profile *pr, char *v[], int csv,
 	char sep[128];
 	const char *ver = profile_get(pr, "version", "6.1.7601");
 	const char *csd = profile_get(pr, "csd", ""), *b = strrchr(ver, '.');
+	const char *loc = profile_get(pr, "locale", "en-US");
 	long long boot = 0;
 	char t[64];
 
 	sscanf(profile_get(pr, "boot_ms", "0"), "%lld", &boot);
 	locale_time(boot, t, sizeof(t), 1);
+	snprintf(sep, sizeof(sep), "%s", ",");
+	if (!csv)
+		snprintf(sep, sizeof(sep), "\r\n%*s", (int)col, "");
 	v[0] = xstrdup(h->name);
 	v[1] = xstrdup(profile_get(pr, "caption", "Microsoft Windows"));
-	v[2] = xasprintf("%s %s Build %s", ver, *csd ? csd : "N/A",
-	    b ? b + 1 : ver);
+	v[2] = xasprintf("%s %s %s %s", ver, *csd ? csd : "N/A",
+	    loc_text(loc, "Build"), b ? b + 1 : ver);
 	v[3] = xstrdup(t);
 	v[4] = xstrdup(strcmp(profile_get(pr, "arch", "x64"), "x86") == 0 ?
 	    "X86-based PC" : "x64-based PC");
-	snprintf(sep, sizeof(sep), "\r\n%*s", (int)col, "");
-	v[5] = hotfixes(h, profile_get(pr, "locale", "en-US"), csv ? "," : sep);
+	v[5] = hotfixes(h, loc, sep);
+	v[6] = xasprintf("%s%s%sIntel64 Family 6 Model 85 Stepping 4 "
+	    "GenuineIntel ~2100 Mhz", loc_text(loc,
+	    "1 Processor(s) Installed."), sep, loc_text(loc, "[01]: "));
+	v[7] = xasprintf("%s%s[01]: Intel(R) PRO/1000 MT Network Connection",
+	    loc_text(loc, "1 NIC(s) Installed."), sep);
 }
 
 static const char *sysinfo_names[] = {
@@ -749,23 +773,21 @@ static const char *sysinfo_fixed[] = {
 	NULL, NULL, NULL, "Microsoft Corporation", "Member Server",
 	"Multiprocessor Free", "Windows User", "", "00486-001-0001076-84223",
 	"7/1/2018, 9:00:00 AM", NULL, "kbfix", "winsim", NULL,
-	"1 Processor(s) Installed.,[01]: Intel64 Family 6 Model 85 Stepping 4 "
-	"GenuineIntel ~2100 Mhz", "SeaBIOS 1.16.0, 4/1/2014", "C:\\Windows",
+	NULL, "SeaBIOS 1.16.0, 4/1/2014", "C:\\Windows",
 	"C:\\Windows\\system32", "\\Device\\HarddiskVolume1",
 	"en-us;English (United States)", "en-us;English (United States)",
 	"(UTC) Coordinated Universal Time", "4,095 MB", "2,048 MB",
 	"8,189 MB", "6,000 MB", "2,189 MB", "C:\\pagefile.sys", "WORKGROUP",
-	"N/A", NULL, "1 NIC(s) Installed.,[01]: Intel(R) PRO/1000 MT Network "
-	"Connection",
+	"N/A", NULL, NULL,
 };
 
 uint32_t
 cmd_systeminfo(struct host *h, int argc, char **argv)
 {
-	static const int slot[] = {0, 1, 2, 10, 13, 30};
+	static const int slot[] = {0, 1, 2, 10, 13, 30, 14, 31};
 	const char *val[32], *const *names;
 	struct profile pr;
-	char *v[6];
+	char *v[8];
 	size_t i, col, n = sizeof(sysinfo_names) / sizeof(sysinfo_names[0]);
 	int csv = 0, nh = 0, k;
 
@@ -792,7 +814,7 @@ cmd_systeminfo(struct host *h, int argc, char **argv)
 	sysinfo_fields(h, &pr, v, csv, col);
 	for (i = 0; i < n; i++)
 		val[i] = sysinfo_fixed[i];
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 8; i++)
 		val[slot[i]] = v[i];
 	/* the list starts with a blank line, the CSV with its header (the
 	 * systeminfo/ captures) */
@@ -805,7 +827,7 @@ cmd_systeminfo(struct host *h, int argc, char **argv)
 	for (i = 0; !csv && i < n; i++)
 		out_printf(h, "%s:%*s%s\r\n", names[i],
 		    (int)(col - 1 - utf8_width(names[i])), "", val[i]);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 8; i++)
 		free(v[i]);
 	profile_free(&pr);
 	return WS_OK;

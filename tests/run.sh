@@ -3,18 +3,22 @@
 #   unit         every $BUILD/tests/test_* (cmocka)
 #   integration  every tests/integration/*.sh; each prints "ok - NAME" or
 #                "not ok - NAME" lines and exits non-zero on any failure
+#   all          both, as one set of jobs
 #   bench        every tests/bench/*.sh (one at a time: they time things)
-#   SCRIPT...    only these scripts (integration or bench; a path or a name)
-# -j N (or TEST_JOBS=N) runs N scripts at once (default 3; 1 under
-# VALGRIND=1).  Each running script gets its own slot, exported as
-# KBFIX_TEST_NET (fleets on 127.SLOT.x.y, tests/README.md "Running the
-# tests"): slots KBFIX_TEST_NET .. KBFIX_TEST_NET+N-1 when that is set,
-# else 1..N.  The longest scripts start first (the last run's times in
-# $BUILD/test-times, else the list below).  Each script's output is
-# printed whole, in name order: "== SCRIPT", its lines, "== SCRIPT: N s".
+#   SCRIPT...    only these scripts (a path, or a name in the folder)
+# -j N (or TEST_JOBS=N) runs N jobs (unit test programs, scripts) at once,
+# default 3 (1 under VALGRIND=1).  Each running job gets its own slot,
+# exported as KBFIX_TEST_NET (fleets on 127.SLOT.x.y): slots
+# KBFIX_TEST_NET .. KBFIX_TEST_NET+N-1 when that is set, else 1..N.  The
+# longest jobs start first (the last run's times in $BUILD/test-times,
+# else STATIC_TIMES below).  Outputs are printed whole, in name order; a
+# script's as "== SCRIPT", its lines, "== SCRIPT: N s".  A job still
+# running after TEST_TIMEOUT seconds (1800; 7200 under valgrind) is
+# stopped and fails.
 # VALGRIND=1 runs unit tests under valgrind and sets KBFIX to a valgrind
 # wrapper for integration scripts (a script marked "# valgrind: skip" is
 # skipped then).  Ends with the line "N passed, N failed".
+# tests/README.md, "Running the tests".
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -42,52 +46,37 @@ usage() {
 	exit 2
 }
 
-jobs=${TEST_JOBS:-}
+njobs=${TEST_JOBS:-}
 while [ $# -gt 0 ]; do
 	case $1 in
-	-j)	[ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
-	-j*)	jobs=${1#-j}; shift ;;
+	-j)	[ $# -ge 2 ] || usage; njobs=$2; shift 2 ;;
+	-j*)	njobs=${1#-j}; shift ;;
 	--)	shift; break ;;
 	-*)	usage ;;
 	*)	break ;;
 	esac
 done
-if [ -z "$jobs" ]; then
-	if [ -n "$KBFIX_WRAP" ]; then jobs=1; else jobs=3; fi
+if [ -z "$njobs" ]; then
+	if [ -n "$KBFIX_WRAP" ]; then njobs=1; else njobs=3; fi
 fi
-case $jobs in
-''|*[!0-9]*|0) echo "tests/run.sh: -j $jobs: not a number of jobs (1 or more)" >&2; exit 2 ;;
+case $njobs in
+''|*[!0-9]*|0) echo "tests/run.sh: -j $njobs: not a number of jobs (1 or more)" >&2; exit 2 ;;
+esac
+tmo=${TEST_TIMEOUT:-}
+if [ -z "$tmo" ]; then
+	if [ -n "$KBFIX_WRAP" ]; then tmo=7200; else tmo=1800; fi
+fi
+case $tmo in
+''|*[!0-9]*|0) echo "tests/run.sh: TEST_TIMEOUT=$tmo: not a number of seconds" >&2; exit 2 ;;
 esac
 first_slot=${KBFIX_TEST_NET:-1}
 case $first_slot in
 ''|*[!0-9]*|0) echo "tests/run.sh: KBFIX_TEST_NET=$first_slot: not 1 to 254" >&2; exit 2 ;;
 esac
-if [ $((first_slot + jobs - 1)) -gt 254 ]; then
-	echo "tests/run.sh: slots $first_slot..$((first_slot + jobs - 1)) (KBFIX_TEST_NET, -j) go past 254" >&2
+if [ $((first_slot + njobs - 1)) -gt 254 ]; then
+	echo "tests/run.sh: slots $first_slot..$((first_slot + njobs - 1)) (KBFIX_TEST_NET, -j) go past 254" >&2
 	exit 2
 fi
-
-run_unit() {
-	local t out p f
-	for t in "$BUILD"/tests/test_*; do
-		[ -x "$t" ] || continue
-		[ "${t%.d}" = "$t" ] || continue
-		if [ -n "$KBFIX_WRAP" ]; then
-			out=$($KBFIX_WRAP "$t" 2>&1); rc=$?
-		else
-			out=$("$t" 2>&1); rc=$?
-		fi
-		printf '%s\n' "$out"
-		p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-		pass=$((pass + ${p:-0}))
-		fail=$((fail + ${f:-0}))
-		if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
-			fail=$((fail + 1))
-		fi
-		[ "$rc" -eq 0 ] || failed_names+=("$(basename "$t")")
-	done
-}
 
 # The expected seconds of script $1: the last run's, the static list's, 60.
 expected_time() {
@@ -137,63 +126,96 @@ reap() {
 	print_ready
 }
 
-# Print the results of scripts[$printed...] that are finished, in order.
+# Print the results of jobs[$printed...] that are finished, in order: a
+# unit test's output as it is, a script's between "== SCRIPT" lines.
 print_ready() {
 	local i s p f rc
-	while [ "$printed" -lt ${#scripts[@]} ] && [ -f "$OUT/$printed.rc" ]; do
-		i=$printed; s=${scripts[$i]}
+	while [ "$printed" -lt ${#jobs[@]} ] && [ -f "$OUT/$printed.rc" ]; do
+		i=$printed; s=${jobs[$i]}
 		read -r rc <"$OUT/$i.rc"
-		echo "== $s"
-		cat "$OUT/$i.out"
-		echo "== $s: $(cat "$OUT/$i.time") s"
-		p=$(grep -c '^ok - ' "$OUT/$i.out")
-		f=$(grep -c '^not ok - ' "$OUT/$i.out")
-		pass=$((pass + p))
-		fail=$((fail + f))
+		if is_unit "$s"; then
+			cat "$OUT/$i.out"
+			p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$OUT/$i.out" | tail -1)
+			f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$OUT/$i.out" | tail -1)
+			s=$(basename "$s")
+		else
+			echo "== $s"
+			cat "$OUT/$i.out"
+			echo "== $s: $(cat "$OUT/$i.time") s"
+			p=$(grep -c '^ok - ' "$OUT/$i.out")
+			f=$(grep -c '^not ok - ' "$OUT/$i.out")
+		fi
+		pass=$((pass + ${p:-0}))
+		fail=$((fail + ${f:-0}))
 		if [ "$rc" -ne 0 ]; then
-			[ "$f" -gt 0 ] || fail=$((fail + 1))
+			[ "${f:-0}" -gt 0 ] || fail=$((fail + 1))
 			failed_names+=("$s")
 		fi
 		printed=$((printed + 1))
 	done
 }
 
-# Script number $1 with KBFIX_TEST_NET=$2; output and status in $OUT/$1.*
+is_unit() { case $1 in *.sh) return 1 ;; esac; }
+
+# Job number $1 with KBFIX_TEST_NET=$2; output and status in $OUT/$1.*
 run_one() {
 	local i=$1 net=$2 t0 rc
 	t0=$(date +%s)
-	KBFIX_TEST_NET=$net bash "${scripts[$i]}" >"$OUT/$i.out" 2>&1 </dev/null
+	if is_unit "${jobs[$i]}"; then
+		KBFIX_TEST_NET=$net timeout -k 30 "$tmo" $KBFIX_WRAP "${jobs[$i]}" \
+		    >"$OUT/$i.out" 2>&1 </dev/null
+	else
+		KBFIX_TEST_NET=$net timeout -k 30 "$tmo" bash "${jobs[$i]}" \
+		    >"$OUT/$i.out" 2>&1 </dev/null
+	fi
 	rc=$?
+	[ "$rc" -ne 124 ] ||
+	    echo "# tests/run.sh: stopped after $tmo s (TEST_TIMEOUT)" >>"$OUT/$i.out"
 	echo $(( $(date +%s) - t0 )) >"$OUT/$i.time"
 	echo "$rc" >"$OUT/$i.rc.tmp" && mv "$OUT/$i.rc.tmp" "$OUT/$i.rc"
 }
 
-run_scripts() {
-	local dir=$1 njobs=$2 s i k free order
-	shift 2
-	scripts=()
+# add_unit: every $BUILD/tests/test_* to jobs
+add_unit() {
+	local t
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		[ "${t%.d}" = "$t" ] || continue
+		jobs+=("$t")
+	done
+}
+
+# add_scripts DIR [SCRIPT...]: those scripts of DIR (all by default)
+add_scripts() {
+	local dir=$1 s
+	shift
 	if [ $# -gt 0 ]; then
 		for s in "$@"; do
 			[ -f "$s" ] || s=$dir/${s%.sh}.sh
 			[ -f "$s" ] || { echo "tests/run.sh: $s: no such script" >&2; exit 2; }
-			scripts+=("$s")
+			jobs+=("$s")
 		done
-	else
-		for s in "$dir"/*.sh; do
-			[ -f "$s" ] || continue
-			if [ -n "$KBFIX_WRAP" ] && grep -q '^# valgrind: skip' "$s"; then
-				skipped=$((skipped + 1))
-				continue
-			fi
-			scripts+=("$s")
-		done
+		return
 	fi
-	[ ${#scripts[@]} -gt 0 ] || return 0
+	for s in "$dir"/*.sh; do
+		[ -f "$s" ] || continue
+		if [ -n "$KBFIX_WRAP" ] && grep -q '^# valgrind: skip' "$s"; then
+			skipped=$((skipped + 1))
+			continue
+		fi
+		jobs+=("$s")
+	done
+}
+
+# run_jobs N: every job of jobs[], N at once
+run_jobs() {
+	local njobs=$1 i k free order
+	[ ${#jobs[@]} -gt 0 ] || return 0
 	OUT=$(mktemp -d "${TMPDIR:-/tmp}/kbfix-run.XXXXXX")
 	trap stop_all INT TERM
 	# Longest first: indexes sorted by expected time, descending.
-	order=$(for i in "${!scripts[@]}"; do
-		echo "$(expected_time "${scripts[$i]}") $i"
+	order=$(for i in "${!jobs[@]}"; do
+		echo "$(expected_time "${jobs[$i]}") $i"
 	done | sort -k1,1nr -k2,2n | cut -d' ' -f2)
 	printed=0
 	running=()
@@ -215,8 +237,8 @@ run_scripts() {
 	print_ready
 	trap - INT TERM
 	# the times of this run, for the next one's order
-	for i in "${!scripts[@]}"; do
-		[ -f "$OUT/$i.time" ] && echo "$(cat "$OUT/$i.time") ${scripts[$i]}"
+	for i in "${!jobs[@]}"; do
+		[ -f "$OUT/$i.time" ] && echo "$(cat "$OUT/$i.time") ${jobs[$i]}"
 	done >"$OUT/times"
 	if [ -d "$BUILD" ]; then
 		{ cat "$BUILD/test-times" 2>/dev/null; cat "$OUT/times"; } |
@@ -228,13 +250,15 @@ run_scripts() {
 	OUT=""
 }
 
+jobs=()
 what=${1:-all}
 [ $# -eq 0 ] || shift
 case $what in
-unit)		[ $# -eq 0 ] || usage; run_unit ;;
-integration)	run_scripts tests/integration "$jobs" "$@" ;;
-all)		[ $# -eq 0 ] || usage; run_unit; run_scripts tests/integration "$jobs" ;;
-bench)		run_scripts tests/bench 1 "$@" ;;
+unit)		[ $# -eq 0 ] || usage; add_unit; run_jobs "$njobs" ;;
+integration)	add_scripts tests/integration "$@"; run_jobs "$njobs" ;;
+all)		[ $# -eq 0 ] || usage; add_unit; add_scripts tests/integration
+		run_jobs "$njobs" ;;
+bench)		add_scripts tests/bench "$@"; run_jobs 1 ;;
 *)		usage ;;
 esac
 

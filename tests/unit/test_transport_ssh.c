@@ -221,7 +221,8 @@ on_upload(struct transport_conn *c, int ok, const char *error, void *arg)
 /*
  * cmd_ms: the command timeout.  Tests that are not about it give it room
  * (20 s), so that a loaded machine does not fail them; the timeout test
- * gives 2 s.
+ * gives 2 s.  The connect timeout is 30 s: a login under valgrind on a
+ * loaded machine took more than 3.
  */
 static struct transport *
 mk_timed(const char *kh, const char *key, int accept, int cmd_ms)
@@ -235,7 +236,7 @@ mk_timed(const char *kh, const char *key, int accept, int cmd_ms)
 	o.user = getpwuid(geteuid())->pw_name;
 	o.accept_new = accept;
 	o.command_timeout_ms = cmd_ms;
-	o.connect_timeout_ms = 3000;
+	o.connect_timeout_ms = 30000;
 	o.output_max = 1000;
 	t = transport_new(&o);
 	assert_non_null(t);
@@ -720,6 +721,7 @@ test_transport_parallel_cap(void **state)
 	o.key_file = path_key;
 	o.user = getpwuid(geteuid())->pw_name;
 	o.parallel = 3;
+	o.connect_timeout_ms = 30000;	/* not what this test is about */
 	x.t = transport_new(&o);
 	for (i = 0; i < 8; i++) {
 		c = transport_connect(x.t, "h", ADDR, PORT, NULL, cap_connect,

@@ -24,8 +24,10 @@ test_addr() {
 	esac
 }
 
+# Each check returns non-zero when it fails, so that
+# `check_eq ... || cat "$log"` shows why and `check ... || finish` stops.
 ok()     { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; T_FAILS=$((T_FAILS + 1)); }
+not_ok() { echo "not ok - $*"; T_FAILS=$((T_FAILS + 1)); return 1; }
 
 # check NAME COMMAND...: passes when COMMAND exits 0
 check() {
@@ -37,6 +39,7 @@ check() {
 check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else
 		not_ok "$1"; printf '#   expected: %s\n#   actual:   %s\n' "$2" "$3"
+		return 1
 	fi
 }
 
@@ -46,6 +49,7 @@ check_contains() {
 	[ -f "$hay" ] && hay=$(cat "$hay")
 	if printf '%s' "$hay" | grep -qF -- "$3"; then ok "$1"; else
 		not_ok "$1"; printf '#   missing: %s\n' "$3"
+		return 1
 	fi
 }
 

@@ -56,9 +56,8 @@ cat >"$T_TMP/inv.json" <<EOF
    "files": {"tcpip.sys": "6.3.9600.19067"}}
  ]}
 EOF
-BUILD=$BUILD "$TOP/tests/fleet/fleet" up "$T_TMP/inv.json" "$FLEET" \
-    >"$T_TMP/fleet-up.log" 2>&1
-check_eq "fleet of 11 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
+fleet_up_inv "$T_TMP/inv.json"
+check_eq "fleet of 11 up" 0 $? || finish
 # w7pend: someone installed KB4345459 and has not restarted yet
 printf 'Package_for_KB4345459~31bf3856ad364e35~amd64~~6.1.1.1\tInstall Pending\t6.1.7601.24168\n' \
     >>"$FLEET/hosts/w7pend/packages"
@@ -130,21 +129,8 @@ check_contains "w7pend: blocked by the pending reboot, says what to do" \
 # (tests/catalog-server/server.py), whose entries are made for this plan:
 # .msu files whose package brings the fixed tcpip.sys (tests/README.md
 # "Packages"), built by e2e_catalog.py with the simulator's mkmsu.
-CATSRV_DIR=$T_TMP/catsrv
-mkdir -p "$CATSRV_DIR"
-catsrv_certs "$CATSRV_DIR"
-python3 "$TOP/tests/integration/e2e_catalog.py" "$T_TMP/plan.json" \
-    "$CATSRV_DIR" "$TOP/tests/winsim/mkmsu"
-python3 "$TOP/tests/catalog-server/server.py" --root "$CATSRV_DIR" \
-    --port-file "$CATSRV_DIR/port" --cert "$CATSRV_DIR/server.pem" \
-    --key "$CATSRV_DIR/server.key" --log "$CATSRV_DIR/requests.log" &
-CATSRV_PID=$!
-for i in $(seq 100); do [ -f "$CATSRV_DIR/port" ] && break; sleep 0.05; done
-kbfix fetch "$T_TMP/plan.json" -o "$T_TMP/bundle" --no-cache --no-progress \
-    --catalog-url "https://127.0.0.1:$(cat "$CATSRV_DIR/port")" \
-    --cacert "$CATSRV_DIR/ca.pem" >"$T_TMP/fetch.out" 2>&1
+fetch_for_plan "$T_TMP/plan.json" "$T_TMP/bundle"
 check_eq "fetch from the local Catalog (exit 0)" 0 $? || sed 's/^/# /' "$T_TMP/fetch.out"
-catsrv_stop
 check_eq "bundle: one update per plan package" \
     "$(grep -c '^package ' "$T_TMP/dec-disc")" \
     "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["updates"]))' "$T_TMP/bundle/manifest.json")"
@@ -243,10 +229,7 @@ print(",".join(sorted(h["name"] + " " + h["status"] for h in p["hosts"])), len(p
 # 6. Rollback: back to the state before apply.
 out=$(kbfix rollback "$RUN" 2>&1)
 check_eq "rollback (exit 0)" 0 $? || printf '%s\n' "$out" | sed 's/^/# /'
-for h in w7so r2mr s12so s12r2so s16 w7rtm ceip vista s08 w7pend okr2; do
-	check_eq "$h: state after rollback as before apply" \
-	    "$(snap_was $h before)" "$(snap_now $h)"
-done
+check_as_before before w7so r2mr s12so s12r2so s16 w7rtm ceip vista s08 w7pend okr2
 check_eq "status --json after rollback: every host rolled-back" \
     "ceip rolled-back,r2mr rolled-back,s08 manual,s12r2so rolled-back,s12so rolled-back,s16 rolled-back,vista rolled-back,w7rtm rolled-back,w7so rolled-back" \
     "$(host_states "$RUN" | sort | paste -sd,)"

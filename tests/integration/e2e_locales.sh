@@ -41,9 +41,8 @@ cat >"$T_TMP/inv.json" <<'EOF2'
    "experiencing": ["wfp-classify-handle"]}
  ]}
 EOF2
-BUILD=$BUILD "$TOP/tests/fleet/fleet" up "$T_TMP/inv.json" "$FLEET" \
-    >"$T_TMP/fleet-up.log" 2>&1
-check_eq "fleet of 6 up" 0 $? || { cat "$T_TMP/fleet-up.log"; finish; }
+fleet_up_inv "$T_TMP/inv.json"
+check_eq "fleet of 6 up" 0 $? || finish
 
 # 1. discover from names and addresses only
 python3 - "$FLEET/inventory.json" "$T_TMP/bare.json" <<'PY'
@@ -94,21 +93,8 @@ w10en needs-action KB4345418
 w7fr needs-action KB4338821" "$(installs "$T_TMP/plan.json")"
 
 # 3. fetch from the local Catalog: real-shaped packages (update.mum)
-CATSRV_DIR=$T_TMP/catsrv
-mkdir -p "$CATSRV_DIR"
-catsrv_certs "$CATSRV_DIR"
-python3 "$TOP/tests/integration/e2e_catalog.py" "$T_TMP/plan.json" \
-    "$CATSRV_DIR" "$TOP/tests/winsim/mkmsu"
-python3 "$TOP/tests/catalog-server/server.py" --root "$CATSRV_DIR" \
-    --port-file "$CATSRV_DIR/port" --cert "$CATSRV_DIR/server.pem" \
-    --key "$CATSRV_DIR/server.key" --log "$CATSRV_DIR/requests.log" &
-CATSRV_PID=$!
-for i in $(seq 100); do [ -f "$CATSRV_DIR/port" ] && break; sleep 0.05; done
-kbfix fetch "$T_TMP/plan.json" -o "$T_TMP/bundle" --no-cache --no-progress \
-    --catalog-url "https://127.0.0.1:$(cat "$CATSRV_DIR/port")" \
-    --cacert "$CATSRV_DIR/ca.pem" >"$T_TMP/fetch.out" 2>&1
+fetch_for_plan "$T_TMP/plan.json" "$T_TMP/bundle"
 check_eq "fetch (exit 0)" 0 $? || sed 's/^/# /' "$T_TMP/fetch.out"
-catsrv_stop
 check_eq "manifest: each package's identity from its update.mum" \
 "KB4338821 Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24190.1.4
 KB4338831 Package_for_RollupFix~31bf3856ad364e35~amd64~~9600.19067.1.5
@@ -154,8 +140,5 @@ check_contains "w10en: its build revision is the cumulative update's" \
 # 6. rollback: every host as before
 out=$(kbfix rollback "$RUN" 2>&1)
 check_eq "rollback (exit 0)" 0 $? || printf '%s\n' "$out" | sed 's/^/# /'
-for h in w10en w10de s16fr w7fr r2de hotfix; do
-	check_eq "$h: state after rollback as before apply" \
-	    "$(snap_was $h before)" "$(snap_now $h)"
-done
+check_as_before before w10en w10de s16fr w7fr r2de hotfix
 finish

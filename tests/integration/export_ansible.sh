@@ -222,6 +222,8 @@ check "closed window: ansible-playbook fails" test "$rc" -ne 0
 check_contains "closed window: says so" "$T_TMP/run" "outside the window"
 check "closed window: no host contacted" sh -c "! grep -q 'UNREACHABLE\|ok: \[web' '$T_TMP/run'"
 
+# what an injected command would create (its own path: scripts run at once)
+PWNED=$T_TMP/pwned
 cat >"$T_TMP/jinja.json" <<'EOF'
 {"format": "kbfix-plan/1", "created": "2026-11-21T12:00:00Z",
  "advisories": [], "packages": [],
@@ -229,9 +231,10 @@ cat >"$T_TMP/jinja.json" <<'EOF'
    "status": "needs-action", "findings": [], "wave": 1,
    "actions": [{"kind": "registry", "key": "HKLM\\SOFTWARE\\Test",
      "value": "V", "type": "REG_SZ",
-     "data": "{{ lookup('pipe', 'touch /tmp/kbfix-export-pwned') }}"},
+     "data": "{{ lookup('pipe', 'touch @PWNED@') }}"},
     {"kind": "verify"}]}]}
 EOF
+sed -i "s|@PWNED@|$PWNED|" "$T_TMP/jinja.json"
 # An open window: the check passes on the controller and the run goes on
 # to the host (nothing listens there, so it is unreachable).
 python3 - "$T_TMP/jinja.json" "$T_TMP/open.json" <<'PY'
@@ -249,28 +252,28 @@ check_contains "open window: then the host is contacted" "$T_TMP/run" \
     "UNREACHABLE"
 
 # "{{" in a value stays text (Ansible's !unsafe), and no template runs.
-rm -f /tmp/kbfix-export-pwned
+rm -f "$PWNED"
 kbfix export "$T_TMP/jinja.json" --format ansible -o "$T_TMP/jinja" >/dev/null
 check_eq "plan without packages: no --bundle needed" 0 $?
 (cd "$T_TMP/jinja" && ansible localhost -m ansible.builtin.debug \
     -a "msg={{ hostvars['h1'].kbfix_changes[0].set }}") >"$T_TMP/dbg" 2>&1
 check_contains "template text stays text" "$T_TMP/dbg" \
-    "{{ lookup('pipe', 'touch /tmp/kbfix-export-pwned') }}"
-check "no template ran" test ! -e /tmp/kbfix-export-pwned
+    "{{ lookup('pipe', 'touch $PWNED') }}"
+check "no template ran" test ! -e "$PWNED"
 check_contains "the port from the plan" "$T_TMP/jinja/inventory.yml" \
     "ansible_port: 9"
 
 # Hostile plan values (issue 16 C1, C2).  A user with a template is
 # refused (the plan reader's user pattern); an "os" with a newline and a
 # connection setting, and a "created" with one, stay comment text.
-python3 - "$T_TMP/jinja.json" "$T_TMP/hostile" <<'PY'
+python3 - "$T_TMP/jinja.json" "$T_TMP/hostile" "$PWNED" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 h = p["hosts"][0]
 h["user"] = "{{ lookup(*dict(pipe=1,id=2)) }}"
 json.dump(p, open(sys.argv[2] + "-user.json", "w"))
 del h["user"]
-h["os"] = "Windows 7\nansible_ssh_common_args: \"-o ProxyCommand=touch /tmp/kbfix-export-pwned\""
+h["os"] = "Windows 7\nansible_ssh_common_args: \"-o ProxyCommand=touch %s\"" % sys.argv[3]
 p["created"] = "2026-11-21T12:00:00Z\nkbfix_bundle: /etc"
 json.dump(p, open(sys.argv[2] + "-os.json", "w"))
 PY
@@ -279,7 +282,7 @@ kbfix export "$T_TMP/hostile-user.json" --format ansible \
 check_eq "hostile user: exit 2" 2 $?
 check_contains "hostile user: names the field" "$T_TMP/err" "hosts[0].user"
 check "hostile user: nothing written" test ! -e "$T_TMP/hostile-user"
-rm -f /tmp/kbfix-export-pwned
+rm -f "$PWNED"
 kbfix export "$T_TMP/hostile-os.json" --format ansible -o "$T_TMP/hostile" \
     >/dev/null 2>"$T_TMP/err"
 check_eq "hostile os: exported" 0 $?
@@ -294,7 +297,7 @@ check "hostile comments: one line each" sh -c \
 (cd "$T_TMP/hostile" && timeout 120 ansible-playbook site.yml --check) \
     >"$T_TMP/hrun" 2>&1
 check "hostile os: nothing ran on the controller" \
-    test ! -e /tmp/kbfix-export-pwned
+    test ! -e "$PWNED"
 
 # Bad input: exit 2 and nothing written.
 check_status "no --bundle for a plan that installs: exit 2" 2 \

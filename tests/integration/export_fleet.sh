@@ -66,11 +66,12 @@ print(",".join(sorted("%s %d" % (h["name"], h["wave"]) for h in p["hosts"] if h.
 apply_bundle "$T_TMP/plan.json"
 X=$T_TMP/project
 kbfix export "$T_TMP/plan.json" --format ansible -o "$X" \
-    --bundle "$T_TMP/bundle" --reboot-delay 0 --reboot-timeout 60 >/dev/null
+    --bundle "$T_TMP/bundle" --reboot-delay 0 --reboot-timeout 300 >/dev/null
 check_eq "export written" 0 $?
 cat >"$T_TMP/vars.json" <<EOF
 {"ansible_ssh_private_key_file": "$FLEET/id_ed25519",
  "ansible_ssh_common_args": "-o UserKnownHostsFile=$FLEET/known_hosts",
+ "ansible_ssh_timeout": 60,
  "kbfix_ssh_opts": ["-o", "UserKnownHostsFile=$FLEET/known_hosts"]}
 EOF
 play() {	# play DIR PLAYBOOK LOG

@@ -160,13 +160,17 @@ with open(os.path.join(d, "journal.jsonl"), "w") as f:
             f.write(json.dumps(dict(seq=seq, **r)) + "\n")
     f.write(json.dumps({"seq": seq + 1, "ev": "end", "op": "apply"}) + "\n")
 PY
+# CPU time, not wall time: the suite runs scripts at once on a loaded
+# machine, where the wall clock says little about status itself.
 t0=$(date +%s%N)
-kbfix status "$T_TMP/big" >"$T_TMP/big.out" 2>&1; rc=$?
+/usr/bin/time -o "$T_TMP/big.time" -f '%U %S' $KBFIX_WRAP "$KBFIX" status "$T_TMP/big" \
+    >"$T_TMP/big.out" 2>&1; rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
-echo "# status, 200000 hosts (1,000,002 records): $ms ms"
+cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$T_TMP/big.time")
+echo "# status, 200000 hosts (1,000,002 records): $cpu ms of CPU, $ms ms wall"
 check_eq "200000 hosts: status exit 0" 0 "$rc"
 check_eq "200000 hosts: every host listed" 200001 "$(wc -l <"$T_TMP/big.out")"
-check "200000 hosts: status under 10 s ($ms ms)" test "$ms" -lt 10000
+check "200000 hosts: status under 10 s of CPU ($cpu ms)" test "$cpu" -lt 10000
 rm -rf "$T_TMP/big" "$T_TMP/big.out"
 
 # An error that quotes a host's output reaches the terminal without its

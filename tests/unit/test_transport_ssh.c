@@ -71,6 +71,34 @@ start_sshd(void)
 	return 0;
 }
 
+/*
+ * Until sshd accepts on ADDR:port (30 s at most: a loaded machine starts
+ * it slowly); 0 when it does.
+ */
+static int
+wait_listening(int port)
+{
+	struct sockaddr_in sin;
+	int i, fd, ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = inet_addr(ADDR);
+	for (i = 0; i < 600; i++) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			return -1;
+		ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+		close(fd);
+		if (ok)
+			return 0;
+		if (waitpid(sshd_pid, NULL, WNOHANG) != 0)
+			return -1;	/* sshd died: see its log */
+		usleep(50000);
+	}
+	return -1;
+}
+
 static int
 setup(void **state)
 {
@@ -105,8 +133,11 @@ setup(void **state)
 	snprintf(path_khbad, sizeof(path_khbad), "%s/known_hosts_bad", dir);
 	snprintf(path_key, sizeof(path_key), "%s/id", dir);
 	snprintf(path_badkey, sizeof(path_badkey), "%s/badid", dir);
-	usleep(300000);
-	have_sshd = access(path_kh, R_OK) == 0;
+	have_sshd = access(path_kh, R_OK) == 0 && wait_listening(PORT) == 0 &&
+	    wait_listening(PORT + 2) == 0;
+	if (!have_sshd)
+		fprintf(stderr, "# sshd on %s port %d did not start (see %s/log):"
+		    " the sshd tests are skipped\n", ADDR, PORT, dir);
 	return 0;
 }
 
@@ -190,7 +221,8 @@ on_upload(struct transport_conn *c, int ok, const char *error, void *arg)
 /*
  * cmd_ms: the command timeout.  Tests that are not about it give it room
  * (20 s), so that a loaded machine does not fail them; the timeout test
- * gives 2 s.
+ * gives 2 s.  The connect timeout is 30 s: a login under valgrind on a
+ * loaded machine took more than 3.
  */
 static struct transport *
 mk_timed(const char *kh, const char *key, int accept, int cmd_ms)
@@ -204,7 +236,7 @@ mk_timed(const char *kh, const char *key, int accept, int cmd_ms)
 	o.user = getpwuid(geteuid())->pw_name;
 	o.accept_new = accept;
 	o.command_timeout_ms = cmd_ms;
-	o.connect_timeout_ms = 3000;
+	o.connect_timeout_ms = 30000;
 	o.output_max = 1000;
 	t = transport_new(&o);
 	assert_non_null(t);
@@ -695,6 +727,7 @@ test_transport_parallel_cap(void **state)
 	o.key_file = path_key;
 	o.user = getpwuid(geteuid())->pw_name;
 	o.parallel = 3;
+	o.connect_timeout_ms = 30000;	/* not what this test is about */
 	x.t = transport_new(&o);
 	for (i = 0; i < 8; i++) {
 		c = transport_connect(x.t, "h", ADDR, PORT, NULL, cap_connect,

@@ -21,7 +21,7 @@ export FLEET_BASE=127.0.17.50
 . "$TOP/tests/apply/faults.sh"
 
 check "fleet of 7 up" apply_fleet_up 7 --profiles=w7so \
-    --down-ms=w7so-000:1000 --down-ms=w7so-003:1000 \
+    --down-ms=w7so-000:1000 --down-ms=w7so-003:4000 \
     --down-ms=w7so-005:4000 --down-ms=w7so-006:4000 || finish
 apply_plan all
 apply_bundle "$T_TMP/all.json"
@@ -112,13 +112,15 @@ part7() {
 part8() {
 	local H=w7so-003 t0 t1
 	apply_plan p8 --only $H
+	# the new key is made first and renamed into place while the host is
+	# down (4 s): sshd, started again at the reboot, never finds no key
+	ssh-keygen -q -t ed25519 -N '' -C '' -f "$T_TMP/newkey"
 	t0=$(date +%s%N)
 	kb_apply_bg "$T_TMP/p8.json" "$T_TMP/r8" --canary 0 \
 	    --reboot-timeout 60
 	wait_journal "$T_TMP/r8" '"ev":"intent","host":"'$H'","step":"reboot"'
-	rm -f "$FLEET/sshd/$H/ssh_host_ed25519_key"*
-	ssh-keygen -q -t ed25519 -N '' -C '' \
-	    -f "$FLEET/sshd/$H/ssh_host_ed25519_key"
+	mv "$T_TMP/newkey.pub" "$FLEET/sshd/$H/ssh_host_ed25519_key.pub"
+	mv "$T_TMP/newkey" "$FLEET/sshd/$H/ssh_host_ed25519_key"
 	wait "$BG_PID"; rc=$?
 	t1=$(date +%s%N)
 	check_eq "(8) changed host key: exit 3" 3 "$rc"
@@ -155,6 +157,9 @@ p10_run() {
 	kb_apply_bg "$T_TMP/p10$H.json" "$run" --canary 0 --reboot-timeout 60
 	wait_journal "$run" '"host":"'$H'","step":"reboot".*"clock":"'
 	kill -KILL "$BG_PID"; wait "$BG_PID" 2>/dev/null
+	# the resume meets a host that went down (on a loaded machine it
+	# could reach it before, and reboot it again, without this wait)
+	wait_for_text "$(host_dir $H)/events.log" reboot-start
 	[ -n "$strip" ] && sed -i 's/,"clock":"[^"]*"//' "$run/journal.jsonl"
 	kbfix resume "$run" >"$run.resume" 2>&1
 }
